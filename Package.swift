@@ -1,0 +1,50 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Core targets (model, codecs, translator) have no package dependencies so their tests build fast;
+// swift-protobuf only backs the generated reference types used as the test oracle and benchmark baseline.
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "genai-collector",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "genai-collector", targets: ["genai-collector"]),
+        .library(name: "CollectorCore", targets: ["CollectorCore"]),
+        .library(name: "OTLP", targets: ["OTLP"]),
+        .library(name: "GenAIMapping", targets: ["GenAIMapping"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CollectorCore", swiftSettings: strict),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "OTLP", dependencies: ["CollectorCore", "CZlib"], swiftSettings: strict),
+        .target(
+            name: "OTLPProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            swiftSettings: strict),
+        .target(name: "GenAIMapping", dependencies: ["CollectorCore"], swiftSettings: strict),
+        .executableTarget(
+            name: "genai-collector",
+            dependencies: [
+                "CollectorCore", "OTLP", "GenAIMapping",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "genai-collector-bench",
+            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto"],
+            swiftSettings: strict),
+        .testTarget(name: "CollectorCoreTests", dependencies: ["CollectorCore"], swiftSettings: strict),
+        .testTarget(
+            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "CollectorCore"],
+            resources: [.copy("../Fixtures")], swiftSettings: strict),
+        .testTarget(
+            name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "CollectorCore"],
+            swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["genai-collector"], swiftSettings: strict),
+    ]
+)

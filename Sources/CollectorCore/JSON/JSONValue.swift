@@ -1,0 +1,80 @@
+/// A JSON document with object members in their original order (outputs must be deterministic).
+public indirect enum JSONValue: Hashable, Sendable {
+    case null
+    case bool(Bool)
+    case int(Int64)
+    case double(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([JSONMember])
+
+    public subscript(key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.last(where: { $0.key == key })?.value
+    }
+
+    public var stringValue: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+
+    public var objectValue: [JSONMember]? {
+        if case .object(let o) = self { return o }
+        return nil
+    }
+
+    /// A number as Double, for int and double alike.
+    public var numberValue: Double? {
+        switch self {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        default: return nil
+        }
+    }
+
+    /// JavaScript truthiness, which Langfuse's "first truthy" precedence rules use.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: return false
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        case .double(let d): return d != 0 && !d.isNaN
+        case .string(let s): return !s.isEmpty
+        case .array, .object: return true
+        }
+    }
+}
+
+public struct JSONMember: Hashable, Sendable {
+    public var key: String
+    public var value: JSONValue
+
+    public init(_ key: String, _ value: JSONValue) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension [JSONMember] {
+    /// Sets `key`, replacing an existing member in place (so order stays the first insertion's).
+    public mutating func set(_ key: String, _ value: JSONValue) {
+        if let i = firstIndex(where: { $0.key == key }) {
+            self[i].value = value
+        } else {
+            append(JSONMember(key, value))
+        }
+    }
+
+    public func value(for key: String) -> JSONValue? {
+        last(where: { $0.key == key })?.value
+    }
+
+    public mutating func remove(_ key: String) {
+        removeAll { $0.key == key }
+    }
+}

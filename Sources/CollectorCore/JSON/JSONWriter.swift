@@ -1,0 +1,99 @@
+/// Compact JSON output into a byte buffer. Numbers print as JavaScript would print them, so our
+/// JSON text matches what Langfuse's own serialisation produces for the same values.
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    public static func serialize(_ value: JSONValue) -> String {
+        var w = JSONWriter()
+        w.write(value)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    public mutating func write(_ value: JSONValue) {
+        switch value {
+        case .null: raw("null")
+        case .bool(let b): raw(b ? "true" : "false")
+        case .int(let i): raw(String(i))
+        case .double(let d): writeDouble(d)
+        case .string(let s): writeString(s)
+        case .array(let items):
+            bytes.append(UInt8(ascii: "["))
+            for (k, item) in items.enumerated() {
+                if k > 0 { bytes.append(UInt8(ascii: ",")) }
+                write(item)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            bytes.append(UInt8(ascii: "{"))
+            for (k, m) in members.enumerated() {
+                if k > 0 { bytes.append(UInt8(ascii: ",")) }
+                writeString(m.key)
+                bytes.append(UInt8(ascii: ":"))
+                write(m.value)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    public mutating func raw(_ text: String) {
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    /// JavaScript's Number#toString for finite values; NaN and infinities (not JSON) become null.
+    public mutating func writeDouble(_ d: Double) {
+        raw(JSONWriter.javaScriptNumber(d))
+    }
+
+    public static func javaScriptNumber(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        if d == d.rounded(), abs(d) < 1e21 {
+            if abs(d) < 9.007_199_254_740_992e15 { return String(Int64(d)) }
+        }
+        var s = "\(d)"
+        if let e = s.firstIndex(of: "e") {
+            // Swift prints 1e-07; JavaScript prints 1e-7 and 1e+21.
+            var mantissa = String(s[..<e])
+            if mantissa.hasSuffix(".0") { mantissa.removeLast(2) }
+            var exp = String(s[s.index(after: e)...])
+            let negative = exp.hasPrefix("-")
+            exp = String(exp.drop(while: { $0 == "-" || $0 == "+" || $0 == "0" }))
+            s = mantissa + "e" + (negative ? "-" : "+") + (exp.isEmpty ? "0" : exp)
+        } else if s.hasSuffix(".0") {
+            s.removeLast(2)
+        }
+        return s
+    }
+
+    public mutating func writeString(_ s: String) {
+        var copy = s
+        copy.withUTF8 { writeStringBytes($0) }
+    }
+
+    public mutating func writeStringBytes(_ utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(UInt8(ascii: "\""))
+        var runStart = 0
+        for (i, c) in utf8.enumerated() where c < 0x20 || c == 0x22 || c == 0x5C {
+            if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<i])) }
+            switch c {
+            case 0x22: raw("\\\"")
+            case 0x5C: raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0x08: raw("\\b")
+            case 0x0C: raw("\\f")
+            default:
+                raw("\\u00")
+                bytes.append(Hex.digits[Int(c >> 4)])
+                bytes.append(Hex.digits[Int(c & 0xF)])
+            }
+            runStart = i + 1
+        }
+        if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

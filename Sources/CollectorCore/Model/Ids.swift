@@ -1,0 +1,41 @@
+/// A 16-byte OTLP trace id, held as two big-endian words.
+public struct TraceID: Hashable, Sendable, Comparable {
+    public var high: UInt64
+    public var low: UInt64
+
+    public static let zero = TraceID(high: 0, low: 0)
+
+    @inlinable
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    public var isZero: Bool { high == 0 && low == 0 }
+
+    /// Lower-case hex, 32 characters.
+    public var hex: String { Hex.encode(high) + Hex.encode(low) }
+
+    public var bytes: [UInt8] { Hex.bigEndianBytes(high) + Hex.bigEndianBytes(low) }
+
+    public static func < (a: TraceID, b: TraceID) -> Bool { (a.high, a.low) < (b.high, b.low) }
+}
+
+/// An 8-byte OTLP span id.
+public struct SpanID: Hashable, Sendable, Comparable {
+    public var value: UInt64
+
+    public static let zero = SpanID(0)
+
+    @inlinable
+    public init(_ value: UInt64) { self.value = value }
+
+    public var isZero: Bool { value == 0 }
+
+    /// Lower-case hex, 16 characters.
+    public var hex: String { Hex.encode(value) }
+
+    public var bytes: [UInt8] { Hex.bigEndianBytes(value) }
+
+    public static func < (a: SpanID, b: SpanID) -> Bool { a.value < b.value }
+}

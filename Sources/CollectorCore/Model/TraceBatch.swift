@@ -1,0 +1,78 @@
+/// The pipeline's value model for one export request: resource → scope → spans, in flat tables.
+///
+/// `bytes` holds every string and bytes value; for protobuf input it *is* the request body, so
+/// decoding copies no payload. Tables are flat arrays addressed by `TableSlice`s, which keeps a
+/// 1000-span request at a handful of allocations.
+public struct TraceBatch: Sendable, Equatable {
+    public var bytes: [UInt8]
+    public var resources: [ResourceEntry] = []
+    public var scopes: [ScopeEntry] = []
+    public var spans: [Span] = []
+    public var attributes: [Attribute] = []
+    public var events: [SpanEvent] = []
+    public var links: [SpanLink] = []
+    /// Members of `kvlist` values (kept apart so each owner's attributes stay contiguous).
+    public var nestedAttributes: [Attribute] = []
+    /// Elements of `array` values.
+    public var arrayValues: [AttributeValue] = []
+
+    public init(bytes: [UInt8] = []) {
+        self.bytes = bytes
+    }
+
+    public var spanCount: Int { spans.count }
+
+    /// Appends UTF-8 text to the byte store and returns its range (for values made by the pipeline).
+    @discardableResult
+    public mutating func store(_ text: String) -> ByteRange {
+        let start = bytes.count
+        bytes.append(contentsOf: text.utf8)
+        return ByteRange(start: start, count: bytes.count - start)
+    }
+
+    public mutating func store(bytes newBytes: [UInt8]) -> ByteRange {
+        let start = bytes.count
+        bytes.append(contentsOf: newBytes)
+        return ByteRange(start: start, count: newBytes.count)
+    }
+
+    /// The text of a range (validated UTF-8 for every range the decoders produce).
+    public func string(_ range: ByteRange) -> String {
+        if range.count == 0 { return "" }
+        return bytes.withUnsafeBufferPointer { buf in
+            String(decoding: UnsafeBufferPointer(rebasing: buf[range.lowerBound..<range.upperBound]), as: UTF8.self)
+        }
+    }
+
+    public func byteArray(_ range: ByteRange) -> [UInt8] {
+        Array(bytes[range.lowerBound..<range.upperBound])
+    }
+
+    /// Byte-wise comparison of a stored range with a literal, without making a String.
+    public func equals(_ range: ByteRange, _ literal: StaticString) -> Bool {
+        guard Int(range.count) == literal.utf8CodeUnitCount else { return false }
+        return bytes.withUnsafeBufferPointer { buf in
+            memEqual(buf.baseAddress! + range.lowerBound, literal.utf8Start, Int(range.count))
+        }
+    }
+
+    public func hasPrefix(_ range: ByteRange, _ literal: StaticString) -> Bool {
+        guard Int(range.count) >= literal.utf8CodeUnitCount else { return false }
+        return bytes.withUnsafeBufferPointer { buf in
+            memEqual(buf.baseAddress! + range.lowerBound, literal.utf8Start, literal.utf8CodeUnitCount)
+        }
+    }
+
+    /// Total spans over all resources, scopes (same as `spans.count` for decoded batches).
+    public func spanIndices(ofScope scope: Int) -> Range<Int> { scopes[scope].spans.range }
+}
+
+@inlinable
+func memEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    var i = 0
+    while i < n {
+        if a[i] != b[i] { return false }
+        i += 1
+    }
+    return true
+}

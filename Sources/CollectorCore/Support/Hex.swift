@@ -1,0 +1,68 @@
+/// Lower-case hex encoding and decoding of ids.
+public enum Hex {
+    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 16) { buf in
+            var v = value
+            for i in stride(from: 15, through: 0, by: -1) {
+                buf[i] = digits[Int(v & 0xF)]
+                v >>= 4
+            }
+            return 16
+        }
+    }
+
+    public static func bigEndianBytes(_ value: UInt64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+    }
+
+    @inlinable
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
+        default: return nil
+        }
+    }
+
+    /// Decodes exactly 16 hex characters to a word; nil on any non-hex character.
+    public static func decodeWord<C: Collection>(_ chars: C) -> UInt64? where C.Element == UInt8 {
+        guard chars.count == 16 else { return nil }
+        var v: UInt64 = 0
+        for c in chars {
+            guard let n = nibble(c) else { return nil }
+            v = v << 4 | UInt64(n)
+        }
+        return v
+    }
+
+    public static func decodeBytes(_ text: some StringProtocol) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(chars.count / 2)
+        var i = 0
+        while i < chars.count {
+            guard let h = nibble(chars[i]), let l = nibble(chars[i + 1]) else { return nil }
+            out.append(h << 4 | l)
+            i += 2
+        }
+        return out
+    }
+
+    public static func traceID(fromBytes b: some Collection<UInt8>) -> TraceID? {
+        guard b.count == 16 else { return nil }
+        var hi: UInt64 = 0, lo: UInt64 = 0
+        for (i, byte) in b.enumerated() {
+            if i < 8 { hi = hi << 8 | UInt64(byte) } else { lo = lo << 8 | UInt64(byte) }
+        }
+        return TraceID(high: hi, low: lo)
+    }
+
+    public static func spanID(fromBytes b: some Collection<UInt8>) -> SpanID? {
+        guard b.count == 8 else { return nil }
+        return SpanID(b.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    }
+}

@@ -1,0 +1,72 @@
+/// ISO-8601 formatting of Unix nanoseconds, truncated to milliseconds as Langfuse stores them.
+public enum Timestamp {
+    /// `2026-11-29T16:22:30.123Z`. Nanoseconds are truncated, never rounded.
+    public static func iso8601Millis(unixNanos: UInt64) -> String {
+        iso8601(millis: Int64(unixNanos / 1_000_000))
+    }
+
+    public static func iso8601(millis: Int64) -> String {
+        var ms = millis % 1000
+        var secs = millis / 1000
+        if ms < 0 { ms += 1000; secs -= 1 }
+        var days = secs / 86_400
+        var rem = secs % 86_400
+        if rem < 0 { rem += 86_400; days -= 1 }
+        let (y, m, d) = civil(fromDays: days)
+        var out = [UInt8]()
+        out.reserveCapacity(24)
+        func put(_ v: Int64, _ width: Int) {
+            var digits = [UInt8](repeating: 48, count: width)
+            var x = v
+            for i in stride(from: width - 1, through: 0, by: -1) {
+                digits[i] = UInt8(48 + x % 10)
+                x /= 10
+            }
+            out.append(contentsOf: digits)
+        }
+        put(y, 4); out.append(45); put(m, 2); out.append(45); put(d, 2); out.append(84)
+        put(rem / 3600, 2); out.append(58); put(rem / 60 % 60, 2); out.append(58); put(rem % 60, 2)
+        out.append(46); put(ms, 3); out.append(90)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Days since 1970-01-01 to a proleptic Gregorian date (Hinnant's civil_from_days).
+    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
+    }
+
+    /// Parses the ISO-8601 forms Langfuse accepts for `completion_start_time`
+    /// (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`); true when it is a date.
+    public static func isISO8601Date(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        func digits(_ r: Range<Int>) -> Bool { r.upperBound <= b.count && b[r].allSatisfy { $0 >= 48 && $0 <= 57 } }
+        guard b.count >= 10, digits(0..<4), b[4] == 45, digits(5..<7), b[7] == 45, digits(8..<10) else { return false }
+        if b.count == 10 { return true }
+        guard b.count >= 19, b[10] == 84 || b[10] == 32, digits(11..<13), b[13] == 58, digits(14..<16), b[16] == 58,
+              digits(17..<19) else { return false }
+        var i = 19
+        if i < b.count, b[i] == 46 {
+            i += 1
+            let s = i
+            while i < b.count, b[i] >= 48, b[i] <= 57 { i += 1 }
+            if i == s { return false }
+        }
+        if i == b.count { return true }
+        if b[i] == 90 { return i + 1 == b.count }
+        if b[i] == 43 || b[i] == 45 {
+            let rest = b.count - i - 1
+            return (rest == 5 && digits(i + 1..<i + 3) && b[i + 3] == 58 && digits(i + 4..<i + 6))
+                || (rest == 4 && digits(i + 1..<i + 5)) || (rest == 2 && digits(i + 1..<i + 3))
+        }
+        return false
+    }
+}

@@ -1,0 +1,50 @@
+import CZlib
+
+/// gzip/zlib inflation through the system zlib, with an output cap checked while inflating.
+public enum Gzip {
+    public static func isGzip(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
+    }
+
+    /// Inflates gzip (or zlib, with `zlibHeader`) data; refuses output larger than `limit`.
+    public static func decompress(_ input: [UInt8], limit: Int, zlibHeader: Bool = false) throws(OTLPDecodingError) -> [UInt8] {
+        var stream = z_stream()
+        // 16+MAX_WBITS: gzip wrapper; MAX_WBITS: zlib wrapper.
+        let windowBits: Int32 = zlibHeader ? 15 : 31
+        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw OTLPDecodingError(.decompression("zlib init failed"), field: "")
+        }
+        defer { inflateEnd(&stream) }
+        var out = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        var status: Int32 = Z_OK
+        var failure: OTLPDecodingError?
+        input.withUnsafeBufferPointer { inBuf in
+            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+            stream.avail_in = UInt32(inBuf.count)
+            while status != Z_STREAM_END {
+                chunk.withUnsafeMutableBufferPointer { c in
+                    stream.next_out = c.baseAddress
+                    stream.avail_out = UInt32(c.count)
+                    status = inflate(&stream, Z_NO_FLUSH)
+                }
+                let produced = chunk.count - Int(stream.avail_out)
+                if status != Z_OK && status != Z_STREAM_END {
+                    failure = OTLPDecodingError(.decompression(status == Z_BUF_ERROR ? "truncated stream" : "corrupt stream"), field: "")
+                    return
+                }
+                if out.count + produced > limit {
+                    failure = OTLPDecodingError(.tooLarge(limit: limit), field: "")
+                    return
+                }
+                out.append(contentsOf: chunk[0..<produced])
+                if status == Z_OK && produced == 0 && stream.avail_in == 0 {
+                    failure = OTLPDecodingError(.decompression("truncated stream"), field: "")
+                    return
+                }
+            }
+        }
+        if let failure { throw failure }
+        return out
+    }
+}

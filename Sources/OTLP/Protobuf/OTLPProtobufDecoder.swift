@@ -1,0 +1,396 @@
+import CollectorCore
+
+/// Decodes a binary `ExportTraceServiceRequest` (or `TracesData`, which shares its layout) into a
+/// `TraceBatch` in one pass over the bytes. The request bytes become the batch's byte store:
+/// strings are validated in place and kept as ranges, so nothing is copied per value.
+public struct OTLPProtobufDecoder: Sendable {
+    /// Maximum nesting of array/kvlist attribute values.
+    public var maxValueDepth: Int
+
+    public init(maxValueDepth: Int = 32) {
+        self.maxValueDepth = maxValueDepth
+    }
+
+    public func decode(_ bytes: [UInt8]) throws(OTLPDecodingError) -> TraceBatch {
+        var batch = TraceBatch(bytes: bytes)
+        // Tables grow only as input is consumed (each entry costs at least two input bytes),
+        // so memory stays proportional to the request; these guesses only save regrowth.
+        batch.spans.reserveCapacity(bytes.count / 512)
+        batch.attributes.reserveCapacity(bytes.count / 48)
+        try bytes.withUnsafeBufferPointer { (buf) throws(OTLPDecodingError) in
+            guard let base = buf.baseAddress, !buf.isEmpty else { return }
+            var walker = Walker(base: base, maxDepth: maxValueDepth, batch: batch)
+            batch = TraceBatch()  // drop the second reference so tables are uniquely owned
+            try walker.request(0..<buf.count)
+            batch = walker.batch
+        }
+        return batch
+    }
+}
+
+/// The recursive-descent walker; one method per OTLP message.
+struct Walker {
+    let base: UnsafePointer<UInt8>
+    let maxDepth: Int
+    var batch: TraceBatch
+
+    func reader(_ r: Range<Int>) -> WireReader { WireReader(base: base, pos: r.lowerBound, end: r.upperBound) }
+
+    mutating func request(_ r: Range<Int>) throws(OTLPDecodingError) {
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("ExportTraceServiceRequest")
+            if f == 1 {
+                try rd.expect(w, 2, "ExportTraceServiceRequest.resource_spans")
+                try resourceSpans(try rd.lengthDelimited("ExportTraceServiceRequest.resource_spans"))
+            } else {
+                try rd.skip(w, field: f, "ExportTraceServiceRequest")
+            }
+        }
+    }
+
+    mutating func resourceSpans(_ r: Range<Int>) throws(OTLPDecodingError) {
+        var entry = ResourceEntry()
+        let index = batch.resources.count
+        let firstScope = batch.scopes.count
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("ResourceSpans")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "ResourceSpans.resource")
+                entry.hasResource = true
+                try resource(try rd.lengthDelimited("ResourceSpans.resource"), into: &entry)
+            case 2:
+                try rd.expect(w, 2, "ResourceSpans.scope_spans")
+                try scopeSpans(try rd.lengthDelimited("ResourceSpans.scope_spans"), resource: index)
+            case 3:
+                try rd.expect(w, 2, "ResourceSpans.schema_url")
+                entry.schemaURL = try rd.string("ResourceSpans.schema_url")
+            default:
+                try rd.skip(w, field: f, "ResourceSpans")
+            }
+        }
+        entry.scopes = TableSlice(start: firstScope, count: batch.scopes.count - firstScope)
+        batch.resources.append(entry)
+    }
+
+    mutating func resource(_ r: Range<Int>, into entry: inout ResourceEntry) throws(OTLPDecodingError) {
+        var rd = reader(r)
+        let first = batch.attributes.count
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("Resource")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "Resource.attributes")
+                batch.attributes.append(try keyValue(try rd.lengthDelimited("Resource.attributes"), depth: 0))
+            case 2:
+                try rd.expect(w, 0, "Resource.dropped_attributes_count")
+                entry.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Resource.dropped_attributes_count"))
+            default:
+                try rd.skip(w, field: f, "Resource")
+            }
+        }
+        entry.attributes = TableSlice(start: first, count: batch.attributes.count - first)
+    }
+
+    mutating func scopeSpans(_ r: Range<Int>, resource: Int) throws(OTLPDecodingError) {
+        var entry = ScopeEntry()
+        entry.resourceIndex = UInt32(resource)
+        let firstSpan = batch.spans.count
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("ScopeSpans")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "ScopeSpans.scope")
+                entry.hasScope = true
+                try scope(try rd.lengthDelimited("ScopeSpans.scope"), into: &entry)
+            case 2:
+                try rd.expect(w, 2, "ScopeSpans.spans")
+                try span(try rd.lengthDelimited("ScopeSpans.spans"))
+            case 3:
+                try rd.expect(w, 2, "ScopeSpans.schema_url")
+                entry.schemaURL = try rd.string("ScopeSpans.schema_url")
+            default:
+                try rd.skip(w, field: f, "ScopeSpans")
+            }
+        }
+        entry.spans = TableSlice(start: firstSpan, count: batch.spans.count - firstSpan)
+        batch.scopes.append(entry)
+    }
+
+    mutating func scope(_ r: Range<Int>, into entry: inout ScopeEntry) throws(OTLPDecodingError) {
+        var rd = reader(r)
+        let first = batch.attributes.count
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("InstrumentationScope")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "InstrumentationScope.name")
+                entry.name = try rd.string("InstrumentationScope.name")
+            case 2:
+                try rd.expect(w, 2, "InstrumentationScope.version")
+                entry.version = try rd.string("InstrumentationScope.version")
+            case 3:
+                try rd.expect(w, 2, "InstrumentationScope.attributes")
+                batch.attributes.append(try keyValue(try rd.lengthDelimited("InstrumentationScope.attributes"), depth: 0))
+            case 4:
+                try rd.expect(w, 0, "InstrumentationScope.dropped_attributes_count")
+                entry.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("InstrumentationScope.dropped_attributes_count"))
+            default:
+                try rd.skip(w, field: f, "InstrumentationScope")
+            }
+        }
+        entry.attributes = TableSlice(start: first, count: batch.attributes.count - first)
+    }
+
+    /// Two passes: attributes and scalars first, then events and links, so each owner's
+    /// attributes stay one contiguous slice even when the fields are interleaved on the wire.
+    mutating func span(_ r: Range<Int>) throws(OTLPDecodingError) {
+        var s = Span()
+        var rd = reader(r)
+        let firstAttribute = batch.attributes.count
+        var hasEventsOrLinks = false
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("Span")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "Span.trace_id")
+                let (hi, lo, _) = try rd.idBytes(16, "Span.trace_id")
+                s.traceID = TraceID(high: hi, low: lo)
+            case 2:
+                try rd.expect(w, 2, "Span.span_id")
+                s.spanID = SpanID(try rd.idBytes(8, "Span.span_id").0)
+            case 3:
+                try rd.expect(w, 2, "Span.trace_state")
+                s.traceState = try rd.string("Span.trace_state")
+            case 4:
+                try rd.expect(w, 2, "Span.parent_span_id")
+                let (v, _, present) = try rd.idBytes(8, "Span.parent_span_id")
+                s.parentSpanID = present ? SpanID(v) : nil
+            case 5:
+                try rd.expect(w, 2, "Span.name")
+                s.name = try rd.string("Span.name")
+            case 6:
+                try rd.expect(w, 0, "Span.kind")
+                s.kind = Int32(truncatingIfNeeded: try rd.varint("Span.kind"))
+            case 7:
+                try rd.expect(w, 1, "Span.start_time_unix_nano")
+                s.startTimeUnixNano = try rd.fixed64("Span.start_time_unix_nano")
+            case 8:
+                try rd.expect(w, 1, "Span.end_time_unix_nano")
+                s.endTimeUnixNano = try rd.fixed64("Span.end_time_unix_nano")
+            case 9:
+                try rd.expect(w, 2, "Span.attributes")
+                batch.attributes.append(try keyValue(try rd.lengthDelimited("Span.attributes"), depth: 0))
+            case 10:
+                try rd.expect(w, 0, "Span.dropped_attributes_count")
+                s.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Span.dropped_attributes_count"))
+            case 11, 13:
+                try rd.expect(w, 2, f == 11 ? "Span.events" : "Span.links")
+                _ = try rd.lengthDelimited(f == 11 ? "Span.events" : "Span.links")
+                hasEventsOrLinks = true
+            case 12:
+                try rd.expect(w, 0, "Span.dropped_events_count")
+                s.droppedEventsCount = UInt32(truncatingIfNeeded: try rd.varint("Span.dropped_events_count"))
+            case 14:
+                try rd.expect(w, 0, "Span.dropped_links_count")
+                s.droppedLinksCount = UInt32(truncatingIfNeeded: try rd.varint("Span.dropped_links_count"))
+            case 15:
+                try rd.expect(w, 2, "Span.status")
+                s.status = try status(try rd.lengthDelimited("Span.status"))
+            case 16:
+                try rd.expect(w, 5, "Span.flags")
+                s.flags = try rd.fixed32("Span.flags")
+            default:
+                try rd.skip(w, field: f, "Span")
+            }
+        }
+        s.attributes = TableSlice(start: firstAttribute, count: batch.attributes.count - firstAttribute)
+        if hasEventsOrLinks {
+            let firstEvent = batch.events.count
+            let firstLink = batch.links.count
+            var rd2 = reader(r)
+            while !rd2.atEnd {
+                let (f, w) = try rd2.tag("Span")
+                switch f {
+                case 11: try event(try rd2.lengthDelimited("Span.events"))
+                case 13: try link(try rd2.lengthDelimited("Span.links"))
+                default: try rd2.skip(w, field: f, "Span")
+                }
+            }
+            s.events = TableSlice(start: firstEvent, count: batch.events.count - firstEvent)
+            s.links = TableSlice(start: firstLink, count: batch.links.count - firstLink)
+        }
+        batch.spans.append(s)
+    }
+
+    mutating func status(_ r: Range<Int>) throws(OTLPDecodingError) -> SpanStatus {
+        var st = SpanStatus()
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("Status")
+            switch f {
+            case 2:
+                try rd.expect(w, 2, "Status.message")
+                st.message = try rd.string("Status.message")
+            case 3:
+                try rd.expect(w, 0, "Status.code")
+                st.code = Int32(truncatingIfNeeded: try rd.varint("Status.code"))
+            default:
+                try rd.skip(w, field: f, "Status")
+            }
+        }
+        return st
+    }
+
+    mutating func event(_ r: Range<Int>) throws(OTLPDecodingError) {
+        var e = SpanEvent()
+        var rd = reader(r)
+        let first = batch.attributes.count
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("Span.Event")
+            switch f {
+            case 1:
+                try rd.expect(w, 1, "Span.Event.time_unix_nano")
+                e.timeUnixNano = try rd.fixed64("Span.Event.time_unix_nano")
+            case 2:
+                try rd.expect(w, 2, "Span.Event.name")
+                e.name = try rd.string("Span.Event.name")
+            case 3:
+                try rd.expect(w, 2, "Span.Event.attributes")
+                batch.attributes.append(try keyValue(try rd.lengthDelimited("Span.Event.attributes"), depth: 0))
+            case 4:
+                try rd.expect(w, 0, "Span.Event.dropped_attributes_count")
+                e.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Span.Event.dropped_attributes_count"))
+            default:
+                try rd.skip(w, field: f, "Span.Event")
+            }
+        }
+        e.attributes = TableSlice(start: first, count: batch.attributes.count - first)
+        batch.events.append(e)
+    }
+
+    mutating func link(_ r: Range<Int>) throws(OTLPDecodingError) {
+        var l = SpanLink()
+        var rd = reader(r)
+        let first = batch.attributes.count
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("Span.Link")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "Span.Link.trace_id")
+                let (hi, lo, _) = try rd.idBytes(16, "Span.Link.trace_id")
+                l.traceID = TraceID(high: hi, low: lo)
+            case 2:
+                try rd.expect(w, 2, "Span.Link.span_id")
+                l.spanID = SpanID(try rd.idBytes(8, "Span.Link.span_id").0)
+            case 3:
+                try rd.expect(w, 2, "Span.Link.trace_state")
+                l.traceState = try rd.string("Span.Link.trace_state")
+            case 4:
+                try rd.expect(w, 2, "Span.Link.attributes")
+                batch.attributes.append(try keyValue(try rd.lengthDelimited("Span.Link.attributes"), depth: 0))
+            case 5:
+                try rd.expect(w, 0, "Span.Link.dropped_attributes_count")
+                l.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Span.Link.dropped_attributes_count"))
+            case 6:
+                try rd.expect(w, 5, "Span.Link.flags")
+                l.flags = try rd.fixed32("Span.Link.flags")
+            default:
+                try rd.skip(w, field: f, "Span.Link")
+            }
+        }
+        l.attributes = TableSlice(start: first, count: batch.attributes.count - first)
+        batch.links.append(l)
+    }
+
+    mutating func keyValue(_ r: Range<Int>, depth: Int) throws(OTLPDecodingError) -> Attribute {
+        var a = Attribute(key: .empty, value: .empty)
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("KeyValue")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "KeyValue.key")
+                a.key = try rd.string("KeyValue.key")
+            case 2:
+                try rd.expect(w, 2, "KeyValue.value")
+                a.value = try anyValue(try rd.lengthDelimited("KeyValue.value"), depth: depth)
+            default:
+                try rd.skip(w, field: f, "KeyValue")
+            }
+        }
+        return a
+    }
+
+    mutating func anyValue(_ r: Range<Int>, depth: Int) throws(OTLPDecodingError) -> AttributeValue {
+        var v = AttributeValue.empty
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("AnyValue")
+            switch f {
+            case 1:
+                try rd.expect(w, 2, "AnyValue.string_value")
+                v = .string(try rd.string("AnyValue.string_value"))
+            case 2:
+                try rd.expect(w, 0, "AnyValue.bool_value")
+                v = .bool(try rd.varint("AnyValue.bool_value") != 0)
+            case 3:
+                try rd.expect(w, 0, "AnyValue.int_value")
+                v = .int(Int64(bitPattern: try rd.varint("AnyValue.int_value")))
+            case 4:
+                try rd.expect(w, 1, "AnyValue.double_value")
+                v = .double(Double(bitPattern: try rd.fixed64("AnyValue.double_value")))
+            case 5, 6:
+                try rd.expect(w, 2, f == 5 ? "AnyValue.array_value" : "AnyValue.kvlist_value")
+                guard depth < maxDepth else { throw OTLPDecodingError(.tooDeep, field: "AnyValue", offset: rd.pos) }
+                let inner = try rd.lengthDelimited(f == 5 ? "AnyValue.array_value" : "AnyValue.kvlist_value")
+                v = f == 5 ? try array(inner, depth: depth + 1) : try kvlist(inner, depth: depth + 1)
+            case 7:
+                try rd.expect(w, 2, "AnyValue.bytes_value")
+                let b = try rd.lengthDelimited("AnyValue.bytes_value")
+                v = .bytes(ByteRange(start: b.lowerBound, count: b.count))
+            default:
+                try rd.skip(w, field: f, "AnyValue")
+            }
+        }
+        return v
+    }
+
+    /// Nested values go through a local buffer so the parent's list stays contiguous.
+    mutating func array(_ r: Range<Int>, depth: Int) throws(OTLPDecodingError) -> AttributeValue {
+        var items: [AttributeValue] = []
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("ArrayValue")
+            if f == 1 {
+                try rd.expect(w, 2, "ArrayValue.values")
+                items.append(try anyValue(try rd.lengthDelimited("ArrayValue.values"), depth: depth))
+            } else {
+                try rd.skip(w, field: f, "ArrayValue")
+            }
+        }
+        let start = batch.arrayValues.count
+        batch.arrayValues.append(contentsOf: items)
+        return .array(TableSlice(start: start, count: items.count))
+    }
+
+    mutating func kvlist(_ r: Range<Int>, depth: Int) throws(OTLPDecodingError) -> AttributeValue {
+        var items: [Attribute] = []
+        var rd = reader(r)
+        while !rd.atEnd {
+            let (f, w) = try rd.tag("KeyValueList")
+            if f == 1 {
+                try rd.expect(w, 2, "KeyValueList.values")
+                items.append(try keyValue(try rd.lengthDelimited("KeyValueList.values"), depth: depth))
+            } else {
+                try rd.skip(w, field: f, "KeyValueList")
+            }
+        }
+        let start = batch.nestedAttributes.count
+        batch.nestedAttributes.append(contentsOf: items)
+        return .kvlist(TableSlice(start: start, count: items.count))
+    }
+}
