@@ -50,6 +50,7 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case genAIRequestTemperature = "gen_ai.request.temperature"
     case genAIRequestServiceTier = "gen_ai.request.service_tier"
     case genAIResponseFinishReasons = "gen_ai.response.finish_reasons"
+    case genAIResponseTimeToFirstChunk = "gen_ai.response.time_to_first_chunk"
     case genAIFinishReasonLegacy = "gen_ai.finishReason"
     case genAIToolName = "gen_ai.tool.name"
     case genAIToolCallID = "gen_ai.tool.call.id"
@@ -159,6 +160,9 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case mlflowSpanOutputs = "mlflow.spanOutputs"
     case traceloopEntityInput = "traceloop.entity.input"
     case traceloopEntityOutput = "traceloop.entity.output"
+    case traceloopSpanKind = "traceloop.span.kind"
+    case traceloopUserID = "traceloop.association.properties.user_id"
+    case traceloopSessionID = "traceloop.association.properties.session_id"
 
     // Resource conventions.
     case serviceName = "service.name"
@@ -206,4 +210,15 @@ public enum GenAIEventName: String, Sendable {
     case choice = "gen_ai.choice"
     case contentPrompt = "gen_ai.content.prompt"
     case contentCompletion = "gen_ai.content.completion"
+}
+
+/// Span event names and keys the mapping reads besides the GenAI message events.
+public enum SpanEventName {
+    public static let name = "exception"
+    public static let typeKey = "exception.type"
+    public static let messageKey = "exception.message"
+    /// OpenInference marks the first streamed token with this event.
+    public static let firstTokenEvent = "First Token Stream Event"
+    /// OpenLLMetry records each streamed chunk as an event.
+    public static let completionChunkEvent = "gen_ai.content.completion.chunk"
 }

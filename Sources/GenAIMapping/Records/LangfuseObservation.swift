@@ -1,0 +1,41 @@
+import CollectorCore
+
+/// One Langfuse observation made from one span. Every exporter that writes Langfuse records
+/// (ingestion API, ClickHouse, S3) encodes this same value.
+public struct LangfuseObservation: Sendable, Equatable {
+    public var id: SpanID
+    public var traceID: TraceID
+    public var parentObservationID: SpanID?
+    public var type: ObservationType
+    public var name: String
+    public var startTimeUnixNano: UInt64
+    public var endTimeUnixNano: UInt64
+    /// ISO-8601 text: Langfuse keeps a provided value verbatim (timezone, microseconds).
+    public var completionStartTime: String?
+    public var model: String?
+    public var modelParameters: [JSONMember]?
+    public var usageDetails: UsageDetails?
+    public var costDetails: CostDetails?
+    public var input: JSONValue?
+    public var output: JSONValue?
+    public var metadata: [JSONMember]
+    public var level: ObservationLevel
+    public var statusMessage: String?
+    public var version: String?
+    public var environment: String
+    public var promptName: String?
+    public var promptVersion: Int?
+
+    public init(id: SpanID, traceID: TraceID, type: ObservationType, name: String, environment: String) {
+        self.id = id
+        self.traceID = traceID
+        self.type = type
+        self.name = name
+        self.environment = environment
+        parentObservationID = nil
+        startTimeUnixNano = 0
+        endTimeUnixNano = 0
+        metadata = []
+        level = .default
+    }
+}

@@ -1,0 +1,77 @@
+import CollectorCore
+
+/// Model name and model parameters.
+extension SpanContext {
+    /// Langfuse strips model, usage and cost from `invoke_agent`/`agent_step` for every library;
+    /// the intent is the Vercel AI SDK's aggregate agent spans, so we strip them there only.
+    var isAggregateAgentSpan: Bool {
+        guard let op = string(.genAIOperationName) else { return false }
+        return MappingTables.agentAggregateOperations.contains(op) && scopeName == ScopeName.vercelAI.rawValue
+    }
+
+    func modelName() -> String? {
+        if isAggregateAgentSpan { return nil }
+        for key in MappingTables.modelNameKeys {
+            if let t = truthyText(key) { return t }
+        }
+        if string(.genkitSubtype) == "model", let name = truthyText(.genkitName) { return name }
+        return nil
+    }
+
+    func modelParameters() -> [JSONMember]? {
+        var explicit: [JSONMember]?
+        if let v = parsedJSON(.langfuseObservationModelParameters), case .object(let members) = v {
+            explicit = members.map { JSONMember($0.key, parameterValue($0.value)) }
+        }
+        if scopeName == ScopeName.vercelAI.rawValue {
+            var params = vercelParameters()
+            for m in explicit ?? [] { params.set(m.key, m.value) }
+            return params.isEmpty ? nil : params
+        }
+        if let explicit { return explicit }
+        if scopeName == ScopeName.genkit.rawValue {
+            let config = parsedJSON(.genkitInput)?["config"] ?? parsedJSON(.genkitOutput)?["request"]?["config"]
+            if case .object(let members)? = config { return members.map { JSONMember($0.key, parameterValue($0.value)) } }
+        }
+        for key in [AttributeKey.llmInvocationParameters, .modelConfig] {
+            if case .object(let members)? = parsedJSON(key) { return members.map { JSONMember($0.key, parameterValue($0.value)) } }
+        }
+        var params: [JSONMember] = []
+        for family in [AttributeKeyPrefix.genAIRequest, .llmInvocationParameters] {
+            for (suffix, v) in self.family(family) where suffix != "model" {
+                params.set(suffix, parameterValue(batch.jsonValue(v)))
+            }
+        }
+        return params.isEmpty ? nil : params
+    }
+
+    private func vercelParameters() -> [JSONMember] {
+        func text(_ keys: AttributeKey...) -> JSONValue {
+            for k in keys { if let t = self.text(k) { return .string(t) } }
+            return .null
+        }
+        var serviceTier: JSONValue = text(.genAIRequestServiceTier)
+        if let tier = parsedJSON(.aiResponseProviderMetadata)?["openai"]?["serviceTier"] {
+            serviceTier = .string(tier.stringValue ?? JSONWriter.serialize(tier))
+        }
+        return [
+            JSONMember("maxSteps", text(.aiSettingsMaxSteps)),
+            JSONMember("toolChoice", text(.aiPromptToolChoice)),
+            JSONMember("maxTokens", text(.genAIRequestMaxTokens)),
+            JSONMember("finishReason", text(.genAIResponseFinishReasons, .genAIFinishReasonLegacy)),
+            JSONMember("system", text(.genAISystem, .aiModelProvider)),
+            JSONMember("maxRetries", text(.aiSettingsMaxRetries)),
+            JSONMember("mode", text(.aiSettingsMode)),
+            JSONMember("temperature", text(.genAIRequestTemperature)),
+            JSONMember("service_tier", serviceTier),
+        ]
+    }
+
+    /// Strings and numbers stay; anything else becomes JSON text (the API's MapValue).
+    private func parameterValue(_ v: JSONValue) -> JSONValue {
+        switch v {
+        case .string, .int, .double, .null: return v
+        default: return .string(JSONWriter.serialize(v))
+        }
+    }
+}

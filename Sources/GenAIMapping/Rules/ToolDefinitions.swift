@@ -1,0 +1,60 @@
+import CollectorCore
+
+/// Tool definitions offered to the model are moved from attributes into the input, where a
+/// Langfuse user looks for them.
+extension SpanContext {
+    struct Tools {
+        var definitions: [JSONValue] = []
+        var consumed: [AttributeKey] = []
+        var consumedLLMTools = false
+    }
+
+    func toolDefinitions() -> Tools {
+        var tools = Tools()
+        func add(_ v: JSONValue) {
+            var item = v
+            if case .string(let s) = v, let parsed = JSONParser.parseIfJSON(s) { item = parsed }
+            tools.definitions.append(item)
+        }
+        for key in [AttributeKey.aiPromptTools, .genAIToolDefinitions] where has(key) {
+            let v = parsedJSON(key) ?? json(key) ?? .null
+            if case .array(let items) = v { items.forEach(add) } else { add(v) }
+            tools.consumed.append(key)
+        }
+        if case .array(let items)? = parsedJSON(.pydanticModelRequestParameters)?["function_tools"] {
+            items.forEach(add)
+        }
+        for (suffix, v) in family(.llmTools) where suffix.hasSuffix(".tool.json_schema") {
+            add(batch.jsonValue(v))
+            tools.consumedLLMTools = true
+        }
+        return tools
+    }
+
+    /// Merges tool definitions into an input value as Langfuse shapes it.
+    func inputWithTools(_ input: JSONValue?, _ tools: [JSONValue]) -> JSONValue? {
+        guard !tools.isEmpty else { return input }
+        var value = input
+        if case .string(let s)? = input, let parsed = JSONParser.parseIfJSON(s), parsed.arrayValue != nil || parsed.objectValue != nil {
+            value = parsed
+        }
+        switch value {
+        case nil, .null?:
+            return .object([JSONMember("tools", .array(tools))])
+        case .array(let messages)?:
+            return .object([JSONMember("messages", .array(messages)), JSONMember("tools", .array(tools))])
+        case .object(var members)?:
+            var merged = members.value(for: "tools")?.arrayValue ?? []
+            let names = Set(merged.compactMap(toolName))
+            merged += tools.filter { toolName($0).map { !names.contains($0) } ?? true }
+            members.set("tools", .array(merged))
+            return .object(members)
+        case .some(let other):
+            return .object([JSONMember("prompt", other), JSONMember("tools", .array(tools))])
+        }
+    }
+
+    private func toolName(_ tool: JSONValue) -> String? {
+        tool["name"]?.stringValue ?? tool["function"]?["name"]?.stringValue
+    }
+}

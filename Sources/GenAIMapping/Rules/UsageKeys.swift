@@ -1,0 +1,33 @@
+/// Usage bucket names: the canonical ones Langfuse prices by, and the aliases each
+/// instrumentation uses for them (after the `gen_ai.usage.` / `llm.token_count.` prefix).
+enum UsageKeys {
+    static let input = "input"
+    static let output = "output"
+    static let total = "total"
+    static let cachedInput = "input_cached_tokens"
+    static let cacheCreation = "input_cache_creation"
+    static let reasoning = "output_reasoning_tokens"
+    static let outputAudio = "output_audio_tokens"
+
+    static let inputAliases = ["prompt_tokens", "input_tokens", "prompt"]
+    static let outputAliases = ["completion_tokens", "output_tokens", "completion"]
+    static let totalAliases = ["total_tokens", "total"]
+    static let cacheReadAliases = [
+        "cache_read.input_tokens", "cache_read_input_tokens", "cache_read_tokens", "details.cache_read_tokens",
+        "details.cache_read_input_tokens", "prompt_details.cache_read", "input_cached_tokens",
+    ]
+    /// `cache_write.input_tokens` is the GenAI conventions' newer spelling; Langfuse does not know it yet.
+    static let cacheCreationAliases = [
+        "cache_creation.input_tokens", "cache_creation_input_tokens", "cache_write_tokens", "details.cache_write_tokens",
+        "details.cache_creation_input_tokens", "prompt_details.cache_write", "input_cache_creation",
+        "cache_write.input_tokens",
+    ]
+    /// `reasoning_tokens` is OpenLLMetry's spelling; Langfuse passes it through unsubtracted.
+    static let reasoningAliases = ["reasoning.output_tokens", "completion_details.reasoning", "reasoning_tokens"]
+    static let outputAudioAliases = ["completion_details.audio"]
+    static let inputAudio = "input_audio_tokens"
+    /// Ours: OpenInference's prompt audio count, split out of input like the OpenAI usage object's.
+    static let inputAudioAliases = ["prompt_details.audio"]
+
+    static let canonicalOrder = [input, output, total]
+}

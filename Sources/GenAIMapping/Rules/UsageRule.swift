@@ -1,0 +1,194 @@
+import CollectorCore
+
+/// Token usage, normalised to Langfuse's canonical buckets: cached and reasoning counts are split
+/// out of input and output, and `total` is always present when any count is.
+extension SpanContext {
+    func usageDetails() -> UsageDetails? {
+        if isAggregateAgentSpan { return nil }
+        var raw: [(String, JSONValue)]?
+        switch explicitDetails(.langfuseObservationUsageDetails) {
+        case .some(.some(let members)): raw = members.map { ($0.key, $0.value) }
+        case .some(.none): return nil  // present but unusable: no fallback, as in Langfuse
+        case .none: break
+        }
+        var usage: UsageDetails
+        if let raw {
+            usage = schemaStep(raw)
+        } else if scopeName == ScopeName.genkit.rawValue, let u = genkitUsage() {
+            usage = u
+        } else if scopeName == ScopeName.vercelAI.rawValue {
+            usage = vercelUsage()
+        } else {
+            usage = genericUsage()
+            if scopeName == ScopeName.googleADK.rawValue { adkCachedTokens(&usage) }
+        }
+        if usage.isEmpty { return nil }
+        if usage[UsageKeys.total] == nil { usage[UsageKeys.total] = usage.values.reduce(0, +) }
+        return usage.canonicalized()
+    }
+
+    /// `.none`: absent or not JSON (fall through); `.some(nil)`: present but not an object.
+    func explicitDetails(_ key: AttributeKey) -> [JSONMember]?? {
+        guard let v = value(key) else { return .none }
+        guard case .string(let r) = v else { return .some(nil) }
+        guard let parsed = JSONParser.parseIfJSON(batch.string(r)) else { return .none }
+        guard case .object(let members) = parsed else { return .some(nil) }
+        return .some(members)
+    }
+
+    /// The generic rule over `gen_ai.usage.*` and `llm.token_count.*`.
+    func genericUsage() -> UsageDetails {
+        var counts: [(String, Double)] = []
+        for family in [AttributeKeyPrefix.genAIUsage, .llmTokenCount] {
+            for (suffix, v) in self.family(family) where !(family == .genAIUsage && suffix == "cost") {
+                if let n = number(batch.jsonValue(v)) { counts.append((suffix, n)) }
+            }
+        }
+        return normalize(counts)
+    }
+
+    func normalize(_ counts: [(String, Double)]) -> UsageDetails {
+        func first(_ aliases: [String]) -> Double? {
+            for a in aliases { if let v = counts.last(where: { $0.0 == a })?.1 { return v } }
+            return nil
+        }
+        let aliases = Set(UsageKeys.inputAliases + UsageKeys.outputAliases + UsageKeys.totalAliases
+            + UsageKeys.cacheReadAliases + UsageKeys.cacheCreationAliases + UsageKeys.reasoningAliases
+            + UsageKeys.outputAudioAliases + UsageKeys.inputAudioAliases)
+        var u = UsageDetails()
+        let cacheRead = first(UsageKeys.cacheReadAliases)
+        let cacheCreation = first(UsageKeys.cacheCreationAliases)
+        let reasoning = first(UsageKeys.reasoningAliases)
+        let audio = first(UsageKeys.outputAudioAliases)
+        let inputAudio = first(UsageKeys.inputAudioAliases)
+        if let input = first(UsageKeys.inputAliases) {
+            u[UsageKeys.input] = count(max(0, input - (cacheRead ?? 0) - (cacheCreation ?? 0) - (inputAudio ?? 0)))
+        }
+        if let output = first(UsageKeys.outputAliases) {
+            u[UsageKeys.output] = count(max(0, output - (reasoning ?? 0) - (audio ?? 0)))
+        }
+        if let total = first(UsageKeys.totalAliases) { u[UsageKeys.total] = count(total) }
+        if let cacheRead { u[UsageKeys.cachedInput] = count(cacheRead) }
+        if let cacheCreation { u[UsageKeys.cacheCreation] = count(cacheCreation) }
+        if let reasoning { u[UsageKeys.reasoning] = count(reasoning) }
+        if let audio { u[UsageKeys.outputAudio] = count(audio) }
+        if let inputAudio { u[UsageKeys.inputAudio] = count(inputAudio) }
+        for (key, v) in counts where !aliases.contains(key) {
+            let name = key.hasPrefix("details.") ? String(key.dropFirst("details.".count)) : key
+            if v >= 0, v == v.rounded() { u[name] = count(v) }
+        }
+        return u.filteringInvalid()
+    }
+
+    /// Langfuse's schema step: an OpenAI-shaped usage object becomes canonical buckets, with each
+    /// `*_tokens_details` entry split out; otherwise only non-negative integers are kept.
+    func schemaStep(_ raw: [(String, JSONValue)]) -> UsageDetails {
+        let keys = Set(raw.map(\.0))
+        let chat = ["prompt_tokens", "completion_tokens", "total_tokens"]
+        let responses = ["input_tokens", "output_tokens", "total_tokens"]
+        for (shape, detailKeys) in [(chat, ["prompt_tokens_details", "completion_tokens_details"]),
+                                    (responses, ["input_tokens_details", "output_tokens_details"])]
+        where keys.isSubset(of: Set(shape + detailKeys)) && keys.contains(shape[0]) && keys.contains(shape[1]) {
+            var u = UsageDetails()
+            let values = Dictionary(raw, uniquingKeysWith: { _, b in b })
+            var input = number(values[shape[0]] ?? .null) ?? 0
+            var output = number(values[shape[1]] ?? .null) ?? 0
+            for (side, detailKey) in [("input", detailKeys[0]), ("output", detailKeys[1])] {
+                guard case .object(let details)? = values[detailKey] else { continue }
+                for d in details {
+                    guard let n = number(d.value), n >= 0 else { continue }
+                    u["\(side)_\(d.key)"] = count(n)
+                    if side == "input" { input -= n } else { output -= n }
+                }
+            }
+            u[UsageKeys.input] = count(max(0, input))
+            u[UsageKeys.output] = count(max(0, output))
+            if let total = number(values["total_tokens"] ?? .null) { u[UsageKeys.total] = count(total) }
+            return u
+        }
+        var u = UsageDetails()
+        for (k, v) in raw {
+            if let n = number(v), n >= 0, n == n.rounded() { u[k] = count(n) }
+        }
+        return u
+    }
+
+    private func genkitUsage() -> UsageDetails? {
+        guard case .object(let usage)? = parsedJSON(.genkitOutput)?["usage"] else { return nil }
+        var u = UsageDetails()
+        let thoughts = number(usage.value(for: "thoughtsTokens") ?? .null)
+        if let i = number(usage.value(for: "inputTokens") ?? .null) { u[UsageKeys.input] = count(i) }
+        if let o = number(usage.value(for: "outputTokens") ?? .null) { u[UsageKeys.output] = count(max(0, o - (thoughts ?? 0))) }
+        if let t = number(usage.value(for: "totalTokens") ?? .null) { u[UsageKeys.total] = count(t) }
+        if let thoughts { u[UsageKeys.reasoning] = count(thoughts) }
+        return u
+    }
+
+    private func vercelUsage() -> UsageDetails {
+        var u = UsageDetails()
+        func n(_ k: AttributeKey) -> Double? { value(k).flatMap { number(batch.jsonValue($0)) } }
+        if let i = n(.genAIUsagePromptTokens) ?? n(.genAIUsageInputTokens) { u[UsageKeys.input] = count(i) }
+        if let o = n(.genAIUsageCompletionTokens) ?? n(.genAIUsageOutputTokens) { u[UsageKeys.output] = count(o) }
+        if let t = n(.aiUsageTokens) { u[UsageKeys.total] = count(t) }
+        if let c = n(.aiUsageCachedInputTokens) { u[UsageKeys.cachedInput] = count(c) }
+        if let r = n(.aiUsageReasoningTokens) { u[UsageKeys.reasoning] = count(r) }
+        if let meta = parsedJSON(.aiResponseProviderMetadata) {
+            func fill(_ key: String, _ v: JSONValue?) {
+                if u[key] == nil, let v, let x = number(v) { u[key] = count(x) }
+            }
+            fill(UsageKeys.cachedInput, meta["openai"]?["cachedPromptTokens"])
+            fill(UsageKeys.reasoning, meta["openai"]?["reasoningTokens"])
+            let anthropic = meta["anthropic"]?["usage"]
+            fill(UsageKeys.cacheCreation, anthropic?["cache_creation_input_tokens"])
+            fill(UsageKeys.cachedInput, anthropic?["cache_read_input_tokens"])
+            fill("input_cache_creation_5m", anthropic?["cache_creation"]?["ephemeral_5m_input_tokens"])
+            fill("input_cache_creation_1h", anthropic?["cache_creation"]?["ephemeral_1h_input_tokens"])
+            if let total = u[UsageKeys.cacheCreation] {
+                let split = (u["input_cache_creation_5m"] ?? 0) + (u["input_cache_creation_1h"] ?? 0)
+                if split > 0 { u[UsageKeys.cacheCreation] = max(0, total - split) }
+            }
+            let bedrock = meta["bedrock"]?["usage"]
+            fill("input_cache_read", bedrock?["cacheReadInputTokens"])
+            fill("input_cache_write", bedrock?["cacheWriteInputTokens"])
+            fill(UsageKeys.cacheCreation, bedrock?["cacheCreationInputTokens"])
+        }
+        if let input = u[UsageKeys.input] {
+            let caches = u.keys.filter { $0.hasPrefix("input_cache") }.compactMap { u[$0] }.reduce(0, +)
+            u[UsageKeys.input] = max(0, input - caches)
+        }
+        if let output = u[UsageKeys.output], let r = u[UsageKeys.reasoning] { u[UsageKeys.output] = max(0, output - r) }
+        return u
+    }
+
+    private func adkCachedTokens(_ u: inout UsageDetails) {
+        guard u[UsageKeys.cachedInput] == nil,
+              let cached = parsedJSON(.adkLLMResponse)?["usage_metadata"]?["cached_content_token_count"],
+              let c = number(cached) else { return }
+        u[UsageKeys.cachedInput] = count(c)
+        if let input = u[UsageKeys.input] { u[UsageKeys.input] = max(0, input - count(c)) }
+    }
+}
+
+/// JavaScript's Number() on the values instrumentations send: numbers and numeric strings.
+func number(_ v: JSONValue) -> Double? {
+    switch v {
+    case .int(let i): return Double(i)
+    case .double(let d): return d.isNaN ? nil : d
+    case .string(let s):
+        let t = s.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed()
+        return t.isEmpty ? 0 : Double(String(t))
+    default: return nil
+    }
+}
+
+func count(_ d: Double) -> Int64 {
+    guard d.isFinite else { return 0 }
+    return Int64(max(min(d, 9.0e18), -9.0e18))
+}
+
+extension UsageDetails {
+    /// Langfuse keeps only non-negative counts.
+    func filteringInvalid() -> UsageDetails {
+        UsageDetails(pairs.filter { $0.1 >= 0 })
+    }
+}

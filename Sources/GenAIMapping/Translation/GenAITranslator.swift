@@ -1,0 +1,168 @@
+import CollectorCore
+
+/// Translates a batch of OTLP spans into Langfuse records by Langfuse's own mapping rules
+/// (see the README for where we deliberately differ). A pure function of the batch.
+public struct GenAITranslator: Sendable {
+    /// Counts of what the translation noticed but could not use, by reason.
+    public struct Stats: Sendable, Equatable {
+        public var spans = 0
+        public var droppedPromptLinks = 0
+        public var minimalTracesSkipped = 0
+        public init() {}
+    }
+
+    private let classifier: KeyClassifier
+
+    public init(classifier: KeyClassifier = .shared) {
+        self.classifier = classifier
+    }
+
+    public func translate(_ batch: TraceBatch) -> LangfuseRecords {
+        var stats = Stats()
+        return translate(batch, stats: &stats)
+    }
+
+    public func translate(_ batch: TraceBatch, stats: inout Stats) -> LangfuseRecords {
+        var records = LangfuseRecords()
+        records.observations.reserveCapacity(batch.spans.count)
+        var index = SpanIndex()
+        var traceKinds: [TraceID: LangfuseTrace.Kind] = [:]
+        var pendingMinimal: [LangfuseTrace] = []
+        for resourceEntry in batch.resources {
+            let resource = resourceFacts(batch, resourceEntry)
+            for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
+                let scope = scopeFacts(batch, scopeEntry)
+                for spanIndex in scopeEntry.spans.range {
+                    let span = batch.spans[spanIndex]
+                    index.build(batch, span.attributes, classifier: classifier)
+                    let ctx = SpanContext(batch: batch, span: span, index: index, resource: resource, scope: scope)
+                    let (observation, io) = self.observation(ctx, stats: &stats)
+                    records.observations.append(observation)
+                    stats.spans += 1
+                    if let trace = traceRecord(ctx, observation, io) {
+                        if trace.kind == .minimal {
+                            if traceKinds[trace.id] == nil { pendingMinimal.append(trace) }
+                            traceKinds[trace.id] = traceKinds[trace.id] ?? .minimal
+                        } else {
+                            traceKinds[trace.id] = trace.kind
+                            records.traces.append(trace)
+                        }
+                    }
+                }
+            }
+        }
+        // A minimal record is only needed for a trace that got no full or update record here.
+        var seen = Set<TraceID>()
+        for t in pendingMinimal {
+            if traceKinds[t.id] == .minimal, seen.insert(t.id).inserted {
+                records.traces.append(t)
+            } else {
+                stats.minimalTracesSkipped += 1
+            }
+        }
+        return records
+    }
+
+    private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, SpanContext.IO) {
+        let span = ctx.span
+        let type = ctx.observationType()
+        var o = LangfuseObservation(id: span.spanID, traceID: span.traceID, type: type, name: ctx.observationName(),
+                                    environment: ctx.environment())
+        o.parentObservationID = span.parentSpanID
+        (o.startTimeUnixNano, o.endTimeUnixNano) = Self.times(span)
+        let io = ctx.inputOutput()
+        let tools = ctx.toolDefinitions()
+        o.input = ctx.inputWithTools(io.input, tools.definitions)
+        o.output = io.output
+        o.model = ctx.modelName()
+        o.modelParameters = ctx.modelParameters()
+        o.usageDetails = ctx.usageDetails()
+        o.costDetails = ctx.costDetails()
+        o.completionStartTime = ctx.completionStartTime()
+        o.level = ctx.level()
+        o.statusMessage = ctx.statusMessage()
+        o.version = ctx.version()
+        if type == .generation {
+            switch ctx.promptLink() {
+            case .some(.some(let link)): (o.promptName, o.promptVersion) = (link.name, link.version)
+            case .some(.none): stats.droppedPromptLinks += 1
+            case .none: break
+            }
+        }
+        let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: tools)
+        o.metadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation),
+                            ctx.structuralMetadata(attributes: attributes))
+        return (o, io)
+    }
+
+    private func traceRecord(_ ctx: SpanContext, _ o: LangfuseObservation, _ io: SpanContext.IO) -> LangfuseTrace? {
+        let kind: LangfuseTrace.Kind = ctx.isRoot ? .full : (ctx.hasTraceUpdates ? .update : .minimal)
+        var t = LangfuseTrace(kind: kind, id: o.traceID, sourceSpanID: o.id, timestampUnixNano: o.startTimeUnixNano,
+                              environment: o.environment)
+        if kind == .minimal { return t }
+        t.userID = ctx.userID()
+        t.sessionID = ctx.sessionID()
+        t.tags = ctx.tags()
+        t.isPublic = ctx.isPublic()
+        t.version = o.version
+        t.release = ctx.release()
+        let explicitInput = ctx.json(.langfuseTraceInput)
+        let explicitOutput = ctx.json(.langfuseTraceOutput)
+        let base = merged(ctx.resource.traceMetadata, ctx.userMetadata(.trace), ctx.userMetadata(.observation))
+        if kind == .full {
+            t.name = ctx.truthyText(.langfuseTraceName) ?? o.name
+            // The root span's input/output is the trace's unless the trace keys say otherwise.
+            t.input = explicitInput ?? o.input
+            t.output = explicitOutput ?? o.output
+            let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: ctx.toolDefinitions())
+            t.metadata = merged(base, ctx.structuralMetadata(attributes: attributes))
+        } else {
+            t.name = ctx.truthyText(.langfuseTraceName)
+            t.input = explicitInput
+            t.output = explicitOutput
+            t.metadata = merged(base, ctx.structuralMetadata(attributes: nil))
+        }
+        return t
+    }
+
+    /// A missing edge (zero) copies the other; an end before the start is clamped to the start.
+    static func times(_ s: Span) -> (UInt64, UInt64) {
+        var start = s.startTimeUnixNano
+        var end = s.endTimeUnixNano
+        if start == 0 { start = end }
+        if end == 0 { end = start }
+        if start == 0 {
+            start = currentUnixNanos()
+            end = start
+        }
+        return (start, max(start, end))
+    }
+
+    private func resourceFacts(_ batch: TraceBatch, _ r: ResourceEntry) -> ResourceFacts {
+        var values: [String: AttributeValue] = [:]
+        for a in batch.attributes[r.attributes.range] { values[batch.string(a.key)] = a.value }
+        // Trace metadata set on the resource: blob, then dotted keys.
+        var traceMetadata: [JSONMember] = []
+        for blobKey in [AttributeKey.langfuseTraceMetadata, .langfuseMetadata] {
+            if case .string(let s)? = values[blobKey.rawValue], case .object(let m)? = JSONParser.parseIfJSON(batch.string(s)) {
+                traceMetadata = m
+                break
+            }
+        }
+        for a in batch.attributes[r.attributes.range] {
+            let key = batch.string(a.key)
+            for prefix in [AttributeKeyPrefix.langfuseTraceMetadata, .langfuseMetadata] where key.hasPrefix(prefix.rawValue) {
+                traceMetadata.set(String(key.dropFirst(prefix.rawValue.count)), batch.jsonValue(a.value))
+            }
+        }
+        return ResourceFacts(attributes: batch.jsonObject(r.attributes), values: values, traceMetadata: traceMetadata)
+    }
+
+    private func scopeFacts(_ batch: TraceBatch, _ s: ScopeEntry) -> ScopeFacts {
+        let name = batch.string(s.name)
+        let version = batch.string(s.version)
+        var json: [JSONMember] = [JSONMember("name", .string(name)), JSONMember("version", .string(version))]
+        json.append(JSONMember("attributes", .object(batch.jsonObject(s.attributes))))
+        return ScopeFacts(name: name, version: version, json: json, isLangfuseSDK: name.hasPrefix(ScopeName.langfuseSDKPrefix.rawValue))
+    }
+}

@@ -1,0 +1,89 @@
+import CollectorCore
+
+/// The precedence lists of the mapping, each in one place. Order is precedence: first wins.
+enum MappingTables {
+    // MARK: Observation type
+    static let langfuseTypes: [String: ObservationType] = [
+        "span": .span, "generation": .generation, "event": .event, "embedding": .embedding, "agent": .agent,
+        "tool": .tool, "chain": .chain, "retriever": .retriever, "guardrail": .guardrail, "evaluator": .evaluator,
+    ]
+    static let openInferenceKinds: [String: ObservationType] = [
+        "CHAIN": .chain, "RETRIEVER": .retriever, "LLM": .generation, "EMBEDDING": .embedding, "AGENT": .agent,
+        "TOOL": .tool, "GUARDRAIL": .guardrail, "EVALUATOR": .evaluator,
+    ]
+    /// `retrieval` and `invoke_workflow` are ours: Langfuse leaves them as plain spans.
+    static let genAIOperations: [String: ObservationType] = [
+        "chat": .generation, "completion": .generation, "text_completion": .generation,
+        "generate_content": .generation, "generate": .generation, "embeddings": .embedding,
+        "invoke_agent": .agent, "create_agent": .agent, "execute_tool": .tool,
+        "retrieval": .retriever, "invoke_workflow": .chain,
+    ]
+    static let genkitSubtypes: [String: ObservationType] = [
+        "model": .generation, "background-model": .generation, "embedder": .embedding, "tool": .tool,
+        "tool.v2": .tool, "retriever": .retriever, "evaluator": .evaluator,
+    ]
+    static let vercelGenerationOperations = [
+        "ai.generateText.doGenerate", "ai.streamText.doStream", "ai.generateObject.doGenerate", "ai.streamObject.doStream",
+    ]
+    static let vercelEmbeddingOperations = ["ai.embed.doEmbed", "ai.embedMany.doEmbed"]
+    static let vercelToolOperation = "ai.toolCall"
+    static let vercelModelKeys: [AttributeKey] = [.langfuseObservationModelName, .aiModelID, .genAIRequestModel, .genAIResponseModel]
+    static let modelFallbackKeys: [AttributeKey] = [.langfuseObservationModelName, .genAIRequestModel, .genAIResponseModel, .llmModelName, .model]
+    static let generationOnlyKeys: [AttributeKey] = [
+        .langfuseObservationModelName, .langfuseObservationCostDetails, .langfuseObservationUsageDetails,
+        .langfuseObservationCompletionStartTime, .langfuseObservationModelParameters,
+        .langfuseObservationPromptName, .langfuseObservationPromptVersion,
+    ]
+    /// OpenLLMetry's span kinds (ours: Langfuse ignores `traceloop.span.kind`).
+    static let traceloopKinds: [String: ObservationType] = ["workflow": .chain, "agent": .agent, "tool": .tool]
+    static let livekitAgentSpans: Set<String> = ["agent_turn", "start_agent_activity"]
+    static let livekitToolSpans: Set<String> = ["function_tool"]
+    static let livekitNoiseSpans: Set<String> = [
+        "user_speaking", "eou_detection", "llm_request_run", "tts_node", "tts_request", "tts_request_run",
+        "tts_stream_adapter", "agent_speaking", "drain_agent_activity", "on_enter", "on_exit",
+        "llm_fallback_adapter", "tts_fallback_adapter", "start_agent_activity",
+    ]
+    /// Operations whose model, usage and cost Langfuse strips (aggregates of child calls in the Vercel AI SDK).
+    static let agentAggregateOperations: Set<String> = ["invoke_agent", "agent_step"]
+
+    // MARK: Model
+    static let modelNameKeys: [AttributeKey] = [
+        .langfuseObservationModelName, .genAIResponseModel, .aiModelID, .genAIRequestModel, .llmResponseModel,
+        .llmModelName, .model,
+    ]
+
+    // MARK: Identity
+    static let userIDKeys: [AttributeKey] = [.langfuseUserID, .userID]
+    static let sessionIDKeys: [AttributeKey] = [.langfuseSessionID, .sessionID, .genAIConversationID]
+    static let tagKeys: [AttributeKey] = [.langfuseTraceTags, .langfuseTags]
+    /// Dotted metadata spellings consulted after the keys above, in this order.
+    static let identityMetadataFamilies: [AttributeKeyPrefix] = [.langfuseObservationMetadata, .langfuseTraceMetadata]
+    static let environmentKeys: [AttributeKey] = [.langfuseEnvironment, .deploymentEnvironmentName, .deploymentEnvironment]
+    /// Keys that make a child span update its trace. Langfuse's list plus `gen_ai.conversation.id`,
+    /// `langfuse.tags` and `langfuse.public`, which otherwise never reach the trace from a child.
+    static let traceUpdateKeys: [AttributeKey] = [
+        .langfuseTraceName, .langfuseTraceInput, .langfuseTraceOutput, .langfuseTraceMetadata, .userID, .sessionID,
+        .langfuseTracePublic, .langfuseTraceTags, .langfuseUserID, .langfuseSessionID, .tagTags,
+        .genAIConversationID, .langfuseTags, .langfusePublic, .traceloopUserID, .traceloopSessionID,
+    ]
+    static let aiTelemetryReserved: Set<String> = ["userId", "sessionId", "tags", "langfusePrompt"]
+
+    // MARK: Level
+    static let levels: [String: ObservationLevel] = [
+        "DEBUG": .debug, "TRACE": .debug, "VERBOSE": .debug,
+        "DEFAULT": .default, "INFO": .default, "LOG": .default, "NOTICE": .default, "OK": .default, "SUCCESS": .default,
+        "WARNING": .warning, "WARN": .warning,
+        "ERROR": .error, "FATAL": .error, "CRITICAL": .error,
+    ]
+
+    // MARK: Metadata
+    /// Families left out of `metadata.attributes` (they are carried as input/output or metadata).
+    static let metadataExcludedFamilies: [AttributeKeyPrefix] = [
+        .genAIPrompt, .genAICompletion, .llmInputMessages, .llmOutputMessages, .langfuseTraceMetadata,
+        .langfuseObservationMetadata, .aiTelemetryMetadata,
+    ]
+    static let metadataExcludedKeys: [AttributeKey] = [
+        .genAIPrompt, .genAICompletion, .langfuseTraceMetadata, .langfuseObservationMetadata,
+        .langfuseObservationInput, .langfuseObservationOutput,
+    ]
+}

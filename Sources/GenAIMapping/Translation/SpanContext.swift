@@ -1,0 +1,86 @@
+import CollectorCore
+
+/// Facts about one resource, computed once and shared by all its spans.
+struct ResourceFacts {
+    var attributes: [JSONMember]
+    var values: [String: AttributeValue]
+    /// Trace metadata set on the resource (`langfuse.trace.metadata*`, `langfuse.metadata*`).
+    var traceMetadata: [JSONMember]
+}
+
+/// Facts about one instrumentation scope, computed once and shared by its spans.
+struct ScopeFacts {
+    var name: String
+    var version: String
+    var json: [JSONMember]
+    var isLangfuseSDK: Bool
+}
+
+/// Read access to one span's attributes for the mapping rules.
+struct SpanContext {
+    let batch: TraceBatch
+    let span: Span
+    let index: SpanIndex
+    let resource: ResourceFacts
+    let scope: ScopeFacts
+
+    func value(_ key: AttributeKey) -> AttributeValue? {
+        index.index(key).map { batch.attributes[$0].value }
+    }
+
+    func has(_ key: AttributeKey) -> Bool { index.index(key) != nil }
+
+    func truthy(_ key: AttributeKey) -> AttributeValue? {
+        guard let v = value(key), batch.isTruthy(v) else { return nil }
+        return v
+    }
+
+    func json(_ key: AttributeKey) -> JSONValue? { value(key).map { batch.jsonValue($0) } }
+
+    func truthyJSON(_ key: AttributeKey) -> JSONValue? { truthy(key).map { batch.jsonValue($0) } }
+
+    /// The value as text: strings as they are, other values as JSON text.
+    func text(_ key: AttributeKey) -> String? { value(key).map { batch.stringified($0) } }
+
+    func truthyText(_ key: AttributeKey) -> String? { truthy(key).map { batch.stringified($0) } }
+
+    /// Only a string-typed value.
+    func string(_ key: AttributeKey) -> String? {
+        if case .string(let r)? = value(key) { return batch.string(r) }
+        return nil
+    }
+
+    func firstTruthyText(_ keys: [AttributeKey]) -> String? {
+        for k in keys { if let t = truthyText(k) { return t } }
+        return nil
+    }
+
+    /// A string attribute parsed as JSON; nil when absent or not JSON.
+    func parsedJSON(_ key: AttributeKey) -> JSONValue? {
+        guard let v = value(key) else { return nil }
+        if case .string(let r) = v { return JSONParser.parseIfJSON(batch.string(r)) }
+        return batch.jsonValue(v)
+    }
+
+    /// Members of a key family, with the prefix removed, in attribute order.
+    func family(_ family: AttributeKeyPrefix) -> [(suffix: String, value: AttributeValue)] {
+        let prefixLength = family.rawValue.utf8.count
+        return index.family(family).map { i in
+            let a = batch.attributes[i]
+            let key = ByteRange(start: Int(a.key.start) + prefixLength, count: Int(a.key.count) - prefixLength)
+            return (batch.string(key), a.value)
+        }
+    }
+
+    func hasFamily(_ f: AttributeKeyPrefix) -> Bool { index.hasFamily(f) }
+
+    /// A dotted key such as `langfuse.trace.metadata.langfuse_user_id`.
+    func dotted(_ f: AttributeKeyPrefix, _ suffix: String) -> AttributeValue? {
+        family(f).last(where: { $0.suffix == suffix })?.value
+    }
+
+    func resourceValue(_ key: AttributeKey) -> AttributeValue? { resource.values[key.rawValue] }
+
+    var scopeName: String { scope.name }
+    var spanName: String { batch.string(span.name) }
+}

@@ -1,0 +1,59 @@
+import CollectorCore
+
+/// Where each known key sits in one span's attributes, built in a single pass, so every
+/// precedence rule is an array lookup instead of a scan. Reused across spans (no allocation).
+struct SpanIndex {
+    static let keyCount = AttributeKey.allCases.count
+
+    /// Absolute index into `TraceBatch.attributes`, or -1.
+    private(set) var slots: [Int32] = Array(repeating: -1, count: SpanIndex.keyCount)
+    private var touched: [Int32] = []
+    /// (prefix family, absolute attribute index), in attribute order.
+    private(set) var prefixed: [(family: UInt8, index: Int32)] = []
+
+    mutating func build(_ batch: TraceBatch, _ slice: TableSlice, classifier: KeyClassifier) {
+        for t in touched { slots[Int(t)] = -1 }
+        touched.removeAll(keepingCapacity: true)
+        prefixed.removeAll(keepingCapacity: true)
+        batch.bytes.withUnsafeBufferPointer { store in
+            for i in slice.range {
+                let key = batch.attributes[i].key
+                let p = UnsafeBufferPointer(rebasing: store[key.lowerBound..<key.upperBound])
+                if let id = classifier.classify(p) {
+                    if slots[Int(id)] < 0 { touched.append(id) }
+                    slots[Int(id)] = Int32(i)  // a repeated key: the last one wins
+                }
+                if let family = classifier.prefix(p) {
+                    prefixed.append((UInt8(family), Int32(i)))
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    func index(_ key: AttributeKey) -> Int? {
+        let i = slots[key.ordinal]
+        return i < 0 ? nil : Int(i)
+    }
+
+    func family(_ family: AttributeKeyPrefix) -> [Int] {
+        let id = UInt8(family.ordinal)
+        return prefixed.compactMap { $0.family == id ? Int($0.index) : nil }
+    }
+
+    func hasFamily(_ family: AttributeKeyPrefix) -> Bool {
+        let id = UInt8(family.ordinal)
+        return prefixed.contains { $0.family == id }
+    }
+}
+
+extension AttributeKey {
+    /// Position in `allCases`: a field-less enum is stored as its case index.
+    @inline(__always)
+    var ordinal: Int { Int(unsafeBitCast(self, to: UInt8.self)) }
+}
+
+extension AttributeKeyPrefix {
+    @inline(__always)
+    var ordinal: Int { Int(unsafeBitCast(self, to: UInt8.self)) }
+}
