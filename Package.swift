@@ -27,6 +27,8 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
         .target(name: "GenAIMapping", dependencies: ["CollectorCore"], swiftSettings: strict),
+        // Request generators for the differential tests and the benchmark.
+        .target(name: "OTLPSamples", dependencies: ["OTLPProto"], swiftSettings: strict),
         .executableTarget(
             name: "genai-collector",
             dependencies: [
@@ -36,14 +38,14 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-bench",
-            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto"],
+            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples"],
             swiftSettings: strict),
         .testTarget(name: "CollectorCoreTests", dependencies: ["CollectorCore"], swiftSettings: strict),
         .testTarget(
-            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "CollectorCore"],
-            resources: [.copy("../Fixtures")], swiftSettings: strict),
+            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "OTLPSamples", "CollectorCore"],
+            swiftSettings: strict),
         .testTarget(
-            name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "CollectorCore"],
+            name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "OTLPSamples", "CollectorCore"],
             swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["genai-collector"], swiftSettings: strict),
     ]

@@ -207,7 +207,7 @@ private struct Cursor {
             while i < buf.count, isDigit(buf[i]) { i += 1 }
         }
         let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
-        if isInteger, let v = Int64(text) { return .int(v) }
+        if isInteger, text != "-0", let v = Int64(text) { return .int(v) }
         guard let d = Double(text) else { throw JSONError(reason: .invalidNumber, offset: start) }
         return .double(d)
     }

@@ -50,6 +50,7 @@ public struct JSONWriter {
 
     public static func javaScriptNumber(_ d: Double) -> String {
         guard d.isFinite else { return "null" }
+        if d == 0 && d.sign == .minus { return "-0" }  // keeps the sign through a round trip
         if d == d.rounded(), abs(d) < 1e21 {
             if abs(d) < 9.007_199_254_740_992e15 { return String(Int64(d)) }
         }
