@@ -42,7 +42,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "CollectorCoreTests", dependencies: ["CollectorCore"], swiftSettings: strict),
         .testTarget(
-            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "OTLPSamples", "CollectorCore"],
+            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "OTLPSamples", "CollectorCore", "GenAIMapping"],
             swiftSettings: strict),
         .testTarget(
             name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "OTLPSamples", "CollectorCore"],
