@@ -39,6 +39,39 @@ public struct JSONWriter {
         }
     }
 
+    /// Indented output (two spaces), for golden files and `translate --pretty`.
+    public static func pretty(_ value: JSONValue) -> String {
+        var w = JSONWriter()
+        w.writePretty(value, indent: 0)
+        return String(decoding: w.bytes, as: UTF8.self)
+    }
+
+    mutating func writePretty(_ value: JSONValue, indent: Int) {
+        let pad = String(repeating: " ", count: indent + 2)
+        switch value {
+        case .array(let items) where !items.isEmpty:
+            raw("[\n")
+            for (k, item) in items.enumerated() {
+                raw(pad)
+                writePretty(item, indent: indent + 2)
+                raw(k + 1 < items.count ? ",\n" : "\n")
+            }
+            raw(String(repeating: " ", count: indent) + "]")
+        case .object(let members) where !members.isEmpty:
+            raw("{\n")
+            for (k, m) in members.enumerated() {
+                raw(pad)
+                writeString(m.key)
+                raw(": ")
+                writePretty(m.value, indent: indent + 2)
+                raw(k + 1 < members.count ? ",\n" : "\n")
+            }
+            raw(String(repeating: " ", count: indent) + "}")
+        default:
+            write(value)
+        }
+    }
+
     public mutating func raw(_ text: String) {
         bytes.append(contentsOf: text.utf8)
     }

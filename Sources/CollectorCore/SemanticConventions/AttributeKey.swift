@@ -76,6 +76,7 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case llmResponseModel = "llm.response.model"
     case llmInvocationParameters = "llm.invocation_parameters"
     case llmCostTotal = "llm.cost.total"
+    case embeddingModelName = "embedding.model_name"
 
     // Vercel AI SDK.
     case operationName = "operation.name"

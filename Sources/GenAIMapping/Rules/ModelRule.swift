@@ -64,7 +64,7 @@ extension SpanContext {
             JSONMember("mode", text(.aiSettingsMode)),
             JSONMember("temperature", text(.genAIRequestTemperature)),
             JSONMember("service_tier", serviceTier),
-        ]
+        ].filter { $0.value != .null }  // ours: absent settings are left out, not sent as null
     }
 
     /// Strings and numbers stay; anything else becomes JSON text (the API's MapValue).

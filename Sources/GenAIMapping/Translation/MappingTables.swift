@@ -49,7 +49,7 @@ enum MappingTables {
     // MARK: Model
     static let modelNameKeys: [AttributeKey] = [
         .langfuseObservationModelName, .genAIResponseModel, .aiModelID, .genAIRequestModel, .llmResponseModel,
-        .llmModelName, .model,
+        .llmModelName, .model, .embeddingModelName,
     ]
 
     // MARK: Identity
