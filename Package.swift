@@ -46,6 +46,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "OTLPSamples", "CollectorCore"],
+            exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["genai-collector"], swiftSettings: strict),
     ]

@@ -14,5 +14,10 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
     public var reason: Reason
     public var offset: Int
 
+    public init(reason: Reason, offset: Int) {
+        self.reason = reason
+        self.offset = offset
+    }
+
     public var description: String { "JSON: \(reason.rawValue) at byte \(offset)" }
 }

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// Runs the built `genai-collector` binary as a user would.
+struct TranslateCommandTests {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        .appendingPathComponent("genai-collector")
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+
+    struct Result {
+        var status: Int32
+        var stdout: Data
+        var stderr: String
+    }
+
+    func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+        let p = Process()
+        p.executableURL = Self.binary
+        p.arguments = arguments
+        let out = Pipe(), err = Pipe(), inp = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = inp
+        try p.run()
+        if let stdin { inp.fileHandleForWriting.write(stdin) }
+        try inp.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: o, stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func batchTypes(_ data: Data) throws -> [String] {
+        let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let batch = obj?["batch"] as? [[String: Any]] ?? []
+        return batch.compactMap { $0["type"] as? String }
+    }
+
+    @Test(arguments: ["langfuse_sdk_observe_generation.otlp.pb", "langfuse_sdk_observe_generation.otlp.pb.gz",
+                      "langfuse_sdk_observe_generation.otlp.json"])
+    func translatesEveryFormOfACapture(_ file: String) throws {
+        let r = try run(["translate", Self.fixtures.appendingPathComponent(file).path])
+        #expect(r.status == 0)
+        #expect(r.stderr.isEmpty)
+        let types = try batchTypes(r.stdout)
+        #expect(types.contains("trace-create") && types.contains("tool-create") && types.contains("generation-create"))
+    }
+
+    @Test func readsStandardInputWithAnExplicitFormat() throws {
+        let body = try Data(contentsOf: Self.fixtures.appendingPathComponent("openinference_openai_3chats.otlp.json"))
+        let r = try run(["translate", "-", "--input-format", "json"], stdin: body)
+        #expect(r.status == 0)
+        #expect(try batchTypes(r.stdout).filter { $0 == "generation-create" }.count == 3)
+    }
+
+    @Test func badInputFailsWithOneLineAndNoOutput() throws {
+        let r = try run(["translate", "-"], stdin: Data([0x0A, 0xFF, 0xFF, 0xFF, 0x0F]))
+        #expect(r.status != 0)
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.hasPrefix("genai-collector: invalid OTLP trace request:"))
+        #expect(r.stderr.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test func wrongFormatFlagAndMissingFile() throws {
+        let pb = Self.fixtures.appendingPathComponent("openinference_openai_3chats.otlp.pb").path
+        let asJSON = try run(["translate", pb, "--input-format", "json"])
+        #expect(asJSON.status != 0 && asJSON.stdout.isEmpty)
+        let unknown = try run(["translate", pb, "--input-format", "yaml"])
+        #expect(unknown.status != 0 && unknown.stderr.contains("--input-format"))
+        let missing = try run(["translate", "/nonexistent/file.pb"])
+        #expect(missing.status != 0 && missing.stdout.isEmpty && missing.stderr.contains("/nonexistent/file.pb"))
+    }
+
+    @Test func emptyInputIsAnError() throws {
+        let r = try run(["translate", "-"], stdin: Data())
+        #expect(r.status != 0 && r.stdout.isEmpty && r.stderr.contains("empty input"))
+    }
+}

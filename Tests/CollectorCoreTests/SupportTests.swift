@@ -1,0 +1,86 @@
+import CollectorCore
+import Testing
+
+struct UTF8ValidationTests {
+    @Test(arguments: [
+        ([UInt8](), true), (Array("plain ascii, long enough for the fast path".utf8), true), (Array("héllo 日本 🎉".utf8), true),
+        ([0xC0, 0x80], false), ([0xE0, 0x80, 0x80], false), ([0xED, 0xA0, 0x80], false), ([0xF4, 0x90, 0x80, 0x80], false),
+        ([0xF8, 0x88, 0x80, 0x80, 0x80], false), ([0xE2, 0x82], false), ([0x80], false), ([0x41, 0x42, 0xC3], false),
+    ])
+    func table(_ bytes: [UInt8], _ valid: Bool) {
+        #expect(UTF8Validation.isValid(bytes) == valid)
+    }
+
+    @Test func agreesWithTheStandardLibraryOnRandomBytes() {
+        var state: UInt64 = 12345
+        for _ in 0..<20_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(state % 12) {
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let r = UInt8(truncatingIfNeeded: state >> 33)
+                bytes.append(state % 3 == 0 ? r & 0x7F : r)
+            }
+            state = state &* 6_364_136_223_846_793_005 &+ 1
+            let reference = String(validating: bytes, as: UTF8.self) != nil
+            #expect(UTF8Validation.isValid(bytes) == reference, "\(bytes)")
+        }
+    }
+}
+
+struct TimestampTests {
+    @Test(arguments: [(UInt64(0), "1970-01-01T00:00:00.000Z"), (1_700_000_000_123_999_999, "2023-11-14T22:13:20.123Z"),
+                      (951_782_400_000_000_000, "2000-02-29T00:00:00.000Z"), (4_102_444_799_999_000_000, "2099-12-31T23:59:59.999Z")])
+    func formatsTruncatedMilliseconds(_ nanos: UInt64, _ text: String) {
+        #expect(Timestamp.iso8601Millis(unixNanos: nanos) == text)
+    }
+
+    @Test(arguments: [("2024-05-01T10:00:00Z", true), ("2024-05-01T10:00:00.123456+02:00", true), ("2024-05-01", true),
+                      ("2024-05-01 10:00:00", true), ("yesterday", false), ("2024-05-01T10:00", false), ("2024-05-01T10:00:00.Z", false)])
+    func recognisesISODates(_ text: String, _ valid: Bool) {
+        #expect(Timestamp.isISO8601Date(text) == valid)
+    }
+}
+
+struct EncodingTests {
+    @Test func base64RoundTrip() {
+        for n in 0..<20 {
+            let bytes = (0..<n).map { UInt8(($0 * 37 + n) & 0xFF) }
+            #expect(Base64.decode(Base64.encode(bytes)) == bytes)
+        }
+        #expect(Base64.encode(Array("hi".utf8)) == "aGk=")
+        #expect(Base64.decode("a=b") == nil)
+    }
+
+    @Test func hexIDs() {
+        #expect(TraceID(high: 1, low: 0xABCDEF).hex == "0000000000000001" + "0000000000abcdef")
+        #expect(SpanID(0xDEADBEEF).hex == "00000000deadbeef")
+        #expect(Hex.decodeWord(Array("00000000DEADBEEF".utf8)) == 0xDEADBEEF)
+        #expect(Hex.decodeWord(Array("xyz".utf8)) == nil)
+    }
+}
+
+struct KeyTableTests {
+    @Test func everyKeyClassifiesToItselfAndIsSpelledOnce() {
+        let names = AttributeKey.allCases.map(\.rawValue)
+        #expect(Set(names).count == names.count)
+        for (i, key) in AttributeKey.allCases.enumerated() {
+            var text = key.rawValue
+            let id = text.withUTF8 { KeyClassifier.shared.classify($0) }
+            #expect(id == Int32(i), "\(key)")
+        }
+        var unknown = "not.a.known.key"
+        #expect(unknown.withUTF8 { KeyClassifier.shared.classify($0) } == nil)
+    }
+
+    @Test func prefixFamilies() {
+        var key = "gen_ai.usage.input_tokens"
+        #expect(key.withUTF8 { KeyClassifier.shared.prefix($0) } == AttributeKeyPrefix.allCases.firstIndex(of: .genAIUsage))
+        var bare = "gen_ai.usage."
+        #expect(bare.withUTF8 { KeyClassifier.shared.prefix($0) } == nil)
+    }
+
+    @Test func theTableFitsTheCompactOrdinal() {
+        // SpanIndex reads a case's ordinal as one byte.
+        #expect(AttributeKey.allCases.count < 256 && AttributeKeyPrefix.allCases.count < 256)
+    }
+}
