@@ -24,8 +24,13 @@ extension TraceBatch {
 
     /// Langfuse's metadata stringification: strings as they are, everything else as JSON text.
     public func stringified(_ value: AttributeValue) -> String {
-        if case .string(let r) = value { return string(r) }
-        return JSONWriter.serialize(jsonValue(value))
+        switch value {
+        case .string(let r): return string(r)
+        case .int(let i): return String(i)
+        case .bool(let b): return b ? "true" : "false"
+        case .double(let d) where d.isFinite: return JSONWriter.javaScriptNumber(d)
+        default: return JSONWriter.serialize(jsonValue(value))
+        }
     }
 
     /// JavaScript truthiness of a value as Langfuse would see it.

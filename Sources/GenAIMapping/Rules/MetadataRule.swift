@@ -32,24 +32,32 @@ extension SpanContext {
         return j
     }
 
-    /// Span attributes minus input/output and message families, each value as text.
+    /// Span attributes minus input/output and message families, each value as text. Known keys
+    /// reuse their static spelling, so only unknown keys and values allocate.
     func attributesMetadata(excluding consumed: [AttributeKey], tools: Tools) -> [JSONMember] {
-        var skip = Set(consumed.map(\.ordinal) + MappingTables.metadataExcludedKeys.map(\.ordinal) + tools.consumed.map(\.ordinal))
-        _ = skip.insert(-1)
+        var excluded: [Int32] = []
+        for key in consumed + tools.consumed { if let i = index.index(key) { excluded.append(Int32(i)) } }
+        for key in MappingTables.metadataExcludedKeys { if let i = index.index(key) { excluded.append(Int32(i)) } }
+        for p in index.prefixed where MappingTables.metadataExcludedFamilyIDs[Int(p.family)]
+            || (tools.consumedLLMTools && Int(p.family) == AttributeKeyPrefix.llmTools.ordinal) {
+            excluded.append(p.index)
+        }
         var out: [JSONMember] = []
         out.reserveCapacity(Int(span.attributes.count))
-        let excludedFamilies = Set(MappingTables.metadataExcludedFamilies.map { UInt8($0.ordinal) })
-        let llmTools = UInt8(AttributeKeyPrefix.llmTools.ordinal)
-        var excludedIndices = Set<Int32>()
-        for p in index.prefixed where excludedFamilies.contains(p.family) || (tools.consumedLLMTools && p.family == llmTools) {
-            excludedIndices.insert(p.index)
-        }
-        for key in skip where key >= 0 {
-            if index.slots[key] >= 0 { excludedIndices.insert(index.slots[key]) }
-        }
-        for i in span.attributes.range where !excludedIndices.contains(Int32(i)) {
+        var hashes: [Int] = []
+        hashes.reserveCapacity(Int(span.attributes.count))
+        for i in span.attributes.range where !excluded.contains(Int32(i)) {
             let a = batch.attributes[i]
-            out.set(batch.string(a.key), .string(batch.stringified(a.value)))
+            let key = index.knownKey(at: i).map(\.rawValue) ?? batch.string(a.key)
+            let member = JSONMember(key, .string(batch.stringified(a.value)))
+            // A repeated key keeps its first position and takes the last value.
+            let h = key.hashValue
+            if hashes.contains(h), let at = out.firstIndex(where: { $0.key == key }) {
+                out[at] = member
+            } else {
+                hashes.append(h)
+                out.append(member)
+            }
         }
         return out
     }

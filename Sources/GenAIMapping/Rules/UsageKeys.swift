@@ -30,4 +30,22 @@ enum UsageKeys {
     static let inputAudioAliases = ["prompt_details.audio"]
 
     static let canonicalOrder = [input, output, total]
+
+    enum Bucket: Int, CaseIterable {
+        case input, output, total, cacheRead, cacheCreation, reasoning, outputAudio, inputAudio
+    }
+
+    /// Alias → (bucket, rank); a lower rank wins when several aliases are present.
+    static let aliases: [String: (Bucket, Int)] = {
+        var table: [String: (Bucket, Int)] = [:]
+        let lists: [(Bucket, [String])] = [
+            (.input, inputAliases), (.output, outputAliases), (.total, totalAliases), (.cacheRead, cacheReadAliases),
+            (.cacheCreation, cacheCreationAliases), (.reasoning, reasoningAliases), (.outputAudio, outputAudioAliases),
+            (.inputAudio, inputAudioAliases),
+        ]
+        for (bucket, names) in lists {
+            for (rank, name) in names.enumerated() { table[name] = (bucket, rank) }
+        }
+        return table
+    }()
 }

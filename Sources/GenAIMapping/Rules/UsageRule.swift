@@ -48,32 +48,34 @@ extension SpanContext {
     }
 
     func normalize(_ counts: [(String, Double)]) -> UsageDetails {
-        func first(_ aliases: [String]) -> Double? {
-            for a in aliases { if let v = counts.last(where: { $0.0 == a })?.1 { return v } }
-            return nil
+        // The first alias present (in alias order) supplies each bucket.
+        var best = [(rank: Int, value: Double)?](repeating: nil, count: UsageKeys.Bucket.allCases.count)
+        var passThrough: [(String, Double)] = []
+        for (key, v) in counts {
+            if let (bucket, rank) = UsageKeys.aliases[key] {
+                if let b = best[bucket.rawValue], b.rank < rank { continue }
+                best[bucket.rawValue] = (rank, v)
+            } else {
+                passThrough.append((key, v))
+            }
         }
-        let aliases = Set(UsageKeys.inputAliases + UsageKeys.outputAliases + UsageKeys.totalAliases
-            + UsageKeys.cacheReadAliases + UsageKeys.cacheCreationAliases + UsageKeys.reasoningAliases
-            + UsageKeys.outputAudioAliases + UsageKeys.inputAudioAliases)
+        func value(_ b: UsageKeys.Bucket) -> Double? { best[b.rawValue]?.value }
         var u = UsageDetails()
-        let cacheRead = first(UsageKeys.cacheReadAliases)
-        let cacheCreation = first(UsageKeys.cacheCreationAliases)
-        let reasoning = first(UsageKeys.reasoningAliases)
-        let audio = first(UsageKeys.outputAudioAliases)
-        let inputAudio = first(UsageKeys.inputAudioAliases)
-        if let input = first(UsageKeys.inputAliases) {
+        let cacheRead = value(.cacheRead), cacheCreation = value(.cacheCreation), inputAudio = value(.inputAudio)
+        let reasoning = value(.reasoning), audio = value(.outputAudio)
+        if let input = value(.input) {
             u[UsageKeys.input] = count(max(0, input - (cacheRead ?? 0) - (cacheCreation ?? 0) - (inputAudio ?? 0)))
         }
-        if let output = first(UsageKeys.outputAliases) {
+        if let output = value(.output) {
             u[UsageKeys.output] = count(max(0, output - (reasoning ?? 0) - (audio ?? 0)))
         }
-        if let total = first(UsageKeys.totalAliases) { u[UsageKeys.total] = count(total) }
+        if let total = value(.total) { u[UsageKeys.total] = count(total) }
         if let cacheRead { u[UsageKeys.cachedInput] = count(cacheRead) }
         if let cacheCreation { u[UsageKeys.cacheCreation] = count(cacheCreation) }
         if let reasoning { u[UsageKeys.reasoning] = count(reasoning) }
         if let audio { u[UsageKeys.outputAudio] = count(audio) }
         if let inputAudio { u[UsageKeys.inputAudio] = count(inputAudio) }
-        for (key, v) in counts where !aliases.contains(key) {
+        for (key, v) in passThrough {
             let name = key.hasPrefix("details.") ? String(key.dropFirst("details.".count)) : key
             if v >= 0, v == v.rounded() { u[name] = count(v) }
         }

@@ -36,10 +36,9 @@ public struct GenAITranslator: Sendable {
                     let span = batch.spans[spanIndex]
                     index.build(batch, span.attributes, classifier: classifier)
                     let ctx = SpanContext(batch: batch, span: span, index: index, resource: resource, scope: scope)
-                    let (observation, io) = self.observation(ctx, stats: &stats)
-                    records.observations.append(observation)
+                    let (observation, attributes) = self.observation(ctx, stats: &stats)
                     stats.spans += 1
-                    if let trace = traceRecord(ctx, observation, io) {
+                    if let trace = traceRecord(ctx, observation, attributes) {
                         if trace.kind == .minimal {
                             if traceKinds[trace.id] == nil { pendingMinimal.append(trace) }
                             traceKinds[trace.id] = traceKinds[trace.id] ?? .minimal
@@ -48,6 +47,7 @@ public struct GenAITranslator: Sendable {
                             records.traces.append(trace)
                         }
                     }
+                    records.observations.append(observation)
                 }
             }
         }
@@ -63,7 +63,8 @@ public struct GenAITranslator: Sendable {
         return records
     }
 
-    private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, SpanContext.IO) {
+    /// The observation, and its `metadata.attributes` for the trace record to reuse.
+    private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, [JSONMember]) {
         let span = ctx.span
         let type = ctx.observationType()
         var o = LangfuseObservation(id: span.spanID, traceID: span.traceID, type: type, name: ctx.observationName(),
@@ -92,10 +93,10 @@ public struct GenAITranslator: Sendable {
         let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: tools)
         o.metadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation),
                             ctx.structuralMetadata(attributes: attributes))
-        return (o, io)
+        return (o, attributes)
     }
 
-    private func traceRecord(_ ctx: SpanContext, _ o: LangfuseObservation, _ io: SpanContext.IO) -> LangfuseTrace? {
+    private func traceRecord(_ ctx: SpanContext, _ o: LangfuseObservation, _ attributes: [JSONMember]) -> LangfuseTrace? {
         let kind: LangfuseTrace.Kind = ctx.isRoot ? .full : (ctx.hasTraceUpdates ? .update : .minimal)
         var t = LangfuseTrace(kind: kind, id: o.traceID, sourceSpanID: o.id, timestampUnixNano: o.startTimeUnixNano,
                               environment: o.environment)
@@ -114,7 +115,6 @@ public struct GenAITranslator: Sendable {
             // The root span's input/output is the trace's unless the trace keys say otherwise.
             t.input = explicitInput ?? o.input
             t.output = explicitOutput ?? o.output
-            let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: ctx.toolDefinitions())
             t.metadata = merged(base, ctx.structuralMetadata(attributes: attributes))
         } else {
             t.name = ctx.truthyText(.langfuseTraceName)

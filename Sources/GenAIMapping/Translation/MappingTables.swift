@@ -82,6 +82,7 @@ enum MappingTables {
         .genAIPrompt, .genAICompletion, .llmInputMessages, .llmOutputMessages, .langfuseTraceMetadata,
         .langfuseObservationMetadata, .aiTelemetryMetadata,
     ]
+    static let metadataExcludedFamilyIDs: [Bool] = AttributeKeyPrefix.allCases.map(metadataExcludedFamilies.contains)
     static let metadataExcludedKeys: [AttributeKey] = [
         .genAIPrompt, .genAICompletion, .langfuseTraceMetadata, .langfuseObservationMetadata,
         .langfuseObservationInput, .langfuseObservationOutput,
