@@ -63,7 +63,8 @@ struct CaptureExpectationTests {
         for g in gens {
             #expect(g.model == "gpt-4o-mini-2024-07-18")
             #expect(g.usageDetails?["total"] == 29)
-            let messages = g.input?.arrayValue ?? g.input?["messages"]?.arrayValue ?? []
+            let input = r.json(g.input)
+            let messages = input?.arrayValue ?? input?["messages"]?.arrayValue ?? []
             #expect(!messages.isEmpty && messages.allSatisfy { $0["role"] != nil })
         }
         #expect(gens[1].completionStartTime != nil)  // the streamed call

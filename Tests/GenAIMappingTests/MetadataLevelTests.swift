@@ -44,12 +44,13 @@ struct MetadataTests {
     @Test func traceMetadataLayers() throws {
         let r = try translate([TestSpan(attributes: [("langfuse.trace.metadata.k", .s("span")), ("langfuse.trace.metadata.only", .s("x"))])],
                               resource: [("langfuse.trace.metadata.k", .s("resource")), ("langfuse.trace.metadata.r", .s("y"))])
-        let md = r.traces[0].metadata ?? []
+        let md = r.json(r.traces[0].metadata) ?? []
         #expect(md.value(for: "k") == .string("span"))
         #expect(md.value(for: "r") == .string("y"))
         #expect(md.value(for: "only") == .string("x"))
-        #expect(r.observations[0].metadata.value(for: "only") == nil)
-        #expect(r.observations[0].metadata.value(for: "r") == .string("y"))
+        let observationMetadata = r.json(r.observations[0].metadata) ?? []
+        #expect(observationMetadata.value(for: "only") == nil)
+        #expect(observationMetadata.value(for: "r") == .string("y"))
     }
 }
 

@@ -79,14 +79,31 @@ func translate(_ spans: [TestSpan], scope: String = "test-scope", scopeVersion: 
     GenAITranslator().translate(try makeBatch(spans, scope: scope, scopeVersion: scopeVersion, resource: resource))
 }
 
+/// An observation with its record values rendered as JSON, for comparisons.
+@dynamicMemberLookup
+struct RenderedObservation {
+    let raw: LangfuseObservation
+    let batch: TraceBatch
+
+    subscript<T>(dynamicMember path: KeyPath<LangfuseObservation, T>) -> T { raw[keyPath: path] }
+    var input: JSONValue? { raw.input.map { batch.json($0) } }
+    var output: JSONValue? { raw.output.map { batch.json($0) } }
+    var metadata: [JSONMember] { batch.json(raw.metadata) }
+}
+
 /// The single observation of a one-span request.
 func observation(_ attributes: [(String, A)], name: String = "span", scope: String = "test-scope",
                  resource: [(String, A)] = [("service.name", .s("svc"))],
-                 configure: (inout TestSpan) -> Void = { _ in }) throws -> LangfuseObservation {
+                 configure: (inout TestSpan) -> Void = { _ in }) throws -> RenderedObservation {
     var span = TestSpan(attributes: attributes, name: name)
     configure(&span)
     let records = try translate([span], scope: scope, resource: resource)
-    return records.observations[0]
+    return RenderedObservation(raw: records.observations[0], batch: records.batch)
+}
+
+extension LangfuseRecords {
+    func json(_ v: RecordValue?) -> JSONValue? { v.map { batch.json($0) } }
+    func json(_ m: [RecordMember]?) -> [JSONMember]? { m.map { batch.json($0) } }
 }
 
 func json(_ text: String) -> JSONValue { try! JSONParser().parse(text) }

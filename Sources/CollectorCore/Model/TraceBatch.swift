@@ -63,6 +63,15 @@ public struct TraceBatch: Sendable, Equatable {
         }
     }
 
+    /// Byte equality of two stored ranges.
+    public func sameBytes(_ a: ByteRange, _ b: ByteRange) -> Bool {
+        guard a.count == b.count else { return false }
+        if a.start == b.start || a.count == 0 { return true }
+        return bytes.withUnsafeBufferPointer { buf in
+            memEqual(buf.baseAddress! + a.lowerBound, buf.baseAddress! + b.lowerBound, Int(a.count))
+        }
+    }
+
     /// Total spans over all resources, scopes (same as `spans.count` for decoded batches).
     public func spanIndices(ofScope scope: Int) -> Range<Int> { scopes[scope].spans.range }
 }

@@ -6,80 +6,78 @@ public struct IngestionBatchEncoder: Sendable {
     public init() {}
 
     public func encode(_ records: LangfuseRecords) -> [UInt8] {
-        var w = JSONWriter(capacity: 4096)
-        w.write(.object([JSONMember("batch", .array(events(records)))]))
+        var w = RecordJSONWriter(batch: records.batch, capacity: records.batch.bytes.count + records.observations.count * 1024)
+        w.beginObject()
+        w.key("batch")
+        w.beginArray()
+        for t in records.traces { trace(t, &w) }
+        for o in records.observations { observation(o, &w) }
+        w.endArray()
+        w.endObject()
         return w.bytes
     }
 
+    /// The events as JSON documents (for tests and tools; `encode` is the fast path).
     public func events(_ records: LangfuseRecords) -> [JSONValue] {
-        records.traces.map(traceEvent) + records.observations.map(observationEvent)
+        (try? JSONParser().parse(encode(records)))?["batch"]?.arrayValue ?? []
     }
 
-    public func traceEvent(_ t: LangfuseTrace) -> JSONValue {
-        var body: [JSONMember] = [
-            JSONMember("id", .string(t.id.hex)),
-            JSONMember("timestamp", .string(Timestamp.iso8601Millis(unixNanos: t.timestampUnixNano))),
-        ]
-        body.put("name", t.name.map(JSONValue.string))
-        body.put("userId", t.userID.map(JSONValue.string))
-        body.put("sessionId", t.sessionID.map(JSONValue.string))
-        body.put("input", t.input)
-        body.put("output", t.output)
-        body.put("release", t.release.map(JSONValue.string))
-        body.put("version", t.version.map(JSONValue.string))
-        body.put("metadata", t.metadata.map(JSONValue.object))
-        body.put("tags", t.tags.map { .array($0.map(JSONValue.string)) })
-        body.put("public", t.isPublic.map(JSONValue.bool))
-        body.append(JSONMember("environment", .string(t.environment)))
-        return envelope(id: EventID.make(t.id, t.sourceSpanID, kind: 1), timestamp: t.timestampUnixNano,
-                        type: "trace-create", body: body)
+    func trace(_ t: LangfuseTrace, _ w: inout RecordJSONWriter) {
+        envelope(EventID.make(t.id, t.sourceSpanID, kind: 1), t.timestampUnixNano, "trace-create", &w)
+        w.field("id", t.id.hex)
+        w.field("timestamp", Timestamp.iso8601Millis(unixNanos: t.timestampUnixNano))
+        w.field("name", t.name)
+        w.field("userId", t.userID)
+        w.field("sessionId", t.sessionID)
+        w.field("input", t.input)
+        w.field("output", t.output)
+        w.field("release", t.release)
+        w.field("version", t.version)
+        if let metadata = t.metadata { w.key("metadata"); w.members(metadata) }
+        w.field("tags", t.tags.map { JSONValue.array($0.map(JSONValue.string)) })
+        w.field("public", t.isPublic.map(JSONValue.bool))
+        w.field("environment", t.environment)
+        w.endObject()
+        w.endObject()
     }
 
-    public func observationEvent(_ o: LangfuseObservation) -> JSONValue {
-        var body: [JSONMember] = [
-            JSONMember("id", .string(o.id.hex)),
-            JSONMember("traceId", .string(o.traceID.hex)),
-        ]
-        body.put("parentObservationId", o.parentObservationID.map { .string($0.hex) })
-        body.append(JSONMember("name", .string(o.name)))
-        body.append(JSONMember("startTime", .string(Timestamp.iso8601Millis(unixNanos: o.startTimeUnixNano))))
-        if o.type != .event {
-            body.append(JSONMember("endTime", .string(Timestamp.iso8601Millis(unixNanos: o.endTimeUnixNano))))
-        }
+    func observation(_ o: LangfuseObservation, _ w: inout RecordJSONWriter) {
+        envelope(EventID.make(o.traceID, o.id, kind: 2), o.startTimeUnixNano, o.type.ingestionEventType, &w)
+        w.field("id", o.id.hex)
+        w.field("traceId", o.traceID.hex)
+        w.field("parentObservationId", o.parentObservationID?.hex)
+        w.field("name", o.name)
+        w.field("startTime", Timestamp.iso8601Millis(unixNanos: o.startTimeUnixNano))
+        if o.type != .event { w.field("endTime", Timestamp.iso8601Millis(unixNanos: o.endTimeUnixNano)) }
         if o.type.carriesGenerationFields {
-            body.put("completionStartTime", o.completionStartTime.map(JSONValue.string))
-            body.put("model", o.model.map(JSONValue.string))
-            body.put("modelParameters", o.modelParameters.map(JSONValue.object))
-            body.put("usageDetails", o.usageDetails.map { .object($0.pairs.map { JSONMember($0.0, .int($0.1)) }) })
-            body.put("costDetails", o.costDetails.map { .object($0.pairs.map { JSONMember($0.0, .double($0.1)) }) })
-            body.put("promptName", o.promptName.map(JSONValue.string))
-            body.put("promptVersion", o.promptVersion.map { .int(Int64($0)) })
+            w.field("completionStartTime", o.completionStartTime)
+            w.field("model", o.model)
+            w.field("modelParameters", o.modelParameters.map(JSONValue.object))
+            w.field("usageDetails", o.usageDetails.map { JSONValue.object($0.pairs.map { JSONMember($0.0, .int($0.1)) }) })
+            w.field("costDetails", o.costDetails.map { JSONValue.object($0.pairs.map { JSONMember($0.0, .double($0.1)) }) })
+            w.field("promptName", o.promptName)
+            w.field("promptVersion", o.promptVersion.map { JSONValue.int(Int64($0)) })
         }
-        body.put("input", o.input)
-        body.put("output", o.output)
-        body.append(JSONMember("metadata", .object(o.metadata)))
-        body.append(JSONMember("level", .string(o.level.rawValue)))
-        body.put("statusMessage", o.statusMessage.map(JSONValue.string))
-        body.put("version", o.version.map(JSONValue.string))
-        body.append(JSONMember("environment", .string(o.environment)))
-        return envelope(id: EventID.make(o.traceID, o.id, kind: 2), timestamp: o.startTimeUnixNano,
-                        type: o.type.ingestionEventType, body: body)
+        w.field("input", o.input)
+        w.field("output", o.output)
+        w.key("metadata")
+        w.members(o.metadata)
+        w.field("level", o.level.rawValue)
+        w.field("statusMessage", o.statusMessage)
+        w.field("version", o.version)
+        w.field("environment", o.environment)
+        w.endObject()
+        w.endObject()
     }
 
-    private func envelope(id: String, timestamp: UInt64, type: String, body: [JSONMember]) -> JSONValue {
-        .object([
-            JSONMember("id", .string(id)),
-            JSONMember("timestamp", .string(Timestamp.iso8601Millis(unixNanos: timestamp))),
-            JSONMember("type", .string(type)),
-            JSONMember("body", .object(body)),
-        ])
-    }
-}
-
-extension [JSONMember] {
-    /// Appends only present values: absent fields are left out rather than sent as null.
-    mutating func put(_ key: String, _ value: JSONValue?) {
-        if let value { append(JSONMember(key, value)) }
+    /// Opens `{"id":…,"timestamp":…,"type":…,"body":{`; the caller closes both objects.
+    private func envelope(_ id: String, _ timestamp: UInt64, _ type: String, _ w: inout RecordJSONWriter) {
+        w.beginObject()
+        w.field("id", id)
+        w.field("timestamp", Timestamp.iso8601Millis(unixNanos: timestamp))
+        w.field("type", type)
+        w.key("body")
+        w.beginObject()
     }
 }
 

@@ -1,7 +1,7 @@
 import CollectorCore
 
 /// One Langfuse observation made from one span. Every exporter that writes Langfuse records
-/// (ingestion API, ClickHouse, S3) encodes this same value.
+/// (ingestion API, ClickHouse, S3) encodes this same value, reading `RecordValue`s from the batch.
 public struct LangfuseObservation: Sendable, Equatable {
     public var id: SpanID
     public var traceID: TraceID
@@ -16,9 +16,9 @@ public struct LangfuseObservation: Sendable, Equatable {
     public var modelParameters: [JSONMember]?
     public var usageDetails: UsageDetails?
     public var costDetails: CostDetails?
-    public var input: JSONValue?
-    public var output: JSONValue?
-    public var metadata: [JSONMember]
+    public var input: RecordValue?
+    public var output: RecordValue?
+    public var metadata: [RecordMember]
     public var level: ObservationLevel
     public var statusMessage: String?
     public var version: String?

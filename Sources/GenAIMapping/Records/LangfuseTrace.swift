@@ -23,9 +23,9 @@ public struct LangfuseTrace: Sendable, Equatable {
     public var isPublic: Bool?
     public var release: String?
     public var version: String?
-    public var input: JSONValue?
-    public var output: JSONValue?
-    public var metadata: [JSONMember]?
+    public var input: RecordValue?
+    public var output: RecordValue?
+    public var metadata: [RecordMember]?
     public var environment: String
 
     public init(kind: Kind, id: TraceID, sourceSpanID: SpanID, timestampUnixNano: UInt64, environment: String) {
@@ -39,8 +39,12 @@ public struct LangfuseTrace: Sendable, Equatable {
 
 /// The translator's output for one batch: shared by every exporter that needs Langfuse records.
 public struct LangfuseRecords: Sendable, Equatable {
+    /// The batch the records refer into (shared, not copied).
+    public let batch: TraceBatch
     public var traces: [LangfuseTrace] = []
     public var observations: [LangfuseObservation] = []
 
-    public init() {}
+    public init(batch: TraceBatch) {
+        self.batch = batch
+    }
 }

@@ -18,15 +18,14 @@ extension SpanContext {
         if events.isEmpty { return IO() }
         // 1. The GenAI 1.37+ single event with the whole exchange.
         if let details = events.last(where: { eventName($0) == GenAIEventName.inferenceDetails.rawValue }) {
-            let input = eventAttribute(details, .genAIInputMessages).map { batch.jsonValue($0) }
-            let output = eventAttribute(details, .genAIOutputMessages).map { batch.jsonValue($0) }
+            let input = eventAttribute(details, .genAIInputMessages).map(RecordValue.attribute)
             var io = IO(input: input.map { withSystemInstructions($0, from: eventAttribute(details, .genAISystemInstructions)) },
-                        output: output)
-            if !io.found {
-                io = IO(input: eventAttribute(details, .genAIToolCallArguments).map { batch.jsonValue($0) },
-                        output: eventAttribute(details, .genAIToolCallResult).map { batch.jsonValue($0) })
+                        output: eventAttribute(details, .genAIOutputMessages).map(RecordValue.attribute))
+            if !found(io) {
+                io = IO(input: eventAttribute(details, .genAIToolCallArguments).map(RecordValue.attribute),
+                        output: eventAttribute(details, .genAIToolCallResult).map(RecordValue.attribute))
             }
-            if io.found { return io }
+            if found(io) { return io }
         }
         // 2. One event per message, and gen_ai.choice for the output.
         var messages: [JSONValue] = []
@@ -40,14 +39,14 @@ extension SpanContext {
             }
         }
         if !messages.isEmpty || !choices.isEmpty {
-            return IO(input: messages.isEmpty ? nil : .array(messages),
-                      output: choices.isEmpty ? nil : (choices.count == 1 ? choices[0] : .array(choices)))
+            return IO(input: messages.isEmpty ? nil : .json(.array(messages)),
+                      output: choices.isEmpty ? nil : .json(choices.count == 1 ? choices[0] : .array(choices)))
         }
         // 3. Legacy gen_ai.content.prompt / gen_ai.content.completion events.
-        func legacy(_ name: GenAIEventName, _ key: AttributeKey) -> JSONValue? {
+        func legacy(_ name: GenAIEventName, _ key: AttributeKey) -> RecordValue? {
             guard let e = events.last(where: { eventName($0) == name.rawValue }) else { return nil }
-            if let v = eventAttribute(e, key) { return batch.jsonValue(v) }
-            return .object(batch.jsonObject(e.attributes))
+            if let v = eventAttribute(e, key) { return .attribute(v) }
+            return .json(.object(batch.jsonObject(e.attributes)))
         }
         return IO(input: legacy(.contentPrompt, .genAIPrompt), output: legacy(.contentCompletion, .genAICompletion))
     }
@@ -60,16 +59,16 @@ extension SpanContext {
         for item in items {
             if item["event.name"]?.stringValue == GenAIEventName.choice.rawValue { output = item } else { input.append(item) }
         }
-        return IO(input: input.isEmpty ? nil : .array(input), output: output, consumed: [.logfireEvents])
+        return IO(input: input.isEmpty ? nil : .json(.array(input)), output: output.map(RecordValue.json), consumed: [.logfireEvents])
     }
 
     /// Prepends `{role: system, content}` to a message list that has no system message yet.
     /// A JSON-text input is parsed and written back as compact JSON text.
-    func withSystemInstructions(_ input: JSONValue, from instructions: AttributeValue?) -> JSONValue {
+    func withSystemInstructions(_ input: RecordValue, from instructions: AttributeValue?) -> RecordValue {
         guard let instructions, batch.isTruthy(instructions) else { return input }
         var parsedFromText = false
         var list: [JSONValue]
-        switch input {
+        switch batch.json(input) {
         case .array(let a): list = a
         case .string(let s):
             guard case .array(let a)? = JSONParser.parseIfJSON(s) else { return input }
@@ -88,6 +87,6 @@ extension SpanContext {
         default: content = JSONWriter.serialize(raw)
         }
         list.insert(.object([JSONMember("role", .string("system")), JSONMember("content", .string(content))]), at: 0)
-        return parsedFromText ? .string(JSONWriter.serialize(.array(list))) : .array(list)
+        return .json(parsedFromText ? .string(JSONWriter.serialize(.array(list))) : .array(list))
     }
 }

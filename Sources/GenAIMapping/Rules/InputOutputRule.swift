@@ -4,73 +4,81 @@ import CollectorCore
 /// yields any truthy side supplies both sides (Vercel alone fills a missing side from GenAI keys).
 extension SpanContext {
     struct IO {
-        var input: JSONValue?
-        var output: JSONValue?
+        var input: RecordValue?
+        var output: RecordValue?
         /// Span attributes consumed as input/output (left out of `metadata.attributes`).
         var consumed: [AttributeKey] = []
+    }
 
-        var found: Bool { (input?.isTruthy ?? false) || (output?.isTruthy ?? false) }
+    func found(_ io: IO) -> Bool { isTruthy(io.input) || isTruthy(io.output) }
+
+    func isTruthy(_ v: RecordValue?) -> Bool {
+        switch v {
+        case nil: return false
+        case .json(let j)?: return j.isTruthy
+        case .attribute(let a)?: return batch.isTruthy(a)
+        case .attributeTexts?: return true
+        }
     }
 
     func inputOutput() -> IO {
         var io = pair(.langfuseObservationInput, .langfuseObservationOutput)
-        if io.found { return io }
+        if found(io) { return io }
         if scopeName == ScopeName.genkit.rawValue { return genkitIO() }
         if scopeName == ScopeName.vercelAI.rawValue { return vercelIO() }
         if scopeName == ScopeName.flue.rawValue {
-            io = IO(input: firstParsed([.flueTurnInput, .flueToolArguments, .flueTaskPrompt, .flueWorkflowPayload]),
-                    output: firstParsed([.flueTurnOutput, .flueToolResult, .flueTaskResult, .flueOperationResult, .flueWorkflowResult]))
-            if io.found { return io }
+            io = IO(input: firstParsed([.flueTurnInput, .flueToolArguments, .flueTaskPrompt, .flueWorkflowPayload]).map(RecordValue.json),
+                    output: firstParsed([.flueTurnOutput, .flueToolResult, .flueTaskResult, .flueOperationResult, .flueWorkflowResult]).map(RecordValue.json))
+            if found(io) { return io }
         }
         io = eventsIO()
-        if io.found { return io }
+        if found(io) { return io }
         io = adkIO()
-        if io.found { return io }
+        if found(io) { return io }
         let families: [(AttributeKey, AttributeKey)] = [(.logfirePrompt, .logfireAllMessagesEvents)]
         for (i, o) in families {
             io = pair(i, o)
-            if io.found { return io }
+            if found(io) { return io }
         }
         io = IO(input: firstTruthy([.livekitInputText, .livekitUserTranscript, .livekitChatContext]),
                 output: firstTruthy([.livekitFunctionToolOutput, .livekitResponseText]))
-        if io.found { return io }
+        if found(io) { return io }
         io = logfireEventsIO()
-        if io.found { return io }
+        if found(io) { return io }
         // Ours: an OpenInference LLM span's structured messages beat its raw request/response text.
         if string(.openInferenceSpanKind) == "LLM", hasFamily(.llmInputMessages) || hasFamily(.llmOutputMessages) {
-            io = IO(input: flattened(.llmInputMessages, bare: nil).map(Self.chatMessages),
-                    output: flattened(.llmOutputMessages, bare: nil).map(Self.chatMessages),
+            io = IO(input: rebuilt(.llmInputMessages).map { .json(Self.chatMessages($0)) },
+                    output: rebuilt(.llmOutputMessages).map { .json(Self.chatMessages($0)) },
                     consumed: [.inputValue, .outputValue].filter { has($0) })
-            if io.found { return io }
+            if found(io) { return io }
         }
         for (i, o) in [(AttributeKey.mlflowSpanInputs, AttributeKey.mlflowSpanOutputs),
                        (.traceloopEntityInput, .traceloopEntityOutput), (.inputValue, .outputValue),
                        (.pydanticInput, .pydanticOutput)] {
             io = pair(i, o)
-            if io.found { return io }
+            if found(io) { return io }
         }
         if scopeName == ScopeName.pydanticAI.rawValue {
             io = pair(.pydanticAllMessages, .pydanticFinalResult)
             io.input = io.input.map { withSystemInstructions($0, from: value(.genAISystemInstructions)) }
-            if io.found { return io }
+            if found(io) { return io }
         }
         io = pair(.pydanticToolArguments, .pydanticToolResponse)
-        if io.found { return io }
+        if found(io) { return io }
         io = IO(input: flattened(.genAIPrompt, bare: .genAIPrompt), output: flattened(.genAICompletion, bare: .genAICompletion))
-        if io.found { return io }
+        if found(io) { return io }
         io = IO(input: flattened(.llmInputMessages, bare: nil), output: flattened(.llmOutputMessages, bare: nil))
-        if io.found { return io }
+        if found(io) { return io }
         io = genAIMessagesIO()
-        if io.found { return io }
+        if found(io) { return io }
         return IO()
     }
-
     private func pair(_ i: AttributeKey, _ o: AttributeKey) -> IO {
-        IO(input: json(i), output: json(o), consumed: [i, o].filter { has($0) })
+        IO(input: value(i).map(RecordValue.attribute), output: value(o).map(RecordValue.attribute), consumed: [i, o].filter { has($0) })
     }
 
-    private func firstTruthy(_ keys: [AttributeKey]) -> JSONValue? {
-        for k in keys { if let v = truthyJSON(k) { return v } }
+    private func firstTruthy(_ keys: [AttributeKey]) -> RecordValue? {
+        for k in keys { if let v = truthy(k) { return .attribute(v) } }
         return nil
     }
 
@@ -82,7 +90,7 @@ extension SpanContext {
     private func genkitIO() -> IO {
         let input = parsedJSON(.genkitInput)
         let output = parsedJSON(.genkitOutput)
-        return IO(input: input.map { $0["messages"] ?? $0 }, output: output.map { $0["message"] ?? $0 },
+        return IO(input: input.map { .json($0["messages"] ?? $0) }, output: output.map { .json($0["message"] ?? $0) },
                   consumed: [.genkitInput, .genkitOutput])
     }
 
@@ -91,12 +99,12 @@ extension SpanContext {
         io.input = firstTruthy([.aiPromptMessages, .aiPrompt, .aiToolCallArgs])
         if let text = value(.aiResponseText), let calls = value(.aiResponseToolCalls) {
             let toolCalls = parsedJSON(.aiResponseToolCalls) ?? batch.jsonValue(calls)
-            io.output = .string(JSONWriter.serialize(.object([
+            io.output = .json(.string(JSONWriter.serialize(.object([
                 JSONMember("role", .string("assistant")), JSONMember("content", batch.jsonValue(text)),
                 JSONMember("tool_calls", toolCalls),
-            ])))
+            ]))))
         } else {
-            io.output = truthyJSON(.aiResponseText) ?? firstPresent([
+            io.output = truthy(.aiResponseText).map(RecordValue.attribute) ?? firstPresent([
                 .aiResultText, .aiToolCallResult, .aiResponseObject, .aiResultObject, .aiResponseToolCalls, .aiResultToolCalls,
             ])
         }
@@ -108,24 +116,28 @@ extension SpanContext {
         return io
     }
 
-    private func firstPresent(_ keys: [AttributeKey]) -> JSONValue? {
-        for k in keys { if let v = json(k), v != .null { return v } }
+    private func firstPresent(_ keys: [AttributeKey]) -> RecordValue? {
+        for k in keys { if let v = value(k), v != .empty { return .attribute(v) } }
         return nil
     }
 
     private func adkIO() -> IO {
-        func usable(_ k: AttributeKey) -> JSONValue? {
-            guard let v = json(k), v != .string("{}"), v != .null else { return nil }
-            return v
+        func usable(_ k: AttributeKey) -> RecordValue? {
+            guard let v = value(k), v != .empty, string(k) != "{}" else { return nil }
+            return .attribute(v)
         }
-        let input = usable(.adkLLMRequest) ?? json(.adkToolCallArgs)
-        let output = usable(.adkLLMResponse) ?? json(.adkToolResponse)
+        let input = usable(.adkLLMRequest) ?? value(.adkToolCallArgs).map(RecordValue.attribute)
+        let output = usable(.adkLLMResponse) ?? value(.adkToolResponse).map(RecordValue.attribute)
         return IO(input: input, output: output,
                   consumed: [.adkLLMRequest, .adkLLMResponse, .adkToolCallArgs, .adkToolResponse].filter { has($0) })
     }
 
-    private func flattened(_ family: AttributeKeyPrefix, bare: AttributeKey?) -> JSONValue? {
-        if let bare, let v = json(bare) { return v }
+    private func flattened(_ family: AttributeKeyPrefix, bare: AttributeKey?) -> RecordValue? {
+        if let bare, let v = value(bare) { return .attribute(v) }
+        return rebuilt(family).map(RecordValue.json)
+    }
+
+    private func rebuilt(_ family: AttributeKeyPrefix) -> JSONValue? {
         let entries = self.family(family).map { ($0.suffix, batch.jsonValue($0.value)) }
         return entries.isEmpty ? nil : FlattenedMessages.rebuild(entries)
     }
@@ -133,10 +145,10 @@ extension SpanContext {
     /// `gen_ai.input.messages` / `gen_ai.output.messages`, else tool call arguments / result.
     func genAIMessagesIO() -> IO {
         if has(.genAIInputMessages) || has(.genAIOutputMessages) {
-            let input = json(.genAIInputMessages).map { withSystemInstructions($0, from: value(.genAISystemInstructions)) }
-            let io = IO(input: input, output: json(.genAIOutputMessages),
+            let input = value(.genAIInputMessages).map { withSystemInstructions(.attribute($0), from: value(.genAISystemInstructions)) }
+            let io = IO(input: input, output: value(.genAIOutputMessages).map(RecordValue.attribute),
                         consumed: [.genAIInputMessages, .genAIOutputMessages, .genAISystemInstructions].filter { has($0) })
-            if io.found { return io }
+            if found(io) { return io }
         }
         return pair(.genAIToolCallArguments, .genAIToolCallResult)
     }

@@ -32,9 +32,8 @@ extension SpanContext {
         return j
     }
 
-    /// Span attributes minus input/output and message families, each value as text. Known keys
-    /// reuse their static spelling, so only unknown keys and values allocate.
-    func attributesMetadata(excluding consumed: [AttributeKey], tools: Tools) -> [JSONMember] {
+    /// Span attributes minus input/output and message families; written as text when encoded.
+    func attributesMetadata(excluding consumed: [AttributeKey], tools: Tools) -> AttributeSelection {
         var excluded: [Int32] = []
         for key in consumed + tools.consumed { if let i = index.index(key) { excluded.append(Int32(i)) } }
         for key in MappingTables.metadataExcludedKeys { if let i = index.index(key) { excluded.append(Int32(i)) } }
@@ -42,38 +41,30 @@ extension SpanContext {
             || (tools.consumedLLMTools && Int(p.family) == AttributeKeyPrefix.llmTools.ordinal) {
             excluded.append(p.index)
         }
-        var out: [JSONMember] = []
-        out.reserveCapacity(Int(span.attributes.count))
-        var hashes: [Int] = []
-        hashes.reserveCapacity(Int(span.attributes.count))
-        for i in span.attributes.range where !excluded.contains(Int32(i)) {
-            let a = batch.attributes[i]
-            let key = index.knownKey(at: i).map(\.rawValue) ?? batch.string(a.key)
-            let member = JSONMember(key, .string(batch.stringified(a.value)))
-            // A repeated key keeps its first position and takes the last value.
-            let h = key.hashValue
-            if hashes.contains(h), let at = out.firstIndex(where: { $0.key == key }) {
-                out[at] = member
-            } else {
-                hashes.append(h)
-                out.append(member)
-            }
-        }
-        return out
+        return AttributeSelection(slice: span.attributes, excluded: excluded)
     }
 
     /// The structural keys Langfuse adds to every record.
-    func structuralMetadata(attributes: [JSONMember]?) -> [JSONMember] {
-        var out: [JSONMember] = []
-        if let attributes, !scope.isLangfuseSDK { out.append(JSONMember("attributes", .object(attributes))) }
-        out.append(JSONMember("resourceAttributes", .object(resource.attributes)))
-        out.append(JSONMember("scope", .object(scope.json)))
+    func structuralMetadata(attributes: AttributeSelection?) -> [RecordMember] {
+        var out: [RecordMember] = []
+        if let attributes, !scope.isLangfuseSDK { out.append(RecordMember("attributes", .attributeTexts(attributes))) }
+        out.append(RecordMember("resourceAttributes", resource.attributesValue))
+        out.append(RecordMember("scope", scope.jsonValue))
         return out
     }
 }
 
-func merged(_ layers: [JSONMember]...) -> [JSONMember] {
+/// Layers of user metadata, later keys winning.
+func merged(_ layers: [JSONMember]...) -> [RecordMember] {
     var out: [JSONMember] = []
     for layer in layers { for m in layer { out.set(m.key, m.value) } }
-    return out
+    return out.map { RecordMember($0.key, .json($0.value)) }
+}
+
+extension [RecordMember] {
+    func merging(_ other: [RecordMember]) -> [RecordMember] {
+        var out = self
+        for m in other { out.set(m.key, m.value) }
+        return out
+    }
 }

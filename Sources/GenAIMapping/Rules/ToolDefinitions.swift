@@ -32,8 +32,12 @@ extension SpanContext {
     }
 
     /// Merges tool definitions into an input value as Langfuse shapes it.
-    func inputWithTools(_ input: JSONValue?, _ tools: [JSONValue]) -> JSONValue? {
+    func inputWithTools(_ input: RecordValue?, _ tools: [JSONValue]) -> RecordValue? {
         guard !tools.isEmpty else { return input }
+        return .json(merge(input.map { batch.json($0) }, tools))
+    }
+
+    private func merge(_ input: JSONValue?, _ tools: [JSONValue]) -> JSONValue {
         var value = input
         if case .string(let s)? = input, let parsed = JSONParser.parseIfJSON(s), parsed.arrayValue != nil || parsed.objectValue != nil {
             value = parsed

@@ -23,7 +23,7 @@ public struct GenAITranslator: Sendable {
     }
 
     public func translate(_ batch: TraceBatch, stats: inout Stats) -> LangfuseRecords {
-        var records = LangfuseRecords()
+        var records = LangfuseRecords(batch: batch)
         records.observations.reserveCapacity(batch.spans.count)
         var index = SpanIndex()
         var traceKinds: [TraceID: LangfuseTrace.Kind] = [:]
@@ -64,7 +64,7 @@ public struct GenAITranslator: Sendable {
     }
 
     /// The observation, and its `metadata.attributes` for the trace record to reuse.
-    private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, [JSONMember]) {
+    private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, AttributeSelection) {
         let span = ctx.span
         let type = ctx.observationType()
         var o = LangfuseObservation(id: span.spanID, traceID: span.traceID, type: type, name: ctx.observationName(),
@@ -91,12 +91,12 @@ public struct GenAITranslator: Sendable {
             }
         }
         let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: tools)
-        o.metadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation),
-                            ctx.structuralMetadata(attributes: attributes))
+        o.metadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation))
+            .merging(ctx.structuralMetadata(attributes: attributes))
         return (o, attributes)
     }
 
-    private func traceRecord(_ ctx: SpanContext, _ o: LangfuseObservation, _ attributes: [JSONMember]) -> LangfuseTrace? {
+    private func traceRecord(_ ctx: SpanContext, _ o: LangfuseObservation, _ attributes: AttributeSelection) -> LangfuseTrace? {
         let kind: LangfuseTrace.Kind = ctx.isRoot ? .full : (ctx.hasTraceUpdates ? .update : .minimal)
         var t = LangfuseTrace(kind: kind, id: o.traceID, sourceSpanID: o.id, timestampUnixNano: o.startTimeUnixNano,
                               environment: o.environment)
@@ -107,20 +107,20 @@ public struct GenAITranslator: Sendable {
         t.isPublic = ctx.isPublic()
         t.version = o.version
         t.release = ctx.release()
-        let explicitInput = ctx.json(.langfuseTraceInput)
-        let explicitOutput = ctx.json(.langfuseTraceOutput)
+        let explicitInput = ctx.value(.langfuseTraceInput).map(RecordValue.attribute)
+        let explicitOutput = ctx.value(.langfuseTraceOutput).map(RecordValue.attribute)
         let base = merged(ctx.resource.traceMetadata, ctx.userMetadata(.trace), ctx.userMetadata(.observation))
         if kind == .full {
             t.name = ctx.truthyText(.langfuseTraceName) ?? o.name
             // The root span's input/output is the trace's unless the trace keys say otherwise.
             t.input = explicitInput ?? o.input
             t.output = explicitOutput ?? o.output
-            t.metadata = merged(base, ctx.structuralMetadata(attributes: attributes))
+            t.metadata = base.merging(ctx.structuralMetadata(attributes: attributes))
         } else {
             t.name = ctx.truthyText(.langfuseTraceName)
             t.input = explicitInput
             t.output = explicitOutput
-            t.metadata = merged(base, ctx.structuralMetadata(attributes: nil))
+            t.metadata = base.merging(ctx.structuralMetadata(attributes: nil))
         }
         return t
     }
@@ -155,7 +155,9 @@ public struct GenAITranslator: Sendable {
                 traceMetadata.set(String(key.dropFirst(prefix.rawValue.count)), batch.jsonValue(a.value))
             }
         }
-        return ResourceFacts(attributes: batch.jsonObject(r.attributes), values: values, traceMetadata: traceMetadata)
+        let attributes = batch.jsonObject(r.attributes)
+        return ResourceFacts(attributes: attributes, attributesValue: .json(.object(attributes)), values: values,
+                             traceMetadata: traceMetadata)
     }
 
     private func scopeFacts(_ batch: TraceBatch, _ s: ScopeEntry) -> ScopeFacts {
@@ -163,6 +165,7 @@ public struct GenAITranslator: Sendable {
         let version = batch.string(s.version)
         var json: [JSONMember] = [JSONMember("name", .string(name)), JSONMember("version", .string(version))]
         json.append(JSONMember("attributes", .object(batch.jsonObject(s.attributes))))
-        return ScopeFacts(name: name, version: version, json: json, isLangfuseSDK: name.hasPrefix(ScopeName.langfuseSDKPrefix.rawValue))
+        return ScopeFacts(name: name, version: version, json: json, jsonValue: .json(.object(json)),
+                          isLangfuseSDK: name.hasPrefix(ScopeName.langfuseSDKPrefix.rawValue))
     }
 }

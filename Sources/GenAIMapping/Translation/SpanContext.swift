@@ -3,6 +3,8 @@ import CollectorCore
 /// Facts about one resource, computed once and shared by all its spans.
 struct ResourceFacts {
     var attributes: [JSONMember]
+    /// `attributes` as a record value, built once so every span shares the same storage.
+    var attributesValue: RecordValue
     var values: [String: AttributeValue]
     /// Trace metadata set on the resource (`langfuse.trace.metadata*`, `langfuse.metadata*`).
     var traceMetadata: [JSONMember]
@@ -13,6 +15,7 @@ struct ScopeFacts {
     var name: String
     var version: String
     var json: [JSONMember]
+    var jsonValue: RecordValue
     var isLangfuseSDK: Bool
 }
 

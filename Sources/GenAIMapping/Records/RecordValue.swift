@@ -1,0 +1,76 @@
+import CollectorCore
+
+/// A value in a Langfuse record. Attribute values stay references into the batch until an
+/// exporter encodes them, so translation copies no prompt text and stringifies nothing up front.
+public enum RecordValue: Sendable, Equatable {
+    /// A value the translator built (rebuilt messages, parsed blobs, merged tool lists ...).
+    case json(JSONValue)
+    /// An attribute value exactly as sent.
+    case attribute(AttributeValue)
+    /// Langfuse's `metadata.attributes`: the span's attributes minus the excluded ones, each as text.
+    case attributeTexts(AttributeSelection)
+}
+
+/// Some of one span's attributes: its slice minus the excluded absolute indices.
+public struct AttributeSelection: Sendable, Equatable {
+    public var slice: TableSlice
+    public var excluded: [Int32]
+
+    public init(slice: TableSlice, excluded: [Int32]) {
+        self.slice = slice
+        self.excluded = excluded
+    }
+
+    /// Indices to write, each paired with the index whose value it takes: a repeated key keeps
+    /// its first position and its last value, as a JavaScript object assignment does.
+    public func entries(in batch: TraceBatch) -> [(position: Int, value: Int)] {
+        let kept = slice.range.filter { !excluded.contains(Int32($0)) }
+        var out: [(Int, Int)] = []
+        out.reserveCapacity(kept.count)
+        for (n, i) in kept.enumerated() {
+            let key = batch.attributes[i].key
+            if kept[..<n].contains(where: { batch.sameBytes(batch.attributes[$0].key, key) }) { continue }
+            let last = kept[n...].last(where: { batch.sameBytes(batch.attributes[$0].key, key) }) ?? i
+            out.append((i, last))
+        }
+        return out
+    }
+}
+
+/// A metadata entry.
+public struct RecordMember: Sendable, Equatable {
+    public var key: String
+    public var value: RecordValue
+
+    public init(_ key: String, _ value: RecordValue) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension [RecordMember] {
+    /// Sets `key`, replacing an existing entry in place.
+    mutating func set(_ key: String, _ value: RecordValue) {
+        if let i = firstIndex(where: { $0.key == key }) { self[i].value = value } else { append(RecordMember(key, value)) }
+    }
+
+    public func value(for key: String) -> RecordValue? { last(where: { $0.key == key })?.value }
+}
+
+extension TraceBatch {
+    /// A record value as a JSON document (tests and non-hot paths; encoders write directly).
+    public func json(_ value: RecordValue) -> JSONValue {
+        switch value {
+        case .json(let j): return j
+        case .attribute(let a): return jsonValue(a)
+        case .attributeTexts(let selection):
+            return .object(selection.entries(in: self).map {
+                JSONMember(string(attributes[$0.position].key), .string(stringified(attributes[$0.value].value)))
+            })
+        }
+    }
+
+    public func json(_ members: [RecordMember]) -> [JSONMember] {
+        members.map { JSONMember($0.key, json($0.value)) }
+    }
+}
