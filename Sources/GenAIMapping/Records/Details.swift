@@ -25,6 +25,12 @@ public struct Details<Value: Sendable & Equatable>: Sendable, Equatable {
         }
     }
 
+    /// Pairs already in canonical order, keys unique (the translator's fast path).
+    init(canonical pairs: [(String, Value)]) {
+        keys = pairs.map(\.0)
+        values = pairs.map(\.1)
+    }
+
     public var pairs: [(String, Value)] { Array(zip(keys, values)) }
 
     /// Canonical order: input, output, total, then the other keys alphabetically.

@@ -1,5 +1,7 @@
 /// Usage bucket names: the canonical ones Langfuse prices by, and the aliases each
 /// instrumentation uses for them (after the `gen_ai.usage.` / `llm.token_count.` prefix).
+import CollectorCore
+
 enum UsageKeys {
     static let input = "input"
     static let output = "output"
@@ -34,6 +36,12 @@ enum UsageKeys {
     enum Bucket: Int, CaseIterable {
         case input, output, total, cacheRead, cacheCreation, reasoning, outputAudio, inputAudio
     }
+
+    /// Output name of each bucket.
+    static let bucketNames = [input, output, total, cachedInput, cacheCreation, reasoning, outputAudio, inputAudio]
+
+    /// Alias bytes → (bucket, rank), for classifying counters without making Strings.
+    static let suffixTable = ByteKeyTable<(Bucket, Int)>(aliases.map { ($0.key, $0.value) })
 
     /// Alias → (bucket, rank); a lower rank wins when several aliases are present.
     static let aliases: [String: (Bucket, Int)] = {

@@ -20,7 +20,7 @@ extension SpanContext {
             usage = vercelUsage()
         } else {
             usage = genericUsage()
-            if scopeName == ScopeName.googleADK.rawValue { adkCachedTokens(&usage) }
+            if scopeName == ScopeName.googleADK.rawValue { adkCachedTokens(&usage) } else { return usage.isEmpty ? nil : usage }
         }
         if usage.isEmpty { return nil }
         if usage[UsageKeys.total] == nil { usage[UsageKeys.total] = usage.values.reduce(0, +) }
@@ -36,50 +36,62 @@ extension SpanContext {
         return .some(members)
     }
 
-    /// The generic rule over `gen_ai.usage.*` and `llm.token_count.*`.
+    /// The generic rule over `gen_ai.usage.*` and `llm.token_count.*`: counters are classified
+    /// from their key bytes; the first alias present (in alias order) supplies each bucket.
     func genericUsage() -> UsageDetails {
-        var counts: [(String, Double)] = []
-        for family in [AttributeKeyPrefix.genAIUsage, .llmTokenCount] {
-            for (suffix, v) in self.family(family) where !(family == .genAIUsage && suffix == "cost") {
-                if let n = number(batch.jsonValue(v)) { counts.append((suffix, n)) }
-            }
-        }
-        return normalize(counts)
-    }
-
-    func normalize(_ counts: [(String, Double)]) -> UsageDetails {
-        // The first alias present (in alias order) supplies each bucket.
+        let usage = UInt8(AttributeKeyPrefix.genAIUsage.ordinal), tokens = UInt8(AttributeKeyPrefix.llmTokenCount.ordinal)
+        let usageLength = AttributeKeyPrefix.genAIUsage.rawValue.utf8.count
+        let tokensLength = AttributeKeyPrefix.llmTokenCount.rawValue.utf8.count
         var best = [(rank: Int, value: Double)?](repeating: nil, count: UsageKeys.Bucket.allCases.count)
         var passThrough: [(String, Double)] = []
-        for (key, v) in counts {
-            if let (bucket, rank) = UsageKeys.aliases[key] {
-                if let b = best[bucket.rawValue], b.rank < rank { continue }
-                best[bucket.rawValue] = (rank, v)
-            } else {
-                passThrough.append((key, v))
+        batch.bytes.withUnsafeBufferPointer { store in
+            for p in index.prefixed where p.family == usage || p.family == tokens {
+                let a = batch.attributes[Int(p.index)]
+                let start = a.key.lowerBound + (p.family == usage ? usageLength : tokensLength)
+                let suffix = UnsafeBufferPointer(rebasing: store[start..<a.key.upperBound])
+                if p.family == usage && suffix.elementsEqual("cost".utf8) { continue }
+                guard let n = number(a.value, in: batch) else { continue }
+                if let (bucket, rank) = UsageKeys.suffixTable.lookup(suffix) {
+                    if let b = best[bucket.rawValue], b.rank < rank { continue }
+                    best[bucket.rawValue] = (rank, n)
+                } else {
+                    passThrough.append((String(decoding: suffix, as: UTF8.self), n))
+                }
             }
         }
+        return normalize(best, passThrough)
+    }
+
+    /// Splits cached/creation/audio out of input and reasoning/audio out of output; `total`
+    /// defaults to the sum. Built directly in canonical order.
+    func normalize(_ best: [(rank: Int, value: Double)?], _ passThrough: [(String, Double)]) -> UsageDetails {
         func value(_ b: UsageKeys.Bucket) -> Double? { best[b.rawValue]?.value }
-        var u = UsageDetails()
+        var counts = [Int64?](repeating: nil, count: UsageKeys.Bucket.allCases.count)
         let cacheRead = value(.cacheRead), cacheCreation = value(.cacheCreation), inputAudio = value(.inputAudio)
         let reasoning = value(.reasoning), audio = value(.outputAudio)
         if let input = value(.input) {
-            u[UsageKeys.input] = count(max(0, input - (cacheRead ?? 0) - (cacheCreation ?? 0) - (inputAudio ?? 0)))
+            counts[0] = count(max(0, input - (cacheRead ?? 0) - (cacheCreation ?? 0) - (inputAudio ?? 0)))
         }
-        if let output = value(.output) {
-            u[UsageKeys.output] = count(max(0, output - (reasoning ?? 0) - (audio ?? 0)))
+        if let output = value(.output) { counts[1] = count(max(0, output - (reasoning ?? 0) - (audio ?? 0))) }
+        for b in [UsageKeys.Bucket.total, .cacheRead, .cacheCreation, .reasoning, .outputAudio, .inputAudio] {
+            if let v = value(b) { counts[b.rawValue] = count(v) }
         }
-        if let total = value(.total) { u[UsageKeys.total] = count(total) }
-        if let cacheRead { u[UsageKeys.cachedInput] = count(cacheRead) }
-        if let cacheCreation { u[UsageKeys.cacheCreation] = count(cacheCreation) }
-        if let reasoning { u[UsageKeys.reasoning] = count(reasoning) }
-        if let audio { u[UsageKeys.outputAudio] = count(audio) }
-        if let inputAudio { u[UsageKeys.inputAudio] = count(inputAudio) }
-        for (key, v) in passThrough {
+        var rest: [(String, Int64)] = []
+        for b in UsageKeys.Bucket.allCases where b.rawValue > 2 {
+            if let c = counts[b.rawValue], c >= 0 { rest.append((UsageKeys.bucketNames[b.rawValue], c)) }
+        }
+        for (key, v) in passThrough where v >= 0 && v == v.rounded() {
             let name = key.hasPrefix("details.") ? String(key.dropFirst("details.".count)) : key
-            if v >= 0, v == v.rounded() { u[name] = count(v) }
+            rest.removeAll { $0.0 == name }
+            rest.append((name, count(v)))
         }
-        return u.filteringInvalid()
+        var lead: [(String, Int64)] = []
+        for b in 0..<3 { if let c = counts[b], c >= 0 { lead.append((UsageKeys.bucketNames[b], c)) } }
+        if counts[2] == nil, !(lead.isEmpty && rest.isEmpty) {
+            lead.append((UsageKeys.total, lead.reduce(0) { $0 + $1.1 } + rest.reduce(0) { $0 + $1.1 }))
+        }
+        rest.sort { $0.0 < $1.0 }
+        return UsageDetails(canonical: lead + rest)
     }
 
     /// Langfuse's schema step: an OpenAI-shaped usage object becomes canonical buckets, with each
@@ -171,6 +183,16 @@ extension SpanContext {
     }
 }
 
+/// Number() of an attribute value, reading strings only when the value is one.
+func number(_ v: AttributeValue, in batch: TraceBatch) -> Double? {
+    switch v {
+    case .int(let i): return Double(i)
+    case .double(let d): return d.isNaN ? nil : d
+    case .string: return number(batch.jsonValue(v))
+    default: return nil
+    }
+}
+
 /// JavaScript's Number() on the values instrumentations send: numbers and numeric strings.
 func number(_ v: JSONValue) -> Double? {
     switch v {
@@ -188,9 +210,4 @@ func count(_ d: Double) -> Int64 {
     return Int64(max(min(d, 9.0e18), -9.0e18))
 }
 
-extension UsageDetails {
-    /// Langfuse keeps only non-negative counts.
-    func filteringInvalid() -> UsageDetails {
-        UsageDetails(pairs.filter { $0.1 >= 0 })
-    }
-}
+
