@@ -76,7 +76,7 @@ public struct TraceBatch: Sendable, Equatable {
     public func spanIndices(ofScope scope: Int) -> Range<Int> { scopes[scope].spans.range }
 }
 
-@inlinable
+@inlinable @usableFromInline
 func memEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     var i = 0
     while i < n {

@@ -1,7 +1,8 @@
 /// Maps an attribute key's bytes to its `AttributeKey` (and prefix family) with one hash probe,
 /// so the translator indexes a span's attributes in a single pass instead of scanning per rule.
 public struct KeyClassifier: Sendable {
-    private let keys: ByteKeyTable<Int32>
+    /// Key → (AttributeKey index, prefix family or -1).
+    private let keys: ByteKeyTable<(Int32, Int32)>
     /// Prefix families, grouped by first byte so a key is compared only with plausible prefixes.
     private let prefixBytes: [UInt8]
     private let prefixesByFirstByte: [[(offset: Int, length: Int, family: Int)]]
@@ -9,7 +10,6 @@ public struct KeyClassifier: Sendable {
     public static let shared = KeyClassifier()
 
     public init() {
-        keys = ByteKeyTable(AttributeKey.allCases.enumerated().map { ($1.rawValue, Int32($0)) })
         var bytes: [UInt8] = []
         var buckets = [[(offset: Int, length: Int, family: Int)]](repeating: [], count: 256)
         for (i, prefix) in AttributeKeyPrefix.allCases.enumerated() {
@@ -19,10 +19,21 @@ public struct KeyClassifier: Sendable {
         }
         prefixBytes = bytes
         prefixesByFirstByte = buckets
+        let families = AttributeKeyPrefix.allCases
+        keys = ByteKeyTable(AttributeKey.allCases.enumerated().map { i, key in
+            let family = families.firstIndex { key.rawValue.hasPrefix($0.rawValue) && key.rawValue != $0.rawValue }
+            return (key.rawValue, (Int32(i), Int32(family ?? -1)))
+        })
+    }
+
+    /// Both answers in one probe for known keys; the prefix scan runs only for unknown ones.
+    public func classifyWithFamily(_ p: UnsafeBufferPointer<UInt8>) -> (key: Int32?, family: Int?) {
+        if let (id, family) = keys.lookup(p) { return (id, family < 0 ? nil : Int(family)) }
+        return (nil, prefix(p))
     }
 
     /// Index into `AttributeKey.allCases`, or nil for a key the collector does not know.
-    public func classify(_ p: UnsafeBufferPointer<UInt8>) -> Int32? { keys.lookup(p) }
+    public func classify(_ p: UnsafeBufferPointer<UInt8>) -> Int32? { keys.lookup(p)?.0 }
 
     /// Index into `AttributeKeyPrefix.allCases` of the family this key belongs to, if any.
     public func prefix(_ p: UnsafeBufferPointer<UInt8>) -> Int? {

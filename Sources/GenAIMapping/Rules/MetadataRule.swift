@@ -63,6 +63,7 @@ func merged(_ layers: [JSONMember]...) -> [RecordMember] {
 
 extension [RecordMember] {
     func merging(_ other: [RecordMember]) -> [RecordMember] {
+        if isEmpty { return other }
         var out = self
         for m in other { out.set(m.key, m.value) }
         return out

@@ -37,6 +37,10 @@ enum UsageKeys {
         case input, output, total, cacheRead, cacheCreation, reasoning, outputAudio, inputAudio
     }
 
+    static let bucketCount = Bucket.allCases.count
+    /// Buckets copied as they are (input and output are adjusted first).
+    static let plainBuckets: [Bucket] = [.total, .cacheRead, .cacheCreation, .reasoning, .outputAudio, .inputAudio]
+
     /// Output name of each bucket.
     static let bucketNames = [input, output, total, cachedInput, cacheCreation, reasoning, outputAudio, inputAudio]
 

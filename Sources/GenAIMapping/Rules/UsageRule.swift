@@ -42,7 +42,7 @@ extension SpanContext {
         let usage = UInt8(AttributeKeyPrefix.genAIUsage.ordinal), tokens = UInt8(AttributeKeyPrefix.llmTokenCount.ordinal)
         let usageLength = AttributeKeyPrefix.genAIUsage.rawValue.utf8.count
         let tokensLength = AttributeKeyPrefix.llmTokenCount.rawValue.utf8.count
-        var best = [(rank: Int, value: Double)?](repeating: nil, count: UsageKeys.Bucket.allCases.count)
+        var best = [(rank: Int, value: Double)?](repeating: nil, count: UsageKeys.bucketCount)
         var passThrough: [(String, Double)] = []
         batch.bytes.withUnsafeBufferPointer { store in
             for p in index.prefixed where p.family == usage || p.family == tokens {
@@ -66,19 +66,19 @@ extension SpanContext {
     /// defaults to the sum. Built directly in canonical order.
     func normalize(_ best: [(rank: Int, value: Double)?], _ passThrough: [(String, Double)]) -> UsageDetails {
         func value(_ b: UsageKeys.Bucket) -> Double? { best[b.rawValue]?.value }
-        var counts = [Int64?](repeating: nil, count: UsageKeys.Bucket.allCases.count)
+        var counts = [Int64?](repeating: nil, count: UsageKeys.bucketCount)
         let cacheRead = value(.cacheRead), cacheCreation = value(.cacheCreation), inputAudio = value(.inputAudio)
         let reasoning = value(.reasoning), audio = value(.outputAudio)
         if let input = value(.input) {
             counts[0] = count(max(0, input - (cacheRead ?? 0) - (cacheCreation ?? 0) - (inputAudio ?? 0)))
         }
         if let output = value(.output) { counts[1] = count(max(0, output - (reasoning ?? 0) - (audio ?? 0))) }
-        for b in [UsageKeys.Bucket.total, .cacheRead, .cacheCreation, .reasoning, .outputAudio, .inputAudio] {
+        for b in UsageKeys.plainBuckets {
             if let v = value(b) { counts[b.rawValue] = count(v) }
         }
         var rest: [(String, Int64)] = []
-        for b in UsageKeys.Bucket.allCases where b.rawValue > 2 {
-            if let c = counts[b.rawValue], c >= 0 { rest.append((UsageKeys.bucketNames[b.rawValue], c)) }
+        for b in 3..<UsageKeys.bucketCount {
+            if let c = counts[b], c >= 0 { rest.append((UsageKeys.bucketNames[b], c)) }
         }
         for (key, v) in passThrough where v >= 0 && v == v.rounded() {
             let name = key.hasPrefix("details.") ? String(key.dropFirst("details.".count)) : key

@@ -25,23 +25,24 @@ public struct GenAITranslator: Sendable {
     public func translate(_ batch: TraceBatch, stats: inout Stats) -> LangfuseRecords {
         var records = LangfuseRecords(batch: batch)
         records.observations.reserveCapacity(batch.spans.count)
-        var index = SpanIndex()
-        var traceKinds: [TraceID: LangfuseTrace.Kind] = [:]
+        var ctx = SpanContext(batch: batch)
+        var traceKinds = TraceKindTable(capacity: batch.spans.count)
         var pendingMinimal: [LangfuseTrace] = []
         for resourceEntry in batch.resources {
-            let resource = resourceFacts(batch, resourceEntry)
+            ctx.resource = resourceFacts(batch, resourceEntry)
             for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
-                let scope = scopeFacts(batch, scopeEntry)
+                ctx.scope = scopeFacts(batch, scopeEntry)
                 for spanIndex in scopeEntry.spans.range {
-                    let span = batch.spans[spanIndex]
-                    index.build(batch, span.attributes, classifier: classifier)
-                    let ctx = SpanContext(batch: batch, span: span, index: index, resource: resource, scope: scope)
+                    ctx.span = batch.spans[spanIndex]
+                    ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
                     let (observation, attributes) = self.observation(ctx, stats: &stats)
                     stats.spans += 1
                     if let trace = traceRecord(ctx, observation, attributes) {
                         if trace.kind == .minimal {
-                            if traceKinds[trace.id] == nil { pendingMinimal.append(trace) }
-                            traceKinds[trace.id] = traceKinds[trace.id] ?? .minimal
+                            if traceKinds[trace.id] == nil {
+                                pendingMinimal.append(trace)
+                                traceKinds[trace.id] = .minimal
+                            }
                         } else {
                             traceKinds[trace.id] = trace.kind
                             records.traces.append(trace)
@@ -139,12 +140,14 @@ public struct GenAITranslator: Sendable {
     }
 
     private func resourceFacts(_ batch: TraceBatch, _ r: ResourceEntry) -> ResourceFacts {
-        var values: [String: AttributeValue] = [:]
-        for a in batch.attributes[r.attributes.range] { values[batch.string(a.key)] = a.value }
+        var values = [AttributeValue?](repeating: nil, count: SpanIndex.keyCount)
+        var index = SpanIndex()
+        index.build(batch, r.attributes, classifier: classifier)
+        for key in AttributeKey.allCases { if let i = index.index(key) { values[key.ordinal] = batch.attributes[i].value } }
         // Trace metadata set on the resource: blob, then dotted keys.
         var traceMetadata: [JSONMember] = []
         for blobKey in [AttributeKey.langfuseTraceMetadata, .langfuseMetadata] {
-            if case .string(let s)? = values[blobKey.rawValue], case .object(let m)? = JSONParser.parseIfJSON(batch.string(s)) {
+            if case .string(let s)? = values[blobKey.ordinal], case .object(let m)? = JSONParser.parseIfJSON(batch.string(s)) {
                 traceMetadata = m
                 break
             }

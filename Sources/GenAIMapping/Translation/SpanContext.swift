@@ -5,7 +5,8 @@ struct ResourceFacts {
     var attributes: [JSONMember]
     /// `attributes` as a record value, built once so every span shares the same storage.
     var attributesValue: RecordValue
-    var values: [String: AttributeValue]
+    /// Known keys' values, by `AttributeKey` ordinal.
+    var values: [AttributeValue?]
     /// Trace metadata set on the resource (`langfuse.trace.metadata*`, `langfuse.metadata*`).
     var traceMetadata: [JSONMember]
 }
@@ -19,13 +20,30 @@ struct ScopeFacts {
     var isLangfuseSDK: Bool
 }
 
-/// Read access to one span's attributes for the mapping rules.
+/// Read access to one span's attributes for the mapping rules. One value serves a whole batch:
+/// the translator replaces span, index and facts in place, and rules borrow it, so nothing is
+/// copied or retained per span.
 struct SpanContext {
     let batch: TraceBatch
-    let span: Span
-    let index: SpanIndex
-    let resource: ResourceFacts
-    let scope: ScopeFacts
+    var span = Span()
+    var index = SpanIndex()
+    var resource = ResourceFacts(attributes: [], attributesValue: .json(.object([])), values: [], traceMetadata: [])
+    var scope = ScopeFacts(name: "", version: "", json: [], jsonValue: .json(.object([])), isLangfuseSDK: false)
+    let caches = Caches()
+
+    /// Per-batch memo tables; a class so that read-only rules can fill them.
+    final class Caches {
+        var texts = TextCache()
+        var environment: (raw: ByteRange, normalized: String)?
+    }
+
+    init(batch: TraceBatch) {
+        self.batch = batch
+    }
+
+    /// Stored text, interned: repeated short values (model names, span names, user ids) in a batch
+    /// share one String instead of allocating per span.
+    func text(_ r: ByteRange) -> String { caches.texts.text(r, in: batch) }
 
     func value(_ key: AttributeKey) -> AttributeValue? {
         index.index(key).map { batch.attributes[$0].value }
@@ -43,9 +61,14 @@ struct SpanContext {
     func truthyJSON(_ key: AttributeKey) -> JSONValue? { truthy(key).map { batch.jsonValue($0) } }
 
     /// The value as text: strings as they are, other values as JSON text.
-    func text(_ key: AttributeKey) -> String? { value(key).map { batch.stringified($0) } }
+    func text(_ key: AttributeKey) -> String? { value(key).map(stringified) }
 
-    func truthyText(_ key: AttributeKey) -> String? { truthy(key).map { batch.stringified($0) } }
+    func truthyText(_ key: AttributeKey) -> String? { truthy(key).map(stringified) }
+
+    func stringified(_ v: AttributeValue) -> String {
+        if case .string(let r) = v { return text(r) }
+        return batch.stringified(v)
+    }
 
     /// Only a string-typed value.
     func string(_ key: AttributeKey) -> String? {
@@ -82,8 +105,8 @@ struct SpanContext {
         family(f).last(where: { $0.suffix == suffix })?.value
     }
 
-    func resourceValue(_ key: AttributeKey) -> AttributeValue? { resource.values[key.rawValue] }
+    func resourceValue(_ key: AttributeKey) -> AttributeValue? { resource.values[key.ordinal] }
 
     var scopeName: String { scope.name }
-    var spanName: String { batch.string(span.name) }
+    var spanName: String { text(span.name) }
 }

@@ -24,13 +24,13 @@ struct SpanIndex {
             for i in slice.range {
                 let key = batch.attributes[i].key
                 let p = UnsafeBufferPointer(rebasing: store[key.lowerBound..<key.upperBound])
-                let id = classifier.classify(p)
+                let (id, family) = classifier.classifyWithFamily(p)
                 keyIDs.append(id ?? -1)
                 if let id {
                     if slots[Int(id)] < 0 { touched.append(id) }
                     slots[Int(id)] = Int32(i)  // a repeated key: the last one wins
                 }
-                if let family = classifier.prefix(p) {
+                if let family {
                     prefixed.append((UInt8(family), Int32(i)))
                 }
             }
