@@ -13,7 +13,7 @@ extension SpanContext {
             ?? truthyText(.traceloopSessionID)
     }
 
-    private func dottedIdentity(_ suffix: String, telemetry: String) -> String? {
+    private func dottedIdentity(_ suffix: StaticString, telemetry: StaticString) -> String? {
         for f in MappingTables.identityMetadataFamilies {
             if let v = dotted(f, suffix), batch.isTruthy(v) { return batch.stringified(v) }
         }
@@ -94,11 +94,14 @@ extension SpanContext {
     var hasTraceUpdates: Bool {
         if MappingTables.traceUpdateKeys.contains(where: { truthy($0) != nil }) { return true }
         if hasFamily(.langfuseTraceMetadata) { return true }
-        for s in ["langfuse_user_id", "langfuse_session_id", "langfuse_tags"] {
-            if let v = dotted(.langfuseObservationMetadata, s), batch.isTruthy(v) { return true }
+        let names: [StaticString] = ["langfuse_user_id", "langfuse_session_id", "langfuse_tags"]
+        if hasFamily(.langfuseObservationMetadata) {
+            for s in names { if let v = dotted(.langfuseObservationMetadata, s), batch.isTruthy(v) { return true } }
         }
-        for s in ["sessionId", "userId", "tags"] {
-            if let v = dotted(.aiTelemetryMetadata, s), batch.isTruthy(v) { return true }
+        if hasFamily(.aiTelemetryMetadata) {
+            for s: StaticString in ["sessionId", "userId", "tags"] {
+                if let v = dotted(.aiTelemetryMetadata, s), batch.isTruthy(v) { return true }
+            }
         }
         return false
     }

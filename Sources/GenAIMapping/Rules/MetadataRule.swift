@@ -12,7 +12,7 @@ extension SpanContext {
         let blob = has(blobKey) ? parsedJSON(blobKey) : parsedJSON(.langfuseMetadata)
         if case .object(let members)? = blob { out = members }
         let own: AttributeKeyPrefix = domain == .observation ? .langfuseObservationMetadata : .langfuseTraceMetadata
-        for f in [own, .langfuseMetadata, .aiTelemetryMetadata] {
+        for f in [own, .langfuseMetadata, .aiTelemetryMetadata] where hasFamily(f) {
             for (suffix, v) in family(f) {
                 if f == .aiTelemetryMetadata && MappingTables.aiTelemetryReserved.contains(suffix) { continue }
                 out.set(suffix, dottedValue(v))

@@ -5,8 +5,8 @@ extension SpanContext {
     /// Langfuse strips model, usage and cost from `invoke_agent`/`agent_step` for every library;
     /// the intent is the Vercel AI SDK's aggregate agent spans, so we strip them there only.
     var isAggregateAgentSpan: Bool {
-        guard let op = string(.genAIOperationName) else { return false }
-        return MappingTables.agentAggregateOperations.contains(op) && scopeName == ScopeName.vercelAI.rawValue
+        guard scope.name == ScopeName.vercelAI.rawValue, let op = string(.genAIOperationName) else { return false }
+        return MappingTables.agentAggregateOperations.contains(op)
     }
 
     func modelName() -> String? {

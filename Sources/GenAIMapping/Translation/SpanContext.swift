@@ -100,9 +100,17 @@ struct SpanContext {
 
     func hasFamily(_ f: AttributeKeyPrefix) -> Bool { index.hasFamily(f) }
 
-    /// A dotted key such as `langfuse.trace.metadata.langfuse_user_id`.
-    func dotted(_ f: AttributeKeyPrefix, _ suffix: String) -> AttributeValue? {
-        family(f).last(where: { $0.suffix == suffix })?.value
+    /// A dotted key such as `langfuse.trace.metadata.langfuse_user_id`, compared in place.
+    func dotted(_ f: AttributeKeyPrefix, _ suffix: StaticString) -> AttributeValue? {
+        let id = UInt8(f.ordinal)
+        let prefixLength = f.rawValue.utf8.count
+        var found: AttributeValue?
+        for p in index.prefixed where p.family == id {
+            let a = batch.attributes[Int(p.index)]
+            let key = ByteRange(start: Int(a.key.start) + prefixLength, count: Int(a.key.count) - prefixLength)
+            if batch.equals(key, suffix) { found = a.value }
+        }
+        return found
     }
 
     func resourceValue(_ key: AttributeKey) -> AttributeValue? { resource.values[key.ordinal] }
