@@ -48,7 +48,7 @@ public struct GenAITranslator: Sendable {
                             records.traces.append(trace)
                         }
                     }
-                    records.observations.append(observation)
+                    records.observations.append(consume observation)
                 }
             }
         }
@@ -97,7 +97,7 @@ public struct GenAITranslator: Sendable {
         return (o, attributes)
     }
 
-    private func traceRecord(_ ctx: SpanContext, _ o: LangfuseObservation, _ attributes: AttributeSelection) -> LangfuseTrace? {
+    private func traceRecord(_ ctx: SpanContext, _ o: borrowing LangfuseObservation, _ attributes: AttributeSelection) -> LangfuseTrace? {
         let kind: LangfuseTrace.Kind = ctx.isRoot ? .full : (ctx.hasTraceUpdates ? .update : .minimal)
         var t = LangfuseTrace(kind: kind, id: o.traceID, sourceSpanID: o.id, timestampUnixNano: o.startTimeUnixNano,
                               environment: o.environment)
