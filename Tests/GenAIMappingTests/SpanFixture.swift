@@ -3,7 +3,7 @@ import GenAIMapping
 import OTLP
 
 /// Attribute values for hand-written test spans.
-indirect enum A: @unchecked Sendable {
+indirect enum A: Sendable {
     case s(String), i(Int64), d(Double), b(Bool), arr([A]), kv([(String, A)])
 
     var json: JSONValue {

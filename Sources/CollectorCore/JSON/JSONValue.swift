@@ -60,21 +60,28 @@ public struct JSONMember: Hashable, Sendable {
     }
 }
 
-extension [JSONMember] {
+/// A key with a value, kept in insertion order in an array (JSON objects, record metadata).
+public protocol KeyedMember {
+    associatedtype Value
+    var key: String { get }
+    var value: Value { get set }
+    init(_ key: String, _ value: Value)
+}
+
+extension JSONMember: KeyedMember {}
+
+extension Array where Element: KeyedMember {
     /// Sets `key`, replacing an existing member in place (so order stays the first insertion's).
-    public mutating func set(_ key: String, _ value: JSONValue) {
+    public mutating func set(_ key: String, _ value: Element.Value) {
         if let i = firstIndex(where: { $0.key == key }) {
             self[i].value = value
         } else {
-            append(JSONMember(key, value))
+            append(Element(key, value))
         }
     }
 
-    public func value(for key: String) -> JSONValue? {
+    /// The value of the last member with this key.
+    public func value(for key: String) -> Element.Value? {
         last(where: { $0.key == key })?.value
-    }
-
-    public mutating func remove(_ key: String) {
-        removeAll { $0.key == key }
     }
 }

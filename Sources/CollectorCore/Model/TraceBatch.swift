@@ -56,13 +56,6 @@ public struct TraceBatch: Sendable, Equatable {
         }
     }
 
-    public func hasPrefix(_ range: ByteRange, _ literal: StaticString) -> Bool {
-        guard Int(range.count) >= literal.utf8CodeUnitCount else { return false }
-        return bytes.withUnsafeBufferPointer { buf in
-            memEqual(buf.baseAddress! + range.lowerBound, literal.utf8Start, literal.utf8CodeUnitCount)
-        }
-    }
-
     /// Byte equality of two stored ranges.
     public func sameBytes(_ a: ByteRange, _ b: ByteRange) -> Bool {
         guard a.count == b.count else { return false }
@@ -72,8 +65,6 @@ public struct TraceBatch: Sendable, Equatable {
         }
     }
 
-    /// Total spans over all resources, scopes (same as `spans.count` for decoded batches).
-    public func spanIndices(ofScope scope: Int) -> Range<Int> { scopes[scope].spans.range }
 }
 
 @inlinable @usableFromInline

@@ -38,7 +38,7 @@ public struct AttributeSelection: Sendable, Equatable {
 }
 
 /// A metadata entry.
-public struct RecordMember: Sendable, Equatable {
+public struct RecordMember: Sendable, Equatable, KeyedMember {
     public var key: String
     public var value: RecordValue
 
@@ -46,15 +46,6 @@ public struct RecordMember: Sendable, Equatable {
         self.key = key
         self.value = value
     }
-}
-
-extension [RecordMember] {
-    /// Sets `key`, replacing an existing entry in place.
-    mutating func set(_ key: String, _ value: RecordValue) {
-        if let i = firstIndex(where: { $0.key == key }) { self[i].value = value } else { append(RecordMember(key, value)) }
-    }
-
-    public func value(for key: String) -> RecordValue? { last(where: { $0.key == key })?.value }
 }
 
 extension TraceBatch {

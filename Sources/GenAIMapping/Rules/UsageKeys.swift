@@ -31,7 +31,6 @@ enum UsageKeys {
     /// Ours: OpenInference's prompt audio count, split out of input like the OpenAI usage object's.
     static let inputAudioAliases = ["prompt_details.audio"]
 
-    static let canonicalOrder = [input, output, total]
 
     enum Bucket: Int, CaseIterable {
         case input, output, total, cacheRead, cacheCreation, reasoning, outputAudio, inputAudio
