@@ -70,6 +70,12 @@ public struct TraceBatch: Sendable, Equatable {
 @inlinable @usableFromInline
 func memEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     var i = 0
+    while i + 8 <= n {
+        if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) {
+            return false
+        }
+        i += 8
+    }
     while i < n {
         if a[i] != b[i] { return false }
         i += 1

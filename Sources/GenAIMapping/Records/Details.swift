@@ -25,10 +25,10 @@ public struct Details<Value: Sendable & Equatable>: Sendable, Equatable {
         }
     }
 
-    /// Pairs already in canonical order, keys unique (the translator's fast path).
-    init(canonical pairs: [(String, Value)]) {
-        keys = pairs.map(\.0)
-        values = pairs.map(\.1)
+    /// Keys already unique and in canonical order (the translator's fast path).
+    init(keys: [String], values: [Value]) {
+        self.keys = keys
+        self.values = values
     }
 
     public var pairs: [(String, Value)] { Array(zip(keys, values)) }

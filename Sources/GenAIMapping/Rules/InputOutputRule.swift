@@ -74,7 +74,12 @@ extension SpanContext {
         return IO()
     }
     private func pair(_ i: AttributeKey, _ o: AttributeKey) -> IO {
-        IO(input: value(i).map(RecordValue.attribute), output: value(o).map(RecordValue.attribute), consumed: [i, o].filter { has($0) })
+        let input = value(i), output = value(o)
+        if input == nil && output == nil { return IO() }  // the common miss allocates nothing
+        var consumed: [AttributeKey] = []
+        if input != nil { consumed.append(i) }
+        if output != nil { consumed.append(o) }
+        return IO(input: input.map(RecordValue.attribute), output: output.map(RecordValue.attribute), consumed: consumed)
     }
 
     private func firstTruthy(_ keys: [AttributeKey]) -> RecordValue? {

@@ -37,9 +37,16 @@ extension SpanContext {
             if case .object(let members)? = parsedJSON(key) { return members.map { JSONMember($0.key, parameterValue($0.value)) } }
         }
         var params: [JSONMember] = []
-        for family in [AttributeKeyPrefix.genAIRequest, .llmInvocationParameters] {
-            for (suffix, v) in self.family(family) where suffix != "model" {
-                params.set(suffix, parameterValue(batch.jsonValue(v)))
+        for family in [AttributeKeyPrefix.genAIRequest, .llmInvocationParameters] where hasFamily(family) {
+            let id = UInt8(family.ordinal)
+            let prefixLength = family.rawValue.utf8.count
+            for p in index.prefixed where p.family == id {
+                let a = batch.attributes[Int(p.index)]
+                let suffix = ByteRange(start: Int(a.key.start) + prefixLength, count: Int(a.key.count) - prefixLength)
+                if batch.equals(suffix, "model") { continue }
+                let name = text(suffix)
+                let value = parameterValue(batch.jsonValue(a.value))
+                if params.contains(where: { $0.key == name }) { params.set(name, value) } else { params.append(JSONMember(name, value)) }
             }
         }
         return params.isEmpty ? nil : params

@@ -40,6 +40,9 @@ enum UsageKeys {
     /// Buckets copied as they are (input and output are adjusted first).
     static let plainBuckets: [Bucket] = [.total, .cacheRead, .cacheCreation, .reasoning, .outputAudio, .inputAudio]
 
+    /// Detail buckets in the alphabetical order of their names.
+    static let sortedDetailBuckets: [Bucket] = [.inputAudio, .cacheCreation, .cacheRead, .outputAudio, .reasoning]
+
     /// Output name of each bucket.
     static let bucketNames = [input, output, total, cachedInput, cacheCreation, reasoning, outputAudio, inputAudio]
 

@@ -63,35 +63,42 @@ extension SpanContext {
     }
 
     /// Splits cached/creation/audio out of input and reasoning/audio out of output; `total`
-    /// defaults to the sum. Built directly in canonical order.
+    /// defaults to the sum. Written directly in canonical order (the fixed buckets' names are
+    /// listed alphabetically in `UsageKeys.sortedDetailBuckets`).
     func normalize(_ best: [(rank: Int, value: Double)?], _ passThrough: [(String, Double)]) -> UsageDetails {
         func value(_ b: UsageKeys.Bucket) -> Double? { best[b.rawValue]?.value }
-        var counts = [Int64?](repeating: nil, count: UsageKeys.bucketCount)
-        let cacheRead = value(.cacheRead), cacheCreation = value(.cacheCreation), inputAudio = value(.inputAudio)
-        let reasoning = value(.reasoning), audio = value(.outputAudio)
-        if let input = value(.input) {
-            counts[0] = count(max(0, input - (cacheRead ?? 0) - (cacheCreation ?? 0) - (inputAudio ?? 0)))
+        let cacheRead = value(.cacheRead) ?? 0, cacheCreation = value(.cacheCreation) ?? 0
+        let inputAudio = value(.inputAudio) ?? 0, reasoning = value(.reasoning) ?? 0, outputAudio = value(.outputAudio) ?? 0
+        var keys: [String] = []
+        var counts: [Int64] = []
+        keys.reserveCapacity(8)
+        counts.reserveCapacity(8)
+        var sum: Int64 = 0
+        func put(_ key: String, _ v: Int64) {
+            keys.append(key)
+            counts.append(v)
+            sum &+= v
         }
-        if let output = value(.output) { counts[1] = count(max(0, output - (reasoning ?? 0) - (audio ?? 0))) }
-        for b in UsageKeys.plainBuckets {
-            if let v = value(b) { counts[b.rawValue] = count(v) }
+        if let input = value(.input) { put(UsageKeys.input, count(max(0, input - cacheRead - cacheCreation - inputAudio))) }
+        if let output = value(.output) { put(UsageKeys.output, count(max(0, output - reasoning - outputAudio))) }
+        let totalAt = keys.count
+        if let total = value(.total) { keys.append(UsageKeys.total); counts.append(count(total)) }
+        let detailsStart = keys.count
+        for b in UsageKeys.sortedDetailBuckets { if let v = value(b), v >= 0 { put(UsageKeys.bucketNames[b.rawValue], count(v)) } }
+        if !passThrough.isEmpty {
+            for (key, v) in passThrough where v >= 0 && v == v.rounded() {
+                let name = key.hasPrefix("details.") ? String(key.dropFirst("details.".count)) : key
+                if let at = keys.firstIndex(of: name) { sum &-= counts[at]; counts[at] = count(v); sum &+= counts[at] } else { put(name, count(v)) }
+            }
+            let details = zip(keys[detailsStart...], counts[detailsStart...]).sorted { $0.0 < $1.0 }
+            keys.replaceSubrange(detailsStart..., with: details.map(\.0))
+            counts.replaceSubrange(detailsStart..., with: details.map(\.1))
         }
-        var rest: [(String, Int64)] = []
-        for b in 3..<UsageKeys.bucketCount {
-            if let c = counts[b], c >= 0 { rest.append((UsageKeys.bucketNames[b], c)) }
+        if value(.total) == nil, !keys.isEmpty {
+            keys.insert(UsageKeys.total, at: totalAt)
+            counts.insert(sum, at: totalAt)
         }
-        for (key, v) in passThrough where v >= 0 && v == v.rounded() {
-            let name = key.hasPrefix("details.") ? String(key.dropFirst("details.".count)) : key
-            rest.removeAll { $0.0 == name }
-            rest.append((name, count(v)))
-        }
-        var lead: [(String, Int64)] = []
-        for b in 0..<3 { if let c = counts[b], c >= 0 { lead.append((UsageKeys.bucketNames[b], c)) } }
-        if counts[2] == nil, !(lead.isEmpty && rest.isEmpty) {
-            lead.append((UsageKeys.total, lead.reduce(0) { $0 + $1.1 } + rest.reduce(0) { $0 + $1.1 }))
-        }
-        rest.sort { $0.0 < $1.0 }
-        return UsageDetails(canonical: lead + rest)
+        return UsageDetails(keys: keys, values: counts)
     }
 
     /// Langfuse's schema step: an OpenAI-shaped usage object becomes canonical buckets, with each

@@ -13,18 +13,30 @@ struct SpanIndex {
     /// Per attribute of the current span: its key id or -1.
     private var keyIDs: [Int32?] = []
     private var base = 0
+    /// The previous span's keys and their classification: spans of one instrumentation repeat
+    /// the same keys in the same order, and a byte comparison is cheaper than a hash probe.
+    private var previous: [(key: ByteRange, id: Int32?, family: Int?)] = []
+    private var current: [(key: ByteRange, id: Int32?, family: Int?)] = []
 
     mutating func build(_ batch: TraceBatch, _ slice: TableSlice, classifier: KeyClassifier) {
         for t in touched { slots[Int(t)] = -1 }
         touched.removeAll(keepingCapacity: true)
         prefixed.removeAll(keepingCapacity: true)
         keyIDs.removeAll(keepingCapacity: true)
+        swap(&previous, &current)
+        current.removeAll(keepingCapacity: true)
         base = Int(slice.start)
         batch.bytes.withUnsafeBufferPointer { store in
             for i in slice.range {
                 let key = batch.attributes[i].key
-                let p = UnsafeBufferPointer(rebasing: store[key.lowerBound..<key.upperBound])
-                let (id, family) = classifier.classifyWithFamily(p)
+                let n = i - base
+                let id: Int32?, family: Int?
+                if n < previous.count, batch.sameBytes(previous[n].key, key) {
+                    (id, family) = (previous[n].id, previous[n].family)
+                } else {
+                    (id, family) = classifier.classifyWithFamily(UnsafeBufferPointer(rebasing: store[key.lowerBound..<key.upperBound]))
+                }
+                current.append((key, id, family))
                 keyIDs.append(id ?? -1)
                 if let id {
                     if slots[Int(id)] < 0 { touched.append(id) }
