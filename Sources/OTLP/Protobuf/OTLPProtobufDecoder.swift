@@ -15,8 +15,8 @@ public struct OTLPProtobufDecoder: Sendable {
         var batch = TraceBatch(bytes: bytes)
         // Tables grow only as input is consumed (each entry costs at least two input bytes),
         // so memory stays proportional to the request; these guesses only save regrowth.
-        batch.spans.reserveCapacity(bytes.count / 512)
-        batch.attributes.reserveCapacity(bytes.count / 48)
+        batch.spans.reserveCapacity(bytes.count / 1024)
+        batch.attributes.reserveCapacity(bytes.count / 96)
         try bytes.withUnsafeBufferPointer { (buf) throws(OTLPDecodingError) in
             guard let base = buf.baseAddress, !buf.isEmpty else { return }
             var walker = Walker(base: base, maxDepth: maxValueDepth, batch: batch)
