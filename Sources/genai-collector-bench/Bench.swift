@@ -36,12 +36,16 @@ struct Bench {
     let seconds: Double
     let pythonDir: String?
 
-    /// Translation alone, for profilers (`valgrind --tool=callgrind ... --only-translate N`).
-    func translateOnly(_ rounds: Int) throws {
+    /// Translation (and optionally encoding) alone, for profilers
+    /// (`valgrind --tool=callgrind ... --only-translate N [--encode]`).
+    func translateOnly(_ rounds: Int, encode: Bool) throws {
         let batch = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: spans).serializedBytes())
         var n = 0
-        for _ in 0..<rounds { n &+= GenAITranslator().translate(batch).observations.count }
-        print("translated \(n) spans")
+        for _ in 0..<rounds {
+            let records = GenAITranslator().translate(batch)
+            n &+= encode ? IngestionBatchEncoder().encode(records).count : records.observations.count
+        }
+        print("translated \(n)")
     }
 
     func run() throws {
@@ -109,6 +113,7 @@ enum BenchMain {
         var seconds = 2.0
         var pythonDir: String?
         var translateRounds: Int?
+        var encode = false
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -116,12 +121,13 @@ enum BenchMain {
             case "--seconds": seconds = Double(args.next() ?? "") ?? seconds
             case "--python": pythonDir = args.next()
             case "--only-translate": translateRounds = Int(args.next() ?? "") ?? 10
+            case "--encode": encode = true
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-translate ROUNDS]")
+                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-translate ROUNDS [--encode]]")
                 return
             }
         }
         let bench = Bench(spans: spans, seconds: seconds, pythonDir: pythonDir)
-        if let translateRounds { try bench.translateOnly(translateRounds) } else { try bench.run() }
+        if let translateRounds { try bench.translateOnly(translateRounds, encode: encode) } else { try bench.run() }
     }
 }

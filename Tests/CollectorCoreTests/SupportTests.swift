@@ -34,6 +34,12 @@ struct TimestampTests {
         #expect(Timestamp.iso8601Millis(unixNanos: nanos) == text)
     }
 
+    @Test func outOfRangeMillisecondsAreClamped() {
+        #expect(Timestamp.iso8601(millis: .min) == "0000-01-01T00:00:00.000Z")
+        #expect(Timestamp.iso8601(millis: .max) == "9999-12-31T23:59:59.999Z")
+        #expect(Timestamp.iso8601Millis(unixNanos: .max) == "2554-07-21T23:34:33.709Z")
+    }
+
     @Test(arguments: [("2024-05-01T10:00:00Z", true), ("2024-05-01T10:00:00.123456+02:00", true), ("2024-05-01", true),
                       ("2024-05-01 10:00:00", true), ("yesterday", false), ("2024-05-01T10:00", false), ("2024-05-01T10:00:00.Z", false)])
     func recognisesISODates(_ text: String, _ valid: Bool) {

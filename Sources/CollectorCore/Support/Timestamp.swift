@@ -5,7 +5,9 @@ public enum Timestamp {
         iso8601(millis: Int64(unixNanos / 1_000_000))
     }
 
-    public static func iso8601(millis: Int64) -> String {
+    public static func iso8601(millis raw: Int64) -> String {
+        // Four-digit years only: clamp to 0000-01-01 ... 9999-12-31.
+        let millis = min(max(raw, -62_167_219_200_000), 253_402_300_799_999)
         var ms = millis % 1000
         var secs = millis / 1000
         if ms < 0 { ms += 1000; secs -= 1 }
@@ -13,21 +15,19 @@ public enum Timestamp {
         var rem = secs % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
-        var out = [UInt8]()
-        out.reserveCapacity(24)
-        func put(_ v: Int64, _ width: Int) {
-            var digits = [UInt8](repeating: 48, count: width)
-            var x = v
-            for i in stride(from: width - 1, through: 0, by: -1) {
-                digits[i] = UInt8(48 + x % 10)
-                x /= 10
+        return String(unsafeUninitializedCapacity: 24) { out in
+            func put(_ v: Int64, _ width: Int, at: Int) {
+                var x = v
+                for k in stride(from: at + width - 1, through: at, by: -1) {
+                    out[k] = UInt8(48 + x % 10)
+                    x /= 10
+                }
             }
-            out.append(contentsOf: digits)
+            put(y, 4, at: 0); out[4] = 45; put(m, 2, at: 5); out[7] = 45; put(d, 2, at: 8); out[10] = 84
+            put(rem / 3600, 2, at: 11); out[13] = 58; put(rem / 60 % 60, 2, at: 14); out[16] = 58; put(rem % 60, 2, at: 17)
+            out[19] = 46; put(ms, 3, at: 20); out[23] = 90
+            return 24
         }
-        put(y, 4); out.append(45); put(m, 2); out.append(45); put(d, 2); out.append(84)
-        put(rem / 3600, 2); out.append(58); put(rem / 60 % 60, 2); out.append(58); put(rem % 60, 2)
-        out.append(46); put(ms, 3); out.append(90)
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Hinnant's civil_from_days).
