@@ -15,7 +15,7 @@ extension SpanContext {
         for f in [own, .langfuseMetadata, .aiTelemetryMetadata] where hasFamily(f) {
             for (suffix, v) in family(f) {
                 if f == .aiTelemetryMetadata && MappingTables.aiTelemetryReserved.contains(suffix) { continue }
-                out.set(suffix, dottedValue(v))
+                out.set(suffix, Self.dottedValue(batch.jsonValue(v)))
             }
         }
         return out
@@ -23,8 +23,7 @@ extension SpanContext {
 
     /// Dotted values stay as sent, except that a JSON-encoded string (`"\"acme\""`, as the
     /// Langfuse Python SDK writes) is unwrapped; Langfuse keeps the quotes.
-    private func dottedValue(_ v: AttributeValue) -> JSONValue {
-        let j = batch.jsonValue(v)
+    static func dottedValue(_ j: JSONValue) -> JSONValue {
         if case .string(let s) = j, s.count >= 2, s.hasPrefix("\""), s.hasSuffix("\""),
            case .string(let inner)? = JSONParser.parseIfJSON(s) {
             return .string(inner)

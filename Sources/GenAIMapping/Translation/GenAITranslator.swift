@@ -155,7 +155,7 @@ public struct GenAITranslator: Sendable {
         for a in batch.attributes[r.attributes.range] {
             let key = batch.string(a.key)
             for prefix in [AttributeKeyPrefix.langfuseTraceMetadata, .langfuseMetadata] where key.hasPrefix(prefix.rawValue) {
-                traceMetadata.set(String(key.dropFirst(prefix.rawValue.count)), batch.jsonValue(a.value))
+                traceMetadata.set(String(key.dropFirst(prefix.rawValue.count)), SpanContext.dottedValue(batch.jsonValue(a.value)))
             }
         }
         let attributes = batch.jsonObject(r.attributes)
