@@ -35,11 +35,8 @@ extension SpanContext {
         if found(io) { return io }
         io = adkIO()
         if found(io) { return io }
-        let families: [(AttributeKey, AttributeKey)] = [(.logfirePrompt, .logfireAllMessagesEvents)]
-        for (i, o) in families {
-            io = pair(i, o)
-            if found(io) { return io }
-        }
+        io = pair(.logfirePrompt, .logfireAllMessagesEvents)
+        if found(io) { return io }
         io = IO(input: firstTruthy([.livekitInputText, .livekitUserTranscript, .livekitChatContext]),
                 output: firstTruthy([.livekitFunctionToolOutput, .livekitResponseText]))
         if found(io) { return io }
@@ -52,9 +49,7 @@ extension SpanContext {
                     consumed: [.inputValue, .outputValue].filter { has($0) })
             if found(io) { return io }
         }
-        for (i, o) in [(AttributeKey.mlflowSpanInputs, AttributeKey.mlflowSpanOutputs),
-                       (.traceloopEntityInput, .traceloopEntityOutput), (.inputValue, .outputValue),
-                       (.pydanticInput, .pydanticOutput)] {
+        for (i, o) in Self.plainPairs {
             io = pair(i, o)
             if found(io) { return io }
         }
@@ -73,6 +68,13 @@ extension SpanContext {
         if found(io) { return io }
         return IO()
     }
+
+    /// MLflow, TraceLoop entity, OpenInference `input.value`, Pydantic/Pipecat — in that order.
+    private static let plainPairs: [(AttributeKey, AttributeKey)] = [
+        (.mlflowSpanInputs, .mlflowSpanOutputs), (.traceloopEntityInput, .traceloopEntityOutput),
+        (.inputValue, .outputValue), (.pydanticInput, .pydanticOutput),
+    ]
+
     private func pair(_ i: AttributeKey, _ o: AttributeKey) -> IO {
         let input = value(i), output = value(o)
         if input == nil && output == nil { return IO() }  // the common miss allocates nothing

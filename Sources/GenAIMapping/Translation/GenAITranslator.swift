@@ -1,7 +1,8 @@
 import CollectorCore
 
 /// Translates a batch of OTLP spans into Langfuse records by Langfuse's own mapping rules
-/// (see the README for where we deliberately differ). A pure function of the batch.
+/// (see the README for where we deliberately differ). A pure function of the batch, except that
+/// a span with no timestamp at all is stamped with the current time, as Langfuse does.
 public struct GenAITranslator: Sendable {
     /// Counts of what the translation noticed but could not use, by reason.
     public struct Stats: Sendable, Equatable {
@@ -52,14 +53,10 @@ public struct GenAITranslator: Sendable {
                 }
             }
         }
-        // A minimal record is only needed for a trace that got no full or update record here.
-        var seen = Set<TraceID>()
+        // A minimal record (one per trace at most) is only needed for a trace that got no full or
+        // update record in this batch.
         for t in pendingMinimal {
-            if traceKinds[t.id] == .minimal, seen.insert(t.id).inserted {
-                records.traces.append(t)
-            } else {
-                stats.minimalTracesSkipped += 1
-            }
+            if traceKinds[t.id] == .minimal { records.traces.append(t) } else { stats.minimalTracesSkipped += 1 }
         }
         return records
     }
