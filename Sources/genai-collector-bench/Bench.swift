@@ -36,16 +36,24 @@ struct Bench {
     let seconds: Double
     let pythonDir: String?
 
-    /// Translation (and optionally encoding) alone, for profilers
+    /// Decode and translation (and optionally encoding), for profilers
     /// (`valgrind --tool=callgrind ... --only-translate N [--encode]`).
     func translateOnly(_ rounds: Int, encode: Bool) throws {
-        let batch = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: spans).serializedBytes())
+        let bytes: [UInt8] = try SampleRequests.llmShaped(spans: spans).serializedBytes()
         var n = 0
         for _ in 0..<rounds {
-            let records = GenAITranslator().translate(batch)
+            let records = GenAITranslator().translate(try OTLPProtobufDecoder().decode(bytes))
             n &+= encode ? IngestionBatchEncoder().encode(records).count : records.observations.count
         }
         print("translated \(n)")
+    }
+
+    /// Decoding alone, for allocation counts.
+    func decodeOnly(_ rounds: Int) throws {
+        let bytes: [UInt8] = try SampleRequests.llmShaped(spans: spans).serializedBytes()
+        var n = 0
+        for _ in 0..<rounds { n &+= try OTLPProtobufDecoder().decode(bytes).spans.count }
+        print("decoded \(n)")
     }
 
     func run() throws {
@@ -114,6 +122,7 @@ enum BenchMain {
         var pythonDir: String?
         var translateRounds: Int?
         var encode = false
+        var decodeRounds: Int?
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -122,12 +131,15 @@ enum BenchMain {
             case "--python": pythonDir = args.next()
             case "--only-translate": translateRounds = Int(args.next() ?? "") ?? 10
             case "--encode": encode = true
+            case "--only-decode": decodeRounds = Int(args.next() ?? "") ?? 10
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-translate ROUNDS [--encode]]")
+                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]]")
                 return
             }
         }
         let bench = Bench(spans: spans, seconds: seconds, pythonDir: pythonDir)
-        if let translateRounds { try bench.translateOnly(translateRounds, encode: encode) } else { try bench.run() }
+        if let decodeRounds { try bench.decodeOnly(decodeRounds) } else if let translateRounds {
+            try bench.translateOnly(translateRounds, encode: encode)
+        } else { try bench.run() }
     }
 }

@@ -33,6 +33,8 @@ struct Walker {
     let base: UnsafePointer<UInt8>
     let maxDepth: Int
     var batch: TraceBatch
+    var arrayScratch: [[AttributeValue]] = []
+    var kvlistScratch: [[Attribute]] = []
 
     func reader(_ r: Range<Int>) -> WireReader { WireReader(base: base, pos: r.lowerBound, end: r.upperBound) }
 
@@ -359,9 +361,14 @@ struct Walker {
         return v
     }
 
-    /// Nested values go through a local buffer so the parent's list stays contiguous.
+    /// Nested values go through a per-depth scratch buffer (reused, so no allocation per value)
+    /// and are appended in one piece, so the parent's list stays contiguous.
     mutating func array(_ r: Range<Int>, depth: Int) throws(OTLPDecodingError) -> AttributeValue {
-        var items: [AttributeValue] = []
+        while arrayScratch.count <= depth { arrayScratch.append([]) }
+        var items = arrayScratch[depth]
+        arrayScratch[depth] = []
+        items.removeAll(keepingCapacity: true)
+        defer { arrayScratch[depth] = items }
         var rd = reader(r)
         while !rd.atEnd {
             let (f, w) = try rd.tag("ArrayValue")
@@ -378,7 +385,11 @@ struct Walker {
     }
 
     mutating func kvlist(_ r: Range<Int>, depth: Int) throws(OTLPDecodingError) -> AttributeValue {
-        var items: [Attribute] = []
+        while kvlistScratch.count <= depth { kvlistScratch.append([]) }
+        var items = kvlistScratch[depth]
+        kvlistScratch[depth] = []
+        items.removeAll(keepingCapacity: true)
+        defer { kvlistScratch[depth] = items }
         var rd = reader(r)
         while !rd.atEnd {
             let (f, w) = try rd.tag("KeyValueList")
