@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         .target(name: "CollectorCore", swiftSettings: strict),
@@ -27,12 +29,20 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
         .target(name: "GenAIMapping", dependencies: ["CollectorCore"], swiftSettings: strict),
+        .target(
+            name: "Processors",
+            dependencies: ["CollectorCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .target(
+            name: "CollectorRuntime",
+            dependencies: ["CollectorCore", "Processors", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict),
         // Request generators for the differential tests and the benchmark.
         .target(name: "OTLPSamples", dependencies: ["OTLPProto"], swiftSettings: strict),
         .executableTarget(
             name: "genai-collector",
             dependencies: [
-                "CollectorCore", "OTLP", "GenAIMapping",
+                "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -49,5 +59,9 @@ let package = Package(
             exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["genai-collector"], swiftSettings: strict),
+        .testTarget(
+            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "OTLP", "GenAIMapping"],
+            swiftSettings: strict),
+        .testTarget(name: "CollectorRuntimeTests", dependencies: ["CollectorRuntime", "CollectorCore"], swiftSettings: strict),
     ]
 )

@@ -5,5 +5,5 @@ struct GenAICollector: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "genai-collector",
         abstract: "OpenTelemetry collector and translator for LLM and agent telemetry.",
-        subcommands: [TranslateCommand.self])
+        subcommands: [TranslateCommand.self, ValidateCommand.self])
 }

@@ -1,0 +1,63 @@
+/// In-place edits for processors. A span owns its attribute slice; growing it appends at the end of
+/// the table (moving the slice there first unless it already is last), so other spans never move.
+extension TraceBatch {
+    /// The last attribute in `slice` whose key has these bytes.
+    public func attributeIndex(in slice: TableSlice, key: ByteRange) -> Int? {
+        var found: Int?
+        for i in slice.range where sameBytes(attributes[i].key, key) { found = i }
+        return found
+    }
+
+    /// The last attribute in `slice` whose key is `key`.
+    public func attributeIndex(in slice: TableSlice, key: String) -> Int? {
+        var found: Int?
+        var k = key
+        k.withUTF8 { want in
+            bytes.withUnsafeBufferPointer { store in
+                for i in slice.range {
+                    let r = attributes[i].key
+                    if Int(r.count) == want.count,
+                       want.count == 0 || memEqual(store.baseAddress! + r.lowerBound, want.baseAddress!, want.count) {
+                        found = i
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    /// Sets a span attribute: replaces the value of an existing key, or adds the key.
+    /// `key` must already be in the byte store (`store(_:)` it once per batch).
+    public mutating func setSpanAttribute(_ span: Int, key: ByteRange, value: AttributeValue) {
+        let slice = spans[span].attributes
+        if let i = attributeIndex(in: slice, key: key) {
+            attributes[i].value = value
+            return
+        }
+        if slice.upperBoundIndex != attributes.count {
+            let start = attributes.count
+            attributes.append(contentsOf: attributes[slice.range])
+            spans[span].attributes = TableSlice(start: start, count: Int(slice.count))
+        }
+        attributes.append(Attribute(key: key, value: value))
+        spans[span].attributes.count += 1
+    }
+
+    /// Removes every attribute of a span whose key text satisfies `shouldRemove`; returns how many.
+    @discardableResult
+    public mutating func removeSpanAttributes(_ span: Int, whereKey shouldRemove: (String) -> Bool) -> Int {
+        let slice = spans[span].attributes
+        var kept = Int(slice.start)
+        for i in slice.range where !shouldRemove(string(attributes[i].key)) {
+            attributes[kept] = attributes[i]
+            kept += 1
+        }
+        let removed = slice.upperBoundIndex - kept
+        spans[span].attributes.count -= UInt32(removed)
+        return removed
+    }
+}
+
+extension TableSlice {
+    @inlinable var upperBoundIndex: Int { Int(start) + Int(count) }
+}

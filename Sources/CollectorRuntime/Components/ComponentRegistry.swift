@@ -1,0 +1,45 @@
+import CollectorCore
+import Processors
+
+/// Every component type the collector knows, by kind, with the decoder of its config. Adding a
+/// component means adding one line here.
+public enum ReceiverConfig: Sendable, Equatable {
+    case otlp(OTLPReceiverConfig)
+}
+
+public enum ProcessorConfig: Sendable, Equatable {
+    case environment(EnvironmentProcessor.Config)
+    case attributes(AttributesProcessor.Config)
+    case batch(BatchProcessor.Config)
+    case memoryLimiter(MemoryLimiter.Config)
+}
+
+public enum ExporterConfig: Sendable, Equatable {
+    case file(FileExporterConfig)
+    case debug(DebugExporterConfig)
+}
+
+public enum ExtensionConfig: Sendable, Equatable {
+    case healthCheck(HealthCheckConfig)
+}
+
+enum ComponentRegistry {
+    typealias Decoder<T> = @Sendable (inout ConfigMap) throws(ConfigError) -> T
+
+    static let receivers: [String: Decoder<ReceiverConfig>] = [
+        OTLPReceiverConfig.type: { (m) throws(ConfigError) in .otlp(try OTLPReceiverConfig(&m)) },
+    ]
+    static let processors: [String: Decoder<ProcessorConfig>] = [
+        EnvironmentProcessor.type: { (m) throws(ConfigError) in .environment(try EnvironmentProcessor.Config(&m)) },
+        AttributesProcessor.type: { (m) throws(ConfigError) in .attributes(try AttributesProcessor.Config(&m)) },
+        BatchProcessor.type: { (m) throws(ConfigError) in .batch(try BatchProcessor.Config(&m)) },
+        MemoryLimiter.type: { (m) throws(ConfigError) in .memoryLimiter(try MemoryLimiter.Config(&m)) },
+    ]
+    static let exporters: [String: Decoder<ExporterConfig>] = [
+        FileExporterConfig.type: { (m) throws(ConfigError) in .file(try FileExporterConfig(&m)) },
+        DebugExporterConfig.type: { (m) throws(ConfigError) in .debug(try DebugExporterConfig(&m)) },
+    ]
+    static let extensions: [String: Decoder<ExtensionConfig>] = [
+        HealthCheckConfig.type: { (m) throws(ConfigError) in .healthCheck(try HealthCheckConfig(&m)) },
+    ]
+}

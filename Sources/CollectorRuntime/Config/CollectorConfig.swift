@@ -1,0 +1,145 @@
+import CollectorCore
+
+/// A decoded and validated collector config: components by id, and the pipelines wiring them.
+public struct CollectorConfig: Sendable {
+    public struct Pipeline: Sendable, Equatable {
+        public var id: ComponentID
+        public var receivers: [ComponentID]
+        /// In execution order.
+        public var processors: [ComponentID]
+        public var exporters: [ComponentID]
+    }
+
+    public struct Telemetry: Sendable, Equatable {
+        /// Prometheus `/metrics` (the OpenTelemetry Collector's default port).
+        public var metricsEndpoint: Endpoint = Endpoint(host: "localhost", port: 8888)
+        public var logLevel: String = "info"
+    }
+
+    public var receivers: [ComponentID: ReceiverConfig] = [:]
+    public var processors: [ComponentID: ProcessorConfig] = [:]
+    public var exporters: [ComponentID: ExporterConfig] = [:]
+    public var extensions: [ComponentID: ExtensionConfig] = [:]
+    public var enabledExtensions: [ComponentID] = []
+    public var pipelines: [Pipeline] = []
+    public var telemetry = Telemetry()
+
+    static let sections = ["receivers", "processors", "exporters", "extensions", "service"]
+    /// Ids written in each section, including those whose config had mistakes (reported once, there).
+    private var declared: [String: Set<ComponentID>] = [:]
+    static let logLevels = ["debug", "info", "warn", "error"]
+
+    /// Decodes and validates (no I/O). Throws every mistake found, each with its key path.
+    public init(_ root: ConfigNode) throws(ConfigErrors) {
+        var errors: [ConfigError] = []
+        func attempt(_ body: () throws(ConfigError) -> Void) {
+            do { try body() } catch { errors.append(error) }
+        }
+        var top: ConfigMap
+        do { top = try ConfigMap(root, path: "") } catch { throw ConfigErrors([error]) }
+        for key in top.keys where !Self.sections.contains(key) {
+            errors.append(ConfigError(key, key == "connectors" ? "connectors are not supported" : "unknown section (expected \(Self.sections.joined(separator: ", ")))"))
+        }
+        receivers = Self.components(&top, "receivers", ComponentRegistry.receivers, &declared, &errors)
+        processors = Self.components(&top, "processors", ComponentRegistry.processors, &declared, &errors)
+        exporters = Self.components(&top, "exporters", ComponentRegistry.exporters, &declared, &errors)
+        extensions = Self.components(&top, "extensions", ComponentRegistry.extensions, &declared, &errors)
+        attempt { () throws(ConfigError) in
+            guard var service = try top.map("service") else { throw ConfigError("service", "is required (service.pipelines)") }
+            try decodeService(&service, &errors)
+            try service.finish()
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// One section: `type[/name]` keys, each decoded by its type's decoder.
+    static func components<T>(_ top: inout ConfigMap, _ section: String,
+                              _ registry: [String: ComponentRegistry.Decoder<T>],
+                              _ declared: inout [String: Set<ComponentID>],
+                              _ errors: inout [ConfigError]) -> [ComponentID: T] {
+        var out: [ComponentID: T] = [:]
+        let map: ConfigMap?
+        do { map = try top.map(section) } catch { errors.append(error); return out }
+        guard let map else { return out }
+        for entry in map.entries {
+            let path = map.childPath(entry.key)
+            do throws(ConfigError) {
+                let id = try ComponentID(parsing: entry.key, path: path)
+                declared[section, default: []].insert(id)
+                guard let decode = registry[id.type] else {
+                    let known = registry.keys.sorted().joined(separator: ", ")
+                    throw ConfigError(path, "unknown \(section.dropLast()) type '\(id.type)' (known: \(known))")
+                }
+                var m = try ConfigMap(entry.value, path: path)
+                out[id] = try decode(&m)
+                try m.finish()
+            } catch {
+                errors.append(error)
+            }
+        }
+        return out
+    }
+
+    private mutating func decodeService(_ service: inout ConfigMap, _ errors: inout [ConfigError]) throws(ConfigError) {
+        for (i, name) in try service.strings("extensions").enumerated() {
+            let path = "\(service.childPath("extensions"))[\(i)]"
+            let id = try ComponentID(parsing: name, path: path)
+            if declared["extensions"]?.contains(id) != true { errors.append(ConfigError(path, "extension '\(name)' is not defined under extensions")) }
+            enabledExtensions.append(id)
+        }
+        if var telemetry = try service.map("telemetry") {
+            if var metrics = try telemetry.map("metrics") {
+                self.telemetry.metricsEndpoint = try metrics.endpoint("address", default: "localhost:8888")
+                try metrics.finish()
+            }
+            if var logs = try telemetry.map("logs") {
+                self.telemetry.logLevel = try logs.choice("level", Self.logLevels, default: "info")
+                try logs.finish()
+            }
+            try telemetry.finish()
+        }
+        guard var pipelines = try service.map("pipelines"), !pipelines.entries.isEmpty else {
+            throw ConfigError(service.childPath("pipelines"), "define at least one pipeline (traces)")
+        }
+        for entry in pipelines.entries {
+            let path = pipelines.childPath(entry.key)
+            _ = pipelines.node(entry.key)  // every pipeline key is read here
+            do throws(ConfigError) {
+                let id = try ComponentID(parsing: entry.key, path: path)
+                guard id.type == "traces" else { throw ConfigError(path, "only traces pipelines are supported") }
+                var m = try ConfigMap(entry.value, path: path)
+                let pipeline = Pipeline(
+                    id: id,
+                    receivers: try references(&m, "receivers", required: true, &errors),
+                    processors: try references(&m, "processors", required: false, &errors),
+                    exporters: try references(&m, "exporters", required: true, &errors))
+                try m.finish()
+                if Set(pipeline.processors).count != pipeline.processors.count {
+                    throw ConfigError(m.childPath("processors"), "a processor is listed twice")
+                }
+                self.pipelines.append(pipeline)
+            } catch {
+                errors.append(error)
+            }
+        }
+        try pipelines.finish()
+    }
+
+    /// A list of component ids that must all be defined in their section.
+    private func references(_ m: inout ConfigMap, _ key: String, required: Bool,
+                            _ errors: inout [ConfigError]) throws(ConfigError) -> [ComponentID] {
+        let defined = declared[key] ?? []
+        let names = try m.strings(key)
+        if required && names.isEmpty { throw ConfigError(m.childPath(key), "needs at least one") }
+        var ids: [ComponentID] = []
+        for (i, name) in names.enumerated() {
+            let path = "\(m.childPath(key))[\(i)]"
+            let id = try ComponentID(parsing: name, path: path)
+            if !defined.contains(id) {
+                errors.append(ConfigError(path, "'\(name)' is not defined under \(key)"))
+            }
+            ids.append(id)
+        }
+        return ids
+    }
+}

@@ -1,0 +1,43 @@
+import CollectorCore
+
+/// Turns `--config` arguments into one config tree: each source is a file path, `file:PATH`,
+/// `env:VAR` (the YAML is in the variable, as the OpenTelemetry Operator passes it) or
+/// `yaml:TEXT`; sources are merged in order, later ones winning; then variables are expanded.
+public struct ConfigLoader {
+    var substitution: Substitution
+
+    public init() {
+        substitution = .live()
+    }
+
+    init(substitution: Substitution) {
+        self.substitution = substitution
+    }
+
+    public func load(_ sources: [String]) throws(ConfigError) -> ConfigNode {
+        guard !sources.isEmpty else { throw ConfigError("--config", "give at least one config (a file, env:VAR or yaml:TEXT)") }
+        var merged = ConfigNode.null
+        for source in sources {
+            let node = try YAMLDocument.parse(try text(of: source), source: source)
+            merged = merged == .null ? node : merged.merged(with: node)
+        }
+        return try substitution.apply(merged)
+    }
+
+    func text(of source: String) throws(ConfigError) -> String {
+        if source.hasPrefix("env:") {
+            let name = String(source.dropFirst(4))
+            guard let value = substitution.environment[name] else {
+                throw ConfigError("--config", "environment variable \(name) is not set")
+            }
+            return value
+        }
+        if source.hasPrefix("yaml:") { return String(source.dropFirst(5)) }
+        let path = source.hasPrefix("file:") ? String(source.dropFirst(5)) : source
+        do {
+            return try FileText.read(path)
+        } catch {
+            throw ConfigError("--config", error.message)
+        }
+    }
+}

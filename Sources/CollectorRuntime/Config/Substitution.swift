@@ -1,0 +1,106 @@
+import CollectorCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Expands `${env:VAR}`, `${VAR}`, `${env:VAR:-default}` and `${file:PATH}` in every scalar, as the
+/// OpenTelemetry Collector does; `$$` is a literal `$`. Expansion happens after parsing, so a value
+/// can never inject YAML structure. An unset variable without a default is an error, not "".
+struct Substitution {
+    var environment: [String: String]
+    var readFile: (String) throws(ConfigError) -> String
+
+    static func live() -> Substitution {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") { env[String(text[..<eq])] = String(text[text.index(after: eq)...]) }
+            p += 1
+        }
+        return Substitution(environment: env) { (path) throws(ConfigError) -> String in
+            try FileText.read(path)
+        }
+    }
+
+    func apply(_ node: ConfigNode, path: String = "") throws(ConfigError) -> ConfigNode {
+        switch node {
+        case .scalar(let s, let quoted):
+            return s.contains("$") ? .scalar(try expand(s, path: path), quoted: quoted) : node
+        case .sequence(let items):
+            var out: [ConfigNode] = []
+            for (i, item) in items.enumerated() { out.append(try apply(item, path: "\(path)[\(i)]")) }
+            return .sequence(out)
+        case .mapping(let entries):
+            var out: [ConfigEntry] = []
+            for e in entries { out.append(ConfigEntry(e.key, try apply(e.value, path: path.isEmpty ? e.key : "\(path).\(e.key)"))) }
+            return .mapping(out)
+        case .null:
+            return node
+        }
+    }
+
+    func expand(_ text: String, path: String) throws(ConfigError) -> String {
+        var out = ""
+        var i = text.startIndex
+        while i < text.endIndex {
+            let c = text[i]
+            let next = text.index(after: i)
+            guard c == "$", next < text.endIndex else { out.append(c); i = next; continue }
+            if text[next] == "$" { out.append("$"); i = text.index(after: next); continue }
+            guard text[next] == "{" else { out.append(c); i = next; continue }
+            guard let close = text[next...].firstIndex(of: "}") else {
+                throw ConfigError(path, "unclosed '${' in '\(text)'")
+            }
+            let reference = String(text[text.index(after: next)..<close])
+            out += try resolve(reference, path: path)
+            i = text.index(after: close)
+        }
+        return out
+    }
+
+    private func resolve(_ reference: String, path: String) throws(ConfigError) -> String {
+        if reference.hasPrefix("file:") {
+            let file = String(reference.dropFirst(5))
+            guard !file.isEmpty else { throw ConfigError(path, "${file:} needs a path") }
+            var content = try readFile(file)
+            if content.hasSuffix("\n") { content.removeLast() }  // a mounted secret usually ends in a newline
+            return content
+        }
+        var name = reference.hasPrefix("env:") ? String(reference.dropFirst(4)) : reference
+        var fallback: String?
+        if let r = name.range(of: ":-") {
+            fallback = String(name[r.upperBound...])
+            name = String(name[..<r.lowerBound])
+        }
+        guard let first = name.first, first.isLetter || first == "_", name.count <= 200,
+              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+        else {
+            throw ConfigError(path, "'${\(reference)}' is not a variable reference (${env:NAME}, ${env:NAME:-default} or ${file:PATH})")
+        }
+        if let value = environment[name] { return value }
+        if let fallback { return fallback }
+        throw ConfigError(path, "environment variable \(name) is not set (give a default with ${env:\(name):-value})")
+    }
+}
+
+/// Whole-file reads for configs and secrets.
+enum FileText {
+    static func read(_ path: String) throws(ConfigError) -> String {
+        guard let f = fopen(path, "rb") else {
+            throw ConfigError("", "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+            if bytes.count > 16 << 20 { throw ConfigError("", "\(path) is larger than 16 MiB") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

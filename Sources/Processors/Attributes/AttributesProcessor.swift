@@ -1,0 +1,84 @@
+import CollectorCore
+import Crypto
+
+/// Inserts, updates, upserts, deletes and hashes span attributes, in the configured order.
+/// `hash` replaces a value with the lower-case hex SHA-256 of its text (unsalted, as the
+/// OpenTelemetry Collector does; the `redaction` processor offers keyed pseudonyms).
+public struct AttributesProcessor: SpanProcessor {
+    public static let type = "attributes"
+    public let config: Config
+
+    public init(config: Config) {
+        self.config = config
+    }
+
+    public func process(_ batch: inout TraceBatch) -> ProcessorOutcome {
+        var outcome = ProcessorOutcome()
+        var keys: [String: ByteRange] = [:]
+        var values: [Int: AttributeValue] = [:]
+        for spanIndex in batch.spans.indices {
+            for (n, step) in config.actions.enumerated() {
+                apply(step, n, spanIndex, &batch, &keys, &values, &outcome)
+            }
+        }
+        return outcome
+    }
+
+    private func apply(_ step: Step, _ n: Int, _ span: Int, _ batch: inout TraceBatch, _ keys: inout [String: ByteRange],
+                       _ values: inout [Int: AttributeValue], _ outcome: inout ProcessorOutcome) {
+        switch step.action {
+        case .insert, .update, .upsert:
+            guard let key = step.key else { return }
+            let present = batch.attributeIndex(in: batch.spans[span].attributes, key: key) != nil
+            if step.action == .insert && present { return }
+            if step.action == .update && !present { return }
+            let value: AttributeValue
+            if let from = step.fromAttribute {
+                guard let i = batch.attributeIndex(in: batch.spans[span].attributes, key: from) else { return }
+                value = batch.attributes[i].value
+            } else if let cached = values[n] {
+                value = cached
+            } else {
+                guard let scalar = step.value else { return }
+                value = Self.store(scalar, in: &batch)
+                values[n] = value
+            }
+            let keyRange = keys[key] ?? batch.store(key)
+            keys[key] = keyRange
+            batch.setSpanAttribute(span, key: keyRange, value: value)
+            outcome.add(step.action.rawValue)
+        case .delete:
+            let removed = batch.removeSpanAttributes(span) { matches(step, $0) }
+            if removed > 0 { outcome.add("delete", removed) }
+        case .hash:
+            for i in batch.spans[span].attributes.range where matches(step, batch.string(batch.attributes[i].key)) {
+                let digest = SHA256.hash(data: Array(batch.stringified(batch.attributes[i].value).utf8))
+                let hex = digest.map { String(format2: $0) }.joined()
+                batch.attributes[i].value = .string(batch.store(hex))
+                outcome.add("hash")
+            }
+        }
+    }
+
+    private func matches(_ step: Step, _ key: String) -> Bool {
+        if let k = step.key { return k == key }
+        return step.pattern?.matches(key) ?? false
+    }
+
+    static func store(_ scalar: TypedScalar, in batch: inout TraceBatch) -> AttributeValue {
+        switch scalar {
+        case .string(let s): return .string(batch.store(s))
+        case .bool(let b): return .bool(b)
+        case .int(let i): return .int(i)
+        case .double(let d): return .double(d)
+        }
+    }
+}
+
+extension String {
+    /// Two lower-case hex digits.
+    init(format2 byte: UInt8) {
+        let digits = Array("0123456789abcdef")
+        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+    }
+}

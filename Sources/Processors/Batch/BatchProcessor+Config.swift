@@ -1,0 +1,24 @@
+import CollectorCore
+
+/// Groups spans into batches by count or time before export. Its timer-driven runtime arrives
+/// with the daemon; the config is decoded and validated now.
+public enum BatchProcessor {
+    public static let type = "batch"
+
+    /// Defaults as the OpenTelemetry Collector's: 8192 spans, no hard maximum, 200 ms.
+    public struct Config: Sendable, Equatable {
+        public var sendBatchSize: Int
+        public var sendBatchMaxSize: Int
+        public var timeout: Duration
+
+        public init(_ map: inout ConfigMap) throws(ConfigError) {
+            sendBatchSize = try map.int("send_batch_size", default: 8192, range: 1...1_000_000)
+            sendBatchMaxSize = try map.int("send_batch_max_size", default: 0, range: 0...10_000_000)
+            timeout = try map.duration("timeout", default: .milliseconds(200))
+            if sendBatchMaxSize != 0 && sendBatchMaxSize < sendBatchSize {
+                throw ConfigError(map.childPath("send_batch_max_size"), "must be 0 or at least send_batch_size (\(sendBatchSize))")
+            }
+            if timeout <= .zero { throw ConfigError(map.childPath("timeout"), "must be positive") }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import CollectorCore
+import CollectorRuntime
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `genai-collector validate FILE` / `--config SOURCE ...`: decodes and checks a config without
+/// starting anything. Every mistake is printed with its key path; exit 1 if there is any.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check a collector config (unknown keys, types, references) without starting anything.")
+
+    @Argument(help: "Config files, merged in order.")
+    var files: [String] = []
+
+    @Option(name: .customLong("config"), help: "A config source: a file, file:PATH, env:VAR or yaml:TEXT. Repeatable; merged in order.")
+    var configs: [String] = []
+
+    func run() throws {
+        let sources = files + configs
+        let config: CollectorConfig
+        do {
+            config = try CollectorConfig(try ConfigLoader().load(sources))
+        } catch let error as ConfigErrors {
+            for e in error.errors { FileInput.writeStderr("genai-collector: config: \(e)\n") }
+            Glibc.exit(1)
+        } catch let error as ConfigError {
+            FileInput.writeStderr("genai-collector: config: \(error)\n")
+            Glibc.exit(1)
+        }
+        var lines = ["config is valid"]
+        for p in config.pipelines {
+            let processors = p.processors.isEmpty ? "" : " → " + p.processors.map(\.description).joined(separator: " → ")
+            lines.append("  \(p.id): \(p.receivers.map(\.description).joined(separator: ", "))\(processors) → \(p.exporters.map(\.description).joined(separator: ", "))")
+        }
+        FileInput.writeStdout(Array((lines.joined(separator: "\n") + "\n").utf8))
+    }
+}

@@ -1,0 +1,164 @@
+import CollectorCore
+@testable import CollectorRuntime
+import Testing
+
+struct ConfigValidationTests {
+    static let valid = """
+        receivers:
+          otlp:
+            protocols:
+              http: {endpoint: "0.0.0.0:4318"}
+              grpc: {max_recv_msg_size_mib: 32}
+        processors:
+          environment: {value: production}
+          attributes/scrub:
+            actions:
+              - {key: user.email, action: hash}
+              - {pattern: "^http\\\\.request\\\\.header\\\\.", action: delete}
+          batch: {send_batch_size: 512, timeout: 2s}
+          memory_limiter: {limit_mib: 400}
+        exporters:
+          file/local: {directory: ./data, format: otlp_json, retry_on_failure: {initial_interval: 1s}}
+          debug: {}
+        extensions:
+          health_check: {endpoint: "localhost:13134"}
+        service:
+          extensions: [health_check]
+          telemetry: {metrics: {address: "localhost:9999"}, logs: {level: debug}}
+          pipelines:
+            traces:
+              receivers: [otlp]
+              processors: [memory_limiter, environment, attributes/scrub, batch]
+              exporters: [file/local]
+            traces/debug:
+              receivers: [otlp]
+              exporters: [debug]
+        """
+
+    func load(_ yaml: String, env: [String: String] = [:]) throws -> CollectorConfig {
+        let loader = ConfigLoader(substitution: Substitution(environment: env) { (path) throws(ConfigError) -> String in
+            guard path == "/run/secrets/token" else { throw ConfigError("", "cannot read \(path)") }
+            return "s3cr3t\n"
+        })
+        return try CollectorConfig(try loader.load(["yaml:" + yaml]))
+    }
+
+    func errors(_ yaml: String, env: [String: String] = [:]) -> [String] {
+        do {
+            _ = try load(yaml, env: env)
+            return []
+        } catch let e as ConfigErrors {
+            return e.errors.map(\.description)
+        } catch {
+            return ["\(error)"]
+        }
+    }
+
+    @Test func aFullConfigDecodes() throws {
+        let c = try load(Self.valid)
+        #expect(c.pipelines.map(\.id.description) == ["traces", "traces/debug"])
+        #expect(c.pipelines[0].processors.map(\.description) == ["memory_limiter", "environment", "attributes/scrub", "batch"])
+        guard case .otlp(let otlp)? = c.receivers[try ComponentID(parsing: "otlp", path: "")] else { Issue.record("no otlp"); return }
+        #expect(otlp.http?.endpoint == Endpoint(host: "0.0.0.0", port: 4318))
+        #expect(otlp.http?.tracesPaths == ["/v1/traces", "/api/public/otel/v1/traces"])
+        #expect(otlp.grpc?.endpoint == Endpoint(host: "localhost", port: 4317))
+        #expect(otlp.grpc?.maxReceiveMessageBytes == 32 << 20)
+        guard case .batch(let batch)? = c.processors[try ComponentID(parsing: "batch", path: "")] else { Issue.record("no batch"); return }
+        #expect(batch.sendBatchSize == 512 && batch.timeout == .seconds(2))
+        guard case .memoryLimiter(let ml)? = c.processors[try ComponentID(parsing: "memory_limiter", path: "")] else { return }
+        #expect(ml.spikeLimitMiB == 80)
+        #expect(c.telemetry.metricsEndpoint.port == 9999 && c.telemetry.logLevel == "debug")
+    }
+
+    @Test(arguments: [
+        ("exporters:\n  file/local: {directory: d, rotate_bytes: 5}", "exporters.file/local.rotate_bytes: unknown key"),
+        ("receivers:\n  otlp: {protocols: {http: {endpoint: nowhere}}}", "receivers.otlp.protocols.http.endpoint: 'nowhere' is not host:port"),
+        ("receivers:\n  otlp: {}", "receivers.otlp.protocols: is required: enable grpc and/or http"),
+        ("receivers:\n  zipkin: {}", "receivers.zipkin: unknown receiver type 'zipkin' (known: otlp)"),
+        ("processors:\n  batch: {timeout: 5}", "processors.batch.timeout: expected a duration such as \"5s\" or \"200ms\", got '5'"),
+        ("processors:\n  batch: {send_batch_size: many}", "processors.batch.send_batch_size: expected an integer, got 'many'"),
+        ("processors:\n  memory_limiter: {}", "processors.memory_limiter.limit_mib: is required and must be positive"),
+        ("processors:\n  environment: {}", "processors.environment: give at least one of rules, from_attribute or value"),
+        ("processors:\n  environment: {value: 'Prod!'}", "processors.environment.value: 'Prod!' is not a valid Langfuse environment (lower-case a-z, 0-9, _ and -, at most 40 characters, not starting with 'langfuse')"),
+        ("processors:\n  attributes: {actions: [{key: a, action: squash}]}", "processors.attributes.actions[0].action: 'squash' is not one of insert, update, upsert, delete, hash"),
+        ("processors:\n  attributes: {actions: [{key: a, action: insert}]}", "processors.attributes.actions[0]: insert needs exactly one of value or from_attribute"),
+        ("processors:\n  attributes: {actions: [{pattern: '(', action: delete}]}", "processors.attributes.actions[0].pattern: invalid regular expression '('"),
+        ("exporters:\n  debug: {verbosity: loud}", "exporters.debug.verbosity: 'loud' is not one of basic, normal, detailed"),
+        ("exporters:\n  file: {directory: d, sending_queue: {queue_size: 0}}", "exporters.file.sending_queue.queue_size: 0 is outside 1...1000000"),
+        ("connectors:\n  spanmetrics: {}", "connectors: connectors are not supported"),
+        ("servce: {}", "servce: unknown section (expected receivers, processors, exporters, extensions, service)"),
+        ("receivers:\n  'otlp/': {}", "receivers.otlp/: 'otlp/' has an empty name after '/'"),
+    ])
+    func mistakesNameTheirPath(_ fragment: String, _ expected: String) {
+        let yaml = fragment + "\nservice:\n  pipelines:\n    traces: {receivers: [r], exporters: [e]}\n"
+        let found = errors(yaml)
+        #expect(found.contains { $0.hasPrefix(expected) }, "got \(found)")
+    }
+
+    @Test func pipelineReferencesAreChecked() {
+        let found = errors("""
+            receivers: {otlp: {protocols: {http: {}}}}
+            exporters: {debug: {}}
+            service:
+              extensions: [health_check]
+              pipelines:
+                traces: {receivers: [otlp, zipkin], processors: [batch], exporters: []}
+                metrics: {receivers: [otlp], exporters: [debug]}
+            """)
+        #expect(found.contains("service.extensions[0]: extension 'health_check' is not defined under extensions"))
+        #expect(found.contains("service.pipelines.traces.exporters: needs at least one"))
+        #expect(found.contains("service.pipelines.metrics: only traces pipelines are supported"))
+        #expect(errors("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\n").contains("service: is required (service.pipelines)"))
+    }
+
+    @Test func substitution() throws {
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "${env:HOST}:${PORT:-4318}"}}}}
+            processors:
+              attributes: {actions: [{key: token, action: insert, value: "${file:/run/secrets/token}"}, {key: cost, action: insert, value: "$$5"}]}
+            exporters: {debug: {}}
+            service: {pipelines: {traces: {receivers: [otlp], processors: [attributes], exporters: [debug]}}}
+            """
+        let c = try load(yaml, env: ["HOST": "10.0.0.7"])
+        guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); return }
+        #expect(otlp.http?.endpoint == Endpoint(host: "10.0.0.7", port: 4318))
+        guard case .attributes(let a)? = c.processors.values.first else { Issue.record("no processor"); return }
+        #expect(a.actions[0].value == .string("s3cr3t"))
+        #expect(a.actions[1].value == .string("$5"))
+        let missing = errors(yaml, env: [:])
+        #expect(missing.contains { $0.contains("receivers.otlp.protocols.http.endpoint: environment variable HOST is not set") })
+    }
+
+    @Test func mergingAndSources() throws {
+        let base = "receivers: {otlp: {protocols: {http: {endpoint: 'localhost:1'}}}}\nexporters: {debug: {}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n"
+        let override = "receivers: {otlp: {protocols: {http: {endpoint: 'localhost:2'}}}}\n"
+        let loader = ConfigLoader(substitution: Substitution(environment: ["OTEL_CONFIG": base]) { (p) throws(ConfigError) -> String in
+            throw ConfigError("", "no file \(p)")
+        })
+        let c = try CollectorConfig(try loader.load(["env:OTEL_CONFIG", "yaml:" + override]))
+        guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); return }
+        #expect(otlp.http?.endpoint.port == 2)
+        #expect(throws: ConfigError.self) { try loader.load(["env:NOPE"]) }
+        #expect(throws: ConfigError.self) { try loader.load(["/no/such/file.yaml"]) }
+        #expect(throws: ConfigError.self) { try loader.load([]) }
+    }
+
+    @Test func yamlProblems() throws {
+        #expect(errors("a: [1, 2").first?.contains("not valid YAML") == true)
+        #expect(errors("receivers: {}\nreceivers: {}").first?.contains("duplicated key") == true)
+        // Anchors and aliases expand as YAML defines.
+        let c = try load("exporters: {debug: &d {verbosity: normal}, 'debug/2': *d}\nreceivers: {otlp: {protocols: {http: {}}}}\n"
+            + "service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, debug/2]}}}\n")
+        #expect(c.exporters.count == 2)
+    }
+
+    @Test(arguments: [("5s", Duration.seconds(5)), ("200ms", .milliseconds(200)), ("1m30s", .seconds(90)), ("1h", .seconds(3600)),
+                      ("1.5s", .milliseconds(1500))])
+    func durations(_ text: String, _ expected: Duration) {
+        #expect(ConfigDuration.parse(text) == expected)
+    }
+
+    @Test func badDurations() {
+        for text in ["", "5", "s", "5 s", "5sec", "-1s"] { #expect(ConfigDuration.parse(text) == nil, "\(text)") }
+    }
+}
