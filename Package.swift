@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         .target(name: "CollectorCore", swiftSettings: strict),
@@ -34,8 +37,33 @@ let package = Package(
             dependencies: ["CollectorCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
+            name: "Exporters",
+            dependencies: [
+                "CollectorCore", "OTLP", "GenAIMapping",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
+            name: "Receivers",
+            dependencies: [
+                "CollectorCore", "OTLP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "CollectorRuntime",
-            dependencies: ["CollectorCore", "Processors", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "CollectorCore", "Processors", "Receivers", "Exporters", "GenAIMapping",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         // Request generators for the differential tests and the benchmark.
         .target(name: "OTLPSamples", dependencies: ["OTLPProto"], swiftSettings: strict),
@@ -43,6 +71,7 @@ let package = Package(
             name: "genai-collector",
             dependencies: [
                 "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -62,6 +91,26 @@ let package = Package(
         .testTarget(
             name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "OTLP", "GenAIMapping"],
             swiftSettings: strict),
-        .testTarget(name: "CollectorRuntimeTests", dependencies: ["CollectorRuntime", "CollectorCore"], swiftSettings: strict),
+        .testTarget(
+            name: "ExportersTests",
+            dependencies: [
+                "Exporters", "CollectorCore", "GenAIMapping",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ReceiversTests",
+            dependencies: ["Receivers", "CollectorCore", "OTLP", "OTLPSamples", .product(name: "NIOHTTP1", package: "swift-nio")],
+            swiftSettings: strict),
+        .testTarget(
+            name: "CollectorRuntimeTests",
+            dependencies: [
+                "CollectorRuntime", "CollectorCore", "Receivers", "Exporters", "OTLPSamples",
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["send_spans.py"],
+            swiftSettings: strict),
     ]
 )

@@ -47,4 +47,25 @@ public enum Gzip {
         if let failure { throw failure }
         return out
     }
+
+    /// gzip compression (tests and benchmarks build compressed bodies with it).
+    public static func compressForTests(_ input: [UInt8]) throws(OTLPDecodingError) -> [UInt8] {
+        var stream = z_stream()
+        guard deflateInit2_(&stream, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw OTLPDecodingError(.decompression("zlib init failed"), field: "")
+        }
+        defer { deflateEnd(&stream) }
+        var out = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
+        let produced: Int = input.withUnsafeBufferPointer { inBuf in
+            out.withUnsafeMutableBufferPointer { outBuf in
+                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+                stream.avail_in = UInt32(inBuf.count)
+                stream.next_out = outBuf.baseAddress
+                stream.avail_out = UInt32(outBuf.count)
+                _ = deflate(&stream, Z_FINISH)
+                return outBuf.count - Int(stream.avail_out)
+            }
+        }
+        return Array(out[0..<produced])
+    }
 }

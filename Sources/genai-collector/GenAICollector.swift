@@ -1,9 +1,10 @@
 import ArgumentParser
 
 @main
-struct GenAICollector: ParsableCommand {
+struct GenAICollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "genai-collector",
         abstract: "OpenTelemetry collector and translator for LLM and agent telemetry.",
-        subcommands: [TranslateCommand.self, ValidateCommand.self])
+        subcommands: [RunCommand.self, TranslateCommand.self, ValidateCommand.self],
+        defaultSubcommand: RunCommand.self)
 }

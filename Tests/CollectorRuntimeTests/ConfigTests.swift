@@ -1,5 +1,6 @@
 import CollectorCore
 @testable import CollectorRuntime
+import Foundation
 import Testing
 
 struct ConfigValidationTests {
@@ -160,5 +161,14 @@ struct ConfigValidationTests {
 
     @Test func badDurations() {
         for text in ["", "5", "s", "5 s", "5sec", "-1s"] { #expect(ConfigDuration.parse(text) == nil, "\(text)") }
+    }
+}
+
+struct EmbeddedConfigTests {
+    @Test func theEmbeddedDefaultIsPipelinesLocalYAML() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("pipelines/local.yaml")
+        #expect(try String(contentsOf: file, encoding: .utf8) == EmbeddedConfig.local)
+        _ = try CollectorConfig(try ConfigLoader().load(["yaml:" + EmbeddedConfig.local]))
     }
 }

@@ -1,5 +1,7 @@
 import CollectorCore
+import Exporters
 import Processors
+import Receivers
 
 /// Every component type the collector knows, by kind, with the decoder of its config. Adding a
 /// component means adding one line here.

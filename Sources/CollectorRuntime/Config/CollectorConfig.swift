@@ -1,4 +1,6 @@
 import CollectorCore
+import Exporters
+import Receivers
 
 /// A decoded and validated collector config: components by id, and the pipelines wiring them.
 public struct CollectorConfig: Sendable {

@@ -17,6 +17,14 @@ public struct IngestionBatchEncoder: Sendable {
         return w.bytes
     }
 
+    /// One ingestion event per line (JSON Lines), trace events first.
+    public func encodeLines(_ records: LangfuseRecords) -> [UInt8] {
+        var w = RecordJSONWriter(batch: records.batch, capacity: records.batch.bytes.count + records.observations.count * 1024)
+        for t in records.traces { trace(t, &w); w.w.bytes.append(0x0A) }
+        for o in records.observations { observation(o, &w); w.w.bytes.append(0x0A) }
+        return w.bytes
+    }
+
     /// The events as JSON documents (for tests and tools; `encode` is the fast path).
     public func events(_ records: LangfuseRecords) -> [JSONValue] {
         (try? JSONParser().parse(encode(records)))?["batch"]?.arrayValue ?? []

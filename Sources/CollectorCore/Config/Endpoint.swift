@@ -27,7 +27,7 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension ConfigMap {
-    mutating func endpoint(_ key: String, default value: String) throws(ConfigError) -> Endpoint {
+    public mutating func endpoint(_ key: String, default value: String) throws(ConfigError) -> Endpoint {
         try Endpoint(parsing: try string(key, default: value), path: childPath(key))
     }
 }
@@ -41,7 +41,7 @@ public struct AuthConfig: Sendable, Equatable {
         a.bearerTokens == b.bearerTokens && a.basic.elementsEqual(b.basic) { $0.username == $1.username && $0.password == $1.password }
     }
 
-    init(_ map: inout ConfigMap) throws(ConfigError) {
+    public init(_ map: inout ConfigMap) throws(ConfigError) {
         bearerTokens = try map.strings("bearer_tokens")
         if bearerTokens.contains(where: \.isEmpty) { throw ConfigError(map.childPath("bearer_tokens"), "tokens must not be empty") }
         basic = try map.list("basic") { (m) throws(ConfigError) -> (username: String, password: String) in
@@ -56,7 +56,7 @@ public struct TLSConfig: Sendable, Equatable {
     public var certFile: String
     public var keyFile: String
 
-    init(_ map: inout ConfigMap) throws(ConfigError) {
+    public init(_ map: inout ConfigMap) throws(ConfigError) {
         certFile = try map.requiredString("cert_file")
         keyFile = try map.requiredString("key_file")
     }

@@ -2,25 +2,29 @@ import CollectorCore
 
 /// Settings every exporter shares (the sending machinery), with the OpenTelemetry Collector's names.
 public struct ExporterSettings: Sendable, Equatable {
-    public var timeout: Duration
-    public var queueEnabled: Bool
-    public var queueSize: Int
-    public var retryEnabled: Bool
-    public var initialInterval: Duration
-    public var maxInterval: Duration
-    public var maxElapsedTime: Duration
+    public var timeout: Duration = .seconds(5)
+    public var queueEnabled = true
+    public var queueSize = 1000
+    public var retryEnabled = true
+    public var initialInterval: Duration = .seconds(5)
+    public var maxInterval: Duration = .seconds(30)
+    public var maxElapsedTime: Duration = .seconds(300)
 
-    init(_ map: inout ConfigMap) throws(ConfigError) {
-        timeout = try map.duration("timeout", default: .seconds(5))
+    /// The defaults (the OpenTelemetry Collector's), for exporters without settings of their own.
+    public init() {}
+
+    public init(_ map: inout ConfigMap) throws(ConfigError) {
+        let d = ExporterSettings()
+        timeout = try map.duration("timeout", default: d.timeout)
         var queue = try map.mapOrEmpty("sending_queue")
-        queueEnabled = try queue.bool("enabled", default: true)
-        queueSize = try queue.int("queue_size", default: 1000, range: 1...1_000_000)
+        queueEnabled = try queue.bool("enabled", default: d.queueEnabled)
+        queueSize = try queue.int("queue_size", default: d.queueSize, range: 1...1_000_000)
         try queue.finish()
         var retry = try map.mapOrEmpty("retry_on_failure")
-        retryEnabled = try retry.bool("enabled", default: true)
-        initialInterval = try retry.duration("initial_interval", default: .seconds(5))
-        maxInterval = try retry.duration("max_interval", default: .seconds(30))
-        maxElapsedTime = try retry.duration("max_elapsed_time", default: .seconds(300))
+        retryEnabled = try retry.bool("enabled", default: d.retryEnabled)
+        initialInterval = try retry.duration("initial_interval", default: d.initialInterval)
+        maxInterval = try retry.duration("max_interval", default: d.maxInterval)
+        maxElapsedTime = try retry.duration("max_elapsed_time", default: d.maxElapsedTime)
         if maxInterval < initialInterval {
             throw ConfigError(retry.childPath("max_interval"), "must be at least initial_interval")
         }
@@ -55,17 +59,5 @@ public struct DebugExporterConfig: Sendable, Equatable {
 
     public init(_ map: inout ConfigMap) throws(ConfigError) {
         verbosity = try map.choice("verbosity", ["basic", "normal", "detailed"], default: "basic")
-    }
-}
-
-/// `extensions.health_check`: the endpoint Kubernetes probes (the collector's default port).
-public struct HealthCheckConfig: Sendable, Equatable {
-    public static let type = "health_check"
-    public var endpoint: Endpoint
-    public var path: String
-
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        endpoint = try map.endpoint("endpoint", default: "localhost:13133")
-        path = try map.string("path", default: "/")
     }
 }

@@ -1,0 +1,13 @@
+/// The collector's own metric names, spelled once. Where the meaning matches, they are the
+/// OpenTelemetry Collector's, so existing dashboards work.
+public enum MetricName: String, Sendable, CaseIterable {
+    case receiverAcceptedSpans = "otelcol_receiver_accepted_spans"
+    case receiverRefusedSpans = "otelcol_receiver_refused_spans"
+    case exporterSentSpans = "otelcol_exporter_sent_spans"
+    case exporterSendFailedSpans = "otelcol_exporter_send_failed_spans"
+    case exporterEnqueueFailedSpans = "otelcol_exporter_enqueue_failed_spans"
+    case exporterQueueSize = "otelcol_exporter_queue_size"
+    case exporterQueueCapacity = "otelcol_exporter_queue_capacity"
+    /// Every span dropped anywhere, with a `reason` label.
+    case droppedSpans = "genai_collector_dropped_spans"
+}

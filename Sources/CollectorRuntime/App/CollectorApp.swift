@@ -1,0 +1,148 @@
+import CollectorCore
+import Exporters
+import Logging
+import Processors
+import Receivers
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+
+/// The daemon: built from a validated config, run as one `ServiceGroup`. Services are listed so
+/// that graceful shutdown (which goes in reverse order) stops receivers first, then the telemetry
+/// endpoints, then flushes batchers, then drains exporter queues within their deadline.
+public struct CollectorApp: Sendable {
+    public let counters = Counters()
+    public let readiness = Readiness()
+    let config: CollectorConfig
+    let logger: Logger
+
+    public init(config: CollectorConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
+
+    /// Fails (before binding anything) for a component the config names that this build cannot run.
+    public func checkRunnable() throws(ConfigError) {
+        for (id, exporter) in config.exporters {
+            if case .file(let f) = exporter, !f.settings.queueEnabled {
+                throw ConfigError("exporters.\(id).sending_queue.enabled", "sending without a queue is not available yet")
+            }
+        }
+        for (id, receiver) in config.receivers {
+            if case .otlp(let otlp) = receiver {
+                if otlp.grpc != nil { throw ConfigError("receivers.\(id).protocols.grpc", "the gRPC transport is not available in this build yet; use http") }
+                if otlp.http?.tls != nil { throw ConfigError("receivers.\(id).protocols.http.tls", "TLS is not available in this build yet") }
+            }
+        }
+    }
+
+    /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` reports each bound server's port.
+    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+                    onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws {
+        try checkRunnable()
+        var exporterQueues: [ComponentID: ExporterQueue] = [:]
+        for (id, exporter) in config.exporters {
+            exporterQueues[id] = makeQueue(id, exporter)
+        }
+        let admission = config.processors.values.compactMap { p -> Admission? in
+            if case .memoryLimiter(let m) = p { return Admission(limitBytes: (m.limitMiB - m.spikeLimitMiB) << 20) }
+            return nil
+        }.first ?? Admission.unlimited
+
+        var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
+        var batchers: [Batcher] = []
+        for p in config.pipelines {
+            let pipeline = makePipeline(p, admission: admission, queues: exporterQueues)
+            if let b = pipeline.batcher { batchers.append(b) }
+            for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }
+        }
+
+        var receivers: [any Service] = []
+        let expected = pipelinesByReceiver.count
+        let bound = BoundCounter(expected: expected) { readiness.set(true) }
+        for (id, pipelines) in pipelinesByReceiver {
+            guard case .otlp(let otlp)? = config.receivers[id], let http = otlp.http else { continue }
+            let consumer: any TraceConsumer = pipelines.count == 1 ? pipelines[0] : FanIn(pipelines: pipelines)
+            let receiver = OTLPHTTPReceiver(id: id.description, config: http, consumer: consumer, counters: counters, logger: logger)
+            receivers.append(receiver.server { port in
+                onListening("\(id)/http", port)
+                bound.one()
+            })
+        }
+        var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, counters: counters, logger: logger) { port in
+            onListening("metrics", port)
+        }]
+        for id in config.enabledExtensions {
+            if case .healthCheck(let h)? = config.extensions[id] {
+                telemetry.append(TelemetryEndpoints.health(h, readiness: readiness, logger: logger))
+            }
+        }
+        let services: [any Service] = Array(exporterQueues.values) + batchers + telemetry + receivers
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: shutdownSignals,
+            logger: logger))
+        logger.info("starting", metadata: ["pipelines": "\(config.pipelines.map(\.id.description))"])
+        try await group.run()
+        readiness.set(false)
+        logger.info("stopped")
+    }
+
+    private func makeQueue(_ id: ComponentID, _ config: ExporterConfig) -> ExporterQueue {
+        switch config {
+        case .file(let f):
+            return ExporterQueue(exporter: FileExporter(id: id.description, config: f), settings: f.settings, counters: counters, logger: logger)
+        case .debug(let d):
+            return ExporterQueue(exporter: DebugExporter(id: id.description, config: d), settings: ExporterSettings(), counters: counters, logger: logger)
+        }
+    }
+
+    private func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) -> Pipeline {
+        var before: [any SpanProcessor] = []
+        var after: [any SpanProcessor] = []
+        var batch: BatchProcessor.Config?
+        for id in p.processors {
+            let processor: (any SpanProcessor)?
+            switch config.processors[id] {
+            case .environment(let c)?: processor = EnvironmentProcessor(config: c)
+            case .attributes(let c)?: processor = AttributesProcessor(config: c)
+            case .batch(let c)?: batch = c; processor = nil
+            case .memoryLimiter?, nil: processor = nil  // admission applies at the pipeline's entry
+            }
+            // Config order: processors listed before `batch` run per request, the rest per batch.
+            if let processor { if batch == nil { before.append(processor) } else { after.append(processor) } }
+        }
+        let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission)
+        return Pipeline(id: p.id.description, admission: admission, before: before, batch: batch, fanOut: fanOut)
+    }
+}
+
+/// A receiver shared by several pipelines gives each its own copy; a refusal by any is the answer.
+struct FanIn: TraceConsumer {
+    let pipelines: [Pipeline]
+
+    func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
+        for p in pipelines {
+            if case .refused = await p.consume(batch, bodyBytes: bodyBytes) {
+                return .refused(reason: "pipeline \(p.id) refused the data", retryAfter: .seconds(1))
+            }
+        }
+        return .accepted
+    }
+}
+
+/// Calls `onAll` once every expected server has bound.
+final class BoundCounter: Sendable {
+    private let remaining: Mutex<Int>
+    private let onAll: @Sendable () -> Void
+
+    init(expected: Int, onAll: @escaping @Sendable () -> Void) {
+        remaining = Mutex(expected)
+        self.onAll = onAll
+        if expected == 0 { onAll() }
+    }
+
+    func one() {
+        if remaining.withLock({ $0 -= 1; return $0 == 0 }) { onAll() }
+    }
+}

@@ -1,0 +1,39 @@
+/// The config `genai-collector run` uses when given none: the same text as `pipelines/local.yaml`
+/// (a test keeps the two identical).
+public enum EmbeddedConfig {
+    public static let local = """
+        # The embedded default: OTLP/HTTP in on localhost:4318 (loopback only), tagged with an environment,
+        # batched, written as Langfuse ingestion events under ./data. No other service needed.
+        # (gRPC on :4317 joins when its transport lands.)
+        receivers:
+          otlp:
+            protocols:
+              http:
+                endpoint: localhost:4318
+
+        processors:
+          memory_limiter:
+            limit_mib: 512
+          environment:
+            from_attribute: deployment.environment.name
+            value: ${env:GENAI_ENVIRONMENT:-development}
+          batch:
+            timeout: 1s
+
+        exporters:
+          file/local:
+            directory: ./data
+            format: langfuse
+
+        extensions:
+          health_check: {}
+
+        service:
+          extensions: [health_check]
+          pipelines:
+            traces:
+              receivers: [otlp]
+              processors: [memory_limiter, environment, batch]
+              exporters: [file/local]
+        """ + "\n"
+}

@@ -1,0 +1,50 @@
+import CollectorCore
+import Processors
+import ServiceLifecycle
+
+/// The `batch` stage: accumulates spans until `send_batch_size` or `timeout`, then hands the merged
+/// batch on. On graceful shutdown it flushes what it holds.
+actor Batcher: Service {
+    let config: BatchProcessor.Config
+    private let deliver: @Sendable (TraceBatch, Int) -> Void
+    private var pending = TraceBatch()
+    private var pendingCost = 0
+    private var pendingSince: ContinuousClock.Instant?
+
+    init(config: BatchProcessor.Config, deliver: @escaping @Sendable (TraceBatch, Int) -> Void) {
+        self.config = config
+        self.deliver = deliver
+    }
+
+    func add(_ batch: TraceBatch, cost: Int) {
+        if pendingSince == nil { pendingSince = .now }
+        pending.append(batch)
+        pendingCost += cost
+        if pending.spans.count >= config.sendBatchSize { flush() }
+    }
+
+    func flush() {
+        guard !pending.spans.isEmpty || pendingCost > 0 else { return }
+        let (batch, cost) = (pending, pendingCost)
+        pending = TraceBatch()
+        pendingCost = 0
+        pendingSince = nil
+        deliver(batch, cost)
+    }
+
+    private func flushIfDue() {
+        if let since = pendingSince, ContinuousClock.now - since >= config.timeout { flush() }
+    }
+
+    func run() async throws {
+        // Tick at a fraction of the timeout so a batch waits at most about `timeout`.
+        let tick = config.timeout / 4
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: tick)
+                await self.flushIfDue()
+            }
+        }
+        flush()
+    }
+}

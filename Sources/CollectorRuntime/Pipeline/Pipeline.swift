@@ -1,0 +1,62 @@
+import CollectorCore
+import Exporters
+import GenAIMapping
+import Logging
+import Processors
+
+/// One `service.pipelines.traces*` entry at run time: admission, the processors before the batch
+/// stage (run in the receiver's task), the batcher, then `FanOut`.
+final class Pipeline: TraceConsumer, Sendable {
+    let id: String
+    let admission: Admission
+    let before: [any SpanProcessor]
+    let batcher: Batcher?
+    let fanOut: FanOut
+
+    init(id: String, admission: Admission, before: [any SpanProcessor], batch: BatchProcessor.Config?, fanOut: FanOut) {
+        self.id = id
+        self.admission = admission
+        self.before = before
+        self.fanOut = fanOut
+        batcher = batch.map { config in Batcher(config: config) { b, cost in fanOut.deliver(b, cost: cost) } }
+    }
+
+    func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
+        let cost = admission.cost(ofBody: bodyBytes)
+        guard admission.tryAcquire(cost) else {
+            return .refused(reason: "memory limit of \(admission.limitBytes >> 20) MiB in flight reached", retryAfter: admission.retryAfter)
+        }
+        var batch = batch
+        for p in before { _ = p.process(&batch) }
+        if let batcher {
+            await batcher.add(batch, cost: cost)
+        } else {
+            fanOut.deliver(batch, cost: cost)
+        }
+        return .accepted
+    }
+}
+
+/// After batching: the remaining processors, one translation shared by every exporter that needs
+/// Langfuse records, and a copy to each exporter's queue. The admitted bytes are released when the
+/// last exporter is done with the batch.
+final class FanOut: Sendable {
+    let after: [any SpanProcessor]
+    let exporters: [ExporterQueue]
+    let admission: Admission
+
+    init(after: [any SpanProcessor], exporters: [ExporterQueue], admission: Admission) {
+        self.after = after
+        self.exporters = exporters
+        self.admission = admission
+    }
+
+    func deliver(_ batch: TraceBatch, cost: Int) {
+        var batch = batch
+        for p in after { _ = p.process(&batch) }
+        let records = exporters.contains { $0.exporter.needsRecords } ? GenAITranslator().translate(batch) : nil
+        let admission = self.admission
+        let lease = Lease(holders: exporters.count) { admission.release(cost) }
+        for queue in exporters { queue.offer(ExportItem(batch: batch, records: records, lease: lease)) }
+    }
+}

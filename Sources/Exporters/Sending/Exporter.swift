@@ -1,0 +1,61 @@
+import CollectorCore
+import GenAIMapping
+import Synchronization
+
+/// Why an export failed, and whether sending the same data again may succeed.
+public enum ExportFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Worth retrying (network, 5xx, 429, a full disk that may drain); `retryAfter` when the peer said.
+    case retryable(String, retryAfter: Duration? = nil)
+    /// Retrying cannot help (bad data, 4xx, a config the peer refuses).
+    case permanent(String)
+
+    public var description: String {
+        switch self {
+        case .retryable(let m, let after): return "retryable: \(m)" + (after.map { " (retry after \($0))" } ?? "")
+        case .permanent(let m): return "permanent: \(m)"
+        }
+    }
+}
+
+/// One batch on its way out: the spans, and the Langfuse records translated once for every
+/// exporter that needs them.
+public struct ExportItem: Sendable {
+    public var batch: TraceBatch
+    public var records: LangfuseRecords?
+    /// Completed once by the queue whatever happens to the item (sent, failed or dropped).
+    public var lease: Lease?
+    public var spanCount: Int { batch.spans.count }
+
+    public init(batch: TraceBatch, records: LangfuseRecords?, lease: Lease? = nil) {
+        self.batch = batch
+        self.records = records
+        self.lease = lease
+    }
+}
+
+/// Shared by the copies of one batch sent to several exporters: when the last holder is done,
+/// `onRelease` runs (the pipeline frees the batch's admitted memory).
+public final class Lease: Sendable {
+    private let remaining: Atomic<Int>
+    private let onRelease: @Sendable () -> Void
+
+    public init(holders: Int, onRelease: @escaping @Sendable () -> Void) {
+        remaining = Atomic(holders)
+        self.onRelease = onRelease
+        if holders <= 0 { onRelease() }
+    }
+
+    public func done() {
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { onRelease() }
+    }
+}
+
+/// An exporter only encodes and sends; queueing, retry and timeouts are the `ExporterQueue`'s.
+public protocol Exporter: Sendable {
+    var id: String { get }
+    /// Whether the exporter reads `ExportItem.records` (so the pipeline translates the batch).
+    var needsRecords: Bool { get }
+    func export(_ item: ExportItem) async throws(ExportFailure)
+    /// Flushes and releases resources; called once after the queue has drained.
+    func shutdown() async
+}

@@ -1,0 +1,160 @@
+import CollectorCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The sending machinery every exporter shares: a bounded in-memory queue, one sender that retries
+/// with exponential backoff and jitter (honouring Retry-After) under a per-attempt timeout, and a
+/// count for every span sent, failed or dropped, with the reason. On graceful shutdown it stops
+/// taking new batches and drains what it holds within `drainTimeout`.
+public final class ExporterQueue: Service, Sendable {
+    public let exporter: any Exporter
+    public let settings: ExporterSettings
+    private let counters: Counters
+    private let logger: Logger
+    private let drainTimeout: Duration
+    private let state = Mutex(State())
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    private struct State {
+        var items: [ExportItem] = []
+        var closed = false
+    }
+
+    public init(exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
+                drainTimeout: Duration = .seconds(10)) {
+        self.exporter = exporter
+        self.settings = settings
+        self.counters = counters
+        self.logger = logger
+        self.drainTimeout = drainTimeout
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        counters.set(.exporterQueueCapacity, settings.queueSize, ["exporter": exporter.id])
+    }
+
+    private var labels: [String: String] { ["exporter": exporter.id] }
+
+    /// Takes a batch unless the queue is full or closed; a refusal is counted as a drop.
+    @discardableResult
+    public func offer(_ item: ExportItem) -> Bool {
+        let size: Int? = state.withLock { s in
+            guard !s.closed, s.items.count < settings.queueSize else { return nil }
+            s.items.append(item)
+            return s.items.count
+        }
+        guard let size else {
+            item.lease?.done()
+            counters.add(.exporterEnqueueFailedSpans, item.spanCount, labels)
+            counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": "queue_full"])
+            logger.warning("sending queue full; batch dropped", metadata: ["exporter": "\(exporter.id)", "spans": "\(item.spanCount)"])
+            return false
+        }
+        counters.set(.exporterQueueSize, size, labels)
+        wake.yield()
+        return true
+    }
+
+    public var queued: Int { state.withLock { $0.items.count } }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await sendLoop(until: nil)
+        } onGracefulShutdown: {
+            self.state.withLock { $0.closed = true }
+            self.wake.yield()
+        }
+        // Drain what is left, within the deadline; the rest is dropped and counted.
+        let deadline = ContinuousClock.now + drainTimeout
+        await sendLoop(until: deadline)
+        let left = state.withLock { s -> [ExportItem] in
+            defer { s.items.removeAll() }
+            return s.items
+        }
+        for item in left {
+            item.lease?.done()
+            counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": "shutdown_deadline"])
+        }
+        if !left.isEmpty { logger.error("shutdown deadline passed; batches dropped", metadata: ["exporter": "\(exporter.id)", "batches": "\(left.count)"]) }
+        await exporter.shutdown()
+    }
+
+    /// Sends until closed and empty (or past `deadline`).
+    private func sendLoop(until deadline: ContinuousClock.Instant?) async {
+        var waiting = wakeups.makeAsyncIterator()
+        while true {
+            if let deadline, ContinuousClock.now >= deadline { return }
+            let (next, closed) = state.withLock { s -> (ExportItem?, Bool) in
+                (s.items.isEmpty ? nil : s.items.removeFirst(), s.closed)
+            }
+            guard let item = next else {
+                if closed { return }
+                guard await waiting.next() != nil else { return }
+                continue
+            }
+            counters.set(.exporterQueueSize, queued, labels)
+            await send(item, deadline: deadline)
+            item.lease?.done()
+        }
+    }
+
+    private func send(_ item: ExportItem, deadline: ContinuousClock.Instant?) async {
+        let started = ContinuousClock.now
+        var delay = settings.initialInterval
+        var attempt = 0
+        while true {
+            attempt += 1
+            let failure: ExportFailure
+            do {
+                try await withTimeout(settings.timeout) { () async throws(ExportFailure) in try await self.exporter.export(item) }
+                counters.add(.exporterSentSpans, item.spanCount, labels)
+                return
+            } catch {
+                failure = error
+            }
+            guard case .retryable(let message, let retryAfter) = failure, settings.retryEnabled else {
+                drop(item, reason: "permanent_error", failure)
+                return
+            }
+            var wait = retryAfter ?? jittered(delay)
+            if wait > settings.maxInterval && retryAfter == nil { wait = settings.maxInterval }
+            let now = ContinuousClock.now
+            if now + wait - started > settings.maxElapsedTime || (deadline.map { now + wait > $0 } ?? false) {
+                drop(item, reason: "retries_exhausted", failure)
+                return
+            }
+            logger.info("export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(message)", "in": "\(wait)"])
+            try? await Task.sleep(for: wait)
+            delay = min(delay * 2, settings.maxInterval)
+        }
+    }
+
+    private func drop(_ item: ExportItem, reason: String, _ failure: ExportFailure) {
+        counters.add(.exporterSendFailedSpans, item.spanCount, labels)
+        counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
+        logger.error("export failed; batch dropped", metadata: ["exporter": "\(exporter.id)", "reason": "\(reason)", "error": "\(failure)", "spans": "\(item.spanCount)"])
+    }
+
+    /// ±20% jitter so many collectors do not retry in step.
+    private func jittered(_ d: Duration) -> Duration { d * Double.random(in: 0.8...1.2) }
+}
+
+/// Runs `body`, failing as retryable if it takes longer than `limit`.
+func withTimeout(_ limit: Duration, _ body: @escaping @Sendable () async throws(ExportFailure) -> Void) async throws(ExportFailure) {
+    let result: Result<Void, ExportFailure> = await withTaskGroup(of: Result<Void, ExportFailure>?.self) { group in
+        group.addTask {
+            do throws(ExportFailure) { try await body(); return .success(()) } catch { return .failure(error) }
+        }
+        group.addTask {
+            try? await Task.sleep(for: limit)
+            return Task.isCancelled ? nil : .failure(.retryable("timed out after \(limit)"))
+        }
+        var outcome: Result<Void, ExportFailure> = .failure(.retryable("cancelled"))
+        for await r in group {
+            if let r { outcome = r; break }
+        }
+        group.cancelAll()
+        return outcome
+    }
+    try result.get()
+}

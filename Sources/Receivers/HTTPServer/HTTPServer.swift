@@ -1,0 +1,135 @@
+import CollectorCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceLifecycle
+
+/// One HTTP request as the handlers see it; `body` is nil when it exceeded the size cap.
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    public var path: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]?
+
+    public init(method: HTTPMethod, path: String, headers: HTTPHeaders, body: [UInt8]?) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct HTTPResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(_ status: HTTPResponseStatus, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = [],
+                headers: [(String, String)] = []) {
+        self.status = status
+        self.headers = [("Content-Type", contentType)] + headers
+        self.body = body
+    }
+
+    public static func text(_ status: HTTPResponseStatus, _ text: String, headers: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(status, body: Array((text + "\n").utf8), headers: headers)
+    }
+}
+
+/// A minimal HTTP/1.1 server on SwiftNIO's async channels: one task per connection, request bodies
+/// read up to `maxBodyBytes` (the rest is drained and discarded, not stored), keep-alive honoured.
+/// On graceful shutdown it stops accepting and lets in-flight requests finish.
+public final class HTTPServer: Service, Sendable {
+    public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+    public let name: String
+    let endpoint: Endpoint
+    let maxBodyBytes: Int
+    let handler: Handler
+    let logger: Logger
+    /// Called with the bound port once listening (tests bind port 0).
+    let onBound: @Sendable (Int) -> Void
+
+    public init(name: String, endpoint: Endpoint, maxBodyBytes: Int, logger: Logger,
+                onBound: @escaping @Sendable (Int) -> Void = { _ in }, handler: @escaping Handler) {
+        self.name = name
+        self.endpoint = endpoint
+        self.maxBodyBytes = maxBodyBytes
+        self.logger = logger
+        self.onBound = onBound
+        self.handler = handler
+    }
+
+    public func run() async throws {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? endpoint.port
+        logger.info("listening", metadata: ["server": "\(name)", "endpoint": "\(endpoint.host):\(port)"])
+        onBound(port)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+        }
+        logger.info("stopped", metadata: ["server": "\(name)"])
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var head: HTTPRequestHead?
+                var body = ByteBuffer()
+                var tooLarge = false
+                for try await part in inbound {
+                    switch part {
+                    case .head(let h):
+                        head = h
+                        body.clear()
+                        tooLarge = false
+                        if let length = h.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes { tooLarge = true }
+                    case .body(var chunk):
+                        if tooLarge { continue }
+                        if body.readableBytes + chunk.readableBytes > maxBodyBytes {
+                            tooLarge = true
+                            body.clear()
+                        } else {
+                            body.writeBuffer(&chunk)
+                        }
+                    case .end:
+                        guard let h = head else { continue }
+                        let path = String(h.uri.split(separator: "?", maxSplits: 1).first ?? "")
+                        let request = HTTPRequest(method: h.method, path: path, headers: h.headers,
+                                                  body: tooLarge ? nil : Array(body.readableBytesView))
+                        let response = await handler(request)
+                        var headers = HTTPHeaders(response.headers)
+                        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+                        let keepAlive = h.isKeepAlive && !tooLarge
+                        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+                        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: response.status, headers: headers)))
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
+                        try await outbound.write(.end(nil))
+                        head = nil
+                        if !keepAlive { return }
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["server": "\(name)", "error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import CollectorCore
+import Logging
+import NIOHTTP1
+import OTLP
+
+/// OTLP/HTTP: `POST /v1/traces` (and Langfuse's `/api/public/otel/v1/traces`) with protobuf or JSON,
+/// gzip or deflate; answers in the request's encoding. 413 over the decompressed-size cap, 415 for
+/// another content type or encoding, 405 for another method, 400 for a malformed body, 401 without
+/// valid credentials, 503 with Retry-After when the pipeline pushes back.
+public struct OTLPHTTPReceiver: Sendable {
+    public let id: String
+    let config: OTLPReceiverConfig.HTTP
+    let consumer: any TraceConsumer
+    let counters: Counters
+    let logger: Logger
+
+    public init(id: String, config: OTLPReceiverConfig.HTTP, consumer: any TraceConsumer, counters: Counters, logger: Logger) {
+        self.id = id
+        self.config = config
+        self.consumer = consumer
+        self.counters = counters
+        self.logger = logger
+    }
+
+    public func server(onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
+        HTTPServer(name: "\(id)/http", endpoint: config.endpoint, maxBodyBytes: config.maxRequestBodyBytes, logger: logger,
+                   onBound: onBound) { request in await handle(request) }
+    }
+
+    private var labels: [String: String] { ["receiver": id, "transport": "http"] }
+
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        guard config.tracesPaths.contains(request.path) else {
+            return .text(.notFound, "unknown path \(request.path); OTLP traces go to \(config.tracesPaths[0])")
+        }
+        guard request.method == .POST else { return .text(.methodNotAllowed, "use POST", headers: [("Allow", "POST")]) }
+        if let auth = config.auth, !Credentials.accepts(request.headers.first(name: "authorization"), auth) {
+            return .text(.unauthorized, "missing or invalid credentials", headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")])
+        }
+        let contentType = (request.headers.first(name: "content-type") ?? "").split(separator: ";").first
+            .map { $0.trimmingSpaces.lowercased() } ?? ""
+        let encoding: OTLPResponse.Encoding
+        switch contentType {
+        case "application/x-protobuf": encoding = .protobuf
+        case "application/json": encoding = .json
+        default:
+            return .text(.unsupportedMediaType, "content type must be application/x-protobuf or application/json, got '\(contentType)'")
+        }
+        let mediaType = encoding == .protobuf ? "application/x-protobuf" : "application/json"
+        func reply(_ status: HTTPResponseStatus, _ code: OTLPResponse.Code, _ message: String, _ headers: [(String, String)] = []) -> HTTPResponse {
+            HTTPResponse(status, contentType: mediaType, body: OTLPResponse.status(encoding, code, message), headers: headers)
+        }
+        guard var body = request.body else {
+            return reply(.payloadTooLarge, .invalidArgument, "body larger than \(config.maxRequestBodyBytes) bytes")
+        }
+        switch (request.headers.first(name: "content-encoding") ?? "identity").lowercased() {
+        case "identity", "":
+            break
+        case "gzip", "deflate":
+            let zlib = request.headers.first(name: "content-encoding")?.lowercased() == "deflate"
+            do {
+                body = try Gzip.decompress(body, limit: config.maxRequestBodyBytes, zlibHeader: zlib)
+            } catch {
+                if case .tooLarge = error.kind {
+                    return reply(.payloadTooLarge, .invalidArgument, "decompressed body larger than \(config.maxRequestBodyBytes) bytes")
+                }
+                return reply(.badRequest, .invalidArgument, "cannot decompress body: \(error)")
+            }
+        case let other:
+            return .text(.unsupportedMediaType, "content encoding '\(other)' is not supported (identity, gzip, deflate)")
+        }
+        let bodyBytes = body.count
+        let batch: TraceBatch
+        do {
+            batch = encoding == .protobuf ? try OTLPProtobufDecoder().decode(body) : try OTLPJSONDecoder().decode(body)
+        } catch {
+            logger.debug("bad request", metadata: ["receiver": "\(id)", "error": "\(error)"])
+            return reply(.badRequest, .invalidArgument, "invalid OTLP trace request: \(error)")
+        }
+        let spans = batch.spans.count
+        switch await consumer.consume(batch, bodyBytes: bodyBytes) {
+        case .accepted:
+            counters.add(.receiverAcceptedSpans, spans, labels)
+            return HTTPResponse(.ok, contentType: mediaType, body: OTLPResponse.success(encoding))
+        case .refused(let reason, let retryAfter):
+            counters.add(.receiverRefusedSpans, spans, labels)
+            let seconds = max(1, Int(retryAfter.components.seconds))
+            return reply(.serviceUnavailable, .unavailable, "data refused: \(reason)", [("Retry-After", String(seconds))])
+        }
+    }
+}
+
+extension Substring {
+    var trimmingSpaces: String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

@@ -1,0 +1,145 @@
+import CollectorCore
+import Exporters
+import Logging
+import ServiceLifecycleTestKit
+import Synchronization
+import Testing
+
+/// An exporter that fails as scripted, then succeeds; records attempts and their times.
+final class ScriptedExporter: Exporter {
+    let id = "scripted"
+    let needsRecords = false
+    let script: Mutex<[ExportFailure]>
+    let attempts = Mutex<[ContinuousClock.Instant]>([])
+    let exported = Mutex(0)
+    let gate: Mutex<CheckedContinuation<Void, Never>?> = Mutex(nil)
+    let blocking: Bool
+
+    init(failures: [ExportFailure] = [], blocking: Bool = false) {
+        script = Mutex(failures)
+        self.blocking = blocking
+    }
+
+    func export(_ item: ExportItem) async throws(ExportFailure) {
+        attempts.withLock { $0.append(.now) }
+        if blocking { await withCheckedContinuation { c in gate.withLock { $0 = c } } }
+        if let failure = script.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
+        exported.withLock { $0 += item.spanCount }
+    }
+
+    func release() { gate.withLock { $0?.resume(); $0 = nil } }
+    func shutdown() async {}
+}
+
+func item(spans: Int, onDone: @escaping @Sendable () -> Void = {}) -> ExportItem {
+    var b = TraceBatch()
+    b.spans = Array(repeating: Span(), count: spans)
+    return ExportItem(batch: b, records: nil, lease: Lease(holders: 1, onRelease: onDone))
+}
+
+func settings(queue: Int = 10, initial: Duration = .milliseconds(10), maxElapsed: Duration = .seconds(5)) -> ExporterSettings {
+    var s = ExporterSettings()
+    s.queueSize = queue
+    s.initialInterval = initial
+    s.maxInterval = .milliseconds(100)
+    s.maxElapsedTime = maxElapsed
+    s.timeout = .seconds(2)
+    return s
+}
+
+/// Runs the queue as a service, then shuts it down gracefully (which drains it).
+func withQueue(_ queue: ExporterQueue, _ body: () async throws -> Void) async throws {
+    try await testGracefulShutdown { trigger in
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await queue.run() }
+            try await body()
+            trigger.triggerGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+}
+
+func eventually(_ condition: () -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(10)
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}
+
+struct ExporterQueueTests {
+    @Test func retriesRetryableFailuresThenSends() async throws {
+        let exporter = ScriptedExporter(failures: [.retryable("503"), .retryable("timeout")])
+        let counters = Counters()
+        let released = Mutex(false)
+        let queue = ExporterQueue(exporter: exporter, settings: settings(), counters: counters, logger: Logger(label: "t"))
+        try await withQueue(queue) { () async throws in
+            #expect(queue.offer(item(spans: 3) { released.withLock { $0 = true } }))
+            #expect(try await eventually { exporter.exported.withLock { $0 } == 3 })
+        }
+        #expect(exporter.attempts.withLock { $0.count } == 3)
+        #expect(counters.value(.exporterSentSpans, ["exporter": "scripted"]) == 3)
+        #expect(released.withLock { $0 })
+    }
+
+    @Test func honoursRetryAfter() async throws {
+        let exporter = ScriptedExporter(failures: [.retryable("429", retryAfter: .milliseconds(300))])
+        let queue = ExporterQueue(exporter: exporter, settings: settings(), counters: Counters(), logger: Logger(label: "t"))
+        try await withQueue(queue) { () async throws in
+            queue.offer(item(spans: 1))
+            #expect(try await eventually { exporter.exported.withLock { $0 } == 1 })
+        }
+        let times = exporter.attempts.withLock { $0 }
+        #expect(times.count == 2 && times[1] - times[0] >= .milliseconds(300))
+    }
+
+    @Test func permanentFailuresAreDroppedAndCounted() async throws {
+        let exporter = ScriptedExporter(failures: [.permanent("400 bad data")])
+        let counters = Counters()
+        let queue = ExporterQueue(exporter: exporter, settings: settings(), counters: counters, logger: Logger(label: "t"))
+        try await withQueue(queue) { () async throws in
+            queue.offer(item(spans: 4))
+            #expect(try await eventually { counters.total(.exporterSendFailedSpans) == 4 })
+        }
+        #expect(exporter.attempts.withLock { $0.count } == 1)
+        #expect(counters.value(.droppedSpans, ["exporter": "scripted", "reason": "permanent_error"]) == 4)
+    }
+
+    @Test func retriesStopAtMaxElapsedTime() async throws {
+        let exporter = ScriptedExporter(failures: Array(repeating: .retryable("down"), count: 100))
+        let counters = Counters()
+        let queue = ExporterQueue(exporter: exporter, settings: settings(maxElapsed: .milliseconds(150)), counters: counters, logger: Logger(label: "t"))
+        try await withQueue(queue) { () async throws in
+            queue.offer(item(spans: 2))
+            #expect(try await eventually { counters.total(.droppedSpans) == 2 })
+        }
+        #expect(counters.value(.droppedSpans, ["exporter": "scripted", "reason": "retries_exhausted"]) == 2)
+    }
+
+    @Test func aFullQueueRefusesAndCounts() async throws {
+        let exporter = ScriptedExporter(blocking: true)
+        let counters = Counters()
+        let queue = ExporterQueue(exporter: exporter, settings: settings(queue: 1), counters: counters, logger: Logger(label: "t"))
+        try await withQueue(queue) { () async throws in
+            #expect(queue.offer(item(spans: 1)))
+            #expect(try await eventually { exporter.attempts.withLock { $0.count } == 1 })  // the sender holds the first
+            #expect(queue.offer(item(spans: 1)))   // fills the queue
+            #expect(!queue.offer(item(spans: 5)))  // refused
+            exporter.release()
+            #expect(try await eventually { exporter.exported.withLock { $0 } == 1 && exporter.attempts.withLock { $0.count } == 2 })
+            exporter.release()
+        }
+        #expect(counters.value(.droppedSpans, ["exporter": "scripted", "reason": "queue_full"]) == 5)
+        #expect(counters.value(.exporterEnqueueFailedSpans, ["exporter": "scripted"]) == 5)
+    }
+
+    @Test func gracefulShutdownDrainsTheQueue() async throws {
+        let exporter = ScriptedExporter()
+        let queue = ExporterQueue(exporter: exporter, settings: settings(), counters: Counters(), logger: Logger(label: "t"))
+        try await withQueue(queue) { () async throws in
+            for _ in 0..<5 { queue.offer(item(spans: 2)) }
+        }
+        #expect(exporter.exported.withLock { $0 } == 10)
+    }
+}

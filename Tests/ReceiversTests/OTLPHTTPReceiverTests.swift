@@ -1,0 +1,111 @@
+import CollectorCore
+import Logging
+import NIOHTTP1
+import OTLP
+import OTLPSamples
+import Receivers
+import Synchronization
+import Testing
+
+/// Records what reached it; refuses when told to.
+final class StubConsumer: TraceConsumer {
+    let spans = Mutex(0)
+    let refuse: Bool
+
+    init(refuse: Bool = false) { self.refuse = refuse }
+
+    func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
+        if refuse { return .refused(reason: "full", retryAfter: .seconds(2)) }
+        spans.withLock { $0 += batch.spans.count }
+        return .accepted
+    }
+}
+
+struct OTLPHTTPReceiverTests {
+    static func config(_ yaml: String = "") throws -> OTLPReceiverConfig.HTTP {
+        var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", yaml.isEmpty ? .null : .mapping([
+            ConfigEntry("max_request_body_size", .scalar(yaml, quoted: false)),
+        ]))]))]), path: "receivers.otlp")
+        return try OTLPReceiverConfig(&m).http!
+    }
+
+    func receiver(_ consumer: StubConsumer, config: OTLPReceiverConfig.HTTP? = nil) throws -> OTLPHTTPReceiver {
+        OTLPHTTPReceiver(id: "otlp", config: try config ?? Self.config(), consumer: consumer, counters: Counters(), logger: Logger(label: "test"))
+    }
+
+    func request(_ body: [UInt8]?, path: String = "/v1/traces", method: HTTPMethod = .POST,
+                 headers: [(String, String)] = [("Content-Type", "application/x-protobuf")]) -> HTTPRequest {
+        HTTPRequest(method: method, path: path, headers: HTTPHeaders(headers), body: body)
+    }
+
+    let capture = try! FixtureFiles.bytes("openinference_openai_3chats.otlp.pb")
+
+    @Test func acceptsProtobufOnBothPaths() async throws {
+        let consumer = StubConsumer()
+        let r = try receiver(consumer)
+        let a = await r.handle(request(capture))
+        #expect(a.status == .ok && a.body.isEmpty)
+        let b = await r.handle(request(capture, path: "/api/public/otel/v1/traces"))
+        #expect(b.status == .ok)
+        #expect(consumer.spans.withLock { $0 } == 6)
+    }
+
+    @Test func jsonWithGzipAnswersInJSON() async throws {
+        let json = try FixtureFiles.bytes("langfuse_sdk_observe_generation.otlp.json")
+        let gz = try FixtureFiles.bytes("langfuse_sdk_observe_generation.otlp.pb.gz")
+        let consumer = StubConsumer()
+        let r = try receiver(consumer)
+        let a = await r.handle(request(json, headers: [("Content-Type", "application/json; charset=utf-8")]))
+        #expect(a.status == .ok && a.body == Array("{}".utf8))
+        #expect(a.headers.contains { $0 == ("Content-Type", "application/json") })
+        let b = await r.handle(request(gz, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")]))
+        #expect(b.status == .ok)
+        #expect(consumer.spans.withLock { $0 } == 6)
+    }
+
+    @Test func clientErrors() async throws {
+        let r = try receiver(StubConsumer())
+        #expect(await r.handle(request(capture, path: "/v1/logs")).status == .notFound)
+        let get = await r.handle(request(nil, method: .GET))
+        #expect(get.status == .methodNotAllowed && get.headers.contains { $0 == ("Allow", "POST") })
+        #expect(await r.handle(request(capture, headers: [("Content-Type", "text/plain")])).status == .unsupportedMediaType)
+        #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "br")])).status == .unsupportedMediaType)
+        let bad = await r.handle(request(Array("not protobuf".utf8)))
+        #expect(bad.status == .badRequest)
+        #expect(String(decoding: bad.body, as: UTF8.self).contains("invalid OTLP trace request"))
+        let badJSON = await r.handle(request(Array("{\"resourceSpans\": 7}".utf8), headers: [("Content-Type", "application/json")]))
+        #expect(badJSON.status == .badRequest && String(decoding: badJSON.body, as: UTF8.self).contains("\"code\":3"))
+        #expect(await r.handle(request(nil)).status == .payloadTooLarge)  // the server dropped an oversized body
+    }
+
+    @Test func gzipBombIsRefusedWith413() async throws {
+        // 50 MiB of zeros compress to ~50 KiB; the cap is on the decompressed size.
+        let bomb = try Gzip.compressForTests([UInt8](repeating: 0, count: 50 << 20))
+        #expect(bomb.count < 200_000)
+        let r = try receiver(StubConsumer(), config: try Self.config(String(1 << 20)))
+        let response = await r.handle(request(bomb, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")]))
+        #expect(response.status == .payloadTooLarge)
+    }
+
+    @Test func pushbackIs503WithRetryAfter() async throws {
+        let r = try receiver(StubConsumer(refuse: true))
+        let response = await r.handle(request(capture))
+        #expect(response.status == .serviceUnavailable)
+        #expect(response.headers.contains { $0 == ("Retry-After", "2") })
+    }
+
+    @Test func authentication() async throws {
+        var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", .mapping([ConfigEntry("auth", .mapping([
+            ConfigEntry("bearer_tokens", .sequence([.scalar("t0ken", quoted: false)])),
+            ConfigEntry("basic", .sequence([.mapping([ConfigEntry("username", .scalar("pk-lf-test", quoted: false)),
+                                                       ConfigEntry("password", .scalar("sk-lf-test", quoted: false))])])),
+        ]))]))]))]), path: "receivers.otlp")
+        let r = try receiver(StubConsumer(), config: try OTLPReceiverConfig(&m).http!)
+        let none = await r.handle(request(capture))
+        #expect(none.status == .unauthorized && none.headers.contains { $0.0 == "WWW-Authenticate" })
+        #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer wrong")])).status == .unauthorized)
+        #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer t0ken")])).status == .ok)
+        // The Langfuse SDK's own header (from the capture's request.json).
+        #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("authorization", "Basic cGstbGYtdGVzdDpzay1sZi10ZXN0")])).status == .ok)
+    }
+}
