@@ -69,6 +69,13 @@ struct EndToEndTests {
             }
         }
         #expect(app.counters.total(.receiverAcceptedSpans) == 12)
+        // GenAI series: observations by type, tokens by model/environment/type/bucket.
+        #expect(app.counters.value(.observations, ["type": "generation", "environment": "staging"]) == 4)
+        #expect(app.counters.value(.observations, ["type": "tool", "environment": "staging"]) == 4)
+        #expect(app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
+                                             "observation_type": "generation", "usage": "input"]) == 400)
+        #expect(app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
+                                             "observation_type": "generation", "usage": "input_cached_tokens"]) == 80)
         let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }
         var events: [JSONValue] = []
         for f in files {

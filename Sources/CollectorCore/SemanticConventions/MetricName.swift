@@ -10,4 +10,10 @@ public enum MetricName: String, Sendable, CaseIterable {
     case exporterQueueCapacity = "otelcol_exporter_queue_capacity"
     /// Every span dropped anywhere, with a `reason` label.
     case droppedSpans = "genai_collector_dropped_spans"
+    /// Langfuse observations exported, by `type` and `environment`.
+    case observations = "genai_collector_observations"
+    /// Token counts by `model`, `environment`, `observation_type` and `usage` (the usage key).
+    case tokens = "genai_collector_tokens"
+    /// Cost in USD by `model`, `environment`, `observation_type` and `cost` (the cost key).
+    case costUSD = "genai_collector_cost_usd"
 }

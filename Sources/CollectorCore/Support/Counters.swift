@@ -5,31 +5,51 @@ public final class Counters: Sendable {
     public struct Key: Hashable, Sendable {
         public var metric: MetricName
         public var labels: [String: String]
+
+        public init(_ metric: MetricName, _ labels: [String: String]) {
+            self.metric = metric
+            self.labels = labels
+        }
     }
 
-    private let values = Mutex<[Key: Int]>([:])
+    /// Doubles, so cost (fractional USD) is a counter like the rest; counts stay exact below 2^53.
+    private let values = Mutex<[Key: Double]>([:])
 
     public init() {}
 
     public func add(_ metric: MetricName, _ n: Int, _ labels: [String: String] = [:]) {
-        guard n != 0 else { return }
-        values.withLock { $0[Key(metric: metric, labels: labels), default: 0] += n }
+        add(metric, Double(n), labels)
+    }
+
+    public func add(_ metric: MetricName, _ x: Double, _ labels: [String: String] = [:]) {
+        guard x != 0 else { return }
+        values.withLock { $0[Key(metric, labels), default: 0] += x }
+    }
+
+    /// Adds many series under one lock.
+    public func add(_ batch: [(Key, Double)]) {
+        guard !batch.isEmpty else { return }
+        values.withLock { for (k, x) in batch { $0[k, default: 0] += x } }
     }
 
     public func set(_ metric: MetricName, _ n: Int, _ labels: [String: String] = [:]) {
-        values.withLock { $0[Key(metric: metric, labels: labels)] = n }
+        values.withLock { $0[Key(metric, labels)] = Double(n) }
     }
 
     public func value(_ metric: MetricName, _ labels: [String: String] = [:]) -> Int {
-        values.withLock { $0[Key(metric: metric, labels: labels)] ?? 0 }
+        Int(values.withLock { $0[Key(metric, labels)] ?? 0 })
+    }
+
+    public func doubleValue(_ metric: MetricName, _ labels: [String: String] = [:]) -> Double {
+        values.withLock { $0[Key(metric, labels)] ?? 0 }
     }
 
     /// The sum over every label set of a metric.
     public func total(_ metric: MetricName) -> Int {
-        values.withLock { $0.filter { $0.key.metric == metric }.values.reduce(0, +) }
+        Int(values.withLock { $0.filter { $0.key.metric == metric }.values.reduce(0, +) })
     }
 
-    public func snapshot() -> [(Key, Int)] {
+    public func snapshot() -> [(Key, Double)] {
         values.withLock { Array($0) }.sorted { ($0.0.metric.rawValue, $0.0.labels.description) < ($1.0.metric.rawValue, $1.0.labels.description) }
     }
 }

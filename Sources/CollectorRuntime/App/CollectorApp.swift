@@ -112,7 +112,7 @@ public struct CollectorApp: Sendable {
             // Config order: processors listed before `batch` run per request, the rest per batch.
             if let processor { if batch == nil { before.append(processor) } else { after.append(processor) } }
         }
-        let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission)
+        let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
         return Pipeline(id: p.id.description, admission: admission, before: before, batch: batch, fanOut: fanOut)
     }
 }

@@ -38,25 +38,31 @@ final class Pipeline: TraceConsumer, Sendable {
 }
 
 /// After batching: the remaining processors, one translation shared by every exporter that needs
-/// Langfuse records, and a copy to each exporter's queue. The admitted bytes are released when the
+/// Langfuse records (and the GenAI metrics), and a copy to each exporter's queue. The admitted bytes are released when the
 /// last exporter is done with the batch.
 final class FanOut: Sendable {
     let after: [any SpanProcessor]
     let exporters: [ExporterQueue]
     let admission: Admission
+    let counters: Counters
 
-    init(after: [any SpanProcessor], exporters: [ExporterQueue], admission: Admission) {
+    init(after: [any SpanProcessor], exporters: [ExporterQueue], admission: Admission, counters: Counters) {
         self.after = after
         self.exporters = exporters
         self.admission = admission
+        self.counters = counters
     }
 
     func deliver(_ batch: TraceBatch, cost: Int) {
         var batch = batch
         for p in after { _ = p.process(&batch) }
-        let records = exporters.contains { $0.exporter.needsRecords } ? GenAITranslator().translate(batch) : nil
+        // Translated once: for the exporters that need Langfuse records and for the GenAI metrics.
+        let records = GenAITranslator().translate(batch)
+        GenAIMetrics.record(records, into: counters)
         let admission = self.admission
         let lease = Lease(holders: exporters.count) { admission.release(cost) }
-        for queue in exporters { queue.offer(ExportItem(batch: batch, records: records, lease: lease)) }
+        for queue in exporters {
+            queue.offer(ExportItem(batch: batch, records: queue.exporter.needsRecords ? records : nil, lease: lease))
+        }
     }
 }

@@ -45,7 +45,8 @@ enum PrometheusText {
             let name = key.metric.rawValue + (gauge ? "" : "_total")
             if typed.insert(name).inserted { out += "# TYPE \(name) \(gauge ? "gauge" : "counter")\n" }
             let labels = key.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }.joined(separator: ",")
-            out += labels.isEmpty ? "\(name) \(value)\n" : "\(name){\(labels)} \(value)\n"
+            let number = JSONWriter.javaScriptNumber(value)
+            out += labels.isEmpty ? "\(name) \(number)\n" : "\(name){\(labels)} \(number)\n"
         }
         return out
     }
