@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 command -v swift >/dev/null || { echo "swift is not installed (see README: Swift 6.2 or newer)"; exit 1; }
 # The OTLP module links the system zlib for gzip bodies.
 [ -f /usr/include/zlib.h ] || { apt-get update -qq && apt-get install -y -qq zlib1g-dev; }
+# zstd bodies: the receiver loads libzstd at run time; the tests compress with the zstd tool.
+command -v zstd >/dev/null || { apt-get update -qq && apt-get install -y -qq zstd; }
 
 python3 -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
 

@@ -1,4 +1,5 @@
 import CollectorCore
+import Foundation
 import Logging
 import NIOHTTP1
 import OTLP
@@ -107,5 +108,42 @@ struct OTLPHTTPReceiverTests {
         #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer t0ken")])).status == .ok)
         // The Langfuse SDK's own header (from the capture's request.json).
         #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("authorization", "Basic cGstbGYtdGVzdDpzay1sZi10ZXN0")])).status == .ok)
+    }
+}
+
+struct ZstdTests {
+    /// Compresses with the `zstd` command-line tool (a real, independent encoder).
+    func zstd(_ input: [UInt8]) throws -> [UInt8] {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zstd-\(UUID().uuidString)")
+        try Data(input).write(to: dir)
+        defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(atPath: dir.path + ".zst") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["zstd", "-q", "-f", dir.path]
+        try p.run()
+        p.waitUntilExit()
+        return Array(try Data(contentsOf: URL(fileURLWithPath: dir.path + ".zst")))
+    }
+
+    @Test func zstdBodiesAreAccepted() async throws {
+        let capture = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb")
+        let compressed = try zstd(capture)
+        #expect(Zstd.isZstd(compressed))
+        #expect(try Zstd.decompress(compressed, limit: 1 << 20) == capture)
+        let consumer = StubConsumer()
+        let r = OTLPHTTPReceiver(id: "otlp", config: try OTLPHTTPReceiverTests.config(), consumer: consumer, counters: Counters(), logger: Logger(label: "t"))
+        let response = await r.handle(HTTPRequest(method: .POST, path: "/v1/traces",
+            headers: HTTPHeaders([("Content-Type", "application/x-protobuf"), ("Content-Encoding", "zstd")]), body: compressed))
+        #expect(response.status == .ok)
+        #expect(consumer.spans.withLock { $0 } == 3)
+    }
+
+    @Test func zstdBombAndCorruption() throws {
+        let bomb = try zstd([UInt8](repeating: 7, count: 8 << 20))
+        #expect(throws: OTLPDecodingError(.tooLarge(limit: 1 << 20), field: "")) { try Zstd.decompress(bomb, limit: 1 << 20) }
+        #expect(throws: OTLPDecodingError.self) { try Zstd.decompress(Array(bomb.prefix(bomb.count / 2)), limit: 16 << 20) }
+        var corrupt = bomb
+        corrupt[6] ^= 0xFF
+        #expect(throws: OTLPDecodingError.self) { try Zstd.decompress(corrupt, limit: 16 << 20) }
     }
 }

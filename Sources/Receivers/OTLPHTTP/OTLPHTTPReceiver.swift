@@ -4,7 +4,7 @@ import NIOHTTP1
 import OTLP
 
 /// OTLP/HTTP: `POST /v1/traces` (and Langfuse's `/api/public/otel/v1/traces`) with protobuf or JSON,
-/// gzip or deflate; answers in the request's encoding. 413 over the decompressed-size cap, 415 for
+/// gzip, deflate or zstd; answers in the request's encoding. 413 over the decompressed-size cap, 415 for
 /// another content type or encoding, 405 for another method, 400 for a malformed body, 401 without
 /// valid credentials, 503 with Retry-After when the pipeline pushes back.
 public struct OTLPHTTPReceiver: Sendable {
@@ -56,10 +56,14 @@ public struct OTLPHTTPReceiver: Sendable {
         switch (request.headers.first(name: "content-encoding") ?? "identity").lowercased() {
         case "identity", "":
             break
-        case "gzip", "deflate":
-            let zlib = request.headers.first(name: "content-encoding")?.lowercased() == "deflate"
+        case let coding where ["gzip", "deflate", "zstd"].contains(coding):
+            if coding == "zstd" && !Zstd.isAvailable {
+                return .text(.unsupportedMediaType, "content encoding zstd is not available on this machine (libzstd.so.1 not found)")
+            }
             do {
-                body = try Gzip.decompress(body, limit: config.maxRequestBodyBytes, zlibHeader: zlib)
+                body = coding == "zstd"
+                    ? try Zstd.decompress(body, limit: config.maxRequestBodyBytes)
+                    : try Gzip.decompress(body, limit: config.maxRequestBodyBytes, zlibHeader: coding == "deflate")
             } catch {
                 if case .tooLarge = error.kind {
                     return reply(.payloadTooLarge, .invalidArgument, "decompressed body larger than \(config.maxRequestBodyBytes) bytes")
@@ -67,7 +71,7 @@ public struct OTLPHTTPReceiver: Sendable {
                 return reply(.badRequest, .invalidArgument, "cannot decompress body: \(error)")
             }
         case let other:
-            return .text(.unsupportedMediaType, "content encoding '\(other)' is not supported (identity, gzip, deflate)")
+            return .text(.unsupportedMediaType, "content encoding '\(other)' is not supported (identity, gzip, deflate, zstd)")
         }
         let bodyBytes = body.count
         let batch: TraceBatch
