@@ -110,7 +110,7 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["send_spans.py"],
+            exclude: ["send_spans.py", "langfuse_sdk.py", "openinference_openai.py"],
             swiftSettings: strict),
     ]
 )

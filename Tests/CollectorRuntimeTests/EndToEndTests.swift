@@ -1,35 +1,69 @@
 import CollectorCore
 import CollectorRuntime
 import Foundation
-import Synchronization
 import Logging
 import ServiceLifecycleTestKit
+import Synchronization
 import Testing
 
-/// The daemon in-process (OTLP/HTTP → environment → batch → file), fed by the real OpenTelemetry
-/// Python SDK exporter; asserts what reaches the file exporter.
+/// The daemon in-process (OTLP/HTTP → processors → batch → file), fed by real client libraries
+/// (Python, installed by scripts/test.sh); each test asserts what reaches the file exporter.
+/// Serialized: each starts a Python interpreter with heavy imports, and CI has two cores.
 @Suite(.serialized)
 struct EndToEndTests {
-    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("send_spans.py").path
+    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
-    func config(_ directory: String) -> String {
-        """
-        receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
-        processors:
-          environment: {from_attribute: deployment.environment.name, value: e2e}
-          batch: {timeout: 100ms}
-        exporters:
-          file/out: {directory: "\(directory)"}
-        service:
-          telemetry: {metrics: {address: "127.0.0.1:0"}}
-          pipelines: {traces: {receivers: [otlp], processors: [environment, batch], exporters: [file/out]}}
-        """
+    struct Run {
+        var app: CollectorApp
+        var events: [JSONValue]
+        func of(_ type: String) -> [JSONValue] { events.filter { $0["type"]?.stringValue == type } }
     }
 
-    func python(_ args: [String]) throws -> (Int32, String) {
+    /// Starts the collector with `receiverExtras` under the HTTP protocol, runs `client` with the
+    /// bound port, waits until `expectedSpans` were exported, shuts down gracefully, reads the files.
+    func run(expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
+             client: (Int) throws -> (Int32, String)) async throws -> Run {
+        let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"\(receiverExtras)}}}}
+            processors:
+              \(processors)
+              batch: {timeout: 100ms}
+            exporters:
+              file/out: {directory: "\(dir)"}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], processors: [environment, batch], exporters: [file/out]}}
+            """
+        let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "e2e"))
+        let port = PortBox()
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/http" { port.set(p) } } }
+                #expect(try await eventually { port.value != nil && app.readiness.isReady })
+                let (status, output) = try client(port.value ?? 0)
+                #expect(status == 0, "client: \(output)")
+                #expect(try await eventually { app.counters.total(.exporterSentSpans) >= expectedSpans },
+                        "sent \(app.counters.total(.exporterSentSpans)) of \(expectedSpans); client said: \(output)")
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        var events: [JSONValue] = []
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []  // none when nothing was exported
+        for f in files where f.hasSuffix(".jsonl") {
+            for line in try String(contentsOfFile: dir + "/" + f, encoding: .utf8).split(separator: "\n") {
+                events.append(try JSONParser().parse(String(line)))
+            }
+        }
+        return Run(app: app, events: events)
+    }
+
+    func python(_ script: String, _ args: [String]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.script] + args
+        p.arguments = ["python3", Self.here.appendingPathComponent(script).path] + args
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
@@ -40,7 +74,7 @@ struct EndToEndTests {
     }
 
     /// Waits for a condition with a deadline (the pipeline flushes on its own timer).
-    func eventually(_ seconds: Double = 20, _ condition: () -> Bool) async throws -> Bool {
+    func eventually(_ seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
             if condition() { return true }
@@ -50,53 +84,74 @@ struct EndToEndTests {
     }
 
     @Test(arguments: ["none", "gzip"])
-    func pythonSDKSpansArriveAsLangfuseEvents(_ compression: String) async throws {
-        let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = try CollectorConfig(try ConfigLoader().load(["yaml:" + config(dir)]))
-        let app = CollectorApp(config: config, logger: Logger(label: "e2e"))
-        let port = PortBox()
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/http" { port.set(p) } } }
-                #expect(try await eventually { port.value != nil && app.readiness.isReady })
-                let endpoint = "http://127.0.0.1:\(port.value ?? 0)/v1/traces"
-                let (status, output) = try python([endpoint, compression, "4"])
-                #expect(status == 0, "python exporter: \(output)")
-                #expect(try await eventually { app.counters.total(.exporterSentSpans) == 12 })
-                trigger.triggerGracefulShutdown()
-                try await group.waitForAll()
-            }
+    func openTelemetrySDKExporter(_ compression: String) async throws {
+        let r = try await run(expectedSpans: 12, processors: "environment: {from_attribute: deployment.environment.name, value: e2e}") { port in
+            try python("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", compression, "4"])
         }
-        #expect(app.counters.total(.receiverAcceptedSpans) == 12)
-        // GenAI series: observations by type, tokens by model/environment/type/bucket.
-        #expect(app.counters.value(.observations, ["type": "generation", "environment": "staging"]) == 4)
-        #expect(app.counters.value(.observations, ["type": "tool", "environment": "staging"]) == 4)
-        #expect(app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
-                                             "observation_type": "generation", "usage": "input"]) == 400)
-        #expect(app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
-                                             "observation_type": "generation", "usage": "input_cached_tokens"]) == 80)
-        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }
-        var events: [JSONValue] = []
-        for f in files {
-            let text = try String(contentsOfFile: dir + "/" + f, encoding: .utf8)
-            for line in text.split(separator: "\n") { events.append(try JSONParser().parse(String(line))) }
-        }
-        let types = events.compactMap { $0["type"]?.stringValue }
-        #expect(types.filter { $0 == "agent-create" }.count == 4)
-        #expect(types.filter { $0 == "generation-create" }.count == 4)
-        #expect(types.filter { $0 == "tool-create" }.count == 4)
-        let traces = events.filter { $0["type"]?.stringValue == "trace-create" }
+        #expect(r.app.counters.total(.receiverAcceptedSpans) == 12)
+        #expect(r.of("agent-create").count == 4 && r.of("generation-create").count == 4 && r.of("tool-create").count == 4)
+        let traces = r.of("trace-create")
         #expect(Set(traces.compactMap { $0["body"]?["id"]?.stringValue }).count == 4)
         #expect(traces.allSatisfy { $0["body"]?["userId"]?.stringValue == "user-7" })
         #expect(Set(traces.compactMap { $0["body"]?["sessionId"]?.stringValue }) == ["session-0", "session-1", "session-2", "session-3"])
-        let generation = try #require(events.first { $0["type"]?.stringValue == "generation-create" }?["body"])
+        let generation = try #require(r.of("generation-create").first?["body"])
         #expect(generation["model"]?.stringValue == "gpt-4o-2024-08-06")
         #expect(generation["usageDetails"] == (try JSONParser().parse(#"{"input":100,"output":30,"total":150,"input_cached_tokens":20}"#)))
         #expect(generation["input"] == .string(#"[{"role": "user", "content": "Plan my day"}]"#))
         // The resource already names the environment (Staging): the processor keeps it and the
         // translator normalises it.
-        #expect(events.allSatisfy { $0["body"]?["environment"]?.stringValue == "staging" })
+        #expect(r.events.allSatisfy { $0["body"]?["environment"]?.stringValue == "staging" })
+        // GenAI series: observations by type, tokens by model/environment/type/bucket.
+        #expect(r.app.counters.value(.observations, ["type": "generation", "environment": "staging"]) == 4)
+        #expect(r.app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
+                                               "observation_type": "generation", "usage": "input"]) == 400)
+        #expect(r.app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
+                                               "observation_type": "generation", "usage": "input_cached_tokens"]) == 80)
+    }
+
+    /// The Langfuse SDK posts gzipped protobuf to its OTLP path with Basic auth.
+    @Test func langfuseSDKPointedAtTheCollector() async throws {
+        let auth = ", auth: {basic: [{username: pk-lf-test, password: sk-lf-test}]}"
+        let r = try await run(expectedSpans: 3, receiverExtras: auth) { port in
+            try python("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
+        }
+        #expect(Set(r.of("trace-create").compactMap { $0["body"]?["id"]?.stringValue }).count == 1)
+        #expect(r.of("span-create").count == 1 && r.of("tool-create").count == 1 && r.of("generation-create").count == 1)
+        let full = try #require(r.of("trace-create").first { $0["body"]?["name"] != nil }?["body"])
+        #expect(full["userId"]?.stringValue == "user-42" && full["sessionId"]?.stringValue == "sess-7")
+        #expect(full["tags"] == .array([.string("e2e"), .string("sdk")]))
+        let generation = try #require(r.of("generation-create").first?["body"])
+        #expect(generation["model"]?.stringValue == "gpt-4o-mini")
+        #expect(generation["usageDetails"]?["input"] == .int(21) && generation["usageDetails"]?["total"] == .int(29))
+        // The SDK sets its own environment; a span that names one keeps it.
+        #expect(generation["environment"]?.stringValue == "e2e")
+    }
+
+    /// Credentials are checked: without them the SDK's export is refused and nothing arrives.
+    @Test func langfuseSDKWithWrongCredentialsIsRefused() async throws {
+        let auth = ", auth: {basic: [{username: pk-lf-other, password: secret}]}"
+        let r = try await run(expectedSpans: 0, receiverExtras: auth) { port in
+            try python("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
+        }
+        #expect(r.events.isEmpty)
+        #expect(r.app.counters.total(.receiverAcceptedSpans) == 0)
+    }
+
+    /// openinference-instrumentation-openai around the real openai client, against a fake server.
+    @Test func openInferenceInstrumentedOpenAIClient() async throws {
+        let r = try await run(expectedSpans: 2) { port in
+            try python("openinference_openai.py", ["http://127.0.0.1:\(port)/v1/traces"])
+        }
+        let generations = r.of("generation-create").compactMap { $0["body"] }
+        #expect(generations.count == 2)
+        for g in generations {
+            #expect(g["model"]?.stringValue == "gpt-4o-mini-2024-07-18")
+            #expect(g["usageDetails"]?["input"] == .int(17) && g["usageDetails"]?["input_cached_tokens"] == .int(4))
+            #expect(g["input"]?.arrayValue?.last?["role"] == .string("user"))
+            #expect(g["output"]?.arrayValue?.first?["content"] == .string("The capital of France is Paris."))
+        }
+        #expect(generations.contains { $0["completionStartTime"] != nil })  // the streamed call
+        #expect(generations.contains { $0["modelParameters"]?["temperature"] == .double(0.2) })
     }
 }
 
