@@ -79,6 +79,10 @@ let package = Package(
             name: "genai-collector-bench",
             dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples"],
             swiftSettings: strict),
+        .executableTarget(
+            name: "genai-collector-load",
+            dependencies: ["OTLPSamples", "OTLPProto"],
+            swiftSettings: strict),
         .testTarget(name: "CollectorCoreTests", dependencies: ["CollectorCore"], swiftSettings: strict),
         .testTarget(
             name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "OTLPSamples", "CollectorCore", "GenAIMapping"],

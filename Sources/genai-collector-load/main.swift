@@ -1,0 +1,131 @@
+import Foundation
+import OTLPProto
+import OTLPSamples
+
+/// Sends LLM-shaped OTLP/HTTP protobuf at a running receiver over several keep-alive connections,
+/// with fresh trace and span ids in every request, and reports accepted spans/s, request latency
+/// percentiles, and the receiver process's CPU seconds per 100k spans and peak RSS.
+///
+///   genai-collector-load --port 4318 --pid PID [--seconds 10] [--connections 4] [--spans 100] [--rate SPANS_PER_S]
+struct Options: Sendable {
+    var port: UInt16 = 4318
+    var pid: Int32?
+    var seconds = 10.0
+    var connections = 4
+    var spansPerRequest = 100
+    var rate: Double?
+    var path = "/v1/traces"
+    var label = "target"
+}
+
+func parseOptions() -> Options {
+    var o = Options()
+    var args = CommandLine.arguments.dropFirst().makeIterator()
+    while let a = args.next() {
+        switch a {
+        case "--port": o.port = UInt16(args.next() ?? "") ?? o.port
+        case "--pid": o.pid = Int32(args.next() ?? "")
+        case "--seconds": o.seconds = Double(args.next() ?? "") ?? o.seconds
+        case "--connections": o.connections = Int(args.next() ?? "") ?? o.connections
+        case "--spans": o.spansPerRequest = Int(args.next() ?? "") ?? o.spansPerRequest
+        case "--rate": o.rate = Double(args.next() ?? "")
+        case "--label": o.label = args.next() ?? o.label
+        default: print("unknown option \(a)"); exit(2)
+        }
+    }
+    return o
+}
+
+/// Byte offsets of every trace and span id in the encoded request, found by searching for the ids.
+func idOffsets(in template: [UInt8], of request: ExportRequest) -> [Int] {
+    var offsets: [Int] = []
+    for rs in request.resourceSpans { for ss in rs.scopeSpans { for s in ss.spans {
+        for id in [s.traceID, s.spanID, s.parentSpanID] where !id.isEmpty {
+            let bytes = Array(id)
+            var i = 0
+            while i + bytes.count <= template.count {
+                if template[i] == bytes[0], Array(template[i..<(i + bytes.count)]) == bytes { offsets.append(i + bytes.count - 1); break }
+                i += 1
+            }
+        }
+    } } }
+    return offsets
+}
+
+final class Results: @unchecked Sendable {  // every field is guarded by `lock`
+    let lock = NSLock()
+    var ok = 0, refused = 0, failed = 0
+    var latencies: [Double] = []
+}
+
+func runLoad(_ o: Options) throws {
+    let request = SampleRequests.llmShaped(spans: o.spansPerRequest, seed: 7)
+    let template: [UInt8] = try request.serializedBytes()
+    let lastIDBytes = idOffsets(in: template, of: request)
+    let results = Results()
+    let before = o.pid.flatMap { ProcessStats.read(pid: $0) }
+    let start = Date()
+    let deadline = start.addingTimeInterval(o.seconds)
+    let interval = o.rate.map { Double(o.connections * o.spansPerRequest) / $0 }
+    let done = DispatchGroup()
+    for n in 0..<o.connections {
+        done.enter()
+        Thread.detachNewThread {
+            defer { done.leave() }
+            guard let client = try? LoadClient(port: o.port) else {
+                results.lock.lock(); results.failed += 1; results.lock.unlock()
+                return
+            }
+            var body = template
+            var counter = UInt64(n) << 40
+            var next = Date()
+            var latencies: [Double] = []
+            var ok = 0, refused = 0, failed = 0
+            while Date() < deadline {
+                counter += 1
+                // Fresh ids: the counter goes into the last bytes of every trace and span id.
+                for end in lastIDBytes {
+                    for k in 0..<4 { body[end - k] = template[end - k] ^ UInt8(truncatingIfNeeded: counter >> (8 * UInt64(k))) }
+                }
+                let t0 = Date()
+                let status = (try? client.post(path: o.path, contentType: "application/x-protobuf", body: body)) ?? 0
+                latencies.append(Date().timeIntervalSince(t0))
+                switch status {
+                case 200: ok += 1
+                case 429, 503: refused += 1
+                default: failed += 1
+                }
+                if let interval {
+                    next = next.addingTimeInterval(interval)
+                    let wait = next.timeIntervalSinceNow
+                    if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                }
+            }
+            results.lock.lock()
+            results.ok += ok; results.refused += refused; results.failed += failed
+            results.latencies += latencies
+            results.lock.unlock()
+        }
+    }
+    done.wait()
+    let elapsed = Date().timeIntervalSince(start)
+    let after = o.pid.flatMap { ProcessStats.read(pid: $0) }
+    let spans = Double(results.ok * o.spansPerRequest)
+    let sorted = results.latencies.sorted()
+    func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
+    var line = String(format: "%@: %.0f spans/s accepted (%d ok, %d refused, %d failed requests of %d spans, %d bytes), p50 %.2f ms, p99 %.2f ms",
+                      o.label, spans / elapsed, results.ok, results.refused, results.failed, o.spansPerRequest, template.count,
+                      percentile(0.5), percentile(0.99))
+    if let b = before, let a = after, spans > 0 {
+        line += String(format: ", %.2f CPU s per 100k spans, peak RSS %.1f MiB",
+                       (a.cpuSeconds - b.cpuSeconds) / spans * 100_000, Double(a.peakRSSBytes) / 1_048_576)
+    }
+    print(line)
+}
+
+do {
+    try runLoad(parseOptions())
+} catch {
+    print("genai-collector-load: \(error)")
+    exit(1)
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Load benchmark: LLM-shaped OTLP/HTTP (100 spans a request, fresh ids in every request) at the
+# running daemon (pipelines/load-test.yaml: memory_limiter → environment → batch → translate → debug
+# sink), then at a minimal Python reference receiver that fully parses each request with upb and
+# counts spans; same load, same machine, one run. Prints spans/s, CPU s per 100k spans, peak RSS,
+# p50/p99 latency, and the ratio. A benchmark, not a test: it never fails on speed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${SECONDS_PER_RUN:-10}
+connections=${CONNECTIONS:-4}
+py=$(scripts/python-otlp.sh)
+swift build -c release --product genai-collector >/dev/null
+swift build -c release --product genai-collector-load >/dev/null
+bin=.build/release
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load generator on the same cores"
+
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
+
+run_collector() {  # label, extra load args
+  $bin/genai-collector run --config pipelines/load-test.yaml > /dev/null 2>/tmp/genai-load.log &
+  local pid=$!
+  wait_port 14318
+  $bin/genai-collector-load --port 14318 --pid $pid --seconds "$seconds" --connections "$connections" --label "$1" "${@:2}"
+  kill -TERM $pid; wait $pid || true
+}
+
+run_collector "genai-collector, max rate"
+run_collector "genai-collector, 10k spans/s" --rate 10000
+
+PYTHONPATH="$py" python3 scripts/reference_receiver.py 14319 &
+ref=$!
+wait_port 14319
+$bin/genai-collector-load --port 14319 --pid $ref --seconds "$seconds" --connections "$connections" --label "python upb reference, max rate"
+kill $ref; wait $ref 2>/dev/null || true
