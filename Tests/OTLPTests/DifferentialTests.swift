@@ -76,3 +76,20 @@ struct RoundTripTests {
         #expect(Canonical.of(gz) == Canonical.of(plain))
     }
 }
+
+/// The batcher's merge: concatenated batches equal one request holding both requests' resource spans.
+struct ConcatenationTests {
+    @Test func concatenatedBatchesMatchTheCombinedRequest() throws {
+        for seed in UInt64(1)...100 {
+            let a = SampleRequests.random(seed: seed), b = SampleRequests.random(seed: seed + 1000)
+            var combined = a
+            combined.resourceSpans += b.resourceSpans
+            let parts = [try OTLPProtobufDecoder().decode(try a.serializedBytes()), try OTLPProtobufDecoder().decode(try b.serializedBytes())]
+            let merged = TraceBatch.concatenating(parts)
+            #expect(Bool(Canonical.of(merged) == Canonical.of(combined)), "seed \(seed)")
+            var appended = parts[0]
+            appended.append(parts[1])
+            #expect(Bool(Canonical.of(appended) == Canonical.of(combined)), "seed \(seed)")
+        }
+    }
+}

@@ -1,8 +1,22 @@
 /// Appending one batch to another (the batch processor): the other's bytes and tables go at the
 /// end, and every range and slice it holds is shifted by the offsets.
 extension TraceBatch {
+    /// One batch from several, each table sized once up front so every byte is copied once.
+    public static func concatenating(_ parts: [TraceBatch]) -> TraceBatch {
+        if parts.count == 1 { return parts[0] }
+        var out = TraceBatch()
+        out.bytes.reserveCapacity(parts.reduce(0) { $0 + $1.bytes.count })
+        out.attributes.reserveCapacity(parts.reduce(0) { $0 + $1.attributes.count })
+        out.spans.reserveCapacity(parts.reduce(0) { $0 + $1.spans.count })
+        out.events.reserveCapacity(parts.reduce(0) { $0 + $1.events.count })
+        out.arrayValues.reserveCapacity(parts.reduce(0) { $0 + $1.arrayValues.count })
+        out.nestedAttributes.reserveCapacity(parts.reduce(0) { $0 + $1.nestedAttributes.count })
+        for p in parts where !(p.spans.isEmpty && p.resources.isEmpty) { out.append(p) }
+        return out
+    }
+
     public mutating func append(_ other: TraceBatch) {
-        if spans.isEmpty && resources.isEmpty {
+        if spans.isEmpty && resources.isEmpty && bytes.isEmpty {
             self = other
             return
         }

@@ -7,7 +7,9 @@ import ServiceLifecycle
 actor Batcher: Service {
     let config: BatchProcessor.Config
     private let deliver: @Sendable (TraceBatch, Int) -> Void
-    private var pending = TraceBatch()
+    /// Merged once at flush (one copy into tables sized for the whole batch).
+    private var pending: [TraceBatch] = []
+    private var pendingSpans = 0
     private var pendingCost = 0
     private var pendingSince: ContinuousClock.Instant?
 
@@ -19,17 +21,19 @@ actor Batcher: Service {
     func add(_ batch: TraceBatch, cost: Int) {
         if pendingSince == nil { pendingSince = .now }
         pending.append(batch)
+        pendingSpans += batch.spans.count
         pendingCost += cost
-        if pending.spans.count >= config.sendBatchSize { flush() }
+        if pendingSpans >= config.sendBatchSize { flush() }
     }
 
     func flush() {
-        guard !pending.spans.isEmpty || pendingCost > 0 else { return }
-        let (batch, cost) = (pending, pendingCost)
-        pending = TraceBatch()
+        guard !pending.isEmpty else { return }
+        let (parts, cost) = (pending, pendingCost)
+        pending = []
+        pendingSpans = 0
         pendingCost = 0
         pendingSince = nil
-        deliver(batch, cost)
+        deliver(TraceBatch.concatenating(parts), cost)
     }
 
     private func flushIfDue() {

@@ -3,21 +3,48 @@ import GenAIMapping
 
 /// The GenAI series of `/metrics`, from the translated records of each exported batch: observations
 /// by type and environment, tokens and cost by model, environment, observation type and bucket.
-/// Aggregated per batch so the counters' lock is taken once per batch.
+/// Aggregated per distinct series within the batch (consecutive observations usually share one), so
+/// label sets are built and hashed once per series, not once per observation.
 enum GenAIMetrics {
-    static func record(_ records: LangfuseRecords, into counters: Counters) {
-        var sums: [Counters.Key: Double] = [:]
-        for o in records.observations {
-            let type = o.type.rawValue.lowercased()
-            sums[Counters.Key(.observations, ["type": type, "environment": o.environment]), default: 0] += 1
-            guard let model = o.model else { continue }
-            for (key, n) in o.usageDetails?.pairs ?? [] {
-                sums[Counters.Key(.tokens, ["model": model, "environment": o.environment, "observation_type": type, "usage": key]), default: 0] += Double(n)
-            }
-            for (key, usd) in o.costDetails?.pairs ?? [] {
-                sums[Counters.Key(.costUSD, ["model": model, "environment": o.environment, "observation_type": type, "cost": key]), default: 0] += usd
-            }
+    private struct Series: Equatable {
+        var model: String?
+        var environment: String
+        var type: ObservationType
+    }
+
+    private struct Sums {
+        var observations = 0
+        var tokens: [(String, Double)] = []
+        var cost: [(String, Double)] = []
+
+        static func add(_ list: inout [(String, Double)], _ key: String, _ x: Double) {
+            if let i = list.firstIndex(where: { $0.0 == key }) { list[i].1 += x } else { list.append((key, x)) }
         }
-        counters.add(Array(sums))
+    }
+
+    static func record(_ records: LangfuseRecords, into counters: Counters) {
+        var series: [(Series, Sums)] = []
+        var last = -1
+        for o in records.observations {
+            let s = Series(model: o.model, environment: o.environment, type: o.type)
+            if last < 0 || series[last].0 != s {
+                last = series.firstIndex { $0.0 == s } ?? { series.append((s, Sums())); return series.count - 1 }()
+            }
+            series[last].1.observations += 1
+            guard o.model != nil else { continue }
+            for (key, n) in o.usageDetails?.pairs ?? [] { Sums.add(&series[last].1.tokens, key, Double(n)) }
+            for (key, usd) in o.costDetails?.pairs ?? [] { Sums.add(&series[last].1.cost, key, usd) }
+        }
+        var out: [(Counters.Key, Double)] = []
+        var observations: [Counters.Key: Double] = [:]
+        for (s, sums) in series {
+            let type = s.type.rawValue.lowercased()
+            observations[Counters.Key(.observations, ["type": type, "environment": s.environment]), default: 0] += Double(sums.observations)
+            guard let model = s.model else { continue }
+            let base = ["model": model, "environment": s.environment, "observation_type": type]
+            for (key, n) in sums.tokens { out.append((Counters.Key(.tokens, base.merging(["usage": key]) { $1 }), n)) }
+            for (key, usd) in sums.cost { out.append((Counters.Key(.costUSD, base.merging(["cost": key]) { $1 }), usd)) }
+        }
+        counters.add(out + Array(observations))
     }
 }

@@ -93,28 +93,30 @@ public final class HTTPServer: Service, Sendable {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
-                var body = ByteBuffer()
+                var body: [UInt8] = []  // read straight into the array the decoder keeps (one copy)
                 var tooLarge = false
                 for try await part in inbound {
                     switch part {
                     case .head(let h):
                         head = h
-                        body.clear()
+                        body = []
                         tooLarge = false
-                        if let length = h.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes { tooLarge = true }
-                    case .body(var chunk):
+                        if let length = h.headers.first(name: "content-length").flatMap(Int.init) {
+                            if length > maxBodyBytes { tooLarge = true } else { body.reserveCapacity(length) }
+                        }
+                    case .body(let chunk):
                         if tooLarge { continue }
-                        if body.readableBytes + chunk.readableBytes > maxBodyBytes {
+                        if body.count + chunk.readableBytes > maxBodyBytes {
                             tooLarge = true
-                            body.clear()
+                            body = []
                         } else {
-                            body.writeBuffer(&chunk)
+                            body.append(contentsOf: chunk.readableBytesView)
                         }
                     case .end:
                         guard let h = head else { continue }
                         let path = String(h.uri.split(separator: "?", maxSplits: 1).first ?? "")
                         let request = HTTPRequest(method: h.method, path: path, headers: h.headers,
-                                                  body: tooLarge ? nil : Array(body.readableBytesView))
+                                                  body: tooLarge ? nil : body)
                         let response = await handler(request)
                         var headers = HTTPHeaders(response.headers)
                         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
