@@ -3,12 +3,6 @@ import CollectorCore
 import CollectorRuntime
 import Logging
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `genai-collector [run] [--config SOURCE ...]`: the daemon. Like the OpenTelemetry Collector's
 /// binary, `--config` takes a file or `env:VAR` (and `file:PATH`, `yaml:TEXT`), repeatable and merged
 /// in order; without one it runs the embedded default (`pipelines/local.yaml`). A bad config exits
@@ -23,16 +17,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let sources = configs.isEmpty ? ["yaml:" + EmbeddedConfig.local] : configs
-        let config: CollectorConfig
-        do {
-            config = try CollectorConfig(try ConfigLoader().load(sources))
-        } catch let error as ConfigErrors {
-            for e in error.errors { FileInput.writeStderr("genai-collector: config: \(e)\n") }
-            Glibc.exit(1)
-        } catch let error as ConfigError {
-            FileInput.writeStderr("genai-collector: config: \(error)\n")
-            Glibc.exit(1)
-        }
+        let config = ConfigSources.load(sources)
         let level = Logger.Level(rawValue: config.telemetry.logLevel == "warn" ? "warning" : config.telemetry.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -43,8 +28,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try app.checkRunnable()
         } catch {
-            FileInput.writeStderr("genai-collector: config: \(error)\n")
-            Glibc.exit(1)
+            ConfigSources.fail([error])
         }
         try await app.run()
     }

@@ -2,12 +2,6 @@ import ArgumentParser
 import CollectorCore
 import CollectorRuntime
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `genai-collector validate FILE` / `--config SOURCE ...`: decodes and checks a config without
 /// starting anything. Every mistake is printed with its key path; exit 1 if there is any.
 struct ValidateCommand: ParsableCommand {
@@ -23,16 +17,7 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         let sources = files + configs
-        let config: CollectorConfig
-        do {
-            config = try CollectorConfig(try ConfigLoader().load(sources))
-        } catch let error as ConfigErrors {
-            for e in error.errors { FileInput.writeStderr("genai-collector: config: \(e)\n") }
-            Glibc.exit(1)
-        } catch let error as ConfigError {
-            FileInput.writeStderr("genai-collector: config: \(error)\n")
-            Glibc.exit(1)
-        }
+        let config = ConfigSources.load(sources)
         var lines = ["config is valid"]
         for p in config.pipelines {
             let processors = p.processors.isEmpty ? "" : " → " + p.processors.map(\.description).joined(separator: " → ")
