@@ -22,11 +22,11 @@ struct EndToEndTests {
     /// Starts the collector with `receiverExtras` under the HTTP protocol, runs `client` with the
     /// bound port, waits until `expectedSpans` were exported, shuts down gracefully, reads the files.
     func run(expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
-             client: (Int) throws -> (Int32, String)) async throws -> Run {
+             transport: String = "http", client: (Int) throws -> (Int32, String)) async throws -> Run {
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"\(receiverExtras)}}}}
+            receivers: {otlp: {protocols: {\(transport): {endpoint: "127.0.0.1:0"\(receiverExtras)}}}}
             processors:
               \(processors)
               batch: {timeout: 100ms}
@@ -40,7 +40,7 @@ struct EndToEndTests {
         let port = PortBox()
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/http" { port.set(p) } } }
+                group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/\(transport)" { port.set(p) } } }
                 #expect(try await eventually { port.value != nil && app.readiness.isReady })
                 let (status, output) = try client(port.value ?? 0)
                 #expect(status == 0, "client: \(output)")
@@ -83,11 +83,14 @@ struct EndToEndTests {
         return condition()
     }
 
-    @Test(arguments: ["none", "gzip"])
-    func openTelemetrySDKExporter(_ compression: String) async throws {
-        let r = try await run(expectedSpans: 12, processors: "environment: {from_attribute: deployment.environment.name, value: e2e}") { port in
-            try python("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", compression, "4"])
+    @Test(arguments: [("http", "none"), ("http", "gzip"), ("grpc", "none"), ("grpc", "gzip")])
+    func openTelemetrySDKExporter(_ transport: String, _ compression: String) async throws {
+        let r = try await run(expectedSpans: 12, processors: "environment: {from_attribute: deployment.environment.name, value: e2e}",
+                              transport: transport) { port in
+            let endpoint = transport == "grpc" ? "127.0.0.1:\(port)" : "http://127.0.0.1:\(port)/v1/traces"
+            return try python("send_spans.py", [endpoint, compression, "4", transport])
         }
+        #expect(r.app.counters.value(.receiverAcceptedSpans, ["receiver": "otlp", "transport": transport]) == 12)
         #expect(r.app.counters.total(.receiverAcceptedSpans) == 12)
         #expect(r.of("agent-create").count == 4 && r.of("generation-create").count == 4 && r.of("tool-create").count == 4)
         let traces = r.of("trace-create")
@@ -107,6 +110,18 @@ struct EndToEndTests {
                                                "observation_type": "generation", "usage": "input"]) == 400)
         #expect(r.app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
                                                "observation_type": "generation", "usage": "input_cached_tokens"]) == 80)
+    }
+
+    /// Over gRPC, malformed data is INVALID_ARGUMENT and an empty request is a valid no-op.
+    @Test func grpcStatusCodes() async throws {
+        let r = try await run(expectedSpans: 0, transport: "grpc") { port in
+            let bad = try python("grpc_raw.py", ["127.0.0.1:\(port)", "0affffffff0f"])
+            #expect(bad.1.hasPrefix("INVALID_ARGUMENT invalid OTLP trace request"), "\(bad.1)")
+            let empty = try python("grpc_raw.py", ["127.0.0.1:\(port)", ""])
+            #expect(empty.1.hasPrefix("OK"), "\(empty.1)")
+            return empty
+        }
+        #expect(r.events.isEmpty)
     }
 
     /// The Langfuse SDK posts gzipped protobuf to its OTLP path with Basic auth.

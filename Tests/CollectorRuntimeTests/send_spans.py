@@ -1,18 +1,17 @@
 """Sends agent-shaped spans to a collector with the real OpenTelemetry Python SDK OTLP/HTTP exporter.
 
-Usage: send_spans.py ENDPOINT none|gzip TRACES. Exits 0 when the exporter reports SUCCESS.
+Usage: send_spans.py ENDPOINT none|gzip TRACES [http|grpc]. Exits 0 when the exporter reports SUCCESS.
 Each trace: an invoke_agent root with a chat child (model, usage, messages) and a tool child.
 """
 import sys
 
-from opentelemetry.exporter.otlp.proto.http import Compression
-from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 endpoint, compression, traces = sys.argv[1], sys.argv[2], int(sys.argv[3])
+protocol = sys.argv[4] if len(sys.argv) > 4 else "http"
 memory = InMemorySpanExporter()
 provider = TracerProvider(resource=Resource.create({"service.name": "e2e-agent", "deployment.environment.name": "Staging"}))
 provider.add_span_processor(SimpleSpanProcessor(memory))
@@ -33,8 +32,16 @@ for i in range(traces):
                 "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "calendar",
                 "gen_ai.tool.call.arguments": '{"day": "today"}'}):
             pass
-exporter = OTLPSpanExporter(endpoint=endpoint,
-                            compression=Compression.Gzip if compression == "gzip" else Compression.NoCompression)
+if protocol == "grpc":
+    from grpc import Compression
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    exporter = OTLPSpanExporter(endpoint=endpoint, insecure=True,
+                                compression=Compression.Gzip if compression == "gzip" else Compression.NoCompression)
+else:
+    from opentelemetry.exporter.otlp.proto.http import Compression
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    exporter = OTLPSpanExporter(endpoint=endpoint,
+                                compression=Compression.Gzip if compression == "gzip" else Compression.NoCompression)
 result = exporter.export(memory.get_finished_spans())
 print(result.name)
 sys.exit(0 if result.name == "SUCCESS" else 1)

@@ -30,7 +30,7 @@ public struct CollectorApp: Sendable {
         }
         for (id, receiver) in config.receivers {
             if case .otlp(let otlp) = receiver {
-                if otlp.grpc != nil { throw ConfigError("receivers.\(id).protocols.grpc", "the gRPC transport is not available in this build yet; use http") }
+                if otlp.grpc?.tls != nil { throw ConfigError("receivers.\(id).protocols.grpc.tls", "TLS is not available in this build yet") }
                 if otlp.http?.tls != nil { throw ConfigError("receivers.\(id).protocols.http.tls", "TLS is not available in this build yet") }
             }
         }
@@ -58,16 +58,27 @@ public struct CollectorApp: Sendable {
         }
 
         var receivers: [any Service] = []
-        let expected = pipelinesByReceiver.count
+        let expected = pipelinesByReceiver.keys.reduce(0) { n, id in
+            guard case .otlp(let otlp)? = config.receivers[id] else { return n }
+            return n + (otlp.http == nil ? 0 : 1) + (otlp.grpc == nil ? 0 : 1)
+        }
         let bound = BoundCounter(expected: expected) { readiness.set(true) }
         for (id, pipelines) in pipelinesByReceiver {
-            guard case .otlp(let otlp)? = config.receivers[id], let http = otlp.http else { continue }
+            guard case .otlp(let otlp)? = config.receivers[id] else { continue }
             let consumer: any TraceConsumer = pipelines.count == 1 ? pipelines[0] : FanIn(pipelines: pipelines)
-            let receiver = OTLPHTTPReceiver(id: id.description, config: http, consumer: consumer, counters: counters, logger: logger)
-            receivers.append(receiver.server { port in
-                onListening("\(id)/http", port)
-                bound.one()
-            })
+            if let http = otlp.http {
+                let receiver = OTLPHTTPReceiver(id: id.description, config: http, consumer: consumer, counters: counters, logger: logger)
+                receivers.append(receiver.server { port in
+                    onListening("\(id)/http", port)
+                    bound.one()
+                })
+            }
+            if let grpc = otlp.grpc {
+                receivers.append(OTLPGRPCReceiver(id: id.description, config: grpc, consumer: consumer, counters: counters, logger: logger) { port in
+                    onListening("\(id)/grpc", port)
+                    bound.one()
+                })
+            }
         }
         var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, counters: counters, logger: logger) { port in
             onListening("metrics", port)

@@ -2,12 +2,13 @@
 /// (a test keeps the two identical).
 public enum EmbeddedConfig {
     public static let local = """
-        # The embedded default: OTLP/HTTP in on localhost:4318 (loopback only), tagged with an environment,
-        # batched, written as Langfuse ingestion events under ./data. No other service needed.
-        # (gRPC on :4317 joins when its transport lands.)
+        # The embedded default: OTLP in on localhost (gRPC :4317, HTTP :4318; loopback only), tagged with an
+        # environment, batched, written as Langfuse ingestion events under ./data. No other service needed.
         receivers:
           otlp:
             protocols:
+              grpc:
+                endpoint: localhost:4317
               http:
                 endpoint: localhost:4318
 

@@ -1,0 +1,92 @@
+import CollectorCore
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import OTLP
+import ServiceLifecycle
+
+/// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`. The method is registered
+/// with raw-bytes (de)serializers, so the request bytes go straight to our own decoder (decoded once).
+/// gzip/deflate messages are accepted; INVALID_ARGUMENT for bad data, UNAVAILABLE (with a retry
+/// delay in the message) when the pipeline pushes back.
+public final class OTLPGRPCReceiver: Service, Sendable {
+    static let export = MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.trace.v1.TraceService", method: "Export")
+
+    public let id: String
+    let config: OTLPReceiverConfig.GRPC
+    let consumer: any TraceConsumer
+    let counters: Counters
+    let logger: Logger
+    let onBound: @Sendable (Int) -> Void
+
+    public init(id: String, config: OTLPReceiverConfig.GRPC, consumer: any TraceConsumer, counters: Counters, logger: Logger,
+                onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.id = id
+        self.config = config
+        self.consumer = consumer
+        self.counters = counters
+        self.logger = logger
+        self.onBound = onBound
+    }
+
+    private var labels: [String: String] { ["receiver": id, "transport": "grpc"] }
+
+    public func run() async throws {
+        let transport = HTTP2ServerTransport.Posix(
+            address: .ipv4(host: config.endpoint.host == "localhost" ? "127.0.0.1" : config.endpoint.host, port: config.endpoint.port),
+            transportSecurity: .plaintext,
+            config: .defaults { c in
+                c.rpc.maxRequestPayloadSize = config.maxReceiveMessageBytes
+                // The transport's 64 KiB default window adds tens of ms to a multi-MB export.
+                c.http2.targetWindowSize = 16 << 20
+                c.http2.maxFrameSize = 1 << 20
+                c.compression.enabledAlgorithms = [.gzip, .deflate]
+            })
+        var router = RPCRouter<HTTP2ServerTransport.Posix>()
+        router.registerHandler(forMethod: Self.export, deserializer: RawBytes(), serializer: RawBytes()) { request, _ in
+            var body: [UInt8] = []
+            for try await message in request.messages { body = message }
+            return await self.handle(body)
+        }
+        let server = GRPCServer(transport: transport, router: router)
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask {
+                try await withGracefulShutdownHandler {
+                    try await server.serve()
+                } onGracefulShutdown: {
+                    server.beginGracefulShutdown()
+                }
+            }
+            if let port = try await transport.listeningAddress.ipv4?.port {
+                logger.info("listening", metadata: ["server": "\(id)/grpc", "endpoint": "\(config.endpoint.host):\(port)"])
+                onBound(port)
+            }
+        }
+        logger.info("stopped", metadata: ["server": "\(id)/grpc"])
+    }
+
+    func handle(_ body: [UInt8]) async -> StreamingServerResponse<[UInt8]> {
+        let batch: TraceBatch
+        do {
+            batch = try OTLPProtobufDecoder().decode(body)
+        } catch {
+            return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "invalid OTLP trace request: \(error)"))
+        }
+        switch await consumer.consume(batch, bodyBytes: body.count) {
+        case .accepted:
+            counters.add(.receiverAcceptedSpans, batch.spans.count, labels)
+            return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(.protobuf)))
+        case .refused(let reason, let retryAfter):
+            counters.add(.receiverRefusedSpans, batch.spans.count, labels)
+            return StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
+        }
+    }
+}
+
+/// Message bytes passed through untouched, in both directions.
+struct RawBytes: MessageSerializer, MessageDeserializer {
+    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+        serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}

@@ -1,0 +1,13 @@
+"""Calls TraceService/Export with raw bytes through grpcio and prints the status code name.
+Usage: grpc_raw.py HOST:PORT HEX_BYTES"""
+import sys
+
+import grpc
+
+channel = grpc.insecure_channel(sys.argv[1])
+export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+try:
+    export(bytes.fromhex(sys.argv[2]), timeout=10)
+    print("OK")
+except grpc.RpcError as e:
+    print(e.code().name, e.details())
