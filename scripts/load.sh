@@ -27,6 +27,27 @@ run_collector() {  # label, extra load args
 run_collector "genai-collector, max rate"
 run_collector "genai-collector, 10k spans/s" --rate 10000
 
+# OTLP/gRPC with h2load (Debian's nghttp2-client) and one pre-framed request; h2load judges only the
+# HTTP status, so accepted spans come from the daemon's own counters.
+command -v h2load >/dev/null || apt-get install -y -qq nghttp2-client >/dev/null
+$bin/genai-collector-load --write-grpc-body /tmp/genai-grpc-body.bin --spans 100
+$bin/genai-collector run --config pipelines/load-test.yaml > /dev/null 2>/tmp/genai-load.log &
+pid=$!
+wait_port 14317
+ticks=$(getconf CLK_TCK)
+cpu_before=$(awk '{print $14 + $15}' /proc/$pid/stat)
+h2load -D "$seconds" -c "$connections" -m 4 -H 'content-type: application/grpc' -H 'te: trailers' \
+  -d /tmp/genai-grpc-body.bin http://127.0.0.1:14317/opentelemetry.proto.collector.trace.v1.TraceService/Export > /tmp/genai-h2load.txt
+cpu_after=$(awk '{print $14 + $15}' /proc/$pid/stat)
+rss_kb=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+accepted=$(curl -s localhost:18888/metrics | awk '/otelcol_receiver_accepted_spans_total\{receiver="otlp",transport="grpc"\}/ {print $2}')
+mean=$(awk '/time for request:/ {print $6}' /tmp/genai-h2load.txt)
+kill -TERM $pid; wait $pid || true
+awk -v a="${accepted:-0}" -v s="$seconds" -v c0="$cpu_before" -v c1="$cpu_after" -v t="$ticks" -v r="$rss_kb" -v m="$mean" 'BEGIN {
+  printf "genai-collector gRPC (h2load, same request replayed), max rate: %.0f spans/s accepted, mean request time %s, %.2f CPU s per 100k spans, peak RSS %.1f MiB\n",
+    a / s, m, (a > 0 ? (c1 - c0) / t / a * 100000 : 0), r / 1024 }'
+
+
 PYTHONPATH="$py" python3 scripts/reference_receiver.py 14319 &
 ref=$!
 wait_port 14319

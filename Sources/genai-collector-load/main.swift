@@ -16,6 +16,8 @@ struct Options: Sendable {
     var rate: Double?
     var path = "/v1/traces"
     var label = "target"
+    /// Write the request as one gRPC length-prefixed message (for h2load) and exit.
+    var writeGRPCBody: String?
 }
 
 func parseOptions() -> Options {
@@ -30,6 +32,7 @@ func parseOptions() -> Options {
         case "--spans": o.spansPerRequest = Int(args.next() ?? "") ?? o.spansPerRequest
         case "--rate": o.rate = Double(args.next() ?? "")
         case "--label": o.label = args.next() ?? o.label
+        case "--write-grpc-body": o.writeGRPCBody = args.next()
         default: print("unknown option \(a)"); exit(2)
         }
     }
@@ -124,7 +127,15 @@ func runLoad(_ o: Options) throws {
 }
 
 do {
-    try runLoad(parseOptions())
+    let options = parseOptions()
+    if let path = options.writeGRPCBody {
+        let message: [UInt8] = try SampleRequests.llmShaped(spans: options.spansPerRequest, seed: 7).serializedBytes()
+        let n = UInt32(message.count)
+        let frame = [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + message
+        try Data(frame).write(to: URL(fileURLWithPath: path))
+    } else {
+        try runLoad(options)
+    }
 } catch {
     print("genai-collector-load: \(error)")
     exit(1)
