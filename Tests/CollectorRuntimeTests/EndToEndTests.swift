@@ -124,6 +124,18 @@ struct EndToEndTests {
         #expect(r.events.isEmpty)
     }
 
+    @Test func grpcAuthentication() async throws {
+        _ = try await run(expectedSpans: 0, receiverExtras: ", auth: {bearer_tokens: [t0ken]}", transport: "grpc") { port in
+            let none = try python("grpc_raw.py", ["127.0.0.1:\(port)", ""])
+            #expect(none.1.hasPrefix("UNAUTHENTICATED"), "\(none.1)")
+            let wrong = try python("grpc_raw.py", ["127.0.0.1:\(port)", "", "Bearer nope"])
+            #expect(wrong.1.hasPrefix("UNAUTHENTICATED"), "\(wrong.1)")
+            let good = try python("grpc_raw.py", ["127.0.0.1:\(port)", "", "Bearer t0ken"])
+            #expect(good.1.hasPrefix("OK"), "\(good.1)")
+            return good
+        }
+    }
+
     /// The Langfuse SDK posts gzipped protobuf to its OTLP path with Basic auth.
     @Test func langfuseSDKPointedAtTheCollector() async throws {
         let auth = ", auth: {basic: [{username: pk-lf-test, password: sk-lf-test}]}"

@@ -1,5 +1,5 @@
 """Calls TraceService/Export with raw bytes through grpcio and prints the status code name.
-Usage: grpc_raw.py HOST:PORT HEX_BYTES"""
+Usage: grpc_raw.py HOST:PORT HEX_BYTES [AUTHORIZATION]"""
 import sys
 
 import grpc
@@ -7,7 +7,8 @@ import grpc
 channel = grpc.insecure_channel(sys.argv[1])
 export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
 try:
-    export(bytes.fromhex(sys.argv[2]), timeout=10)
+    metadata = [("authorization", sys.argv[3])] if len(sys.argv) > 3 else None
+    export(bytes.fromhex(sys.argv[2]), timeout=10, metadata=metadata)
     print("OK")
 except grpc.RpcError as e:
     print(e.code().name, e.details())

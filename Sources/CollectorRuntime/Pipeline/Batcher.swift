@@ -19,6 +19,9 @@ actor Batcher: Service {
     }
 
     func add(_ batch: TraceBatch, cost: Int) {
+        // Keep batches within send_batch_max_size: flush first if this request would pass it.
+        // (A single request larger than the maximum is sent as it came.)
+        if config.sendBatchMaxSize > 0, pendingSpans > 0, pendingSpans + batch.spans.count > config.sendBatchMaxSize { flush() }
         if pendingSince == nil { pendingSince = .now }
         pending.append(batch)
         pendingSpans += batch.spans.count

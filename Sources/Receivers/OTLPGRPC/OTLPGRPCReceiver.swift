@@ -7,8 +7,8 @@ import ServiceLifecycle
 
 /// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`. The method is registered
 /// with raw-bytes (de)serializers, so the request bytes go straight to our own decoder (decoded once).
-/// gzip/deflate messages are accepted; INVALID_ARGUMENT for bad data, UNAVAILABLE (with a retry
-/// delay in the message) when the pipeline pushes back.
+/// gzip/deflate messages are accepted; UNAUTHENTICATED without valid credentials (when `auth` is
+/// set), INVALID_ARGUMENT for bad data, UNAVAILABLE (with a retry delay in the message) on pushback.
 public final class OTLPGRPCReceiver: Service, Sendable {
     static let export = MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.trace.v1.TraceService", method: "Export")
 
@@ -44,6 +44,10 @@ public final class OTLPGRPCReceiver: Service, Sendable {
             })
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
         router.registerHandler(forMethod: Self.export, deserializer: RawBytes(), serializer: RawBytes()) { request, _ in
+            if let auth = self.config.auth,
+               !Credentials.accepts(Array(request.metadata[stringValues: "authorization"]).first, auth) {
+                return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
+            }
             var body: [UInt8] = []
             for try await message in request.messages { body = message }
             return await self.handle(body)

@@ -1,0 +1,45 @@
+import CollectorCore
+@testable import CollectorRuntime
+import Processors
+import Synchronization
+import Testing
+
+struct BatcherTests {
+    func config(_ entries: [(String, String)]) throws -> BatchProcessor.Config {
+        var m = try ConfigMap(.mapping(entries.map { ConfigEntry($0.0, .scalar($0.1, quoted: false)) }), path: "processors.batch")
+        let c = try BatchProcessor.Config(&m)
+        try m.finish()
+        return c
+    }
+
+    func batch(_ spans: Int) -> TraceBatch {
+        var b = TraceBatch()
+        b.spans = Array(repeating: Span(), count: spans)
+        b.resources = [ResourceEntry()]
+        b.scopes = [ScopeEntry()]
+        b.resources[0].scopes = TableSlice(start: 0, count: 1)
+        b.scopes[0].spans = TableSlice(start: 0, count: spans)
+        return b
+    }
+
+    @Test func flushesAtSizeAndKeepsUnderTheMaximum() async throws {
+        let sizes = Mutex<[Int]>([])
+        let batcher = Batcher(config: try config([("send_batch_size", "100"), ("send_batch_max_size", "100"), ("timeout", "1h")])) { b, _ in
+            sizes.withLock { $0.append(b.spans.count) }
+        }
+        for _ in 0..<3 { await batcher.add(batch(40), cost: 1) }  // the third would pass 100: 80 goes first
+        await batcher.add(batch(150), cost: 1)                     // 40 + 150 would pass it: 40 goes, then 150 alone
+        await batcher.flush()
+        #expect(sizes.withLock { $0 } == [80, 40, 150])
+    }
+
+    @Test func concatenatedBatchesKeepEveryScopeAndSpan() async throws {
+        let delivered = Mutex<[TraceBatch]>([])
+        let batcher = Batcher(config: try config([("send_batch_size", "5")])) { b, _ in delivered.withLock { $0.append(b) } }
+        await batcher.add(batch(2), cost: 1)
+        await batcher.add(batch(3), cost: 1)
+        let out = delivered.withLock { $0 }
+        #expect(out.count == 1 && out[0].spans.count == 5 && out[0].scopes.count == 2)
+        #expect(out[0].scopes[1].spans == TableSlice(start: 2, count: 3) && out[0].resources[1].scopes == TableSlice(start: 1, count: 1))
+    }
+}
