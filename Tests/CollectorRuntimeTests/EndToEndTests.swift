@@ -60,10 +60,15 @@ struct EndToEndTests {
         return Run(app: app, events: events)
     }
 
-    func python(_ script: String, _ args: [String]) throws -> (Int32, String) {
+    func python(_ script: String, _ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        try command(["python3", Self.here.appendingPathComponent(script).path] + args, environment: environment)
+    }
+
+    func command(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.here.appendingPathComponent(script).path] + args
+        p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
@@ -134,6 +139,31 @@ struct EndToEndTests {
             #expect(good.1.hasPrefix("OK"), "\(good.1)")
             return good
         }
+    }
+
+    /// TLS from PEM files on both transports, checked with real clients (curl, grpcio).
+    @Test(arguments: ["http", "grpc"])
+    func tls(_ transport: String) async throws {
+        let dir = NSTemporaryDirectory() + "genai-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        #expect(made.0 == 0, "\(made.1)")
+        let tls = ", tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\"}"
+        let capture = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+        let r = try await run(expectedSpans: transport == "http" ? 3 : 0, receiverExtras: tls, transport: transport) { port in
+            if transport == "http" {
+                let plain = try command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/traces"])
+                #expect(plain.1 != "200")  // plaintext is not served on a TLS port
+                return try command(["curl", "-sf", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/x-protobuf",
+                                    "--data-binary", "@" + capture, "https://127.0.0.1:\(port)/v1/traces"])
+            }
+            let secure = try python("grpc_raw.py", ["127.0.0.1:\(port)", ""], environment: ["GRPC_ROOT_CERT": dir + "/cert.pem"])
+            #expect(secure.1.hasPrefix("OK"), "\(secure.1)")
+            return secure
+        }
+        if transport == "http" { #expect(r.of("generation-create").count == 3) }
     }
 
     /// The Langfuse SDK posts gzipped protobuf to its OTLP path with Basic auth.

@@ -4,6 +4,9 @@ import Logging
 import Processors
 import Receivers
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 import UnixSignals
 import Synchronization
 
@@ -23,15 +26,18 @@ public struct CollectorApp: Sendable {
 
     /// Fails (before binding anything) for a component the config names that this build cannot run.
     public func checkRunnable() throws(ConfigError) {
+        for (id, receiver) in config.receivers {
+            guard case .otlp(let otlp) = receiver else { continue }
+            for (transport, tls) in [("http", otlp.http?.tls), ("grpc", otlp.grpc?.tls)] {
+                guard let tls else { continue }
+                for (key, path) in [("cert_file", tls.certFile), ("key_file", tls.keyFile)] where access(path, R_OK) != 0 {
+                    throw ConfigError("receivers.\(id).protocols.\(transport).tls.\(key)", "cannot read \(path)")
+                }
+            }
+        }
         for (id, exporter) in config.exporters {
             if case .file(let f) = exporter, !f.settings.queueEnabled {
                 throw ConfigError("exporters.\(id).sending_queue.enabled", "sending without a queue is not available yet")
-            }
-        }
-        for (id, receiver) in config.receivers {
-            if case .otlp(let otlp) = receiver {
-                if otlp.grpc?.tls != nil { throw ConfigError("receivers.\(id).protocols.grpc.tls", "TLS is not available in this build yet") }
-                if otlp.http?.tls != nil { throw ConfigError("receivers.\(id).protocols.http.tls", "TLS is not available in this build yet") }
             }
         }
     }

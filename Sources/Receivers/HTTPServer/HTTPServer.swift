@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 
 /// One HTTP request as the handlers see it; `body` is nil when it exceeded the size cap.
@@ -45,16 +46,18 @@ public final class HTTPServer: Service, Sendable {
 
     public let name: String
     let endpoint: Endpoint
+    let tls: TLSConfig?
     let maxBodyBytes: Int
     let handler: Handler
     let logger: Logger
     /// Called with the bound port once listening (tests bind port 0).
     let onBound: @Sendable (Int) -> Void
 
-    public init(name: String, endpoint: Endpoint, maxBodyBytes: Int, logger: Logger,
+    public init(name: String, endpoint: Endpoint, tls: TLSConfig? = nil, maxBodyBytes: Int, logger: Logger,
                 onBound: @escaping @Sendable (Int) -> Void = { _ in }, handler: @escaping Handler) {
         self.name = name
         self.endpoint = endpoint
+        self.tls = tls
         self.maxBodyBytes = maxBodyBytes
         self.logger = logger
         self.onBound = onBound
@@ -62,18 +65,25 @@ public final class HTTPServer: Service, Sendable {
     }
 
     public func run() async throws {
+        // Certificate and key are read once, before binding: a bad file stops start-up.
+        let sslContext = try tls.map { tls in
+            try NIOSSLContext(configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certFile).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))))
+        }
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .bind(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
                 }
             }
         let port = server.channel.localAddress?.port ?? endpoint.port
-        logger.info("listening", metadata: ["server": "\(name)", "endpoint": "\(endpoint.host):\(port)"])
+        logger.info("listening", metadata: ["server": "\(name)", "endpoint": "\(endpoint.host):\(port)", "tls": "\(tls != nil)"])
         onBound(port)
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

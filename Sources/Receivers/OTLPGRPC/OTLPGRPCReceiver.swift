@@ -34,7 +34,9 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     public func run() async throws {
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: config.endpoint.host == "localhost" ? "127.0.0.1" : config.endpoint.host, port: config.endpoint.port),
-            transportSecurity: .plaintext,
+            transportSecurity: config.tls.map { tls in
+                .tls(certificateChain: [.file(path: tls.certFile, format: .pem)], privateKey: .file(path: tls.keyFile, format: .pem))
+            } ?? .plaintext,
             config: .defaults { c in
                 c.rpc.maxRequestPayloadSize = config.maxReceiveMessageBytes
                 // The transport's 64 KiB default window adds tens of ms to a multi-MB export.

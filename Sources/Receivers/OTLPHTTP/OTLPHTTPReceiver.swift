@@ -23,7 +23,7 @@ public struct OTLPHTTPReceiver: Sendable {
     }
 
     public func server(onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
-        HTTPServer(name: "\(id)/http", endpoint: config.endpoint, maxBodyBytes: config.maxRequestBodyBytes, logger: logger,
+        HTTPServer(name: "\(id)/http", endpoint: config.endpoint, tls: config.tls, maxBodyBytes: config.maxRequestBodyBytes, logger: logger,
                    onBound: onBound) { request in await handle(request) }
     }
 
