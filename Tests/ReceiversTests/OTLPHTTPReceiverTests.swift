@@ -147,3 +147,36 @@ struct ZstdTests {
         #expect(throws: OTLPDecodingError.self) { try Zstd.decompress(corrupt, limit: 16 << 20) }
     }
 }
+
+struct PartialSuccessTests {
+    @Test func spansWithoutIDsAreRefusedAndReported() async throws {
+        let json = #"""
+        {"resourceSpans":[{"scopeSpans":[{"spans":[
+          {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"ok"},
+          {"traceId":"","spanId":"b7ad6b7169203332","name":"no trace id"},
+          {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"0000000000000000","name":"zero span id"}]}]}]}
+        """#
+        let consumer = StubConsumer()
+        let r = OTLPHTTPReceiver(id: "otlp", config: try OTLPHTTPReceiverTests.config(), consumer: consumer, counters: Counters(), logger: Logger(label: "t"))
+        let response = await r.handle(HTTPRequest(method: .POST, path: "/v1/traces",
+            headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(json.utf8)))
+        #expect(response.status == .ok)
+        let body = try JSONParser().parse(response.body)
+        #expect(body["partialSuccess"]?["rejectedSpans"] == .string("2"))
+        #expect(body["partialSuccess"]?["errorMessage"]?.stringValue?.contains("all-zero trace id or span id") == true)
+        #expect(consumer.spans.withLock { $0 } == 1)
+        // Protobuf: ExportTraceServiceResponse{partial_success{rejected_spans: 2, ...}}.
+        let pb = OTLPResponse.success(.protobuf, rejectedSpans: 2, errorMessage: "x")
+        #expect(pb == [0x0A, 0x05, 0x08, 0x02, 0x12, 0x01, 0x78])
+    }
+
+    @Test func removeSpansKeepsScopesContiguous() throws {
+        var b = try OTLPProtobufDecoder().decode(try SampleRequests.random(seed: 3).serializedBytes())
+        let before = b.spans.count
+        var drop = false
+        let removed = b.removeSpans { _ in drop.toggle(); return drop }
+        #expect(removed == (before + 1) / 2 && b.spans.count == before - removed)
+        #expect(b.scopes.reduce(0) { $0 + Int($1.spans.count) } == b.spans.count)
+        #expect(b.scopes.allSatisfy { $0.spans.range.upperBound <= b.spans.count })
+    }
+}

@@ -61,3 +61,28 @@ extension TraceBatch {
 extension TableSlice {
     @inlinable var upperBoundIndex: Int { Int(start) + Int(count) }
 }
+
+extension TraceBatch {
+    /// Drops the spans `shouldRemove` picks, keeping every scope's remaining spans contiguous;
+    /// returns how many were dropped. (Their attributes stay in the tables, unreferenced.)
+    @discardableResult
+    public mutating func removeSpans(where shouldRemove: (Span) -> Bool) -> Int {
+        let drop = spans.map(shouldRemove)  // the predicate runs once per span
+        guard drop.contains(true) else { return 0 }
+        var kept: [Span] = []
+        kept.reserveCapacity(spans.count)
+        for s in scopes.indices {
+            let start = kept.count
+            for i in scopes[s].spans.range where !drop[i] { kept.append(spans[i]) }
+            scopes[s].spans = TableSlice(start: start, count: kept.count - start)
+        }
+        let removed = spans.count - kept.count
+        spans = kept
+        return removed
+    }
+
+    /// Spans that cannot belong to any trace: an all-zero trace id or span id.
+    public mutating func removeSpansWithoutIDs() -> Int {
+        removeSpans { $0.traceID.isZero || $0.spanID.isZero }
+    }
+}

@@ -72,16 +72,19 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     }
 
     func handle(_ body: [UInt8]) async -> StreamingServerResponse<[UInt8]> {
-        let batch: TraceBatch
+        var batch: TraceBatch
         do {
             batch = try OTLPProtobufDecoder().decode(body)
         } catch {
             return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "invalid OTLP trace request: \(error)"))
         }
+        let rejected = batch.removeSpansWithoutIDs()
+        if rejected > 0 { counters.add(.droppedSpans, rejected, ["receiver": id, "reason": "missing_id"]) }
         switch await consumer.consume(batch, bodyBytes: body.count) {
         case .accepted:
             counters.add(.receiverAcceptedSpans, batch.spans.count, labels)
-            return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(.protobuf)))
+            return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(
+                .protobuf, rejectedSpans: Int64(rejected), errorMessage: rejected == 0 ? "" : ReceiverMessages.missingID(rejected))))
         case .refused(let reason, let retryAfter):
             counters.add(.receiverRefusedSpans, batch.spans.count, labels)
             return StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
