@@ -42,4 +42,17 @@ struct BatcherTests {
         #expect(out.count == 1 && out[0].spans.count == 5 && out[0].scopes.count == 2)
         #expect(out[0].scopes[1].spans == TableSlice(start: 2, count: 3) && out[0].resources[1].scopes == TableSlice(start: 1, count: 1))
     }
+
+    @Test func flushesAtTheByteThreshold() async throws {
+        let sizes = Mutex<[Int]>([])
+        let batcher = Batcher(config: try config([("send_batch_bytes", "1000"), ("timeout", "1h")])) { b, _ in
+            sizes.withLock { $0.append(b.spans.count) }
+        }
+        var b = batch(1)
+        b.bytes = Array(repeating: 0, count: 600)
+        await batcher.add(b, cost: 1)
+        #expect(sizes.withLock { $0 }.isEmpty)
+        await batcher.add(b, cost: 1)  // 1200 bytes pending >= 1000
+        #expect(sizes.withLock { $0 } == [2])
+    }
 }

@@ -2,6 +2,7 @@ import CollectorCore
 import CollectorRuntime
 import Foundation
 import Logging
+import OTLPSamples
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
@@ -34,7 +35,7 @@ struct EndToEndTests {
               file/out: {directory: "\(dir)"}
             service:
               telemetry: {metrics: {address: "127.0.0.1:0"}}
-              pipelines: {traces: {receivers: [otlp], processors: [environment, batch], exporters: [file/out]}}
+              pipelines: {traces: {receivers: [otlp], processors: [\(processors.contains("memory_limiter") ? "memory_limiter, " : "")environment, batch], exporters: [file/out]}}
             """
         let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "e2e"))
         let port = PortBox()
@@ -164,6 +165,38 @@ struct EndToEndTests {
             return secure
         }
         if transport == "http" { #expect(r.of("generation-create").count == 3) }
+    }
+
+    /// The real server: a body over the cap is 413; a request the memory limiter cannot admit is 503
+    /// with Retry-After, and nothing of it is exported.
+    @Test func oversizedBodiesAndPushback() async throws {
+        let dir = NSTemporaryDirectory() + "genai-big-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let big = dir + "/big.pb"
+        let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()  // ~770 KB
+        try Data(bigBody).write(to: URL(fileURLWithPath: big))
+        let small = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+        func post(_ port: Int, _ file: String) throws -> String {
+            try command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
+                         "--data-binary", "@" + file, "http://127.0.0.1:\(port)/v1/traces"]).1
+        }
+        let r = try await run(expectedSpans: 3, receiverExtras: ", max_request_body_size: 1048576",
+                              processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}") { port in
+            // 770 KB x 3 (decoded tables, translation) passes the 1 MiB admission budget: pushback.
+            let refused = try post(port, big)
+            #expect(refused == "503 1", "\(refused)")
+            #expect(try post(port, small).hasPrefix("200"))
+            return (0, "")
+        }
+        #expect(r.app.counters.total(.receiverRefusedSpans) == 300)
+        #expect(r.of("generation-create").count == 3)
+        let capped = try await run(expectedSpans: 0, receiverExtras: ", max_request_body_size: 4096") { port in
+            let status = try post(port, small)  // 6 KB
+            #expect(status.hasPrefix("413"), "\(status)")
+            return (0, "")
+        }
+        #expect(capped.events.isEmpty)
     }
 
     /// The Langfuse SDK posts gzipped protobuf to its OTLP path with Basic auth.

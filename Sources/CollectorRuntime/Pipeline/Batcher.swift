@@ -10,6 +10,7 @@ actor Batcher: Service {
     /// Merged once at flush (one copy into tables sized for the whole batch).
     private var pending: [TraceBatch] = []
     private var pendingSpans = 0
+    private var pendingBytes = 0
     private var pendingCost = 0
     private var pendingSince: ContinuousClock.Instant?
 
@@ -25,8 +26,9 @@ actor Batcher: Service {
         if pendingSince == nil { pendingSince = .now }
         pending.append(batch)
         pendingSpans += batch.spans.count
+        pendingBytes += batch.bytes.count
         pendingCost += cost
-        if pendingSpans >= config.sendBatchSize { flush() }
+        if pendingSpans >= config.sendBatchSize || (config.sendBatchBytes > 0 && pendingBytes >= config.sendBatchBytes) { flush() }
     }
 
     func flush() {
@@ -34,6 +36,7 @@ actor Batcher: Service {
         let (parts, cost) = (pending, pendingCost)
         pending = []
         pendingSpans = 0
+        pendingBytes = 0
         pendingCost = 0
         pendingSince = nil
         deliver(TraceBatch.concatenating(parts), cost)
