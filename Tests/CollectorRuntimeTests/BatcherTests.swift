@@ -1,7 +1,6 @@
 import CollectorCore
 @testable import CollectorRuntime
 import Processors
-import Synchronization
 import Testing
 
 struct BatcherTests {
@@ -22,37 +21,49 @@ struct BatcherTests {
         return b
     }
 
+    /// The span counts of everything handed on so far.
+    func drained(_ handoff: Handoff) async -> [Int] {
+        var out: [Int] = []
+        while await handoff.waiting > 0, let (b, _) = await handoff.take() { out.append(b.spans.count) }
+        return out
+    }
+
     @Test func flushesAtSizeAndKeepsUnderTheMaximum() async throws {
-        let sizes = Mutex<[Int]>([])
-        let batcher = Batcher(config: try config([("send_batch_size", "100"), ("send_batch_max_size", "100"), ("timeout", "1h")])) { b, _ in
-            sizes.withLock { $0.append(b.spans.count) }
-        }
+        let handoff = Handoff()
+        let batcher = Batcher(config: try config([("send_batch_size", "100"), ("send_batch_max_size", "100"), ("timeout", "1h")]), handoff: handoff)
         for _ in 0..<3 { await batcher.add(batch(40), cost: 1) }  // the third would pass 100: 80 goes first
         await batcher.add(batch(150), cost: 1)                     // 40 + 150 would pass it: 40 goes, then 150 alone
         await batcher.flush()
-        #expect(sizes.withLock { $0 } == [80, 40, 150])
+        #expect(await drained(handoff) == [80, 40, 150])
     }
 
     @Test func concatenatedBatchesKeepEveryScopeAndSpan() async throws {
-        let delivered = Mutex<[TraceBatch]>([])
-        let batcher = Batcher(config: try config([("send_batch_size", "5")])) { b, _ in delivered.withLock { $0.append(b) } }
+        let handoff = Handoff()
+        let batcher = Batcher(config: try config([("send_batch_size", "5")]), handoff: handoff)
         await batcher.add(batch(2), cost: 1)
         await batcher.add(batch(3), cost: 1)
-        let out = delivered.withLock { $0 }
-        #expect(out.count == 1 && out[0].spans.count == 5 && out[0].scopes.count == 2)
+        #expect(await handoff.waiting == 1)
+        let out = [await handoff.take()!.0]
+        #expect(out[0].spans.count == 5 && out[0].scopes.count == 2)
         #expect(out[0].scopes[1].spans == TableSlice(start: 2, count: 3) && out[0].resources[1].scopes == TableSlice(start: 1, count: 1))
     }
 
     @Test func flushesAtTheByteThreshold() async throws {
-        let sizes = Mutex<[Int]>([])
-        let batcher = Batcher(config: try config([("send_batch_bytes", "1000"), ("timeout", "1h")])) { b, _ in
-            sizes.withLock { $0.append(b.spans.count) }
-        }
+        let handoff = Handoff()
+        let batcher = Batcher(config: try config([("send_batch_bytes", "1000"), ("timeout", "1h")]), handoff: handoff)
         var b = batch(1)
         b.bytes = Array(repeating: 0, count: 600)
         await batcher.add(b, cost: 1)
-        #expect(sizes.withLock { $0 }.isEmpty)
+        #expect(await handoff.waiting == 0)
         await batcher.add(b, cost: 1)  // 1200 bytes pending >= 1000
-        #expect(sizes.withLock { $0 } == [2])
+        #expect(await drained(handoff) == [2])
+    }
+
+    @Test func closingTheHandoffEndsTheTaker() async throws {
+        let handoff = Handoff()
+        await handoff.put(batch(1), cost: 1)
+        await handoff.close()
+        #expect(await handoff.take()?.0.spans.count == 1)
+        #expect(await handoff.take() == nil)
     }
 }

@@ -12,7 +12,8 @@ import Synchronization
 
 /// The daemon: built from a validated config, run as one `ServiceGroup`. Services are listed so
 /// that graceful shutdown (which goes in reverse order) stops receivers first, then the telemetry
-/// endpoints, then flushes batchers, then drains exporter queues within their deadline.
+/// endpoints, then flushes batchers, then lets the fan-out stages finish, then drains exporter
+/// queues within their deadline.
 public struct CollectorApp: Sendable {
     public let counters = Counters()
     public let readiness = Readiness()
@@ -57,9 +58,11 @@ public struct CollectorApp: Sendable {
 
         var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
         var batchers: [Batcher] = []
+        var fanOuts: [FanOutService] = []
         for p in config.pipelines {
             let pipeline = makePipeline(p, admission: admission, queues: exporterQueues)
             if let b = pipeline.batcher { batchers.append(b) }
+            if let f = pipeline.fanOutService { fanOuts.append(f) }
             for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }
         }
 
@@ -94,7 +97,7 @@ public struct CollectorApp: Sendable {
                 telemetry.append(TelemetryEndpoints.health(h, readiness: readiness, logger: logger))
             }
         }
-        let services: [any Service] = Array(exporterQueues.values) + batchers + telemetry + receivers
+        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + telemetry + receivers
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: shutdownSignals,

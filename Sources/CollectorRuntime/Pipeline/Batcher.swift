@@ -2,11 +2,12 @@ import CollectorCore
 import Processors
 import ServiceLifecycle
 
-/// The `batch` stage: accumulates spans until `send_batch_size` or `timeout`, then hands the merged
-/// batch on. On graceful shutdown it flushes what it holds.
+/// The `batch` stage: accumulates spans until `send_batch_size`, `send_batch_bytes` or `timeout`, then
+/// hands the merged batch to the fan-out stage. On graceful shutdown it flushes what it holds and
+/// closes the hand-off.
 actor Batcher: Service {
     let config: BatchProcessor.Config
-    private let deliver: @Sendable (TraceBatch, Int) -> Void
+    private let handoff: Handoff
     /// Merged once at flush (one copy into tables sized for the whole batch).
     private var pending: [TraceBatch] = []
     private var pendingSpans = 0
@@ -14,24 +15,25 @@ actor Batcher: Service {
     private var pendingCost = 0
     private var pendingSince: ContinuousClock.Instant?
 
-    init(config: BatchProcessor.Config, deliver: @escaping @Sendable (TraceBatch, Int) -> Void) {
+    init(config: BatchProcessor.Config, handoff: Handoff) {
         self.config = config
-        self.deliver = deliver
+        self.handoff = handoff
     }
 
-    func add(_ batch: TraceBatch, cost: Int) {
+    func add(_ batch: TraceBatch, cost: Int) async {
         // Keep batches within send_batch_max_size: flush first if this request would pass it.
         // (A single request larger than the maximum is sent as it came.)
-        if config.sendBatchMaxSize > 0, pendingSpans > 0, pendingSpans + batch.spans.count > config.sendBatchMaxSize { flush() }
+        if config.sendBatchMaxSize > 0, pendingSpans > 0, pendingSpans + batch.spans.count > config.sendBatchMaxSize { await flush() }
         if pendingSince == nil { pendingSince = .now }
         pending.append(batch)
         pendingSpans += batch.spans.count
         pendingBytes += batch.bytes.count
         pendingCost += cost
-        if pendingSpans >= config.sendBatchSize || (config.sendBatchBytes > 0 && pendingBytes >= config.sendBatchBytes) { flush() }
+        if pendingSpans >= config.sendBatchSize || (config.sendBatchBytes > 0 && pendingBytes >= config.sendBatchBytes) { await flush() }
     }
 
-    func flush() {
+    /// Hands the pending requests on as one batch; merged by the fan-out stage, off this actor.
+    func flush() async {
         guard !pending.isEmpty else { return }
         let (parts, cost) = (pending, pendingCost)
         pending = []
@@ -39,11 +41,11 @@ actor Batcher: Service {
         pendingBytes = 0
         pendingCost = 0
         pendingSince = nil
-        deliver(TraceBatch.concatenating(parts), cost)
+        await handoff.put(TraceBatch.concatenating(parts), cost: cost)
     }
 
-    private func flushIfDue() {
-        if let since = pendingSince, ContinuousClock.now - since >= config.timeout { flush() }
+    private func flushIfDue() async {
+        if let since = pendingSince, ContinuousClock.now - since >= config.timeout { await flush() }
     }
 
     func run() async throws {
@@ -55,6 +57,7 @@ actor Batcher: Service {
                 await self.flushIfDue()
             }
         }
-        flush()
+        await flush()
+        await handoff.close()
     }
 }

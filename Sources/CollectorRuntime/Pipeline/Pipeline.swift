@@ -12,13 +12,17 @@ final class Pipeline: TraceConsumer, Sendable {
     let before: [any SpanProcessor]
     let batcher: Batcher?
     let fanOut: FanOut
+    /// With a batcher: the stage that translates and fans out its flushed batches.
+    let fanOutService: FanOutService?
 
     init(id: String, admission: Admission, before: [any SpanProcessor], batch: BatchProcessor.Config?, fanOut: FanOut) {
         self.id = id
         self.admission = admission
         self.before = before
         self.fanOut = fanOut
-        batcher = batch.map { config in Batcher(config: config) { b, cost in fanOut.deliver(b, cost: cost) } }
+        let handoff = Handoff()
+        batcher = batch.map { Batcher(config: $0, handoff: handoff) }
+        fanOutService = batch == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut)
     }
 
     func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
