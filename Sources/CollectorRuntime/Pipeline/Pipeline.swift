@@ -1,7 +1,6 @@
 import CollectorCore
 import Exporters
 import GenAIMapping
-import Logging
 import Processors
 
 /// One `service.pipelines.traces*` entry at run time: admission, the processors before the batch
@@ -42,8 +41,8 @@ final class Pipeline: TraceConsumer, Sendable {
 }
 
 /// After batching: the remaining processors, one translation shared by every exporter that needs
-/// Langfuse records (and the GenAI metrics), and a copy to each exporter's queue. The admitted bytes are released when the
-/// last exporter is done with the batch.
+/// Langfuse records (and the GenAI metrics), and a copy to each exporter's queue. The admitted bytes
+/// are released when the last exporter is done with the batch.
 final class FanOut: Sendable {
     let after: [any SpanProcessor]
     let exporters: [ExporterQueue]
