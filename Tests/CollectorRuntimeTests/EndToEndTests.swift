@@ -98,6 +98,8 @@ struct EndToEndTests {
         }
         #expect(r.app.counters.value(.receiverAcceptedSpans, ["receiver": "otlp", "transport": transport]) == 12)
         #expect(r.app.counters.total(.receiverAcceptedSpans) == 12)
+        // The resource names an environment, so the processor kept every span's.
+        #expect(r.app.counters.value(.processorOutcomes, ["processor": "environment", "outcome": "kept"]) == 12)
         #expect(r.of("agent-create").count == 4 && r.of("generation-create").count == 4 && r.of("tool-create").count == 4)
         let traces = r.of("trace-create")
         #expect(Set(traces.compactMap { $0["body"]?["id"]?.stringValue }).count == 4)

@@ -16,4 +16,8 @@ public enum MetricName: String, Sendable, CaseIterable {
     case tokens = "genai_collector_tokens"
     /// Cost in USD by `model`, `environment`, `observation_type` and `cost` (the cost key).
     case costUSD = "genai_collector_cost_usd"
+    /// What each processor did, by `processor` and `outcome` (e.g. environment `tagged`, `kept`).
+    case processorOutcomes = "genai_collector_processor_outcomes"
+    /// Translation notes by `reason` (e.g. `prompt_link_dropped`: a half or non-integer prompt link).
+    case translationNotes = "genai_collector_translation_notes"
 }

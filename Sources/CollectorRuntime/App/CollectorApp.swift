@@ -118,8 +118,8 @@ public struct CollectorApp: Sendable {
     }
 
     private func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) -> Pipeline {
-        var before: [any SpanProcessor] = []
-        var after: [any SpanProcessor] = []
+        var before: [(id: String, processor: any SpanProcessor)] = []
+        var after: [(id: String, processor: any SpanProcessor)] = []
         var batch: BatchProcessor.Config?
         for id in p.processors {
             let processor: (any SpanProcessor)?
@@ -130,7 +130,9 @@ public struct CollectorApp: Sendable {
             case .memoryLimiter?, nil: processor = nil  // admission applies at the pipeline's entry
             }
             // Config order: processors listed before `batch` run per request, the rest per batch.
-            if let processor { if batch == nil { before.append(processor) } else { after.append(processor) } }
+            if let processor {
+                if batch == nil { before.append((id.description, processor)) } else { after.append((id.description, processor)) }
+            }
         }
         let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
         return Pipeline(id: p.id.description, admission: admission, before: before, batch: batch, fanOut: fanOut)

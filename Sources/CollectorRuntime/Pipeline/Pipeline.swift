@@ -8,13 +8,13 @@ import Processors
 final class Pipeline: TraceConsumer, Sendable {
     let id: String
     let admission: Admission
-    let before: [any SpanProcessor]
+    let before: [(id: String, processor: any SpanProcessor)]
     let batcher: Batcher?
     let fanOut: FanOut
     /// With a batcher: the stage that translates and fans out its flushed batches.
     let fanOutService: FanOutService?
 
-    init(id: String, admission: Admission, before: [any SpanProcessor], batch: BatchProcessor.Config?, fanOut: FanOut) {
+    init(id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batch: BatchProcessor.Config?, fanOut: FanOut) {
         self.id = id
         self.admission = admission
         self.before = before
@@ -30,7 +30,7 @@ final class Pipeline: TraceConsumer, Sendable {
             return .refused(reason: "memory limit of \(admission.limitBytes >> 20) MiB in flight reached", retryAfter: admission.retryAfter)
         }
         var batch = batch
-        for p in before { _ = p.process(&batch) }
+        for p in before { fanOut.count(p.processor.process(&batch), p.id) }
         if let batcher {
             await batcher.add(batch, cost: cost)
         } else {
@@ -44,12 +44,12 @@ final class Pipeline: TraceConsumer, Sendable {
 /// Langfuse records (and the GenAI metrics), and a copy to each exporter's queue. The admitted bytes
 /// are released when the last exporter is done with the batch.
 final class FanOut: Sendable {
-    let after: [any SpanProcessor]
+    let after: [(id: String, processor: any SpanProcessor)]
     let exporters: [ExporterQueue]
     let admission: Admission
     let counters: Counters
 
-    init(after: [any SpanProcessor], exporters: [ExporterQueue], admission: Admission, counters: Counters) {
+    init(after: [(id: String, processor: any SpanProcessor)], exporters: [ExporterQueue], admission: Admission, counters: Counters) {
         self.after = after
         self.exporters = exporters
         self.admission = admission
@@ -58,14 +58,20 @@ final class FanOut: Sendable {
 
     func deliver(_ batch: TraceBatch, cost: Int) {
         var batch = batch
-        for p in after { _ = p.process(&batch) }
+        for p in after { count(p.processor.process(&batch), p.id) }
         // Translated once: for the exporters that need Langfuse records and for the GenAI metrics.
-        let records = GenAITranslator().translate(batch)
+        var stats = GenAITranslator.Stats()
+        let records = GenAITranslator().translate(batch, stats: &stats)
+        counters.add(.translationNotes, stats.droppedPromptLinks, ["reason": "prompt_link_dropped"])
         GenAIMetrics.record(records, into: counters)
         let admission = self.admission
         let lease = Lease(holders: exporters.count) { admission.release(cost) }
         for queue in exporters {
             queue.offer(ExportItem(batch: batch, records: queue.exporter.needsRecords ? records : nil, lease: lease))
         }
+    }
+
+    func count(_ outcome: ProcessorOutcome, _ processor: String) {
+        counters.add(outcome.counts.map { (Counters.Key(.processorOutcomes, ["processor": processor, "outcome": $0.key]), Double($0.value)) })
     }
 }
