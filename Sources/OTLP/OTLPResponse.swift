@@ -7,7 +7,7 @@ public enum OTLPResponse {
 
     /// gRPC status codes used in `Status.code`.
     public enum Code: Int32, Sendable {
-        case invalidArgument = 3, resourceExhausted = 8, unauthenticated = 16, unavailable = 14, `internal` = 13
+        case invalidArgument = 3, unavailable = 14
     }
 
     public static func success(_ encoding: Encoding, rejectedSpans: Int64 = 0, errorMessage: String = "") -> [UInt8] {

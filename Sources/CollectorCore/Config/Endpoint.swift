@@ -1,5 +1,3 @@
-import CollectorCore
-
 /// `host:port` as servers bind it (`localhost:4318`, `0.0.0.0:4317`, `[::1]:8888`).
 public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     public var host: String

@@ -67,7 +67,7 @@ public struct TraceBatch: Sendable, Equatable {
 
 }
 
-@inlinable @usableFromInline
+@inlinable
 func memEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
     var i = 0
     while i + 8 <= n {

@@ -37,32 +37,4 @@ public enum Hex {
         }
         return v
     }
-
-    public static func decodeBytes(_ text: some StringProtocol) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let h = nibble(chars[i]), let l = nibble(chars[i + 1]) else { return nil }
-            out.append(h << 4 | l)
-            i += 2
-        }
-        return out
-    }
-
-    public static func traceID(fromBytes b: some Collection<UInt8>) -> TraceID? {
-        guard b.count == 16 else { return nil }
-        var hi: UInt64 = 0, lo: UInt64 = 0
-        for (i, byte) in b.enumerated() {
-            if i < 8 { hi = hi << 8 | UInt64(byte) } else { lo = lo << 8 | UInt64(byte) }
-        }
-        return TraceID(high: hi, low: lo)
-    }
-
-    public static func spanID(fromBytes b: some Collection<UInt8>) -> SpanID? {
-        guard b.count == 8 else { return nil }
-        return SpanID(b.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
-    }
 }

@@ -19,8 +19,6 @@ public final class Admission: Sendable {
 
     public static let unlimited = Admission(limitBytes: .max)
 
-    public var inFlightBytes: Int { inFlight.load(ordering: .relaxed) }
-
     public func cost(ofBody bytes: Int) -> Int { bytes * Self.bytesPerBodyByte }
 
     /// Reserves `bytes`, or returns false when that would pass the limit.

@@ -51,7 +51,7 @@ actor Batcher: Service {
     func run() async throws {
         // Tick at a fraction of the timeout so a batch waits at most about `timeout`.
         let tick = config.timeout / 4
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: tick)
                 await self.flushIfDue()

@@ -31,14 +31,11 @@ enum UsageKeys {
     /// Ours: OpenInference's prompt audio count, split out of input like the OpenAI usage object's.
     static let inputAudioAliases = ["prompt_details.audio"]
 
-
     enum Bucket: Int, CaseIterable {
         case input, output, total, cacheRead, cacheCreation, reasoning, outputAudio, inputAudio
     }
 
     static let bucketCount = Bucket.allCases.count
-    /// Buckets copied as they are (input and output are adjusted first).
-    static let plainBuckets: [Bucket] = [.total, .cacheRead, .cacheCreation, .reasoning, .outputAudio, .inputAudio]
 
     /// Detail buckets in the alphabetical order of their names.
     static let sortedDetailBuckets: [Bucket] = [.inputAudio, .cacheCreation, .cacheRead, .outputAudio, .reasoning]

@@ -155,8 +155,7 @@ public struct GenAITranslator: Sendable {
                 traceMetadata.set(String(key.dropFirst(prefix.rawValue.count)), SpanContext.dottedValue(batch.jsonValue(a.value)))
             }
         }
-        let attributes = batch.jsonObject(r.attributes)
-        return ResourceFacts(attributes: attributes, attributesValue: .json(.object(attributes)), values: values,
+        return ResourceFacts(attributesValue: .json(.object(batch.jsonObject(r.attributes))), values: values,
                              traceMetadata: traceMetadata)
     }
 
@@ -165,7 +164,7 @@ public struct GenAITranslator: Sendable {
         let version = batch.string(s.version)
         var json: [JSONMember] = [JSONMember("name", .string(name)), JSONMember("version", .string(version))]
         json.append(JSONMember("attributes", .object(batch.jsonObject(s.attributes))))
-        return ScopeFacts(name: name, version: version, json: json, jsonValue: .json(.object(json)),
+        return ScopeFacts(name: name, version: version, jsonValue: .json(.object(json)),
                           isLangfuseSDK: name.hasPrefix(ScopeName.langfuseSDKPrefix.rawValue))
     }
 }

@@ -2,8 +2,7 @@ import CollectorCore
 
 /// Facts about one resource, computed once and shared by all its spans.
 struct ResourceFacts {
-    var attributes: [JSONMember]
-    /// `attributes` as a record value, built once so every span shares the same storage.
+    /// The resource's attributes, built once so every span shares the same storage.
     var attributesValue: RecordValue
     /// Known keys' values, by `AttributeKey` ordinal.
     var values: [AttributeValue?]
@@ -15,7 +14,7 @@ struct ResourceFacts {
 struct ScopeFacts {
     var name: String
     var version: String
-    var json: [JSONMember]
+    /// Name, version and attributes, built once per scope.
     var jsonValue: RecordValue
     var isLangfuseSDK: Bool
 }
@@ -27,8 +26,8 @@ struct SpanContext {
     let batch: TraceBatch
     var span = Span()
     var index = SpanIndex()
-    var resource = ResourceFacts(attributes: [], attributesValue: .json(.object([])), values: [], traceMetadata: [])
-    var scope = ScopeFacts(name: "", version: "", json: [], jsonValue: .json(.object([])), isLangfuseSDK: false)
+    var resource = ResourceFacts(attributesValue: .json(.object([])), values: [], traceMetadata: [])
+    var scope = ScopeFacts(name: "", version: "", jsonValue: .json(.object([])), isLangfuseSDK: false)
     let caches = Caches()
 
     /// Per-batch memo tables; a class so that read-only rules can fill them.

@@ -10,9 +10,6 @@ struct SpanIndex {
     private var touched: [Int32] = []
     /// (prefix family, absolute attribute index), in attribute order.
     private(set) var prefixed: [(family: UInt8, index: Int32)] = []
-    /// Per attribute of the current span: its key id or -1.
-    private var keyIDs: [Int32?] = []
-    private var base = 0
     /// The previous span's keys and their classification: spans of one instrumentation repeat
     /// the same keys in the same order, and a byte comparison is cheaper than a hash probe.
     private var previous: [(key: ByteRange, id: Int32?, family: Int?)] = []
@@ -22,10 +19,9 @@ struct SpanIndex {
         for t in touched { slots[Int(t)] = -1 }
         touched.removeAll(keepingCapacity: true)
         prefixed.removeAll(keepingCapacity: true)
-        keyIDs.removeAll(keepingCapacity: true)
         swap(&previous, &current)
         current.removeAll(keepingCapacity: true)
-        base = Int(slice.start)
+        let base = Int(slice.start)
         batch.bytes.withUnsafeBufferPointer { store in
             for i in slice.range {
                 let key = batch.attributes[i].key
@@ -37,7 +33,6 @@ struct SpanIndex {
                     (id, family) = classifier.classifyWithFamily(UnsafeBufferPointer(rebasing: store[key.lowerBound..<key.upperBound]))
                 }
                 current.append((key, id, family))
-                keyIDs.append(id ?? -1)
                 if let id {
                     if slots[Int(id)] < 0 { touched.append(id) }
                     slots[Int(id)] = Int32(i)  // a repeated key: the last one wins
@@ -47,12 +42,6 @@ struct SpanIndex {
                 }
             }
         }
-    }
-
-    /// The known key at an absolute attribute index, when that attribute is the one the slot holds.
-    func knownKey(at attribute: Int) -> AttributeKey? {
-        guard let id = keyIDs[attribute - base], id >= 0, slots[Int(id)] == Int32(attribute) else { return nil }
-        return AttributeKey.allCases[Int(id)]
     }
 
     @inline(__always)
