@@ -29,7 +29,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         self.onBound = onBound
     }
 
-    private var labels: [String: String] { ["receiver": id, "transport": "grpc"] }
+    private var ingest: Ingest { Ingest(receiver: id, transport: "grpc", consumer: consumer, counters: counters) }
 
     public func run() async throws {
         let transport = HTTP2ServerTransport.Posix(
@@ -72,21 +72,18 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     }
 
     func handle(_ body: [UInt8]) async -> StreamingServerResponse<[UInt8]> {
-        var batch: TraceBatch
+        let batch: TraceBatch
         do {
             batch = try OTLPProtobufDecoder().decode(body)
         } catch {
             return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "invalid OTLP trace request: \(error)"))
         }
-        let rejected = batch.removeSpansWithoutIDs()
-        if rejected > 0 { counters.add(.droppedSpans, rejected, ["receiver": id, "reason": "missing_id"]) }
-        switch await consumer.consume(batch, bodyBytes: body.count) {
+        let result = await ingest.deliver(batch, bodyBytes: body.count)
+        switch result.outcome {
         case .accepted:
-            counters.add(.receiverAcceptedSpans, batch.spans.count, labels)
             return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(
-                .protobuf, rejectedSpans: Int64(rejected), errorMessage: rejected == 0 ? "" : ReceiverMessages.missingID(rejected))))
+                .protobuf, rejectedSpans: Int64(result.rejected), errorMessage: result.rejectedMessage)))
         case .refused(let reason, let retryAfter):
-            counters.add(.receiverRefusedSpans, batch.spans.count, labels)
             return StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
         }
     }

@@ -27,7 +27,7 @@ public struct OTLPHTTPReceiver: Sendable {
                    onBound: onBound) { request in await handle(request) }
     }
 
-    private var labels: [String: String] { ["receiver": id, "transport": "http"] }
+    private var ingest: Ingest { Ingest(receiver: id, transport: "http", consumer: consumer, counters: counters) }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         guard config.tracesPaths.contains(request.path) else {
@@ -74,23 +74,19 @@ public struct OTLPHTTPReceiver: Sendable {
             return .text(.unsupportedMediaType, "content encoding '\(other)' is not supported (identity, gzip, deflate, zstd)")
         }
         let bodyBytes = body.count
-        var batch: TraceBatch
+        let batch: TraceBatch
         do {
             batch = encoding == .protobuf ? try OTLPProtobufDecoder().decode(body) : try OTLPJSONDecoder().decode(body)
         } catch {
             logger.debug("bad request", metadata: ["receiver": "\(id)", "error": "\(error)"])
             return reply(.badRequest, .invalidArgument, "invalid OTLP trace request: \(error)")
         }
-        let rejected = batch.removeSpansWithoutIDs()
-        if rejected > 0 { counters.add(.droppedSpans, rejected, ["receiver": id, "reason": "missing_id"]) }
-        let spans = batch.spans.count
-        switch await consumer.consume(batch, bodyBytes: bodyBytes) {
+        let result = await ingest.deliver(batch, bodyBytes: bodyBytes)
+        switch result.outcome {
         case .accepted:
-            counters.add(.receiverAcceptedSpans, spans, labels)
             return HTTPResponse(.ok, contentType: mediaType, body: OTLPResponse.success(
-                encoding, rejectedSpans: Int64(rejected), errorMessage: rejected == 0 ? "" : ReceiverMessages.missingID(rejected)))
+                encoding, rejectedSpans: Int64(result.rejected), errorMessage: result.rejectedMessage))
         case .refused(let reason, let retryAfter):
-            counters.add(.receiverRefusedSpans, spans, labels)
             let seconds = max(1, Int(retryAfter.components.seconds))
             return reply(.serviceUnavailable, .unavailable, "data refused: \(reason)", [("Retry-After", String(seconds))])
         }
@@ -100,12 +96,5 @@ public struct OTLPHTTPReceiver: Sendable {
 extension Substring {
     var trimmingSpaces: String {
         String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
-    }
-}
-
-/// Texts the receivers share.
-enum ReceiverMessages {
-    static func missingID(_ n: Int) -> String {
-        "\(n) span(s) refused: an all-zero trace id or span id cannot be placed in a trace"
     }
 }
