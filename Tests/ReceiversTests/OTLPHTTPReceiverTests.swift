@@ -8,12 +8,20 @@ import Receivers
 import Synchronization
 import Testing
 
-/// Records what reached it; refuses when told to.
+/// Records what reached it; refuses when told to (after decoding, or already at the precheck).
 final class StubConsumer: TraceConsumer {
     let spans = Mutex(0)
     let refuse: Bool
+    let refuseAtPrecheck: Bool
 
-    init(refuse: Bool = false) { self.refuse = refuse }
+    init(refuse: Bool = false, refuseAtPrecheck: Bool = false) {
+        self.refuse = refuse
+        self.refuseAtPrecheck = refuseAtPrecheck
+    }
+
+    func precheck(bodyBytes: Int) -> ConsumeOutcome? {
+        refuseAtPrecheck ? .refused(reason: "full", retryAfter: .seconds(3)) : nil
+    }
 
     func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
         if refuse { return .refused(reason: "full", retryAfter: .seconds(2)) }
@@ -93,6 +101,20 @@ struct OTLPHTTPReceiverTests {
         let response = await r.handle(request(capture))
         #expect(response.status == .serviceUnavailable)
         #expect(response.headers.contains { $0 == ("Retry-After", "2") })
+    }
+
+    /// A full pipeline refuses before decoding: even a body that would not decode gets the 503, and
+    /// the refusal is counted per request.
+    @Test func pushbackBeforeDecodingIsCountedPerRequest() async throws {
+        let counters = Counters()
+        let r = OTLPHTTPReceiver(id: "otlp", config: try Self.config(), consumer: StubConsumer(refuseAtPrecheck: true), counters: counters,
+                                 logger: Logger(label: "test"))
+        for body in [capture, [0xFF, 0xFF, 0xFF]] {
+            let response = await r.handle(request(body))
+            #expect(response.status == .serviceUnavailable)
+            #expect(response.headers.contains { $0 == ("Retry-After", "3") })
+        }
+        #expect(counters.value(.receiverRefusedRequests, ["receiver": "otlp", "transport": "http"]) == 2)
     }
 
     @Test func authentication() async throws {

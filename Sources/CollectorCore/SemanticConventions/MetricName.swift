@@ -3,6 +3,9 @@
 public enum MetricName: String, Sendable, CaseIterable {
     case receiverAcceptedSpans = "otelcol_receiver_accepted_spans"
     case receiverRefusedSpans = "otelcol_receiver_refused_spans"
+    /// Requests refused before decoding (the memory limit was already reached), by `receiver` and
+    /// `transport`. Their spans were never decoded, so `otelcol_receiver_refused_spans` cannot count them.
+    case receiverRefusedRequests = "genai_collector_receiver_refused_requests"
     case exporterSentSpans = "otelcol_exporter_sent_spans"
     case exporterSendFailedSpans = "otelcol_exporter_send_failed_spans"
     case exporterEnqueueFailedSpans = "otelcol_exporter_enqueue_failed_spans"

@@ -21,6 +21,11 @@ public final class Admission: Sendable {
 
     public func cost(ofBody bytes: Int) -> Int { bytes * Self.bytesPerBodyByte }
 
+    /// Whether `bytes` would fit now (a hint; `tryAcquire` decides).
+    public func wouldAdmit(_ bytes: Int) -> Bool {
+        inFlight.load(ordering: .relaxed) <= limitBytes - bytes
+    }
+
     /// Reserves `bytes`, or returns false when that would pass the limit.
     public func tryAcquire(_ bytes: Int) -> Bool {
         var current = inFlight.load(ordering: .relaxed)

@@ -18,6 +18,14 @@ struct Ingest: Sendable {
         }
     }
 
+    /// Before decoding: the refusal when the pipeline is already full (counted per request, since
+    /// its spans are never decoded), else nil.
+    func precheck(bodyBytes: Int) -> ConsumeOutcome? {
+        guard let refusal = consumer.precheck(bodyBytes: bodyBytes) else { return nil }
+        counters.add(.receiverRefusedRequests, 1, ["receiver": receiver, "transport": transport])
+        return refusal
+    }
+
     func deliver(_ batch: consuming TraceBatch, bodyBytes: Int) async -> Result {
         let rejected = batch.removeSpansWithoutIDs()
         if rejected > 0 { counters.add(.droppedSpans, rejected, ["receiver": receiver, "reason": "missing_id"]) }

@@ -72,6 +72,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     }
 
     func handle(_ body: [UInt8]) async -> StreamingServerResponse<[UInt8]> {
+        if case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: body.count) { return Self.refused(reason, retryAfter) }
         let batch: TraceBatch
         do {
             batch = try OTLPProtobufDecoder().decode(body)
@@ -84,8 +85,12 @@ public final class OTLPGRPCReceiver: Service, Sendable {
             return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(
                 .protobuf, rejectedSpans: Int64(result.rejected), errorMessage: result.rejectedMessage)))
         case .refused(let reason, let retryAfter):
-            return StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
+            return Self.refused(reason, retryAfter)
         }
+    }
+
+    private static func refused(_ reason: String, _ retryAfter: Duration) -> StreamingServerResponse<[UInt8]> {
+        return StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
     }
 }
 

@@ -53,6 +53,12 @@ public struct OTLPHTTPReceiver: Sendable {
         guard var body = request.body else {
             return reply(.payloadTooLarge, .invalidArgument, "body larger than \(config.maxRequestBodyBytes) bytes")
         }
+        func refused(_ reason: String, _ retryAfter: Duration) -> HTTPResponse {
+            let seconds = max(1, Int(retryAfter.components.seconds))
+            return reply(.serviceUnavailable, .unavailable, "data refused: \(reason)", [("Retry-After", String(seconds))])
+        }
+        // Before decompressing or decoding: a full pipeline refuses at the cost of reading the body.
+        if case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: body.count) { return refused(reason, retryAfter) }
         switch (request.headers.first(name: "content-encoding") ?? "identity").lowercased() {
         case "identity", "":
             break
@@ -87,8 +93,7 @@ public struct OTLPHTTPReceiver: Sendable {
             return HTTPResponse(.ok, contentType: mediaType, body: OTLPResponse.success(
                 encoding, rejectedSpans: Int64(result.rejected), errorMessage: result.rejectedMessage))
         case .refused(let reason, let retryAfter):
-            let seconds = max(1, Int(retryAfter.components.seconds))
-            return reply(.serviceUnavailable, .unavailable, "data refused: \(reason)", [("Retry-After", String(seconds))])
+            return refused(reason, retryAfter)
         }
     }
 }
