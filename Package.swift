@@ -65,6 +65,8 @@ let package = Package(
             name: "CollectorRuntime",
             dependencies: [
                 "CollectorCore", "Processors", "Receivers", "Exporters", "GenAIMapping",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CollectorRuntime
 
 @main
 struct GenAICollector: AsyncParsableCommand {
@@ -7,4 +8,10 @@ struct GenAICollector: AsyncParsableCommand {
         abstract: "OpenTelemetry collector and translator for LLM and agent telemetry.",
         subcommands: [RunCommand.self, TranslateCommand.self, ValidateCommand.self],
         defaultSubcommand: RunCommand.self)
+
+    static func main() async {
+        // First, on the main thread, before any task is scheduled.
+        CollectorApp.runTasksOnEventLoops()
+        await main(nil)
+    }
 }

@@ -24,7 +24,7 @@ struct BatcherTests {
     /// The span counts of everything handed on so far.
     func drained(_ handoff: Handoff) async -> [Int] {
         var out: [Int] = []
-        while await handoff.waiting > 0, let (b, _) = await handoff.take() { out.append(b.spans.count) }
+        while await handoff.waiting > 0, let (parts, _) = await handoff.take() { out.append(parts.reduce(0) { $0 + $1.spans.count }) }
         return out
     }
 
@@ -37,15 +37,15 @@ struct BatcherTests {
         #expect(await drained(handoff) == [80, 40, 150])
     }
 
-    @Test func concatenatedBatchesKeepEveryScopeAndSpan() async throws {
+    @Test func aBatchHandsOnItsRequestsUnmergedInArrivalOrder() async throws {
         let handoff = Handoff()
         let batcher = Batcher(config: try config([("send_batch_size", "5")]), handoff: handoff)
         await batcher.add(batch(2), cost: 1)
-        await batcher.add(batch(3), cost: 1)
+        await batcher.add(batch(3), cost: 4)
         #expect(await handoff.waiting == 1)
-        let out = [await handoff.take()!.0]
-        #expect(out[0].spans.count == 5 && out[0].scopes.count == 2)
-        #expect(out[0].scopes[1].spans == TableSlice(start: 2, count: 3) && out[0].resources[1].scopes == TableSlice(start: 1, count: 1))
+        let (parts, cost) = await handoff.take()!
+        #expect(parts.map(\.spans.count) == [2, 3] && cost == 5)
+        #expect(parts[1].scopes[0].spans == TableSlice(start: 0, count: 3))
     }
 
     @Test func flushesAtTheByteThreshold() async throws {
@@ -61,9 +61,9 @@ struct BatcherTests {
 
     @Test func closingTheHandoffEndsTheTaker() async throws {
         let handoff = Handoff()
-        await handoff.put(batch(1), cost: 1)
+        await handoff.put([batch(1)], cost: 1)
         await handoff.close()
-        #expect(await handoff.take()?.0.spans.count == 1)
+        #expect(await handoff.take()?.0.first?.spans.count == 1)
         #expect(await handoff.take() == nil)
     }
 }

@@ -219,7 +219,7 @@ public enum SpanEventName {
     public static let typeKey = "exception.type"
     public static let messageKey = "exception.message"
     /// OpenInference marks the first streamed token with this event.
-    public static let firstTokenEvent = "First Token Stream Event"
+    public static let firstTokenEvent: StaticString = "First Token Stream Event"
     /// OpenLLMetry records each streamed chunk as an event.
-    public static let completionChunkEvent = "gen_ai.content.completion.chunk"
+    public static let completionChunkEvent: StaticString = "gen_ai.content.completion.chunk"
 }

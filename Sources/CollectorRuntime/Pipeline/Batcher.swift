@@ -8,7 +8,7 @@ import ServiceLifecycle
 actor Batcher: Service {
     let config: BatchProcessor.Config
     private let handoff: Handoff
-    /// Merged once at flush (one copy into tables sized for the whole batch).
+    /// Handed on unmerged: the fan-out stage translates each request where it lies.
     private var pending: [TraceBatch] = []
     private var pendingSpans = 0
     private var pendingBytes = 0
@@ -32,7 +32,7 @@ actor Batcher: Service {
         if pendingSpans >= config.sendBatchSize || (config.sendBatchBytes > 0 && pendingBytes >= config.sendBatchBytes) { await flush() }
     }
 
-    /// Hands the pending requests on as one batch; merged by the fan-out stage, off this actor.
+    /// Hands the pending requests on as one batch.
     func flush() async {
         guard !pending.isEmpty else { return }
         let (parts, cost) = (pending, pendingCost)
@@ -41,7 +41,7 @@ actor Batcher: Service {
         pendingBytes = 0
         pendingCost = 0
         pendingSince = nil
-        await handoff.put(TraceBatch.concatenating(parts), cost: cost)
+        await handoff.put(parts, cost: cost)
     }
 
     private func flushIfDue() async {

@@ -22,18 +22,22 @@ enum GenAIMetrics {
         }
     }
 
-    static func record(_ records: LangfuseRecords, into counters: Counters) {
+    static func record(_ parts: [LangfuseRecords], into counters: Counters) {
         var series: [(Series, Sums)] = []
         var last = -1
-        for o in records.observations {
-            let s = Series(model: o.model, environment: o.environment, type: o.type)
-            if last < 0 || series[last].0 != s {
-                last = series.firstIndex { $0.0 == s } ?? { series.append((s, Sums())); return series.count - 1 }()
+        for records in parts {
+            // By index, so each observation is read in place, not copied.
+            for i in records.observations.indices {
+                let model = records.observations[i].model
+                let s = Series(model: model, environment: records.observations[i].environment, type: records.observations[i].type)
+                if last < 0 || series[last].0 != s {
+                    last = series.firstIndex { $0.0 == s } ?? { series.append((s, Sums())); return series.count - 1 }()
+                }
+                series[last].1.observations += 1
+                guard model != nil else { continue }
+                for (key, n) in records.observations[i].usageDetails?.pairs ?? [] { Sums.add(&series[last].1.tokens, key, Double(n)) }
+                for (key, usd) in records.observations[i].costDetails?.pairs ?? [] { Sums.add(&series[last].1.cost, key, usd) }
             }
-            series[last].1.observations += 1
-            guard o.model != nil else { continue }
-            for (key, n) in o.usageDetails?.pairs ?? [] { Sums.add(&series[last].1.tokens, key, Double(n)) }
-            for (key, usd) in o.costDetails?.pairs ?? [] { Sums.add(&series[last].1.cost, key, usd) }
         }
         var out: [(Counters.Key, Double)] = []
         var observations: [Counters.Key: Double] = [:]

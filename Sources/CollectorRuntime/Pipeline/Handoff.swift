@@ -5,17 +5,17 @@ import ServiceLifecycle
 /// so translating one batch overlaps decoding the next requests. Bounded: a batcher that is
 /// `capacity` batches ahead waits.
 actor Handoff {
-    private var items: [(TraceBatch, Int)] = []
+    private var items: [([TraceBatch], Int)] = []
     private var closed = false
     private let capacity: Int
-    private var takers: [CheckedContinuation<(TraceBatch, Int)?, Never>] = []
+    private var takers: [CheckedContinuation<([TraceBatch], Int)?, Never>] = []
     private var putters: [CheckedContinuation<Void, Never>] = []
 
     init(capacity: Int = 4) {
         self.capacity = capacity
     }
 
-    func put(_ batch: TraceBatch, cost: Int) async {
+    func put(_ batch: [TraceBatch], cost: Int) async {
         while items.count >= capacity && !closed {
             await withCheckedContinuation { putters.append($0) }
         }
@@ -28,7 +28,7 @@ actor Handoff {
     }
 
     /// The next batch, or nil once closed and empty.
-    func take() async -> (TraceBatch, Int)? {
+    func take() async -> ([TraceBatch], Int)? {
         if !items.isEmpty {
             let item = items.removeFirst()
             if !putters.isEmpty { putters.removeFirst().resume() }
@@ -50,15 +50,23 @@ actor Handoff {
     }
 }
 
-/// Runs a pipeline's fan-out stage: takes flushed batches until the batcher upstream has flushed
-/// and closed the hand-off, then ends (so exporter queues drain after it).
+/// Runs a pipeline's fan-out stage: `workers` tasks (one per core, so translation is not held to
+/// one core; batches may then reach exporters out of order) take flushed batches until the batcher
+/// upstream has flushed and closed the hand-off, then the stage ends (so exporter queues drain after it).
 struct FanOutService: Service {
     let handoff: Handoff
     let fanOut: FanOut
+    let workers: Int
 
     func run() async throws {
-        while let (batch, cost) = await handoff.take() {
-            fanOut.deliver(batch, cost: cost)
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<max(1, workers) {
+                group.addTask {
+                    while let (parts, cost) = await handoff.take() {
+                        fanOut.deliver(parts, cost: cost)
+                    }
+                }
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import CollectorCore
+import Foundation
 import Exporters
 import GenAIMapping
 import Processors
@@ -14,27 +15,34 @@ final class Pipeline: TraceConsumer, Sendable {
     /// With a batcher: the stage that translates and fans out its flushed batches.
     let fanOutService: FanOutService?
 
-    init(id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batch: BatchProcessor.Config?, fanOut: FanOut) {
+    init(id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batch: BatchProcessor.Config?, fanOut: FanOut,
+         fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
         self.id = id
         self.admission = admission
         self.before = before
         self.fanOut = fanOut
         let handoff = Handoff()
         batcher = batch.map { Batcher(config: $0, handoff: handoff) }
-        fanOutService = batch == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut)
+        fanOutService = batch == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
+    }
+
+    func precheck(bodyBytes: Int) -> ConsumeOutcome? {
+        admission.wouldAdmit(admission.cost(ofBody: bodyBytes)) ? nil : refusal
+    }
+
+    private var refusal: ConsumeOutcome {
+        .refused(reason: "memory limit of \(admission.limitBytes >> 20) MiB in flight reached", retryAfter: admission.retryAfter)
     }
 
     func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
         let cost = admission.cost(ofBody: bodyBytes)
-        guard admission.tryAcquire(cost) else {
-            return .refused(reason: "memory limit of \(admission.limitBytes >> 20) MiB in flight reached", retryAfter: admission.retryAfter)
-        }
+        guard admission.tryAcquire(cost) else { return refusal }
         var batch = batch
         for p in before { fanOut.count(p.processor.process(&batch), p.id) }
         if let batcher {
             await batcher.add(batch, cost: cost)
         } else {
-            fanOut.deliver(batch, cost: cost)
+            fanOut.deliver([batch], cost: cost)
         }
         return .accepted
     }
@@ -56,18 +64,21 @@ final class FanOut: Sendable {
         self.counters = counters
     }
 
-    func deliver(_ batch: TraceBatch, cost: Int) {
-        var batch = batch
-        for p in after { count(p.processor.process(&batch), p.id) }
+    /// `parts`: the requests of one batch, in arrival order.
+    func deliver(_ parts: [TraceBatch], cost: Int) {
+        var parts = parts
+        for p in after {
+            for i in parts.indices { count(p.processor.process(&parts[i]), p.id) }
+        }
         // Translated once: for the exporters that need Langfuse records and for the GenAI metrics.
         var stats = GenAITranslator.Stats()
-        let records = GenAITranslator().translate(batch, stats: &stats)
+        let records = GenAITranslator().translate(parts: parts, stats: &stats)
         counters.add(.translationNotes, stats.droppedPromptLinks, ["reason": "prompt_link_dropped"])
         GenAIMetrics.record(records, into: counters)
         let admission = self.admission
         let lease = Lease(holders: exporters.count) { admission.release(cost) }
         for queue in exporters {
-            queue.offer(ExportItem(batch: batch, records: queue.exporter.needsRecords ? records : nil, lease: lease))
+            queue.offer(ExportItem(parts: parts, records: queue.exporter.needsRecords ? records : nil, lease: lease))
         }
     }
 

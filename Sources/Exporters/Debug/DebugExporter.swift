@@ -22,19 +22,38 @@ public struct DebugExporter: Exporter {
 
     static func summary(_ item: ExportItem) -> String {
         guard let records = item.records else { return "\(item.spanCount) spans" }
-        var types: [String: Int] = [:]
+        // Cheap per observation (this runs on every batch): counts by type case, and models and
+        // traces hashed only when they change from one observation to the next.
+        let all = ObservationType.allCases
+        var types = [Int](repeating: 0, count: all.count)
         var input: Int64 = 0
         var output: Int64 = 0
         var models = Set<String>()
-        for o in records.observations {
-            types[o.type.rawValue.lowercased(), default: 0] += 1
-            input += o.usageDetails?["input"] ?? 0
-            output += o.usageDetails?["output"] ?? 0
-            if let m = o.model { models.insert(m) }
+        var traces = Set<TraceID>()
+        var lastModel: String?
+        var lastTrace: TraceID?
+        for part in records {
+            // By index, so each observation is read in place, not copied.
+            for i in part.observations.indices {
+                if let t = all.firstIndex(of: part.observations[i].type) { types[t] += 1 }
+                if let usage = part.observations[i].usageDetails {
+                    input += usage["input"] ?? 0
+                    output += usage["output"] ?? 0
+                }
+                if let m = part.observations[i].model, m != lastModel {
+                    models.insert(m)
+                    lastModel = m
+                }
+                let trace = part.observations[i].traceID
+                if trace != lastTrace {
+                    traces.insert(trace)
+                    lastTrace = trace
+                }
+            }
         }
-        let traceCount = Set(records.observations.map(\.traceID)).count
-        let typeText = types.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        return "debug: \(item.spanCount) spans, \(traceCount) traces [\(typeText)] tokens in=\(input) out=\(output)"
+        let typeText = zip(all, types).filter { $0.1 > 0 }
+            .map { "\($0.0.rawValue.lowercased())=\($0.1)" }.sorted().joined(separator: " ")
+        return "debug: \(item.spanCount) spans, \(traces.count) traces [\(typeText)] tokens in=\(input) out=\(output)"
             + (models.isEmpty ? "" : " models=\(models.sorted().joined(separator: ","))")
     }
 }

@@ -26,11 +26,11 @@ public actor FileExporter: Exporter {
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
-        let lines: [UInt8]
+        var lines: [UInt8] = []
         if let records = item.records, needsRecords {
-            lines = IngestionBatchEncoder().encodeLines(records)
+            for r in records { lines += IngestionBatchEncoder().encodeLines(r) }
         } else {
-            lines = OTLPJSONEncoder().encode(item.batch) + [0x0A]
+            for part in item.parts { lines += OTLPJSONEncoder().encode(part) + [0x0A] }
         }
         if fd >= 0, written > 0, written + lines.count > config.maxFileSizeBytes || ContinuousClock.now - openedAt >= config.rotateInterval {
             close()

@@ -17,19 +17,26 @@ public enum ExportFailure: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// One batch on its way out: the spans, and the Langfuse records translated once for every
+/// One batch on its way out: its requests as they arrived (the batch stage hands them on unmerged,
+/// so no span's bytes are copied), and the Langfuse records translated once, one per part, for every
 /// exporter that needs them.
 public struct ExportItem: Sendable {
-    public var batch: TraceBatch
-    public var records: LangfuseRecords?
+    public var parts: [TraceBatch]
+    /// Parallel to `parts`.
+    public var records: [LangfuseRecords]?
     /// Completed once by the queue whatever happens to the item (sent, failed or dropped).
     public var lease: Lease?
-    public var spanCount: Int { batch.spans.count }
+    public let spanCount: Int
 
-    public init(batch: TraceBatch, records: LangfuseRecords?, lease: Lease? = nil) {
-        self.batch = batch
+    public init(parts: [TraceBatch], records: [LangfuseRecords]?, lease: Lease? = nil) {
+        self.parts = parts
         self.records = records
         self.lease = lease
+        spanCount = parts.reduce(0) { $0 + $1.spans.count }
+    }
+
+    public init(batch: TraceBatch, records: LangfuseRecords?, lease: Lease? = nil) {
+        self.init(parts: [batch], records: records.map { [$0] }, lease: lease)
     }
 }
 

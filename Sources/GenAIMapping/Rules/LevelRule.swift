@@ -51,8 +51,10 @@ extension SpanContext {
         if let v = value(.genAIResponseTimeToFirstChunk), let secs = number(batch.jsonValue(v)), secs >= 0 {
             return Timestamp.iso8601Millis(unixNanos: span.startTimeUnixNano + UInt64(secs * 1e9))
         }
-        let firstChunk: Set<String> = [SpanEventName.firstTokenEvent, SpanEventName.completionChunkEvent]
-        if let e = batch.events[span.events.range].first(where: { firstChunk.contains(batch.string($0.name)) }),
+        // Compared as bytes: most spans carry events, few of them these.
+        if let e = batch.events[span.events.range].first(where: {
+            batch.equals($0.name, SpanEventName.firstTokenEvent) || batch.equals($0.name, SpanEventName.completionChunkEvent)
+        }),
            e.timeUnixNano > 0 {
             return Timestamp.iso8601Millis(unixNanos: e.timeUnixNano)
         }

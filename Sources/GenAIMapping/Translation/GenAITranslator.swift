@@ -24,41 +24,53 @@ public struct GenAITranslator: Sendable {
     }
 
     public func translate(_ batch: TraceBatch, stats: inout Stats) -> LangfuseRecords {
-        var records = LangfuseRecords(batch: batch)
-        records.observations.reserveCapacity(batch.spans.count)
-        var ctx = SpanContext(batch: batch)
-        var traceKinds = TraceKindTable(capacity: batch.spans.count)
-        var pendingMinimal: [LangfuseTrace] = []
-        for resourceEntry in batch.resources {
-            ctx.resource = resourceFacts(batch, resourceEntry)
-            for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
-                ctx.scope = scopeFacts(batch, scopeEntry)
-                for spanIndex in scopeEntry.spans.range {
-                    ctx.span = batch.spans[spanIndex]
-                    ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
-                    let (observation, attributes) = self.observation(ctx, stats: &stats)
-                    stats.spans += 1
-                    if let trace = traceRecord(ctx, observation, attributes) {
-                        if trace.kind == .minimal {
-                            if traceKinds[trace.id] == nil {
-                                pendingMinimal.append(trace)
-                                traceKinds[trace.id] = .minimal
+        translate(parts: [batch], stats: &stats)[0]
+    }
+
+    /// Translates the requests of one batch where they lie, without merging them first: one
+    /// `LangfuseRecords` per part, with the same records as translating the merged batch (a trace's
+    /// minimal record is kept only if no part gave it a full or update record).
+    public func translate(parts: [TraceBatch], stats: inout Stats) -> [LangfuseRecords] {
+        var out: [LangfuseRecords] = []
+        out.reserveCapacity(parts.count)
+        var traceKinds = TraceKindTable(capacity: parts.reduce(0) { $0 + $1.spans.count })
+        var pendingMinimal: [(part: Int, trace: LangfuseTrace)] = []
+        for batch in parts {
+            var records = LangfuseRecords(batch: batch)
+            records.observations.reserveCapacity(batch.spans.count)
+            var ctx = SpanContext(batch: batch)
+            for resourceEntry in batch.resources {
+                ctx.resource = resourceFacts(batch, resourceEntry)
+                for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
+                    ctx.scope = scopeFacts(batch, scopeEntry)
+                    for spanIndex in scopeEntry.spans.range {
+                        ctx.span = batch.spans[spanIndex]
+                        ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
+                        let (observation, attributes) = self.observation(ctx, stats: &stats)
+                        stats.spans += 1
+                        if let trace = traceRecord(ctx, observation, attributes) {
+                            if trace.kind == .minimal {
+                                if traceKinds[trace.id] == nil {
+                                    pendingMinimal.append((out.count, trace))
+                                    traceKinds[trace.id] = .minimal
+                                }
+                            } else {
+                                traceKinds[trace.id] = trace.kind
+                                records.traces.append(trace)
                             }
-                        } else {
-                            traceKinds[trace.id] = trace.kind
-                            records.traces.append(trace)
                         }
+                        records.observations.append(consume observation)
                     }
-                    records.observations.append(consume observation)
                 }
             }
+            out.append(records)
         }
         // A minimal record (one per trace at most) is only needed for a trace that got no full or
         // update record in this batch.
-        for t in pendingMinimal {
-            if traceKinds[t.id] == .minimal { records.traces.append(t) } else { stats.minimalTracesSkipped += 1 }
+        for (part, t) in pendingMinimal {
+            if traceKinds[t.id] == .minimal { out[part].traces.append(t) } else { stats.minimalTracesSkipped += 1 }
         }
-        return records
+        return out
     }
 
     /// The observation, and its `metadata.attributes` for the trace record to reuse.

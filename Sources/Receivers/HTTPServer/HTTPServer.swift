@@ -75,6 +75,9 @@ public final class HTTPServer: Service, Sendable {
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // OTLP bodies run to megabytes: reads may grow to 1 MiB, so a body arrives in a few
+            // parts rather than hundreds (the allocator shrinks again for small requests).
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 << 10, maximum: 1 << 20))
             .bind(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext)) }
@@ -132,9 +135,12 @@ public final class HTTPServer: Service, Sendable {
                         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
                         let keepAlive = h.isKeepAlive && !tooLarge
                         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-                        try await outbound.write(.head(HTTPResponseHead(version: h.version, status: response.status, headers: headers)))
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: response.body))))
-                        try await outbound.write(.end(nil))
+                        // One write of the three parts: one hand-over to the event loop, one flush.
+                        try await outbound.write(contentsOf: [
+                            .head(HTTPResponseHead(version: h.version, status: response.status, headers: headers)),
+                            .body(.byteBuffer(ByteBuffer(bytes: response.body))),
+                            .end(nil),
+                        ])
                         head = nil
                         if !keepAlive { return }
                     }
