@@ -2,11 +2,13 @@
 # Load benchmark: LLM-shaped OTLP/HTTP (100 spans a request, fresh ids in every request) at the
 # running daemon (pipelines/load-test.yaml: memory_limiter → environment → batch → translate → debug
 # sink), then at a minimal Python reference receiver that fully parses each request with upb and
-# counts spans; same load, same machine, one run. Prints spans/s, CPU s per 100k spans, peak RSS,
-# p50/p99 latency, and the ratio. A benchmark, not a test: it never fails on speed.
+# counts spans; same load, same machine, one run. The two alternate for ROUNDS rounds (default 3) so
+# machine noise hits both alike. Prints spans/s, CPU s per 100k spans, peak RSS, p50/p99 latency, and
+# the ratio per round and its median. A benchmark, not a test: it never fails on speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_PER_RUN:-10}
+rounds=${ROUNDS:-3}
 connections=${CONNECTIONS:-4}
 py=$(scripts/python-otlp.sh)
 swift build -c release --product genai-collector >/dev/null
@@ -16,15 +18,34 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 
+spans_per_s() { sed -n 's/.*: \([0-9]*\) spans\/s accepted.*/\1/p' | tail -1; }
+
 run_collector() {  # label, extra load args
   $bin/genai-collector run --config pipelines/load-test.yaml > /dev/null 2>/tmp/genai-load.log &
   local pid=$!
   wait_port 14318
-  $bin/genai-collector-load --port 14318 --pid $pid --seconds "$seconds" --connections "$connections" --label "$1" "${@:2}"
+  $bin/genai-collector-load --port 14318 --pid $pid --seconds "$seconds" --connections "$connections" --label "$1" "${@:2}" | tee /tmp/genai-load-line.txt
   kill -TERM $pid; wait $pid || true
 }
 
-run_collector "genai-collector, max rate"
+run_reference() {
+  PYTHONPATH="$py" python3 scripts/reference_receiver.py 14319 &
+  local ref=$!
+  wait_port 14319
+  $bin/genai-collector-load --port 14319 --pid $ref --seconds "$seconds" --connections "$connections" --label "python upb reference, max rate" | tee /tmp/genai-load-line.txt
+  kill $ref; wait $ref 2>/dev/null || true
+}
+
+ratios=()
+for round in $(seq "$rounds"); do
+  run_collector "genai-collector HTTP, max rate (round $round)"
+  ours=$(spans_per_s < /tmp/genai-load-line.txt)
+  run_reference
+  theirs=$(spans_per_s < /tmp/genai-load-line.txt)
+  ratios+=("$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
+done
+echo "ratio genai-collector / python upb reference (spans/s, HTTP, max rate), per round: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+
 run_collector "genai-collector, 10k spans/s" --rate 10000
 
 # OTLP/gRPC with h2load (Debian's nghttp2-client) and one pre-framed request; h2load judges only the
@@ -47,9 +68,3 @@ awk -v a="${accepted:-0}" -v s="$seconds" -v c0="$cpu_before" -v c1="$cpu_after"
   printf "genai-collector gRPC (h2load, same request replayed), max rate: %.0f spans/s accepted, mean request time %s, %.2f CPU s per 100k spans, peak RSS %.1f MiB\n",
     a / s, m, (a > 0 ? (c1 - c0) / t / a * 100000 : 0), r / 1024 }'
 
-
-PYTHONPATH="$py" python3 scripts/reference_receiver.py 14319 &
-ref=$!
-wait_port 14319
-$bin/genai-collector-load --port 14319 --pid $ref --seconds "$seconds" --connections "$connections" --label "python upb reference, max rate"
-kill $ref; wait $ref 2>/dev/null || true
