@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "GenAIMapping", dependencies: ["CollectorCore"], swiftSettings: strict),
         .target(
             name: "Processors",
-            dependencies: ["CollectorCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CollectorCore", "GenAIMapping", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(
             name: "Exporters",

@@ -7,13 +7,19 @@ public protocol SpanProcessor: Sendable {
     func process(_ batch: inout TraceBatch) -> ProcessorOutcome
 }
 
-/// Counts of what a processor did to a batch, by reason (exported as metrics by the runtime).
+/// Counts of what a processor did to a batch, by reason (exported as metrics by the runtime), plus
+/// any series of the processor's own (e.g. unknown models by name).
 public struct ProcessorOutcome: Sendable, Equatable {
     public var counts: [String: Int] = [:]
+    public var metrics: [Counters.Key: Int] = [:]
 
     public init() {}
 
     public mutating func add(_ reason: String, _ n: Int = 1) { counts[reason, default: 0] += n }
+
+    public mutating func add(_ metric: MetricName, _ labels: [String: String], _ n: Int = 1) {
+        metrics[Counters.Key(metric, labels), default: 0] += n
+    }
 
     public subscript(reason: String) -> Int { counts[reason] ?? 0 }
 }

@@ -223,3 +223,11 @@ public enum SpanEventName {
     /// OpenLLMetry records each streamed chunk as an event.
     public static let completionChunkEvent: StaticString = "gen_ai.content.completion.chunk"
 }
+
+/// Attribute keys the collector's processors write (besides the Langfuse keys they fill in).
+public enum CollectorAttributeKey {
+    /// The price-catalog model a span's cost was computed from (`cost_inference`).
+    public static let costModel = "genai_collector.cost.model"
+    /// The pricing tier used (`Standard`, or a conditional tier's name).
+    public static let costTier = "genai_collector.cost.tier"
+}

@@ -21,6 +21,9 @@ public enum MetricName: String, Sendable, CaseIterable {
     case costUSD = "genai_collector_cost_usd"
     /// What each processor did, by `processor` and `outcome` (e.g. environment `tagged`, `kept`).
     case processorOutcomes = "genai_collector_processor_outcomes"
+    /// Spans whose model no price matched (`cost_inference`), by `processor` and `model` (at most
+    /// 100 distinct names per processor; the rest as `other`): what to add to the price list.
+    case costUnknownModelSpans = "genai_collector_cost_unknown_model_spans"
     /// Translation notes by `reason` (e.g. `prompt_link_dropped`: a half or non-integer prompt link).
     case translationNotes = "genai_collector_translation_notes"
 }

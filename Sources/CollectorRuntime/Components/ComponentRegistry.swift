@@ -14,6 +14,7 @@ public enum ProcessorConfig: Sendable, Equatable {
     case attributes(AttributesProcessor.Config)
     case batch(BatchProcessor.Config)
     case memoryLimiter(MemoryLimiter.Config)
+    case costInference(CostInferenceProcessor.Config)
 }
 
 public enum ExporterConfig: Sendable, Equatable {
@@ -36,6 +37,7 @@ enum ComponentRegistry {
         AttributesProcessor.type: { (m) throws(ConfigError) in .attributes(try AttributesProcessor.Config(&m)) },
         BatchProcessor.type: { (m) throws(ConfigError) in .batch(try BatchProcessor.Config(&m)) },
         MemoryLimiter.type: { (m) throws(ConfigError) in .memoryLimiter(try MemoryLimiter.Config(&m)) },
+        CostInferenceProcessor.type: { (m) throws(ConfigError) in .costInference(try CostInferenceProcessor.Config(&m)) },
     ]
     static let exporters: [String: Decoder<ExporterConfig>] = [
         FileExporterConfig.type: { (m) throws(ConfigError) in .file(try FileExporterConfig(&m)) },

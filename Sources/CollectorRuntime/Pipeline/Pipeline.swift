@@ -83,6 +83,7 @@ final class FanOut: Sendable {
     }
 
     func count(_ outcome: ProcessorOutcome, _ processor: String) {
-        counters.add(outcome.counts.map { (Counters.Key(.processorOutcomes, ["processor": processor, "outcome": $0.key]), Double($0.value)) })
+        counters.add(outcome.counts.map { (Counters.Key(.processorOutcomes, ["processor": processor, "outcome": $0.key]), Double($0.value)) }
+            + outcome.metrics.map { ($0.key, Double($0.value)) })
     }
 }

@@ -12,7 +12,7 @@ public struct GenAITranslator: Sendable {
         public init() {}
     }
 
-    private let classifier: KeyClassifier
+    let classifier: KeyClassifier
 
     public init(classifier: KeyClassifier = .shared) {
         self.classifier = classifier
@@ -148,7 +148,7 @@ public struct GenAITranslator: Sendable {
         return (start, max(start, end))
     }
 
-    private func resourceFacts(_ batch: TraceBatch, _ r: ResourceEntry) -> ResourceFacts {
+    func resourceFacts(_ batch: TraceBatch, _ r: ResourceEntry) -> ResourceFacts {
         var values = [AttributeValue?](repeating: nil, count: SpanIndex.keyCount)
         var index = SpanIndex()
         index.build(batch, r.attributes, classifier: classifier)
@@ -171,7 +171,7 @@ public struct GenAITranslator: Sendable {
                              traceMetadata: traceMetadata)
     }
 
-    private func scopeFacts(_ batch: TraceBatch, _ s: ScopeEntry) -> ScopeFacts {
+    func scopeFacts(_ batch: TraceBatch, _ s: ScopeEntry) -> ScopeFacts {
         let name = batch.string(s.name)
         let version = batch.string(s.version)
         var json: [JSONMember] = [JSONMember("name", .string(name)), JSONMember("version", .string(version))]

@@ -1,0 +1,37 @@
+import CollectorCore
+
+/// What cost inference prices, read from one span by the translator's own rules, so that a
+/// processor prices exactly the model and usage that the exported observation will carry.
+public struct PricingFacts: Sendable {
+    /// Index into `batch.spans`.
+    public let span: Int
+    public let type: ObservationType
+    public let environment: String
+    public let model: String?
+    public let modelParameters: [JSONMember]?
+    public let usage: UsageDetails?
+    /// Cost the span already carries (`langfuse.observation.cost_details`, `gen_ai.usage.cost` ...).
+    public let providedCost: CostDetails?
+    /// The observation's own metadata (top-level keys), for tier conditions on metadata.
+    public let metadata: [JSONMember]
+}
+
+extension GenAITranslator {
+    /// Visits every span of the batch with its pricing facts, in table order.
+    public func pricingFacts(_ batch: TraceBatch, _ visit: (PricingFacts) -> Void) {
+        var ctx = SpanContext(batch: batch)
+        for resourceEntry in batch.resources {
+            ctx.resource = resourceFacts(batch, resourceEntry)
+            for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
+                ctx.scope = scopeFacts(batch, scopeEntry)
+                for spanIndex in scopeEntry.spans.range {
+                    ctx.span = batch.spans[spanIndex]
+                    ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
+                    visit(PricingFacts(span: spanIndex, type: ctx.observationType(), environment: ctx.environment(),
+                                       model: ctx.modelName(), modelParameters: ctx.modelParameters(), usage: ctx.usageDetails(),
+                                       providedCost: ctx.costDetails(), metadata: ctx.userMetadata(.observation)))
+                }
+            }
+        }
+    }
+}
