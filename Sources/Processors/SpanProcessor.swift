@@ -42,6 +42,16 @@ public struct CompiledPattern: @unchecked Sendable, Equatable {
     /// Unanchored search, as the OpenTelemetry Collector's patterns behave.
     public func matches(_ text: String) -> Bool { (try? regex.firstMatch(in: text)) != nil }
 
+    /// Every non-overlapping match, as UTF-8 byte offsets into `text`.
+    public func byteRanges(in text: String) -> [Range<Int>] {
+        text.matches(of: regex).compactMap { m in
+            let r = m.range
+            guard !r.isEmpty else { return nil }
+            let start = text.utf8.distance(from: text.startIndex, to: r.lowerBound)
+            return start..<(start + text.utf8.distance(from: r.lowerBound, to: r.upperBound))
+        }
+    }
+
     public static func == (a: CompiledPattern, b: CompiledPattern) -> Bool { a.source == b.source }
 }
 

@@ -230,4 +230,9 @@ public enum CollectorAttributeKey {
     public static let costModel = "genai_collector.cost.model"
     /// The pricing tier used (`Standard`, or a conditional tier's name).
     public static let costTier = "genai_collector.cost.tier"
+    /// `redaction.<rule>.count`: values a redaction rule changed on the span (its attributes, name,
+    /// status, events and links).
+    public static func redactionCount(_ rule: String) -> String { "redaction.\(rule).count" }
+    /// `true` on a span the redaction processor changed (when `mark_applied` is on).
+    public static let redactionApplied = "redaction.applied"
 }

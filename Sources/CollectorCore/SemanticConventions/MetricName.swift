@@ -24,6 +24,9 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// Spans whose model no price matched (`cost_inference`), by `processor` and `model` (at most
     /// 100 distinct names per processor; the rest as `other`): what to add to the price list.
     case costUnknownModelSpans = "genai_collector_cost_unknown_model_spans"
+    /// Values redacted (`redaction`), by `processor`, `rule` (a detector, custom pattern or word
+    /// list, `deny_key`, `not_allowed`, `fail_closed`) and `action`.
+    case redactions = "genai_collector_redactions"
     /// Translation notes by `reason` (e.g. `prompt_link_dropped`: a half or non-integer prompt link).
     case translationNotes = "genai_collector_translation_notes"
 }

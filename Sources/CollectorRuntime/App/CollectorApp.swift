@@ -129,6 +129,7 @@ public struct CollectorApp: Sendable {
             case .environment(let c)?: processor = EnvironmentProcessor(config: c)
             case .attributes(let c)?: processor = AttributesProcessor(config: c)
             case .costInference(let c)?: processor = CostInferenceProcessor(id: id.description, config: c)
+            case .redaction(let c)?: processor = RedactionProcessor(id: id.description, config: c)
             case .batch(let c)?: batch = c; processor = nil
             case .memoryLimiter?, nil: processor = nil  // admission applies at the pipeline's entry
             }

@@ -15,6 +15,7 @@ public enum ProcessorConfig: Sendable, Equatable {
     case batch(BatchProcessor.Config)
     case memoryLimiter(MemoryLimiter.Config)
     case costInference(CostInferenceProcessor.Config)
+    case redaction(RedactionProcessor.Config)
 }
 
 public enum ExporterConfig: Sendable, Equatable {
@@ -38,6 +39,7 @@ enum ComponentRegistry {
         BatchProcessor.type: { (m) throws(ConfigError) in .batch(try BatchProcessor.Config(&m)) },
         MemoryLimiter.type: { (m) throws(ConfigError) in .memoryLimiter(try MemoryLimiter.Config(&m)) },
         CostInferenceProcessor.type: { (m) throws(ConfigError) in .costInference(try CostInferenceProcessor.Config(&m)) },
+        RedactionProcessor.type: { (m) throws(ConfigError) in .redaction(try RedactionProcessor.Config(&m)) },
     ]
     static let exporters: [String: Decoder<ExporterConfig>] = [
         FileExporterConfig.type: { (m) throws(ConfigError) in .file(try FileExporterConfig(&m)) },
