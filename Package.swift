@@ -85,7 +85,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-bench",
-            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples"],
+            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples", "Processors"],
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-load",

@@ -123,6 +123,7 @@ enum BenchMain {
         var translateRounds: Int?
         var encode = false
         var decodeRounds: Int?
+        var redactionCorpus: String?
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -132,10 +133,15 @@ enum BenchMain {
             case "--only-translate": translateRounds = Int(args.next() ?? "") ?? 10
             case "--encode": encode = true
             case "--only-decode": decodeRounds = Int(args.next() ?? "") ?? 10
+            case "--redaction": redactionCorpus = args.next()
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]]")
+                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl]")
                 return
             }
+        }
+        if let redactionCorpus {
+            try RedactionBench.run(corpus: redactionCorpus, seconds: seconds)
+            return
         }
         let bench = Bench(spans: spans, seconds: seconds, pythonDir: pythonDir)
         if let decodeRounds { try bench.decodeOnly(decodeRounds) } else if let translateRounds {

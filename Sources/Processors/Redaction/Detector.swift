@@ -19,6 +19,29 @@ public enum Detector: String, CaseIterable, Sendable {
     case privateKey = "private_key"
     case urlCredentials = "url_credentials"
 
+    /// The index in `allCases` (a switch, so the scanner's checks cost no lookup).
+    public var ordinal: Int {
+        switch self {
+        case .email: return 0
+        case .phone: return 1
+        case .creditCard: return 2
+        case .iban: return 3
+        case .usSSN: return 4
+        case .ipAddress: return 5
+        case .jwt: return 6
+        case .openAIKey: return 7
+        case .anthropicKey: return 8
+        case .awsAccessKey: return 9
+        case .awsSecretKey: return 10
+        case .githubToken: return 11
+        case .slackToken: return 12
+        case .googleAPIKey: return 13
+        case .bearerToken: return 14
+        case .privateKey: return 15
+        case .urlCredentials: return 16
+        }
+    }
+
     /// `<EMAIL>`, `<CREDIT_CARD>` ...
     public var placeholderName: String { rawValue.uppercased() }
 }

@@ -6,66 +6,58 @@
 ///
 /// Matches come out in text order and never overlap.
 public struct PIIScanner: Sendable {
-    /// Per `Detector.allCases` index: whether it runs.
-    let enabled: [Bool]
+    /// Bit `d.ordinal` set: detector `d` runs.
+    let enabled: UInt32
 
     public init(enabled: Set<Detector> = Set(Detector.allCases)) {
-        self.enabled = Detector.allCases.map { enabled.contains($0) }
+        self.enabled = enabled.reduce(0) { $0 | 1 << UInt32($1.ordinal) }
     }
 
-    @inline(__always) func on(_ d: Detector) -> Bool { enabled[Self.index[d]!] }
-
-    static let index: [Detector: Int] = Dictionary(uniqueKeysWithValues: Detector.allCases.enumerated().map { ($1, $0) })
+    @inline(__always) func on(_ d: Detector) -> Bool { enabled & (1 << UInt32(d.ordinal)) != 0 }
 
     public func scan(_ t: UnsafeBufferPointer<UInt8>, into out: inout [ScanMatch]) {
+        ByteClass.table.withUnsafeBufferPointer { cls in scan(t, cls, &out) }
+    }
+
+    private func scan(_ t: UnsafeBufferPointer<UInt8>, _ cls: UnsafeBufferPointer<UInt8>, _ out: inout [ScanMatch]) {
         let n = t.count
         var i = 0
-        @inline(__always) func emit(_ d: Detector, _ s: Int, _ e: Int) {
-            out.append(ScanMatch(start: s, end: e, rule: Self.index[d]!))
-            i = e
-        }
+        var found: (Detector, Int, Int)?
         while i < n {
             let c = t[i]
-            let cls = ByteClass.table[Int(c)]
-            if cls & ByteClass.word != 0 {
-                let wordStart = i == 0 || ByteClass.table[Int(t[i - 1])] & ByteClass.word == 0
-                if wordStart, let (d, s, e) = atWordStart(t, i) {
-                    emit(d, s, e)
+            found = nil
+            if cls[Int(c)] & ByteClass.word != 0 {
+                if i == 0 || cls[Int(t[i - 1])] & ByteClass.word == 0, let f = atWordStart(t, i) {
+                    found = f
+                } else {
+                    // Skip the rest of the word: nothing starts inside one.
+                    i += 1
+                    while i < n, cls[Int(t[i])] & ByteClass.word != 0 { i += 1 }
                     continue
                 }
-                // Skip the rest of the word: nothing starts inside one.
+            } else {
+                switch c {
+                case UInt8(ascii: "@"):
+                    if on(.email), let (s, e) = email(t, at: i, after: out.last?.end ?? 0) { found = (.email, s, e) }
+                case UInt8(ascii: ":"):
+                    if on(.urlCredentials), let (s, e) = urlCredentials(t, at: i) {
+                        found = (.urlCredentials, s, e)
+                    } else if on(.ipAddress), let (s, e) = ipv6(t, colon: i, after: out.last?.end ?? 0) {
+                        found = (.ipAddress, s, e)
+                    }
+                case UInt8(ascii: "+"), UInt8(ascii: "("):
+                    if on(.phone), i == 0 || !isWord(t[i - 1]), let e = phoneNumber(t, i) { found = (.phone, i, e) }
+                case UInt8(ascii: "-"):
+                    if on(.privateKey), let e = pemBlock(t, i) { found = (.privateKey, i, e) }
+                default: break
+                }
+            }
+            if let (d, s, e) = found {
+                out.append(ScanMatch(start: s, end: e, rule: d.ordinal))
+                i = e
+            } else {
                 i += 1
-                while i < n, ByteClass.table[Int(t[i])] & ByteClass.word != 0 { i += 1 }
-                continue
             }
-            switch c {
-            case UInt8(ascii: "@"):
-                if on(.email), let (s, e) = email(t, at: i, after: out.last?.end ?? 0) {
-                    emit(.email, s, e)
-                    continue
-                }
-            case UInt8(ascii: ":"):
-                if on(.urlCredentials), let (s, e) = urlCredentials(t, at: i) {
-                    emit(.urlCredentials, s, e)
-                    continue
-                }
-                if on(.ipAddress), let (s, e) = ipv6(t, colon: i, after: out.last?.end ?? 0) {
-                    emit(.ipAddress, s, e)
-                    continue
-                }
-            case UInt8(ascii: "+"), UInt8(ascii: "("):
-                if on(.phone), i == 0 || !isWord(t[i - 1]), let e = phone(t, i) {
-                    emit(.phone, i, e)
-                    continue
-                }
-            case UInt8(ascii: "-"):
-                if on(.privateKey), let e = pemBlock(t, i) {
-                    emit(.privateKey, i, e)
-                    continue
-                }
-            default: break
-            }
-            i += 1
         }
     }
 
@@ -104,11 +96,14 @@ public struct PIIScanner: Sendable {
     // MARK: - Numbers: SSN, cards, IPv4, national phone numbers
 
     /// Digit groups from `i` joined by single separators (space, dash, dot): their sizes, the
-    /// separators, the digits and where the run ends.
+    /// separator kinds, the digits and where the run ends. Held inline (no heap per number).
     private struct Groups {
-        var sizes: [Int] = []
-        var separators: [UInt8] = []
-        var digits: [UInt8] = []
+        var sizes = SmallSizes()
+        var digits = SmallDigits()
+        /// Bit set: 1 space, 2 dash, 4 dot; `dotsFirst3`: the first three separators are dots.
+        var separators = 0
+        var dotsFirst3 = true
+        var separatorCount = 0
         var end = 0
     }
 
@@ -127,36 +122,51 @@ public struct PIIScanner: Sendable {
             guard i + 1 < n, g.sizes.count < 8, g.digits.count <= maxDigits else { break }
             let sep = t[i]
             guard sep == UInt8(ascii: " ") || sep == UInt8(ascii: "-") || sep == UInt8(ascii: "."), isDigit(t[i + 1]) else { break }
-            g.separators.append(sep)
+            g.separators |= sep == UInt8(ascii: " ") ? 1 : sep == UInt8(ascii: "-") ? 2 : 4
+            if g.separatorCount < 3 && sep != UInt8(ascii: ".") { g.dotsFirst3 = false }
+            g.separatorCount += 1
             i += 1
         }
         return g
     }
 
     private func numeric(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Detector, Int, Int)? {
-        let g = groups(t, i)
+        // A digit group is judged with the groups before it: a sequence the first group did not
+        // start as a finding is not searched again from its middle (`DE89 3704 0044 0532 …`).
+        if i >= 2, t[i - 1] == UInt8(ascii: " ") || t[i - 1] == UInt8(ascii: "-") || t[i - 1] == UInt8(ascii: "."), isDigit(t[i - 2]) {
+            return nil
+        }
         let n = t.count
+        // Most numbers are short and stand alone: nothing can match them (every finding needs a
+        // separator, or 10+ digits led by 0, or 12+ digits), so they cost no group parsing.
+        var k = i
+        while k < n, isDigit(t[k]) { k += 1 }
+        let continues = k + 1 < n && (t[k] == UInt8(ascii: " ") || t[k] == UInt8(ascii: "-") || t[k] == UInt8(ascii: "."))
+            && (isDigit(t[k + 1]) || t[k + 1] == UInt8(ascii: "(")) || k < n && t[k] == UInt8(ascii: "(")
+        if !continues && (k - i < 10 || k - i < 12 && t[i] != 0x30) { return nil }
+        let g = groups(t, i)
         // The run must end at a word boundary (a trailing sentence dot is fine).
         func boundary(_ e: Int) -> Bool { e >= n || !isWord(t[e]) }
         let sizes = g.sizes
-        let seps = Set(g.separators)
-        if on(.usSSN), sizes == [3, 2, 4], seps.count == 1, seps.first != UInt8(ascii: "."), boundary(g.end) {
-            let v = g.digits.map { Int($0 - 0x30) }
+        let sepBits = g.separators
+        let oneKind = sepBits == 1 || sepBits == 2 || sepBits == 4
+        if on(.usSSN), sizes.is(0x324, 3), oneKind, sepBits != 4, boundary(g.end) {
+            let v = (0..<9).map { Int(g.digits[$0] - 0x30) }
             if Checksums.validSSN(area: v[0] * 100 + v[1] * 10 + v[2], group: v[3] * 10 + v[4], serial: v[5] * 1000 + v[6] * 100 + v[7] * 10 + v[8]) {
                 return (.usSSN, i, g.end)
             }
         }
-        if on(.ipAddress), sizes.count >= 4, g.separators.prefix(3).allSatisfy({ $0 == UInt8(ascii: ".") }) {
+        if on(.ipAddress), sizes.count >= 4, g.dotsFirst3 {
             if let e = ipv4(t, i), e >= n || !(isWord(t[e]) || t[e] == UInt8(ascii: ".") && e + 1 < n && isDigit(t[e + 1])) {
                 return (.ipAddress, i, e)
             }
         }
-        if on(.creditCard), (13...19).contains(g.digits.count), !seps.contains(UInt8(ascii: ".")), seps.count <= 1,
-           sizes.count == 1 || sizes.dropLast().allSatisfy({ $0 == 4 }) || sizes == [4, 6, 5] || sizes == [4, 6, 4],
-           boundary(g.end), Checksums.plausibleCard(g.digits), Checksums.luhn(g.digits) {
+        if on(.creditCard), (12...19).contains(g.digits.count), sepBits & 4 == 0, sepBits != 3,
+           sizes.count == 1 || sizes.allFourButLast || sizes.is(0x465, 3) || sizes.is(0x464, 3),
+           boundary(g.end), Checksums.plausibleCard(g.digits.array), Checksums.luhn(g.digits.array) {
             return (.creditCard, i, g.end)
         }
-        if on(.phone), let e = nationalPhone(t, i, g) { return (.phone, i, e) }
+        if on(.phone), let e = phoneNumber(t, i) { return (.phone, i, e) }
         return nil
     }
 
@@ -178,71 +188,83 @@ public struct PIIScanner: Sendable {
         return i
     }
 
-    /// National shapes: US `555-123-4567`, `555.123.4567`, `555 123 4567` (with an optional leading
-    /// `1`, or `001`), and trunk-prefixed European forms starting with 0 (`020 7946 0958`,
-    /// `01632 960123`, `06 12 34 56 78`, `030 12345678`). A separator is required: a bare digit run is
-    /// too often an id. An extension (`x1234`, ` ext. 12`) is part of the match.
-    private func nationalPhone(_ t: UnsafeBufferPointer<UInt8>, _ i: Int, _ g: Groups) -> Int? {
-        guard g.sizes.count >= 2 else { return nil }
-        let s = g.sizes
-        let first = g.digits[0]
-        let us = s == [3, 3, 4] || s == [1, 3, 3, 4] && first == UInt8(ascii: "1") || s == [3, 3, 3, 4] && g.digits[0] == 0x30 && g.digits[1] == 0x30
-        var trunk = false
-        if first == 0x30 && g.digits.count >= 10 && g.digits.count <= 12 {
-            trunk = s == [3, 4, 4] || s == [4, 3, 4] || s == [5, 6] || s == [5, 3, 3] || s == [4, 6] || s == [4, 7] || s == [3, 8] || s == [3, 7]
-                || s == [2, 2, 2, 2, 2] || s == [4, 4, 4] || s == [5, 5] || s == [3, 3, 4] || s == [2, 4, 4] || s == [3, 3, 3]
-        }
-        guard us || trunk else { return nil }
-        // Dates and versions use one separator kind in groups of other sizes; a mix of dots and
-        // spaces is not a phone number.
-        if Set(g.separators).count > 1 && !(Set(g.separators) == [UInt8(ascii: " "), UInt8(ascii: "-")]) { return nil }
-        return extensionEnd(t, g.end)
-    }
-
-    /// International: `+` and 8–15 digits (E.164) in groups, optionally with a parenthesised area code.
-    /// At `(`: a US `(555) 123-4567`.
-    private func phone(_ t: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
+    /// A phone number from `+`, `(` or a digit at a word start: digit groups joined by single
+    /// separators (space, dash, dot) or parentheses (`(0161)`, the trunk `(0)`), then classified:
+    /// - `+` and 8–15 digits (E.164; a `(0)` trunk prefix is not counted);
+    /// - `00` and 10–15 digits (an international prefix);
+    /// - national, with separators or an area code in parentheses, 9–12 digits: a trunk `0` first
+    ///   (`020 7946 0958`, `06 12 34 56 78`, `(0161) 4960066`), or the North American 3-3-4 shape
+    ///   (`(415) 555-0132`, `1 (786) 834-4978`, `415.555.0132`); dates are not taken;
+    /// - a bare run only as `0[1-9]` and 10–11 digits (a European national number; ids rarely lead
+    ///   with one zero).
+    /// An extension (`x1234`, ` ext. 12`) is part of the match.
+    private func phoneNumber(_ t: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
         let n = t.count
         var i = start
-        var digits = 0
-        if t[i] == UInt8(ascii: "(") {
-            guard i + 4 < n, isDigit(t[i + 1]), isDigit(t[i + 2]), isDigit(t[i + 3]), t[i + 4] == UInt8(ascii: ")") else { return nil }
-            i += 5
-            if i < n, t[i] == UInt8(ascii: " ") || t[i] == UInt8(ascii: "-") { i += 1 }
-            let g = groups(t, i)
-            guard g.sizes == [3, 4] else { return nil }
-            return extensionEnd(t, g.end)
-        }
-        i += 1  // '+'
-        guard i < n, isDigit(t[i]), t[i] != 0x30 else { return nil }
-        var lastDigitEnd = i
-        while i < n {
-            let c = t[i]
-            if isDigit(c) {
-                while i < n, isDigit(t[i]) { i += 1; digits += 1 }
-                lastDigitEnd = i
-                if digits > 15 { return nil }
-                continue
-            }
-            // One separator (or a parenthesised group) between digit groups.
-            if c == UInt8(ascii: " ") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".") {
-                if i + 1 < n, isDigit(t[i + 1]) || t[i + 1] == UInt8(ascii: "(") { i += 1; continue }
-                break
-            }
-            if c == UInt8(ascii: "("), i + 2 < n, isDigit(t[i + 1]) {
+        let plus = t[i] == UInt8(ascii: "+")
+        if plus { i += 1 }
+        var digits = SmallDigits()
+        var sizes = SmallSizes()
+        var parens = 0
+        var trunk = false
+        var seps = 0  // bit set: 1 space, 2 dash, 4 dot
+        var end = i
+        while i < n, digits.count <= 16, sizes.count < 8 {
+            if isDigit(t[i]) {
+                let s = i
+                while i < n, isDigit(t[i]), digits.count <= 16 { digits.append(t[i]); i += 1 }
+                sizes.append(i - s)
+            } else if t[i] == UInt8(ascii: "("), i + 2 < n, isDigit(t[i + 1]) {
                 var j = i + 1
                 while j < n, isDigit(t[j]), j - i <= 5 { j += 1 }
                 guard j < n, t[j] == UInt8(ascii: ")") else { break }
-                digits += j - i - 1
+                if j - i == 2 && t[i + 1] == 0x30 {
+                    trunk = true
+                } else {
+                    for k in (i + 1)..<j { digits.append(t[k]) }
+                    sizes.append(j - i - 1)
+                    parens += 1
+                }
                 i = j + 1
-                lastDigitEnd = i
-                if i < n, t[i] == UInt8(ascii: " ") || t[i] == UInt8(ascii: "-") { i += 1 }
-                continue
+            } else {
+                break
             }
-            break
+            end = i
+            guard i < n else { break }
+            let c = t[i]
+            if isDigit(c) || c == UInt8(ascii: "(") { continue }  // `)123` or `44(0)`
+            let bit = c == UInt8(ascii: " ") ? 1 : c == UInt8(ascii: "-") ? 2 : c == UInt8(ascii: ".") ? 4 : 0
+            guard bit != 0, i + 1 < n, isDigit(t[i + 1]) || t[i + 1] == UInt8(ascii: "(") else { break }
+            seps |= bit
+            i += 1
         }
-        guard digits >= 8, digits <= 15, lastDigitEnd >= n || !isWord(t[lastDigitEnd]) || t[lastDigitEnd] == UInt8(ascii: "x") else { return nil }
-        return extensionEnd(t, lastDigitEnd)
+        guard digits.count >= 3, digits.count <= 15 else { return nil }
+        // A run that goes on in letters after a dash or dot (`07900030-3553-4abc…`, a UUID) is not a number.
+        if end + 1 < n, t[end] == UInt8(ascii: "-") || t[end] == UInt8(ascii: "."), isAlnum(t[end + 1]) { return nil }
+        let total = digits.count
+        var ok = false
+        if plus {
+            ok = (8...15).contains(total) && digits[0] != 0x30
+        } else if sizes[0] == 1 && digits[0] == 0x30 && seps & 4 != 0 {
+            ok = false  // `0.0799…` is a decimal
+        } else if sizes[0] >= 2, digits[0] == 0x30, digits[1] == 0x30 {
+            // Not card- or IBAN-style blocks of four.
+            ok = (10...15).contains(total) && digits[2] != 0x30 && sizes.count >= 2 && !sizes.allFourButLast
+        } else if parens > 0 || seps != 0 || trunk {
+            // One kind of separator (a space with dashes is common: `1 (786) 834-4978`).
+            guard seps == 0 || seps == 1 || seps == 2 || seps == 3 || seps == 4 else { return nil }
+            guard (9...12).contains(total) else { return nil }
+            let dateLike = sizes.count >= 3 && (sizes[0] == 2 && sizes[1] == 2 && sizes[2] == 4 || sizes[0] == 4 && sizes[1] == 2 && sizes[2] == 2)
+            if digits[0] == 0x30 {
+                ok = !dateLike && digits[1] != 0x30
+            } else {
+                ok = sizes.is(0x334, 3) || sizes.is(0x1334, 4) && digits[0] == UInt8(ascii: "1")
+            }
+        } else {
+            ok = digits[0] == 0x30 && digits[1] != 0x30 && (10...11).contains(total)
+        }
+        guard ok else { return nil }
+        return extensionEnd(t, end)
     }
 
     /// `x1234`, ` x1234`, ` ext. 1234`, ` ext 12` after a phone number; `nil` when a letter or digit
@@ -408,7 +430,10 @@ public struct PIIScanner: Sendable {
     /// (`aws_secret_access_key = …`, `"SecretAccessKey": "…"`); without that context a 40-character
     /// string is as likely a hash.
     private func awsSecret(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Detector, Int, Int)? {
-        guard on(.awsSecretKey) else { return nil }
+        // Only `aws…` and `secret…` names: two bytes decide for nearly every word.
+        guard on(.awsSecretKey), i + 1 < t.count else { return nil }
+        let c0 = lower(t[i]), c1 = lower(t[i + 1])
+        guard c0 == UInt8(ascii: "a") && c1 == UInt8(ascii: "w") || c0 == UInt8(ascii: "s") && c1 == UInt8(ascii: "e") else { return nil }
         var k = -1
         let names: [StaticString] = ["aws_secret_access_key", "secret_access_key", "aws_secret_key", "secretaccesskey", "aws-secret-access-key"]
         for name in names where hasCaseInsensitive(t, i, name) {
@@ -498,7 +523,8 @@ public struct PIIScanner: Sendable {
                 break
             }
         }
-        guard dots == 2, headerEnd - i >= 10, !(e < n && t[e] == UInt8(ascii: ".")) else { return nil }
+        // A third dot ends the token only as punctuation (`… eyJ….sig.` at a sentence end).
+        guard dots == 2, headerEnd - i >= 10, !(e + 1 < n && t[e] == UInt8(ascii: ".") && isWord(t[e + 1])) else { return nil }
         // The header must decode to `{"…`.
         guard let head = Base64URL.decodePrefix(t, i, headerEnd, bytes: 2), head == [UInt8(ascii: "{"), UInt8(ascii: "\"")] else { return nil }
         return e
@@ -619,5 +645,45 @@ enum Base64URL {
             i += 1
         }
         return out.count == bytes ? out : nil
+    }
+}
+
+/// Up to 32 digits, inline.
+struct SmallDigits {
+    private var storage: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private(set) var count = 0
+
+    @inline(__always) mutating func append(_ d: UInt8) {
+        guard count < 32 else { count += 1; return }
+        let c = count
+        withUnsafeMutableBytes(of: &storage) { $0[c] = d }
+        count += 1
+    }
+
+    @inline(__always) subscript(i: Int) -> UInt8 { withUnsafeBytes(of: storage) { $0[i] } }
+
+    var array: [UInt8] { (0..<min(count, 32)).map { self[$0] } }
+}
+
+/// Up to 8 group sizes, inline, as nibbles (sizes above 15 read as 15), so a shape is one compare.
+struct SmallSizes {
+    private(set) var shape: UInt64 = 0
+    private(set) var count = 0
+
+    @inline(__always) mutating func append(_ size: Int) {
+        shape = shape << 4 | UInt64(min(size, 15))
+        count += 1
+    }
+
+    @inline(__always) subscript(i: Int) -> Int { Int(shape >> UInt64(4 * (count - 1 - i)) & 0xF) }
+
+    /// Exactly these sizes, written as hex digits: `is(0x334, 3)` is 3-3-4.
+    @inline(__always) func `is`(_ s: UInt64, _ n: Int) -> Bool { count == n && shape == s }
+
+    /// Every group but the last has four digits (card and IBAN style blocks).
+    var allFourButLast: Bool {
+        guard count >= 2 else { return count == 1 ? true : false }
+        for i in 0..<(count - 1) where self[i] != 4 { return false }
+        return true
     }
 }

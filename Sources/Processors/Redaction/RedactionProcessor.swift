@@ -92,6 +92,21 @@ public struct RedactionProcessor: SpanProcessor {
         return outcome
     }
 
+    /// One text through the same path an attribute value takes (JSON-aware when it is JSON): the
+    /// redacted text, or nil when nothing matched. For dry runs and benchmarks.
+    public func redact(text: [UInt8]) -> [UInt8]? {
+        let batch = TraceBatch(bytes: text)
+        return text.withUnsafeBufferPointer { store in
+            var w = Walker(processor: self, batch: batch, store: store)
+            var scratch: [ScanMatch] = []
+            switch w.redactText(store, &scratch, asBytes: false) {
+            case .keep: return nil
+            case .drop: return Self.redacted
+            case .replace(let bytes, _): return bytes
+            }
+        }
+    }
+
     private func action(of rule: String) -> String {
         switch rule {
         case Self.denyKey, Self.failClosed: return RedactionAction.mask.rawValue

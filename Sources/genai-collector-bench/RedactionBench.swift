@@ -1,0 +1,40 @@
+import CollectorCore
+import Foundation
+import Processors
+
+/// `--redaction CORPUS`: the default detector set over a labelled corpus from
+/// `scripts/redaction-corpus.py`, on one core: MB/s through the attribute path (scan, replace,
+/// JSON-aware), recall per detector, and false positives per clean kind.
+enum RedactionBench {
+    static func load(_ path: String) throws -> [RedactionScore.Sample] {
+        try RedactionScore.samples(jsonLines: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    static func run(corpus: String, seconds: Double) throws {
+        let samples = try load(corpus)
+        let bytes = samples.reduce(0) { $0 + $1.text.count }
+        let processor = RedactionProcessor(config: .init())
+        // Speed: whole passes over the corpus until `seconds` have passed; the best pass counts.
+        var best = Double.infinity
+        var changed = 0
+        let deadline = Date().addingTimeInterval(seconds)
+        repeat {
+            changed = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            for s in samples where processor.redact(text: s.text) != nil { changed += 1 }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        } while Date() < deadline
+        var score = RedactionScore()
+        var scratch: [ScanMatch] = []
+        for s in samples { score.add(s, scratch: &scratch) }
+        print(String(format: "genai-collector redaction: %.1f MB/s on one core (%d texts, %.1f MB, %d changed)",
+                     Double(bytes) / best / 1e6, samples.count, Double(bytes) / 1e6, changed))
+        for (name, r) in score.recall.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "  recall %-16@ %6.2f%%  (%d/%d)", name as NSString, 100 * Double(r.found) / Double(max(1, r.total)), r.found, r.total))
+        }
+        for (kind, f) in score.falsePositives.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "  false positives %-8@ %5.2f%%  (%d/%d texts)", kind as NSString, 100 * Double(f.hits) / Double(max(1, f.total)), f.hits, f.total))
+        }
+        for e in score.examples { print("  e.g. \(e)") }
+    }
+}
