@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "genai-collector",
             dependencies: [
-                "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime",
+                "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime", "Processors",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

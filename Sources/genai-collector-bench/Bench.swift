@@ -124,6 +124,7 @@ enum BenchMain {
         var encode = false
         var decodeRounds: Int?
         var redactionCorpus: String?
+        var processors = false
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -134,10 +135,15 @@ enum BenchMain {
             case "--encode": encode = true
             case "--only-decode": decodeRounds = Int(args.next() ?? "") ?? 10
             case "--redaction": redactionCorpus = args.next()
+            case "--processors": processors = true
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl]")
+                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors]")
                 return
             }
+        }
+        if processors {
+            try ProcessorBench.run(spans: spans, seconds: seconds)
+            return
         }
         if let redactionCorpus {
             try RedactionBench.run(corpus: redactionCorpus, seconds: seconds)

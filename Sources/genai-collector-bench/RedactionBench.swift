@@ -1,5 +1,8 @@
 import CollectorCore
 import Foundation
+import OTLP
+import OTLPSamples
+import GenAIMapping
 import Processors
 
 /// `--redaction CORPUS`: the default detector set over a labelled corpus from
@@ -36,5 +39,36 @@ enum RedactionBench {
             print(String(format: "  false positives %-8@ %5.2f%%  (%d/%d texts)", kind as NSString, 100 * Double(f.hits) / Double(max(1, f.total)), f.hits, f.total))
         }
         for e in score.examples { print("  e.g. \(e)") }
+    }
+}
+
+/// `--processors`: the cost and redaction processors on a decoded LLM-shaped request (the load
+/// benchmark's span shape), one core: spans/s for each, against decode + translate on the same batch.
+enum ProcessorBench {
+    static func run(spans: Int, seconds: Double) throws {
+        let bytes: [UInt8] = try SampleRequests.llmShaped(spans: spans).serializedBytes()
+        let batch = try OTLPProtobufDecoder().decode(bytes)
+        func measure(_ label: String, _ body: () throws -> Void) rethrows {
+            var best = Double.infinity
+            let deadline = Date().addingTimeInterval(seconds)
+            repeat {
+                let start = DispatchTime.now().uptimeNanoseconds
+                try body()
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            } while Date() < deadline
+            print(label.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%9.0f spans/s  %7.1f MB/s of request", Double(spans) / best, Double(bytes.count) / best / 1e6))
+        }
+        print("request: \(spans) LLM-shaped spans, \(bytes.count) bytes")
+        try measure("decode + translate") { _ = GenAITranslator().translate(try OTLPProtobufDecoder().decode(bytes)) }
+        let cost = CostInferenceProcessor(config: .init())
+        measure("cost_inference") {
+            var b = batch
+            _ = cost.process(&b)
+        }
+        let redaction = RedactionProcessor(config: .init())
+        measure("redaction (default detectors)") {
+            var b = batch
+            _ = redaction.process(&b)
+        }
     }
 }

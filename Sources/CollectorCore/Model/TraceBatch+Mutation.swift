@@ -36,7 +36,9 @@ extension TraceBatch {
         }
         if slice.upperBoundIndex != attributes.count {
             let start = attributes.count
-            attributes.append(contentsOf: attributes[slice.range])
+            // Copied out first: appending a slice of the array to itself would copy the whole table.
+            let moved = Array(attributes[slice.range])
+            attributes.append(contentsOf: moved)
             spans[span].attributes = TableSlice(start: start, count: Int(slice.count))
         }
         attributes.append(Attribute(key: key, value: value))

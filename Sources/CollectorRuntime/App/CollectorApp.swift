@@ -124,15 +124,8 @@ public struct CollectorApp: Sendable {
         var after: [(id: String, processor: any SpanProcessor)] = []
         var batch: BatchProcessor.Config?
         for id in p.processors {
-            let processor: (any SpanProcessor)?
-            switch config.processors[id] {
-            case .environment(let c)?: processor = EnvironmentProcessor(config: c)
-            case .attributes(let c)?: processor = AttributesProcessor(config: c)
-            case .costInference(let c)?: processor = CostInferenceProcessor(id: id.description, config: c)
-            case .redaction(let c)?: processor = RedactionProcessor(id: id.description, config: c)
-            case .batch(let c)?: batch = c; processor = nil
-            case .memoryLimiter?, nil: processor = nil  // admission applies at the pipeline's entry
-            }
+            let processor = Self.spanProcessor(id, config.processors[id])
+            if case .batch(let c)? = config.processors[id] { batch = c }
             // Config order: processors listed before `batch` run per request, the rest per batch.
             if let processor {
                 if batch == nil { before.append((id.description, processor)) } else { after.append((id.description, processor)) }
@@ -140,6 +133,25 @@ public struct CollectorApp: Sendable {
         }
         let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
         return Pipeline(id: p.id.description, admission: admission, before: before, batch: batch, fanOut: fanOut)
+    }
+}
+
+extension CollectorApp {
+    /// The in-place processor a config entry runs as; nil for the stages the runtime runs itself
+    /// (`batch`, and `memory_limiter`, which is admission at the pipeline's entry).
+    static func spanProcessor(_ id: ComponentID, _ config: ProcessorConfig?) -> (any SpanProcessor)? {
+        switch config {
+        case .environment(let c)?: return EnvironmentProcessor(config: c)
+        case .attributes(let c)?: return AttributesProcessor(config: c)
+        case .costInference(let c)?: return CostInferenceProcessor(id: id.description, config: c)
+        case .redaction(let c)?: return RedactionProcessor(id: id.description, config: c)
+        case .batch?, .memoryLimiter?, nil: return nil
+        }
+    }
+
+    /// A pipeline's in-place processors in config order, for a dry run (`genai-collector process`).
+    public static func spanProcessors(of pipeline: CollectorConfig.Pipeline, in config: CollectorConfig) -> [(id: String, processor: any SpanProcessor)] {
+        pipeline.processors.compactMap { id in spanProcessor(id, config.processors[id]).map { (id.description, $0) } }
     }
 }
 

@@ -221,11 +221,25 @@ public struct RedactionProcessor: SpanProcessor {
 
         enum KeyVerdict { case scan, deny, notAllowed }
 
-        func keyRule(_ key: ByteRange) -> KeyVerdict {
+        /// Verdicts by key, for this batch: keys repeat on every span, and a dozen glob searches per
+        /// attribute would cost more than the value scan.
+        var keyVerdicts: [UInt64: [(key: [UInt8], verdict: KeyVerdict)]] = [:]
+
+        mutating func keyRule(_ key: ByteRange) -> KeyVerdict {
             let k = bytes(key)
-            if !config.allowedKeys.isEmpty, !config.allowedKeys.contains(where: { $0.matches(k) }) { return .notAllowed }
-            if config.denyKeys.contains(where: { $0.matches(k) }) { return .deny }
-            return .scan
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in k { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            if let entries = keyVerdicts[h], let hit = entries.first(where: { $0.key.elementsEqual(k) }) { return hit.verdict }
+            let verdict: KeyVerdict
+            if !config.allowedKeys.isEmpty, !config.allowedKeys.contains(where: { $0.matches(k) }) {
+                verdict = .notAllowed
+            } else if config.denyKeys.contains(where: { $0.matches(k) }) {
+                verdict = .deny
+            } else {
+                verdict = .scan
+            }
+            keyVerdicts[h, default: []].append((Array(k), verdict))
+            return verdict
         }
 
         enum ValueVerdict { case keep, drop, replace([UInt8], asBytes: Bool) }
