@@ -23,7 +23,8 @@ struct EndToEndTests {
     /// Starts the collector with `receiverExtras` under the HTTP protocol, runs `client` with the
     /// bound port, waits until `expectedSpans` were exported, shuts down gracefully, reads the files.
     func run(expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
-             transport: String = "http", client: (Int) throws -> (Int32, String)) async throws -> Run {
+             order: [String]? = nil, transport: String = "http", client: (Int) throws -> (Int32, String)) async throws -> Run {
+        let chain = (order ?? (processors.contains("memory_limiter") ? ["memory_limiter"] : []) + ["environment"]) + ["batch"]
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let yaml = """
@@ -35,7 +36,7 @@ struct EndToEndTests {
               file/out: {directory: "\(dir)"}
             service:
               telemetry: {metrics: {address: "127.0.0.1:0"}}
-              pipelines: {traces: {receivers: [otlp], processors: [\(processors.contains("memory_limiter") ? "memory_limiter, " : "")environment, batch], exporters: [file/out]}}
+              pipelines: {traces: {receivers: [otlp], processors: [\(chain.joined(separator: ", "))], exporters: [file/out]}}
             """
         let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "e2e"))
         let port = PortBox()
@@ -167,6 +168,32 @@ struct EndToEndTests {
             return secure
         }
         if transport == "http" { #expect(r.of("generation-create").count == 3) }
+    }
+
+    /// The issue's acceptance case through the running daemon and the real OTel SDK: an e-mail, a card
+    /// number and an API key inside `gen_ai.input.messages` leave as valid JSON without any of the
+    /// three; the authorization header is masked by key; the call is priced.
+    @Test func redactionAndCostInferenceEndToEnd() async throws {
+        let r = try await run(expectedSpans: 1, processors: """
+            redaction: {mark_applied: true}
+              cost_inference: {}
+              environment: {value: e2e}
+            """, order: ["redaction", "environment", "cost_inference"]) { port in
+            try python("send_pii.py", ["http://127.0.0.1:\(port)/v1/traces"])
+        }
+        let text = JSONWriter.serialize(.array(r.events))
+        for secret in ["jane.doe@example.com", "4111 1111 1111 1111", "sk-proj-AbCdEf0123456789GhIjKlMnOp", "abcdefghijklmnop0123456789"] {
+            #expect(!text.contains(secret), "\(secret) left the collector")
+        }
+        let generation = try #require(r.of("generation-create").first?["body"])
+        let input = try #require(generation["input"])
+        let messages = input.stringValue.flatMap { JSONParser.parseIfJSON($0) } ?? input
+        #expect(messages.arrayValue?.count == 2, "still a JSON array of two messages: \(input)")
+        #expect(text.contains("<EMAIL>") && text.contains("<CREDIT_CARD>") && text.contains("<OPENAI_KEY>"))
+        // 1000 × 2.5e-6 + 200 × 1e-5
+        #expect(abs((generation["costDetails"]?["total"]?.numberValue ?? 0) - 0.0045) < 1e-12)
+        #expect(r.app.counters.value(.redactions, ["processor": "redaction", "rule": "email", "action": "mask"]) == 2)
+        #expect(r.app.counters.value(.redactions, ["processor": "redaction", "rule": "deny_key", "action": "mask"]) == 1)
     }
 
     /// The real server: a body over the cap is 413; a request the memory limiter cannot admit is 503
