@@ -68,5 +68,8 @@ struct FanOutService: Service {
                 }
             }
         }
+        // The hand-off closes while the batcher upstream is being shut down; this stage returns on
+        // its own turn, since a service that ends before its turn fails the group.
+        try? await gracefulShutdown()
     }
 }
