@@ -2,8 +2,9 @@
 """Regenerates Sources/Processors/CostInference/BuiltinPrices.swift, the collector's built-in price
 catalog, from the model price facts in ../shared/langfuse/model-prices.json (or the file given).
 
-The catalog keeps what pricing needs: model name, match pattern, per-unit prices of the default tier,
-and the conditional tiers with their conditions. It is embedded as JSON text, in the same format a
+The catalog keeps what pricing needs: model name and Langfuse's model id, match pattern, per-unit prices
+of the default tier, and the conditional tiers (with their ids) and conditions. The ids let rows written
+to Langfuse's ClickHouse tables link to Langfuse's own model and tier records. It is embedded as JSON text, in the same format a
 user's price file uses, so one loader reads both.
 
     python3 scripts/generate-prices.py [model-prices.json]
@@ -32,13 +33,15 @@ models = []
 for m in data["models"]:
     entry = {
         "model_name": m["model_name"],
+        "id": m["langfuse_model_id"],
         "match_pattern": m["match_pattern"],
         "default_tier": m["default_tier"]["name"],
+        "default_tier_id": m["default_tier"]["id"],
         "prices_per_unit": m["prices_per_unit"],
     }
     tiers = sorted(m.get("pricing_tiers") or [], key=lambda t: t["priority"])
     if tiers:
-        entry["pricing_tiers"] = [{"name": t["name"], "priority": t["priority"],
+        entry["pricing_tiers"] = [{"name": t["name"], "id": t["id"], "priority": t["priority"],
                                    "conditions": [condition(c) for c in t["conditions"]],
                                    "prices_per_unit": t["prices_per_unit"]} for t in tiers]
     models.append(entry)

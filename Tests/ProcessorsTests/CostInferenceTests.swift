@@ -84,6 +84,15 @@ struct CostInferenceTests {
         #expect(abs((o.costDetails?["total"] ?? -1) - c.cost["total"]!) <= 1e-12)
     }
 
+    /// Langfuse's own model and tier ids travel with the match, for rows that link to them.
+    @Test func langfuseIDsAreRecorded() throws {
+        var b = try batch([Self.chat("gpt-4o", input: 10, output: 10), Self.chat("gpt-4o", input: 10, output: 10, extra: [("gen_ai.request.service_tier", "priority")])])
+        _ = CostInferenceProcessor(config: .init()).process(&b)
+        #expect(value(b, span: 0, CollectorAttributeKey.costModelID) == "b9854a5c92dc496b997d99d20")
+        #expect(value(b, span: 0, CollectorAttributeKey.costTierID) == "b9854a5c92dc496b997d99d20_tier_default")
+        #expect(value(b, span: 1, CollectorAttributeKey.costTierID) == "ba3b2121-9c68-4333-af3b-26f98fbab7ee")
+    }
+
     @Test func theCatalogHasEveryModel() {
         #expect(PriceCatalog.builtin.models.count == 167)
         #expect(PriceCatalog.builtin.match("gpt-4o-mini")?.name == "gpt-4o-mini")

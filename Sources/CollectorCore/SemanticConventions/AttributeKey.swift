@@ -230,6 +230,10 @@ public enum CollectorAttributeKey {
     public static let costModel = "genai_collector.cost.model"
     /// The pricing tier used (`Standard`, or a conditional tier's name).
     public static let costTier = "genai_collector.cost.tier"
+    /// The catalog's ids of the model and tier (Langfuse's, for the built-in prices), for exporters
+    /// that fill `internal_model_id` and `usage_pricing_tier_id`.
+    public static let costModelID = "genai_collector.cost.model_id"
+    public static let costTierID = "genai_collector.cost.tier_id"
     /// `redaction.<rule>.count`: values a redaction rule changed on the span (its attributes, name,
     /// status, events and links).
     public static func redactionCount(_ rule: String) -> String { "redaction.\(rule).count" }

@@ -5,7 +5,7 @@ import Synchronization
 /// Prices every span that names a model and carries usage: the model is matched against the price
 /// catalog (built-in, then a price file and inline models on top), a tier chosen, and the cost of
 /// each priced usage key plus `total` written as `langfuse.observation.cost_details`, with the matched
-/// model and tier beside it. Model and usage are read by the translator's own rules, so the cost
+/// model and tier (names, and ids where the catalog has them) beside it. Model and usage are read by the translator's own rules, so the cost
 /// fits the exported observation. A span that already carries a cost keeps it unless `provided_cost:
 /// recompute`. An unknown model gets no cost; it is counted by name.
 public struct CostInferenceProcessor: SpanProcessor {
@@ -25,7 +25,7 @@ public struct CostInferenceProcessor: SpanProcessor {
 
     public func process(_ batch: inout TraceBatch) -> ProcessorOutcome {
         var outcome = ProcessorOutcome()
-        var updates: [(span: Int, cost: String, model: String, tier: String)] = []
+        var updates: [(span: Int, cost: String, model: String, tier: String, modelID: String?, tierID: String?)] = []
         GenAITranslator().pricingFacts(batch) { f in
             guard let modelName = f.model else { outcome.add("no_model"); return }
             if f.providedCost != nil && !config.recompute { outcome.add("provided_kept"); return }
@@ -37,13 +37,15 @@ public struct CostInferenceProcessor: SpanProcessor {
             }
             let tier = model.tier(parameters: f.modelParameters, metadata: f.metadata, usage: usage)
             guard let cost = Self.cost(usage: usage, prices: tier.prices) else { outcome.add("no_priced_usage"); return }
-            updates.append((f.span, Self.json(cost), model.name, tier.name))
+            updates.append((f.span, Self.json(cost), model.name, tier.name, model.id, tier.id))
             outcome.add("priced")
         }
         guard !updates.isEmpty else { return outcome }
         let costKey = batch.store(AttributeKey.langfuseObservationCostDetails.rawValue)
         let modelKey = batch.store(CollectorAttributeKey.costModel)
         let tierKey = batch.store(CollectorAttributeKey.costTier)
+        let modelIDKey = batch.store(CollectorAttributeKey.costModelID)
+        let tierIDKey = batch.store(CollectorAttributeKey.costTierID)
         var stored: [String: ByteRange] = [:]
         for u in updates {
             batch.setSpanAttribute(u.span, key: costKey, value: .string(batch.store(u.cost)))
@@ -53,6 +55,12 @@ public struct CostInferenceProcessor: SpanProcessor {
             stored[u.tier] = tier
             batch.setSpanAttribute(u.span, key: modelKey, value: .string(model))
             batch.setSpanAttribute(u.span, key: tierKey, value: .string(tier))
+            for (key, id) in [(modelIDKey, u.modelID), (tierIDKey, u.tierID)] {
+                guard let id else { continue }
+                let r = stored[id] ?? batch.store(id)
+                stored[id] = r
+                batch.setSpanAttribute(u.span, key: key, value: .string(r))
+            }
         }
         return outcome
     }

@@ -9,11 +9,13 @@ import Synchronization
 /// ```yaml
 /// models:
 ///   - model_name: my-finetune                 # the name recorded as the match
+///     id: my-finetune-v1                      # optional: an id for the model record (Langfuse's, for the built-ins)
 ///     match_pattern: "(?i)^(azure/)?my-finetune(-v\\d+)?$"
-///     default_tier: Standard                  # optional name of the default prices
+///     default_tier: Standard                  # optional name (and default_tier_id) of the default prices
 ///     prices_per_unit: {input: 1.0e-6, output: 4.0e-6, input_cached_tokens: 0.25e-6}
 ///     pricing_tiers:                          # optional; the first whose conditions all hold wins
 ///       - name: Priority
+///         id: priority-tier                   # optional
 ///         priority: 1
 ///         conditions:
 ///           - {source: model_parameters, key: service_tier, operator: in, values: [priority]}
@@ -23,8 +25,11 @@ import Synchronization
 public struct PriceCatalog: Sendable, Equatable {
     public struct Model: Sendable, Equatable {
         public let name: String
+        /// Langfuse's id of the model (`internal_model_id`), when the entry has one.
+        public let id: String?
         public let pattern: CompiledPattern
         public let defaultTier: String
+        public let defaultTierID: String?
         public let prices: [String: Double]
         /// In ascending priority.
         public let tiers: [Tier]
@@ -32,6 +37,7 @@ public struct PriceCatalog: Sendable, Equatable {
 
     public struct Tier: Sendable, Equatable {
         public let name: String
+        public let id: String?
         public let priority: Int
         public let conditions: [Condition]
         public let prices: [String: Double]
@@ -106,17 +112,20 @@ public struct PriceCatalog: Sendable, Equatable {
 
     private static func model(_ m: inout ConfigMap) throws(ConfigError) -> Model {
         let name = try m.requiredString("model_name")
+        let id = try m.string("id")
         let pattern = try CompiledPattern(try m.requiredString("match_pattern"), path: m.childPath("match_pattern"))
         let defaultTier = try m.string("default_tier", default: "Standard")
+        let defaultTierID = try m.string("default_tier_id")
         let prices = try Self.prices(&m, "prices_per_unit", required: true)
         let tiers = try m.list("pricing_tiers") { (t) throws(ConfigError) -> Tier in
             let name = try t.requiredString("name")
+            let tierID = try t.string("id")
             let priority = try t.int("priority", default: 0, range: Int.min...Int.max)
             let conditions = try t.list("conditions") { (c) throws(ConfigError) -> Condition in try Self.condition(&c) }
             if conditions.isEmpty { throw ConfigError(t.childPath("conditions"), "a tier needs at least one condition") }
-            return Tier(name: name, priority: priority, conditions: conditions, prices: try Self.prices(&t, "prices_per_unit", required: true))
+            return Tier(name: name, id: tierID, priority: priority, conditions: conditions, prices: try Self.prices(&t, "prices_per_unit", required: true))
         }
-        return Model(name: name, pattern: pattern, defaultTier: defaultTier, prices: prices,
+        return Model(name: name, id: id, pattern: pattern, defaultTier: defaultTier, defaultTierID: defaultTierID, prices: prices,
                      tiers: tiers.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element))
     }
 
@@ -160,11 +169,11 @@ public struct PriceCatalog: Sendable, Equatable {
 extension PriceCatalog.Model {
     /// The tier for an observation: the first (by priority) whose conditions all hold, else the
     /// default prices.
-    public func tier(parameters: [JSONMember]?, metadata: [JSONMember], usage: UsageDetails) -> (name: String, prices: [String: Double]) {
+    public func tier(parameters: [JSONMember]?, metadata: [JSONMember], usage: UsageDetails) -> (name: String, id: String?, prices: [String: Double]) {
         for tier in tiers where tier.conditions.allSatisfy({ $0.holds(parameters: parameters, metadata: metadata, usage: usage) }) {
-            return (tier.name, tier.prices)
+            return (tier.name, tier.id, tier.prices)
         }
-        return (defaultTier, prices)
+        return (defaultTier, defaultTierID, prices)
     }
 }
 
