@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "genai-collector",
             dependencies: [
-                "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime", "Processors",
+                "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime", "Processors", "Exporters",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

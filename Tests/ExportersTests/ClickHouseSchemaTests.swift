@@ -1,0 +1,53 @@
+import Exporters
+import Foundation
+import Testing
+
+/// The DDL runs unchanged in a real ClickHouse engine (chDB, embedded ClickHouse 26.x, installed by
+/// the test command) and yields exactly the columns the table definitions name, in order.
+struct ClickHouseSchemaTests {
+    /// Runs the statements in a fresh chDB database; returns `table<TAB>column<TAB>type` lines.
+    func applyInChDB(_ statements: [String]) throws -> [String] {
+        let dir = NSTemporaryDirectory() + "genai-chdb-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = """
+            import chdb, json, sys
+            conn = chdb.connect(sys.argv[1])
+            for stmt in json.load(sys.stdin):
+                conn.query(stmt)
+            print(conn.query("SELECT table, name, type FROM system.columns WHERE database = currentDatabase() ORDER BY table, position", "TSV"))
+            """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, dir]
+        let input = Pipe(), output = Pipe(), errors = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: statements))
+        try input.fileHandleForWriting.close()
+        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "chDB refused the DDL (is chdb-core installed? scripts/test.sh installs it): \(err)")
+        return out.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+
+    @Test func theDDLCreatesExactlyTheDefinedColumns() throws {
+        let rows = try applyInChDB(ClickHouseSchema.ddl(ClickHouseSchema.v3, database: nil, cluster: nil))
+        for table in ClickHouseSchema.v3 {
+            let got = rows.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }.filter { $0[0] == table.name }
+            #expect(got.map { $0[1] } == table.columns.map(\.name), "\(table.name) columns")
+            // ClickHouse spells Decimal64(12) as Decimal(18, 12).
+            let expected = table.columns.map { $0.type.replacingOccurrences(of: "Decimal64(12)", with: "Decimal(18, 12)") }
+            #expect(got.map { $0[2] } == expected, "\(table.name) types")
+        }
+    }
+
+    @Test func clusteredDDLUsesReplicatedEnginesOnTheCluster() {
+        let ddl = ClickHouseSchema.ddl([ClickHouseSchema.observations], database: "langfuse", cluster: "default")[0]
+        #expect(ddl.hasPrefix("CREATE TABLE IF NOT EXISTS `langfuse`.`observations` ON CLUSTER `default`"))
+        #expect(ddl.contains("ENGINE = ReplicatedReplacingMergeTree(event_ts, is_deleted)"))
+        #expect(ddl.contains("ORDER BY (project_id, type, toDate(start_time), id)"))
+    }
+}
