@@ -107,10 +107,11 @@ let package = Package(
         .testTarget(
             name: "ExportersTests",
             dependencies: [
-                "Exporters", "CollectorCore", "GenAIMapping",
+                "Exporters", "CollectorCore", "GenAIMapping", "OTLP", "OTLPSamples", "Processors",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            exclude: ["chdb_run.py"],
             swiftSettings: strict),
         .testTarget(
             name: "ReceiversTests",

@@ -1,6 +1,12 @@
 /// Every attribute key the collector reads or writes, spelled once. The raw value is the key.
 /// Grouped by the convention that defines it; the mapping rules refer to these cases only.
 public enum AttributeKey: String, CaseIterable, Sendable {
+    // What the collector's own processors write (cost_inference).
+    case collectorCostModel = "genai_collector.cost.model"
+    case collectorCostTier = "genai_collector.cost.tier"
+    case collectorCostModelID = "genai_collector.cost.model_id"
+    case collectorCostTierID = "genai_collector.cost.tier_id"
+
     // Langfuse's own keys (they win over every heuristic in Langfuse's mapping).
     case langfuseObservationType = "langfuse.observation.type"
     case langfuseObservationInput = "langfuse.observation.input"
@@ -227,13 +233,13 @@ public enum SpanEventName {
 /// Attribute keys the collector's processors write (besides the Langfuse keys they fill in).
 public enum CollectorAttributeKey {
     /// The price-catalog model a span's cost was computed from (`cost_inference`).
-    public static let costModel = "genai_collector.cost.model"
+    public static let costModel = AttributeKey.collectorCostModel.rawValue
     /// The pricing tier used (`Standard`, or a conditional tier's name).
-    public static let costTier = "genai_collector.cost.tier"
+    public static let costTier = AttributeKey.collectorCostTier.rawValue
     /// The catalog's ids of the model and tier (Langfuse's, for the built-in prices), for exporters
     /// that fill `internal_model_id` and `usage_pricing_tier_id`.
-    public static let costModelID = "genai_collector.cost.model_id"
-    public static let costTierID = "genai_collector.cost.tier_id"
+    public static let costModelID = AttributeKey.collectorCostModelID.rawValue
+    public static let costTierID = AttributeKey.collectorCostTierID.rawValue
     /// `redaction.<rule>.count`: values a redaction rule changed on the span (its attributes, name,
     /// status, events and links).
     public static func redactionCount(_ rule: String) -> String { "redaction.\(rule).count" }

@@ -39,6 +39,10 @@ public struct RecordJSONWriter {
     // MARK: values
 
     public mutating func json(_ v: JSONValue) { separate(); w.write(v) }
+    /// Bytes that are already one JSON value.
+    public mutating func rawJSON(_ bytes: [UInt8]) { separate(); w.bytes.append(contentsOf: bytes) }
+    /// UTF-8 bytes as a JSON string.
+    public mutating func stringBytes(_ bytes: [UInt8]) { separate(); bytes.withUnsafeBufferPointer { w.writeStringBytes($0) } }
     public mutating func string(_ s: String) { separate(); w.writeString(s) }
 
     public mutating func field(_ name: String, _ v: JSONValue?) { if let v { key(name); json(v) } }

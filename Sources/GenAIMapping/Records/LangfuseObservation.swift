@@ -25,6 +25,12 @@ public struct LangfuseObservation: Sendable, Equatable {
     public var environment: String
     public var promptName: String?
     public var promptVersion: Int?
+    /// The price the collector's cost_inference matched: catalog model id and tier (ClickHouse's
+    /// `internal_model_id`, `usage_pricing_tier_id`, `usage_pricing_tier_name`); nil when the cost
+    /// was provided by the client or not computed.
+    public var pricedModelID: String?
+    public var pricingTierID: String?
+    public var pricingTierName: String?
 
     public init(id: SpanID, traceID: TraceID, type: ObservationType, name: String, environment: String) {
         self.id = id

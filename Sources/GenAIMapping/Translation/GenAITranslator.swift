@@ -93,6 +93,11 @@ public struct GenAITranslator: Sendable {
         o.level = ctx.level()
         o.statusMessage = ctx.statusMessage()
         o.version = ctx.version()
+        if ctx.has(.collectorCostModel) {
+            o.pricedModelID = ctx.text(.collectorCostModelID)
+            o.pricingTierID = ctx.text(.collectorCostTierID)
+            o.pricingTierName = ctx.text(.collectorCostTier)
+        }
         if type == .generation {
             switch ctx.promptLink() {
             case .some(.some(let link)): (o.promptName, o.promptVersion) = (link.name, link.version)

@@ -1,0 +1,280 @@
+import CollectorCore
+import GenAIMapping
+
+/// Langfuse records as ClickHouse rows (JSONEachRow, one complete row a line) for Langfuse's v3
+/// `traces` and `observations` tables, as Langfuse's own writer shapes them:
+/// - DateTime64(3) columns as epoch seconds with three decimals (`1716000000.123`): ClickHouse 26.x
+///   reads a bare integer as seconds, whatever the column's precision, so integer milliseconds would
+///   land a thousand times later; decimal seconds read the same in every version and time zone.
+///   `event_ts` is the encoding time, `is_deleted` 0;
+/// - `input`, `output`, `model_parameters` as strings (a string value as it is, anything else as
+///   its JSON text); `metadata` as a map of its top-level keys (strings as they are, other values as
+///   JSON text);
+/// - `usage_details` and `cost_details` always with `total`; `total_cost` is the cost total; costs
+///   clamped to the Decimal64(12) range;
+/// - the spans of one trace in one batch merged into one trace row.
+/// Only real column names are written (`ClickHouseRowTests` checks them against `ClickHouseSchema`).
+public struct ClickHouseRowEncoder: Sendable {
+    public let projectID: String
+    /// `event_ts` of every row: later writes of the same row replace earlier ones.
+    public let eventTimeMillis: Int64
+
+    public init(projectID: String, eventTimeMillis: Int64) {
+        self.projectID = projectID
+        self.eventTimeMillis = eventTimeMillis
+    }
+
+    static let maxCost = 999_999.999_999
+
+    // MARK: observations
+
+    public func observations(_ records: LangfuseRecords, into out: inout [UInt8]) {
+        var w = RecordJSONWriter(batch: records.batch, capacity: 0)
+        w.w.bytes = out
+        for o in records.observations { observation(o, &w) }
+        out = w.w.bytes
+    }
+
+    func observation(_ o: LangfuseObservation, _ w: inout RecordJSONWriter) {
+        w.beginObject()
+        w.field("id", o.id.hex)
+        w.field("trace_id", o.traceID.hex)
+        w.field("project_id", projectID)
+        w.field("environment", o.environment)
+        w.field("type", o.type.rawValue)
+        w.key("parent_observation_id"); nullable(o.parentObservationID?.hex, &w)
+        w.key("start_time"); time(Self.millis(o.startTimeUnixNano), &w)
+        w.key("end_time")
+        if o.type == .event { w.json(.null) } else { time(Self.millis(max(o.endTimeUnixNano, o.startTimeUnixNano)), &w) }
+        w.field("name", o.name)
+        w.key("metadata"); metadata(o.metadata, &w)
+        w.field("level", o.level.rawValue)
+        w.key("status_message"); nullable(o.statusMessage, &w)
+        w.key("version"); nullable(o.version, &w)
+        w.key("input"); text(o.input, &w)
+        w.key("output"); text(o.output, &w)
+        w.key("provided_model_name"); nullable(o.model, &w)
+        w.key("internal_model_id"); nullable(o.pricedModelID, &w)
+        w.key("model_parameters")
+        if let p = o.modelParameters { w.string(JSONWriter.serialize(.object(p))) } else { w.json(.null) }
+        let usage = o.usageDetails.map(Self.usageMembers) ?? []
+        w.key("provided_usage_details"); w.json(.object(usage))
+        w.key("usage_details"); w.json(.object(usage))
+        let cost = o.costDetails.map(Self.costMembers) ?? []
+        // A cost the collector computed is not "provided"; one the client sent is both.
+        w.key("provided_cost_details"); w.json(.object(o.pricedModelID == nil && o.pricingTierName == nil ? cost : []))
+        w.key("cost_details"); w.json(.object(cost))
+        w.key("total_cost"); w.json(cost.first { $0.key == "total" }?.value ?? .null)
+        w.key("completion_start_time")
+        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)) { time(ms, &w) } else { w.json(.null) }
+        w.key("prompt_id"); w.json(.null)
+        w.key("prompt_name"); nullable(o.promptName, &w)
+        w.key("prompt_version")
+        if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.json(.int(Int64(v))) } else { w.json(.null) }
+        w.key("event_ts"); time(eventTimeMillis, &w)
+        w.key("is_deleted"); w.json(.int(0))
+        w.key("usage_pricing_tier_id"); nullable(o.pricingTierID, &w)
+        w.key("usage_pricing_tier_name"); nullable(o.pricingTierName, &w)
+        w.endObject()
+        w.w.bytes.append(0x0A)
+    }
+
+    // MARK: traces
+
+    /// One row per trace id across the batch's parts: the first record's timestamp (a root span's
+    /// if the batch has it), later non-empty fields over earlier ones, tags united and sorted,
+    /// metadata merged by top-level key.
+    public func traces(_ parts: [LangfuseRecords], into out: inout [UInt8]) {
+        var order: [TraceID] = []
+        var merged: [TraceID: MergedTrace] = [:]
+        for (p, records) in parts.enumerated() {
+            for t in records.traces {
+                if merged[t.id] == nil {
+                    order.append(t.id)
+                    merged[t.id] = MergedTrace(id: t.id, timestampUnixNano: t.timestampUnixNano, environment: t.environment)
+                }
+                merged[t.id]!.fold(t, part: p)
+            }
+        }
+        for id in order {
+            guard let t = merged[id] else { continue }
+            var w = RecordJSONWriter(batch: parts[t.valuePart].batch, capacity: 0)
+            w.w.bytes = out
+            trace(t, parts, &w)
+            out = w.w.bytes
+        }
+    }
+
+    struct MergedTrace {
+        let id: TraceID
+        var timestampUnixNano: UInt64
+        var environment: String
+        var hasRoot = false
+        var name: String?
+        var userID: String?
+        var sessionID: String?
+        var tags: Set<String> = []
+        var isPublic = false
+        var release: String?
+        var version: String?
+        /// Values that refer into a part's batch, with the part.
+        var input: (RecordValue, Int)?
+        var output: (RecordValue, Int)?
+        var metadata: [(RecordMember, Int)] = []
+        var valuePart = 0
+
+        init(id: TraceID, timestampUnixNano: UInt64, environment: String) {
+            self.id = id
+            self.timestampUnixNano = timestampUnixNano
+            self.environment = environment
+        }
+
+        mutating func fold(_ t: LangfuseTrace, part: Int) {
+            if t.kind == .full && !hasRoot {
+                hasRoot = true
+                timestampUnixNano = t.timestampUnixNano
+            }
+            guard t.kind != .minimal else { return }
+            name = t.name ?? name
+            userID = t.userID ?? userID
+            sessionID = t.sessionID ?? sessionID
+            tags.formUnion(t.tags ?? [])
+            isPublic = t.isPublic ?? isPublic
+            release = t.release ?? release
+            version = t.version ?? version
+            if let v = t.input { input = (v, part) }
+            if let v = t.output { output = (v, part) }
+            for m in t.metadata ?? [] {
+                metadata.removeAll { $0.0.key == m.key }
+                metadata.append((m, part))
+            }
+            valuePart = part
+        }
+    }
+
+    func trace(_ t: MergedTrace, _ parts: [LangfuseRecords], _ w: inout RecordJSONWriter) {
+        w.beginObject()
+        w.field("id", t.id.hex)
+        w.key("timestamp"); time(Self.millis(t.timestampUnixNano), &w)
+        w.field("name", t.name ?? "")
+        w.key("user_id"); nullable(t.userID, &w)
+        w.key("metadata")
+        w.beginObject()
+        for (m, part) in t.metadata {
+            w.key(m.key)
+            stringColumn(m.value, batch: parts[part].batch, &w)
+        }
+        w.endObject()
+        w.key("release"); nullable(t.release, &w)
+        w.key("version"); nullable(t.version, &w)
+        w.field("project_id", projectID)
+        w.field("environment", t.environment)
+        w.key("public"); w.json(.bool(t.isPublic))
+        w.key("bookmarked"); w.json(.bool(false))
+        w.key("tags"); w.json(.array(t.tags.sorted().map(JSONValue.string)))
+        w.key("input")
+        if let (v, part) = t.input { stringColumn(v, batch: parts[part].batch, &w) } else { w.json(.null) }
+        w.key("output")
+        if let (v, part) = t.output { stringColumn(v, batch: parts[part].batch, &w) } else { w.json(.null) }
+        w.key("session_id"); nullable(t.sessionID, &w)
+        w.key("event_ts"); time(eventTimeMillis, &w)
+        w.key("is_deleted"); w.json(.int(0))
+        w.endObject()
+        w.w.bytes.append(0x0A)
+    }
+
+    // MARK: values
+
+    /// Epoch milliseconds as decimal seconds, `1716000000.123`.
+    private func time(_ ms: Int64, _ w: inout RecordJSONWriter) {
+        let v = max(0, ms)
+        let frac = v % 1000
+        w.rawJSON(Array("\(v / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)".utf8))
+    }
+
+    private func nullable(_ s: String?, _ w: inout RecordJSONWriter) {
+        if let s { w.string(s) } else { w.json(.null) }
+    }
+
+    private func text(_ v: RecordValue?, _ w: inout RecordJSONWriter) {
+        guard let v else { w.json(.null); return }
+        stringColumn(v, batch: w.batch, &w)
+    }
+
+    /// A String column: a string value as it is, anything else as its JSON text.
+    private func stringColumn(_ v: RecordValue, batch: TraceBatch, _ w: inout RecordJSONWriter) {
+        var inner = RecordJSONWriter(batch: batch, capacity: 64)
+        inner.value(v)
+        let bytes = inner.bytes
+        if bytes.first == UInt8(ascii: "\"") { w.rawJSON(bytes) } else { w.stringBytes(bytes) }
+    }
+
+    private func metadata(_ members: [RecordMember], _ w: inout RecordJSONWriter) {
+        w.beginObject()
+        for m in members {
+            w.key(m.key)
+            stringColumn(m.value, batch: w.batch, &w)
+        }
+        w.endObject()
+    }
+
+    static func usageMembers(_ u: UsageDetails) -> [JSONMember] {
+        var members = zip(u.keys, u.values).filter { $0.1 >= 0 }.map { JSONMember($0.0, .int($0.1)) }
+        if !u.keys.contains("total") { members.append(JSONMember("total", .int(u.values.filter { $0 >= 0 }.reduce(0, +)))) }
+        return members
+    }
+
+    static func costMembers(_ c: CostDetails) -> [JSONMember] {
+        var members = zip(c.keys, c.values).map { JSONMember($0.0, .double(clamp($0.1))) }
+        if !c.keys.contains("total") { members.append(JSONMember("total", .double(clamp(c.values.reduce(0, +))))) }
+        return members
+    }
+
+    static func clamp(_ x: Double) -> Double {
+        guard x.isFinite else { return 0 }
+        return min(max(x, -maxCost), maxCost)
+    }
+
+    static func millis(_ unixNanos: UInt64) -> Int64 { Int64(unixNanos / 1_000_000) }
+
+    /// `2024-05-17T10:32:11.123Z` (or with an offset, or without fraction) as epoch milliseconds.
+    static func millis(iso text: String) -> Int64? {
+        let b = Array(text.utf8)
+        func num(_ s: Int, _ n: Int) -> Int64? {
+            guard s + n <= b.count else { return nil }
+            var v: Int64 = 0
+            for k in s..<(s + n) {
+                guard b[k] >= 0x30 && b[k] <= 0x39 else { return nil }
+                v = v * 10 + Int64(b[k] - 0x30)
+            }
+            return v
+        }
+        guard b.count >= 19, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
+              let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d) else { return nil }
+        var i = 19
+        var ms: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 {
+                if digits < 3 { ms = ms * 10 + Int64(b[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            for _ in digits..<3 where digits < 3 { ms *= 10 }
+        }
+        var offset: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            guard let oh = num(i + 1, 2), let om = num(i + 4, 2) else { return nil }
+            offset = (oh * 60 + om) * 60_000 * (b[i] == UInt8(ascii: "+") ? 1 : -1)
+        }
+        // Days from civil (proleptic Gregorian).
+        let yy = mo <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return ((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000 + ms) - offset
+    }
+}
