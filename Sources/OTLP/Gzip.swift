@@ -48,10 +48,10 @@ public enum Gzip {
         return out
     }
 
-    /// gzip compression (tests and benchmarks build compressed bodies with it).
-    public static func compressForTests(_ input: [UInt8]) throws(OTLPDecodingError) -> [UInt8] {
+    /// gzip compression (exporters' request bodies; tests and benchmarks build compressed bodies with it).
+    public static func compress(_ input: [UInt8], level: Int32 = 6) throws(OTLPDecodingError) -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard deflateInit2_(&stream, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw OTLPDecodingError(.decompression("zlib init failed"), field: "")
         }
         defer { deflateEnd(&stream) }

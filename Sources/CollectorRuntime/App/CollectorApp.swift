@@ -39,7 +39,13 @@ public struct CollectorApp: Sendable {
             }
         }
         for (id, exporter) in config.exporters {
-            if case .file(let f) = exporter, !f.settings.queueEnabled {
+            let settings: ExporterSettings?
+            switch exporter {
+            case .file(let f): settings = f.settings
+            case .clickhouse(let c): settings = c.settings
+            case .debug: settings = nil
+            }
+            if let settings, !settings.queueEnabled {
                 throw ConfigError("exporters.\(id).sending_queue.enabled", "sending without a queue is not available yet")
             }
         }
@@ -116,6 +122,8 @@ public struct CollectorApp: Sendable {
             return ExporterQueue(exporter: FileExporter(id: id.description, config: f), settings: f.settings, counters: counters, logger: logger)
         case .debug(let d):
             return ExporterQueue(exporter: DebugExporter(id: id.description, config: d), settings: ExporterSettings(), counters: counters, logger: logger)
+        case .clickhouse(let c):
+            return ExporterQueue(exporter: ClickHouseExporter(id: id.description, config: c), settings: c.settings, counters: counters, logger: logger)
         }
     }
 

@@ -21,6 +21,7 @@ public enum ProcessorConfig: Sendable, Equatable {
 public enum ExporterConfig: Sendable, Equatable {
     case file(FileExporterConfig)
     case debug(DebugExporterConfig)
+    case clickhouse(ClickHouseExporterConfig)
 }
 
 public enum ExtensionConfig: Sendable, Equatable {
@@ -44,6 +45,7 @@ enum ComponentRegistry {
     static let exporters: [String: Decoder<ExporterConfig>] = [
         FileExporterConfig.type: { (m) throws(ConfigError) in .file(try FileExporterConfig(&m)) },
         DebugExporterConfig.type: { (m) throws(ConfigError) in .debug(try DebugExporterConfig(&m)) },
+        ClickHouseExporterConfig.type: { (m) throws(ConfigError) in .clickhouse(try ClickHouseExporterConfig(&m)) },
     ]
     static let extensions: [String: Decoder<ExtensionConfig>] = [
         HealthCheckConfig.type: { (m) throws(ConfigError) in .healthCheck(try HealthCheckConfig(&m)) },

@@ -1,0 +1,168 @@
+import AsyncHTTPClient
+import CollectorCore
+import Foundation
+import GenAIMapping
+import NIOCore
+import NIOHTTP1
+import OTLP
+import Synchronization
+
+/// `exporters.clickhouse`: Langfuse's v3 tables over ClickHouse's HTTP interface.
+///
+/// ```yaml
+/// clickhouse:
+///   endpoint: ${env:CLICKHOUSE_URL}       # http(s)://host:8123
+///   username: ${env:CLICKHOUSE_USER:-default}
+///   password: ${env:CLICKHOUSE_PASSWORD:-}
+///   auth: headers                          # headers (X-ClickHouse-User/Key) or basic
+///   database: ${env:CLICKHOUSE_DB:-default}
+///   project_id: ${env:LANGFUSE_PROJECT_ID} # written to every row
+///   schema: langfuse_v3
+///   create_schema: false                   # true: CREATE TABLE IF NOT EXISTS before the first insert
+///   cluster: ""                            # with create_schema: ON CLUSTER, replicated engines
+///   compression: gzip                      # gzip or none
+///   async_insert: true                     # async_insert=1, wait_for_async_insert=1, as Langfuse
+/// ```
+public struct ClickHouseExporterConfig: Sendable, Equatable {
+    public static let type = "clickhouse"
+
+    public var endpoint: String
+    public var username: String?
+    public var password: String
+    public var basicAuth: Bool
+    public var database: String
+    public var projectID: String
+    public var createSchema: Bool
+    public var cluster: String?
+    public var gzip: Bool
+    public var asyncInsert: Bool
+    public var settings: ExporterSettings
+
+    public init(_ map: inout ConfigMap) throws(ConfigError) {
+        endpoint = try map.requiredString("endpoint")
+        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), URL(string: endpoint)?.host != nil else {
+            throw ConfigError(map.childPath("endpoint"), "expected an http:// or https:// URL, got '\(endpoint)'")
+        }
+        while endpoint.hasSuffix("/") { endpoint.removeLast() }
+        username = try map.string("username").flatMap { $0.isEmpty ? nil : $0 }
+        password = try map.string("password", default: "")
+        basicAuth = try map.choice("auth", ["headers", "basic"], default: "headers") == "basic"
+        database = try map.string("database", default: "default")
+        if database.isEmpty { database = "default" }
+        projectID = try map.requiredString("project_id")
+        _ = try map.choice("schema", ["langfuse_v3"], default: "langfuse_v3")
+        createSchema = try map.bool("create_schema", default: false)
+        cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
+        gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
+        asyncInsert = try map.bool("async_insert", default: true)
+        settings = try ExporterSettings(&map)
+    }
+}
+
+/// Writes each batch's records as complete rows: one `INSERT … FORMAT JSONEachRow` per table per
+/// batch (the batch processor before it sizes the inserts). ClickHouse's answer decides: bad data
+/// (parse, type, unknown column: codes such as 27, 53, 117), unknown tables, and refused
+/// credentials are permanent; network errors, timeouts and 5xx are retried.
+public final class ClickHouseExporter: Exporter {
+    public let id: String
+    public let needsRecords = true
+    let config: ClickHouseExporterConfig
+    private let schemaCreated = Mutex(false)
+
+    public init(id: String, config: ClickHouseExporterConfig) {
+        self.id = id
+        self.config = config
+    }
+
+    public func export(_ item: ExportItem) async throws(ExportFailure) {
+        guard let records = item.records else { return }
+        if config.createSchema && !schemaCreated.withLock({ $0 }) {
+            for statement in ClickHouseSchema.ddl(ClickHouseSchema.v3, database: config.database, cluster: config.cluster) {
+                _ = try await send(statement, body: nil)
+            }
+            schemaCreated.withLock { $0 = true }
+        }
+        let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: Self.nowMillis())
+        var traces: [UInt8] = []
+        encoder.traces(records, into: &traces)
+        var observations: [UInt8] = []
+        for r in records { encoder.observations(r, into: &observations) }
+        // Traces first: an observation row never waits on its trace row.
+        if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
+        if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
+    }
+
+    public func shutdown() async {}
+
+    func insert(_ table: String) -> String {
+        "INSERT INTO \(ClickHouseSchema.quote(config.database)).\(ClickHouseSchema.quote(table)) FORMAT JSONEachRow"
+    }
+
+    /// Runs one statement (rows in `body` for an insert); returns the response text.
+    func send(_ query: String, body: [UInt8]?) async throws(ExportFailure) -> String {
+        var url = "\(config.endpoint)/?query=\(Self.percentEncode(query))&database=\(Self.percentEncode(config.database))"
+        if body != nil && config.asyncInsert { url += "&async_insert=1&wait_for_async_insert=1" }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        if let user = config.username {
+            if config.basicAuth {
+                request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(config.password)".utf8).base64EncodedString())
+            } else {
+                request.headers.add(name: "X-ClickHouse-User", value: user)
+                request.headers.add(name: "X-ClickHouse-Key", value: config.password)
+            }
+        }
+        var payload = body ?? []
+        if config.gzip && !payload.isEmpty {
+            do { payload = try Gzip.compress(payload, level: 3) } catch { throw .permanent("cannot gzip the rows: \(error)") }
+            request.headers.add(name: "Content-Encoding", value: "gzip")
+        }
+        request.headers.add(name: "Content-Type", value: "application/octet-stream")
+        request.body = .bytes(ByteBuffer(bytes: payload))
+        let response: HTTPClientResponse
+        let text: String
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(config.settings.timeout.components.seconds) * 1_000_000_000
+                                                                                      + config.settings.timeout.components.attoseconds / 1_000_000_000))
+            text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        } catch {
+            throw .retryable("ClickHouse at \(config.endpoint) unreachable: \(error)")
+        }
+        guard response.status == .ok else {
+            throw Self.classify(status: response.status.code, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),
+                                message: text, retryAfter: response.headers.first(name: "Retry-After").flatMap(Int.init))
+        }
+        return text
+    }
+
+    /// ClickHouse error codes that resending the same rows cannot fix.
+    static let permanentCodes: Set<Int> = [
+        6, 26, 27, 38, 41, 53, 62, 69, 70, 72, 117, 130, 131, 386,  // parse and type errors in the data
+        8, 16, 47,                                                   // missing or unknown columns
+        60, 81,                                                      // unknown table or database
+        497, 516,                                                    // not allowed, authentication failed
+    ]
+
+    static func classify(status: UInt, code: Int?, message: String, retryAfter: Int?) -> ExportFailure {
+        let code = code ?? Int(message.split(separator: ".").first.map { $0.replacingOccurrences(of: "Code: ", with: "") } ?? "")
+        let summary = "ClickHouse \(status)\(code.map { " code \($0)" } ?? ""): \(message.prefix(300).trimmingCharacters(in: .whitespacesAndNewlines))"
+        if let code, permanentCodes.contains(code) { return .permanent(summary) }
+        if status == 429 || status == 503 { return .retryable(summary, retryAfter: retryAfter.map { .seconds($0) }) }
+        if status >= 500 || status == 408 { return .retryable(summary) }
+        return .permanent(summary)
+    }
+
+    static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E {
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            } else {
+                out += String(format: "%%%02X", b)
+            }
+        }
+        return out
+    }
+
+    static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}

@@ -1,0 +1,154 @@
+import CollectorCore
+@testable import Exporters
+import Foundation
+import GenAIMapping
+import Testing
+
+/// The clickhouse exporter against a real ClickHouse engine: chDB behind the project's HTTP front
+/// (`scripts/chdb_http_front.py`), or a real server when `CLICKHOUSE_URL` is set (with
+/// `CLICKHOUSE_USER`/`CLICKHOUSE_PASSWORD`; each test uses its own database).
+@Suite(.serialized)
+struct ClickHouseExporterTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A ClickHouse endpoint for one test, and how to stop it.
+    final class Server {
+        let url: String
+        let user: String
+        let password: String
+        private let process: Process?
+        private let dir: String?
+
+        init() throws {
+            let env = ProcessInfo.processInfo.environment
+            if let url = env["CLICKHOUSE_URL"], !url.isEmpty {
+                self.url = url
+                user = env["CLICKHOUSE_USER"] ?? "default"
+                password = env["CLICKHOUSE_PASSWORD"] ?? ""
+                process = nil
+                dir = nil
+                return
+            }
+            let dir = NSTemporaryDirectory() + "genai-chdb-front-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            // The port line goes to a file: a pipe that nobody reads after the first line could block it.
+            let portFile = dir + "/port"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["sh", "-c", "exec python3 \"$0\" --dir \"$1\" --port 0 --user collector --password s3cret > \"$2\" 2>&1",
+                           ClickHouseExporterTests.root.appendingPathComponent("scripts/chdb_http_front.py").path, dir, portFile]
+            p.standardInput = FileHandle.nullDevice
+            try p.run()
+            var line = ""
+            for _ in 0..<300 where !line.hasSuffix("\n") {
+                line = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
+                if !line.hasSuffix("\n") { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            guard line.hasPrefix("listening ") else { p.terminate(); throw CocoaError(.fileReadUnknown) }
+            url = "http://127.0.0.1:\(line.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines))"
+            user = "collector"
+            password = "s3cret"
+            process = p
+            self.dir = dir
+        }
+
+        func stop() {
+            if let p = process, p.isRunning {
+                kill(p.processIdentifier, SIGKILL)  // the embedded engine may hold on to SIGTERM
+                p.waitUntilExit()
+            }
+            if let dir { try? FileManager.default.removeItem(atPath: dir) }
+        }
+    }
+
+    func exporter(_ server: Server, database: String, password: String? = nil, createSchema: Bool = true, url: String? = nil) throws -> ClickHouseExporter {
+        var entries = [
+            ConfigEntry("endpoint", .scalar(url ?? server.url, quoted: true)),
+            ConfigEntry("username", .scalar(server.user, quoted: true)),
+            ConfigEntry("password", .scalar(password ?? server.password, quoted: true)),
+            ConfigEntry("database", .scalar(database, quoted: true)),
+            ConfigEntry("project_id", .scalar("proj-1", quoted: true)),
+            ConfigEntry("create_schema", .scalar(createSchema ? "true" : "false", quoted: false)),
+            ConfigEntry("timeout", .scalar("3s", quoted: false)),
+        ]
+        if database != "default" { entries.append(ConfigEntry("async_insert", .scalar("true", quoted: false))) }
+        var map = try ConfigMap(.mapping(entries), path: "exporters.clickhouse")
+        let config = try ClickHouseExporterConfig(&map)
+        try map.finish()
+        return ClickHouseExporter(id: "clickhouse", config: config)
+    }
+
+    static func item() throws -> ExportItem {
+        let parts = try ClickHouseRowTests.records()
+        return ExportItem(parts: parts.map(\.batch), records: parts)
+    }
+
+    func database(_ name: String, _ e: ClickHouseExporter) async throws -> String {
+        let db = "t_\(name)_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try await e.send("CREATE DATABASE IF NOT EXISTS \(db)", body: nil)
+        return db
+    }
+
+    @Test func exportsCreateTheSchemaAndResendsDoNotDouble() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        let db = try await database("resend", try exporter(server, database: "default", createSchema: false))
+        let e = try exporter(server, database: db)
+        let item = try Self.item()
+        let observations = item.records!.flatMap(\.observations).count
+        let traces = Set(item.records!.flatMap(\.traces).map(\.id)).count
+        try await e.export(item)
+        try await e.export(item)  // a retry after a lost acknowledgement
+        func count(_ sql: String) async throws -> Int { Int(try await e.send(sql, body: nil).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        #expect(try await count("SELECT count() FROM \(db).observations FINAL") == observations)
+        #expect(try await count("SELECT count() FROM \(db).observations") == 2 * observations)
+        #expect(try await count("SELECT count() FROM \(db).traces FINAL") == traces)
+        #expect(try await count("SELECT count() FROM \(db).observations FINAL WHERE project_id = 'proj-1' AND has(mapKeys(usage_details), 'total') AND type = 'GENERATION'") > 0)
+    }
+
+    @Test func failuresAreClassified() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        let item = try Self.item()
+        // Wrong credentials: permanent (code 516).
+        let wrong = try exporter(server, database: "default", password: "wrong")
+        do {
+            try await wrong.export(item)
+            Issue.record("wrong password accepted")
+        } catch {
+            guard case .permanent(let m) = error else { Issue.record("\(error)"); return }
+            #expect(m.contains("516"))
+        }
+        // No such table (schema not created): permanent, the message names it.
+        let db = try await database("missing", try exporter(server, database: "default", createSchema: false))
+        let noSchema = try exporter(server, database: db, createSchema: false)
+        do {
+            try await noSchema.export(item)
+            Issue.record("insert into a missing table accepted")
+        } catch {
+            guard case .permanent(let m) = error else { Issue.record("\(error)"); return }
+            #expect(m.contains("code 60"), "\(m)")
+        }
+        // Nobody listening: retryable.
+        let nobody = try exporter(server, database: "default", url: "http://127.0.0.1:9")
+        do {
+            try await nobody.export(item)
+            Issue.record("unreachable server accepted")
+        } catch {
+            guard case .retryable = error else { Issue.record("\(error)"); return }
+        }
+    }
+
+    @Test func classification() {
+        #expect(ClickHouseExporter.classify(status: 400, code: 27, message: "Code: 27. DB::Exception: Cannot parse input", retryAfter: nil) == .permanent("ClickHouse 400 code 27: Code: 27. DB::Exception: Cannot parse input"))
+        #expect(ClickHouseExporter.classify(status: 500, code: 53, message: "Code: 53. Type mismatch", retryAfter: nil).isPermanent)
+        #expect(ClickHouseExporter.classify(status: 500, code: 117, message: "Code: 117. Incorrect data", retryAfter: nil).isPermanent)
+        #expect(!ClickHouseExporter.classify(status: 500, code: 241, message: "Code: 241. Memory limit exceeded", retryAfter: nil).isPermanent)
+        #expect(!ClickHouseExporter.classify(status: 503, code: nil, message: "busy", retryAfter: 2).isPermanent)
+        #expect(ClickHouseExporter.classify(status: 400, code: nil, message: "Code: 62. Syntax error", retryAfter: nil).isPermanent)
+    }
+}
+
+extension ExportFailure {
+    var isPermanent: Bool { if case .permanent = self { return true } else { return false } }
+}
