@@ -164,6 +164,23 @@ struct ConfigValidationTests {
     }
 }
 
+/// Every file under pipelines/ validates, with the variables its header names set.
+struct PipelineFilesTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("pipelines")
+
+    @Test func everyPipelineFileValidates() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files.contains("clickhouse.yaml") && files.contains("gateway-redact.yaml") && files.contains("local.yaml"))
+        let env = ["CLICKHOUSE_URL": "http://127.0.0.1:8123", "LANGFUSE_PROJECT_ID": "proj-1"]
+        for f in files {
+            var text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
+            for (k, v) in env { text = text.replacingOccurrences(of: "${env:\(k)}", with: v) }
+            #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader().load(["yaml:" + text])) }
+        }
+    }
+}
+
 struct EmbeddedConfigTests {
     @Test func theEmbeddedDefaultIsPipelinesLocalYAML() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
