@@ -9,28 +9,10 @@ struct ClickHouseSchemaTests {
     func applyInChDB(_ statements: [String]) throws -> [String] {
         let dir = NSTemporaryDirectory() + "genai-chdb-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let script = """
-            import chdb, json, sys
-            conn = chdb.connect(sys.argv[1])
-            for stmt in json.load(sys.stdin):
-                conn.query(stmt)
-            print(conn.query("SELECT table, name, type FROM system.columns WHERE database = currentDatabase() ORDER BY table, position", "TSV"))
-            """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, dir]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = errors
-        try p.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: statements))
-        try input.fileHandleForWriting.close()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "chDB refused the DDL (is chdb-core installed? scripts/test.sh installs it): \(err)")
-        return out.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        let results = try ClickHouseRowTests.chdb(dir, statements + [
+            "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() ORDER BY table, position",
+        ])
+        return results.last ?? []
     }
 
     @Test func theDDLCreatesExactlyTheDefinedColumns() throws {

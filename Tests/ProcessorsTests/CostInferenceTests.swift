@@ -124,14 +124,11 @@ struct CostInferenceTests {
         #expect(cost(b, 0) == nil && cost(b, 2) == nil)
     }
 
-    func config(_ yaml: [ConfigEntry]) throws -> CostInferenceProcessor.Config {
-        var m = try ConfigMap(.mapping(yaml), path: "processors.cost_inference")
-        let c = try CostInferenceProcessor.Config(&m)
-        try m.finish()
-        return c
+    func config(_ entries: [ConfigEntry]) throws -> CostInferenceProcessor.Config {
+        try decodeConfig(entries, path: "processors.cost_inference") { (m) throws(ConfigError) in try CostInferenceProcessor.Config(&m) }
     }
 
-    static func s(_ text: String) -> ConfigNode { .scalar(text, quoted: false) }
+    static func s(_ text: String) -> ConfigNode { plain(text) }
 
     /// An in-house model added inline, and an override of a built-in price, both winning over the catalog.
     @Test func inlineModelsOverrideTheCatalog() throws {

@@ -33,6 +33,17 @@ extension String {
     }
 }
 
+/// Decodes a processor config from entries as the loader would, rejecting unread keys.
+func decodeConfig<T>(_ entries: [ConfigEntry], path: String, _ make: (inout ConfigMap) throws(ConfigError) -> T) throws -> T {
+    var m = try ConfigMap(.mapping(entries), path: path)
+    let c = try make(&m)
+    try m.finish()
+    return c
+}
+
+/// A plain (unquoted) config scalar.
+func plain(_ text: String) -> ConfigNode { .scalar(text, quoted: false) }
+
 func value(_ b: TraceBatch, span: Int, _ key: String) -> String? {
     b.attributeIndex(in: b.spans[span].attributes, key: key).map { b.stringified(b.attributes[$0].value) }
 }

@@ -8,13 +8,10 @@ struct RedactionProcessorTests {
     static let messages = #"[{"role":"system","content":"Be brief."},{"role":"user","parts":[{"type":"text","content":"I am jane.doe@example.com, card 4111 1111 1111 1111, my key is sk-proj-AbCdEf0123456789GhIjKlMnOp.\nThanks \"bot\""}],"meta":{"depth":[1,[2,[3]]],"ok":true,"n":null}}]"#
 
     func config(_ entries: [ConfigEntry]) throws -> RedactionProcessor.Config {
-        var m = try ConfigMap(.mapping(entries), path: "processors.redaction")
-        let c = try RedactionProcessor.Config(&m)
-        try m.finish()
-        return c
+        try decodeConfig(entries, path: "processors.redaction") { (m) throws(ConfigError) in try RedactionProcessor.Config(&m) }
     }
 
-    static func s(_ text: String) -> ConfigNode { .scalar(text, quoted: false) }
+    static func s(_ text: String) -> ConfigNode { plain(text) }
 
     /// The issue's acceptance case: e-mail, card and API key inside `gen_ai.input.messages` leave as
     /// valid JSON of the same shape with none of the three.

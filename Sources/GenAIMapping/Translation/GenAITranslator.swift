@@ -38,30 +38,21 @@ public struct GenAITranslator: Sendable {
         for batch in parts {
             var records = LangfuseRecords(batch: batch)
             records.observations.reserveCapacity(batch.spans.count)
-            var ctx = SpanContext(batch: batch)
-            for resourceEntry in batch.resources {
-                ctx.resource = resourceFacts(batch, resourceEntry)
-                for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
-                    ctx.scope = scopeFacts(batch, scopeEntry)
-                    for spanIndex in scopeEntry.spans.range {
-                        ctx.span = batch.spans[spanIndex]
-                        ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
-                        let (observation, attributes) = self.observation(ctx, stats: &stats)
-                        stats.spans += 1
-                        if let trace = traceRecord(ctx, observation, attributes) {
-                            if trace.kind == .minimal {
-                                if traceKinds[trace.id] == nil {
-                                    pendingMinimal.append((out.count, trace))
-                                    traceKinds[trace.id] = .minimal
-                                }
-                            } else {
-                                traceKinds[trace.id] = trace.kind
-                                records.traces.append(trace)
-                            }
+            forEachSpan(batch) { ctx, _ in
+                let (observation, attributes) = self.observation(ctx, stats: &stats)
+                stats.spans += 1
+                if let trace = traceRecord(ctx, observation, attributes) {
+                    if trace.kind == .minimal {
+                        if traceKinds[trace.id] == nil {
+                            pendingMinimal.append((out.count, trace))
+                            traceKinds[trace.id] = .minimal
                         }
-                        records.observations.append(consume observation)
+                    } else {
+                        traceKinds[trace.id] = trace.kind
+                        records.traces.append(trace)
                     }
                 }
+                records.observations.append(consume observation)
             }
             out.append(records)
         }
@@ -71,6 +62,23 @@ public struct GenAITranslator: Sendable {
             if traceKinds[t.id] == .minimal { out[part].traces.append(t) } else { stats.minimalTracesSkipped += 1 }
         }
         return out
+    }
+
+    /// Every span of the batch in table order, with its context (resource and scope facts, the
+    /// span's key index) ready for the rules.
+    func forEachSpan(_ batch: TraceBatch, _ body: (borrowing SpanContext, Int) -> Void) {
+        var ctx = SpanContext(batch: batch)
+        for resourceEntry in batch.resources {
+            ctx.resource = resourceFacts(batch, resourceEntry)
+            for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
+                ctx.scope = scopeFacts(batch, scopeEntry)
+                for spanIndex in scopeEntry.spans.range {
+                    ctx.span = batch.spans[spanIndex]
+                    ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
+                    body(ctx, spanIndex)
+                }
+            }
+        }
     }
 
     /// The observation, and its `metadata.attributes` for the trace record to reuse.

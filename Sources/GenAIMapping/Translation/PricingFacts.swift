@@ -19,19 +19,10 @@ public struct PricingFacts: Sendable {
 extension GenAITranslator {
     /// Visits every span of the batch with its pricing facts, in table order.
     public func pricingFacts(_ batch: TraceBatch, _ visit: (PricingFacts) -> Void) {
-        var ctx = SpanContext(batch: batch)
-        for resourceEntry in batch.resources {
-            ctx.resource = resourceFacts(batch, resourceEntry)
-            for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
-                ctx.scope = scopeFacts(batch, scopeEntry)
-                for spanIndex in scopeEntry.spans.range {
-                    ctx.span = batch.spans[spanIndex]
-                    ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
-                    visit(PricingFacts(span: spanIndex, type: ctx.observationType(), environment: ctx.environment(),
-                                       model: ctx.modelName(), modelParameters: ctx.modelParameters(), usage: ctx.usageDetails(),
-                                       providedCost: ctx.costDetails(), metadata: ctx.userMetadata(.observation)))
-                }
-            }
+        forEachSpan(batch) { ctx, spanIndex in
+            visit(PricingFacts(span: spanIndex, type: ctx.observationType(), environment: ctx.environment(),
+                               model: ctx.modelName(), modelParameters: ctx.modelParameters(), usage: ctx.usageDetails(),
+                               providedCost: ctx.costDetails(), metadata: ctx.userMetadata(.observation)))
         }
     }
 }
