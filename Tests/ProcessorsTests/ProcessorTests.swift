@@ -41,6 +41,16 @@ func decodeConfig<T>(_ entries: [ConfigEntry], path: String, _ make: (inout Conf
     return c
 }
 
+/// The config must be refused with a message that starts with `message` (its key path first).
+func expectRefused(_ message: String, _ decode: () throws -> Void) {
+    do {
+        try decode()
+        Issue.record("accepted: \(message)")
+    } catch {
+        #expect("\(error)".hasPrefix(message), "\(error)")
+    }
+}
+
 /// A plain (unquoted) config scalar.
 func plain(_ text: String) -> ConfigNode { .scalar(text, quoted: false) }
 
