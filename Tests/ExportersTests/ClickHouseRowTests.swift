@@ -56,6 +56,19 @@ struct ClickHouseRowTests {
         return (observations, traces)
     }
 
+    /// Child spans that arrive in a later batch than their root must not blank the root's trace row.
+    @Test func minimalTraceRecordsWriteNoRow() throws {
+        let batch = try OTLPJSONDecoder().decode(try FixtureFiles.bytes("synthetic/agent_tree.otlp.json"))
+        var stats = GenAITranslator.Stats()
+        var childrenOnly = batch
+        _ = childrenOnly.removeSpans { $0.parentSpanID == nil }
+        let records = GenAITranslator().translate(parts: [childrenOnly], stats: &stats)
+        #expect(records[0].traces.allSatisfy { $0.kind == .minimal } && !records[0].traces.isEmpty)
+        var out: [UInt8] = []
+        ClickHouseRowEncoder(projectID: "p", eventTimeMillis: 1).traces(records, into: &out)
+        #expect(out.isEmpty)
+    }
+
     @Test func rowsNameOnlyRealColumns() throws {
         let (observations, traces) = rows(try Self.records(), eventTime: 1)
         for (bytes, table) in [(observations, ClickHouseSchema.observations), (traces, ClickHouseSchema.traces)] {
@@ -71,7 +84,7 @@ struct ClickHouseRowTests {
     @Test func rowsRoundTripThroughClickHouseAndDeduplicate() throws {
         let parts = try Self.records()
         let observations = parts.flatMap(\.observations)
-        let traceIDs = Set(parts.flatMap(\.traces).map(\.id))
+        let traceIDs = Set(parts.flatMap(\.traces).filter { $0.kind != .minimal }.map(\.id))
         let dir = NSTemporaryDirectory() + "genai-chdb-rows-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = rows(parts, eventTime: 1_700_000_000_000), again = rows(parts, eventTime: 1_700_000_001_000)

@@ -12,7 +12,8 @@ import GenAIMapping
 ///   JSON text);
 /// - `usage_details` and `cost_details` always with `total`; `total_cost` is the cost total; costs
 ///   clamped to the Decimal64(12) range;
-/// - the spans of one trace in one batch merged into one trace row.
+/// - the spans of one trace in one batch merged into one trace row; a trace known only from child
+///   spans without trace attributes gets no row (it would replace the root's full row).
 /// Only real column names are written (`ClickHouseRowTests` checks them against `ClickHouseSchema`).
 public struct ClickHouseRowEncoder: Sendable {
     public let projectID: String
@@ -97,7 +98,9 @@ public struct ClickHouseRowEncoder: Sendable {
             }
         }
         for id in order {
-            guard let t = merged[id] else { continue }
+            // A trace seen only through minimal records (child spans without trace attributes) gets
+            // no row: a row of defaults written after the root's full row would replace it.
+            guard let t = merged[id], t.hasContent else { continue }
             var w = RecordJSONWriter(batch: parts[t.valuePart].batch, capacity: 0)
             w.w.bytes = out
             trace(t, parts, &w)
@@ -122,6 +125,8 @@ public struct ClickHouseRowEncoder: Sendable {
         var output: (RecordValue, Int)?
         var metadata: [(RecordMember, Int)] = []
         var valuePart = 0
+        /// Whether a full or update record contributed (a minimal one only names the trace).
+        var hasContent = false
 
         init(id: TraceID, timestampUnixNano: UInt64, environment: String) {
             self.id = id
@@ -135,6 +140,7 @@ public struct ClickHouseRowEncoder: Sendable {
                 timestampUnixNano = t.timestampUnixNano
             }
             guard t.kind != .minimal else { return }
+            hasContent = true
             name = t.name ?? name
             userID = t.userID ?? userID
             sessionID = t.sessionID ?? sessionID
