@@ -88,7 +88,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-bench",
-            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples", "Processors"],
+            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples", "Processors", "Exporters"],
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-load",

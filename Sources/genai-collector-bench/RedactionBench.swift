@@ -1,8 +1,9 @@
 import CollectorCore
+import Exporters
 import Foundation
+import GenAIMapping
 import OTLP
 import OTLPSamples
-import GenAIMapping
 import Processors
 
 /// `--redaction CORPUS`: the default detector set over a labelled corpus from
@@ -84,5 +85,17 @@ enum ProcessorBench {
             var b = batch
             _ = redaction.process(&b)
         }
+        // ClickHouse rows (observations + merged traces) from translated records: one row per span.
+        let records = GenAITranslator().translate(batch)
+        let rows = ClickHouseRowEncoder(projectID: "bench", eventTimeMillis: 1_700_000_000_000)
+        var rowBytes = 0
+        measure("ClickHouse v3 rows") {
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count * 2)
+            rows.observations(records, into: &out)
+            rows.traces([records], into: &out)
+            rowBytes = out.count
+        }
+        print("  (rows are \(rowBytes / max(1, spans)) bytes a span as JSONEachRow)")
     }
 }
