@@ -196,6 +196,60 @@ struct EndToEndTests {
         #expect(r.app.counters.value(.redactions, ["processor": "redaction", "rule": "deny_key", "action": "mask"]) == 1)
     }
 
+    /// The ClickHouse pipeline with a real OTel client: spans land in Langfuse's v3 tables in a real
+    /// ClickHouse engine (chDB behind the project's HTTP front, or CLICKHOUSE_URL), one row per span
+    /// and per trace when read with FINAL, priced and tagged.
+    @Test func openTelemetrySDKToClickHouse() async throws {
+        let server = try ClickHouseTestServer()
+        defer { server.stop() }
+        let database = "e2e_\(UInt32.random(in: 0...UInt32.max))"
+        func sql(_ query: String) throws -> String {
+            let (status, out) = try command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
+                                             "--data-binary", query, server.url + "/"])
+            #expect(status == 0, "\(query): \(out)")
+            return out.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        _ = try sql("CREATE DATABASE IF NOT EXISTS \(database)")
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            processors:
+              environment: {value: e2e}
+              cost_inference: {}
+              batch: {timeout: 100ms}
+            exporters:
+              clickhouse:
+                endpoint: "\(server.url)"
+                username: "\(server.user)"
+                password: "\(server.password)"
+                database: \(database)
+                project_id: proj-e2e
+                create_schema: true
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], processors: [environment, cost_inference, batch], exporters: [clickhouse]}}
+            """
+        let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "e2e"))
+        let port = PortBox()
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/http" { port.set(p) } } }
+                #expect(try await eventually { port.value != nil && app.readiness.isReady })
+                let (status, output) = try python("send_spans.py", ["http://127.0.0.1:\(port.value ?? 0)/v1/traces", "gzip", "4"])
+                #expect(status == 0, "client: \(output)")
+                #expect(try await eventually { app.counters.total(.exporterSentSpans) >= 12 },
+                        "sent \(app.counters.total(.exporterSentSpans)); failed \(app.counters.total(.exporterSendFailedSpans))")
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+        #expect(try sql("SELECT count() FROM \(database).observations FINAL") == "12")
+        #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "4")
+        #expect(try sql("SELECT countIf(type = 'GENERATION' AND provided_model_name LIKE 'gpt-4o%' AND cost_details['total'] > 0 AND usage_details['total'] > 0 AND internal_model_id IS NOT NULL) FROM \(database).observations FINAL") == "4")
+        #expect(try sql("SELECT countIf(type = 'AGENT') + countIf(type = 'TOOL') FROM \(database).observations FINAL") == "8")
+        #expect(try sql("SELECT DISTINCT environment FROM \(database).observations FINAL") == "staging")
+        #expect(try sql("SELECT countIf(user_id = 'user-7' AND project_id = 'proj-e2e') FROM \(database).traces FINAL") == "4")
+    }
+
     /// The real server: a body over the cap is 413; a request the memory limiter cannot admit is 503
     /// with Retry-After, and nothing of it is exported.
     @Test func oversizedBodiesAndPushback() async throws {

@@ -2,6 +2,7 @@ import CollectorCore
 @testable import Exporters
 import Foundation
 import GenAIMapping
+import OTLPSamples
 import Testing
 
 /// The clickhouse exporter against a real ClickHouse engine: chDB behind the project's HTTP front
@@ -9,57 +10,7 @@ import Testing
 /// `CLICKHOUSE_USER`/`CLICKHOUSE_PASSWORD`; each test uses its own database).
 @Suite(.serialized)
 struct ClickHouseExporterTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// A ClickHouse endpoint for one test, and how to stop it.
-    final class Server {
-        let url: String
-        let user: String
-        let password: String
-        private let process: Process?
-        private let dir: String?
-
-        init() throws {
-            let env = ProcessInfo.processInfo.environment
-            if let url = env["CLICKHOUSE_URL"], !url.isEmpty {
-                self.url = url
-                user = env["CLICKHOUSE_USER"] ?? "default"
-                password = env["CLICKHOUSE_PASSWORD"] ?? ""
-                process = nil
-                dir = nil
-                return
-            }
-            let dir = NSTemporaryDirectory() + "genai-chdb-front-\(UUID().uuidString)"
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            // The port line goes to a file: a pipe that nobody reads after the first line could block it.
-            let portFile = dir + "/port"
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["sh", "-c", "exec python3 \"$0\" --dir \"$1\" --port 0 --user collector --password s3cret > \"$2\" 2>&1",
-                           ClickHouseExporterTests.root.appendingPathComponent("scripts/chdb_http_front.py").path, dir, portFile]
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-            var line = ""
-            for _ in 0..<300 where !line.hasSuffix("\n") {
-                line = (try? String(contentsOfFile: portFile, encoding: .utf8)) ?? ""
-                if !line.hasSuffix("\n") { Thread.sleep(forTimeInterval: 0.05) }
-            }
-            guard line.hasPrefix("listening ") else { p.terminate(); throw CocoaError(.fileReadUnknown) }
-            url = "http://127.0.0.1:\(line.dropFirst(10).trimmingCharacters(in: .whitespacesAndNewlines))"
-            user = "collector"
-            password = "s3cret"
-            process = p
-            self.dir = dir
-        }
-
-        func stop() {
-            if let p = process, p.isRunning {
-                kill(p.processIdentifier, SIGKILL)  // the embedded engine may hold on to SIGTERM
-                p.waitUntilExit()
-            }
-            if let dir { try? FileManager.default.removeItem(atPath: dir) }
-        }
-    }
+    typealias Server = ClickHouseTestServer
 
     func exporter(_ server: Server, database: String, password: String? = nil, createSchema: Bool = true, url: String? = nil) throws -> ClickHouseExporter {
         var entries = [
