@@ -22,8 +22,10 @@ struct EndToEndTests {
 
     /// Starts the collector with `receiverExtras` under the HTTP protocol, runs `client` with the
     /// bound port, waits until `expectedSpans` were exported, shuts down gracefully, reads the files.
+    /// `exporter`: the exporters section's one entry (`id: {settings}`) instead of the file exporter.
     func run(expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
-             order: [String]? = nil, transport: String = "http", client: (Int) throws -> (Int32, String)) async throws -> Run {
+             order: [String]? = nil, exporter: (id: String, yaml: String)? = nil, transport: String = "http",
+             client: (Int) throws -> (Int32, String)) async throws -> Run {
         let chain = (order ?? (processors.contains("memory_limiter") ? ["memory_limiter"] : []) + ["environment"]) + ["batch"]
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -33,10 +35,10 @@ struct EndToEndTests {
               \(processors)
               batch: {timeout: 100ms}
             exporters:
-              file/out: {directory: "\(dir)"}
+              \(exporter?.yaml ?? "file/out: {directory: \"\(dir)\"}")
             service:
               telemetry: {metrics: {address: "127.0.0.1:0"}}
-              pipelines: {traces: {receivers: [otlp], processors: [\(chain.joined(separator: ", "))], exporters: [file/out]}}
+              pipelines: {traces: {receivers: [otlp], processors: [\(chain.joined(separator: ", "))], exporters: [\(exporter?.id ?? "file/out")]}}
             """
         let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "e2e"))
         let port = PortBox()
@@ -210,37 +212,12 @@ struct EndToEndTests {
             return out.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         _ = try sql("CREATE DATABASE IF NOT EXISTS \(database)")
-        let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
-            processors:
-              environment: {value: e2e}
-              cost_inference: {}
-              batch: {timeout: 100ms}
-            exporters:
-              clickhouse:
-                endpoint: "\(server.url)"
-                username: "\(server.user)"
-                password: "\(server.password)"
-                database: \(database)
-                project_id: proj-e2e
-                create_schema: true
-            service:
-              telemetry: {metrics: {address: "127.0.0.1:0"}}
-              pipelines: {traces: {receivers: [otlp], processors: [environment, cost_inference, batch], exporters: [clickhouse]}}
+        let clickhouse = """
+            clickhouse: {endpoint: "\(server.url)", username: "\(server.user)", password: "\(server.password)", database: \(database), project_id: proj-e2e, create_schema: true}
             """
-        let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "e2e"))
-        let port = PortBox()
-        try await testGracefulShutdown { trigger in
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/http" { port.set(p) } } }
-                #expect(try await eventually { port.value != nil && app.readiness.isReady })
-                let (status, output) = try python("send_spans.py", ["http://127.0.0.1:\(port.value ?? 0)/v1/traces", "gzip", "4"])
-                #expect(status == 0, "client: \(output)")
-                #expect(try await eventually { app.counters.total(.exporterSentSpans) >= 12 },
-                        "sent \(app.counters.total(.exporterSentSpans)); failed \(app.counters.total(.exporterSendFailedSpans))")
-                trigger.triggerGracefulShutdown()
-                try await group.waitForAll()
-            }
+        _ = try await run(expectedSpans: 12, processors: "environment: {value: e2e}\n  cost_inference: {}",
+                          order: ["environment", "cost_inference"], exporter: ("clickhouse", clickhouse)) { port in
+            try python("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", "gzip", "4"])
         }
         #expect(try sql("SELECT count() FROM \(database).observations FINAL") == "12")
         #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "4")
