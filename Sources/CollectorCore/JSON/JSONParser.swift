@@ -23,6 +23,14 @@ public struct JSONParser {
         try parse(Array(text.utf8))
     }
 
+    /// What one JSON string literal (quotes included) stands for; nil when it is not exactly one.
+    public static func decodeString(_ literal: UnsafeBufferPointer<UInt8>) -> String? {
+        guard literal.first == UInt8(ascii: "\"") else { return nil }
+        var cursor = Cursor(buf: literal, maxDepth: 1)
+        guard let s = try? cursor.string(), cursor.i == literal.count else { return nil }
+        return s
+    }
+
     /// nil when the text is not JSON; used where Langfuse "parses if it can".
     public static func parseIfJSON(_ text: String) -> JSONValue? {
         try? JSONParser().parse(text)

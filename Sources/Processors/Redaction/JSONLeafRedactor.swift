@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// Redacts a JSON document's string values in place of the text, leaving every other byte (keys,
 /// structure, whitespace) as it was, so the result is still valid JSON with the same shape. A value
 /// with escapes is decoded, redacted and escaped again; a long number (a card or phone number
@@ -16,6 +18,7 @@ enum JSONLeafRedactor {
         let n = t.count
         var out: [UInt8]?  // allocated at the first change
         var copied = 0     // t[..<copied] is already in `out`
+        var writer = JSONWriter(capacity: 0)  // escapes replaced values exactly as every JSON the project writes
         var depth = 0
         var sawContainer = false
         var i = 0
@@ -50,20 +53,19 @@ enum JSONLeafRedactor {
                 if !isKey && e > s {
                     var leaf = TextOutcome()
                     if escaped {
-                        guard let decoded = unescape(UnsafeBufferPointer(rebasing: t[s..<e])) else { return .notJSON }
-                        decoded.withUnsafeBufferPointer { redactor.redact($0, scratch: &scratch, into: &leaf) }
-                        if let text = leaf.text {
-                            flush(upTo: s)
-                            escape(text, into: &out!)
-                            copied = e
-                        }
-                    } else {
+                        // Decoded by the project's JSON parser, redacted, and written back by its writer.
+                        guard let decoded = JSONParser.decodeString(UnsafeBufferPointer(rebasing: t[(s - 1)...e])) else { return .notJSON }
+                        let bytes = Array(decoded.utf8)
+                        bytes.withUnsafeBufferPointer { redactor.redact($0, scratch: &scratch, into: &leaf) }
+                                            } else {
                         redactor.redact(UnsafeBufferPointer(rebasing: t[s..<e]), scratch: &scratch, into: &leaf)
-                        if let text = leaf.text {
-                            flush(upTo: s)
-                            escape(text, into: &out!)
-                            copied = e
-                        }
+                    }
+                    if let text = leaf.text {
+                        flush(upTo: s - 1)
+                        swap(&writer.bytes, &out!)  // the writer appends to the output in place
+                        text.withUnsafeBufferPointer { writer.writeStringBytes($0) }
+                        swap(&writer.bytes, &out!)
+                        copied = e + 1
                     }
                     merge(leaf, into: &outcome)
                 }
@@ -81,9 +83,9 @@ enum JSONLeafRedactor {
                     redactor.redact(UnsafeBufferPointer(rebasing: t[i..<e]), scratch: &scratch, into: &leaf)
                     if let text = leaf.text {
                         flush(upTo: i)
-                        out!.append(UInt8(ascii: "\""))
-                        escape(text, into: &out!)
-                        out!.append(UInt8(ascii: "\""))
+                        swap(&writer.bytes, &out!)  // the writer appends to the output in place
+                        text.withUnsafeBufferPointer { writer.writeStringBytes($0) }
+                        swap(&writer.bytes, &out!)
                         copied = e
                     }
                     merge(leaf, into: &outcome)
@@ -106,76 +108,5 @@ enum JSONLeafRedactor {
             if let i = outcome.counts.firstIndex(where: { $0.rule == rule }) { outcome.counts[i].n += k } else { outcome.counts.append((rule, k)) }
         }
         if leaf.drop { outcome.drop = true }
-    }
-
-    /// JSON string content (without quotes) to its UTF-8 bytes; nil for a bad escape.
-    static func unescape(_ t: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        var out: [UInt8] = []
-        out.reserveCapacity(t.count)
-        var i = 0
-        let n = t.count
-        while i < n {
-            let c = t[i]
-            guard c == UInt8(ascii: "\\") else { out.append(c); i += 1; continue }
-            guard i + 1 < n else { return nil }
-            let e = t[i + 1]
-            i += 2
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "u"):
-                guard var scalar = hex4(t, i) else { return nil }
-                i += 4
-                if (0xD800...0xDBFF).contains(scalar) {
-                    guard i + 6 <= n, t[i] == UInt8(ascii: "\\"), t[i + 1] == UInt8(ascii: "u"), let low = hex4(t, i + 2),
-                          (0xDC00...0xDFFF).contains(low) else { return nil }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    i += 6
-                } else if (0xDC00...0xDFFF).contains(scalar) {
-                    return nil
-                }
-                guard let u = Unicode.Scalar(scalar) else { return nil }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: return nil
-            }
-        }
-        return out
-    }
-
-    private static func hex4(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32? {
-        guard i + 4 <= t.count else { return nil }
-        var v: UInt32 = 0
-        for k in i..<(i + 4) {
-            let c = t[k]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: return nil
-            }
-            v = v << 4 | d
-        }
-        return v
-    }
-
-    /// UTF-8 text as JSON string content.
-    static func escape(_ text: [UInt8], into out: inout [UInt8]) {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        for c in text {
-            switch c {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20: out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(c >> 4)], hex[Int(c & 0xF)]])
-            default: out.append(c)
-            }
-        }
     }
 }
