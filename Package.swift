@@ -46,6 +46,7 @@ let package = Package(
                 "CollectorCore", "OTLP", "GenAIMapping",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -113,7 +114,7 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["chdb_run.py"],
+            exclude: ["chdb_run.py", "s3_read.py"],
             swiftSettings: strict),
         .testTarget(
             name: "ReceiversTests",

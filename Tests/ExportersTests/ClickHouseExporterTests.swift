@@ -26,7 +26,7 @@ struct ClickHouseExporterTests {
         var map = try ConfigMap(.mapping(entries), path: "exporters.clickhouse")
         let config = try ClickHouseExporterConfig(&map)
         try map.finish()
-        return ClickHouseExporter(id: "clickhouse", config: config)
+        return try! ClickHouseExporter(id: "clickhouse", config: config)
     }
 
     static func item() throws -> ExportItem {
@@ -95,7 +95,7 @@ struct ClickHouseExporterTests {
         #expect(ClickHouseExporter.classify(status: 500, code: 53, message: "Code: 53. Type mismatch", retryAfter: nil).isPermanent)
         #expect(ClickHouseExporter.classify(status: 500, code: 117, message: "Code: 117. Incorrect data", retryAfter: nil).isPermanent)
         #expect(!ClickHouseExporter.classify(status: 500, code: 241, message: "Code: 241. Memory limit exceeded", retryAfter: nil).isPermanent)
-        #expect(!ClickHouseExporter.classify(status: 503, code: nil, message: "busy", retryAfter: 2).isPermanent)
+        #expect(!ClickHouseExporter.classify(status: 503, code: nil, message: "busy", retryAfter: .seconds(2)).isPermanent)
         #expect(ClickHouseExporter.classify(status: 400, code: nil, message: "Code: 62. Syntax error", retryAfter: nil).isPermanent)
     }
 }

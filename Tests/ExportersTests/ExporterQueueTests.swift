@@ -37,9 +37,10 @@ func item(spans: Int, onDone: @escaping @Sendable () -> Void = {}) -> ExportItem
     return ExportItem(batch: b, records: nil, lease: Lease(holders: 1, onRelease: onDone))
 }
 
-func settings(queue: Int = 10, initial: Duration = .milliseconds(10), maxElapsed: Duration = .seconds(5)) -> ExporterSettings {
+func settings(queue: Int = 10, consumers: Int = 1, initial: Duration = .milliseconds(10), maxElapsed: Duration = .seconds(5)) -> ExporterSettings {
     var s = ExporterSettings()
     s.queueSize = queue
+    s.numConsumers = consumers
     s.initialInterval = initial
     s.maxInterval = .milliseconds(100)
     s.maxElapsedTime = maxElapsed
@@ -141,5 +142,26 @@ struct ExporterQueueTests {
             for _ in 0..<5 { queue.offer(item(spans: 2)) }
         }
         #expect(exporter.exported.withLock { $0 } == 10)
+    }
+
+    @Test func upToNumConsumersBatchesAreInFlight() async throws {
+        final class Overlap: Exporter {
+            let id = "overlap"
+            let needsRecords = false
+            let state = Mutex((now: 0, peak: 0, done: 0))
+            func export(_ item: ExportItem) async throws(ExportFailure) {
+                state.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                try? await Task.sleep(for: .milliseconds(100))
+                state.withLock { $0.now -= 1; $0.done += 1 }
+            }
+            func shutdown() async {}
+        }
+        let exporter = Overlap()
+        let queue = ExporterQueue(exporter: exporter, settings: settings(queue: 20, consumers: 3), counters: Counters(), logger: Logger(label: "t"))
+        try await withQueue(queue) { () async throws in
+            for _ in 0..<9 { queue.offer(item(spans: 1)) }
+            #expect(try await eventually { exporter.state.withLock { $0.done } == 9 })
+        }
+        #expect(exporter.state.withLock { $0.peak } == 3)
     }
 }

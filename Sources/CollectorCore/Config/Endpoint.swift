@@ -59,3 +59,45 @@ public struct TLSConfig: Sendable, Equatable {
         keyFile = try map.requiredString("key_file")
     }
 }
+
+/// How an exporter checks the server it sends to (PEM files, read when the exporter starts).
+public struct TLSClientConfig: Sendable, Equatable {
+    /// Extra roots to trust instead of the system's (a private CA).
+    public var caFile: String?
+    /// A client certificate and key, for servers that require mutual TLS.
+    public var certFile: String?
+    public var keyFile: String?
+    /// Skips certificate and host-name checks (test set-ups only; logged as a warning).
+    public var insecureSkipVerify: Bool
+
+    /// The system's roots, full checks.
+    public init() {
+        insecureSkipVerify = false
+    }
+
+    public var isDefault: Bool { self == TLSClientConfig() }
+
+    public init(_ map: inout ConfigMap) throws(ConfigError) {
+        caFile = try map.string("ca_file")
+        certFile = try map.string("cert_file")
+        keyFile = try map.string("key_file")
+        insecureSkipVerify = try map.bool("insecure_skip_verify", default: false)
+        if (certFile == nil) != (keyFile == nil) {
+            throw ConfigError(map.childPath(certFile == nil ? "cert_file" : "key_file"), "cert_file and key_file go together")
+        }
+        try map.finish()
+    }
+
+    /// The files the exporter reads at start-up, by config key.
+    public var files: [(key: String, path: String)] {
+        [("ca_file", caFile), ("cert_file", certFile), ("key_file", keyFile)].compactMap { k, v in v.map { (k, $0) } }
+    }
+}
+
+extension ConfigMap {
+    /// The optional `tls` block of an exporter.
+    public mutating func tlsClient() throws(ConfigError) -> TLSClientConfig? {
+        guard var m = try map("tls") else { return nil }
+        return try TLSClientConfig(&m)
+    }
+}

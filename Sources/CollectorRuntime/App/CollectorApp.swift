@@ -40,13 +40,18 @@ public struct CollectorApp: Sendable {
         }
         for (id, exporter) in config.exporters {
             let settings: ExporterSettings?
+            var tls: TLSClientConfig?
             switch exporter {
             case .file(let f): settings = f.settings
-            case .clickhouse(let c): settings = c.settings
+            case .clickhouse(let c): (settings, tls) = (c.settings, c.tls)
+            case .s3(let c): (settings, tls) = (c.settings, c.tls)
             case .debug: settings = nil
             }
             if let settings, !settings.queueEnabled {
                 throw ConfigError("exporters.\(id).sending_queue.enabled", "sending without a queue is not available yet")
+            }
+            for (key, path) in tls?.files ?? [] where access(path, R_OK) != 0 {
+                throw ConfigError("exporters.\(id).tls.\(key)", "cannot read \(path)")
             }
         }
     }
@@ -57,7 +62,7 @@ public struct CollectorApp: Sendable {
         try checkRunnable()
         var exporterQueues: [ComponentID: ExporterQueue] = [:]
         for (id, exporter) in config.exporters {
-            exporterQueues[id] = makeQueue(id, exporter)
+            exporterQueues[id] = try makeQueue(id, exporter)
         }
         let admission = config.processors.values.compactMap { p -> Admission? in
             if case .memoryLimiter(let m) = p { return Admission(limitBytes: (m.limitMiB - m.spikeLimitMiB) << 20) }
@@ -116,15 +121,20 @@ public struct CollectorApp: Sendable {
         logger.info("stopped")
     }
 
-    private func makeQueue(_ id: ComponentID, _ config: ExporterConfig) -> ExporterQueue {
-        switch config {
-        case .file(let f):
-            return ExporterQueue(exporter: FileExporter(id: id.description, config: f), settings: f.settings, counters: counters, logger: logger)
-        case .debug(let d):
-            return ExporterQueue(exporter: DebugExporter(id: id.description, config: d), settings: ExporterSettings(), counters: counters, logger: logger)
-        case .clickhouse(let c):
-            return ExporterQueue(exporter: ClickHouseExporter(id: id.description, config: c), settings: c.settings, counters: counters, logger: logger)
+    private func makeQueue(_ id: ComponentID, _ config: ExporterConfig) throws(ConfigError) -> ExporterQueue {
+        let exporter: any Exporter
+        let settings: ExporterSettings
+        do throws(ExportFailure) {
+            switch config {
+            case .file(let f): (exporter, settings) = (FileExporter(id: id.description, config: f), f.settings)
+            case .debug(let d): (exporter, settings) = (DebugExporter(id: id.description, config: d), ExporterSettings())
+            case .clickhouse(let c): (exporter, settings) = (try ClickHouseExporter(id: id.description, config: c), c.settings)
+            case .s3(let c): (exporter, settings) = (try S3Exporter(id: id.description, config: c), c.settings)
+            }
+        } catch {
+            throw ConfigError("exporters.\(id)", "cannot start: \(error)")
         }
+        return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger)
     }
 
     private func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) -> Pipeline {

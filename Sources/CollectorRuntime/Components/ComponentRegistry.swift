@@ -22,6 +22,7 @@ public enum ExporterConfig: Sendable, Equatable {
     case file(FileExporterConfig)
     case debug(DebugExporterConfig)
     case clickhouse(ClickHouseExporterConfig)
+    case s3(S3ExporterConfig)
 }
 
 public enum ExtensionConfig: Sendable, Equatable {
@@ -46,6 +47,7 @@ enum ComponentRegistry {
         FileExporterConfig.type: { (m) throws(ConfigError) in .file(try FileExporterConfig(&m)) },
         DebugExporterConfig.type: { (m) throws(ConfigError) in .debug(try DebugExporterConfig(&m)) },
         ClickHouseExporterConfig.type: { (m) throws(ConfigError) in .clickhouse(try ClickHouseExporterConfig(&m)) },
+        S3ExporterConfig.type: { (m) throws(ConfigError) in .s3(try S3ExporterConfig(&m)) },
     ]
     static let extensions: [String: Decoder<ExtensionConfig>] = [
         HealthCheckConfig.type: { (m) throws(ConfigError) in .healthCheck(try HealthCheckConfig(&m)) },

@@ -22,6 +22,7 @@ import Synchronization
 ///   cluster: ""                            # with create_schema: ON CLUSTER, replicated engines
 ///   compression: gzip                      # gzip or none
 ///   async_insert: true                     # async_insert=1, wait_for_async_insert=1, as Langfuse
+///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}   # for https://
 /// ```
 public struct ClickHouseExporterConfig: Sendable, Equatable {
     public static let type = "clickhouse"
@@ -36,6 +37,7 @@ public struct ClickHouseExporterConfig: Sendable, Equatable {
     public var cluster: String?
     public var gzip: Bool
     public var asyncInsert: Bool
+    public var tls: TLSClientConfig?
     public var settings: ExporterSettings
 
     public init(_ map: inout ConfigMap) throws(ConfigError) {
@@ -55,6 +57,7 @@ public struct ClickHouseExporterConfig: Sendable, Equatable {
         cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
         gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
         asyncInsert = try map.bool("async_insert", default: true)
+        tls = try map.tlsClient()
         settings = try ExporterSettings(&map)
     }
 }
@@ -67,11 +70,13 @@ public final class ClickHouseExporter: Exporter {
     public let id: String
     public let needsRecords = true
     let config: ClickHouseExporterConfig
+    let transport: HTTPTransport
     private let schemaCreated = Mutex(false)
 
-    public init(id: String, config: ClickHouseExporterConfig) {
+    public init(id: String, config: ClickHouseExporterConfig) throws(ExportFailure) {
         self.id = id
         self.config = config
+        transport = try HTTPTransport(tls: config.tls)
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
@@ -92,7 +97,7 @@ public final class ClickHouseExporter: Exporter {
         if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
     }
 
-    public func shutdown() async {}
+    public func shutdown() async { await transport.shutdown() }
 
     func insert(_ table: String) -> String {
         "INSERT INTO \(ClickHouseSchema.quote(config.database)).\(ClickHouseSchema.quote(table)) FORMAT JSONEachRow"
@@ -102,37 +107,26 @@ public final class ClickHouseExporter: Exporter {
     func send(_ query: String, body: [UInt8]?) async throws(ExportFailure) -> String {
         var url = "\(config.endpoint)/?query=\(Self.percentEncode(query))&database=\(Self.percentEncode(config.database))"
         if body != nil && config.asyncInsert { url += "&async_insert=1&wait_for_async_insert=1" }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        var headers: [(String, String)] = [("Content-Type", "application/octet-stream")]
         if let user = config.username {
             if config.basicAuth {
-                request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(config.password)".utf8).base64EncodedString())
+                headers.append(("Authorization", "Basic " + Data("\(user):\(config.password)".utf8).base64EncodedString()))
             } else {
-                request.headers.add(name: "X-ClickHouse-User", value: user)
-                request.headers.add(name: "X-ClickHouse-Key", value: config.password)
+                headers.append(("X-ClickHouse-User", user))
+                headers.append(("X-ClickHouse-Key", config.password))
             }
         }
         var payload = body ?? []
         if config.gzip && !payload.isEmpty {
             do { payload = try Gzip.compress(payload, level: 3) } catch { throw .permanent("cannot gzip the rows: \(error)") }
-            request.headers.add(name: "Content-Encoding", value: "gzip")
+            headers.append(("Content-Encoding", "gzip"))
         }
-        request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        request.body = .bytes(ByteBuffer(bytes: payload))
-        let response: HTTPClientResponse
-        let text: String
-        do {
-            response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(config.settings.timeout.components.seconds) * 1_000_000_000
-                                                                                      + config.settings.timeout.components.attoseconds / 1_000_000_000))
-            text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        } catch {
-            throw .retryable("ClickHouse at \(config.endpoint) unreachable: \(error)")
+        let response = try await transport.send(.POST, url, headers: headers, body: payload, timeout: config.settings.timeout)
+        guard response.status == 200 else {
+            throw Self.classify(status: response.status, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),
+                                message: response.text, retryAfter: response.retryAfter)
         }
-        guard response.status == .ok else {
-            throw Self.classify(status: response.status.code, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),
-                                message: text, retryAfter: response.headers.first(name: "Retry-After").flatMap(Int.init))
-        }
-        return text
+        return response.text
     }
 
     /// ClickHouse error codes that resending the same rows cannot fix.
@@ -143,11 +137,11 @@ public final class ClickHouseExporter: Exporter {
         497, 516,                                                    // not allowed, authentication failed
     ]
 
-    static func classify(status: UInt, code: Int?, message: String, retryAfter: Int?) -> ExportFailure {
+    static func classify(status: UInt, code: Int?, message: String, retryAfter: Duration?) -> ExportFailure {
         let code = code ?? Int(message.split(separator: ".").first.map { $0.replacingOccurrences(of: "Code: ", with: "") } ?? "")
         let summary = "ClickHouse \(status)\(code.map { " code \($0)" } ?? ""): \(message.prefix(300).trimmingCharacters(in: .whitespacesAndNewlines))"
         if let code, permanentCodes.contains(code) { return .permanent(summary) }
-        if status == 429 || status == 503 { return .retryable(summary, retryAfter: retryAfter.map { .seconds($0) }) }
+        if status == 429 || status == 503 { return .retryable(summary, retryAfter: retryAfter) }
         if status >= 500 || status == 408 { return .retryable(summary) }
         return .permanent(summary)
     }

@@ -63,6 +63,16 @@ public protocol Exporter: Sendable {
     /// Whether the exporter reads `ExportItem.records` (so the pipeline translates the batch).
     var needsRecords: Bool { get }
     func export(_ item: ExportItem) async throws(ExportFailure)
+    /// How long `export` may hold an item before writing it (an exporter that gathers several
+    /// batches into one object); the queue adds it to the per-attempt timeout.
+    var holdLimit: Duration { get }
+    /// Shutdown has begun: write what `export` holds now instead of waiting for `holdLimit`.
+    func flushHeld() async
     /// Flushes and releases resources; called once after the queue has drained.
     func shutdown() async
+}
+
+extension Exporter {
+    public var holdLimit: Duration { .zero }
+    public func flushHeld() async {}
 }

@@ -5,6 +5,8 @@ public struct ExporterSettings: Sendable, Equatable {
     public var timeout: Duration = .seconds(5)
     public var queueEnabled = true
     public var queueSize = 1000
+    /// Batches sent at once.
+    public var numConsumers = 10
     public var retryEnabled = true
     public var initialInterval: Duration = .seconds(5)
     public var maxInterval: Duration = .seconds(30)
@@ -13,12 +15,13 @@ public struct ExporterSettings: Sendable, Equatable {
     /// The defaults (the OpenTelemetry Collector's), for exporters without settings of their own.
     public init() {}
 
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
+    public init(_ map: inout ConfigMap, defaultTimeout: Duration = .seconds(5)) throws(ConfigError) {
         let d = ExporterSettings()
-        timeout = try map.duration("timeout", default: d.timeout)
+        timeout = try map.duration("timeout", default: defaultTimeout)
         var queue = try map.mapOrEmpty("sending_queue")
         queueEnabled = try queue.bool("enabled", default: d.queueEnabled)
         queueSize = try queue.int("queue_size", default: d.queueSize, range: 1...1_000_000)
+        numConsumers = try queue.int("num_consumers", default: d.numConsumers, range: 1...1000)
         try queue.finish()
         var retry = try map.mapOrEmpty("retry_on_failure")
         retryEnabled = try retry.bool("enabled", default: d.retryEnabled)

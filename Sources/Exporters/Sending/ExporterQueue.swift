@@ -3,8 +3,8 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// The sending machinery every exporter shares: a bounded in-memory queue, one sender that retries
-/// with exponential backoff and jitter (honouring Retry-After) under a per-attempt timeout, and a
+/// The sending machinery every exporter shares: a bounded in-memory queue, up to `num_consumers`
+/// batches in flight, each retried with exponential backoff and jitter (honouring Retry-After) under a per-attempt timeout, and a
 /// count for every span sent, failed or dropped, with the reason. On graceful shutdown it stops
 /// taking new batches and drains what it holds within `drainTimeout`.
 public final class ExporterQueue: Service, Sendable {
@@ -63,6 +63,7 @@ public final class ExporterQueue: Service, Sendable {
         } onGracefulShutdown: {
             self.state.withLock { $0.closed = true }
             self.wake.yield()
+            Task { await self.exporter.flushHeld() }
         }
         // Drain what is left, within the deadline; the rest is dropped and counted.
         let deadline = ContinuousClock.now + drainTimeout
@@ -79,22 +80,34 @@ public final class ExporterQueue: Service, Sendable {
         await exporter.shutdown()
     }
 
-    /// Sends until closed and empty (or past `deadline`).
+    /// Sends until closed and empty (or past `deadline`), up to `numConsumers` batches at once.
     private func sendLoop(until deadline: ContinuousClock.Instant?) async {
-        var waiting = wakeups.makeAsyncIterator()
-        while true {
-            if let deadline, ContinuousClock.now >= deadline { return }
-            let (next, closed) = state.withLock { s -> (ExportItem?, Bool) in
-                (s.items.isEmpty ? nil : s.items.removeFirst(), s.closed)
+        await withTaskGroup(of: Void.self) { group in
+            var waiting = wakeups.makeAsyncIterator()
+            var running = 0
+            while true {
+                if let deadline, ContinuousClock.now >= deadline { break }
+                if running >= settings.numConsumers {
+                    await group.next()
+                    running -= 1
+                    continue
+                }
+                let (next, closed) = state.withLock { s -> (ExportItem?, Bool) in
+                    (s.items.isEmpty ? nil : s.items.removeFirst(), s.closed)
+                }
+                guard let item = next else {
+                    if closed { break }
+                    guard await waiting.next() != nil else { break }
+                    continue
+                }
+                counters.set(.exporterQueueSize, queued, labels)
+                running += 1
+                group.addTask {
+                    await self.send(item, deadline: deadline)
+                    item.lease?.done()
+                }
             }
-            guard let item = next else {
-                if closed { return }
-                guard await waiting.next() != nil else { return }
-                continue
-            }
-            counters.set(.exporterQueueSize, queued, labels)
-            await send(item, deadline: deadline)
-            item.lease?.done()
+            await group.waitForAll()
         }
     }
 
@@ -106,7 +119,7 @@ public final class ExporterQueue: Service, Sendable {
             attempt += 1
             let failure: ExportFailure
             do {
-                try await withTimeout(settings.timeout) { () async throws(ExportFailure) in try await self.exporter.export(item) }
+                try await withTimeout(settings.timeout + exporter.holdLimit) { () async throws(ExportFailure) in try await self.exporter.export(item) }
                 counters.add(.exporterSentSpans, item.spanCount, labels)
                 return
             } catch {

@@ -1,0 +1,214 @@
+import CollectorCore
+import Foundation
+import GenAIMapping
+import OTLP
+import Synchronization
+
+/// Writes batches into rolling objects, one open object per hour partition. An object closes when
+/// it reaches `max_object_bytes`, when it is `max_object_age` old, when every sender of the queue is
+/// waiting on it (nothing more can arrive), or at shutdown; then it is uploaded in one PUT, or as a
+/// multipart upload above `part_size_bytes`.
+///
+/// `export` returns only once the objects holding the batch are stored, so the queue's retry and
+/// (later) its durable log see the truth: a failed upload fails every batch in it, and they are
+/// sent again into new objects. Nothing is acknowledged from memory.
+public final class S3Exporter: Exporter {
+    public let id: String
+    public let needsRecords: Bool
+    public let holdLimit: Duration
+    let config: S3ExporterConfig
+    let client: S3Client
+    let objects: RollingObjects
+
+    public init(id: String, config: S3ExporterConfig) throws(ExportFailure) {
+        self.id = id
+        self.config = config
+        needsRecords = config.format == "langfuse"
+        holdLimit = config.maxObjectAge
+        client = S3Client(config: config, transport: try HTTPTransport(tls: config.tls))
+        objects = RollingObjects(config: config, client: client)
+    }
+
+    public func export(_ item: ExportItem) async throws(ExportFailure) {
+        let chunks = S3ObjectEncoder(config: config).chunks(item, nowNanos: Self.nowNanos())
+        guard !chunks.isEmpty else { return }
+        let waits = await objects.add(chunks)
+        var failure: ExportFailure?
+        for w in waits {
+            if case .failure(let f) = await w.wait() { failure = failure ?? f }
+        }
+        await objects.release()
+        if let failure { throw failure }
+    }
+
+    public func flushHeld() async { await objects.closeAll() }
+
+    public func shutdown() async {
+        await objects.closeAll()
+        await client.transport.shutdown()
+    }
+
+    static func nowNanos() -> UInt64 {
+        UInt64(Date().timeIntervalSince1970 * 1_000_000_000)
+    }
+}
+
+/// The open objects, by hour partition (actor-confined), and the uploads of the closed ones.
+actor RollingObjects {
+    let config: S3ExporterConfig
+    let client: S3Client
+    private var open: [Int64: OpenObject] = [:]
+    private var serial = 0
+    /// Batches waiting on an object; when it reaches the queue's sender count, nothing more can arrive.
+    private var held = 0
+    /// More open hours than this (a backfill spanning days) closes the oldest first.
+    static let maxOpenObjects = 8
+    /// Uncompressed bytes gathered before they become one gzip member.
+    static let gzipStage = 1 << 20
+
+    init(config: S3ExporterConfig, client: S3Client) {
+        self.config = config
+        self.client = client
+    }
+
+    final class OpenObject {
+        let key: String
+        let serial: Int
+        let done = Completion()
+        var staged: [UInt8] = []
+        var body: [UInt8] = []
+        var rawBytes = 0
+
+        init(key: String, serial: Int) {
+            self.key = key
+            self.serial = serial
+        }
+    }
+
+    /// Adds a batch's chunks; returns what to wait for.
+    func add(_ chunks: [(hour: Int64, bytes: [UInt8])]) -> [Completion] {
+        var waits: [Completion] = []
+        for (hour, bytes) in chunks {
+            let object = open[hour] ?? openObject(hour)
+            object.rawBytes += bytes.count
+            if config.gzip {
+                object.staged += bytes
+                if object.staged.count >= Self.gzipStage { compressStaged(object) }
+            } else {
+                object.body += bytes
+            }
+            if !waits.contains(where: { $0 === object.done }) { waits.append(object.done) }
+            if object.rawBytes >= config.maxObjectBytes { close(hour) }
+        }
+        held += 1
+        if held >= config.settings.numConsumers { closeAll() }
+        return waits
+    }
+
+    func release() { held -= 1 }
+
+    func closeAll() {
+        for hour in Array(open.keys) { close(hour) }
+    }
+
+    private func openObject(_ hour: Int64) -> OpenObject {
+        if open.count >= Self.maxOpenObjects, let oldest = open.min(by: { $0.value.serial < $1.value.serial })?.key { close(oldest) }
+        serial += 1
+        let key = S3ObjectKey.make(prefix: config.prefix, projectID: config.projectID, hour: hour, uuid: S3ObjectKey.uuid(),
+                                   fileExtension: config.fileExtension)
+        let object = OpenObject(key: key, serial: serial)
+        open[hour] = object
+        let age = config.maxObjectAge
+        let s = serial
+        Task {
+            try? await Task.sleep(for: age)
+            self.closeIfOpen(hour, serial: s)
+        }
+        return object
+    }
+
+    private func closeIfOpen(_ hour: Int64, serial: Int) {
+        if open[hour]?.serial == serial { close(hour) }
+    }
+
+    private func compressStaged(_ object: OpenObject) {
+        guard !object.staged.isEmpty else { return }
+        // A gzip file may hold several members; every reader decodes them as one stream.
+        if let member = try? Gzip.compress(object.staged, level: 6) {
+            object.body += member
+        } else {
+            object.body += object.staged  // unreachable with valid zlib; keep the data rather than lose it
+        }
+        object.staged = []
+    }
+
+    private func close(_ hour: Int64) {
+        guard let object = open.removeValue(forKey: hour) else { return }
+        if config.gzip { compressStaged(object) }
+        let upload = Upload(key: object.key, body: object.body, done: object.done)
+        object.body = []
+        let client = client
+        let config = config
+        Task { upload.done.resolve(await upload.run(client, config)) }
+    }
+}
+
+/// A closed object on its way to the store.
+struct Upload: Sendable {
+    let key: String
+    let body: [UInt8]
+    let done: Completion
+
+    func run(_ client: S3Client, _ config: S3ExporterConfig) async -> Result<Void, ExportFailure> {
+        let encoding = config.gzip ? "gzip" : nil
+        do throws(ExportFailure) {
+            if body.count <= config.partSizeBytes {
+                try await client.putObject(key: key, body: body, contentType: config.contentType, contentEncoding: encoding)
+                return .success(())
+            }
+            let uploadID = try await client.createMultipartUpload(key: key, contentType: config.contentType, contentEncoding: encoding)
+            do throws(ExportFailure) {
+                var etags: [String] = []
+                var offset = 0
+                while offset < body.count {
+                    let end = min(offset + config.partSizeBytes, body.count)
+                    etags.append(try await client.uploadPart(key: key, uploadID: uploadID, number: etags.count + 1, body: Array(body[offset..<end])))
+                    offset = end
+                }
+                try await client.completeMultipartUpload(key: key, uploadID: uploadID, etags: etags)
+                return .success(())
+            } catch {
+                await client.abortMultipartUpload(key: key, uploadID: uploadID)
+                throw error
+            }
+        } catch {
+            return .failure(error)
+        }
+    }
+}
+
+/// Resolved once; any number of waiters.
+final class Completion: Sendable {
+    private let state = Mutex<(result: Result<Void, ExportFailure>?, waiters: [CheckedContinuation<Result<Void, ExportFailure>, Never>])>((nil, []))
+
+    func resolve(_ result: Result<Void, ExportFailure>) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Result<Void, ExportFailure>, Never>] in
+            guard s.result == nil else { return [] }
+            s.result = result
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume(returning: result) }
+    }
+
+    func wait() async -> Result<Void, ExportFailure> {
+        await withCheckedContinuation { c in
+            let ready = state.withLock { s -> Result<Void, ExportFailure>? in
+                if let r = s.result { return r }
+                s.waiters.append(c)
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+}

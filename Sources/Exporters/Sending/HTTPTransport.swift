@@ -1,0 +1,83 @@
+import AsyncHTTPClient
+import CollectorCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One HTTP exchange for the exporters that speak HTTP (ClickHouse, S3, Langfuse, OTLP/HTTP):
+/// a network failure or a timeout is retryable; the status is the caller's to judge.
+public struct HTTPTransport: Sendable {
+    public struct Response: Sendable {
+        public var status: UInt
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    let client: HTTPClient
+    let ownsClient: Bool
+
+    /// The process-wide client, or one of its own when `tls` names files or relaxes checks.
+    public init(tls: TLSClientConfig?) throws(ExportFailure) {
+        guard let tls, !tls.isDefault else {
+            client = HTTPClient.shared
+            ownsClient = false
+            return
+        }
+        var c = TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = tls.caFile { c.trustRoots = .file(ca) }
+            if let cert = tls.certFile, let key = tls.keyFile {
+                c.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                c.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+        } catch {
+            throw .permanent("cannot load the TLS files: \(error)")
+        }
+        if tls.insecureSkipVerify { c.certificateVerification = .none }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: c)
+        configuration.httpVersion = .automatic
+        client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        ownsClient = true
+    }
+
+    /// Sends and reads the answer (up to `maxResponseBytes`).
+    public func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?,
+                     timeout: Duration, maxResponseBytes: Int = 1 << 20) async throws(ExportFailure) -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            let buffer = try await response.body.collect(upTo: maxResponseBytes)
+            return Response(status: response.status.code, headers: response.headers, body: Array(buffer.readableBytesView))
+        } catch {
+            throw .retryable("\(method) \(Self.redacted(url)) failed: \(error)")
+        }
+    }
+
+    public func shutdown() async {
+        if ownsClient { try? await client.shutdown() }
+    }
+
+    /// The URL without its query (which may carry signatures or ids not worth logging).
+    static func redacted(_ url: String) -> String { String(url.prefix { $0 != "?" }) }
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (s, atto) = components
+        return s * 1_000_000_000 + atto / 1_000_000_000
+    }
+}
+
+extension HTTPTransport.Response {
+    /// `Retry-After` in seconds (the HTTP-date form is read as "soon").
+    public var retryAfter: Duration? {
+        guard let v = headers.first(name: "Retry-After") else { return nil }
+        if let s = Int(v.trimmingCharacters(in: .whitespaces)), s >= 0 { return .seconds(min(s, 3600)) }
+        return .seconds(1)
+    }
+}

@@ -1,0 +1,203 @@
+import CollectorCore
+@testable import Exporters
+import Foundation
+import GenAIMapping
+import Logging
+import OTLP
+import OTLPSamples
+import Synchronization
+import Testing
+
+/// The s3 exporter against moto's S3 server with SigV4 verification on (`scripts/s3_test_server.py`);
+/// objects are read back and decoded with boto3 (`s3_read.py`).
+@Suite(.serialized)
+struct S3ExporterTests {
+    static func config(_ server: S3TestServer?, _ extra: [String: String] = [:], secret: String? = nil) throws -> S3ExporterConfig {
+        var values: [String: String] = [
+            "endpoint": server?.endpoint ?? "http://127.0.0.1:9",
+            "bucket": server?.bucket ?? "genai-traces",
+            "force_path_style": "true",
+            "access_key_id": server?.accessKeyID ?? "AKIDEXAMPLE",
+            "secret_access_key": secret ?? server?.secretAccessKey ?? "secret",
+            "prefix": "raw/",
+            "project_id": "proj-1",
+            "max_object_age": "200ms",
+            "timeout": "10s",
+        ]
+        values.merge(extra) { $1 }
+        var map = try ConfigMap(.mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }), path: "exporters.s3")
+        let c = try S3ExporterConfig(&map)
+        try map.finish()
+        return c
+    }
+
+    struct Stored: Decodable {
+        struct Object: Decodable {
+            let key: String
+            let size: Int
+            let content_type: String?
+            let content_encoding: String?
+            let lines: [JSONAny]?
+            let spans: Int?
+        }
+        let objects: [Object]
+    }
+
+    /// Any JSON (only the event `type` and `body.id` are looked at).
+    struct JSONAny: Decodable {
+        let type: String?
+        let id: String?
+    }
+
+    static func readBack(_ server: S3TestServer) throws -> Stored {
+        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", here.appendingPathComponent("s3_read.py").path, server.endpoint, server.accessKeyID, server.secretAccessKey, server.bucket]
+        let output = Pipe(), errors = Pipe()
+        p.standardOutput = output
+        p.standardError = errors
+        try p.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "s3_read.py: \(err)")
+        return try JSONDecoder().decode(Stored.self, from: out)
+    }
+
+    static func item(shiftHours: UInt64 = 0) throws -> ExportItem {
+        var parts = try ClickHouseRowTests.records()
+        if shiftHours > 0 {
+            for i in parts.indices {
+                var batch = parts[i].batch
+                for j in batch.spans.indices { batch.spans[j].startTimeUnixNano += shiftHours * 3_600_000_000_000; batch.spans[j].endTimeUnixNano += shiftHours * 3_600_000_000_000 }
+                parts[i] = GenAITranslator().translate(batch)
+            }
+        }
+        return ExportItem(parts: parts.map(\.batch), records: parts)
+    }
+
+    @Test func configIsCheckedAndDefaulted() throws {
+        let c = try Self.config(nil)
+        #expect(c.prefix == "raw" && c.format == "langfuse" && c.gzip && c.partitionBySpanTime && c.settings.timeout == .seconds(10))
+        #expect(c.fileExtension == "jsonl.gz" && c.maxObjectBytes == 64 << 20 && c.partSizeBytes == 8 << 20)
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["bucket": "Bad_Bucket"]) }
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["endpoint": "s3.example.com"]) }
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["part_size_bytes": "1024"]) }
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["format": "parquet"]) }
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["bucket_name": "x"]) }
+        let aws = try Self.config(nil, ["endpoint": "", "region": "eu-west-1", "force_path_style": "false"])
+        let client = S3Client(config: aws, transport: try HTTPTransport(tls: nil))
+        #expect(client.origin == "https://genai-traces.s3.eu-west-1.amazonaws.com" && client.basePath == "")
+        let minio = S3Client(config: try Self.config(nil, ["endpoint": "http://minio:9000/"]), transport: try HTTPTransport(tls: nil))
+        #expect(minio.origin == "http://minio:9000" && minio.basePath == "/genai-traces")
+    }
+
+    @Test func keysFollowTheDocumentedLayout() {
+        let hour = S3ObjectKey.hour(unixNanos: 1_795_986_000_000_000_000 + 59 * 60_000_000_000)  // 2026-11-29T21:59Z
+        let uuid = S3ObjectKey.uuid()
+        #expect(S3ObjectKey.make(prefix: "raw/otel", projectID: "p1", hour: hour, uuid: uuid, fileExtension: "jsonl.gz")
+                == "raw/otel/p1/year=2026/month=11/day=29/hour=21/\(uuid).jsonl.gz")
+        #expect(S3ObjectKey.make(prefix: "", projectID: nil, hour: 0, uuid: "u", fileExtension: "binpb") == "year=1970/month=01/day=01/hour=00/u.binpb")
+        #expect(uuid.count == 36 && Array(uuid)[14] == "4")
+    }
+
+    @Test func errorsAreClassified() {
+        let denied = "<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>"
+        #expect(S3Client.classify(status: 403, body: denied) == .permanent("S3 403 SignatureDoesNotMatch: The request signature we calculated does not match"))
+        #expect(S3Client.classify(status: 404, body: "<Error><Code>NoSuchBucket</Code></Error>").isPermanent)
+        #expect(!S3Client.classify(status: 503, body: "<Error><Code>SlowDown</Code></Error>").isPermanent)
+        #expect(!S3Client.classify(status: 400, body: "<Error><Code>RequestTimeout</Code></Error>").isPermanent)
+        #expect(!S3Client.classify(status: 500, body: "").isPermanent)
+    }
+
+    @Test func objectsRollAndReadBack() async throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        var c = try Self.config(server, ["max_object_age": "30s"])
+        c.settings.numConsumers = 2
+        let e = try S3Exporter(id: "s3", config: c)
+        let first = try Self.item(), second = try Self.item(shiftHours: 1)
+        // Two batches in flight (the queue's two senders): the second closes the objects without waiting for their age.
+        async let a: Void = e.export(first)
+        async let b: Void = e.export(second)
+        let started = ContinuousClock.now
+        _ = try await (a, b)
+        #expect(ContinuousClock.now - started < .seconds(10))
+        let stored = try Self.readBack(server)
+        let events = first.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count } * 2
+        #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
+        // One object per hour of the records' own time (the second batch is an hour later).
+        let now = S3ObjectKey.hour(unixNanos: S3Exporter.nowNanos())
+        func hour(_ nanos: UInt64) -> Int64 { nanos > 0 ? S3ObjectKey.hour(unixNanos: nanos) : now }
+        let hours = Set((first.records! + second.records!).flatMap { r in r.traces.map { hour($0.timestampUnixNano) } + r.observations.map { hour($0.startTimeUnixNano) } })
+        let expectedSegments = Set(hours.map { S3ObjectKey.make(prefix: "", projectID: nil, hour: $0, uuid: "u", fileExtension: "x").split(separator: "/").prefix(4).joined(separator: "/") })
+        #expect(stored.objects.count == hours.count)
+        #expect(Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") }) == expectedSegments)
+        let pattern = #/^raw/proj-1/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/[0-9a-f-]{36}\.jsonl\.gz$/#
+        for o in stored.objects {
+            #expect(o.key.wholeMatch(of: pattern) != nil, "\(o.key)")
+            #expect(o.content_type == "application/x-ndjson" && o.content_encoding == "gzip")
+            #expect(o.lines?.allSatisfy { $0.type?.hasSuffix("-create") == true } == true)
+        }
+        await e.shutdown()
+    }
+
+    @Test func anObjectClosesAtItsAge() async throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        let e = try S3Exporter(id: "s3", config: try Self.config(server, ["format": "otlp_json", "compression": "none", "partition_by": "upload_time"]))
+        let item = try Self.item()
+        let started = ContinuousClock.now
+        try await e.export(item)
+        #expect(ContinuousClock.now - started >= .milliseconds(200))
+        let stored = try Self.readBack(server)
+        #expect(stored.objects.count == 1 && stored.objects[0].key.hasSuffix(".jsonl") && stored.objects[0].content_encoding == nil)
+        #expect(stored.objects[0].lines?.count == item.parts.count)
+        await e.shutdown()
+    }
+
+    @Test func largeObjectsUseMultipartUpload() async throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        // 7,000 LLM-shaped spans encode to more than one 5 MiB part.
+        let request = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 7000).serializedBytes())
+        let e = try S3Exporter(id: "s3", config: try Self.config(server, ["format": "otlp_proto", "compression": "none", "part_size_bytes": "5242880"]))
+        let body = OTLPProtobufEncoder().encode(request)
+        #expect(body.count > 5 << 20)
+        try await e.export(ExportItem(batch: request, records: nil))
+        let stored = try Self.readBack(server)
+        #expect(stored.objects.count == 1 && stored.objects[0].size == body.count && stored.objects[0].spans == 7000)
+        #expect(stored.objects[0].key.hasSuffix(".binpb"))
+        await e.shutdown()
+    }
+
+    @Test func wrongCredentialsAndAMissingBucketArePermanentAndCounted() async throws {
+        let server = try S3TestServer()
+        defer { server.stop() }
+        for (config, expected) in [(try Self.config(server, secret: "wrong-secret"), "SignatureDoesNotMatch"),
+                                   (try Self.config(server, ["access_key_id": "AKIAUNKNOWN0000000000"]), "InvalidAccessKeyId"),
+                                   (try Self.config(server, ["bucket": "no-such-bucket"]), "NoSuchBucket")] {
+            let e = try S3Exporter(id: "s3", config: config)
+            let item = try Self.item()
+            do throws(ExportFailure) {
+                try await e.export(item)
+                Issue.record("expected \(expected)")
+            } catch {
+                #expect(error.isPermanent && "\(error)".contains(expected), "\(error)")
+            }
+            await e.shutdown()
+        }
+        // Through the sending queue: dropped once, counted with its reason, never retried.
+        let counters = Counters()
+        let queue = ExporterQueue(exporter: try S3Exporter(id: "s3", config: try Self.config(server, secret: "wrong-secret")),
+                                  settings: settings(), counters: counters, logger: Logger(label: "t"))
+        let item = try Self.item()
+        try await withQueue(queue) { () async throws in
+            queue.offer(item)
+            #expect(try await eventually { counters.total(.exporterSendFailedSpans) == item.spanCount })
+        }
+        #expect(counters.value(.droppedSpans, ["exporter": "s3", "reason": "permanent_error"]) == item.spanCount)
+        #expect(try Self.readBack(server).objects.isEmpty)
+    }
+}
