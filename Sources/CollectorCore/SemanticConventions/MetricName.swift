@@ -29,4 +29,7 @@ public enum MetricName: String, Sendable, CaseIterable {
     case redactions = "genai_collector_redactions"
     /// Translation notes by `reason` (e.g. `prompt_link_dropped`: a half or non-integer prompt link).
     case translationNotes = "genai_collector_translation_notes"
+    /// Langfuse ingestion events the server refused one by one (errors in a 207 answer that retrying
+    /// cannot fix), by `exporter` and `status`; the rest of their batch was delivered.
+    case exporterRejectedEvents = "genai_collector_exporter_rejected_events"
 }

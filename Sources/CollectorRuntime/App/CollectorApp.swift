@@ -45,6 +45,7 @@ public struct CollectorApp: Sendable {
             case .file(let f): settings = f.settings
             case .clickhouse(let c): (settings, tls) = (c.settings, c.tls)
             case .s3(let c): (settings, tls) = (c.settings, c.tls)
+            case .langfuse(let c): (settings, tls) = (c.settings, c.tls)
             case .debug: settings = nil
             }
             if let settings, !settings.queueEnabled {
@@ -130,6 +131,8 @@ public struct CollectorApp: Sendable {
             case .debug(let d): (exporter, settings) = (DebugExporter(id: id.description, config: d), ExporterSettings())
             case .clickhouse(let c): (exporter, settings) = (try ClickHouseExporter(id: id.description, config: c), c.settings)
             case .s3(let c): (exporter, settings) = (try S3Exporter(id: id.description, config: c), c.settings)
+            case .langfuse(let c):
+                (exporter, settings) = (try LangfuseExporter(id: id.description, config: c, counters: counters, logger: logger), c.settings)
             }
         } catch {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")

@@ -23,6 +23,7 @@ public enum ExporterConfig: Sendable, Equatable {
     case debug(DebugExporterConfig)
     case clickhouse(ClickHouseExporterConfig)
     case s3(S3ExporterConfig)
+    case langfuse(LangfuseExporterConfig)
 }
 
 public enum ExtensionConfig: Sendable, Equatable {
@@ -48,6 +49,7 @@ enum ComponentRegistry {
         DebugExporterConfig.type: { (m) throws(ConfigError) in .debug(try DebugExporterConfig(&m)) },
         ClickHouseExporterConfig.type: { (m) throws(ConfigError) in .clickhouse(try ClickHouseExporterConfig(&m)) },
         S3ExporterConfig.type: { (m) throws(ConfigError) in .s3(try S3ExporterConfig(&m)) },
+        LangfuseExporterConfig.type: { (m) throws(ConfigError) in .langfuse(try LangfuseExporterConfig(&m)) },
     ]
     static let extensions: [String: Decoder<ExtensionConfig>] = [
         HealthCheckConfig.type: { (m) throws(ConfigError) in .healthCheck(try HealthCheckConfig(&m)) },

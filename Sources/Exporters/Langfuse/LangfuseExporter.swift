@@ -1,0 +1,174 @@
+import CollectorCore
+import Foundation
+import GenAIMapping
+import Logging
+import OTLP
+
+/// Sends to Langfuse (`mode: otlp` or `ingestion`, see `LangfuseExporterConfig`). Requests are cut
+/// below `max_request_bytes` at span-request (otlp) or event (ingestion) boundaries.
+///
+/// Answers: 2xx delivered; 429 and 5xx retried (honouring `Retry-After`); 401 and 403 permanent and
+/// logged as errors (the keys or the project are wrong, and every batch will fail the same way);
+/// other 4xx permanent. In ingestion mode a 207 lists errors per event: retryable ones (429, 5xx) are
+/// sent again in the same attempt, up to three rounds, then the batch fails as retryable (event ids
+/// are stable, so events already accepted are deduplicated by Langfuse); the others are counted in
+/// `genai_collector_exporter_rejected_events_total` and dropped.
+public final class LangfuseExporter: Exporter {
+    public let id: String
+    public let needsRecords: Bool
+    let config: LangfuseExporterConfig
+    let transport: HTTPTransport
+    let counters: Counters?
+    let logger: Logger
+    let authorization: String
+
+    public init(id: String, config: LangfuseExporterConfig, counters: Counters? = nil, logger: Logger = Logger(label: "genai-collector")) throws(ExportFailure) {
+        self.id = id
+        self.config = config
+        self.counters = counters
+        self.logger = logger
+        needsRecords = config.ingestionMode
+        transport = try HTTPTransport(tls: config.tls)
+        authorization = "Basic " + Data("\(config.publicKey):\(config.secretKey)".utf8).base64EncodedString()
+    }
+
+    public func export(_ item: ExportItem) async throws(ExportFailure) {
+        if config.ingestionMode {
+            var lines: [UInt8] = []
+            for r in item.records ?? [] { lines += IngestionBatchEncoder().encodeLines(r) }
+            for body in IngestionRequests.split(lines, limit: config.maxRequestBytes) {
+                try await sendIngestion(body)
+            }
+        } else {
+            // Protobuf reads back-to-back requests as one, so parts join without re-encoding.
+            var body: [UInt8] = []
+            for part in item.parts where !part.spans.isEmpty {
+                let encoded = OTLPProtobufEncoder().encode(part)
+                if !body.isEmpty && body.count + encoded.count > config.maxRequestBytes {
+                    try await post(body, contentType: "application/x-protobuf")
+                    body = []
+                }
+                body += encoded
+            }
+            if !body.isEmpty { try await post(body, contentType: "application/x-protobuf") }
+        }
+    }
+
+    public func shutdown() async { await transport.shutdown() }
+
+    /// One POST; non-2xx answers become failures.
+    @discardableResult
+    func post(_ body: [UInt8], contentType: String) async throws(ExportFailure) -> HTTPTransport.Response {
+        var headers = [("Authorization", authorization), ("Content-Type", contentType),
+                       ("x-langfuse-sdk-name", "genai-collector"), ("x-langfuse-sdk-version", CollectorVersion.current)]
+        if !config.ingestionMode { headers.append(("x-langfuse-ingestion-version", "4")) }
+        var payload = body
+        if config.gzip {
+            do { payload = try Gzip.compress(body, level: 6) } catch { throw .permanent("cannot gzip the body: \(error)") }
+            headers.append(("Content-Encoding", "gzip"))
+        }
+        let response = try await transport.send(.POST, config.url, headers: headers, body: payload, timeout: config.settings.timeout)
+        guard (200..<300).contains(response.status) else {
+            let failure = Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
+            if response.status == 401 || response.status == 403 {
+                logger.error("Langfuse refused the credentials; check public_key, secret_key and host",
+                             metadata: ["exporter": "\(id)", "status": "\(response.status)", "host": "\(config.host)"])
+            }
+            throw failure
+        }
+        return response
+    }
+
+    private func sendIngestion(_ initial: IngestionRequests.Body) async throws(ExportFailure) {
+        var body = initial
+        var delay = Duration.milliseconds(500)
+        for round in 1...3 {
+            let response = try await post(body.bytes, contentType: "application/json")
+            guard response.status == 207 else { return }
+            let errors = IngestionRequests.errors(in: response.body)
+            var retry: Set<String> = []
+            for e in errors {
+                if e.status == 429 || e.status >= 500 {
+                    retry.insert(e.id)
+                } else {
+                    counters?.add(.exporterRejectedEvents, 1, ["exporter": id, "status": String(e.status)])
+                    logger.warning("Langfuse rejected an event", metadata: ["exporter": "\(id)", "status": "\(e.status)", "message": "\(e.message)"])
+                }
+            }
+            if retry.isEmpty { return }
+            if round == 3 { throw .retryable("Langfuse failed \(retry.count) events with retryable statuses") }
+            body = body.only(retry)
+            try? await Task.sleep(for: delay)
+            delay *= 2
+        }
+    }
+
+    static func classify(status: UInt, body: String, retryAfter: Duration?) -> ExportFailure {
+        let summary = "Langfuse \(status): \(body.prefix(300).trimmingCharacters(in: .whitespacesAndNewlines))"
+        if status == 429 || status == 408 || status >= 500 { return .retryable(summary, retryAfter: retryAfter) }
+        return .permanent(summary)
+    }
+}
+
+/// Ingestion bodies cut at event boundaries, and the errors of a 207 answer.
+enum IngestionRequests {
+    /// `{"batch": [...]}` and the envelope ids in it, in order.
+    struct Body {
+        var bytes: [UInt8]
+        var events: [(id: String, json: ArraySlice<UInt8>)]
+
+        init(events: [(id: String, json: ArraySlice<UInt8>)]) {
+            self.events = events
+            bytes = Array("{\"batch\":[".utf8)
+            for (i, e) in events.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                bytes += e.json
+            }
+            bytes += Array("]}".utf8)
+        }
+
+        func only(_ ids: Set<String>) -> Body { Body(events: events.filter { ids.contains($0.id) }) }
+    }
+
+    /// Splits JSON Lines events into bodies of at most `limit` bytes (an event larger than the limit
+    /// goes alone; Langfuse will answer for it).
+    static func split(_ lines: [UInt8], limit: Int) -> [Body] {
+        var bodies: [Body] = []
+        var current: [(id: String, json: ArraySlice<UInt8>)] = []
+        var size = 12
+        var start = 0
+        for i in lines.indices where lines[i] == 0x0A {
+            let json = lines[start..<i]
+            start = i + 1
+            if !current.isEmpty && size + json.count + 1 > limit {
+                bodies.append(Body(events: current))
+                current = []
+                size = 12
+            }
+            current.append((envelopeID(json), json))
+            size += json.count + 1
+        }
+        if !current.isEmpty { bodies.append(Body(events: current)) }
+        return bodies
+    }
+
+    /// The envelope's `id`: the encoder writes it as the first member.
+    static func envelopeID(_ json: ArraySlice<UInt8>) -> String {
+        guard let value = try? JSONParser().parse(Array(json)), let id = value["id"]?.stringValue else { return "" }
+        return id
+    }
+
+    struct EventError: Equatable {
+        var id: String
+        var status: Int
+        var message: String
+    }
+
+    static func errors(in body: [UInt8]) -> [EventError] {
+        guard let doc = try? JSONParser().parse(body), let errors = doc["errors"]?.arrayValue else { return [] }
+        return errors.map { e in
+            EventError(id: e["id"]?.stringValue ?? "", status: Int(e["status"]?.numberValue ?? 0),
+                       message: e["message"]?.stringValue ?? "")
+        }
+    }
+}
