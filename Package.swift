@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
         .target(name: "GenAIMapping", dependencies: ["CollectorCore"], swiftSettings: strict),
+        .target(name: "OTLPGRPC", dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
         .target(
             name: "Processors",
             dependencies: ["CollectorCore", "GenAIMapping", .product(name: "Crypto", package: "swift-crypto")],
@@ -43,18 +44,20 @@ let package = Package(
         .target(
             name: "Exporters",
             dependencies: [
-                "CollectorCore", "OTLP", "GenAIMapping",
+                "CollectorCore", "OTLP", "GenAIMapping", "OTLPGRPC",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
             swiftSettings: strict),
         .target(
             name: "Receivers",
             dependencies: [
-                "CollectorCore", "OTLP",
+                "CollectorCore", "OTLP", "OTLPGRPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

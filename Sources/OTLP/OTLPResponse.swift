@@ -41,3 +41,39 @@ public enum OTLPResponse {
         }
     }
 }
+
+extension OTLPResponse {
+    /// What a peer's `ExportTraceServiceResponse` (protobuf) says it refused: `partial_success`'s
+    /// rejected span count and message; nil when the body has none or does not parse.
+    public static func partialSuccess(protobuf body: [UInt8]) -> (rejectedSpans: Int64, message: String)? {
+        body.withUnsafeBufferPointer { buffer -> (Int64, String)? in
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return nil }
+            var r = WireReader(base: base, pos: 0, end: buffer.count)
+            do throws(OTLPDecodingError) {
+                while !r.atEnd {
+                    let (field, wire) = try r.tag("ExportTraceServiceResponse")
+                    guard field == 1, wire == 2 else { try r.skip(wire, field: field, "ExportTraceServiceResponse"); continue }
+                    let range = try r.lengthDelimited("partial_success")
+                    var p = WireReader(base: base, pos: range.lowerBound, end: range.upperBound)
+                    var rejected: Int64 = 0
+                    var message = ""
+                    while !p.atEnd {
+                        let (f, w) = try p.tag("ExportTracePartialSuccess")
+                        if f == 1 && w == 0 {
+                            rejected = Int64(bitPattern: try p.varint("rejected_spans"))
+                        } else if f == 2 && w == 2 {
+                            let m = try p.string("error_message")
+                            message = String(decoding: buffer[m.lowerBound..<m.upperBound], as: UTF8.self)
+                        } else {
+                            try p.skip(w, field: f, "ExportTracePartialSuccess")
+                        }
+                    }
+                    return (rejected, message)
+                }
+            } catch {
+                return nil
+            }
+            return nil
+        }
+    }
+}

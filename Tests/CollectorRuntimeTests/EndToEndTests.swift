@@ -25,7 +25,7 @@ struct EndToEndTests {
     /// `exporter`: the exporters section's one entry (`id: {settings}`) instead of the file exporter.
     func run(expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
              order: [String]? = nil, exporter: (id: String, yaml: String)? = nil, transport: String = "http",
-             client: (Int) throws -> (Int32, String)) async throws -> Run {
+             client: @escaping @Sendable (Int) throws -> (Int32, String)) async throws -> Run {
         let chain = (order ?? (processors.contains("memory_limiter") ? ["memory_limiter"] : []) + ["environment"]) + ["batch"]
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -46,7 +46,8 @@ struct EndToEndTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/\(transport)" { port.set(p) } } }
                 #expect(try await eventually { port.value != nil && app.readiness.isReady })
-                let (status, output) = try client(port.value ?? 0)
+                let bound = port.value ?? 0
+                let (status, output) = try await offPool { try client(bound) }
                 #expect(status == 0, "client: \(output)")
                 #expect(try await eventually { app.counters.total(.exporterSentSpans) >= expectedSpans },
                         "sent \(app.counters.total(.exporterSentSpans)) of \(expectedSpans); client said: \(output)")
@@ -237,7 +238,7 @@ struct EndToEndTests {
         let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()  // ~770 KB
         try Data(bigBody).write(to: URL(fileURLWithPath: big))
         let small = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
-        func post(_ port: Int, _ file: String) throws -> String {
+        @Sendable func post(_ port: Int, _ file: String) throws -> String {
             try command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
                          "--data-binary", "@" + file, "http://127.0.0.1:\(port)/v1/traces"]).1
         }

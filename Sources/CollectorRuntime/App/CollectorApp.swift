@@ -46,6 +46,8 @@ public struct CollectorApp: Sendable {
             case .clickhouse(let c): (settings, tls) = (c.settings, c.tls)
             case .s3(let c): (settings, tls) = (c.settings, c.tls)
             case .langfuse(let c): (settings, tls) = (c.settings, c.tls)
+            case .otlpHTTP(let c): (settings, tls) = (c.settings, c.tls)
+            case .otlpGRPC(let c): (settings, tls) = (c.settings, c.tls)
             case .debug: settings = nil
             }
             if let settings, !settings.queueEnabled {
@@ -133,6 +135,10 @@ public struct CollectorApp: Sendable {
             case .s3(let c): (exporter, settings) = (try S3Exporter(id: id.description, config: c), c.settings)
             case .langfuse(let c):
                 (exporter, settings) = (try LangfuseExporter(id: id.description, config: c, counters: counters, logger: logger), c.settings)
+            case .otlpHTTP(let c):
+                (exporter, settings) = (try OTLPHTTPExporter(id: id.description, config: c, counters: counters, logger: logger), c.settings)
+            case .otlpGRPC(let c):
+                (exporter, settings) = (try OTLPGRPCExporter(id: id.description, config: c, counters: counters, logger: logger), c.settings)
             }
         } catch {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")

@@ -24,6 +24,8 @@ public enum ExporterConfig: Sendable, Equatable {
     case clickhouse(ClickHouseExporterConfig)
     case s3(S3ExporterConfig)
     case langfuse(LangfuseExporterConfig)
+    case otlpHTTP(OTLPHTTPExporterConfig)
+    case otlpGRPC(OTLPGRPCExporterConfig)
 }
 
 public enum ExtensionConfig: Sendable, Equatable {
@@ -50,6 +52,8 @@ enum ComponentRegistry {
         ClickHouseExporterConfig.type: { (m) throws(ConfigError) in .clickhouse(try ClickHouseExporterConfig(&m)) },
         S3ExporterConfig.type: { (m) throws(ConfigError) in .s3(try S3ExporterConfig(&m)) },
         LangfuseExporterConfig.type: { (m) throws(ConfigError) in .langfuse(try LangfuseExporterConfig(&m)) },
+        OTLPHTTPExporterConfig.type: { (m) throws(ConfigError) in .otlpHTTP(try OTLPHTTPExporterConfig(&m)) },
+        OTLPGRPCExporterConfig.type: { (m) throws(ConfigError) in .otlpGRPC(try OTLPGRPCExporterConfig(&m)) },
     ]
     static let extensions: [String: Decoder<ExtensionConfig>] = [
         HealthCheckConfig.type: { (m) throws(ConfigError) in .healthCheck(try HealthCheckConfig(&m)) },

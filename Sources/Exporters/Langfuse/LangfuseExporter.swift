@@ -40,17 +40,9 @@ public final class LangfuseExporter: Exporter {
                 try await sendIngestion(body)
             }
         } else {
-            // Protobuf reads back-to-back requests as one, so parts join without re-encoding.
-            var body: [UInt8] = []
-            for part in item.parts where !part.spans.isEmpty {
-                let encoded = OTLPProtobufEncoder().encode(part)
-                if !body.isEmpty && body.count + encoded.count > config.maxRequestBytes {
-                    try await post(body, contentType: "application/x-protobuf")
-                    body = []
-                }
-                body += encoded
+            for body in OTLPBodies.protobuf(item.parts, limit: config.maxRequestBytes) {
+                try await post(body, contentType: "application/x-protobuf")
             }
-            if !body.isEmpty { try await post(body, contentType: "application/x-protobuf") }
         }
     }
 

@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 
 /// One HTTP request as the handlers see it; `body` is nil when it exceeded the size cap.
 public struct HTTPRequest: Sendable {
@@ -40,7 +41,8 @@ public struct HTTPResponse: Sendable {
 
 /// A minimal HTTP/1.1 server on SwiftNIO's async channels: one task per connection, request bodies
 /// read up to `maxBodyBytes` (the rest is drained and discarded, not stored), keep-alive honoured.
-/// On graceful shutdown it stops accepting and lets in-flight requests finish.
+/// On graceful shutdown it stops accepting, closes idle keep-alive connections at once (a client's
+/// pool would otherwise hold shutdown open), and answers in-flight requests with `Connection: close`.
 public final class HTTPServer: Service, Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
 
@@ -52,6 +54,42 @@ public final class HTTPServer: Service, Sendable {
     let logger: Logger
     /// Called with the bound port once listening (tests bind port 0).
     let onBound: @Sendable (Int) -> Void
+    private let connections = Connections()
+
+    /// Open connections and whether each is answering a request now.
+    final class Connections: Sendable {
+        private let state = Mutex<(closing: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
+
+        /// Registers a connection; false when shutdown has begun.
+        func add(_ channel: any Channel) -> Bool {
+            state.withLock { s in
+                if s.closing { return false }
+                s.open[ObjectIdentifier(channel)] = (channel, false)
+                return true
+            }
+        }
+
+        func remove(_ channel: any Channel) { state.withLock { _ = $0.open.removeValue(forKey: ObjectIdentifier(channel)) } }
+
+        /// Marks a request begun or done; returns whether the connection should close after it.
+        func busy(_ channel: any Channel, _ busy: Bool) -> Bool {
+            state.withLock { s in
+                s.open[ObjectIdentifier(channel)]?.busy = busy
+                return s.closing
+            }
+        }
+
+        var closing: Bool { state.withLock { $0.closing } }
+
+        /// Starts shutdown: closes every idle connection.
+        func closeIdle() {
+            let idle = state.withLock { s -> [any Channel] in
+                s.closing = true
+                return s.open.values.filter { !$0.busy }.map(\.channel)
+            }
+            for c in idle { c.close(promise: nil) }
+        }
+    }
 
     public init(name: String, endpoint: Endpoint, tls: TLSConfig? = nil, maxBodyBytes: Int, logger: Logger,
                 onBound: @escaping @Sendable (Int) -> Void = { _ in }, handler: @escaping Handler) {
@@ -98,11 +136,18 @@ public final class HTTPServer: Service, Sendable {
             }
         } onGracefulShutdown: {
             server.channel.close(promise: nil)
+            self.connections.closeIdle()
         }
         logger.info("stopped", metadata: ["server": "\(name)"])
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        let channel = connection.channel
+        guard connections.add(channel) else {
+            channel.close(promise: nil)
+            return
+        }
+        defer { connections.remove(channel) }
         do {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
@@ -111,6 +156,7 @@ public final class HTTPServer: Service, Sendable {
                 for try await part in inbound {
                     switch part {
                     case .head(let h):
+                        _ = connections.busy(channel, true)
                         head = h
                         body = []
                         tooLarge = false
@@ -133,7 +179,7 @@ public final class HTTPServer: Service, Sendable {
                         let response = await handler(request)
                         var headers = HTTPHeaders(response.headers)
                         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-                        let keepAlive = h.isKeepAlive && !tooLarge
+                        let keepAlive = h.isKeepAlive && !tooLarge && !connections.closing
                         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
                         // One write of the three parts: one hand-over to the event loop, one flush.
                         try await outbound.write(contentsOf: [
@@ -142,7 +188,8 @@ public final class HTTPServer: Service, Sendable {
                             .end(nil),
                         ])
                         head = nil
-                        if !keepAlive { return }
+                        // Shutdown may have begun during the write; it skipped this busy connection.
+                        if connections.busy(channel, false) || !keepAlive { return }
                     }
                 }
             }

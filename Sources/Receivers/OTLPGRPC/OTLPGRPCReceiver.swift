@@ -3,6 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
 import OTLP
+import OTLPGRPC
 import ServiceLifecycle
 
 /// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`. The method is registered
@@ -10,7 +11,6 @@ import ServiceLifecycle
 /// gzip/deflate messages are accepted; UNAUTHENTICATED without valid credentials (when `auth` is
 /// set), INVALID_ARGUMENT for bad data, UNAVAILABLE (with a retry delay in the message) on pushback.
 public final class OTLPGRPCReceiver: Service, Sendable {
-    static let export = MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.trace.v1.TraceService", method: "Export")
 
     public let id: String
     let config: OTLPReceiverConfig.GRPC
@@ -45,7 +45,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
                 c.compression.enabledAlgorithms = [.gzip, .deflate]
             })
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
-        router.registerHandler(forMethod: Self.export, deserializer: RawBytes(), serializer: RawBytes()) { request, _ in
+        router.registerHandler(forMethod: TraceService.export, deserializer: RawBytes(), serializer: RawBytes()) { request, _ in
             if let auth = self.config.auth,
                !Credentials.accepts(Array(request.metadata[stringValues: "authorization"]).first, auth) {
                 return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
@@ -91,13 +91,5 @@ public final class OTLPGRPCReceiver: Service, Sendable {
 
     private static func refused(_ reason: String, _ retryAfter: Duration) -> StreamingServerResponse<[UInt8]> {
         return StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
-    }
-}
-
-/// Message bytes passed through untouched, in both directions.
-struct RawBytes: MessageSerializer, MessageDeserializer {
-    func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
-    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
-        serializedMessageBytes.withUnsafeBytes { Array($0) }
     }
 }

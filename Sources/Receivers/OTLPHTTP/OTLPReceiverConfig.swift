@@ -48,7 +48,7 @@ public struct OTLPReceiverConfig: Sendable, Equatable {
         }
         try protocols.finish()
         if grpc == nil && http == nil { throw ConfigError(map.childPath("protocols"), "enable grpc and/or http") }
-        if let g = grpc, let h = http, g.endpoint == h.endpoint {
+        if let g = grpc, let h = http, g.endpoint == h.endpoint, g.endpoint.port != 0 {
             throw ConfigError(map.childPath("protocols"), "grpc and http cannot share \(g.endpoint)")
         }
     }

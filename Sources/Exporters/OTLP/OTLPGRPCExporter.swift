@@ -1,0 +1,92 @@
+import CollectorCore
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Logging
+import OTLP
+import OTLPGRPC
+
+/// Forwards batches as OTLP/gRPC over one HTTP/2 connection (reconnecting as needed). Status codes
+/// as the OTLP specification says: CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE,
+/// DATA_LOSS and RESOURCE_EXHAUSTED are retried, the others are permanent.
+public final class OTLPGRPCExporter: Exporter {
+    public let id: String
+    public let needsRecords = false
+    let config: OTLPGRPCExporterConfig
+    let counters: Counters?
+    let logger: Logger
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    let connections: Task<Void, Never>
+
+    public init(id: String, config: OTLPGRPCExporterConfig, counters: Counters? = nil, logger: Logger = Logger(label: "genai-collector")) throws(ExportFailure) {
+        self.id = id
+        self.config = config
+        self.counters = counters
+        self.logger = logger
+        let security: HTTP2ClientTransport.Posix.TransportSecurity
+        if config.plaintext {
+            security = .plaintext
+        } else {
+            let tls = config.tls ?? TLSClientConfig()
+            security = .tls { t in
+                if let ca = tls.caFile { t.trustRoots = .certificates([.file(path: ca, format: .pem)]) }
+                if let cert = tls.certFile, let key = tls.keyFile {
+                    t.certificateChain = [.file(path: cert, format: .pem)]
+                    t.privateKey = .file(path: key, format: .pem)
+                }
+                if tls.insecureSkipVerify { t.serverCertificateVerification = .noVerification }
+            }
+        }
+        let transport: HTTP2ClientTransport.Posix
+        do {
+            transport = try HTTP2ClientTransport.Posix(
+                target: .dns(host: config.host, port: config.port), transportSecurity: security,
+                config: .defaults { c in
+                    c.compression.enabledAlgorithms = [.gzip, .deflate]
+                    c.http2.maxFrameSize = 1 << 20
+                })
+        } catch {
+            throw .permanent("cannot set up the gRPC connection to \(config.host):\(config.port): \(error)")
+        }
+        let client = GRPCClient(transport: transport)
+        self.client = client
+        connections = Task {
+            do { try await client.runConnections() } catch { logger.error("gRPC client stopped", metadata: ["exporter": "\(id)", "error": "\(error)"]) }
+        }
+    }
+
+    public func export(_ item: ExportItem) async throws(ExportFailure) {
+        var metadata = Metadata()
+        for (name, value) in config.headers { metadata.addString(value, forKey: name.lowercased()) }
+        var options = CallOptions.defaults
+        options.timeout = config.settings.timeout
+        if config.gzip { options.compression = .gzip }
+        for body in OTLPBodies.protobuf(item.parts, limit: config.maxRequestBytes) {
+            let response: [UInt8]
+            do {
+                response = try await client.unary(
+                    request: ClientRequest(message: body, metadata: metadata), descriptor: TraceService.export,
+                    serializer: RawBytes(), deserializer: RawBytes(), options: options) { try $0.message }
+            } catch let error as RPCError {
+                throw Self.classify(error)
+            } catch {
+                throw .retryable("OTLP/gRPC to \(config.host):\(config.port) failed: \(error)")
+            }
+            if let partial = OTLPResponse.partialSuccess(protobuf: response), partial.rejectedSpans > 0 {
+                counters?.add(.droppedSpans, Int(partial.rejectedSpans), ["exporter": id, "reason": "rejected_by_peer"])
+                logger.warning("the peer refused spans", metadata: ["exporter": "\(id)", "spans": "\(partial.rejectedSpans)", "message": "\(partial.message)"])
+            }
+        }
+    }
+
+    public func shutdown() async {
+        client.beginGracefulShutdown()
+        await connections.value
+    }
+
+    static let retryableCodes: Set<RPCError.Code> = [.cancelled, .deadlineExceeded, .aborted, .outOfRange, .unavailable, .dataLoss, .resourceExhausted]
+
+    static func classify(_ error: RPCError) -> ExportFailure {
+        let summary = "OTLP/gRPC \(error.code): \(error.message)"
+        return retryableCodes.contains(error.code) ? .retryable(summary) : .permanent(summary)
+    }
+}

@@ -1,0 +1,51 @@
+import CollectorCore
+import Logging
+import OTLP
+
+/// Forwards batches as OTLP/HTTP. Answers as the OTLP specification says: 429, 502, 503 and 504 are
+/// retried (honouring `Retry-After`), every other non-2xx is permanent; spans a peer refuses in a
+/// `partial_success` are counted as dropped (`reason: rejected_by_peer`).
+public final class OTLPHTTPExporter: Exporter {
+    public let id: String
+    public let needsRecords = false
+    let config: OTLPHTTPExporterConfig
+    let transport: HTTPTransport
+    let counters: Counters?
+    let logger: Logger
+
+    public init(id: String, config: OTLPHTTPExporterConfig, counters: Counters? = nil, logger: Logger = Logger(label: "genai-collector")) throws(ExportFailure) {
+        self.id = id
+        self.config = config
+        self.counters = counters
+        self.logger = logger
+        transport = try HTTPTransport(tls: config.tls)
+    }
+
+    public func export(_ item: ExportItem) async throws(ExportFailure) {
+        let bodies = config.json ? OTLPBodies.json(item.parts) : OTLPBodies.protobuf(item.parts, limit: config.maxRequestBytes)
+        for body in bodies {
+            var headers = config.headers
+            headers.append(("Content-Type", config.json ? "application/json" : "application/x-protobuf"))
+            var payload = body
+            if config.gzip {
+                do { payload = try Gzip.compress(body, level: 6) } catch { throw .permanent("cannot gzip the body: \(error)") }
+                headers.append(("Content-Encoding", "gzip"))
+            }
+            let response = try await transport.send(.POST, config.url, headers: headers, body: payload, timeout: config.settings.timeout)
+            guard (200..<300).contains(response.status) else {
+                throw Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
+            }
+            if !config.json, let partial = OTLPResponse.partialSuccess(protobuf: response.body), partial.rejectedSpans > 0 {
+                counters?.add(.droppedSpans, Int(partial.rejectedSpans), ["exporter": id, "reason": "rejected_by_peer"])
+                logger.warning("the peer refused spans", metadata: ["exporter": "\(id)", "spans": "\(partial.rejectedSpans)", "message": "\(partial.message)"])
+            }
+        }
+    }
+
+    public func shutdown() async { await transport.shutdown() }
+
+    static func classify(status: UInt, body: String, retryAfter: Duration?) -> ExportFailure {
+        let summary = "OTLP/HTTP \(status): \(body.prefix(300).trimmingCharacters(in: .whitespacesAndNewlines))"
+        return [429, 502, 503, 504].contains(status) ? .retryable(summary, retryAfter: retryAfter) : .permanent(summary)
+    }
+}

@@ -1,0 +1,16 @@
+import GRPCCore
+
+/// `opentelemetry.proto.collector.trace.v1.TraceService/Export`, shared by the gRPC receiver and
+/// exporter. Messages pass as raw bytes: the project's own codecs decode and encode them, once.
+public enum TraceService {
+    public static let export = MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.trace.v1.TraceService", method: "Export")
+}
+
+/// Message bytes passed through untouched, in both directions.
+public struct RawBytes: MessageSerializer, MessageDeserializer {
+    public init() {}
+    public func serialize<Bytes: GRPCContiguousBytes>(_ message: [UInt8]) throws -> Bytes { Bytes(message) }
+    public func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> [UInt8] {
+        serializedMessageBytes.withUnsafeBytes { Array($0) }
+    }
+}

@@ -1,0 +1,142 @@
+import CollectorCore
+import CollectorRuntime
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import ServiceLifecycleTestKit
+import Synchronization
+import Testing
+
+/// Several collectors in-process (a sidecar and a gateway, say), each from its own YAML, run until
+/// `body` returns, then shut down gracefully together.
+struct CollectorHarness {
+    final class Running: Sendable {
+        let app: CollectorApp
+        private let bound = Mutex<[String: Int]>([:])
+        init(app: CollectorApp) { self.app = app }
+        func set(_ name: String, _ port: Int) { bound.withLock { $0[name] = port } }
+        /// The port a server bound (`otlp/http`, `otlp/grpc`, `metrics`).
+        func port(_ name: String) -> Int { bound.withLock { $0[name] } ?? 0 }
+        var counters: Counters { app.counters }
+    }
+
+    static func with(_ yamls: [String], _ body: ([Running]) async throws -> Void) async throws {
+        let running = try yamls.map { yaml in
+            Running(app: CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "harness")))
+        }
+        try await testGracefulShutdown { trigger in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for r in running {
+                    group.addTask { try await r.app.run(shutdownSignals: []) { name, p in r.set(name, p) } }
+                }
+                #expect(try await eventually(30) { running.allSatisfy { $0.app.readiness.isReady } })
+                // A failing body still shuts the collectors down gracefully.
+                do { try await body(running) } catch { Issue.record(error, "the test body failed") }
+                trigger.triggerGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    static func eventually(_ seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return condition()
+    }
+
+    /// A port nobody listens on now (bound, read, released), for configs that must name it up front.
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// The JSON Lines a file exporter wrote under `dir`.
+    static func lines(_ dir: String) throws -> [JSONValue] {
+        var out: [JSONValue] = []
+        for f in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where f.hasSuffix(".jsonl") {
+            for line in try String(contentsOfFile: dir + "/" + f, encoding: .utf8).split(separator: "\n") {
+                out.append(try JSONParser().parse(String(line)))
+            }
+        }
+        return out
+    }
+}
+
+/// The collector binary as its own process (a gateway, say), from a YAML config; `stop()` sends
+/// SIGTERM and waits, so it shuts down gracefully.
+final class CollectorProcess: @unchecked Sendable {
+    static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("genai-collector")
+    let process = Process()
+    let log: String
+
+    init(yaml: String, waitFor ports: [Int]) async throws {
+        log = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.executableURL = Self.binary
+        process.arguments = ["run", "--config", "yaml:" + yaml]
+        process.standardOutput = FileHandle(forWritingAtPath: log)
+        process.standardError = process.standardOutput
+        try process.run()
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !ports.allSatisfy(Self.accepts), ContinuousClock.now < deadline, process.isRunning {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        guard ports.allSatisfy(Self.accepts) else {
+            stop()
+            throw ClickHouseStartFailure("the collector process did not start: \(output)")
+        }
+    }
+
+    var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// The value of one Prometheus series on `/metrics` at `port` (0 when absent).
+    static func metric(_ port: Int, _ series: String) -> Int {
+        let (_, text) = (try? EndToEndTests().command(["curl", "-s", "http://127.0.0.1:\(port)/metrics"])) ?? (1, "")
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Int(Double(line.split(separator: " ").last ?? "") ?? 0)
+        }
+        return 0
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+}
+
+struct ClickHouseStartFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Runs blocking work (a client process, read to its end) on a thread of its own, so it does not
+/// hold one of the few cooperative threads the collectors under test need to answer it.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { c in
+        Thread { c.resume(with: Result { try work() }) }.start()
+    }
+}

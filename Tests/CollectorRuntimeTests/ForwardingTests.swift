@@ -1,0 +1,113 @@
+import CollectorCore
+import Foundation
+import Testing
+
+/// A sidecar forwarding to a gateway with the otlp_http and otlp_grpc exporters: the real OTel Python
+/// SDK sends to the sidecar; the gateway (bearer auth) writes what arrives.
+@Suite(.serialized)
+struct ForwardingTests {
+    static let e2e = EndToEndTests()
+
+    static func gateway(_ dir: String, http: Int, grpc: Int, metrics: Int) -> String {
+        """
+        receivers:
+          otlp:
+            protocols:
+              http: {endpoint: "127.0.0.1:\(http)", auth: {bearer_tokens: [gw-token]}}
+              grpc: {endpoint: "127.0.0.1:\(grpc)", auth: {bearer_tokens: [gw-token]}}
+        exporters:
+          file/out: {directory: "\(dir)"}
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+          pipelines: {traces: {receivers: [otlp], exporters: [file/out]}}
+        """
+    }
+
+    /// A gateway process on fresh ports: (process, http, grpc, metrics).
+    static func startGateway(_ dir: String, ports: (Int, Int, Int)? = nil) async throws -> (CollectorProcess, Int, Int, Int) {
+        let p = ports ?? (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
+        return (try await CollectorProcess(yaml: gateway(dir, http: p.0, grpc: p.1, metrics: p.2), waitFor: [p.0, p.1, p.2]), p.0, p.1, p.2)
+    }
+
+    static let gatewaySent = "otelcol_exporter_sent_spans_total{exporter=\"file/out\"}"
+
+    static func sidecar(_ exporter: String) -> String {
+        """
+        receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+        processors:
+          environment: {value: sidecar-env, override: true}
+          batch: {timeout: 100ms}
+        exporters:
+          \(exporter)
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:0"}}
+          pipelines: {traces: {receivers: [otlp], processors: [environment, batch], exporters: [\(exporter.prefix { $0 != ":" })]}}
+        """
+    }
+
+    static func exporter(_ transport: String, port: Int, token: String) -> String {
+        transport == "http"
+            ? "otlp_http: {endpoint: \"http://127.0.0.1:\(port)\", headers: {authorization: \"Bearer \(token)\"}, retry_on_failure: {initial_interval: 100ms}}"
+            : "otlp_grpc: {endpoint: \"127.0.0.1:\(port)\", tls: {insecure: true}, headers: {authorization: \"Bearer \(token)\"}, retry_on_failure: {initial_interval: 100ms}}"
+    }
+
+    @Test(arguments: ["http", "grpc"])
+    func sidecarForwardsEnrichedSpansToTheGateway(_ transport: String) async throws {
+        let dir = NSTemporaryDirectory() + "genai-gw-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (gateway, http, grpc, metrics) = try await Self.startGateway(dir)
+        defer { gateway.stop() }
+        try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: transport == "http" ? http : grpc, token: "gw-token"))]) { apps in
+            let sc = apps[0]
+            let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
+            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "4"]) }
+            #expect(status == 0, "\(out)")
+            #expect(try await CollectorHarness.eventually { CollectorProcess.metric(metrics, Self.gatewaySent) == 12 }, "\(gateway.output)")
+            #expect(sc.counters.total(.droppedSpans) == 0)
+        }
+        gateway.stop()
+        let observations = try CollectorHarness.lines(dir).filter { $0["type"]?.stringValue != "trace-create" }
+        #expect(observations.count == 12)
+        // The sidecar's enrichment travelled with the spans.
+        #expect(observations.allSatisfy { $0["body"]?["environment"]?.stringValue == "sidecar-env" })
+    }
+
+    @Test(arguments: ["http", "grpc"])
+    func aRefusedTokenIsPermanentAndCounted(_ transport: String) async throws {
+        let dir = NSTemporaryDirectory() + "genai-gw-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (gateway, http, grpc, metrics) = try await Self.startGateway(dir)
+        defer { gateway.stop() }
+        try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: transport == "http" ? http : grpc, token: "wrong"))]) { apps in
+            let sc = apps[0]
+            let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
+            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "2"]) }
+            #expect(status == 0, "\(out)")
+            let id = transport == "http" ? "otlp_http" : "otlp_grpc"
+            #expect(try await CollectorHarness.eventually { sc.counters.value(.droppedSpans, ["exporter": id, "reason": "permanent_error"]) == 6 })
+            #expect(sc.counters.value(.exporterSendFailedSpans, ["exporter": id]) == 6)
+        }
+        #expect(CollectorProcess.metric(metrics, Self.gatewaySent) == 0)
+    }
+
+    @Test(arguments: ["http", "grpc"])
+    func aGatewayThatIsDownIsRetriedUntilItComesUp(_ transport: String) async throws {
+        let dir = NSTemporaryDirectory() + "genai-gw-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ports = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
+        try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: transport == "http" ? ports.0 : ports.1, token: "gw-token"))]) { apps in
+            let sc = apps[0]
+            let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
+            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "2"]) }
+            #expect(status == 0, "\(out)")
+            try await Task.sleep(for: .milliseconds(800))
+            #expect(sc.counters.total(.droppedSpans) == 0 && sc.counters.total(.exporterSentSpans) == 0)
+            // The gateway comes up; the retried batch arrives, once.
+            let (gateway, _, _, metrics) = try await Self.startGateway(dir, ports: ports)
+            defer { gateway.stop() }
+            #expect(try await CollectorHarness.eventually { CollectorProcess.metric(metrics, Self.gatewaySent) == 6 }, "\(gateway.output)")
+            #expect(sc.counters.total(.exporterSentSpans) == 6 && sc.counters.total(.droppedSpans) == 0)
+        }
+        #expect(try CollectorHarness.lines(dir).filter { $0["type"]?.stringValue != "trace-create" }.count == 6)
+    }
+}
