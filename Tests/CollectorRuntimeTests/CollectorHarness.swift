@@ -22,9 +22,10 @@ struct CollectorHarness {
         var counters: Counters { app.counters }
     }
 
-    static func with(_ yamls: [String], _ body: ([Running]) async throws -> Void) async throws {
+    static func with(_ yamls: [String], environment: [String: String]? = nil, _ body: ([Running]) async throws -> Void) async throws {
+        let loader = environment.map { ConfigLoader(environment: $0) } ?? ConfigLoader()
         let running = try yamls.map { yaml in
-            Running(app: CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "harness")))
+            Running(app: CollectorApp(config: try CollectorConfig(try loader.load(["yaml:" + yaml])), logger: Logger(label: "harness")))
         }
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -171,13 +171,18 @@ struct PipelineFilesTests {
 
     @Test func everyPipelineFileValidates() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files.contains("clickhouse.yaml") && files.contains("gateway-redact.yaml") && files.contains("local.yaml"))
-        let env = ["CLICKHOUSE_URL": "http://127.0.0.1:8123", "LANGFUSE_PROJECT_ID": "proj-1"]
+        for name in ["clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway"] { #expect(files.contains(name + ".yaml")) }
+        // The variables the files document, with the names users already know.
+        let env = ["CLICKHOUSE_URL": "http://127.0.0.1:8123", "LANGFUSE_PROJECT_ID": "proj-1", "S3_BUCKET": "genai-traces",
+                   "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "LANGFUSE_HOST": "https://cloud.langfuse.com",
+                   "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "OTLP_GATEWAY_ENDPOINT": "http://gateway:4317"]
         for f in files {
-            var text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
-            for (k, v) in env { text = text.replacingOccurrences(of: "${env:\(k)}", with: v) }
-            #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader().load(["yaml:" + text])) }
+            let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
+            #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader(environment: env).load(["yaml:" + text])) }
         }
+        // A missing endpoint is named, not defaulted.
+        let gateway = try String(contentsOf: Self.directory.appendingPathComponent("gateway.yaml"), encoding: .utf8)
+        #expect(throws: ConfigError.self) { _ = try ConfigLoader(environment: [:]).load(["yaml:" + gateway]) }
     }
 }
 

@@ -14,6 +14,12 @@ public struct ConfigLoader {
         self.substitution = substitution
     }
 
+    /// Variables from `environment` instead of the process's (tests, and programs embedding the collector).
+    public init(environment: [String: String]) {
+        substitution = .live()
+        substitution.environment = environment
+    }
+
     public func load(_ sources: [String]) throws(ConfigError) -> ConfigNode {
         guard !sources.isEmpty else { throw ConfigError("--config", "give at least one config (a file, env:VAR or yaml:TEXT)") }
         var merged = ConfigNode.null
