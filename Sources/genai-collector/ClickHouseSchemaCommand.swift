@@ -7,7 +7,7 @@ import Exporters
 struct ClickHouseSchemaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clickhouse-schema",
-        abstract: "Print the DDL of Langfuse's ClickHouse tables (traces, observations, scores).")
+        abstract: "Print the DDL of Langfuse's ClickHouse tables (v3: traces, observations, scores; v4: events_full, scores).")
 
     @Option(name: .customLong("database"), help: "Qualify the tables with this database.")
     var database: String?
@@ -15,15 +15,15 @@ struct ClickHouseSchemaCommand: ParsableCommand {
     @Option(name: .customLong("cluster"), help: "Create ON CLUSTER NAME with ReplicatedReplacingMergeTree engines.")
     var cluster: String?
 
-    @Option(name: .customLong("schema"), help: "langfuse_v3 (traces, observations, scores).")
+    @Option(name: .customLong("schema"), help: "langfuse_v3 (traces, observations, scores), langfuse_v4 (events_full, scores) or both.")
     var schema: String = "langfuse_v3"
 
     func run() throws {
-        guard schema == "langfuse_v3" else {
-            FileInput.writeStderr("genai-collector: --schema: '\(schema)' is not available yet (langfuse_v3)\n")
+        guard ClickHouseExporterConfig.schemas.contains(schema) else {
+            FileInput.writeStderr("genai-collector: --schema: '\(schema)' is not one of \(ClickHouseExporterConfig.schemas.joined(separator: ", "))\n")
             throw ExitCode(1)
         }
-        let text = ClickHouseSchema.ddl(ClickHouseSchema.v3, database: database, cluster: cluster).map { $0 + ";\n" }.joined(separator: "\n")
+        let text = ClickHouseSchema.ddl(ClickHouseSchema.tables(schema), database: database, cluster: cluster).map { $0 + ";\n" }.joined(separator: "\n")
         FileInput.writeStdout(Array(text.utf8))
     }
 }

@@ -12,8 +12,10 @@ import Testing
 struct ClickHouseExporterTests {
     typealias Server = ClickHouseTestServer
 
-    func exporter(_ server: Server, database: String, password: String? = nil, createSchema: Bool = true, url: String? = nil) throws -> ClickHouseExporter {
+    func exporter(_ server: Server, database: String, password: String? = nil, createSchema: Bool = true, url: String? = nil,
+                  schema: String = "langfuse_v3") throws -> ClickHouseExporter {
         var entries = [
+            ConfigEntry("schema", .scalar(schema, quoted: true)),
             ConfigEntry("endpoint", .scalar(url ?? server.url, quoted: true)),
             ConfigEntry("username", .scalar(server.user, quoted: true)),
             ConfigEntry("password", .scalar(password ?? server.password, quoted: true)),
@@ -55,6 +57,21 @@ struct ClickHouseExporterTests {
         #expect(try await count("SELECT count() FROM \(db).observations") == 2 * observations)
         #expect(try await count("SELECT count() FROM \(db).traces FINAL") == traces)
         #expect(try await count("SELECT count() FROM \(db).observations FINAL WHERE project_id = 'proj-1' AND has(mapKeys(usage_details), 'total') AND type = 'GENERATION'") > 0)
+    }
+
+    @Test func bothSchemasAreWrittenFromOneBatch() async throws {
+        let server = try Server()
+        defer { server.stop() }
+        let db = try await database("both", try exporter(server, database: "default", createSchema: false))
+        let e = try exporter(server, database: db, schema: "both")
+        let item = try Self.item()
+        let observations = item.records!.flatMap(\.observations).count
+        try await e.export(item)
+        try await e.export(item)
+        func count(_ sql: String) async throws -> Int { Int(try await e.send(sql, body: nil).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        #expect(try await count("SELECT count() FROM \(db).observations FINAL") == observations)
+        #expect(try await count("SELECT count() FROM \(db).events_full FINAL") == observations)
+        #expect(try await count("SELECT count() FROM \(db).events_full AS e FINAL JOIN \(db).observations AS o FINAL ON e.span_id = o.id AND e.trace_id = o.trace_id WHERE e.cost_details = o.cost_details AND e.usage_details = o.usage_details") == observations)
     }
 
     @Test func failuresAreClassified() async throws {

@@ -7,7 +7,7 @@ import NIOHTTP1
 import OTLP
 import Synchronization
 
-/// `exporters.clickhouse`: Langfuse's v3 tables over ClickHouse's HTTP interface.
+/// `exporters.clickhouse`: Langfuse's tables over ClickHouse's HTTP interface.
 ///
 /// ```yaml
 /// clickhouse:
@@ -17,7 +17,7 @@ import Synchronization
 ///   auth: headers                          # headers (X-ClickHouse-User/Key) or basic
 ///   database: ${env:CLICKHOUSE_DB:-default}
 ///   project_id: ${env:LANGFUSE_PROJECT_ID} # written to every row
-///   schema: langfuse_v3
+///   schema: langfuse_v3                    # traces + observations; langfuse_v4: events_full; both
 ///   create_schema: false                   # true: CREATE TABLE IF NOT EXISTS before the first insert
 ///   cluster: ""                            # with create_schema: ON CLUSTER, replicated engines
 ///   compression: gzip                      # gzip or none
@@ -26,6 +26,7 @@ import Synchronization
 /// ```
 public struct ClickHouseExporterConfig: Sendable, Equatable {
     public static let type = "clickhouse"
+    public static let schemas = ["langfuse_v3", "langfuse_v4", "both"]
 
     public var endpoint: String
     public var username: String?
@@ -33,6 +34,7 @@ public struct ClickHouseExporterConfig: Sendable, Equatable {
     public var basicAuth: Bool
     public var database: String
     public var projectID: String
+    public var schema: String
     public var createSchema: Bool
     public var cluster: String?
     public var gzip: Bool
@@ -52,7 +54,7 @@ public struct ClickHouseExporterConfig: Sendable, Equatable {
         database = try map.string("database", default: "default")
         if database.isEmpty { database = "default" }
         projectID = try map.requiredString("project_id")
-        _ = try map.choice("schema", ["langfuse_v3"], default: "langfuse_v3")
+        schema = try map.choice("schema", Self.schemas, default: "langfuse_v3")
         createSchema = try map.bool("create_schema", default: false)
         cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
         gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
@@ -82,19 +84,26 @@ public final class ClickHouseExporter: Exporter {
     public func export(_ item: ExportItem) async throws(ExportFailure) {
         guard let records = item.records else { return }
         if config.createSchema && !schemaCreated.withLock({ $0 }) {
-            for statement in ClickHouseSchema.ddl(ClickHouseSchema.v3, database: config.database, cluster: config.cluster) {
+            for statement in ClickHouseSchema.ddl(ClickHouseSchema.tables(config.schema), database: config.database, cluster: config.cluster) {
                 _ = try await send(statement, body: nil)
             }
             schemaCreated.withLock { $0 = true }
         }
         let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: Self.nowMillis())
-        var traces: [UInt8] = []
-        encoder.traces(records, into: &traces)
-        var observations: [UInt8] = []
-        for r in records { encoder.observations(r, into: &observations) }
-        // Traces first: an observation row never waits on its trace row.
-        if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
-        if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
+        if config.schema != "langfuse_v4" {
+            var traces: [UInt8] = []
+            encoder.traces(records, into: &traces)
+            var observations: [UInt8] = []
+            for r in records { encoder.observations(r, into: &observations) }
+            // Traces first: an observation row never waits on its trace row.
+            if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
+            if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
+        }
+        if config.schema != "langfuse_v3" {
+            var events: [UInt8] = []
+            encoder.events(records, into: &events)
+            if !events.isEmpty { _ = try await send(insert("events_full"), body: events) }
+        }
     }
 
     public func shutdown() async { await transport.shutdown() }

@@ -86,6 +86,19 @@ public struct ClickHouseRowEncoder: Sendable {
     /// if the batch has it), later non-empty fields over earlier ones, tags united and sorted,
     /// metadata merged by top-level key.
     public func traces(_ parts: [LangfuseRecords], into out: inout [UInt8]) {
+        let (order, merged) = Self.mergedTraces(parts)
+        for id in order {
+            // A trace seen only through minimal records (child spans without trace attributes) gets
+            // no row: a row of defaults written after the root's full row would replace it.
+            guard let t = merged[id], t.hasContent else { continue }
+            var w = RecordJSONWriter(batch: parts[t.valuePart].batch, capacity: 0)
+            w.w.bytes = out
+            trace(t, parts, &w)
+            out = w.w.bytes
+        }
+    }
+
+    static func mergedTraces(_ parts: [LangfuseRecords]) -> ([TraceID], [TraceID: MergedTrace]) {
         var order: [TraceID] = []
         var merged: [TraceID: MergedTrace] = [:]
         for (p, records) in parts.enumerated() {
@@ -97,15 +110,7 @@ public struct ClickHouseRowEncoder: Sendable {
                 merged[t.id]!.fold(t, part: p)
             }
         }
-        for id in order {
-            // A trace seen only through minimal records (child spans without trace attributes) gets
-            // no row: a row of defaults written after the root's full row would replace it.
-            guard let t = merged[id], t.hasContent else { continue }
-            var w = RecordJSONWriter(batch: parts[t.valuePart].batch, capacity: 0)
-            w.w.bytes = out
-            trace(t, parts, &w)
-            out = w.w.bytes
-        }
+        return (order, merged)
     }
 
     struct MergedTrace {
@@ -198,7 +203,7 @@ public struct ClickHouseRowEncoder: Sendable {
         w.rawJSON(Array("\(v / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)".utf8))
     }
 
-    private func nullable(_ s: String?, _ w: inout RecordJSONWriter) {
+    func nullable(_ s: String?, _ w: inout RecordJSONWriter) {
         if let s { w.string(s) } else { w.json(.null) }
     }
 
@@ -208,7 +213,7 @@ public struct ClickHouseRowEncoder: Sendable {
     }
 
     /// A String column: a string value as it is, anything else as its JSON text.
-    private func stringColumn(_ v: RecordValue, batch: TraceBatch, _ w: inout RecordJSONWriter) {
+    func stringColumn(_ v: RecordValue, batch: TraceBatch, _ w: inout RecordJSONWriter) {
         var inner = RecordJSONWriter(batch: batch, capacity: 64)
         inner.value(v)
         let bytes = inner.bytes

@@ -8,13 +8,22 @@ public struct ClickHouseTable: Sendable, Equatable {
         public let type: String
         public let defaultExpression: String?
         public let codec: String?
+        /// `MATERIALIZED` or `ALIAS` expressions: computed by ClickHouse, never inserted.
+        public let materialized: String?
+        public let alias: String?
 
-        init(_ name: String, _ type: String, default defaultExpression: String? = nil, codec: String? = nil) {
+        init(_ name: String, _ type: String, default defaultExpression: String? = nil, codec: String? = nil,
+             materialized: String? = nil, alias: String? = nil) {
             self.name = name
             self.type = type
             self.defaultExpression = defaultExpression
             self.codec = codec
+            self.materialized = materialized
+            self.alias = alias
         }
+
+        /// Whether rows carry this column (computed ones are left to ClickHouse).
+        public var isInserted: Bool { materialized == nil && alias == nil }
     }
 
     public struct Index: Sendable, Equatable {
@@ -29,6 +38,7 @@ public struct ClickHouseTable: Sendable, Equatable {
     public let partitionBy: String
     public let primaryKey: String
     public let orderBy: String
+    public var sampleBy: String? = nil
 
     public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
 }
@@ -164,6 +174,17 @@ public enum ClickHouseSchema {
 
     /// Langfuse v3's tables (`langfuse_v3`).
     public static let v3: [ClickHouseTable] = [traces, observations, scores]
+    /// Langfuse v4's tables (`langfuse_v4`): one row per span in `events_full`, and `scores`.
+    public static let v4: [ClickHouseTable] = [eventsFull, scores]
+
+    /// The tables a `schema` setting writes.
+    public static func tables(_ schema: String) -> [ClickHouseTable] {
+        switch schema {
+        case "langfuse_v4": return v4
+        case "both": return [traces, observations, eventsFull, scores]
+        default: return v3
+        }
+    }
 
     /// `CREATE TABLE IF NOT EXISTS` statements: unclustered (`ReplacingMergeTree`), or `ON CLUSTER`
     /// with `ReplicatedReplacingMergeTree`, as Langfuse's two migration folders create them.
@@ -171,7 +192,9 @@ public enum ClickHouseSchema {
         tables.map { t in
             let name = database.map { "\(quote($0)).\(quote(t.name))" } ?? quote(t.name)
             var lines = t.columns.map { c in
-                "    \(quote(c.name)) \(c.type)" + (c.defaultExpression.map { " DEFAULT \($0)" } ?? "") + (c.codec.map { " CODEC(\($0))" } ?? "")
+                "    \(quote(c.name)) \(c.type)" + (c.defaultExpression.map { " DEFAULT \($0)" } ?? "")
+                    + (c.materialized.map { " MATERIALIZED \($0)" } ?? "") + (c.alias.map { " ALIAS \($0)" } ?? "")
+                    + (c.codec.map { " CODEC(\($0))" } ?? "")
             }
             lines += t.indexes.map { "    INDEX \($0.name) \($0.expression) TYPE \($0.type) GRANULARITY 1" }
             let engine = cluster == nil ? "ReplacingMergeTree(event_ts, is_deleted)" : "ReplicatedReplacingMergeTree(event_ts, is_deleted)"
@@ -183,7 +206,7 @@ public enum ClickHouseSchema {
                 ENGINE = \(engine)
                 PARTITION BY \(t.partitionBy)
                 PRIMARY KEY \(t.primaryKey)
-                ORDER BY \(t.orderBy)
+                ORDER BY \(t.orderBy)\(t.sampleBy.map { "\nSAMPLE BY \($0)" } ?? "")
                 """
         }
     }

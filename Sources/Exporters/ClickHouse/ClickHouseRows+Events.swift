@@ -1,0 +1,148 @@
+import CollectorCore
+import GenAIMapping
+
+/// Rows for Langfuse v4's `events_full`: one per observation, with the trace's fields (name, user,
+/// session, tags, release, public) from the batch's merged trace repeated on it, as Langfuse's
+/// direct OTel path writes them. Times are DateTime64(6) decimal seconds with microseconds; metadata
+/// is flattened into `metadata_names`/`metadata_values` by dot-joined path (string leaves as they
+/// are, other leaves and arrays as JSON text); the span's resource and scope fill `service_*`,
+/// `scope_*` and `telemetry_sdk_*`. Computed columns (`total_cost`, `calculated_*`, `*_length`) are
+/// left to ClickHouse.
+extension ClickHouseRowEncoder {
+    public func events(_ parts: [LangfuseRecords], into out: inout [UInt8]) {
+        let (_, traces) = Self.mergedTraces(parts)
+        for records in parts {
+            let sources = SpanSources(records.batch)
+            var w = RecordJSONWriter(batch: records.batch, capacity: 0)
+            w.w.bytes = out
+            for o in records.observations { event(o, trace: traces[o.traceID], parts: parts, sources: sources, &w) }
+            out = w.w.bytes
+        }
+    }
+
+    func event(_ o: LangfuseObservation, trace t: MergedTrace?, parts: [LangfuseRecords], sources: SpanSources, _ w: inout RecordJSONWriter) {
+        w.beginObject()
+        w.field("project_id", projectID)
+        w.field("trace_id", o.traceID.hex)
+        w.field("span_id", o.id.hex)
+        w.field("parent_span_id", o.parentObservationID?.hex ?? "")
+        w.key("start_time"); micros(o.startTimeUnixNano, &w)
+        w.key("end_time")
+        if o.type == .event { w.json(.null) } else { micros(max(o.endTimeUnixNano, o.startTimeUnixNano), &w) }
+        w.key("completion_start_time")
+        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)), ms >= 0 { micros(UInt64(ms) * 1_000_000, &w) } else { w.json(.null) }
+        w.field("name", o.name)
+        w.field("type", o.type.rawValue)
+        w.field("environment", o.environment)
+        w.field("version", o.version ?? "")
+        w.field("release", t?.release ?? "")
+        w.field("trace_name", t?.name ?? "")
+        w.field("user_id", t?.userID ?? "")
+        w.field("session_id", t?.sessionID ?? "")
+        w.key("tags"); w.json(.array((t?.tags.sorted() ?? []).map(JSONValue.string)))
+        w.field("level", o.level.rawValue)
+        w.field("status_message", o.statusMessage ?? "")
+        w.key("public"); w.json(.bool(t?.isPublic ?? false))
+        w.field("prompt_name", o.promptName ?? "")
+        w.key("prompt_version")
+        if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.json(.int(Int64(v))) } else { w.json(.null) }
+        w.field("model_id", o.pricedModelID ?? "")
+        w.field("provided_model_name", o.model ?? "")
+        w.field("model_parameters", o.modelParameters.map { JSONWriter.serialize(.object($0)) } ?? "")
+        let usage = o.usageDetails.map(Self.usageMembers) ?? []
+        w.key("provided_usage_details"); w.json(.object(usage))
+        w.key("usage_details"); w.json(.object(usage))
+        let cost = o.costDetails.map(Self.costMembers) ?? []
+        w.key("provided_cost_details"); w.json(.object(o.pricedModelID == nil && o.pricingTierName == nil ? cost : []))
+        w.key("cost_details"); w.json(.object(cost))
+        w.key("usage_pricing_tier_id"); nullable(o.pricingTierID, &w)
+        w.key("usage_pricing_tier_name"); nullable(o.pricingTierName, &w)
+        w.key("input")
+        if let v = o.input { stringColumn(v, batch: w.batch, &w) } else { w.string("") }
+        w.key("output")
+        if let v = o.output { stringColumn(v, batch: w.batch, &w) } else { w.string("") }
+        let (names, values) = flattenedMetadata(o.metadata, batch: w.batch)
+        w.key("metadata_names"); w.json(.array(names.map(JSONValue.string)))
+        w.key("metadata_values"); w.json(.array(values.map(JSONValue.string)))
+        w.field("source", "otel")
+        let source = sources.of(o.id)
+        w.field("service_name", source.serviceName)
+        w.field("service_version", source.serviceVersion)
+        w.field("scope_name", source.scopeName)
+        w.field("scope_version", source.scopeVersion)
+        w.field("telemetry_sdk_language", source.sdkLanguage)
+        w.field("telemetry_sdk_name", source.sdkName)
+        w.field("telemetry_sdk_version", source.sdkVersion)
+        w.key("event_ts"); micros(UInt64(max(0, eventTimeMillis)) * 1_000_000, &w)
+        w.key("is_deleted"); w.json(.int(0))
+        w.endObject()
+        w.w.bytes.append(0x0A)
+    }
+
+    /// Epoch nanoseconds as decimal seconds with six places, `1716000000.123456`.
+    func micros(_ unixNanos: UInt64, _ w: inout RecordJSONWriter) {
+        let us = unixNanos / 1000
+        let frac = String(us % 1_000_000)
+        w.rawJSON(Array("\(us / 1_000_000).\(String(repeating: "0", count: 6 - frac.count))\(frac)".utf8))
+    }
+
+    /// Metadata as parallel path/value arrays: `{"a": {"b": 1}}` → `["a.b"]`, `["1"]`.
+    func flattenedMetadata(_ members: [RecordMember], batch: TraceBatch) -> ([String], [String]) {
+        var names: [String] = [], values: [String] = []
+        func walk(_ path: String, _ v: JSONValue) {
+            switch v {
+            case .object(let ms) where !ms.isEmpty:
+                for m in ms { walk(path + "." + m.key, m.value) }
+            case .string(let s):
+                names.append(path)
+                values.append(s)
+            default:
+                names.append(path)
+                values.append(JSONWriter.serialize(v))
+            }
+        }
+        for m in members {
+            var inner = RecordJSONWriter(batch: batch, capacity: 64)
+            inner.value(m.value)
+            let json = (try? JSONParser().parse(inner.bytes)) ?? .string(String(decoding: inner.bytes, as: UTF8.self))
+            walk(m.key, json)
+        }
+        return (names, values)
+    }
+}
+
+/// Where each span of a batch came from: its resource's `service.*` and `telemetry.sdk.*`
+/// attributes and its scope's name and version.
+struct SpanSources {
+    struct Source {
+        var serviceName = "", serviceVersion = "", scopeName = "", scopeVersion = ""
+        var sdkLanguage = "", sdkName = "", sdkVersion = ""
+    }
+
+    private var bySpan: [SpanID: Int] = [:]
+    private var sources: [Source] = []
+
+    init(_ batch: TraceBatch) {
+        for scope in batch.scopes {
+            var s = Source()
+            if Int(scope.resourceIndex) < batch.resources.count {
+                let attributes = batch.resources[Int(scope.resourceIndex)].attributes
+                func text(_ key: String) -> String {
+                    guard let i = batch.attributeIndex(in: attributes, key: key), case .string(let r) = batch.attributes[i].value else { return "" }
+                    return batch.string(r)
+                }
+                s.serviceName = text("service.name")
+                s.serviceVersion = text("service.version")
+                s.sdkLanguage = text("telemetry.sdk.language")
+                s.sdkName = text("telemetry.sdk.name")
+                s.sdkVersion = text("telemetry.sdk.version")
+            }
+            s.scopeName = batch.string(scope.name)
+            s.scopeVersion = batch.string(scope.version)
+            sources.append(s)
+            for i in scope.spans.range { bySpan[batch.spans[i].spanID] = sources.count - 1 }
+        }
+    }
+
+    func of(_ span: SpanID) -> Source { bySpan[span].map { sources[$0] } ?? Source() }
+}

@@ -1,0 +1,82 @@
+import CollectorCore
+@testable import Exporters
+import Foundation
+import GenAIMapping
+import OTLP
+import OTLPSamples
+import Testing
+
+/// Rows for Langfuse v4's `events_full`, through a real ClickHouse engine (chDB).
+struct ClickHouseEventsTests {
+    func events(_ parts: [LangfuseRecords], eventTime: Int64) -> [UInt8] {
+        var out: [UInt8] = []
+        ClickHouseRowEncoder(projectID: "proj-1", eventTimeMillis: eventTime).events(parts, into: &out)
+        return out
+    }
+
+    @Test func rowsNameOnlyInsertableColumns() throws {
+        let insertable = Set(ClickHouseSchema.eventsFull.columns.filter(\.isInserted).map(\.name))
+        for line in events(try ClickHouseRowTests.records(), eventTime: 1).split(separator: 0x0A) {
+            guard case .object(let members) = try JSONParser().parse(Array(line)) else { Issue.record("not an object"); continue }
+            let unknown = members.map(\.key).filter { !insertable.contains($0) }
+            #expect(unknown.isEmpty, "\(unknown)")
+        }
+    }
+
+    @Test func rowsRoundTripThroughClickHouseAndDeduplicate() throws {
+        let parts = try ClickHouseRowTests.records()
+        let observations = parts.flatMap(\.observations)
+        let dir = NSTemporaryDirectory() + "genai-chdb-events-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func insert(_ bytes: [UInt8]) -> String { "INSERT INTO events_full FORMAT JSONEachRow\n" + String(decoding: bytes, as: UTF8.self) }
+        let results = try ClickHouseRowTests.chdb(dir, ClickHouseSchema.ddl(ClickHouseSchema.v4, database: nil, cluster: nil) + [
+            insert(events(parts, eventTime: 1_700_000_000_000)),
+            insert(events(parts, eventTime: 1_700_000_001_000)),  // a retry: FINAL keeps one row per span
+            "SELECT count() FROM events_full",
+            "SELECT count() FROM events_full FINAL",
+            """
+            SELECT span_id, trace_id, parent_span_id, type, provided_model_name, usage_details['total'], toString(total_cost),
+                   toUnixTimestamp64Micro(start_time), toUnixTimestamp64Micro(event_ts), environment, service_name, input_length = length(input)
+            FROM events_full FINAL ORDER BY span_id
+            """,
+            "SELECT count() FROM events_full FINAL WHERE user_id = 'user-42' AND session_id = 'sess-7'",
+            "SELECT count() FROM events_full FINAL WHERE length(metadata_names) = length(metadata_values) AND length(metadata_names) > 0",
+            "SELECT countIf(calculated_total_cost > 0) FROM events_full FINAL",
+        ])
+        let r = results.suffix(6)
+        #expect(r[r.startIndex] == ["\(2 * observations.count)"])
+        #expect(r[r.startIndex + 1] == ["\(observations.count)"])
+        let read = Dictionary(uniqueKeysWithValues: r[r.startIndex + 2].map { line -> (String, [String]) in
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            return (f[0], f)
+        })
+        for o in observations {
+            let f = try #require(read[o.id.hex], "span \(o.id.hex) missing")
+            #expect(f[1] == o.traceID.hex && f[2] == (o.parentObservationID?.hex ?? "") && f[3] == o.type.rawValue && f[4] == (o.model ?? ""))
+            #expect(UInt64(f[5]) == UInt64(o.usageDetails?["total"] ?? 0))
+            #expect(abs((Double(f[6]) ?? -1) - (o.costDetails?["total"] ?? 0)) < 1e-9)
+            #expect(UInt64(f[7]) == o.startTimeUnixNano / 1000 && f[8] == "1700000001000000", "\(f[7]) \(o.startTimeUnixNano)")
+            #expect(f[9] == o.environment && f[11] == "1")
+        }
+        // Resource attributes fill the instrumentation columns.
+        #expect(read.values.contains { !$0[10].isEmpty })
+        // The Langfuse SDK capture's trace fields are repeated on each of its spans.
+        #expect((Int(r[r.startIndex + 3].first ?? "") ?? 0) > 0)
+        #expect((Int(r[r.startIndex + 4].first ?? "") ?? 0) > 0)
+        // calculated_total_cost sums the input and output keys (a cost given only as a total has none).
+        let priced = observations.filter { o in
+            guard let c = o.costDetails else { return false }
+            return zip(c.keys, c.values).contains { ($0.0.contains("input") || $0.0.contains("output")) && $0.1 > 0 }
+        }
+        #expect((Int(r[r.startIndex + 5].first ?? "") ?? 0) == priced.count)
+    }
+
+    @Test func metadataFlattensByPath() throws {
+        let batch = TraceBatch()
+        let encoder = ClickHouseRowEncoder(projectID: "p", eventTimeMillis: 0)
+        let members = [RecordMember("a", .json(.object([JSONMember("b", .int(1)), JSONMember("c", .string("s"))]))),
+                       RecordMember("list", .json(.array([.int(1), .int(2)])))]
+        let (names, values) = encoder.flattenedMetadata(members, batch: batch)
+        #expect(names == ["a.b", "a.c", "list"] && values == ["1", "s", "[1,2]"])
+    }
+}
