@@ -116,7 +116,7 @@ struct Bench {
 
 @main
 enum BenchMain {
-    static func main() throws {
+    static func main() async throws {
         var spans = 1000
         var seconds = 2.0
         var pythonDir: String?
@@ -125,6 +125,7 @@ enum BenchMain {
         var decodeRounds: Int?
         var redactionCorpus: String?
         var processors = false
+        var clickhouseRounds: Int?
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -136,10 +137,15 @@ enum BenchMain {
             case "--only-decode": decodeRounds = Int(args.next() ?? "") ?? 10
             case "--redaction": redactionCorpus = args.next()
             case "--processors": processors = true
+            case "--clickhouse": clickhouseRounds = Int(args.next() ?? "") ?? 10
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors]")
+                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS]")
                 return
             }
+        }
+        if let clickhouseRounds {
+            try await ClickHouseBench.run(spans: spans, rounds: clickhouseRounds)
+            return
         }
         if processors {
             try ProcessorBench.run(spans: spans, seconds: seconds)

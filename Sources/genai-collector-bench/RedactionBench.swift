@@ -97,5 +97,60 @@ enum ProcessorBench {
             rowBytes = out.count
         }
         print("  (rows are \(rowBytes / max(1, spans)) bytes a span as JSONEachRow)")
+        var eventBytes = 0
+        measure("ClickHouse v4 events_full rows") {
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count * 2)
+            rows.events([records], into: &out)
+            eventBytes = out.count
+        }
+        print("  (events_full rows are \(eventBytes / max(1, spans)) bytes a span)")
+        // S3 object content: what one batch adds to an object (encoding, then the gzip member).
+        let item = ExportItem(batch: batch, records: records)
+        for format in ["langfuse", "otlp_json", "otlp_proto"] {
+            for gzip in [false, true] {
+                let config = try S3Bench.config(format: format, gzip: gzip)
+                var produced = 0
+                let start = DispatchTime.now().uptimeNanoseconds
+                var rounds = 0
+                repeat {
+                    produced = S3Bench.objectBytes(config, item)
+                    rounds += 1
+                } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds
+                let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(rounds)
+                print("S3 object \(format)\(gzip ? " + gzip" : "")".padding(toLength: 32, withPad: " ", startingAt: 0)
+                      + String(format: "%9.0f spans/s  %7.1f MB/s of object content (%d bytes a span stored)", Double(spans) / t,
+                               Double(S3Bench.rawBytes(config, item)) / t / 1e6, produced / max(1, spans)))
+            }
+        }
+    }
+}
+
+/// S3 object building as the exporter does it, without the upload.
+enum S3Bench {
+    static func config(format: String, gzip: Bool) throws -> S3ExporterConfig {
+        let entries = [("bucket", "bench"), ("access_key_id", "k"), ("secret_access_key", "s"), ("format", format),
+                       ("compression", gzip ? "gzip" : "none")].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
+        var map = try ConfigMap(.mapping(entries), path: "exporters.s3")
+        return try S3ExporterConfig(&map)
+    }
+
+    static func rawBytes(_ config: S3ExporterConfig, _ item: ExportItem) -> Int {
+        S3ObjectEncoder(config: config).chunks(item, nowNanos: 1_700_000_000_000_000_000).reduce(0) { $0 + $1.bytes.count }
+    }
+
+    /// The stored size of the batch's content (gzip members of at most 1 MiB, as the exporter stages them).
+    static func objectBytes(_ config: S3ExporterConfig, _ item: ExportItem) -> Int {
+        var stored = 0
+        for chunk in S3ObjectEncoder(config: config).chunks(item, nowNanos: 1_700_000_000_000_000_000) {
+            guard config.gzip else { stored += chunk.bytes.count; continue }
+            var offset = 0
+            while offset < chunk.bytes.count {
+                let end = min(offset + (1 << 20), chunk.bytes.count)
+                stored += ((try? Gzip.compress(Array(chunk.bytes[offset..<end]), level: Int32(config.compressionLevel))) ?? []).count
+                offset = end
+            }
+        }
+        return stored
     }
 }

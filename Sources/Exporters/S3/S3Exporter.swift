@@ -134,7 +134,7 @@ actor RollingObjects {
     private func compressStaged(_ object: OpenObject) {
         guard !object.staged.isEmpty else { return }
         // A gzip file may hold several members; every reader decodes them as one stream.
-        if let member = try? Gzip.compress(object.staged, level: 6) {
+        if let member = try? Gzip.compress(object.staged, level: Int32(config.compressionLevel)) {
             object.body += member
         } else {
             object.body += object.staged  // unreachable with valid zlib; keep the data rather than lose it

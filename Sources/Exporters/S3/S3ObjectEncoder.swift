@@ -9,10 +9,12 @@ import OTLP
 ///   back to back, which protobuf reads as one request holding all their spans. An OTLP request is
 ///   kept whole, under the hour of its earliest span.
 /// A time of zero, or `partition_by: upload_time`, files under the upload hour.
-struct S3ObjectEncoder {
+public struct S3ObjectEncoder: Sendable {
     let config: S3ExporterConfig
 
-    func chunks(_ item: ExportItem, nowNanos: UInt64) -> [(hour: Int64, bytes: [UInt8])] {
+    public init(config: S3ExporterConfig) { self.config = config }
+
+    public func chunks(_ item: ExportItem, nowNanos: UInt64) -> [(hour: Int64, bytes: [UInt8])] {
         let nowHour = S3ObjectKey.hour(unixNanos: nowNanos)
         func hour(_ nanos: UInt64) -> Int64 { config.partitionBySpanTime && nanos > 0 ? S3ObjectKey.hour(unixNanos: nanos) : nowHour }
         var out: [Int64: [UInt8]] = [:]
