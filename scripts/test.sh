@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it on a fresh machine. It installs what the tests need — the real
 # OpenTelemetry Python clients the end-to-end tests drive against the daemon on loopback — then runs
-# `swift test`. (The exporter issues add ClickHouse and S3 servers here.)
+# `swift test`. The real servers (chDB behind its HTTP front, moto S3, the Langfuse contract server)
+# are Python packages from Tests/requirements.txt; each test starts its own on a free loopback port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
