@@ -111,3 +111,56 @@ struct ForwardingTests {
         #expect(try CollectorHarness.lines(dir).filter { $0["type"]?.stringValue != "trace-create" }.count == 6)
     }
 }
+
+/// The exporters' client TLS: a gateway serving TLS with a private CA's certificate, trusted through
+/// `tls.ca_file`; without it the certificate is refused and nothing is delivered.
+@Suite(.serialized)
+struct ForwardingTLSTests {
+    @Test(arguments: ["http", "grpc"])
+    func aPrivateCAIsTrustedThroughCAFile(_ transport: String) async throws {
+        let dir = NSTemporaryDirectory() + "genai-gw-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let made = try ForwardingTests.e2e.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                                                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        #expect(made.0 == 0, "\(made.1)")
+        let (http, grpc, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
+        let tls = "tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\"}"
+        let gatewayYAML = """
+            receivers:
+              otlp:
+                protocols:
+                  http: {endpoint: "127.0.0.1:\(http)", \(tls)}
+                  grpc: {endpoint: "127.0.0.1:\(grpc)", \(tls)}
+            exporters:
+              file/out: {directory: "\(dir)/out"}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              pipelines: {traces: {receivers: [otlp], exporters: [file/out]}}
+            """
+        let gateway = try await CollectorProcess(yaml: gatewayYAML, waitFor: [http, grpc, metrics])
+        defer { gateway.stop() }
+        func exporter(trusting: Bool) -> String {
+            let ca = trusting ? "ca_file: \"\(dir)/cert.pem\"" : "insecure_skip_verify: false"
+            return transport == "http"
+                ? "otlp_http: {endpoint: \"https://127.0.0.1:\(http)\", tls: {\(ca)}, retry_on_failure: {max_elapsed_time: 1s, initial_interval: 100ms, max_interval: 200ms}}"
+                : "otlp_grpc: {endpoint: \"https://127.0.0.1:\(grpc)\", tls: {\(ca)}, retry_on_failure: {max_elapsed_time: 1s, initial_interval: 100ms, max_interval: 200ms}}"
+        }
+        let id = transport == "http" ? "otlp_http" : "otlp_grpc"
+        for trusting in [true, false] {
+            try await CollectorHarness.with([ForwardingTests.sidecar(exporter(trusting: trusting))]) { apps in
+                let sc = apps[0]
+                let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
+                let (status, out) = try await offPool { try ForwardingTests.e2e.python("send_spans.py", [url, "none", "1"]) }
+                #expect(status == 0, "\(out)")
+                if trusting {
+                    #expect(try await CollectorHarness.eventually { sc.counters.value(.exporterSentSpans, ["exporter": id]) == 3 })
+                } else {
+                    // The system roots do not know this CA: retried, then dropped and counted.
+                    #expect(try await CollectorHarness.eventually { sc.counters.value(.droppedSpans, ["exporter": id, "reason": "retries_exhausted"]) == 3 })
+                }
+            }
+        }
+        #expect(CollectorProcess.metric(metrics, ForwardingTests.gatewaySent) == 3)
+    }
+}

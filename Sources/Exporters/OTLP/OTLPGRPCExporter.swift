@@ -39,7 +39,7 @@ public final class OTLPGRPCExporter: Exporter {
         let transport: HTTP2ClientTransport.Posix
         do {
             transport = try HTTP2ClientTransport.Posix(
-                target: .dns(host: config.host, port: config.port), transportSecurity: security,
+                target: Self.target(config.host, config.port), transportSecurity: security,
                 config: .defaults { c in
                     c.compression.enabledAlgorithms = [.gzip, .deflate]
                     c.http2.maxFrameSize = 1 << 20
@@ -81,6 +81,16 @@ public final class OTLPGRPCExporter: Exporter {
     public func shutdown() async {
         client.beginGracefulShutdown()
         await connections.value
+    }
+
+    /// An IP literal is dialled as such: a DNS target would offer the address as the TLS server
+    /// name, which TLS forbids (the certificate chain is still verified).
+    static func target(_ host: String, _ port: Int) -> any ResolvableTarget {
+        if host.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) && host.split(separator: ".").count == 4 {
+            return .ipv4(host: host, port: port)
+        }
+        if host.contains(":") { return .ipv6(host: host, port: port) }
+        return .dns(host: host, port: port)
     }
 
     static let retryableCodes: Set<RPCError.Code> = [.cancelled, .deadlineExceeded, .aborted, .outOfRange, .unavailable, .dataLoss, .resourceExhausted]
