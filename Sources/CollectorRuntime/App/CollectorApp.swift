@@ -76,6 +76,14 @@ public struct CollectorApp: Sendable {
         var batchers: [Batcher] = []
         var fanOuts: [FanOutService] = []
         for p in config.pipelines {
+            let batched = p.processors.contains { if case .batch? = config.processors[$0] { return true } else { return false } }
+            for id in p.exporters where !batched {
+                if case .clickhouse? = config.exporters[id] {
+                    // One insert per request makes many small parts; ClickHouse merges them at a cost.
+                    logger.warning("a clickhouse exporter without a batch processor inserts once per request; add batch (about 5000 spans or 1s)",
+                                   metadata: ["pipeline": "\(p.id)", "exporter": "\(id)"])
+                }
+            }
             let pipeline = makePipeline(p, admission: admission, queues: exporterQueues)
             if let b = pipeline.batcher { batchers.append(b) }
             if let f = pipeline.fanOutService { fanOuts.append(f) }
