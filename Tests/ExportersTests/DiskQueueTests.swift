@@ -1,0 +1,161 @@
+@testable import Exporters
+import Foundation
+import OTLPSamples
+import Testing
+
+/// The persistent queue against a trivial in-memory model: seeded random sequences of append, read,
+/// acknowledge, release, crash (the instance is abandoned without closing) and reopen; plus torn and
+/// corrupt files, the disk bound, and segment clean-up.
+struct DiskQueueTests {
+    static func directory() -> String { NSTemporaryDirectory() + "genai-wal-\(UUID().uuidString)" }
+
+    /// What the queue must deliver: records above the contiguous acknowledged prefix.
+    struct Model {
+        var records: [(seq: UInt64, payload: [UInt8])] = []
+        var acked: Set<UInt64> = []
+        var handedOut: Set<UInt64> = []
+        var committed: UInt64 = 0
+
+        var deliverable: [(seq: UInt64, payload: [UInt8])] {
+            records.filter { $0.seq > committed && !acked.contains($0.seq) && !handedOut.contains($0.seq) }
+        }
+
+        mutating func ack(_ seqs: [UInt64]) {
+            acked.formUnion(seqs)
+            handedOut.subtract(seqs)
+            while acked.contains(committed + 1) { committed += 1 }
+        }
+
+        /// After a crash or restart everything above the commit point comes back.
+        mutating func restart() {
+            handedOut = []
+            acked = acked.filter { $0 <= committed }
+        }
+    }
+
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func randomSequencesMatchTheModel(_ seed: UInt64) async throws {
+        var rng = SampleRNG(seed: seed)
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = DiskQueue.Config(directory: dir, maxBytes: 1 << 30, segmentBytes: 600, fsync: .never)
+        var queue = try DiskQueue(config)
+        var model = Model()
+        for step in 0..<400 {
+            switch Int.random(in: 0..<100, using: &rng) {
+            case 0..<40:
+                let payload = (0..<Int.random(in: 0...120, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+                let seq = try await queue.append(payload, spans: payload.count)
+                #expect(seq == (model.records.last?.seq ?? model.committed) + 1, "step \(step)")
+                model.records.append((seq, payload))
+            case 40..<65:
+                let k = Int.random(in: 1...4, using: &rng)
+                let got = queue.next(max: k)
+                let want = Array(model.deliverable.prefix(k))
+                #expect(got.map(\.seq) == want.map(\.seq), "step \(step)")
+                #expect(got.map(\.payload) == want.map(\.payload), "step \(step)")
+                #expect(got.map(\.spans) == want.map { $0.payload.count })
+                model.handedOut.formUnion(got.map(\.seq))
+            case 65..<85:
+                let out = model.handedOut.sorted().filter { _ in Bool.random(using: &rng) }
+                try queue.ack(out)
+                model.ack(out)
+            case 85..<92:
+                let out = model.handedOut.sorted().filter { _ in Bool.random(using: &rng) }
+                queue.release(out)
+                model.handedOut.subtract(out)
+            case 92..<96:
+                // A crash: the instance is dropped as it is (its writes are in the page cache).
+                queue = try DiskQueue(config)
+                model.restart()
+            default:
+                queue.close()
+                queue = try DiskQueue(config)
+                model.restart()
+            }
+            #expect(queue.stats.records == model.records.filter { $0.seq > model.committed && !model.acked.contains($0.seq) }.count, "step \(step)")
+        }
+        // Everything deliverable comes out, in order, after a last restart.
+        queue.close()
+        queue = try DiskQueue(config)
+        model.restart()
+        #expect(queue.next(max: 10_000).map(\.seq) == model.deliverable.map(\.seq))
+        #expect(queue.stats.corruptSkipped == 0)
+    }
+
+    func segments(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".wal") }.sorted()
+    }
+
+    @Test func aTornTailIsCutAndTheRecordsBeforeItSurvive() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = DiskQueue.Config(directory: dir, fsync: .always)
+        var queue = try DiskQueue(config)
+        for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
+        queue.close()
+        let path = dir + "/" + segments(dir)[0]
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
+        #expect(truncate(path, off_t(size - 3)) == 0)  // the last write was torn by a crash
+        queue = try DiskQueue(config)
+        #expect(queue.next(max: 10).map(\.seq) == [1, 2, 3, 4])
+        #expect(queue.stats.corruptSkipped == 1)
+        // Appends continue after the cut, and the file stays readable.
+        #expect(try await queue.append([9], spans: 1) == 5)
+        queue.close()
+        queue = try DiskQueue(config)
+        #expect(queue.next(max: 10).map(\.payload) == (1...4).map { Array(repeating: UInt8($0), count: 50) } + [[9]])
+        #expect(queue.stats.corruptSkipped == 0)
+    }
+
+    @Test func aFlippedByteSkipsOnlyItsRecord() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = DiskQueue.Config(directory: dir, fsync: .never)
+        var queue = try DiskQueue(config)
+        for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
+        queue.close()
+        let path = dir + "/" + segments(dir)[0]
+        var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        bytes[2 * (DiskQueue.headerSize + 50) + DiskQueue.headerSize + 10] ^= 0x40  // inside record 3's payload
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        queue = try DiskQueue(config)
+        #expect(queue.next(max: 10).map(\.seq) == [1, 2, 4, 5])
+        #expect(queue.stats.corruptSkipped == 1)
+    }
+
+    @Test func aFullQueuePushesBackOrDropsTheOldest() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let record = DiskQueue.headerSize + 100
+        let queue = try DiskQueue(.init(directory: dir, maxBytes: 3 * record, fsync: .never))
+        for _ in 0..<3 { _ = try await queue.append(Array(repeating: 1, count: 100), spans: 2) }
+        await #expect(throws: DiskQueueError.full(limitBytes: 3 * record)) { _ = try await queue.append(Array(repeating: 1, count: 100), spans: 2) }
+        let out = queue.next(max: 1)
+        try queue.ack(out.map(\.seq))
+        #expect(try await queue.append(Array(repeating: 2, count: 100), spans: 2) == 4)
+
+        let dir2 = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir2) }
+        let dropping = try DiskQueue(.init(directory: dir2, maxBytes: 3 * record, fsync: .never, dropOldest: true))
+        for _ in 0..<5 { _ = try await dropping.append(Array(repeating: 1, count: 100), spans: 2) }
+        #expect(dropping.stats.droppedOldestRecords == 2 && dropping.stats.droppedOldestSpans == 4)
+        #expect(dropping.next(max: 10).map(\.seq) == [3, 4, 5])
+    }
+
+    @Test func committedSegmentsAreDeletedAndTheCommitSurvivesARestart() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = DiskQueue.Config(directory: dir, segmentBytes: 3 * (DiskQueue.headerSize + 40), fsync: .batch(.milliseconds(5)))
+        var queue = try DiskQueue(config)
+        for _ in 0..<20 { _ = try await queue.append(Array(repeating: 7, count: 40), spans: 1) }
+        #expect(segments(dir).count == 7)
+        let first = queue.next(max: 14)
+        try queue.ack(first.map(\.seq))
+        #expect(segments(dir).count == 3)  // records 13-20 live in the last three segments
+        queue.close()
+        queue = try DiskQueue(config)
+        #expect(queue.next(max: 100).map(\.seq) == Array(15...20))
+        #expect(queue.stats.replayed == 6)
+    }
+}
