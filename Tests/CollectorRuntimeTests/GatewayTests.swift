@@ -56,7 +56,10 @@ struct GatewayTests {
             return out.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         _ = try sql("CREATE DATABASE IF NOT EXISTS \(database)")
+        let storage = NSTemporaryDirectory() + "genai-gw-queue-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: storage) }
         let env = [
+            "GENAI_COLLECTOR_STORAGE": storage,
             "CLICKHOUSE_URL": clickhouse.url, "CLICKHOUSE_USER": clickhouse.user, "CLICKHOUSE_PASSWORD": clickhouse.password,
             "CLICKHOUSE_DB": database, "CLICKHOUSE_CREATE_SCHEMA": "true", "LANGFUSE_PROJECT_ID": "proj-gw",
             "S3_ENDPOINT": s3.endpoint, "S3_REGION": "us-east-1", "S3_BUCKET": s3.bucket, "S3_PREFIX": "raw", "S3_FORCE_PATH_STYLE": "true",

@@ -145,6 +145,7 @@ public enum ConfigDuration {
         var rest = Substring(text)
         var total = Duration.zero
         guard !rest.isEmpty else { return nil }
+        if text == "0" { return .zero }  // as Go writes a zero duration
         while !rest.isEmpty {
             let number = rest.prefix(while: { $0.isNumber || $0 == "." })
             guard !number.isEmpty, let value = Double(number) else { return nil }

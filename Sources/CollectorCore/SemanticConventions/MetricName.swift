@@ -32,4 +32,20 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// Langfuse ingestion events the server refused one by one (errors in a 207 answer that retrying
     /// cannot fix), by `exporter` and `status`; the rest of their batch was delivered.
     case exporterRejectedEvents = "genai_collector_exporter_rejected_events"
+    /// The persistent queue (`storage: disk`), by `exporter`: bytes and age of what waits
+    /// (records are `otelcol_exporter_queue_size`), records found at start and delivered again,
+    /// corrupt records skipped at start, and appends refused (`reason`: `full` or `io`).
+    case persistentQueueBytes = "genai_collector_persistent_queue_bytes"
+    case persistentQueueOldestAgeSeconds = "genai_collector_persistent_queue_oldest_record_age_seconds"
+    case persistentQueueReplayed = "genai_collector_persistent_queue_replayed_records"
+    case persistentQueueCorrupt = "genai_collector_persistent_queue_corrupt_records"
+    case persistentQueuePushbacks = "genai_collector_persistent_queue_pushbacks"
+
+    /// Gauges are exposed as they are; everything else is a counter (`_total`).
+    public var isGauge: Bool {
+        switch self {
+        case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds: return true
+        default: return false
+        }
+    }
 }

@@ -29,6 +29,23 @@ public struct CollectorApp: Sendable {
 
     /// Fails (before binding anything) for a component the config names that this build cannot run.
     public func checkRunnable() throws(ConfigError) {
+        for p in config.pipelines {
+            let disk = p.exporters.map { id -> Bool in
+                switch config.exporters[id] {
+                case .file(let c)?: return c.settings.persistent != nil
+                case .clickhouse(let c)?: return c.settings.persistent != nil
+                case .s3(let c)?: return c.settings.persistent != nil
+                case .langfuse(let c)?: return c.settings.persistent != nil
+                case .otlpHTTP(let c)?: return c.settings.persistent != nil
+                case .otlpGRPC(let c)?: return c.settings.persistent != nil
+                default: return false
+                }
+            }
+            // A request is acknowledged once durable in every exporter, or for all of them from memory.
+            if disk.contains(true) && disk.contains(false) {
+                throw ConfigError("service.pipelines.\(p.id).exporters", "give every exporter of a pipeline the same sending_queue.storage (disk or memory)")
+            }
+        }
         for (id, receiver) in config.receivers {
             guard case .otlp(let otlp) = receiver else { continue }
             for (transport, tls) in [("http", otlp.http?.tls), ("grpc", otlp.grpc?.tls)] {
@@ -52,6 +69,9 @@ public struct CollectorApp: Sendable {
             }
             if let settings, !settings.queueEnabled {
                 throw ConfigError("exporters.\(id).sending_queue.enabled", "sending without a queue is not available yet")
+            }
+            if settings?.persistent != nil, settings?.retryEnabled == false {
+                throw ConfigError("exporters.\(id).retry_on_failure.enabled", "a persistent queue needs retries")
             }
             for (key, path) in tls?.files ?? [] where access(path, R_OK) != 0 {
                 throw ConfigError("exporters.\(id).tls.\(key)", "cannot read \(path)")
@@ -151,7 +171,30 @@ public struct CollectorApp: Sendable {
         } catch {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")
         }
-        return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger)
+        guard let persistent = settings.persistent else {
+            return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger)
+        }
+        let disk: DiskQueue
+        do throws(DiskQueueError) {
+            disk = try DiskQueue(.init(directory: persistent.directory + "/" + Self.directoryName(id), maxBytes: persistent.maxBytes,
+                                       fsync: persistent.fsync, dropOldest: persistent.dropOldest))
+        } catch {
+            throw ConfigError("exporters.\(id).sending_queue.directory", "\(error)")
+        }
+        // The exporter batches from its queue as the pipeline's batch processor says.
+        var batch: BatchProcessor.Config?
+        for p in self.config.pipelines where batch == nil && p.exporters.contains(id) {
+            for processor in p.processors {
+                if case .batch(let c)? = self.config.processors[processor] { batch = c }
+            }
+        }
+        let batching = ExporterQueue.Batching(spans: batch?.sendBatchSize ?? 8192, wait: batch?.timeout ?? .milliseconds(200))
+        return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger, disk: disk, batching: batching)
+    }
+
+    /// `clickhouse/main` → `clickhouse_main`: one directory per exporter.
+    static func directoryName(_ id: ComponentID) -> String {
+        String(id.description.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 
     private func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) -> Pipeline {

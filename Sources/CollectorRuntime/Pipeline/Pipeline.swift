@@ -14,6 +14,10 @@ final class Pipeline: TraceConsumer, Sendable {
     let fanOut: FanOut
     /// With a batcher: the stage that translates and fans out its flushed batches.
     let fanOutService: FanOutService?
+    /// Durable mode (every exporter has `storage: disk`): each request, after all the processors,
+    /// is appended to every exporter's write-ahead queue before the client is answered; the
+    /// exporters batch from their queues.
+    let durable: Bool
 
     init(id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batch: BatchProcessor.Config?, fanOut: FanOut,
          fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
@@ -21,9 +25,10 @@ final class Pipeline: TraceConsumer, Sendable {
         self.admission = admission
         self.before = before
         self.fanOut = fanOut
+        durable = !fanOut.exporters.isEmpty && fanOut.exporters.allSatisfy { $0.disk != nil }
         let handoff = Handoff()
-        batcher = batch.map { Batcher(config: $0, handoff: handoff) }
-        fanOutService = batch == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
+        batcher = durable ? nil : batch.map { Batcher(config: $0, handoff: handoff) }
+        fanOutService = durable || batch == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
     }
 
     func precheck(bodyBytes: Int) -> ConsumeOutcome? {
@@ -39,11 +44,36 @@ final class Pipeline: TraceConsumer, Sendable {
         guard admission.tryAcquire(cost) else { return refusal }
         var batch = batch
         for p in before { fanOut.count(p.processor.process(&batch), p.id) }
+        if durable { return await persist(batch, cost: cost) }
         if let batcher {
             await batcher.add(batch, cost: cost)
         } else {
             fanOut.deliver([batch], cost: cost)
         }
+        return .accepted
+    }
+}
+
+extension Pipeline {
+    /// Durable mode: the request is on disk in every exporter's queue before the client hears OK.
+    func persist(_ batch: TraceBatch, cost: Int) async -> ConsumeOutcome {
+        var batch = batch
+        for p in fanOut.after { fanOut.count(p.processor.process(&batch), p.id) }
+        var stats = GenAITranslator.Stats()
+        let records = GenAITranslator().translate(parts: [batch], stats: &stats)
+        defer { admission.release(cost) }
+        for queue in fanOut.exporters {
+            do throws(DiskQueueError) {
+                try await queue.persist(batch)
+            } catch {
+                // Exporters that took it already will send it again when the client retries: harmless,
+                // as every exporter writes idempotently.
+                let retry: Duration = .seconds(5)
+                return .refused(reason: "\(queue.exporter.id): \(error)", retryAfter: retry)
+            }
+        }
+        fanOut.counters.add(.translationNotes, stats.droppedPromptLinks, ["reason": "prompt_link_dropped"])
+        GenAIMetrics.record(records, into: fanOut.counters)
         return .accepted
     }
 }

@@ -230,12 +230,29 @@ public final class DiskQueue: Sendable {
 
     // MARK: reading and acknowledging
 
-    /// Up to `max` records not yet handed out, oldest first, marked as handed out.
-    public func next(max: Int) -> [Record] {
+    /// Records waiting to be handed out: how many, their spans, and the oldest one's append time.
+    public var pending: (records: Int, spans: Int, oldestMillis: Int64?) {
+        state.withLock { s in
+            var records = 0, spans = 0
+            var oldest: Int64?
+            for e in s.entries where !e.handedOut && !s.acked.contains(e.seq) {
+                records += 1
+                spans += e.spans
+                oldest = oldest ?? e.appendedAt
+            }
+            return (records, spans, oldest)
+        }
+    }
+
+    /// Up to `max` records not yet handed out (stopping once `maxSpans` spans are reached), oldest
+    /// first, marked as handed out.
+    public func next(max: Int, maxSpans: Int = .max) -> [Record] {
         state.withLock { s in
             var out: [Record] = []
+            var spans = 0
             for i in s.entries.indices where !s.entries[i].handedOut && !s.acked.contains(s.entries[i].seq) {
-                guard out.count < max else { break }
+                guard out.count < max, spans < maxSpans else { break }
+                spans += s.entries[i].spans
                 s.entries[i].handedOut = true
                 let e = s.entries[i]
                 guard let fd = s.segments.first(where: { $0.first == e.segment })?.fd else { continue }

@@ -10,30 +10,47 @@ import Synchronization
 public final class ExporterQueue: Service, Sendable {
     public let exporter: any Exporter
     public let settings: ExporterSettings
-    private let counters: Counters
-    private let logger: Logger
-    private let drainTimeout: Duration
-    private let state = Mutex(State())
-    private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    let counters: Counters
+    let logger: Logger
+    let drainTimeout: Duration
+    let state = Mutex(State())
+    let wakeups: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
+    /// With `storage: disk`: the write-ahead queue the pipeline appends to, and how the sender
+    /// gathers its records into batches (the pipeline's batch settings).
+    public let disk: DiskQueue?
+    let batching: Batching
 
-    private struct State {
+    public struct Batching: Sendable {
+        public var spans: Int
+        public var wait: Duration
+        public init(spans: Int, wait: Duration) {
+            self.spans = spans
+            self.wait = wait
+        }
+    }
+
+    struct State {
         var items: [ExportItem] = []
         var closed = false
+        /// Set when shutdown begins: batches in flight stop retrying then.
+        var drainDeadline: ContinuousClock.Instant?
     }
 
     public init(exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
-                drainTimeout: Duration = .seconds(10)) {
+                drainTimeout: Duration = .seconds(10), disk: DiskQueue? = nil, batching: Batching = Batching(spans: 8192, wait: .milliseconds(200))) {
         self.exporter = exporter
         self.settings = settings
         self.counters = counters
         self.logger = logger
         self.drainTimeout = drainTimeout
+        self.disk = disk
+        self.batching = batching
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        counters.set(.exporterQueueCapacity, settings.queueSize, ["exporter": exporter.id])
+        counters.set(.exporterQueueCapacity, disk?.config.maxBytes ?? settings.queueSize, ["exporter": exporter.id])
     }
 
-    private var labels: [String: String] { ["exporter": exporter.id] }
+    var labels: [String: String] { ["exporter": exporter.id] }
 
     /// Takes a batch unless the queue is full or closed; a refusal is counted as a drop.
     @discardableResult
@@ -58,10 +75,14 @@ public final class ExporterQueue: Service, Sendable {
     public var queued: Int { state.withLock { $0.items.count } }
 
     public func run() async throws {
+        if let disk {
+            await runPersistent(disk)
+            return
+        }
         await withGracefulShutdownHandler {
             await sendLoop(until: nil)
         } onGracefulShutdown: {
-            self.state.withLock { $0.closed = true }
+            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + self.drainTimeout }
             self.wake.yield()
             Task { await self.exporter.flushHeld() }
         }
@@ -103,7 +124,7 @@ public final class ExporterQueue: Service, Sendable {
                 counters.set(.exporterQueueSize, queued, labels)
                 running += 1
                 group.addTask {
-                    await self.send(item, deadline: deadline)
+                    _ = await self.send(item, deadline: deadline)
                     item.lease?.done()
                 }
             }
@@ -111,7 +132,11 @@ public final class ExporterQueue: Service, Sendable {
         }
     }
 
-    private func send(_ item: ExportItem, deadline: ContinuousClock.Instant?) async {
+    enum Outcome { case sent, dropped, kept }
+
+    /// Sends with retries. Past `deadline` (shutdown) the batch is dropped and counted, or, with
+    /// `keep` (it is on disk), left for the next start.
+    func send(_ item: ExportItem, deadline: ContinuousClock.Instant?, keep: Bool = false) async -> Outcome {
         let started = ContinuousClock.now
         var delay = settings.initialInterval
         var attempt = 0
@@ -121,20 +146,23 @@ public final class ExporterQueue: Service, Sendable {
             do {
                 try await withTimeout(settings.timeout + exporter.holdLimit) { () async throws(ExportFailure) in try await self.exporter.export(item) }
                 counters.add(.exporterSentSpans, item.spanCount, labels)
-                return
+                return .sent
             } catch {
                 failure = error
             }
             guard case .retryable(let message, let retryAfter) = failure, settings.retryEnabled else {
                 drop(item, reason: "permanent_error", failure)
-                return
+                return .dropped
             }
             var wait = retryAfter ?? jittered(delay)
             if wait > settings.maxInterval && retryAfter == nil { wait = settings.maxInterval }
             let now = ContinuousClock.now
-            if now + wait - started > settings.maxElapsedTime || (deadline.map { now + wait > $0 } ?? false) {
+            let deadline = deadline ?? state.withLock { $0.drainDeadline }
+            if keep, let deadline, now + wait > deadline { return .kept }
+            // max_elapsed_time: 0 retries for ever (a persistent queue's usual setting).
+            if (settings.maxElapsedTime > .zero && now + wait - started > settings.maxElapsedTime) || (deadline.map { now + wait > $0 } ?? false) {
                 drop(item, reason: "retries_exhausted", failure)
-                return
+                return .dropped
             }
             logger.info("export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(message)", "in": "\(wait)"])
             try? await Task.sleep(for: wait)
@@ -142,7 +170,7 @@ public final class ExporterQueue: Service, Sendable {
         }
     }
 
-    private func drop(_ item: ExportItem, reason: String, _ failure: ExportFailure) {
+    func drop(_ item: ExportItem, reason: String, _ failure: ExportFailure) {
         counters.add(.exporterSendFailedSpans, item.spanCount, labels)
         counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
         logger.error("export failed; batch dropped", metadata: ["exporter": "\(exporter.id)", "reason": "\(reason)", "error": "\(failure)", "spans": "\(item.spanCount)"])

@@ -35,13 +35,12 @@ public enum TelemetryEndpoints {
 
 /// Prometheus text exposition of the counters: counters get `_total`, queue gauges do not.
 enum PrometheusText {
-    static let gauges: Set<MetricName> = [.exporterQueueSize, .exporterQueueCapacity]
 
     static func render(_ counters: Counters) -> String {
         var out = ""
         var typed = Set<String>()
         for (key, value) in counters.snapshot() {
-            let gauge = gauges.contains(key.metric)
+            let gauge = key.metric.isGauge
             let name = key.metric.rawValue + (gauge ? "" : "_total")
             if typed.insert(name).inserted { out += "# TYPE \(name) \(gauge ? "gauge" : "counter")\n" }
             let labels = key.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }.joined(separator: ",")

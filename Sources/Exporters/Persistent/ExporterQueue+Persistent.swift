@@ -1,0 +1,124 @@
+import CollectorCore
+import Foundation
+import GenAIMapping
+import OTLP
+import ServiceLifecycle
+
+/// `storage: disk`: the pipeline appends each request (after its processors) to the exporter's
+/// write-ahead queue and answers the client only once that is durable; the sender reads the queue,
+/// gathers records into batches, and acknowledges them once sent or dropped (and counted). At
+/// shutdown what could not be sent stays on disk for the next start.
+extension ExporterQueue {
+    /// Appends one request. Throws `.full` (pushback) or an I/O failure; either way the client retries.
+    public func persist(_ batch: TraceBatch) async throws(DiskQueueError) {
+        guard let disk else { return }
+        do {
+            _ = try await disk.append(OTLPProtobufEncoder().encode(batch), spans: batch.spans.count)
+        } catch {
+            counters.add(.persistentQueuePushbacks, 1, ["exporter": exporter.id, "reason": error == .full(limitBytes: disk.config.maxBytes) ? "full" : "io"])
+            throw error
+        }
+        wake.yield()
+        publishStats(disk)
+    }
+
+    func runPersistent(_ disk: DiskQueue) async {
+        counters.add(.persistentQueueReplayed, disk.stats.replayed, labels)
+        counters.add(.persistentQueueCorrupt, disk.stats.corruptSkipped, labels)
+        if disk.stats.replayed > 0 || disk.stats.corruptSkipped > 0 {
+            logger.info("persistent queue reopened", metadata: ["exporter": "\(exporter.id)", "records": "\(disk.stats.replayed)",
+                                                                "corrupt_skipped": "\(disk.stats.corruptSkipped)"])
+        }
+        await withGracefulShutdownHandler {
+            await persistentLoop(disk, until: nil)
+        } onGracefulShutdown: {
+            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + self.drainTimeout }
+            self.wake.yield()
+        }
+        // What is still in flight gets until the deadline; the rest stays on disk.
+        await persistentLoop(disk, until: ContinuousClock.now + drainTimeout)
+        disk.close()
+        publishStats(disk)
+        await exporter.shutdown()
+    }
+
+    private func persistentLoop(_ disk: DiskQueue, until deadline: ContinuousClock.Instant?) async {
+        await withTaskGroup(of: Void.self) { group in
+            var waiting = wakeups.makeAsyncIterator()
+            var running = 0
+            while true {
+                let closed = state.withLock { $0.closed }
+                if let deadline {
+                    if ContinuousClock.now >= deadline || disk.pending.records == 0 { break }
+                } else if closed {
+                    break
+                }
+                if running >= settings.numConsumers {
+                    await group.next()
+                    running -= 1
+                    continue
+                }
+                let pending = disk.pending
+                guard pending.records > 0 else {
+                    guard await waiting.next() != nil else { break }
+                    continue
+                }
+                // Wait for a full batch, or until the oldest record has waited the batch timeout.
+                let waitedMillis = Int64(Date().timeIntervalSince1970 * 1000) - (pending.oldestMillis ?? 0)
+                if pending.spans < batching.spans && Duration.milliseconds(waitedMillis) < batching.wait && deadline == nil {
+                    try? await Task.sleep(for: .milliseconds(20))
+                    continue
+                }
+                let records = disk.next(max: 10_000, maxSpans: batching.spans)
+                guard !records.isEmpty else { continue }
+                running += 1
+                group.addTask { await self.sendRecords(records, disk, deadline: deadline) }
+            }
+            await group.waitForAll()
+        }
+    }
+
+    private func sendRecords(_ records: [DiskQueue.Record], _ disk: DiskQueue, deadline: ContinuousClock.Instant?) async {
+        var parts: [TraceBatch] = []
+        var done: [UInt64] = []
+        var seqs: [UInt64] = []
+        for r in records {
+            do {
+                parts.append(try OTLPProtobufDecoder().decode(r.payload))
+                seqs.append(r.seq)
+            } catch {
+                // Written by this queue and CRC-checked: only a bug gets here. Counted, never retried.
+                counters.add(.droppedSpans, r.spans, ["exporter": exporter.id, "reason": "undecodable_record"])
+                done.append(r.seq)
+            }
+        }
+        if !parts.isEmpty {
+            var records: [LangfuseRecords]?
+            if exporter.needsRecords {
+                var stats = GenAITranslator.Stats()
+                records = GenAITranslator().translate(parts: parts, stats: &stats)
+            }
+            switch await send(ExportItem(parts: parts, records: records), deadline: deadline, keep: true) {
+            case .sent, .dropped: done += seqs
+            case .kept: break
+            }
+        }
+        do {
+            try disk.ack(done)
+        } catch {
+            logger.error("persistent queue: cannot record progress; records will be sent again after a restart",
+                         metadata: ["exporter": "\(exporter.id)", "error": "\(error)"])
+        }
+        publishStats(disk)
+    }
+
+    func publishStats(_ disk: DiskQueue) {
+        let s = disk.stats
+        counters.set(.exporterQueueSize, s.records, labels)
+        counters.set(.persistentQueueBytes, s.bytes, labels)
+        let age = s.oldestAppendMillis.map { max(0, Int(Date().timeIntervalSince1970 * 1000) - Int($0)) / 1000 } ?? 0
+        counters.set(.persistentQueueOldestAgeSeconds, age, labels)
+        let dropped = s.droppedOldestSpans - counters.value(.droppedSpans, ["exporter": exporter.id, "reason": "queue_full_drop_oldest"])
+        if dropped > 0 { counters.add(.droppedSpans, dropped, ["exporter": exporter.id, "reason": "queue_full_drop_oldest"]) }
+    }
+}

@@ -1,0 +1,139 @@
+import CollectorCore
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import OTLPSamples
+import Testing
+
+/// `sending_queue.storage: disk` end to end with the real ClickHouse engine: what a client was told
+/// is accepted survives `kill -9`, an outage of the sink, and is counted once after `FINAL`; a full
+/// queue pushes back instead of crashing.
+@Suite(.serialized)
+struct DurabilityTests {
+    static let e2e = EndToEndTests()
+
+    static func collector(otlp: Int, metrics: Int, clickhouse url: String, user: String, password: String, database: String,
+                          queue: String, extraQueue: String = "") -> String {
+        """
+        receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(otlp)"}}}}
+        processors:
+          batch: {send_batch_size: 500, timeout: 200ms}
+        exporters:
+          clickhouse:
+            endpoint: "\(url)"
+            username: "\(user)"
+            password: "\(password)"
+            database: \(database)
+            project_id: proj-durable
+            create_schema: true
+            timeout: 2s
+            retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}
+            sending_queue: {storage: disk, directory: "\(queue)", fsync: batch, fsync_interval: 20ms\(extraQueue)}
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+          pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
+        """
+    }
+
+    func sql(_ server: ClickHouseTestServer, _ query: String) throws -> String {
+        let (status, out) = try Self.e2e.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
+                                                  "--data-binary", query, server.url + "/"])
+        #expect(status == 0, "\(query): \(out)")
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func whatWasAcknowledgedSurvivesKill9() async throws {
+        let server = try ClickHouseTestServer()
+        defer { server.stop() }
+        let database = "durable_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")
+        let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: queue) }
+        let (otlp, metrics, nobody) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
+        let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
+
+        // 1. ClickHouse unreachable: the client's spans are acknowledged from the disk queue only.
+        let first = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: "http://127.0.0.1:\(nobody)",
+                                                                    user: server.user, password: server.password, database: database, queue: queue),
+                                               waitFor: [otlp, metrics])
+        for _ in 0..<3 {
+            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "gzip", "10"]) }
+            #expect(status == 0, "\(out)")
+        }
+        #expect(CollectorProcess.metric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
+        // 2. kill -9: no shutdown, no flush.
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitUntilExit()
+
+        // 3. Restarted with ClickHouse reachable: everything acknowledged arrives, once.
+        let second = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,
+                                                                     password: server.password, database: database, queue: queue),
+                                                waitFor: [otlp, metrics])
+        defer { second.stop() }
+        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metric(metrics, sent) == 90 }, "\(second.output.suffix(3000))")
+        #expect(CollectorProcess.metric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
+        #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "90")
+        #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "30")
+        second.stop()
+        // Nothing is left to replay after a clean stop.
+        let third = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,
+                                                                    password: server.password, database: database, queue: queue),
+                                               waitFor: [otlp, metrics])
+        defer { third.stop() }
+        #expect(CollectorProcess.metric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
+    }
+
+    @Test func anOutageOfTheSinkLosesAndDoublesNothing() async throws {
+        let server = try ClickHouseTestServer()
+        defer { server.stop() }
+        let database = "outage_\(UInt32.random(in: 0...UInt32.max))"
+        _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")
+        let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: queue) }
+        let (otlp, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
+        let collector = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,
+                                                                        password: server.password, database: database, queue: queue),
+                                                   waitFor: [otlp, metrics])
+        defer { collector.stop() }
+        // The sink fails the next 40 statements (about four seconds of retries) while the load goes on.
+        _ = try Self.e2e.command(["curl", "-s", "-X", "POST", "-u", "\(server.user):\(server.password)", server.url + "/fail?n=40&status=503"])
+        for _ in 0..<4 {
+            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "none", "10"]) }
+            #expect(status == 0, "\(out)")
+        }
+        let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
+        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metric(metrics, sent) == 120 }, "\(collector.output.suffix(3000))")
+        #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
+        #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
+        #expect(CollectorProcess.metric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
+    }
+
+    @Test func aFullQueuePushesBackAndTheCollectorStaysUp() async throws {
+        let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: queue) }
+        let body = NSTemporaryDirectory() + "genai-body-\(UUID().uuidString).pb"
+        defer { try? FileManager.default.removeItem(atPath: body) }
+        // About 380 KB a request: the third does not fit in a 1 MiB queue.
+        let bytes: [UInt8] = try SampleRequests.llmShaped(spans: 150).serializedBytes()
+        #expect(bytes.count > 300_000 && bytes.count < 500_000)
+        try Data(bytes).write(to: URL(fileURLWithPath: body))
+        let (otlp, metrics, nobody) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
+        let collector = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: "http://127.0.0.1:\(nobody)",
+                                                                        user: "u", password: "p", database: "default", queue: queue,
+                                                                        extraQueue: ", max_size_mib: 1"),
+                                                   waitFor: [otlp, metrics])
+        defer { collector.stop() }
+        var answers: [String] = []
+        for _ in 0..<4 {
+            answers.append(try Self.e2e.command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H",
+                                                 "Content-Type: application/x-protobuf", "--data-binary", "@" + body,
+                                                 "http://127.0.0.1:\(otlp)/v1/traces"]).1)
+        }
+        #expect(answers[0].hasPrefix("200") && answers[1].hasPrefix("200"), "\(answers)")
+        #expect(answers[2] == "503 5" && answers[3] == "503 5", "\(answers)")
+        #expect(collector.process.isRunning)
+        #expect(CollectorProcess.metric(metrics, "genai_collector_persistent_queue_pushbacks_total{exporter=\"clickhouse\",reason=\"full\"}") == 2)
+        #expect(CollectorProcess.metric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 2)
+    }
+}
