@@ -159,3 +159,23 @@ struct DiskQueueTests {
         #expect(queue.stats.replayed == 6)
     }
 }
+
+struct CRC32CTests {
+    /// The standard check value, and agreement with the bytewise definition at every length and offset.
+    @Test func matchesTheDefinition() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        func bytewise(_ b: [UInt8]) -> UInt32 {
+            var c: UInt32 = ~0
+            for x in b {
+                c ^= UInt32(x)
+                for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
+            }
+            return ~c
+        }
+        var rng = SampleRNG(seed: 5)
+        for n in 0..<70 {
+            let b = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            #expect(CRC32C.checksum(b) == bytewise(b), "length \(n)")
+        }
+    }
+}

@@ -30,17 +30,7 @@ public struct CollectorApp: Sendable {
     /// Fails (before binding anything) for a component the config names that this build cannot run.
     public func checkRunnable() throws(ConfigError) {
         for p in config.pipelines {
-            let disk = p.exporters.map { id -> Bool in
-                switch config.exporters[id] {
-                case .file(let c)?: return c.settings.persistent != nil
-                case .clickhouse(let c)?: return c.settings.persistent != nil
-                case .s3(let c)?: return c.settings.persistent != nil
-                case .langfuse(let c)?: return c.settings.persistent != nil
-                case .otlpHTTP(let c)?: return c.settings.persistent != nil
-                case .otlpGRPC(let c)?: return c.settings.persistent != nil
-                default: return false
-                }
-            }
+            let disk = p.exporters.map { config.exporters[$0]?.settings.persistent != nil }
             // A request is acknowledged once durable in every exporter, or for all of them from memory.
             if disk.contains(true) && disk.contains(false) {
                 throw ConfigError("service.pipelines.\(p.id).exporters", "give every exporter of a pipeline the same sending_queue.storage (disk or memory)")
@@ -56,24 +46,14 @@ public struct CollectorApp: Sendable {
             }
         }
         for (id, exporter) in config.exporters {
-            let settings: ExporterSettings?
-            var tls: TLSClientConfig?
-            switch exporter {
-            case .file(let f): settings = f.settings
-            case .clickhouse(let c): (settings, tls) = (c.settings, c.tls)
-            case .s3(let c): (settings, tls) = (c.settings, c.tls)
-            case .langfuse(let c): (settings, tls) = (c.settings, c.tls)
-            case .otlpHTTP(let c): (settings, tls) = (c.settings, c.tls)
-            case .otlpGRPC(let c): (settings, tls) = (c.settings, c.tls)
-            case .debug: settings = nil
-            }
-            if let settings, !settings.queueEnabled {
+            let settings = exporter.settings
+            if !settings.queueEnabled {
                 throw ConfigError("exporters.\(id).sending_queue.enabled", "sending without a queue is not available yet")
             }
-            if settings?.persistent != nil, settings?.retryEnabled == false {
+            if settings.persistent != nil, !settings.retryEnabled {
                 throw ConfigError("exporters.\(id).retry_on_failure.enabled", "a persistent queue needs retries")
             }
-            for (key, path) in tls?.files ?? [] where access(path, R_OK) != 0 {
+            for (key, path) in exporter.tls?.files ?? [] where access(path, R_OK) != 0 {
                 throw ConfigError("exporters.\(id).tls.\(key)", "cannot read \(path)")
             }
         }
@@ -154,19 +134,16 @@ public struct CollectorApp: Sendable {
 
     private func makeQueue(_ id: ComponentID, _ config: ExporterConfig) throws(ConfigError) -> ExporterQueue {
         let exporter: any Exporter
-        let settings: ExporterSettings
+        let settings = config.settings
         do throws(ExportFailure) {
             switch config {
-            case .file(let f): (exporter, settings) = (FileExporter(id: id.description, config: f), f.settings)
-            case .debug(let d): (exporter, settings) = (DebugExporter(id: id.description, config: d), ExporterSettings())
-            case .clickhouse(let c): (exporter, settings) = (try ClickHouseExporter(id: id.description, config: c), c.settings)
-            case .s3(let c): (exporter, settings) = (try S3Exporter(id: id.description, config: c), c.settings)
-            case .langfuse(let c):
-                (exporter, settings) = (try LangfuseExporter(id: id.description, config: c, counters: counters, logger: logger), c.settings)
-            case .otlpHTTP(let c):
-                (exporter, settings) = (try OTLPHTTPExporter(id: id.description, config: c, counters: counters, logger: logger), c.settings)
-            case .otlpGRPC(let c):
-                (exporter, settings) = (try OTLPGRPCExporter(id: id.description, config: c, counters: counters, logger: logger), c.settings)
+            case .file(let f): exporter = FileExporter(id: id.description, config: f)
+            case .debug(let d): exporter = DebugExporter(id: id.description, config: d)
+            case .clickhouse(let c): exporter = try ClickHouseExporter(id: id.description, config: c)
+            case .s3(let c): exporter = try S3Exporter(id: id.description, config: c)
+            case .langfuse(let c): exporter = try LangfuseExporter(id: id.description, config: c, counters: counters, logger: logger)
+            case .otlpHTTP(let c): exporter = try OTLPHTTPExporter(id: id.description, config: c, counters: counters, logger: logger)
+            case .otlpGRPC(let c): exporter = try OTLPGRPCExporter(id: id.description, config: c, counters: counters, logger: logger)
             }
         } catch {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")

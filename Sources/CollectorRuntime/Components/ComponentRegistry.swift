@@ -26,6 +26,31 @@ public enum ExporterConfig: Sendable, Equatable {
     case langfuse(LangfuseExporterConfig)
     case otlpHTTP(OTLPHTTPExporterConfig)
     case otlpGRPC(OTLPGRPCExporterConfig)
+
+    /// The sending machinery's settings, which every exporter has.
+    public var settings: ExporterSettings {
+        switch self {
+        case .file(let c): return c.settings
+        case .debug(let c): return c.settings
+        case .clickhouse(let c): return c.settings
+        case .s3(let c): return c.settings
+        case .langfuse(let c): return c.settings
+        case .otlpHTTP(let c): return c.settings
+        case .otlpGRPC(let c): return c.settings
+        }
+    }
+
+    /// Client TLS, for the exporters that have it.
+    public var tls: TLSClientConfig? {
+        switch self {
+        case .file, .debug: return nil
+        case .clickhouse(let c): return c.tls
+        case .s3(let c): return c.tls
+        case .langfuse(let c): return c.tls
+        case .otlpHTTP(let c): return c.tls
+        case .otlpGRPC(let c): return c.tls
+        }
+    }
 }
 
 public enum ExtensionConfig: Sendable, Equatable {

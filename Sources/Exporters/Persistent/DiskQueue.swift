@@ -30,10 +30,11 @@ import Glibc
 // skipped; otherwise the rest of that segment is (in the newest segment the file is cut there, so a
 // torn write at a crash is removed before appends resume). Records before a bad one are never lost.
 //
-// Durability (`fsync`): `always` syncs each record before its append returns; `batch` (the default,
-// every `fsync_interval`) makes appends wait for the next group sync, so one sync serves every append
-// in the window; `never` leaves it to the kernel: a killed process loses nothing (the data is in the
-// page cache), a crashed machine may lose the last seconds.
+// Durability (`fsync`): `always` syncs each record before its append returns; `batch` (the default)
+// is group commit: an append waits for a sync that starts after its write, one sync serving every
+// append that arrived meanwhile, at most one per `fsync_interval`; `never` leaves it to the kernel: a
+// killed process loses nothing (the data is in the page cache), a crashed machine may lose the last
+// seconds.
 
 /// Why the queue refused or failed; a full queue is pushback, not an error of the data.
 public enum DiskQueueError: Error, Equatable, CustomStringConvertible {
@@ -63,7 +64,7 @@ public final class DiskQueue: Sendable {
         /// When full: refuse new records (pushback, the default), or drop the oldest unsent ones.
         public var dropOldest: Bool
 
-        public init(directory: String, maxBytes: Int = 1 << 30, segmentBytes: Int = 16 << 20, fsync: Fsync = .batch(.milliseconds(100)),
+        public init(directory: String, maxBytes: Int = 1 << 30, segmentBytes: Int = 16 << 20, fsync: Fsync = .batch(.milliseconds(10)),
                     dropOldest: Bool = false) {
             self.directory = directory
             self.maxBytes = maxBytes
@@ -124,7 +125,6 @@ public final class DiskQueue: Sendable {
         /// Group sync: appends waiting for the next sync, and whether one is scheduled.
         var syncWaiters: [CheckedContinuation<Result<Void, DiskQueueError>, Never>] = []
         var syncScheduled = false
-        var dirty = false
     }
 
     public let config: Config
@@ -140,46 +140,44 @@ public final class DiskQueue: Sendable {
 
     /// Appends a record and returns once it is as durable as the `fsync` policy makes it.
     public func append(_ payload: [UInt8], spans: Int) async throws(DiskQueueError) -> UInt64 {
-        let (seq, wait) = try state.withLock { s throws(DiskQueueError) -> (UInt64, Bool) in
+        let seq = try state.withLock { s throws(DiskQueueError) -> UInt64 in
             let seq = try write(&s, payload, spans: spans)
-            switch config.fsync {
-            case .always: try syncActive(&s)
-            case .never: break
-            case .batch: s.dirty = true
-            }
-            return (seq, config.fsync != .always && config.fsync != .never)
+            if config.fsync == .always { try syncActive(&s) }
+            return seq
         }
-        if wait, case .batch(let interval) = config.fsync {
-            let result = await withCheckedContinuation { (c: CheckedContinuation<Result<Void, DiskQueueError>, Never>) in
-                let schedule = state.withLock { s -> Bool in
-                    s.syncWaiters.append(c)
-                    defer { s.syncScheduled = true }
-                    return !s.syncScheduled
-                }
-                if schedule {
-                    Task {
-                        try? await Task.sleep(for: interval)
-                        self.groupSync()
-                    }
-                }
+        guard case .batch(let spacing) = config.fsync else { return seq }
+        // Group commit: the first append with no sync under way leads one now; appends that come
+        // during it wait for the next, which starts as soon as it ends (at most one per `spacing`).
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<Void, DiskQueueError>, Never>) in
+            let lead = state.withLock { s -> Bool in
+                s.syncWaiters.append(c)
+                defer { s.syncScheduled = true }
+                return !s.syncScheduled
             }
-            try result.get()
+            if lead { Task { await self.syncRounds(spacing) } }
         }
+        try result.get()
         return seq
     }
 
-    func groupSync() {
-        let (waiters, result) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Result<Void, DiskQueueError>) in
-            defer { s.syncWaiters = []; s.syncScheduled = false }
-            do throws(DiskQueueError) {
-                if s.dirty { try syncActive(&s) }
-                s.dirty = false
-                return (s.syncWaiters, .success(()))
-            } catch {
-                return (s.syncWaiters, .failure(error))
+    private func syncRounds(_ spacing: Duration) async {
+        var last = ContinuousClock.now - spacing
+        while true {
+            let (waiters, fd) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Int32?) in
+                defer { s.syncWaiters = [] }
+                if s.syncWaiters.isEmpty { s.syncScheduled = false }
+                return (s.syncWaiters, s.closed ? nil : s.segments.last?.fd)
             }
+            if waiters.isEmpty { return }
+            let next = last + spacing
+            if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
+            last = .now
+            // Every waiter's record was written before it registered, so this sync covers it (a
+            // segment that rolled meanwhile was synced when it rolled).
+            let synced = fd.map { fdatasync($0) == 0 } ?? true
+            let result: Result<Void, DiskQueueError> = synced ? .success(()) : .failure(.io("fsync failed: \(String(cString: strerror(errno)))"))
+            for w in waiters { w.resume(returning: result) }
         }
-        for w in waiters { w.resume(returning: result) }
     }
 
     private func write(_ s: inout State, _ payload: [UInt8], spans: Int) throws(DiskQueueError) -> UInt64 {
@@ -207,17 +205,17 @@ public final class DiskQueue: Sendable {
         }
         let seq = s.nextSeq
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var record = [UInt8](repeating: 0, count: Self.headerSize)
-        record.reserveCapacity(size)
-        Self.put(&record, 8, seq)
-        Self.put(&record, 16, UInt64(bitPattern: now))
-        Self.put32(&record, 24, UInt32(clamping: spans))
-        record += payload
-        let crc = record.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[8...])) }
-        Self.put32(&record, 0, UInt32(payload.count))
-        Self.put32(&record, 4, crc)
+        var header = [UInt8](repeating: 0, count: Self.headerSize)
+        Self.put(&header, 8, seq)
+        Self.put(&header, 16, UInt64(bitPattern: now))
+        Self.put32(&header, 24, UInt32(clamping: spans))
+        var crc = header.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[8...])) }
+        crc = payload.withUnsafeBytes { CRC32C.update(crc, $0) }
+        Self.put32(&header, 0, UInt32(payload.count))
+        Self.put32(&header, 4, crc)
         var segment = s.segments[s.segments.count - 1]
-        try Self.pwriteAll(segment.fd, record, at: segment.size)
+        try Self.pwriteAll(segment.fd, header, at: segment.size)
+        try Self.pwriteAll(segment.fd, payload, at: segment.size + Self.headerSize)
         s.entries.append(Entry(seq: seq, segment: segment.first, offset: segment.size + Self.headerSize, length: payload.count,
                                appendedAt: now, spans: spans))
         segment.size += size

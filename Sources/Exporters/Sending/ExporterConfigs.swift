@@ -57,7 +57,8 @@ public struct PersistentQueueSettings: Sendable, Equatable {
         directory = try map.string("directory", default: "./data/queue")
         if directory.isEmpty { directory = "./data/queue" }
         maxBytes = try map.int("max_size_mib", default: 1024, range: 1...(1 << 20)) << 20
-        let interval = try map.duration("fsync_interval", default: .milliseconds(100))
+        // With fsync: batch, the least time between two syncs (one sync covers every append before it).
+        let interval = try map.duration("fsync_interval", default: .milliseconds(10))
         switch try map.choice("fsync", ["always", "batch", "never"], default: "batch") {
         case "always": fsync = .always
         case "never": fsync = .never
@@ -91,8 +92,10 @@ public struct FileExporterConfig: Sendable, Equatable {
 public struct DebugExporterConfig: Sendable, Equatable {
     public static let type = "debug"
     public var verbosity: String
+    public var settings: ExporterSettings
 
     public init(_ map: inout ConfigMap) throws(ConfigError) {
         verbosity = try map.choice("verbosity", ["basic", "normal", "detailed"], default: "basic")
+        settings = try ExporterSettings(&map)
     }
 }
