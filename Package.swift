@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
         .target(name: "GenAIMapping", dependencies: ["CollectorCore"], swiftSettings: strict),
+        .target(name: "CCRC32C"),
         .target(name: "OTLPGRPC", dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
         .target(
             name: "Processors",
@@ -44,7 +45,7 @@ let package = Package(
         .target(
             name: "Exporters",
             dependencies: [
-                "CollectorCore", "OTLP", "GenAIMapping", "OTLPGRPC",
+                "CollectorCore", "OTLP", "GenAIMapping", "OTLPGRPC", "CCRC32C",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

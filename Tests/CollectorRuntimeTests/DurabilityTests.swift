@@ -29,7 +29,7 @@ struct DurabilityTests {
             create_schema: true
             timeout: 2s
             retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}
-            sending_queue: {storage: disk, directory: "\(queue)", fsync: batch, fsync_interval: 20ms\(extraQueue)}
+            sending_queue: {storage: disk, directory: "\(queue)", fsync: batch\(extraQueue)}
         service:
           telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
           pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [clickhouse]}}

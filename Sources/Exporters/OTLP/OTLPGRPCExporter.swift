@@ -87,9 +87,9 @@ public final class OTLPGRPCExporter: Exporter {
     /// name, which TLS forbids (the certificate chain is still verified).
     static func target(_ host: String, _ port: Int) -> any ResolvableTarget {
         if host.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }) && host.split(separator: ".").count == 4 {
-            return .ipv4(host: host, port: port)
+            return .ipv4(address: host, port: port)
         }
-        if host.contains(":") { return .ipv6(host: host, port: port) }
+        if host.contains(":") { return .ipv6(address: host, port: port) }
         return .dns(host: host, port: port)
     }
 

@@ -32,7 +32,8 @@ import Glibc
 //
 // Durability (`fsync`): `always` syncs each record before its append returns; `batch` (the default)
 // is group commit: an append waits for a sync that starts after its write, one sync serving every
-// append that arrived meanwhile, at most one per `fsync_interval`; `never` leaves it to the kernel: a
+// append that arrived meanwhile; syncs run back to back under load, or at most one per
+// `fsync_interval` when that is set; `never` leaves it to the kernel: a
 // killed process loses nothing (the data is in the page cache), a crashed machine may lose the last
 // seconds.
 
@@ -64,7 +65,7 @@ public final class DiskQueue: Sendable {
         /// When full: refuse new records (pushback, the default), or drop the oldest unsent ones.
         public var dropOldest: Bool
 
-        public init(directory: String, maxBytes: Int = 1 << 30, segmentBytes: Int = 16 << 20, fsync: Fsync = .batch(.milliseconds(10)),
+        public init(directory: String, maxBytes: Int = 1 << 30, segmentBytes: Int = 16 << 20, fsync: Fsync = .batch(.zero),
                     dropOldest: Bool = false) {
             self.directory = directory
             self.maxBytes = maxBytes
@@ -146,8 +147,8 @@ public final class DiskQueue: Sendable {
             return seq
         }
         guard case .batch(let spacing) = config.fsync else { return seq }
-        // Group commit: the first append with no sync under way leads one now; appends that come
-        // during it wait for the next, which starts as soon as it ends (at most one per `spacing`).
+        // Group commit: the first append with no sync under way leads one; appends that come during
+        // it wait for the next, which starts as soon as it ends (or `spacing` after it began).
         let result = await withCheckedContinuation { (c: CheckedContinuation<Result<Void, DiskQueueError>, Never>) in
             let lead = state.withLock { s -> Bool in
                 s.syncWaiters.append(c)
@@ -163,14 +164,15 @@ public final class DiskQueue: Sendable {
     private func syncRounds(_ spacing: Duration) async {
         var last = ContinuousClock.now - spacing
         while true {
+            // Wait out the spacing first, so the appends that arrive meanwhile share this sync.
+            let next = last + spacing
+            if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
             let (waiters, fd) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Int32?) in
                 defer { s.syncWaiters = [] }
                 if s.syncWaiters.isEmpty { s.syncScheduled = false }
                 return (s.syncWaiters, s.closed ? nil : s.segments.last?.fd)
             }
             if waiters.isEmpty { return }
-            let next = last + spacing
-            if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
             last = .now
             // Every waiter's record was written before it registered, so this sync covers it (a
             // segment that rolled meanwhile was synced when it rolled).

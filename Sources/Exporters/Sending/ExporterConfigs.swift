@@ -57,8 +57,9 @@ public struct PersistentQueueSettings: Sendable, Equatable {
         directory = try map.string("directory", default: "./data/queue")
         if directory.isEmpty { directory = "./data/queue" }
         maxBytes = try map.int("max_size_mib", default: 1024, range: 1...(1 << 20)) << 20
-        // With fsync: batch, the least time between two syncs (one sync covers every append before it).
-        let interval = try map.duration("fsync_interval", default: .milliseconds(10))
+        // With fsync: batch, the least time between two syncs (0: back to back; each covers every
+        // append before it). A longer one trades latency for fewer syncs.
+        let interval = try map.duration("fsync_interval", default: .zero)
         switch try map.choice("fsync", ["always", "batch", "never"], default: "batch") {
         case "always": fsync = .always
         case "never": fsync = .never
