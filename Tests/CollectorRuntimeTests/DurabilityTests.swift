@@ -65,16 +65,24 @@ struct DurabilityTests {
         // 2. kill -9: no shutdown, no flush.
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
+        // 2b. Started again with ClickHouse still down: 10 more traces, then a graceful stop, which
+        // leaves what it could not send on disk.
+        let again = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: "http://127.0.0.1:\(nobody)",
+                                                                    user: server.user, password: server.password, database: database, queue: queue),
+                                               waitFor: [otlp, metrics])
+        let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "gzip", "10"]) }
+        #expect(status == 0, "\(out)")
+        again.stop()
 
-        // 3. Restarted with ClickHouse reachable: everything acknowledged arrives, once.
+        // 3. Restarted with ClickHouse reachable: everything acknowledged (120 spans) arrives, once.
         let second = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,
                                                                      password: server.password, database: database, queue: queue),
                                                 waitFor: [otlp, metrics])
         defer { second.stop() }
-        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metric(metrics, sent) == 90 }, "\(second.output.suffix(3000))")
+        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metric(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
         #expect(CollectorProcess.metric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
-        #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "90")
-        #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "30")
+        #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
+        #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
         second.stop()
         // Nothing is left to replay after a clean stop.
         let third = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,

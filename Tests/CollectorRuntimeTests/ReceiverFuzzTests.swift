@@ -5,9 +5,10 @@ import OTLP
 import OTLPSamples
 import Testing
 
-/// The running daemon's OTLP/HTTP receiver fed random and mutated protobuf, JSON and gzip bodies over
-/// real connections: every answer is 200 (the body still decoded) or 400 (it did not), never a crash
-/// or a hang, and the receiver takes a valid request afterwards. Seeded, so a failure replays.
+/// The collector process's OTLP/HTTP receiver fed random and mutated protobuf, JSON and gzip bodies
+/// over real connections: every answer is 200 (the body still decoded) or 400 (it did not), never a
+/// crash or a hang; the receiver takes a valid request afterwards, and the process's peak memory
+/// stays bounded. Seeded, so a failure replays.
 @Suite(.serialized)
 struct ReceiverFuzzTests {
     static func mutate(_ input: [UInt8], _ rng: inout SampleRNG) -> [UInt8] {
@@ -30,18 +31,21 @@ struct ReceiverFuzzTests {
     func mutatedBodiesGet400AndNothingBreaks(_ seed: UInt64) async throws {
         let dir = NSTemporaryDirectory() + "genai-fuzz-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (port, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
         let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(port)"}}}}
             processors: {batch: {timeout: 100ms}, memory_limiter: {limit_mib: 256}}
             exporters: {file/out: {directory: "\(dir)"}}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
               pipelines: {traces: {receivers: [otlp], processors: [memory_limiter, batch], exporters: [file/out]}}
             """
         let protobuf = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb")
         let json = try FixtureFiles.bytes("openinference_openai_3chats.otlp.json")
-        try await CollectorHarness.with([yaml]) { apps in
-            let url = "http://127.0.0.1:\(apps[0].port("otlp/http"))/v1/traces"
+        let collector = try await CollectorProcess(yaml: yaml, waitFor: [port, metrics])
+        defer { collector.stop() }
+        do {
+            let url = "http://127.0.0.1:\(port)/v1/traces"
             let http = try HTTPTransport(tls: nil)
             var rng = SampleRNG(seed: seed)
             var statuses: [UInt: Int] = [:]
@@ -67,5 +71,10 @@ struct ReceiverFuzzTests {
             #expect(ok.status == 200)
             await http.shutdown()
         }
+        #expect(collector.process.isRunning)
+        // Peak resident memory: no body, however mangled, makes the process hold much.
+        let status = (try? String(contentsOfFile: "/proc/\(collector.process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let peakKB = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+        #expect(peakKB > 0 && peakKB < 200 * 1024, "peak RSS \(peakKB) kB")
     }
 }
