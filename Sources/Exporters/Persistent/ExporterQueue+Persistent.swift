@@ -118,7 +118,10 @@ extension ExporterQueue {
         counters.set(.persistentQueueBytes, s.bytes, labels)
         let age = s.oldestAppendMillis.map { max(0, Int(Date().timeIntervalSince1970 * 1000) - Int($0)) / 1000 } ?? 0
         counters.set(.persistentQueueOldestAgeSeconds, age, labels)
-        let dropped = s.droppedOldestSpans - counters.value(.droppedSpans, ["exporter": exporter.id, "reason": "queue_full_drop_oldest"])
+        let dropped = state.withLock { st -> Int in
+            defer { st.reportedDropOldest = max(st.reportedDropOldest, s.droppedOldestSpans) }
+            return s.droppedOldestSpans - st.reportedDropOldest
+        }
         if dropped > 0 { counters.add(.droppedSpans, dropped, ["exporter": exporter.id, "reason": "queue_full_drop_oldest"]) }
     }
 }

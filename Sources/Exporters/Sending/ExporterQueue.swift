@@ -35,6 +35,8 @@ public final class ExporterQueue: Service, Sendable {
         var closed = false
         /// Set when shutdown begins: batches in flight stop retrying then.
         var drainDeadline: ContinuousClock.Instant?
+        /// Spans the persistent queue dropped as oldest that the counters already show.
+        var reportedDropOldest = 0
     }
 
     public init(exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
