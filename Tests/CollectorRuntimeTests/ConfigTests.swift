@@ -1,6 +1,7 @@
 import CollectorCore
 @testable import CollectorRuntime
 import Foundation
+import Logging
 import Testing
 
 struct ConfigValidationTests {
@@ -86,6 +87,13 @@ struct ConfigValidationTests {
         ("processors:\n  attributes: {actions: [{pattern: '(', action: delete}]}", "processors.attributes.actions[0].pattern: invalid regular expression '('"),
         ("exporters:\n  debug: {verbosity: loud}", "exporters.debug.verbosity: 'loud' is not one of basic, normal, detailed"),
         ("exporters:\n  file: {directory: d, sending_queue: {queue_size: 0}}", "exporters.file.sending_queue.queue_size: 0 is outside 1...1000000"),
+        ("exporters:\n  file: {directory: d, sending_queue: {fsync: always}}", "exporters.file.sending_queue.fsync: only with storage: disk"),
+        ("exporters:\n  file: {directory: d, sending_queue: {storage: disk, fsync: sometimes}}", "exporters.file.sending_queue.fsync: 'sometimes' is not one of always, batch, never"),
+        ("exporters:\n  file: {directory: d, sending_queue: {storage: tape}}", "exporters.file.sending_queue.storage: 'tape' is not one of memory, disk"),
+        ("exporters:\n  s3: {bucket: traces, access_key_id: k, secret_access_key: s, max_object_age: 2h}", "exporters.s3.max_object_age: must be between 10ms and 1h"),
+        ("exporters:\n  langfuse: {host: x, public_key: p, secret_key: s}", "exporters.langfuse.host: expected the Langfuse base URL"),
+        ("exporters:\n  otlp_grpc: {endpoint: 'https://gw:4317', tls: {insecure: true}}", "exporters.otlp_grpc.tls.insecure: contradicts the https:// endpoint"),
+        ("exporters:\n  otlp_http: {endpoint: http://gw:4318, headers: {'bad header': x}}", "exporters.otlp_http.headers.bad header: not a valid header name"),
         ("connectors:\n  spanmetrics: {}", "connectors: connectors are not supported"),
         ("servce: {}", "servce: unknown section (expected receivers, processors, exporters, extensions, service)"),
         ("receivers:\n  'otlp/': {}", "receivers.otlp/: 'otlp/' has an empty name after '/'"),
@@ -110,6 +118,22 @@ struct ConfigValidationTests {
         #expect(found.contains("service.pipelines.traces.exporters: needs at least one"))
         #expect(found.contains("service.pipelines.metrics: only traces pipelines are supported"))
         #expect(errors("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\n").contains("service: is required (service.pipelines)"))
+    }
+
+    /// A request is acknowledged once durable in every exporter of its pipeline, or from memory for
+    /// all of them: mixing the two is refused before anything binds.
+    @Test func aPipelineCannotMixDiskAndMemoryQueues() throws {
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters:
+              debug/disk: {sending_queue: {storage: disk, directory: /tmp/genai-never-used}}
+              debug/memory: {}
+            service: {pipelines: {traces: {receivers: [otlp], exporters: [debug/disk, debug/memory]}}}
+            """
+        let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "t"))
+        #expect(throws: ConfigError("service.pipelines.traces.exporters", "give every exporter of a pipeline the same sending_queue.storage (disk or memory)")) {
+            try app.checkRunnable()
+        }
     }
 
     @Test func substitution() throws {
