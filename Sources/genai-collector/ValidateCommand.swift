@@ -1,6 +1,7 @@
 import ArgumentParser
 import CollectorCore
 import CollectorRuntime
+import Logging
 
 /// `genai-collector validate FILE` / `--config SOURCE ...`: decodes and checks a config without
 /// starting anything. Every mistake is printed with its key path; exit 1 if there is any.
@@ -18,6 +19,12 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         let sources = files + configs
         let config = ConfigSources.load(sources)
+        // The checks `run` makes before binding: files it must read, combinations it cannot run.
+        do {
+            try CollectorApp(config: config, logger: Logger(label: "genai-collector")).checkRunnable()
+        } catch {
+            ConfigSources.fail([error])
+        }
         var lines = ["config is valid"]
         for p in config.pipelines {
             let processors = p.processors.isEmpty ? "" : " → " + p.processors.map(\.description).joined(separator: " → ")

@@ -32,4 +32,25 @@ struct ValidateCommandTests {
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
     }
+
+    /// validate makes the checks run makes before binding: unreadable TLS files, a pipeline mixing
+    /// disk and memory queues.
+    @Test func theChecksBeforeStartingAreMadeToo() throws {
+        let tls = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters: {otlp_http: {endpoint: "https://gw:4318", tls: {ca_file: /nonexistent/ca.pem}}}
+            service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp_http]}}}
+            """
+        let r = try cli.run(["validate", "--config", "yaml:" + tls])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("exporters.otlp_http.tls.ca_file: cannot read /nonexistent/ca.pem"), "\(r.stderr)")
+        let mixed = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters: {debug/a: {sending_queue: {storage: disk}}, debug/b: {}}
+            service: {pipelines: {traces: {receivers: [otlp], exporters: [debug/a, debug/b]}}}
+            """
+        let m = try cli.run(["validate", "--config", "yaml:" + mixed])
+        #expect(m.status == 1)
+        #expect(m.stderr.contains("service.pipelines.traces.exporters: give every exporter of a pipeline the same sending_queue.storage"), "\(m.stderr)")
+    }
 }
