@@ -77,4 +77,29 @@ struct ReceiverFuzzTests {
         let peakKB = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
         #expect(peakKB > 0 && peakKB < 200 * 1024, "peak RSS \(peakKB) kB")
     }
+
+    /// The same over OTLP/gRPC with grpcio (plain and gzip messages): OK or INVALID_ARGUMENT only.
+    @Test func mutatedGRPCMessagesGetInvalidArgument() async throws {
+        let dir = NSTemporaryDirectory() + "genai-fuzz-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (grpc, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
+        let yaml = """
+            receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:\(grpc)"}}}}
+            processors: {batch: {timeout: 100ms}}
+            exporters: {file/out: {directory: "\(dir)"}}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [file/out]}}
+            """
+        let collector = try await CollectorProcess(yaml: yaml, waitFor: [grpc, metrics])
+        defer { collector.stop() }
+        let fixture = EndToEndTests.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+        let (status, out) = try await offPool { try EndToEndTests().python("grpc_fuzz.py", ["127.0.0.1:\(grpc)", fixture, "21", "300"]) }
+        #expect(status == 0, "\(out)")
+        struct Result: Decodable { let codes: [String: Int]; let after: String }
+        let result = try JSONDecoder().decode(Result.self, from: Data(out.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))
+        #expect(Set(result.codes.keys).isSubset(of: ["OK", "INVALID_ARGUMENT"]), "\(result.codes)")
+        #expect((result.codes["INVALID_ARGUMENT"] ?? 0) > 100 && result.after == "OK", "\(result)")
+        #expect(collector.process.isRunning)
+    }
 }
