@@ -121,11 +121,40 @@ struct DiskQueueTests {
         queue.close()
         let path = dir + "/" + segments(dir)[0]
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
-        bytes[2 * (DiskQueue.headerSize + 50) + DiskQueue.headerSize + 10] ^= 0x40  // inside record 3's payload
+        bytes[DiskQueue.fileHeader.count + 2 * (DiskQueue.headerSize + 50) + DiskQueue.headerSize + 10] ^= 0x40  // inside record 3's payload
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         queue = try DiskQueue(config)
         #expect(queue.next(max: 10).map(\.seq) == [1, 2, 4, 5])
         #expect(queue.stats.corruptSkipped == 1)
+    }
+
+    @Test func segmentsCarryTheirFormatVersion() async throws {
+        let dir = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = DiskQueue.Config(directory: dir, fsync: .never)
+        var queue = try DiskQueue(config)
+        _ = try await queue.append([1, 2, 3], spans: 1)
+        queue.close()
+        let path = dir + "/" + segments(dir)[0]
+        var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        #expect(Array(bytes.prefix(8)) == Array("GCWAL".utf8) + [0, 1, 0])
+        // A queue written by a later format is refused with a clear error, never read as corrupt.
+        bytes[6] = 2
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect(throws: DiskQueueError.io("\(path) has queue format 2; this build reads format 1 (start the version that wrote it to drain the queue)")) {
+            _ = try DiskQueue(config)
+        }
+        // A newest segment cut inside its file header (a crash right after creating it) holds nothing.
+        bytes[6] = 1
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let torn = dir + "/seg-00000000000000000002.wal"
+        try Data(Array("GCW".utf8)).write(to: URL(fileURLWithPath: torn))
+        queue = try DiskQueue(config)
+        #expect(queue.next(max: 10).map(\.payload) == [[1, 2, 3]])
+        #expect(try await queue.append([4], spans: 1) == 2)
+        queue.close()
+        queue = try DiskQueue(config)
+        #expect(queue.next(max: 10).map(\.seq) == [1, 2] && queue.stats.corruptSkipped == 0)
     }
 
     @Test func aFullQueuePushesBackOrDropsTheOldest() async throws {

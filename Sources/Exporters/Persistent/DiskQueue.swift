@@ -8,7 +8,8 @@ import Glibc
 // The persistent write-ahead queue behind `sending_queue.storage: disk`.
 //
 // Files, in the queue's own directory:
-// - `seg-<first seq, 20 digits>.wal`: records back to back. A record is a 28-byte header
+// - `seg-<first seq, 20 digits>.wal`: an 8-byte file header (`GCWAL`, a zero byte, the format version
+//   u16 little-endian, now 1), then records back to back. A record is a 28-byte header
 //   (little-endian: payload length u32, CRC-32C u32, sequence number u64, append time in Unix
 //   milliseconds u64, span count u32) and the payload. The CRC covers the header after itself (seq,
 //   time, spans) and the payload, so a record is whole and its own, or it is rejected.
@@ -25,7 +26,9 @@ import Glibc
 // - A segment is deleted once all its records are committed and it is not the one being appended to.
 // - The queue's bound counts the bytes of records not yet committed.
 //
-// Recovery (at open): segments are read in order and each record's CRC checked. A record that fails
+// Recovery (at open): a segment of another format version stops the start with an error (never read
+// as corrupt: that would discard it); a newest segment torn inside its file header holds no record and
+// is rewritten empty. Segments are read in order and each record's CRC checked. A record that fails
 // is counted as corrupt and skipped: when its length field still leads to a valid record, only it is
 // skipped; otherwise the rest of that segment is (in the newest segment the file is cut there, so a
 // torn write at a crash is removed before appends resume). Records before a bad one are never lost.
@@ -95,6 +98,9 @@ public final class DiskQueue: Sendable {
     }
 
     static let headerSize = 28
+    /// `GCWAL`, 0, format version (u16 LE).
+    static let formatVersion: UInt16 = 1
+    static let fileHeader: [UInt8] = Array("GCWAL".utf8) + [0, UInt8(formatVersion & 0xFF), UInt8(formatVersion >> 8)]
 
     struct Entry {
         var seq: UInt64
@@ -338,7 +344,9 @@ public final class DiskQueue: Sendable {
         let path = segmentPath(first)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
-        s.segments.append(Segment(first: first, fd: fd, size: 0, last: first &- 1))
+        _ = ftruncate(fd, 0)
+        try Self.pwriteAll(fd, Self.fileHeader, at: 0)
+        s.segments.append(Segment(first: first, fd: fd, size: Self.fileHeader.count, last: first &- 1))
         if config.fsync != .never { Self.syncDirectory(config.directory) }
     }
 
@@ -379,9 +387,27 @@ public final class DiskQueue: Sendable {
             let fd = open(path, O_RDWR | O_CLOEXEC)
             guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
             let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
-            var seg = Segment(first: first, fd: fd, size: 0, last: first &- 1)
-            var offset = 0
-            var validEnd = 0
+            let newest = n == names.count - 1
+            let h = Self.fileHeader.count
+            if bytes.count < h && newest && Array(bytes) == Array(Self.fileHeader.prefix(bytes.count)) {
+                // Created, then cut short by a crash inside its header: no record was in it.
+                _ = ftruncate(fd, 0)
+                try Self.pwriteAll(fd, Self.fileHeader, at: 0)
+                s.segments.append(Segment(first: first, fd: fd, size: h, last: first &- 1))
+                continue
+            }
+            guard bytes.count >= h, Array(bytes[0..<6]) == Array(Self.fileHeader[0..<6]) else {
+                Glibc.close(fd)
+                throw .io("\(path) is not a genai-collector queue segment; move it away to start")
+            }
+            let version = UInt16(bytes[6]) | UInt16(bytes[7]) << 8
+            guard version == Self.formatVersion else {
+                Glibc.close(fd)
+                throw .io("\(path) has queue format \(version); this build reads format \(Self.formatVersion) (start the version that wrote it to drain the queue)")
+            }
+            var seg = Segment(first: first, fd: fd, size: h, last: first &- 1)
+            var offset = h
+            var validEnd = h
             while offset < bytes.count {
                 if let r = Self.parse(bytes, at: offset) {
                     if r.seq > s.committed {
@@ -406,7 +432,6 @@ public final class DiskQueue: Sendable {
                 }
                 break
             }
-            let newest = n == names.count - 1
             if newest && validEnd < bytes.count { _ = ftruncate(fd, off_t(validEnd)) }
             seg.size = newest ? validEnd : bytes.count
             s.segments.append(seg)
