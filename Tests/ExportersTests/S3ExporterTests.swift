@@ -116,7 +116,8 @@ struct S3ExporterTests {
         defer { server.stop() }
         var c = try Self.config(server, ["max_object_age": "30s"])
         c.settings.numConsumers = 2
-        let e = try S3Exporter(id: "s3", config: c)
+        let counters = Counters()
+        let e = try S3Exporter(id: "s3", config: c, counters: counters)
         let first = try Self.item(), second = try Self.item(shiftHours: 1)
         // Two batches in flight (the queue's two senders): the second closes the objects without waiting for their age.
         async let a: Void = e.export(first)
@@ -133,6 +134,8 @@ struct S3ExporterTests {
         let hours = Set((first.records! + second.records!).flatMap { r in r.traces.map { hour($0.timestampUnixNano) } + r.observations.map { hour($0.startTimeUnixNano) } })
         let expectedSegments = Set(hours.map { S3ObjectKey.make(prefix: "", projectID: nil, hour: $0, uuid: "u", fileExtension: "x").split(separator: "/").prefix(4).joined(separator: "/") })
         #expect(stored.objects.count == hours.count)
+        #expect(counters.value(.exporterObjects, ["exporter": "s3"]) == stored.objects.count)
+        #expect(counters.value(.exporterObjectBytes, ["exporter": "s3"]) == stored.objects.reduce(0) { $0 + $1.size })
         #expect(Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") }) == expectedSegments)
         let pattern = #/^raw/proj-1/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/[0-9a-f-]{36}\.jsonl\.gz$/#
         for o in stored.objects {

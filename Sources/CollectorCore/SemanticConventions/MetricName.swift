@@ -32,6 +32,9 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// Langfuse ingestion events the server refused one by one (errors in a 207 answer that retrying
     /// cannot fix), by `exporter` and `status`; the rest of their batch was delivered.
     case exporterRejectedEvents = "genai_collector_exporter_rejected_events"
+    /// Objects an object-store exporter (`s3`) stored, and their bytes as stored, by `exporter`.
+    case exporterObjects = "genai_collector_exporter_objects"
+    case exporterObjectBytes = "genai_collector_exporter_object_bytes"
     /// The persistent queue (`storage: disk`), by `exporter`: bytes and age of what waits
     /// (records are `otelcol_exporter_queue_size`), records found at start and delivered again,
     /// corrupt records skipped at start, and appends refused (`reason`: `full` or `io`).

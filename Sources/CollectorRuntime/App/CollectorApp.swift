@@ -140,7 +140,7 @@ public struct CollectorApp: Sendable {
             case .file(let f): exporter = FileExporter(id: id.description, config: f)
             case .debug(let d): exporter = DebugExporter(id: id.description, config: d)
             case .clickhouse(let c): exporter = try ClickHouseExporter(id: id.description, config: c)
-            case .s3(let c): exporter = try S3Exporter(id: id.description, config: c)
+            case .s3(let c): exporter = try S3Exporter(id: id.description, config: c, counters: counters)
             case .langfuse(let c): exporter = try LangfuseExporter(id: id.description, config: c, counters: counters, logger: logger)
             case .otlpHTTP(let c): exporter = try OTLPHTTPExporter(id: id.description, config: c, counters: counters, logger: logger)
             case .otlpGRPC(let c): exporter = try OTLPGRPCExporter(id: id.description, config: c, counters: counters, logger: logger)

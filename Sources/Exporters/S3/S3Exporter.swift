@@ -20,13 +20,16 @@ public final class S3Exporter: Exporter {
     let client: S3Client
     let objects: RollingObjects
 
-    public init(id: String, config: S3ExporterConfig) throws(ExportFailure) {
+    public init(id: String, config: S3ExporterConfig, counters: Counters? = nil) throws(ExportFailure) {
         self.id = id
         self.config = config
         needsRecords = config.format == "langfuse"
         holdLimit = config.maxObjectAge
         client = S3Client(config: config, transport: try HTTPTransport(tls: config.tls))
-        objects = RollingObjects(config: config, client: client)
+        objects = RollingObjects(config: config, client: client) { bytes in
+            counters?.add(.exporterObjects, 1, ["exporter": id])
+            counters?.add(.exporterObjectBytes, bytes, ["exporter": id])
+        }
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
@@ -57,6 +60,8 @@ public final class S3Exporter: Exporter {
 actor RollingObjects {
     let config: S3ExporterConfig
     let client: S3Client
+    /// Called with the stored size of every object written.
+    let onStored: @Sendable (Int) -> Void
     private var open: [Int64: OpenObject] = [:]
     private var serial = 0
     /// Batches waiting on an object; when it reaches the queue's sender count, nothing more can arrive.
@@ -66,9 +71,10 @@ actor RollingObjects {
     /// Uncompressed bytes gathered before they become one gzip member.
     static let gzipStage = 1 << 20
 
-    init(config: S3ExporterConfig, client: S3Client) {
+    init(config: S3ExporterConfig, client: S3Client, onStored: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.config = config
         self.client = client
+        self.onStored = onStored
     }
 
     final class OpenObject {
@@ -149,7 +155,12 @@ actor RollingObjects {
         object.body = []
         let client = client
         let config = config
-        Task { upload.done.resolve(await upload.run(client, config)) }
+        let onStored = onStored
+        Task {
+            let result = await upload.run(client, config)
+            if case .success = result { onStored(upload.body.count) }
+            upload.done.resolve(result)
+        }
     }
 }
 
