@@ -84,7 +84,7 @@ final class CollectorProcess: @unchecked Sendable {
 
     init(yaml: String, waitFor ports: [Int]) async throws {
         log = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString).log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = Self.binary
         process.arguments = ["run", "--config", "yaml:" + yaml]
         process.standardOutput = FileHandle(forWritingAtPath: log)
@@ -96,7 +96,7 @@ final class CollectorProcess: @unchecked Sendable {
         }
         guard ports.allSatisfy(Self.accepts) else {
             stop()
-            throw ClickHouseStartFailure("the collector process did not start: \(output)")
+            throw ProcessStartFailure("the collector process did not start: \(output)")
         }
     }
 
@@ -129,7 +129,7 @@ final class CollectorProcess: @unchecked Sendable {
     }
 }
 
-struct ClickHouseStartFailure: Error, CustomStringConvertible {
+struct ProcessStartFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }

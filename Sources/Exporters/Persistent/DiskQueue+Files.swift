@@ -1,0 +1,193 @@
+import CollectorCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The queue's files: segments, the commit file, recovery at open, and the byte-level helpers (the
+/// format is described at the top of DiskQueue.swift).
+extension DiskQueue {
+    /// Whole segments behind the commit point go, but never the one being appended to.
+    func deleteCommittedSegments(_ s: inout State) {
+        while s.segments.count > 1, s.segments[0].last <= s.committed {
+            let seg = s.segments.removeFirst()
+            Glibc.close(seg.fd)
+            unlink(segmentPath(seg.first))
+        }
+    }
+
+    func segmentPath(_ first: UInt64) -> String {
+        let digits = String(first)
+        return config.directory + "/seg-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".wal"
+    }
+
+    func openSegment(_ s: inout State, first: UInt64) throws(DiskQueueError) {
+        let path = segmentPath(first)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
+        _ = ftruncate(fd, 0)
+        try Self.pwriteAll(fd, Self.fileHeader, at: 0)
+        s.segments.append(Segment(first: first, fd: fd, size: Self.fileHeader.count, last: first &- 1))
+        if config.fsync != .never { Self.syncDirectory(config.directory) }
+    }
+
+    func syncActive(_ s: inout State) throws(DiskQueueError) {
+        guard let seg = s.segments.last else { return }
+        guard fdatasync(seg.fd) == 0 else { throw .io("fsync failed: \(String(cString: strerror(errno)))") }
+    }
+
+    func writeCommit(_ seq: UInt64) throws(DiskQueueError) {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        Self.put(&bytes, 0, seq)
+        Self.put32(&bytes, 8, CRC32C.checksum(Array(bytes[0..<8])))
+        let tmp = config.directory + "/commit.tmp"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        try Self.pwriteAll(fd, bytes, at: 0)
+        if config.fsync != .never { _ = fdatasync(fd) }
+        guard rename(tmp, config.directory + "/commit") == 0 else { throw .io("cannot replace the commit file: \(String(cString: strerror(errno)))") }
+    }
+
+    func readCommit() -> UInt64 {
+        guard let data = FileManager.default.contents(atPath: config.directory + "/commit"), data.count == 12 else { return 0 }
+        let bytes = [UInt8](data)
+        guard CRC32C.checksum(Array(bytes[0..<8])) == Self.get32(bytes, 8) else { return 0 }
+        return Self.get(bytes, 0)
+    }
+
+    /// Rebuilds the state from the files (see the design comment above).
+    func recover(_ s: inout State) throws(DiskQueueError) {
+        s.committed = readCommit()
+        s.nextSeq = s.committed + 1
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: config.directory)) ?? [])
+            .filter { $0.hasPrefix("seg-") && $0.hasSuffix(".wal") }.sorted()
+        for (n, name) in names.enumerated() {
+            guard let first = UInt64(name.dropFirst(4).dropLast(4)) else { continue }
+            let path = config.directory + "/" + name
+            let fd = open(path, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
+            let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+            let newest = n == names.count - 1
+            let h = Self.fileHeader.count
+            if bytes.count < h && newest && Array(bytes) == Array(Self.fileHeader.prefix(bytes.count)) {
+                // Created, then cut short by a crash inside its header: no record was in it.
+                _ = ftruncate(fd, 0)
+                try Self.pwriteAll(fd, Self.fileHeader, at: 0)
+                s.segments.append(Segment(first: first, fd: fd, size: h, last: first &- 1))
+                continue
+            }
+            guard bytes.count >= h, Array(bytes[0..<6]) == Array(Self.fileHeader[0..<6]) else {
+                Glibc.close(fd)
+                throw .io("\(path) is not a genai-collector queue segment; move it away to start")
+            }
+            let version = UInt16(bytes[6]) | UInt16(bytes[7]) << 8
+            guard version == Self.formatVersion else {
+                Glibc.close(fd)
+                throw .io("\(path) has queue format \(version); this build reads format \(Self.formatVersion) (start the version that wrote it to drain the queue)")
+            }
+            var seg = Segment(first: first, fd: fd, size: h, last: first &- 1)
+            var offset = h
+            var validEnd = h
+            while offset < bytes.count {
+                if let r = Self.parse(bytes, at: offset) {
+                    if r.seq > s.committed {
+                        s.entries.append(Entry(seq: r.seq, segment: first, offset: offset + Self.headerSize, length: r.length,
+                                               appendedAt: r.time, spans: r.spans))
+                        s.liveBytes += Self.headerSize + r.length
+                    }
+                    seg.last = max(seg.last, r.seq)
+                    s.nextSeq = max(s.nextSeq, r.seq + 1)
+                    offset += Self.headerSize + r.length
+                    validEnd = offset
+                    continue
+                }
+                // A record that fails its CRC, or a partial one at the end (a torn write).
+                s.stats.corruptSkipped += 1
+                if offset + Self.headerSize <= bytes.count {
+                    let next = offset + Self.headerSize + Int(Self.get32(bytes, offset))
+                    if next + Self.headerSize <= bytes.count, Self.parse(bytes, at: next) != nil {
+                        offset = next  // its length was intact: skip just this record
+                        continue
+                    }
+                }
+                break
+            }
+            if newest && validEnd < bytes.count { _ = ftruncate(fd, off_t(validEnd)) }
+            seg.size = newest ? validEnd : bytes.count
+            s.segments.append(seg)
+        }
+        s.entries.sort { $0.seq < $1.seq }
+        s.stats.replayed = s.entries.count
+        // Segments wholly behind the commit point (a crash between commit and delete).
+        deleteCommittedSegments(&s)
+    }
+
+    /// A valid record at `offset`: its sequence number, time, span count and payload length.
+    static func parse(_ bytes: [UInt8], at offset: Int) -> (seq: UInt64, time: Int64, spans: Int, length: Int)? {
+        guard offset + headerSize <= bytes.count else { return nil }
+        let length = Int(get32(bytes, offset))
+        guard length <= bytes.count - offset - headerSize else { return nil }
+        let crc = bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[(offset + 8)..<(offset + headerSize + length)])) }
+        guard crc == get32(bytes, offset + 4) else { return nil }
+        return (get(bytes, offset + 8), Int64(bitPattern: get(bytes, offset + 16)), Int(get32(bytes, offset + 24)), length)
+    }
+
+    // MARK: bytes
+
+    static func put(_ b: inout [UInt8], _ at: Int, _ v: UInt64) {
+        for i in 0..<8 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(i))) }
+    }
+
+    static func put32(_ b: inout [UInt8], _ at: Int, _ v: UInt32) {
+        for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) }
+    }
+
+    static func get(_ b: [UInt8], _ at: Int) -> UInt64 {
+        var v: UInt64 = 0
+        for i in 0..<8 { v |= UInt64(b[at + i]) << (8 * UInt64(i)) }
+        return v
+    }
+
+    static func get32(_ b: [UInt8], _ at: Int) -> UInt32 {
+        var v: UInt32 = 0
+        for i in 0..<4 { v |= UInt32(b[at + i]) << (8 * UInt32(i)) }
+        return v
+    }
+
+    static func pwriteAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int) throws(DiskQueueError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("write failed: \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+    }
+
+    static func preadAll(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Bool {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return false }
+            done += n
+        }
+        return true
+    }
+
+    static func makeDirectory(_ path: String) throws(DiskQueueError) {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw .io("cannot create \(path): \(error)")
+        }
+    }
+
+    static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = fsync(fd)
+        Glibc.close(fd)
+    }
+}
