@@ -125,12 +125,7 @@ public final class ClickHouseExporter: Exporter {
                 headers.append(("X-ClickHouse-Key", config.password))
             }
         }
-        var payload = body ?? []
-        if config.gzip && !payload.isEmpty {
-            do { payload = try Gzip.compress(payload, level: 3) } catch { throw .permanent("cannot gzip the rows: \(error)") }
-            headers.append(("Content-Encoding", "gzip"))
-        }
-        let response = try await transport.send(.POST, url, headers: headers, body: payload, timeout: config.settings.timeout)
+        let response = try await transport.post(url, headers: headers, body: body ?? [], gzipLevel: config.gzip ? 3 : nil, timeout: config.settings.timeout)
         guard response.status == 200 else {
             throw Self.classify(status: response.status, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),
                                 message: response.text, retryAfter: response.retryAfter)

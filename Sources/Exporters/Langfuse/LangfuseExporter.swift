@@ -54,12 +54,7 @@ public final class LangfuseExporter: Exporter {
         var headers = [("Authorization", authorization), ("Content-Type", contentType),
                        ("x-langfuse-sdk-name", "genai-collector"), ("x-langfuse-sdk-version", CollectorVersion.current)]
         if !config.ingestionMode { headers.append(("x-langfuse-ingestion-version", "4")) }
-        var payload = body
-        if config.gzip {
-            do { payload = try Gzip.compress(body, level: 6) } catch { throw .permanent("cannot gzip the body: \(error)") }
-            headers.append(("Content-Encoding", "gzip"))
-        }
-        let response = try await transport.send(.POST, config.url, headers: headers, body: payload, timeout: config.settings.timeout)
+        let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.settings.timeout)
         guard (200..<300).contains(response.status) else {
             let failure = Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             if response.status == 401 || response.status == 403 {

@@ -26,12 +26,7 @@ public final class OTLPHTTPExporter: Exporter {
         for body in bodies {
             var headers = config.headers
             headers.append(("Content-Type", config.json ? "application/json" : "application/x-protobuf"))
-            var payload = body
-            if config.gzip {
-                do { payload = try Gzip.compress(body, level: 6) } catch { throw .permanent("cannot gzip the body: \(error)") }
-                headers.append(("Content-Encoding", "gzip"))
-            }
-            let response = try await transport.send(.POST, config.url, headers: headers, body: payload, timeout: config.settings.timeout)
+            let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.settings.timeout)
             guard (200..<300).contains(response.status) else {
                 throw Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             }

@@ -84,6 +84,8 @@ actor RollingObjects {
         var staged: [UInt8] = []
         var body: [UInt8] = []
         var rawBytes = 0
+        /// Set if compressing failed: the object is not uploaded, its batches fail and are sent again.
+        var failure: ExportFailure?
 
         init(key: String, serial: Int) {
             self.key = key
@@ -138,12 +140,12 @@ actor RollingObjects {
     }
 
     private func compressStaged(_ object: OpenObject) {
-        guard !object.staged.isEmpty else { return }
+        guard !object.staged.isEmpty, object.failure == nil else { return }
         // A gzip file may hold several members; every reader decodes them as one stream.
-        if let member = try? Gzip.compress(object.staged, level: Int32(config.compressionLevel)) {
-            object.body += member
-        } else {
-            object.body += object.staged  // unreachable with valid zlib; keep the data rather than lose it
+        do {
+            object.body += try Gzip.compress(object.staged, level: Int32(config.compressionLevel))
+        } catch {
+            object.failure = .retryable("cannot gzip the object: \(error)")
         }
         object.staged = []
     }
@@ -151,6 +153,10 @@ actor RollingObjects {
     private func close(_ hour: Int64) {
         guard let object = open.removeValue(forKey: hour) else { return }
         if config.gzip { compressStaged(object) }
+        if let failure = object.failure {
+            object.done.resolve(.failure(failure))
+            return
+        }
         let upload = Upload(key: object.key, body: object.body, done: object.done)
         object.body = []
         let client = client

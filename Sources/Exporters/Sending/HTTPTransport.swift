@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import OTLP
 
 /// One HTTP exchange for the exporters that speak HTTP (ClickHouse, S3, Langfuse, OTLP/HTTP):
 /// a network failure or a timeout is retryable; the status is the caller's to judge.
@@ -56,6 +57,18 @@ public struct HTTPTransport: Sendable {
         } catch {
             throw .retryable("\(method) \(Self.redacted(url)) failed: \(error)")
         }
+    }
+
+    /// POSTs `body`, gzipped at `gzipLevel` (with `Content-Encoding: gzip`) unless that is nil.
+    public func post(_ url: String, headers: [(String, String)], body: [UInt8], gzipLevel: Int32?,
+                     timeout: Duration) async throws(ExportFailure) -> Response {
+        var headers = headers
+        var payload = body
+        if let gzipLevel, !body.isEmpty {
+            do { payload = try Gzip.compress(body, level: gzipLevel) } catch { throw .permanent("cannot gzip the body: \(error)") }
+            headers.append(("Content-Encoding", "gzip"))
+        }
+        return try await send(.POST, url, headers: headers, body: payload, timeout: timeout)
     }
 
     public func shutdown() async {
