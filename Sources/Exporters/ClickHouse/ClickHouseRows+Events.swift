@@ -49,12 +49,7 @@ extension ClickHouseRowEncoder {
         w.field("model_id", o.pricedModelID ?? "")
         w.field("provided_model_name", o.model ?? "")
         w.field("model_parameters", o.modelParameters.map { JSONWriter.serialize(.object($0)) } ?? "")
-        let usage = o.usageDetails.map(Self.usageMembers) ?? []
-        w.key("provided_usage_details"); w.json(.object(usage))
-        w.key("usage_details"); w.json(.object(usage))
-        let cost = o.costDetails.map(Self.costMembers) ?? []
-        w.key("provided_cost_details"); w.json(.object(o.pricedModelID == nil && o.pricingTierName == nil ? cost : []))
-        w.key("cost_details"); w.json(.object(cost))
+        _ = usageAndCost(o, &w)
         w.key("usage_pricing_tier_id"); nullable(o.pricingTierID, &w)
         w.key("usage_pricing_tier_name"); nullable(o.pricingTierName, &w)
         w.key("input")
@@ -101,12 +96,7 @@ extension ClickHouseRowEncoder {
                 values.append(JSONWriter.serialize(v))
             }
         }
-        for m in members {
-            var inner = RecordJSONWriter(batch: batch, capacity: 64)
-            inner.value(m.value)
-            let json = (try? JSONParser().parse(inner.bytes)) ?? .string(String(decoding: inner.bytes, as: UTF8.self))
-            walk(m.key, json)
-        }
+        for m in members { walk(m.key, batch.json(m.value)) }
         return (names, values)
     }
 }

@@ -58,13 +58,7 @@ public struct ClickHouseRowEncoder: Sendable {
         w.key("internal_model_id"); nullable(o.pricedModelID, &w)
         w.key("model_parameters")
         if let p = o.modelParameters { w.string(JSONWriter.serialize(.object(p))) } else { w.json(.null) }
-        let usage = o.usageDetails.map(Self.usageMembers) ?? []
-        w.key("provided_usage_details"); w.json(.object(usage))
-        w.key("usage_details"); w.json(.object(usage))
-        let cost = o.costDetails.map(Self.costMembers) ?? []
-        // A cost the collector computed is not "provided"; one the client sent is both.
-        w.key("provided_cost_details"); w.json(.object(o.pricedModelID == nil && o.pricingTierName == nil ? cost : []))
-        w.key("cost_details"); w.json(.object(cost))
+        let cost = usageAndCost(o, &w)
         w.key("total_cost"); w.json(cost.first { $0.key == "total" }?.value ?? .null)
         w.key("completion_start_time")
         if let ms = o.completionStartTime.flatMap(Self.millis(iso:)) { time(ms, &w) } else { w.json(.null) }
@@ -227,6 +221,18 @@ public struct ClickHouseRowEncoder: Sendable {
             stringColumn(m.value, batch: w.batch, &w)
         }
         w.endObject()
+    }
+
+    /// The usage and cost maps, the same in every Langfuse table: returns the cost members.
+    func usageAndCost(_ o: LangfuseObservation, _ w: inout RecordJSONWriter) -> [JSONMember] {
+        let usage = o.usageDetails.map(Self.usageMembers) ?? []
+        w.key("provided_usage_details"); w.json(.object(usage))
+        w.key("usage_details"); w.json(.object(usage))
+        let cost = o.costDetails.map(Self.costMembers) ?? []
+        // A cost the collector computed is not "provided"; one the client sent is both.
+        w.key("provided_cost_details"); w.json(.object(o.pricedModelID == nil && o.pricingTierName == nil ? cost : []))
+        w.key("cost_details"); w.json(.object(cost))
+        return cost
     }
 
     static func usageMembers(_ u: UsageDetails) -> [JSONMember] {
