@@ -15,7 +15,9 @@ extension ExporterQueue {
         do {
             _ = try await disk.append(OTLPProtobufEncoder().encode(batch), spans: batch.spans.count)
         } catch {
-            counters.add(.persistentQueuePushbacks, 1, ["exporter": exporter.id, "reason": error == .full(limitBytes: disk.config.maxBytes) ? "full" : "io"])
+            let reason: String
+            if case .full = error { reason = "full" } else { reason = "io" }
+            counters.add(.persistentQueuePushbacks, 1, ["exporter": exporter.id, "reason": reason])
             throw error
         }
         wake.yield()
