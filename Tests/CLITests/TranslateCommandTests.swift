@@ -76,4 +76,30 @@ struct TranslateCommandTests {
         let r = try run(["translate", "-"], stdin: Data())
         #expect(r.status != 0 && r.stdout.isEmpty && r.stderr.contains("empty input"))
     }
+
+    /// The hostile reproducers (`Fixtures/hostile`): each translates (exit 0, valid JSON out) or is
+    /// refused with one line (exit 1); never a trap (132/134) or a signal.
+    static let hostile: [String] = {
+        let dir = fixtures.appendingPathComponent("hostile")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().map { "hostile/" + $0 }
+    }()
+
+    static let refusedHostile: Set<String> = ["hostile/int_value_minus_9.25e18.otlp.json", "hostile/start_time_string_minus_5.otlp.json"]
+
+    @Test func hostileFixturesArePresent() {
+        #expect(Self.hostile.count >= 11)
+    }
+
+    @Test(arguments: hostile)
+    func hostileInputTranslatesOrFailsCleanly(_ file: String) throws {
+        let r = try run(["translate", Self.fixtures.appendingPathComponent(file).path])
+        if Self.refusedHostile.contains(file) {
+            #expect(r.status == 1)
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.hasPrefix("genai-collector: invalid OTLP trace request:") && r.stderr.filter { $0 == "\n" }.count == 1)
+        } else {
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try batchTypes(r.stdout).count >= 2)
+        }
+    }
 }

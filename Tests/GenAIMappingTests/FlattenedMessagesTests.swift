@@ -21,14 +21,28 @@ struct FlattenedMessagesTests {
         #expect(rebuild([("role", .string("user"))]) == json(#"{"role":"user"}"#))
     }
 
-    @Test func slotCapDropsTheWholeKey() {
-        #expect(rebuild([("10001.content", .string("x"))]) == nil)
-        let v = rebuild([("10000.content", .string("x"))])
-        #expect(v?.arrayValue?.count == 10_001)
-        // The budget is shared by every list: a second big list no longer fits.
-        let two = rebuild([("9000.a", .string("x")), ("0.b.5000", .string("y"))])
-        #expect(two?.arrayValue?.count == 9001)
-        #expect(two?.arrayValue?[0] == .null)
+    /// Output stays linear in the keys present: a far index is written compactly, not as nulls.
+    @Test func sparseIndicesAreWrittenCompactlyAndNoted() {
+        var notes = TranslationNotes()
+        let far = FlattenedMessages.rebuild([("10000.content", .string("x")), ("3.content", .string("y"))], notes: &notes)
+        #expect(far == json(#"[{"content":"y"},{"content":"x"}]"#))
+        #expect(notes[.flattenedIndexSparse] == 1)
+        let huge = FlattenedMessages.rebuild([("9223372036854775807.content", .string("x")), ("999999999999999999.a", .string("y"))], notes: &notes)
+        #expect(huge == json(#"{"999999999999999999":{"a":"y"},"9223372036854775807":{"content":"x"}}"#))
+        // Within the dense bound, holes stay null as Langfuse writes them.
+        #expect(rebuild([("17.content", .string("x"))])?.arrayValue?.count == 18)
+        #expect(rebuild([("18.content", .string("x"))]) == json(#"[{"content":"x"}]"#))
+    }
+
+    @Test func manyKeysRebuildInLinearTime() {
+        // 100k distinct indices: a linear child lookup would take minutes.
+        let entries = (0..<100_000).map { (suffix: "\($0).message.content", value: JSONValue.string("m")) }
+        let v = FlattenedMessages.rebuild(entries)
+        #expect(v?.arrayValue?.count == 100_000)
+    }
+
+    @Test func nonCanonicalIndicesAreKeys() {
+        #expect(rebuild([("01.a", .string("x")), ("1.a", .string("y"))]) == json(#"{"0":null,"1":{"a":"y"},"01":{"a":"x"}}"#))
     }
 
     @Test func prototypeSegmentsAreIgnored() {

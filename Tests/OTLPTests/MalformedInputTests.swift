@@ -163,3 +163,93 @@ struct GzipTests {
         #expect(throws: OTLPDecodingError.self) { try OTLPRequestDecoder().decode(Array(gz.prefix(gz.count / 2))) }
     }
 }
+
+/// Numbers at the edges of int64/uint64 in OTLP/JSON: exact values are taken, anything that would
+/// need rounding, wrapping or a sign change is refused (400), never trapped on.
+struct OTLPJSONNumberEdgeTests {
+    func span(_ fields: String) -> [UInt8] {
+        Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",\#(fields)}]}]}]}"#.utf8)
+    }
+
+    func attribute(_ value: String) -> [UInt8] { span(#""attributes":[{"key":"k","value":\#(value)}]"#) }
+
+    /// (A JSON number beyond 2^63 is read as a double, so only the string spelling is exact up to 2^64 - 1.)
+    @Test(arguments: ["9250000000000000000", "9.25e18", "\"9250000000000000000\"", "1.8446744073709549e19", "\"18446744073709551615\""])
+    func largeTimesWithinUInt64AreTaken(_ t: String) throws {
+        let b = try OTLPJSONDecoder().decode(span(#""startTimeUnixNano":\#(t)"#))
+        #expect(b.spans[0].startTimeUnixNano >= 9_250_000_000_000_000_000)
+    }
+
+    @Test(arguments: ["-5", "\"-5\"", "18446744073709551616", "\"18446744073709551616\"", "1e300", "-9.25e18", "1.5", "\"1e3\"", "\" 5\""])
+    func timesThatAreNotUInt64AreRefused(_ t: String) throws {
+        #expect(throws: OTLPDecodingError.self) { try OTLPJSONDecoder().decode(span(#""startTimeUnixNano":\#(t)"#)) }
+    }
+
+    @Test(arguments: [#"{"intValue":-9.25e18}"#, #"{"intValue":9.25e18}"#, #"{"intValue":9223372036854775808}"#,
+                      #"{"intValue":"9223372036854775808"}"#, #"{"intValue":"18446744073709551615"}"#, #"{"intValue":1e300}"#,
+                      #"{"intValue":0.5}"#])
+    func intValuesOutsideInt64AreRefused(_ v: String) throws {
+        #expect(throws: OTLPDecodingError.self) { try OTLPJSONDecoder().decode(attribute(v)) }
+    }
+
+    @Test func int64EdgesAreExact() throws {
+        let b = try OTLPJSONDecoder().decode(attribute(#"{"intValue":-9223372036854775808}"#))
+        #expect(b.attributes[0].value == .int(Int64.min))
+        let c = try OTLPJSONDecoder().decode(attribute(#"{"intValue":"9223372036854775807"}"#))
+        #expect(c.attributes[0].value == .int(Int64.max))
+        let d = try OTLPJSONDecoder().decode(attribute(#"{"intValue":-9.2e18}"#))
+        #expect(d.attributes[0].value == .int(-9_200_000_000_000_000_000))
+    }
+
+    /// Error text says where and what, never repeats what was sent.
+    @Test func errorsDoNotRepeatTheInput() {
+        for body in [span(#""startTimeUnixNano":"secret-token-123""#), attribute(#"{"doubleValue":"secret-token-123"}"#),
+                     Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"secret-token-123"}]}]}]}"#.utf8),
+                     Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"secret-token-123"}]}]}]}"#.utf8)] {
+            do {
+                _ = try OTLPJSONDecoder().decode(body)
+                Issue.record("expected an error")
+            } catch {
+                #expect(!error.description.contains("secret"), "\(error)")
+            }
+        }
+    }
+}
+
+/// JSON and protobuf allow the same nesting of array and kvlist values.
+struct NestingParityTests {
+    func jsonValue(depth: Int, kvlist: Bool) -> String {
+        var v = #"{"boolValue":true}"#
+        for _ in 0..<depth {
+            v = kvlist ? #"{"kvlistValue":{"values":[{"key":"k","value":\#(v)}]}}"# : #"{"arrayValue":{"values":[\#(v)]}}"#
+        }
+        return #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"events":[{"attributes":[{"key":"k","value":\#(v)}]}]}]}]}]}"#
+    }
+
+    @Test(arguments: [false, true])
+    func bothFormatsTakeThirtyTwoLevelsAndRefuseThirtyThree(_ kvlist: Bool) throws {
+        let ok = try OTLPJSONDecoder().decode(Array(jsonValue(depth: 32, kvlist: kvlist).utf8))
+        #expect(ok.events.count == 1)
+        // The same request in protobuf, decoded by our walker.
+        let pb = OTLPProtobufEncoder().encode(ok)
+        #expect(try OTLPProtobufDecoder().decode(pb).events.count == 1)
+        #expect(throws: OTLPDecodingError.self) { try OTLPJSONDecoder().decode(Array(jsonValue(depth: 33, kvlist: kvlist).utf8)) }
+        do {
+            _ = try OTLPJSONDecoder().decode(Array(jsonValue(depth: 33, kvlist: kvlist).utf8))
+        } catch {
+            #expect(error.kind == .tooDeep)
+        }
+    }
+
+    @Test func protobufRefusesThirtyThreeLevels() throws {
+        // 33 levels written by hand (our encoder writes what it decodes; the decoder never yields 33).
+        var value: [UInt8] = [0x10, 0x01]
+        for _ in 0..<33 {
+            let values = [0x0A] + MalformedProtobufTests().varint(value.count) + value
+            value = [0x2A] + MalformedProtobufTests().varint(values.count) + values
+        }
+        let kv: [UInt8] = [0x0A, 0x01, 0x6B, 0x12] + MalformedProtobufTests().varint(value.count) + value
+        let span: [UInt8] = [0x4A] + MalformedProtobufTests().varint(kv.count) + kv
+        #expect(MalformedProtobufTests().error(MalformedProtobufTests().wrap(span))?.kind == .tooDeep)
+    }
+}

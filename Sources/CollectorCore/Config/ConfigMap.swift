@@ -162,7 +162,9 @@ public enum ConfigDuration {
             case "h": seconds = 3600
             default: return nil
             }
-            total += .nanoseconds(Int64((value * seconds * 1e9).rounded()))
+            // Beyond about 292 years (Int64 nanoseconds) the value is not a duration but a typo.
+            guard let nanos = Int64(exactly: (value * seconds * 1e9).rounded()) else { return nil }
+            total += .nanoseconds(nanos)
         }
         return total
     }

@@ -80,6 +80,25 @@ extension Array where Element: KeyedMember {
         }
     }
 
+    /// `set` for each pair in order, in linear time: past a few members a key index is kept, so a
+    /// document with 100k keys costs 100k hash probes, not 100k scans.
+    public mutating func setAll<S: Sequence>(_ pairs: S) where S.Element == (String, Element.Value) {
+        var index: [String: Int]?
+        for (key, value) in pairs {
+            if index == nil && count >= 16 {
+                var built: [String: Int] = [:]
+                built.reserveCapacity(count * 2)
+                for (i, m) in enumerated() where built[m.key] == nil { built[m.key] = i }
+                index = built
+            }
+            if index != nil {
+                if let i = index![key] { self[i].value = value } else { index![key] = count; append(Element(key, value)) }
+            } else {
+                set(key, value)
+            }
+        }
+    }
+
     /// The value of the last member with this key.
     public func value(for key: String) -> Element.Value? {
         last(where: { $0.key == key })?.value

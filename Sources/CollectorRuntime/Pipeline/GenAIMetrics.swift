@@ -22,6 +22,11 @@ enum GenAIMetrics {
         }
     }
 
+    /// Translation notes by reason; only those that occurred, so an absent series means none yet.
+    static func record(_ notes: TranslationNotes, into counters: Counters) {
+        for (note, n) in notes.nonZero { counters.add(.translationNotes, n, ["reason": note.rawValue]) }
+    }
+
     static func record(_ parts: [LangfuseRecords], into counters: Counters) {
         var series: [(Series, Sums)] = []
         var last = -1

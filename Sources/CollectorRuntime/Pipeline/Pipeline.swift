@@ -72,7 +72,7 @@ extension Pipeline {
                 return .refused(reason: "\(queue.exporter.id): \(error)", retryAfter: retry)
             }
         }
-        fanOut.counters.add(.translationNotes, stats.droppedPromptLinks, ["reason": "prompt_link_dropped"])
+        GenAIMetrics.record(stats.notes, into: fanOut.counters)
         GenAIMetrics.record(records, into: fanOut.counters)
         return .accepted
     }
@@ -103,7 +103,7 @@ final class FanOut: Sendable {
         // Translated once: for the exporters that need Langfuse records and for the GenAI metrics.
         var stats = GenAITranslator.Stats()
         let records = GenAITranslator().translate(parts: parts, stats: &stats)
-        counters.add(.translationNotes, stats.droppedPromptLinks, ["reason": "prompt_link_dropped"])
+        GenAIMetrics.record(stats.notes, into: counters)
         GenAIMetrics.record(records, into: counters)
         let admission = self.admission
         let lease = Lease(holders: exporters.count) { admission.release(cost) }

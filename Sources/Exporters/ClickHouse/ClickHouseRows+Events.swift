@@ -30,7 +30,7 @@ extension ClickHouseRowEncoder {
         w.key("end_time")
         if o.type == .event { w.json(.null) } else { micros(max(o.endTimeUnixNano, o.startTimeUnixNano), &w) }
         w.key("completion_start_time")
-        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)), ms >= 0 { micros(UInt64(ms) * 1_000_000, &w) } else { w.json(.null) }
+        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)), ms >= 0 { micros(millis: ms, &w) } else { w.json(.null) }
         w.field("name", o.name)
         w.field("type", o.type.rawValue)
         w.field("environment", o.environment)
@@ -68,7 +68,7 @@ extension ClickHouseRowEncoder {
         w.field("telemetry_sdk_language", source.sdkLanguage)
         w.field("telemetry_sdk_name", source.sdkName)
         w.field("telemetry_sdk_version", source.sdkVersion)
-        w.key("event_ts"); micros(UInt64(max(0, eventTimeMillis)) * 1_000_000, &w)
+        w.key("event_ts"); micros(millis: eventTimeMillis, &w)
         w.key("is_deleted"); w.json(.int(0))
         w.endObject()
         w.w.bytes.append(0x0A)
@@ -76,7 +76,15 @@ extension ClickHouseRowEncoder {
 
     /// Epoch nanoseconds as decimal seconds with six places, `1716000000.123456`.
     func micros(_ unixNanos: UInt64, _ w: inout RecordJSONWriter) {
-        let us = unixNanos / 1000
+        let us = min(unixNanos / 1000, UInt64(Self.maxDateTime64Millis) * 1000 + 999)
+        writeMicros(us, &w)
+    }
+
+    func micros(millis: Int64, _ w: inout RecordJSONWriter) {
+        writeMicros(UInt64(Self.clampedMillis(millis)) * 1000, &w)
+    }
+
+    private func writeMicros(_ us: UInt64, _ w: inout RecordJSONWriter) {
         let frac = String(us % 1_000_000)
         w.rawJSON(Array("\(us / 1_000_000).\(String(repeating: "0", count: 6 - frac.count))\(frac)".utf8))
     }

@@ -190,9 +190,15 @@ public struct ClickHouseRowEncoder: Sendable {
 
     // MARK: values
 
+    /// The last instant ClickHouse's DateTime64 holds (2299-12-31T23:59:59.999Z); a time beyond it,
+    /// which only a bad or hostile client sends, is written as that instant.
+    static let maxDateTime64Millis: Int64 = 10_413_791_999_999
+
+    static func clampedMillis(_ ms: Int64) -> Int64 { min(max(0, ms), maxDateTime64Millis) }
+
     /// Epoch milliseconds as decimal seconds, `1716000000.123`.
     private func time(_ ms: Int64, _ w: inout RecordJSONWriter) {
-        let v = max(0, ms)
+        let v = Self.clampedMillis(ms)
         let frac = v % 1000
         w.rawJSON(Array("\(v / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)".utf8))
     }

@@ -154,7 +154,7 @@ enum IngestionRequests {
     static func errors(in body: [UInt8]) -> [EventError] {
         guard let doc = try? JSONParser().parse(body), let errors = doc["errors"]?.arrayValue else { return [] }
         return errors.map { e in
-            EventError(id: e["id"]?.stringValue ?? "", status: Int(e["status"]?.numberValue ?? 0),
+            EventError(id: e["id"]?.stringValue ?? "", status: (e["status"]?.numberValue).flatMap { Int(exactly: $0) } ?? 0,
                        message: e["message"]?.stringValue ?? "")
         }
     }

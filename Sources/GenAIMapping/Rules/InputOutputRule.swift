@@ -146,7 +146,7 @@ extension SpanContext {
 
     private func rebuilt(_ family: AttributeKeyPrefix) -> JSONValue? {
         let entries = self.family(family).map { ($0.suffix, batch.jsonValue($0.value)) }
-        return entries.isEmpty ? nil : FlattenedMessages.rebuild(entries)
+        return entries.isEmpty ? nil : FlattenedMessages.rebuild(entries, notes: &caches.notes)
     }
 
     /// `gen_ai.input.messages` / `gen_ai.output.messages`, else tool call arguments / result.

@@ -36,29 +36,50 @@ extension SpanContext {
     }
 
     /// A provided ISO date (verbatim), else Vercel's ms-to-first-chunk, else (ours) the GenAI
-    /// `time_to_first_chunk` seconds or OpenInference's first-token event.
-    func completionStartTime() -> String? {
+    /// `time_to_first_chunk` seconds or OpenInference's first-token event. A delay that is not a
+    /// finite number of at most `maxFirstChunkDelayNanos` is unusable (`.invalid`, counted by the caller).
+    func completionStartTime() -> CompletionStart {
         if let raw = text(.langfuseObservationCompletionStartTime) {
             var t = raw
             if t.hasPrefix("\""), case .string(let inner)? = JSONParser.parseIfJSON(t) { t = inner }
-            if Timestamp.isISO8601Date(t) { return t }
+            if Timestamp.isISO8601Date(t) { return .time(t) }
         }
         for key in [AttributeKey.aiResponseMsToFirstChunk, .aiStreamMsToFirstChunk] {
             if let v = value(key), let ms = number(batch.jsonValue(v)), ms >= 0 {
-                return Timestamp.iso8601(millis: Int64(span.startTimeUnixNano / 1_000_000) + Int64(ms.rounded(.up)))
+                return Self.after(span.startTimeUnixNano, delayNanos: ms.rounded(.up) * 1e6)
             }
         }
         if let v = value(.genAIResponseTimeToFirstChunk), let secs = number(batch.jsonValue(v)), secs >= 0 {
-            return Timestamp.iso8601Millis(unixNanos: span.startTimeUnixNano + UInt64(secs * 1e9))
+            return Self.after(span.startTimeUnixNano, delayNanos: secs * 1e9)
         }
         // Compared as bytes: most spans carry events, few of them these.
         if let e = batch.events[span.events.range].first(where: {
             batch.equals($0.name, SpanEventName.firstTokenEvent) || batch.equals($0.name, SpanEventName.completionChunkEvent)
         }),
            e.timeUnixNano > 0 {
-            return Timestamp.iso8601Millis(unixNanos: e.timeUnixNano)
+            return .time(Timestamp.iso8601Millis(unixNanos: e.timeUnixNano))
         }
-        return nil
+        return .none
+    }
+
+    enum CompletionStart: Equatable {
+        case none
+        case time(String)
+        /// A delay that is infinite, not a number or absurdly long.
+        case invalid
+
+        var time: String? { if case .time(let t) = self { return t }; return nil }
+    }
+
+    /// A week: no model call waits longer for its first token; anything beyond is a unit mistake or an attack.
+    static let maxFirstChunkDelayNanos: Double = 7 * 86_400 * 1e9
+
+    /// The start plus a delay, in integer arithmetic only once the delay is known to fit.
+    static func after(_ startUnixNanos: UInt64, delayNanos: Double) -> CompletionStart {
+        guard delayNanos.isFinite, delayNanos >= 0, delayNanos <= maxFirstChunkDelayNanos,
+              let delay = UInt64(exactly: delayNanos.rounded(.down)) else { return .invalid }
+        let (sum, overflow) = startUnixNanos.addingReportingOverflow(delay)
+        return overflow ? .invalid : .time(Timestamp.iso8601Millis(unixNanos: sum))
     }
 
     /// Prompt name and version. A half link or a non-integer version drops the link (counted by the

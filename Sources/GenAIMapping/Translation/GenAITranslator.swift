@@ -7,7 +7,7 @@ public struct GenAITranslator: Sendable {
     /// Counts of what the translation noticed but could not use, by reason.
     public struct Stats: Sendable, Equatable {
         public var spans = 0
-        public var droppedPromptLinks = 0
+        public var notes = TranslationNotes()
         public var minimalTracesSkipped = 0
         public init() {}
     }
@@ -38,7 +38,7 @@ public struct GenAITranslator: Sendable {
         for batch in parts {
             var records = LangfuseRecords(batch: batch)
             records.observations.reserveCapacity(batch.spans.count)
-            forEachSpan(batch) { ctx, _ in
+            stats.notes.add(forEachSpan(batch) { ctx, _ in
                 let (observation, attributes) = self.observation(ctx, stats: &stats)
                 stats.spans += 1
                 if let trace = traceRecord(ctx, observation, attributes) {
@@ -53,7 +53,7 @@ public struct GenAITranslator: Sendable {
                     }
                 }
                 records.observations.append(consume observation)
-            }
+            })
             out.append(records)
         }
         // A minimal record (one per trace at most) is only needed for a trace that got no full or
@@ -65,8 +65,9 @@ public struct GenAITranslator: Sendable {
     }
 
     /// Every span of the batch in table order, with its context (resource and scope facts, the
-    /// span's key index) ready for the rules.
-    func forEachSpan(_ batch: TraceBatch, _ body: (borrowing SpanContext, Int) -> Void) {
+    /// span's key index) ready for the rules. Returns the notes the rules made.
+    @discardableResult
+    func forEachSpan(_ batch: TraceBatch, _ body: (borrowing SpanContext, Int) -> Void) -> TranslationNotes {
         var ctx = SpanContext(batch: batch)
         for resourceEntry in batch.resources {
             ctx.resource = resourceFacts(batch, resourceEntry)
@@ -79,6 +80,7 @@ public struct GenAITranslator: Sendable {
                 }
             }
         }
+        return ctx.caches.notes
     }
 
     /// The observation, and its `metadata.attributes` for the trace record to reuse.
@@ -97,7 +99,11 @@ public struct GenAITranslator: Sendable {
         o.modelParameters = ctx.modelParameters()
         o.usageDetails = ctx.usageDetails()
         o.costDetails = ctx.costDetails()
-        o.completionStartTime = ctx.completionStartTime()
+        switch ctx.completionStartTime() {
+        case .time(let t): o.completionStartTime = t
+        case .invalid: stats.notes[.completionStartInvalid] += 1
+        case .none: break
+        }
         o.level = ctx.level()
         o.statusMessage = ctx.statusMessage()
         o.version = ctx.version()
@@ -109,7 +115,7 @@ public struct GenAITranslator: Sendable {
         if type == .generation {
             switch ctx.promptLink() {
             case .some(.some(let link)): (o.promptName, o.promptVersion) = (link.name, link.version)
-            case .some(.none): stats.droppedPromptLinks += 1
+            case .some(.none): stats.notes[.promptLinkDropped] += 1
             case .none: break
             }
         }
@@ -174,12 +180,11 @@ public struct GenAITranslator: Sendable {
                 break
             }
         }
-        for a in batch.attributes[r.attributes.range] {
+        traceMetadata.setAll(batch.attributes[r.attributes.range].lazy.flatMap { a in
             let key = batch.string(a.key)
-            for prefix in [AttributeKeyPrefix.langfuseTraceMetadata, .langfuseMetadata] where key.hasPrefix(prefix.rawValue) {
-                traceMetadata.set(String(key.dropFirst(prefix.rawValue.count)), SpanContext.dottedValue(batch.jsonValue(a.value)))
-            }
-        }
+            return [AttributeKeyPrefix.langfuseTraceMetadata, .langfuseMetadata].lazy.filter { key.hasPrefix($0.rawValue) }
+                .map { (String(key.dropFirst($0.rawValue.count)), SpanContext.dottedValue(batch.jsonValue(a.value))) }
+        })
         return ResourceFacts(attributesValue: .json(.object(batch.jsonObject(r.attributes))), values: values,
                              traceMetadata: traceMetadata)
     }

@@ -34,6 +34,8 @@ struct SpanContext {
     final class Caches {
         var texts = TextCache()
         var environment: (raw: ByteRange, normalized: String)?
+        /// What the rules noticed but could not use; the translator adds it to its stats.
+        var notes = TranslationNotes()
     }
 
     init(batch: TraceBatch) {

@@ -14,7 +14,9 @@ public struct OTLPJSONDecoder: Sendable {
     public func decode(_ bytes: [UInt8]) throws(OTLPDecodingError) -> TraceBatch {
         let root: JSONValue
         do {
-            root = try JSONParser(maxDepth: maxValueDepth * 2 + 16).parse(bytes)
+            // A kvlist level costs four JSON levels (value, kvlistValue, values, entry); the request's
+            // own structure about fourteen. The builder enforces `maxValueDepth` as protobuf does.
+            root = try JSONParser(maxDepth: maxValueDepth * 4 + 16).parse(bytes)
         } catch {
             throw OTLPDecodingError(error.reason == .tooDeep ? .tooDeep : .invalidJSON(error.reason.rawValue),
                                     field: "", offset: error.offset)
@@ -61,28 +63,38 @@ struct JSONBatchBuilder {
         return s.isEmpty ? .empty : batch.store(s)
     }
 
-    /// int64/uint64/fixed64: a JSON number or a decimal string.
+    /// int64: a JSON number or a decimal string, exactly representable (no rounding, no wrapping).
     func integer(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) -> Int64 {
         switch v {
         case .null: return 0
         case .int(let i): return i
-        case .double(let d) where d == d.rounded() && abs(d) < 9.3e18: return Int64(d)
+        case .double(let d):
+            guard let i = Int64(exactly: d) else { throw OTLPDecodingError(.invalidJSONValue("number is not an int64"), field: path) }
+            return i
         case .string(let s):
-            if let i = Int64(s) { return i }
-            if let u = UInt64(s) { return Int64(bitPattern: u) }
-            throw OTLPDecodingError(.invalidJSONValue("\"\(s.prefix(40))\" is not an integer"), field: path)
+            guard let i = Int64(s) else { throw OTLPDecodingError(.invalidJSONValue("string is not an int64"), field: path) }
+            return i
         default:
             throw OTLPDecodingError(.unexpectedJSONType(expected: "an integer"), field: path)
         }
     }
 
+    /// uint64/fixed64 (times, counts): negative values are refused in either spelling.
     func unsigned(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) -> UInt64 {
-        if case .string(let s) = v, let u = UInt64(s) { return u }
-        let i = try integer(v, path)
-        guard i >= 0 || { if case .string = v { return true }; return false }() else {
-            throw OTLPDecodingError(.invalidJSONValue("negative value \(i)"), field: path)
+        switch v {
+        case .null: return 0
+        case .int(let i):
+            guard i >= 0 else { throw OTLPDecodingError(.invalidJSONValue("negative value for an unsigned field"), field: path) }
+            return UInt64(i)
+        case .double(let d):
+            guard let u = UInt64(exactly: d) else { throw OTLPDecodingError(.invalidJSONValue("number is not a uint64"), field: path) }
+            return u
+        case .string(let s):
+            guard let u = UInt64(s) else { throw OTLPDecodingError(.invalidJSONValue("string is not a uint64"), field: path) }
+            return u
+        default:
+            throw OTLPDecodingError(.unexpectedJSONType(expected: "an integer"), field: path)
         }
-        return UInt64(bitPattern: i)
     }
 
     /// Enums as numbers (spec) or names (accepted, as the OpenTelemetry Collector does).
@@ -98,7 +110,7 @@ struct JSONBatchBuilder {
         if s.isEmpty { return .zero }
         let u = Array(s.utf8)
         guard u.count == 32, let hi = Hex.decodeWord(u[0..<16]), let lo = Hex.decodeWord(u[16..<32]) else {
-            throw OTLPDecodingError(.invalidJSONValue("trace id must be 32 hex characters, got \"\(s.prefix(40))\""), field: path)
+            throw OTLPDecodingError(.invalidJSONValue(Self.badID(u, expected: 32, "trace id")), field: path)
         }
         return TraceID(high: hi, low: lo)
     }
@@ -106,10 +118,18 @@ struct JSONBatchBuilder {
     func spanID(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) -> SpanID? {
         let s = try idText(v, path)
         if s.isEmpty { return nil }
-        guard let w = Hex.decodeWord(Array(s.utf8)) else {
-            throw OTLPDecodingError(.invalidJSONValue("span id must be 16 hex characters, got \"\(s.prefix(40))\""), field: path)
+        let u = Array(s.utf8)
+        guard u.count == 16, let w = Hex.decodeWord(u) else {
+            throw OTLPDecodingError(.invalidJSONValue(Self.badID(u, expected: 16, "span id")), field: path)
         }
         return SpanID(w)
+    }
+
+    /// What is wrong with an id, by length and position: never the text itself, which may be anything.
+    static func badID(_ u: [UInt8], expected: Int, _ name: String) -> String {
+        if u.count != expected { return "\(name) must be \(expected) hex characters, got \(u.count) bytes" }
+        let at = u.firstIndex { Hex.nibble($0) == nil } ?? 0
+        return "\(name) has a non-hex character at position \(at)"
     }
 
     func idText(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) -> String {
@@ -301,7 +321,7 @@ struct JSONBatchBuilder {
                     case "Infinity": result = .double(.infinity)
                     case "-Infinity": result = .double(-.infinity)
                     default:
-                        guard let d = Double(s) else { throw OTLPDecodingError(.invalidJSONValue("\"\(s.prefix(40))\" is not a number"), field: path + ".doubleValue") }
+                        guard let d = Double(s) else { throw OTLPDecodingError(.invalidJSONValue("string is not a number"), field: path + ".doubleValue") }
                         result = .double(d)
                     }
                 default: throw OTLPDecodingError(.unexpectedJSONType(expected: "a number"), field: path + ".doubleValue")
