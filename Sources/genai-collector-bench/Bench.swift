@@ -126,6 +126,7 @@ enum BenchMain {
         var redactionCorpus: String?
         var processors = false
         var clickhouseRounds: Int?
+        var keys = false
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -138,10 +139,15 @@ enum BenchMain {
             case "--redaction": redactionCorpus = args.next()
             case "--processors": processors = true
             case "--clickhouse": clickhouseRounds = Int(args.next() ?? "") ?? 10
+            case "--keys": keys = true
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS]")
+                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys]")
                 return
             }
+        }
+        if keys {
+            try KeyScalingBench.run(seconds: min(seconds, 1))
+            return
         }
         if let clickhouseRounds {
             try await ClickHouseBench.run(spans: spans, rounds: clickhouseRounds)

@@ -18,7 +18,7 @@ extension TraceBatch {
     public func jsonObject(_ slice: TableSlice) -> [JSONMember] {
         var members: [JSONMember] = []
         members.reserveCapacity(Int(slice.count))
-        for a in attributes[slice.range] { members.set(string(a.key), jsonValue(a.value)) }
+        members.setAll(attributes[slice.range].lazy.map { (string($0.key), jsonValue($0.value)) })
         return members
     }
 

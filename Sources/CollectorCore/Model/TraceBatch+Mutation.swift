@@ -65,6 +65,41 @@ extension TableSlice {
 }
 
 extension TraceBatch {
+    /// Keeps the first `max` attributes of every span, event, link, resource and scope, as the
+    /// OpenTelemetry SDKs' attribute count limit does; the rest are added to the owner's dropped
+    /// count. Nothing is copied: slices shrink in place. Returns how many were dropped.
+    public mutating func limitAttributes(perOwner max: Int) -> Int {
+        let limit = UInt32(clamping: max)
+        var dropped = 0
+        func cap(_ slice: TableSlice, _ droppedCount: UInt32) -> (TableSlice, UInt32) {
+            guard slice.count > limit else { return (slice, droppedCount) }
+            let extra = slice.count - limit
+            dropped += Int(extra)
+            var shrunk = slice
+            shrunk.count = limit
+            let (sum, overflow) = droppedCount.addingReportingOverflow(extra)
+            return (shrunk, overflow ? .max : sum)
+        }
+        for i in spans.indices where spans[i].attributes.count > limit {
+            (spans[i].attributes, spans[i].droppedAttributesCount) = cap(spans[i].attributes, spans[i].droppedAttributesCount)
+        }
+        for i in events.indices where events[i].attributes.count > limit {
+            (events[i].attributes, events[i].droppedAttributesCount) = cap(events[i].attributes, events[i].droppedAttributesCount)
+        }
+        for i in links.indices where links[i].attributes.count > limit {
+            (links[i].attributes, links[i].droppedAttributesCount) = cap(links[i].attributes, links[i].droppedAttributesCount)
+        }
+        for i in resources.indices where resources[i].attributes.count > limit {
+            (resources[i].attributes, resources[i].droppedAttributesCount) = cap(resources[i].attributes, resources[i].droppedAttributesCount)
+        }
+        for i in scopes.indices where scopes[i].attributes.count > limit {
+            (scopes[i].attributes, scopes[i].droppedAttributesCount) = cap(scopes[i].attributes, scopes[i].droppedAttributesCount)
+        }
+        return dropped
+    }
+}
+
+extension TraceBatch {
     /// Drops the spans `shouldRemove` picks, keeping every scope's remaining spans contiguous;
     /// returns how many were dropped. (Their attributes stay in the tables, unreferenced.)
     @discardableResult

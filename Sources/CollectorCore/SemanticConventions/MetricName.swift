@@ -13,6 +13,8 @@ public enum MetricName: String, Sendable, CaseIterable {
     case exporterQueueCapacity = "otelcol_exporter_queue_capacity"
     /// Every span dropped anywhere, with a `reason` label.
     case droppedSpans = "genai_collector_dropped_spans"
+    /// Attributes dropped by a receiver's `limits` (`reason="attribute_limit"`), by `receiver`.
+    case droppedAttributes = "genai_collector_dropped_attributes"
     /// Langfuse observations exported, by `type` and `environment`.
     case observations = "genai_collector_observations"
     /// Token counts by `model`, `environment`, `observation_type` and `usage` (the usage key).

@@ -22,16 +22,27 @@ public struct AttributeSelection: Sendable, Equatable {
     }
 
     /// Indices to write, each paired with the index whose value it takes: a repeated key keeps
-    /// its first position and its last value, as a JavaScript object assignment does.
+    /// its first position and its last value, as a JavaScript object assignment does. Linear in the
+    /// span's attributes (a hash of the key past a few of them).
     public func entries(in batch: TraceBatch) -> [(position: Int, value: Int)] {
-        let kept = slice.range.filter { !excluded.contains(Int32($0)) }
-        var out: [(Int, Int)] = []
+        let excludedSet: Set<Int32>? = excluded.count > 8 ? Set(excluded) : nil
+        let kept = slice.range.filter { i in excludedSet.map { !$0.contains(Int32(i)) } ?? !excluded.contains(Int32(i)) }
+        var out: [(position: Int, value: Int)] = []
         out.reserveCapacity(kept.count)
-        for (n, i) in kept.enumerated() {
-            let key = batch.attributes[i].key
-            if kept[..<n].contains(where: { batch.sameBytes(batch.attributes[$0].key, key) }) { continue }
-            let last = kept[n...].last(where: { batch.sameBytes(batch.attributes[$0].key, key) }) ?? i
-            out.append((i, last))
+        if kept.count <= 16 {
+            for (n, i) in kept.enumerated() {
+                let key = batch.attributes[i].key
+                if kept[..<n].contains(where: { batch.sameBytes(batch.attributes[$0].key, key) }) { continue }
+                let last = kept[n...].last(where: { batch.sameBytes(batch.attributes[$0].key, key) }) ?? i
+                out.append((i, last))
+            }
+            return out
+        }
+        var slotByKey: [String: Int] = [:]
+        slotByKey.reserveCapacity(kept.count)
+        for i in kept {
+            let key = batch.string(batch.attributes[i].key)
+            if let slot = slotByKey[key] { out[slot].value = i } else { slotByKey[key] = out.count; out.append((i, i)) }
         }
         return out
     }

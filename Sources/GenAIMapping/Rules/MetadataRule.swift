@@ -5,18 +5,27 @@ import CollectorCore
 extension SpanContext {
     enum MetadataDomain { case observation, trace }
 
-    /// User metadata for one domain: the blob first, dotted keys over it.
-    func userMetadata(_ domain: MetadataDomain) -> [JSONMember] {
+    /// User metadata for one domain: the blob first, dotted keys over it. At most
+    /// `MappingTables.maxMetadataKeys` keys are kept; with `noting`, the rest are counted as
+    /// `metadata_keys_dropped` (the same span's metadata is read more than once).
+    func userMetadata(_ domain: MetadataDomain, noting: Bool = false) -> [JSONMember] {
+        var out = uncappedUserMetadata(domain)
+        if out.count > MappingTables.maxMetadataKeys {
+            if noting { caches.notes[.metadataKeysDropped] += out.count - MappingTables.maxMetadataKeys }
+            out.removeLast(out.count - MappingTables.maxMetadataKeys)
+        }
+        return out
+    }
+
+    private func uncappedUserMetadata(_ domain: MetadataDomain) -> [JSONMember] {
         var out: [JSONMember] = []
         let blobKey: AttributeKey = domain == .observation ? .langfuseObservationMetadata : .langfuseTraceMetadata
         let blob = has(blobKey) ? parsedJSON(blobKey) : parsedJSON(.langfuseMetadata)
         if case .object(let members)? = blob { out = members }
         let own: AttributeKeyPrefix = domain == .observation ? .langfuseObservationMetadata : .langfuseTraceMetadata
         for f in [own, .langfuseMetadata, .aiTelemetryMetadata] where hasFamily(f) {
-            for (suffix, v) in family(f) {
-                if f == .aiTelemetryMetadata && MappingTables.aiTelemetryReserved.contains(suffix) { continue }
-                out.set(suffix, Self.dottedValue(batch.jsonValue(v)))
-            }
+            out.setAll(family(f).lazy.filter { f != .aiTelemetryMetadata || !MappingTables.aiTelemetryReserved.contains($0.suffix) }
+                .map { ($0.suffix, Self.dottedValue(batch.jsonValue($0.value))) })
         }
         return out
     }
@@ -56,7 +65,7 @@ extension SpanContext {
 /// Layers of user metadata, later keys winning.
 func merged(_ layers: [JSONMember]...) -> [RecordMember] {
     var out: [JSONMember] = []
-    for layer in layers { for m in layer { out.set(m.key, m.value) } }
+    for layer in layers { out.setAll(layer.lazy.map { ($0.key, $0.value) }) }
     return out.map { RecordMember($0.key, .json($0.value)) }
 }
 
@@ -64,7 +73,7 @@ extension [RecordMember] {
     func merging(_ other: [RecordMember]) -> [RecordMember] {
         if isEmpty { return other }
         var out = self
-        for m in other { out.set(m.key, m.value) }
+        out.setAll(other.lazy.map { ($0.key, $0.value) })
         return out
     }
 }

@@ -25,7 +25,7 @@ extension SpanContext {
         }
         if scopeName == ScopeName.vercelAI.rawValue {
             var params = vercelParameters()
-            for m in explicit ?? [] { params.set(m.key, m.value) }
+            params.setAll((explicit ?? []).lazy.map { ($0.key, $0.value) })
             return params.isEmpty ? nil : params
         }
         if let explicit { return explicit }
@@ -40,14 +40,12 @@ extension SpanContext {
         for family in [AttributeKeyPrefix.genAIRequest, .llmInvocationParameters] where hasFamily(family) {
             let id = UInt8(family.ordinal)
             let prefixLength = family.rawValue.utf8.count
-            for p in index.prefixed where p.family == id {
+            params.setAll(index.prefixed.lazy.filter { $0.family == id }.compactMap { p -> (String, JSONValue)? in
                 let a = batch.attributes[Int(p.index)]
                 let suffix = ByteRange(start: Int(a.key.start) + prefixLength, count: Int(a.key.count) - prefixLength)
-                if batch.equals(suffix, "model") { continue }
-                let name = text(suffix)
-                let value = parameterValue(batch.jsonValue(a.value))
-                if params.contains(where: { $0.key == name }) { params.set(name, value) } else { params.append(JSONMember(name, value)) }
-            }
+                if batch.equals(suffix, "model") { return nil }
+                return (text(suffix), parameterValue(batch.jsonValue(a.value)))
+            })
         }
         return params.isEmpty ? nil : params
     }

@@ -71,6 +71,10 @@ public struct GenAITranslator: Sendable {
         var ctx = SpanContext(batch: batch)
         for resourceEntry in batch.resources {
             ctx.resource = resourceFacts(batch, resourceEntry)
+            if ctx.resource.traceMetadata.count > MappingTables.maxMetadataKeys {
+                ctx.caches.notes[.metadataKeysDropped] += ctx.resource.traceMetadata.count - MappingTables.maxMetadataKeys
+                ctx.resource.traceMetadata.removeLast(ctx.resource.traceMetadata.count - MappingTables.maxMetadataKeys)
+            }
             for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
                 ctx.scope = scopeFacts(batch, scopeEntry)
                 for spanIndex in scopeEntry.spans.range {
@@ -120,7 +124,7 @@ public struct GenAITranslator: Sendable {
             }
         }
         let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: tools)
-        o.metadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation))
+        o.metadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation, noting: true))
             .merging(ctx.structuralMetadata(attributes: attributes))
         return (o, attributes)
     }
@@ -138,7 +142,7 @@ public struct GenAITranslator: Sendable {
         t.release = ctx.release()
         let explicitInput = ctx.value(.langfuseTraceInput).map(RecordValue.attribute)
         let explicitOutput = ctx.value(.langfuseTraceOutput).map(RecordValue.attribute)
-        let base = merged(ctx.resource.traceMetadata, ctx.userMetadata(.trace), ctx.userMetadata(.observation))
+        let base = merged(ctx.resource.traceMetadata, ctx.userMetadata(.trace, noting: true), ctx.userMetadata(.observation))
         if kind == .full {
             t.name = ctx.truthyText(.langfuseTraceName) ?? o.name
             // The root span's input/output is the trace's unless the trace keys say otherwise.

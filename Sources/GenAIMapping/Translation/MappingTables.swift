@@ -2,6 +2,10 @@ import CollectorCore
 
 /// The precedence lists of the mapping, each in one place. Order is precedence: first wins.
 enum MappingTables {
+    /// User metadata keys kept per record (blob and dotted keys together); a client can send a
+    /// metadata object of any size, and every key costs work in each exporter.
+    static let maxMetadataKeys = 1024
+
     // MARK: Observation type
     static let langfuseTypes: [String: ObservationType] = [
         "span": .span, "generation": .generation, "event": .event, "embedding": .embedding, "agent": .agent,

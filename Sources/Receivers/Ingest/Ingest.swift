@@ -8,6 +8,7 @@ struct Ingest: Sendable {
     let transport: String
     let consumer: any TraceConsumer
     let counters: Counters
+    let limits: OTLPReceiverConfig.Limits
 
     struct Result {
         let outcome: ConsumeOutcome
@@ -27,6 +28,10 @@ struct Ingest: Sendable {
     }
 
     func deliver(_ batch: consuming TraceBatch, bodyBytes: Int) async -> Result {
+        let droppedAttributes = batch.limitAttributes(perOwner: limits.maxAttributes)
+        if droppedAttributes > 0 {
+            counters.add(.droppedAttributes, droppedAttributes, ["receiver": receiver, "reason": "attribute_limit"])
+        }
         let rejected = batch.removeSpansWithoutIDs()
         if rejected > 0 { counters.add(.droppedSpans, rejected, ["receiver": receiver, "reason": "missing_id"]) }
         let outcome = await consumer.consume(batch, bodyBytes: bodyBytes)

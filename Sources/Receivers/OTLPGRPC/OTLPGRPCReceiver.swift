@@ -29,7 +29,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         self.onBound = onBound
     }
 
-    private var ingest: Ingest { Ingest(receiver: id, transport: "grpc", consumer: consumer, counters: counters) }
+    private var ingest: Ingest { Ingest(receiver: id, transport: "grpc", consumer: consumer, counters: counters, limits: config.limits) }
 
     public func run() async throws {
         let transport = HTTP2ServerTransport.Posix(

@@ -27,7 +27,7 @@ public struct OTLPHTTPReceiver: Sendable {
                    onBound: onBound) { request in await handle(request) }
     }
 
-    private var ingest: Ingest { Ingest(receiver: id, transport: "http", consumer: consumer, counters: counters) }
+    private var ingest: Ingest { Ingest(receiver: id, transport: "http", consumer: consumer, counters: counters, limits: config.limits) }
 
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         guard config.tracesPaths.contains(request.path) else {

@@ -4,11 +4,20 @@ import CollectorCore
 public struct OTLPReceiverConfig: Sendable, Equatable {
     public static let type = "otlp"
 
+    /// Per-request budgets both transports apply after decoding.
+    public struct Limits: Sendable, Equatable {
+        /// Attributes kept per span, event, link, resource and scope; the rest are dropped and counted.
+        public var maxAttributes: Int = 1024
+
+        public init(maxAttributes: Int = 1024) { self.maxAttributes = maxAttributes }
+    }
+
     public struct GRPC: Sendable, Equatable {
         public var endpoint: Endpoint
         public var maxReceiveMessageBytes: Int
         public var auth: AuthConfig?
         public var tls: TLSConfig?
+        public var limits = Limits()
     }
 
     public struct HTTP: Sendable, Equatable {
@@ -17,6 +26,7 @@ public struct OTLPReceiverConfig: Sendable, Equatable {
         public var tracesPaths: [String]
         public var auth: AuthConfig?
         public var tls: TLSConfig?
+        public var limits = Limits()
     }
 
     public var grpc: GRPC?
@@ -47,6 +57,12 @@ public struct OTLPReceiverConfig: Sendable, Equatable {
             try h.finish()
         }
         try protocols.finish()
+        if var l = try map.map("limits") {
+            let limits = Limits(maxAttributes: try l.int("max_attributes", default: 1024, range: 1...65_536))
+            try l.finish()
+            grpc?.limits = limits
+            http?.limits = limits
+        }
         if grpc == nil && http == nil { throw ConfigError(map.childPath("protocols"), "enable grpc and/or http") }
         if let g = grpc, let h = http, g.endpoint == h.endpoint, g.endpoint.port != 0 {
             throw ConfigError(map.childPath("protocols"), "grpc and http cannot share \(g.endpoint)")
