@@ -6,7 +6,9 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    /// Inflates gzip (or zlib, with `zlibHeader`) data; refuses output larger than `limit`.
+    /// Inflates gzip (or zlib, with `zlibHeader`) data; refuses output larger than `limit`. Every
+    /// member of a multi-member gzip body is inflated (`cat a.gz b.gz` is valid gzip); anything else
+    /// after the compressed data is an error, never silently ignored.
     public static func decompress(_ input: [UInt8], limit: Int, zlibHeader: Bool = false) throws(OTLPDecodingError) -> [UInt8] {
         var stream = z_stream()
         // 16+MAX_WBITS: gzip wrapper; MAX_WBITS: zlib wrapper.
@@ -22,7 +24,19 @@ public enum Gzip {
         input.withUnsafeBufferPointer { inBuf in
             stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
             stream.avail_in = UInt32(inBuf.count)
-            while status != Z_STREAM_END {
+            while true {
+                if status == Z_STREAM_END {
+                    guard stream.avail_in > 0 else { break }
+                    // More input after a complete stream: the next gzip member, or garbage.
+                    let rest = UnsafeBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
+                    guard !zlibHeader, rest.count >= 2, rest[0] == 0x1F, rest[1] == 0x8B else {
+                        let at = inBuf.count - rest.count
+                        failure = OTLPDecodingError(.decompression("\(rest.count) bytes after the end of the compressed data"), field: "", offset: at)
+                        return
+                    }
+                    inflateReset(&stream)
+                    status = Z_OK
+                }
                 chunk.withUnsafeMutableBufferPointer { c in
                     stream.next_out = c.baseAddress
                     stream.avail_out = UInt32(c.count)

@@ -17,6 +17,8 @@ public struct OTLPDecodingError: Error, Equatable, Sendable, CustomStringConvert
         case emptyInput
         case decompression(String)
         case tooLarge(limit: Int)
+        /// More spans, attributes or values than the decoded-size budget allows for one request.
+        case decodedTooLarge(limit: Int)
     }
 
     public var kind: Kind
@@ -49,6 +51,7 @@ public struct OTLPDecodingError: Error, Equatable, Sendable, CustomStringConvert
         case .emptyInput: what = "empty input"
         case .decompression(let m): what = "cannot decompress (\(m))"
         case .tooLarge(let limit): what = "larger than \(limit) bytes"
+        case .decodedTooLarge(let limit): what = "decodes to more than \(limit) bytes of spans, attributes and values"
         }
         return field.isEmpty ? "\(what)\(at)" : "\(field): \(what)\(at)"
     }

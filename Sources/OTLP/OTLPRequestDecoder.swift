@@ -6,6 +6,10 @@ public struct OTLPRequestDecoder: Sendable {
         case auto, protobuf, json
     }
 
+    /// Decoded tables may take this many times the largest allowed body: realistic requests take
+    /// well under one; a body of empty spans or tiny values takes up to seventy, and is refused.
+    public static let decodedBytesPerBodyByte = 4
+
     /// Decompressed bodies above this size are refused (also the guard against gzip bombs).
     public var maxDecompressedBytes: Int
 
@@ -13,17 +17,20 @@ public struct OTLPRequestDecoder: Sendable {
         self.maxDecompressedBytes = maxDecompressedBytes
     }
 
+    public var maxDecodedBytes: Int { maxDecompressedBytes * Self.decodedBytesPerBodyByte }
+
     public func decode(_ body: [UInt8], format: Format = .auto) throws(OTLPDecodingError) -> TraceBatch {
         var bytes = body
         if Gzip.isGzip(bytes) { bytes = try Gzip.decompress(bytes, limit: maxDecompressedBytes) }
         switch format {
-        case .protobuf: return try OTLPProtobufDecoder().decode(bytes)
-        case .json: return try OTLPJSONDecoder().decode(bytes)
+        case .protobuf: return try OTLPProtobufDecoder(maxDecodedBytes: maxDecodedBytes).decode(bytes)
+        case .json: return try OTLPJSONDecoder(maxDecodedBytes: maxDecodedBytes).decode(bytes)
         case .auto:
             guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
                 throw OTLPDecodingError(.emptyInput, field: "")
             }
-            return first == UInt8(ascii: "{") ? try OTLPJSONDecoder().decode(bytes) : try OTLPProtobufDecoder().decode(bytes)
+            return first == UInt8(ascii: "{") ? try OTLPJSONDecoder(maxDecodedBytes: maxDecodedBytes).decode(bytes)
+                : try OTLPProtobufDecoder(maxDecodedBytes: maxDecodedBytes).decode(bytes)
         }
     }
 }

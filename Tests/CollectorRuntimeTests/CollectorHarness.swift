@@ -133,11 +133,3 @@ struct ProcessStartFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
 }
-
-/// Runs blocking work (a client process, read to its end) on a thread of its own, so it does not
-/// hold one of the few cooperative threads the collectors under test need to answer it.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { c in
-        Thread { c.resume(with: Result { try work() }) }.start()
-    }
-}

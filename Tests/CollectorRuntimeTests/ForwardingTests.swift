@@ -1,5 +1,6 @@
 import CollectorCore
 import Foundation
+import OTLPSamples
 import Testing
 
 /// A sidecar forwarding to a gateway with the otlp_http and otlp_grpc exporters: the real OTel Python

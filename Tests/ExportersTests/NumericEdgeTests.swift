@@ -3,6 +3,7 @@ import CollectorCore
 import Foundation
 import GenAIMapping
 import OTLP
+import OTLPSamples
 import Processors
 import Testing
 
@@ -42,9 +43,8 @@ struct NumericEdgeTests {
     static let familyKeys: [String] = {
         var keys: [String] = []
         for p in AttributeKeyPrefix.allCases {
-            for suffix in ["input_tokens", "output_tokens", "total_tokens", "prompt", "completion", "total", "cost",
-                           "0.content", "0.role", "-1.content", "9223372036854775807.content", "9223372036854775808.content",
-                           "99999999999999999999.message.content", "10000.message.content", "1e3.content", "version"] {
+            for suffix in ["input_tokens", "total", "cost", "0.content", "9223372036854775807.content",
+                           "99999999999999999999.message.content", "10000.message.content"] {
                 keys.append(p.rawValue + suffix)
             }
         }
@@ -82,40 +82,47 @@ struct NumericEdgeTests {
         return c
     }
 
-    /// Each output line must be one JSON document our strict parser reads (no NaN, no Infinity).
-    static func expectJSONLines(_ bytes: [UInt8], _ what: String, key: String) {
-        for line in bytes.split(separator: 0x0A) {
-            #expect(throws: Never.self, "\(what) for \(key)") { _ = try JSONParser().parse(Array(line)) }
-        }
-    }
-
     @Test func everyKnownKeyAndFamilyAtNumericEdges() async throws {
         let keys = AttributeKey.allCases.map(\.rawValue) + Self.familyKeys
+        let s3 = try ["langfuse", "otlp_json", "otlp_proto"].map { S3ObjectEncoder(config: try Self.s3Config($0)) }
+        // Seconds of CPU: on a thread of its own, so tests waiting on timers are not starved meanwhile.
+        let (spans, problems) = try await offPool { try Self.run(keys: keys, s3: s3) }
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        #expect(spans == keys.count * Self.edgeValues.count)
+    }
+
+    /// Each key's request through everything; what came out wrong, by key.
+    static func run(keys: [String], s3: [S3ObjectEncoder]) throws -> (Int, [String]) {
         let cost = CostInferenceProcessor(config: .init(recompute: true))
         let redaction = RedactionProcessor(config: .init())
-        let s3 = try ["langfuse", "otlp_json", "otlp_proto"].map { S3ObjectEncoder(config: try Self.s3Config($0)) }
         var spans = 0
+        var problems: [String] = []
+        func checkLines(_ bytes: [UInt8], _ what: String, _ key: String) {
+            for line in bytes.split(separator: 0x0A) where (try? JSONParser().parse(Array(line))) == nil {
+                problems.append("\(what) for \(key): not JSON")
+            }
+        }
         for key in keys {
-            await Task.yield()  // long and synchronous: leave the test pool's threads to other tests now and then
             var batch = try OTLPJSONDecoder().decode(Self.request(key: key))
             _ = cost.process(&batch)
             _ = redaction.process(&batch)
             var stats = GenAITranslator.Stats()
             let records = GenAITranslator().translate(parts: [batch], stats: &stats)
             spans += stats.spans
-            Self.expectJSONLines(IngestionBatchEncoder().encodeLines(records[0]), "ingestion events", key: key)
+            checkLines(IngestionBatchEncoder().encodeLines(records[0]), "ingestion events", key)
             var v3: [UInt8] = [], traces: [UInt8] = [], v4: [UInt8] = []
             let rows = ClickHouseRowEncoder(projectID: "p", eventTimeMillis: Int64.max)
             rows.observations(records[0], into: &v3)
             rows.traces(records, into: &traces)
             rows.events(records, into: &v4)
-            Self.expectJSONLines(v3 + traces + v4, "ClickHouse rows", key: key)
-            Self.expectJSONLines(OTLPJSONEncoder().encode(batch), "OTLP JSON", key: key)
-            let proto = OTLPProtobufEncoder().encode(batch)
-            #expect(try OTLPProtobufDecoder().decode(proto).spans.count == batch.spans.count)
+            checkLines(v3 + traces + v4, "ClickHouse rows", key)
+            checkLines(OTLPJSONEncoder().encode(batch), "OTLP JSON", key)
+            if try OTLPProtobufDecoder().decode(OTLPProtobufEncoder().encode(batch)).spans.count != batch.spans.count {
+                problems.append("OTLP protobuf round trip for \(key)")
+            }
             for encoder in s3 { _ = encoder.chunks(ExportItem(parts: [batch], records: records), nowNanos: UInt64.max) }
         }
-        #expect(spans == keys.count * Self.edgeValues.count)
+        return (spans, problems)
     }
 
     /// The reproducers: each delay that is not a usable number yields no completion start, and a note.

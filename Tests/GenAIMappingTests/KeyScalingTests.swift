@@ -1,13 +1,19 @@
 import CollectorCore
 @testable import GenAIMapping
 import OTLP
+import OTLPSamples
 import Testing
 
 /// A client controls how many keys a span carries. Every per-key step is O(1) or O(log n), so 100k
 /// keys translate in about a second in a debug build; a quadratic step would take minutes, which the
 /// time limit turns into a failure. Metadata objects keep at most `maxMetadataKeys` keys, counted.
 struct KeyScalingTests {
-    static func translate(_ attributes: [String]) throws -> (LangfuseRecords, GenAITranslator.Stats) {
+    /// Off the cooperative pool: a second of CPU each (debug), which would starve tests waiting on timers.
+    static func translate(_ attributes: [String]) async throws -> (LangfuseRecords, GenAITranslator.Stats) {
+        try await offPool { try translateNow(attributes) }
+    }
+
+    static func translateNow(_ attributes: [String]) throws -> (LangfuseRecords, GenAITranslator.Stats) {
         let body = """
         {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",
         "name":"chat","startTimeUnixNano":"1764400000000000000","attributes":[\(attributes.joined(separator: ","))]}]}]}]}
@@ -21,9 +27,9 @@ struct KeyScalingTests {
     static func attribute(_ key: String, _ value: String) -> String { #"{"key":"\#(key)","value":{"stringValue":"\#(value)"}}"# }
 
     @Test(.timeLimit(.minutes(1)))
-    func aMetadataObjectWithManyKeysIsCappedAndCounted() throws {
+    func aMetadataObjectWithManyKeysIsCappedAndCounted() async throws {
         let object = (0..<100_000).map { #"\"k\#($0)\":1"# }.joined(separator: ",")
-        let (r, stats) = try Self.translate([Self.attribute("langfuse.observation.metadata", "{\(object)}"),
+        let (r, stats) = try await Self.translate([Self.attribute("langfuse.observation.metadata", "{\(object)}"),
                                              Self.attribute("langfuse.trace.metadata", "{\(object)}")])
         let user = r.observations[0].metadata.filter { !["attributes", "resourceAttributes", "scope"].contains($0.key) }
         #expect(user.count == MappingTables.maxMetadataKeys)
@@ -33,8 +39,8 @@ struct KeyScalingTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
-    func manyDistinctAttributeKeysTranslateAndEncode() throws {
-        let (r, _) = try Self.translate((0..<100_000).map { Self.attribute("app.key_\($0)", "v") })
+    func manyDistinctAttributeKeysTranslateAndEncode() async throws {
+        let (r, _) = try await Self.translate((0..<100_000).map { Self.attribute("app.key_\($0)", "v") })
         let batch = r.batch
         let attributes = try #require(r.observations[0].metadata.first { $0.key == "attributes" })
         guard case .attributeTexts(let selection) = attributes.value else { Issue.record("not attribute texts"); return }
@@ -42,8 +48,8 @@ struct KeyScalingTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
-    func manyDottedMetadataAndParameterKeys() throws {
-        let (r, stats) = try Self.translate((0..<50_000).map { Self.attribute("langfuse.observation.metadata.k\($0)", "v") }
+    func manyDottedMetadataAndParameterKeys() async throws {
+        let (r, stats) = try await Self.translate((0..<50_000).map { Self.attribute("langfuse.observation.metadata.k\($0)", "v") }
             + (0..<50_000).map { Self.attribute("gen_ai.request.p\($0)", "1") })
         #expect(r.observations[0].modelParameters?.count == 50_000)
         #expect(stats.notes[.metadataKeysDropped] == 50_000 - 1024)
@@ -51,10 +57,10 @@ struct KeyScalingTests {
 
     /// A repeated key keeps its first position and its last value, with and without the hash index.
     @Test(arguments: [4, 40])
-    func repeatedKeysKeepFirstPositionAndLastValue(_ n: Int) throws {
+    func repeatedKeysKeepFirstPositionAndLastValue(_ n: Int) async throws {
         var attributes = (0..<n).map { Self.attribute("k\($0)", "first") }
         attributes += [Self.attribute("k1", "last"), Self.attribute("extra", "x")]
-        let (r, _) = try Self.translate(attributes)
+        let (r, _) = try await Self.translate(attributes)
         let json = r.batch.json(try #require(r.observations[0].metadata.first { $0.key == "attributes" }).value)
         guard case .object(let members) = json else { Issue.record("not an object"); return }
         #expect(members.map(\.key) == (0..<n).map { "k\($0)" } + ["extra"])

@@ -1,4 +1,5 @@
 import CollectorCore
+import Foundation
 import OTLP
 import OTLPSamples
 import Testing
@@ -251,5 +252,115 @@ struct NestingParityTests {
         let kv: [UInt8] = [0x0A, 0x01, 0x6B, 0x12] + MalformedProtobufTests().varint(value.count) + value
         let span: [UInt8] = [0x4A] + MalformedProtobufTests().varint(kv.count) + kv
         #expect(MalformedProtobufTests().error(MalformedProtobufTests().wrap(span))?.kind == .tooDeep)
+    }
+}
+
+/// A small body cannot decode to gigabytes: the decoded tables have a budget, and beyond it the
+/// request is refused as too large (413 / RESOURCE_EXHAUSTED at the receivers).
+struct DecodedSizeBudgetTests {
+    /// ExportTraceServiceRequest{ResourceSpans{ScopeSpans{spans: n empty spans}}}: two bytes a span.
+    static func emptySpans(_ n: Int) -> [UInt8] {
+        func varint(_ v: Int) -> [UInt8] { MalformedProtobufTests().varint(v) }
+        var scopeSpans = [UInt8]()
+        scopeSpans.reserveCapacity(2 * n)
+        for _ in 0..<n { scopeSpans += [0x12, 0x00] }
+        let resourceSpans = [0x12] + varint(scopeSpans.count) + scopeSpans
+        return [0x0A] + varint(resourceSpans.count) + resourceSpans
+    }
+
+    @Test func emptySpansRunIntoTheBudget() async throws {
+        let body = Self.emptySpans(1_000_000)  // 2 MB on the wire, over 100 MB as spans
+        let refused = try await offPool { () -> OTLPDecodingError? in
+            do throws(OTLPDecodingError) { _ = try OTLPProtobufDecoder(maxDecodedBytes: 8 << 20).decode(body); return nil } catch { return error }
+        }
+        #expect(refused?.kind == .decodedTooLarge(limit: 8 << 20))
+        #expect(refused?.description.contains("decodes to more than 8388608 bytes") == true)
+        // Under the budget the same shape decodes.
+        let small = try OTLPProtobufDecoder(maxDecodedBytes: 8 << 20).decode(Self.emptySpans(10_000))
+        #expect(small.spans.count == 10_000 && small.tableBytes <= 8 << 20)
+    }
+
+    @Test func theGzipBombOfEmptySpansIsRefusedThroughTheRequestDecoder() async throws {
+        let (size, refused) = try await offPool { () -> (Int, OTLPDecodingError?) in
+            let gz = try Gzip.compress(Self.emptySpans(10_000_000), level: 9)
+            do throws(OTLPDecodingError) { _ = try OTLPRequestDecoder(maxDecompressedBytes: 20 << 20).decode(gz); return (gz.count, nil) } catch { return (gz.count, error) }
+        }
+        #expect(size < 40_000)  // about 19 KB
+        #expect(refused?.kind == .decodedTooLarge(limit: 80 << 20))
+    }
+
+    @Test func nestedValuesAndJSONCountToo() async throws {
+        try await offPool { try Self.nestedValuesAndJSON() }
+    }
+
+    static func nestedValuesAndJSON() throws {
+        // One attribute holding an array of a million empty values.
+        var values = [UInt8]()
+        for _ in 0..<1_000_000 { values += [0x0A, 0x00] }
+        let array = [0x2A] + MalformedProtobufTests().varint(values.count) + values
+        let kv: [UInt8] = [0x0A, 0x01, 0x6B, 0x12] + MalformedProtobufTests().varint(array.count) + array
+        let span: [UInt8] = [0x4A] + MalformedProtobufTests().varint(kv.count) + kv
+        #expect(MalformedProtobufTests().error(MalformedProtobufTests().wrap(span)) == nil)  // default budget: 64 MiB
+        do {
+            _ = try OTLPProtobufDecoder(maxDecodedBytes: 4 << 20).decode(MalformedProtobufTests().wrap(span))
+            Issue.record("expected the budget to refuse")
+        } catch {
+            #expect(error.kind == .decodedTooLarge(limit: 4 << 20))
+        }
+        let json = Array(("{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" + Array(repeating: "{}", count: 300_000).joined(separator: ",") + "]}]}]}").utf8)
+        do {
+            _ = try OTLPJSONDecoder(maxDecodedBytes: 8 << 20).decode(json)
+            Issue.record("expected the budget to refuse")
+        } catch {
+            #expect(error.kind == .decodedTooLarge(limit: 8 << 20))
+        }
+        #expect(try OTLPJSONDecoder().decode(json).spans.count == 300_000)
+    }
+}
+
+/// What follows compressed data is either another gzip member, inflated too, or an error.
+struct CompressedTrailerTests {
+    let a = Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","name":"a"}]}]}]}"#.utf8)
+
+    @Test func everyGzipMemberIsInflated() throws {
+        let two = try Gzip.compress(Array(a.prefix(40))) + Gzip.compress(Array(a.dropFirst(40)))
+        #expect(try Gzip.decompress(two, limit: 1 << 20) == a)
+        #expect(try OTLPRequestDecoder().decode(two).spans.count == 1)
+    }
+
+    @Test(arguments: [[0x00], [0x00, 0x00, 0x00, 0x00], Array("garbage".utf8), [0x1F]] as [[UInt8]])
+    func trailingBytesAreAnError(_ trailer: [UInt8]) throws {
+        let gz = try Gzip.compress(a) + trailer
+        #expect(throws: OTLPDecodingError.self) { try Gzip.decompress(gz, limit: 1 << 20) }
+        do {
+            _ = try Gzip.decompress(gz, limit: 1 << 20)
+        } catch {
+            #expect(error.description.contains("after the end of the compressed data") || error.description.contains("truncated"), "\(error)")
+        }
+    }
+
+    @Test func deflateAllowsOneStreamOnly() throws {
+        // zlib-wrapped data (HTTP's deflate): the same bytes with a second stream after it are refused.
+        let gz = try Gzip.compress(a)
+        let raw = try Gzip.decompress(gz, limit: 1 << 20)
+        #expect(raw == a)
+        let zlib = try zlibCompress(a)
+        #expect(try Gzip.decompress(zlib, limit: 1 << 20, zlibHeader: true) == a)
+        #expect(throws: OTLPDecodingError.self) { try Gzip.decompress(zlib + zlib, limit: 1 << 20, zlibHeader: true) }
+    }
+
+    func zlibCompress(_ input: [UInt8]) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"]
+        let i = Pipe(), o = Pipe()
+        p.standardInput = i
+        p.standardOutput = o
+        try p.run()
+        i.fileHandleForWriting.write(Data(input))
+        try i.fileHandleForWriting.close()
+        let out = o.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Array(out)
     }
 }

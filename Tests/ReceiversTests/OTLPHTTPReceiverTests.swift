@@ -96,6 +96,43 @@ struct OTLPHTTPReceiverTests {
         #expect(response.status == .payloadTooLarge)
     }
 
+    /// `cat a.gz b.gz` is valid gzip: both members are ingested. Bytes that are not another member
+    /// are a 400, not silently dropped.
+    @Test func multiMemberGzipIsIngestedWholeAndTrailingGarbageRefused() async throws {
+        let consumer = StubConsumer()
+        let r = try receiver(consumer)
+        let half = capture.count / 2
+        let twoMembers = try Gzip.compress(Array(capture.prefix(half))) + Gzip.compress(Array(capture.dropFirst(half)))
+        let gzip = [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")]
+        #expect(await r.handle(request(twoMembers, headers: gzip)).status == .ok)
+        #expect(consumer.spans.withLock { $0 } == 3)
+        for trailer in [[UInt8](repeating: 0, count: 8), Array("junk".utf8)] {
+            let response = await r.handle(request(try Gzip.compress(capture) + trailer, headers: gzip))
+            #expect(response.status == .badRequest)
+            #expect(String(decoding: response.body, as: UTF8.self).contains("after the end of the compressed data"))
+        }
+        let deflate = [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "deflate")]
+        #expect(await r.handle(request([0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01, 0xFF], headers: deflate)).status == .badRequest)
+        #expect(consumer.spans.withLock { $0 } == 3)
+    }
+
+    /// A tiny body that would decode to more tables than the budget allows is a 413.
+    @Test func aBodyThatDecodesTooLargeIs413() async throws {
+        var spans = [UInt8]()
+        for _ in 0..<500_000 { spans += [0x12, 0x00] }
+        func varint(_ v: Int) -> [UInt8] {
+            var v = v, out: [UInt8] = []
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            return out + [UInt8(v)]
+        }
+        let rs = [0x12] + varint(spans.count) + spans
+        let body = try Gzip.compress([0x0A] + varint(rs.count) + rs, level: 9)
+        let r = try receiver(StubConsumer(), config: try Self.config(String(1 << 20)))
+        let response = await r.handle(request(body, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")]))
+        #expect(response.status == .payloadTooLarge)
+        #expect(String(decoding: response.body, as: UTF8.self).contains("decodes to more than"))
+    }
+
     @Test func pushbackIs503WithRetryAfter() async throws {
         let r = try receiver(StubConsumer(refuse: true))
         let response = await r.handle(request(capture))
@@ -158,6 +195,14 @@ struct ZstdTests {
             headers: HTTPHeaders([("Content-Type", "application/x-protobuf"), ("Content-Encoding", "zstd")]), body: compressed))
         #expect(response.status == .ok)
         #expect(consumer.spans.withLock { $0 } == 3)
+    }
+
+    @Test func zstdFramesAreAllReadAndTrailingGarbageRefused() throws {
+        let capture = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb")
+        let half = capture.count / 2
+        let two = try zstd(Array(capture.prefix(half))) + zstd(Array(capture.dropFirst(half)))
+        #expect(try Zstd.decompress(two, limit: 1 << 20) == capture)
+        #expect(throws: OTLPDecodingError.self) { try Zstd.decompress(try zstd(capture) + Array("junk".utf8), limit: 1 << 20) }
     }
 
     @Test func zstdBombAndCorruption() throws {

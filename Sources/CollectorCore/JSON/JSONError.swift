@@ -9,6 +9,7 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
         case controlCharacter = "unescaped control character in string"
         case tooDeep = "nesting too deep"
         case trailingData = "data after the JSON value"
+        case tooManyValues = "too many values"
     }
 
     public var reason: Reason

@@ -1,16 +1,22 @@
-/// A strict RFC 8259 parser with a nesting bound, so hostile input cannot exhaust the stack.
+/// A strict RFC 8259 parser with a nesting bound, so hostile input cannot exhaust the stack, and a
+/// bound on the number of values, so it cannot exhaust memory: a value takes about 64 bytes as a
+/// tree, 32 times the two bytes `0,` it can be written in.
 public struct JSONParser {
     public static let defaultMaxDepth = 128
+    /// About 64 MiB of tree at most.
+    public static let defaultMaxValues = 1 << 20
 
     private let maxDepth: Int
+    private let maxValues: Int
 
-    public init(maxDepth: Int = JSONParser.defaultMaxDepth) {
+    public init(maxDepth: Int = JSONParser.defaultMaxDepth, maxValues: Int = JSONParser.defaultMaxValues) {
         self.maxDepth = maxDepth
+        self.maxValues = maxValues
     }
 
     public func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buf) throws(JSONError) -> JSONValue in
-            var cursor = Cursor(buf: buf, maxDepth: maxDepth)
+            var cursor = Cursor(buf: buf, maxDepth: maxDepth, valuesLeft: maxValues)
             cursor.skipSpace()
             let value = try cursor.value(depth: 0)
             cursor.skipSpace()
@@ -26,7 +32,7 @@ public struct JSONParser {
     /// What one JSON string literal (quotes included) stands for; nil when it is not exactly one.
     public static func decodeString(_ literal: UnsafeBufferPointer<UInt8>) -> String? {
         guard literal.first == UInt8(ascii: "\"") else { return nil }
-        var cursor = Cursor(buf: literal, maxDepth: 1)
+        var cursor = Cursor(buf: literal, maxDepth: 1, valuesLeft: 1)
         guard let s = try? cursor.string(), cursor.i == literal.count else { return nil }
         return s
     }
@@ -40,11 +46,13 @@ public struct JSONParser {
 private struct Cursor {
     let buf: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
+    var valuesLeft: Int
     var i = 0
 
-    init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+    init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int, valuesLeft: Int) {
         self.buf = buf
         self.maxDepth = maxDepth
+        self.valuesLeft = valuesLeft
     }
 
     mutating func skipSpace() {
@@ -60,6 +68,8 @@ private struct Cursor {
 
     mutating func value(depth: Int) throws(JSONError) -> JSONValue {
         guard i < buf.count else { throw fail(.unexpectedEnd) }
+        valuesLeft -= 1
+        guard valuesLeft >= 0 else { throw fail(.tooManyValues) }
         switch buf[i] {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
         case UInt8(ascii: "["): return try array(depth: depth + 1)

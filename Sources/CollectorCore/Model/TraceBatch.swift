@@ -22,6 +22,24 @@ public struct TraceBatch: Sendable, Equatable {
 
     public var spanCount: Int { spans.count }
 
+    /// Bytes each table entry takes, for budgets: decoders charge these as they append.
+    public enum EntrySize {
+        public static let resource = MemoryLayout<ResourceEntry>.stride
+        public static let scope = MemoryLayout<ScopeEntry>.stride
+        public static let span = MemoryLayout<Span>.stride
+        public static let attribute = MemoryLayout<Attribute>.stride
+        public static let event = MemoryLayout<SpanEvent>.stride
+        public static let link = MemoryLayout<SpanLink>.stride
+        public static let value = MemoryLayout<AttributeValue>.stride
+    }
+
+    /// Memory the tables hold (by capacity), beyond the byte store.
+    public var tableBytes: Int {
+        resources.capacity * EntrySize.resource + scopes.capacity * EntrySize.scope + spans.capacity * EntrySize.span
+            + (attributes.capacity + nestedAttributes.capacity) * EntrySize.attribute + events.capacity * EntrySize.event
+            + links.capacity * EntrySize.link + arrayValues.capacity * EntrySize.value
+    }
+
     /// Appends UTF-8 text to the byte store and returns its range (for values made by the pipeline).
     @discardableResult
     public mutating func store(_ text: String) -> ByteRange {

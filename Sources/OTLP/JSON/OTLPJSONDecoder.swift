@@ -6,9 +6,13 @@ import CollectorCore
 /// as the OTLP specification asks of receivers.
 public struct OTLPJSONDecoder: Sendable {
     public var maxValueDepth: Int
+    /// Budget for the decoded tables, as for protobuf; the parsed JSON tree, about 64 bytes a
+    /// value, is held to the same budget.
+    public var maxDecodedBytes: Int
 
-    public init(maxValueDepth: Int = 32) {
+    public init(maxValueDepth: Int = 32, maxDecodedBytes: Int = 64 << 20) {
         self.maxValueDepth = maxValueDepth
+        self.maxDecodedBytes = maxDecodedBytes
     }
 
     public func decode(_ bytes: [UInt8]) throws(OTLPDecodingError) -> TraceBatch {
@@ -16,12 +20,15 @@ public struct OTLPJSONDecoder: Sendable {
         do {
             // A kvlist level costs four JSON levels (value, kvlistValue, values, entry); the request's
             // own structure about fourteen. The builder enforces `maxValueDepth` as protobuf does.
-            root = try JSONParser(maxDepth: maxValueDepth * 4 + 16).parse(bytes)
+            root = try JSONParser(maxDepth: maxValueDepth * 4 + 16, maxValues: max(1, maxDecodedBytes / 64)).parse(bytes)
         } catch {
-            throw OTLPDecodingError(error.reason == .tooDeep ? .tooDeep : .invalidJSON(error.reason.rawValue),
-                                    field: "", offset: error.offset)
+            switch error.reason {
+            case .tooDeep: throw OTLPDecodingError(.tooDeep, field: "", offset: error.offset)
+            case .tooManyValues: throw OTLPDecodingError(.decodedTooLarge(limit: maxDecodedBytes), field: "", offset: error.offset)
+            default: throw OTLPDecodingError(.invalidJSON(error.reason.rawValue), field: "", offset: error.offset)
+            }
         }
-        var b = JSONBatchBuilder(maxDepth: maxValueDepth)
+        var b = JSONBatchBuilder(maxDepth: maxValueDepth, budget: maxDecodedBytes)
         try b.request(root)
         return b.batch
     }
@@ -43,8 +50,19 @@ func camelCased(_ key: String) -> String {
 struct JSONBatchBuilder {
     let maxDepth: Int
     var batch = TraceBatch()
+    let limit: Int
+    var budget: Int
 
-    init(maxDepth: Int) { self.maxDepth = maxDepth }
+    init(maxDepth: Int, budget: Int) {
+        self.maxDepth = maxDepth
+        self.limit = budget
+        self.budget = budget
+    }
+
+    mutating func charge(_ bytes: Int) throws(OTLPDecodingError) {
+        budget -= bytes
+        if budget < 0 { throw OTLPDecodingError(.decodedTooLarge(limit: limit), field: "") }
+    }
 
     func fields(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) -> [(String, JSONValue)] {
         guard case .object(let members) = v else { throw OTLPDecodingError(.unexpectedJSONType(expected: "an object"), field: path) }
@@ -171,6 +189,7 @@ struct JSONBatchBuilder {
             }
         }
         entry.scopes = TableSlice(start: firstScope, count: batch.scopes.count - firstScope)
+        try charge(TraceBatch.EntrySize.resource)
         batch.resources.append(entry)
     }
 
@@ -199,6 +218,7 @@ struct JSONBatchBuilder {
             }
         }
         entry.spans = TableSlice(start: firstSpan, count: batch.spans.count - firstSpan)
+        try charge(TraceBatch.EntrySize.scope)
         batch.scopes.append(entry)
     }
 
@@ -254,6 +274,7 @@ struct JSONBatchBuilder {
                 default: break
                 }
             }
+            try charge(TraceBatch.EntrySize.event)
             batch.events.append(e)
         }
         s.events = TableSlice(start: firstEvent, count: batch.events.count - firstEvent)
@@ -272,9 +293,11 @@ struct JSONBatchBuilder {
                 default: break
                 }
             }
+            try charge(TraceBatch.EntrySize.link)
             batch.links.append(l)
         }
         s.links = TableSlice(start: firstLink, count: batch.links.count - firstLink)
+        try charge(TraceBatch.EntrySize.span)
         batch.spans.append(s)
     }
 
@@ -282,6 +305,7 @@ struct JSONBatchBuilder {
     mutating func attributes(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) -> TableSlice {
         var items: [Attribute] = []
         for (i, kv) in try list(v, path).enumerated() { items.append(try keyValue(kv, "\(path)[\(i)]", depth: 0)) }
+        try charge(items.count * TraceBatch.EntrySize.attribute)
         let start = batch.attributes.count
         batch.attributes.append(contentsOf: items)
         return TableSlice(start: start, count: items.count)
@@ -339,12 +363,14 @@ struct JSONBatchBuilder {
                 if k == "arrayValue" {
                     var out: [AttributeValue] = []
                     for (i, item) in items.enumerated() { out.append(try anyValue(item, "\(path).arrayValue.values[\(i)]", depth: depth + 1)) }
+                    try charge(out.count * TraceBatch.EntrySize.value)
                     let start = batch.arrayValues.count
                     batch.arrayValues.append(contentsOf: out)
                     result = .array(TableSlice(start: start, count: out.count))
                 } else {
                     var out: [Attribute] = []
                     for (i, item) in items.enumerated() { out.append(try keyValue(item, "\(path).kvlistValue.values[\(i)]", depth: depth + 1)) }
+                    try charge(out.count * TraceBatch.EntrySize.attribute)
                     let start = batch.nestedAttributes.count
                     batch.nestedAttributes.append(contentsOf: out)
                     result = .kvlist(TableSlice(start: start, count: out.count))

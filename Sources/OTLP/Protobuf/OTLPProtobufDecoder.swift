@@ -6,9 +6,13 @@ import CollectorCore
 public struct OTLPProtobufDecoder: Sendable {
     /// Maximum nesting of array/kvlist attribute values.
     public var maxValueDepth: Int
+    /// Budget for the decoded tables (`TraceBatch.tableBytes`): a two-byte empty span becomes a
+    /// table entry of over a hundred bytes, so a small body could otherwise decode to gigabytes.
+    public var maxDecodedBytes: Int
 
-    public init(maxValueDepth: Int = 32) {
+    public init(maxValueDepth: Int = 32, maxDecodedBytes: Int = 64 << 20) {
         self.maxValueDepth = maxValueDepth
+        self.maxDecodedBytes = maxDecodedBytes
     }
 
     public func decode(_ bytes: [UInt8]) throws(OTLPDecodingError) -> TraceBatch {
@@ -19,7 +23,7 @@ public struct OTLPProtobufDecoder: Sendable {
         batch.attributes.reserveCapacity(bytes.count / 96)
         try bytes.withUnsafeBufferPointer { (buf) throws(OTLPDecodingError) in
             guard let base = buf.baseAddress, !buf.isEmpty else { return }
-            var walker = Walker(base: base, maxDepth: maxValueDepth, batch: batch)
+            var walker = Walker(base: base, maxDepth: maxValueDepth, batch: batch, budget: maxDecodedBytes, limit: maxDecodedBytes)
             batch = TraceBatch()  // drop the second reference so tables are uniquely owned
             try walker.request(0..<buf.count)
             batch = walker.batch
@@ -33,8 +37,22 @@ struct Walker {
     let base: UnsafePointer<UInt8>
     let maxDepth: Int
     var batch: TraceBatch
+    /// Decoded bytes still allowed (scratch lists are charged too: they are memory while they live).
+    var budget: Int
+    let limit: Int
     var arrayScratch: [[AttributeValue]] = []
     var kvlistScratch: [[Attribute]] = []
+
+    @inline(__always)
+    mutating func charge(_ bytes: Int) throws(OTLPDecodingError) {
+        budget -= bytes
+        if budget < 0 { throw OTLPDecodingError(.decodedTooLarge(limit: limit), field: "") }
+    }
+
+    mutating func appendAttribute(_ a: Attribute) throws(OTLPDecodingError) {
+        try charge(TraceBatch.EntrySize.attribute)
+        batch.attributes.append(a)
+    }
 
     func reader(_ r: Range<Int>) -> WireReader { WireReader(base: base, pos: r.lowerBound, end: r.upperBound) }
 
@@ -74,6 +92,7 @@ struct Walker {
             }
         }
         entry.scopes = TableSlice(start: firstScope, count: batch.scopes.count - firstScope)
+        try charge(TraceBatch.EntrySize.resource)
         batch.resources.append(entry)
     }
 
@@ -85,7 +104,7 @@ struct Walker {
             switch f {
             case 1:
                 try rd.expect(w, 2, "Resource.attributes")
-                batch.attributes.append(try keyValue(try rd.lengthDelimited("Resource.attributes"), depth: 0))
+                try appendAttribute(try keyValue(try rd.lengthDelimited("Resource.attributes"), depth: 0))
             case 2:
                 try rd.expect(w, 0, "Resource.dropped_attributes_count")
                 entry.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Resource.dropped_attributes_count"))
@@ -119,6 +138,7 @@ struct Walker {
             }
         }
         entry.spans = TableSlice(start: firstSpan, count: batch.spans.count - firstSpan)
+        try charge(TraceBatch.EntrySize.scope)
         batch.scopes.append(entry)
     }
 
@@ -136,7 +156,7 @@ struct Walker {
                 entry.version = try rd.string("InstrumentationScope.version")
             case 3:
                 try rd.expect(w, 2, "InstrumentationScope.attributes")
-                batch.attributes.append(try keyValue(try rd.lengthDelimited("InstrumentationScope.attributes"), depth: 0))
+                try appendAttribute(try keyValue(try rd.lengthDelimited("InstrumentationScope.attributes"), depth: 0))
             case 4:
                 try rd.expect(w, 0, "InstrumentationScope.dropped_attributes_count")
                 entry.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("InstrumentationScope.dropped_attributes_count"))
@@ -185,7 +205,7 @@ struct Walker {
                 s.endTimeUnixNano = try rd.fixed64("Span.end_time_unix_nano")
             case 9:
                 try rd.expect(w, 2, "Span.attributes")
-                batch.attributes.append(try keyValue(try rd.lengthDelimited("Span.attributes"), depth: 0))
+                try appendAttribute(try keyValue(try rd.lengthDelimited("Span.attributes"), depth: 0))
             case 10:
                 try rd.expect(w, 0, "Span.dropped_attributes_count")
                 s.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Span.dropped_attributes_count"))
@@ -225,6 +245,7 @@ struct Walker {
             s.events = TableSlice(start: firstEvent, count: batch.events.count - firstEvent)
             s.links = TableSlice(start: firstLink, count: batch.links.count - firstLink)
         }
+        try charge(TraceBatch.EntrySize.span)
         batch.spans.append(s)
     }
 
@@ -262,7 +283,7 @@ struct Walker {
                 e.name = try rd.string("Span.Event.name")
             case 3:
                 try rd.expect(w, 2, "Span.Event.attributes")
-                batch.attributes.append(try keyValue(try rd.lengthDelimited("Span.Event.attributes"), depth: 0))
+                try appendAttribute(try keyValue(try rd.lengthDelimited("Span.Event.attributes"), depth: 0))
             case 4:
                 try rd.expect(w, 0, "Span.Event.dropped_attributes_count")
                 e.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Span.Event.dropped_attributes_count"))
@@ -271,6 +292,7 @@ struct Walker {
             }
         }
         e.attributes = TableSlice(start: first, count: batch.attributes.count - first)
+        try charge(TraceBatch.EntrySize.event)
         batch.events.append(e)
     }
 
@@ -293,7 +315,7 @@ struct Walker {
                 l.traceState = try rd.string("Span.Link.trace_state")
             case 4:
                 try rd.expect(w, 2, "Span.Link.attributes")
-                batch.attributes.append(try keyValue(try rd.lengthDelimited("Span.Link.attributes"), depth: 0))
+                try appendAttribute(try keyValue(try rd.lengthDelimited("Span.Link.attributes"), depth: 0))
             case 5:
                 try rd.expect(w, 0, "Span.Link.dropped_attributes_count")
                 l.droppedAttributesCount = UInt32(truncatingIfNeeded: try rd.varint("Span.Link.dropped_attributes_count"))
@@ -305,6 +327,7 @@ struct Walker {
             }
         }
         l.attributes = TableSlice(start: first, count: batch.attributes.count - first)
+        try charge(TraceBatch.EntrySize.link)
         batch.links.append(l)
     }
 }

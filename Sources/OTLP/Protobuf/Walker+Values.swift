@@ -68,11 +68,14 @@ extension Walker {
             let (f, w) = try rd.tag("ArrayValue")
             if f == 1 {
                 try rd.expect(w, 2, "ArrayValue.values")
-                items.append(try anyValue(try rd.lengthDelimited("ArrayValue.values"), depth: depth))
+                let value = try anyValue(try rd.lengthDelimited("ArrayValue.values"), depth: depth)
+                try charge(TraceBatch.EntrySize.value)
+                items.append(value)
             } else {
                 try rd.skip(w, field: f, "ArrayValue")
             }
         }
+        try charge(items.count * TraceBatch.EntrySize.value)
         let start = batch.arrayValues.count
         batch.arrayValues.append(contentsOf: items)
         return .array(TableSlice(start: start, count: items.count))
@@ -89,11 +92,14 @@ extension Walker {
             let (f, w) = try rd.tag("KeyValueList")
             if f == 1 {
                 try rd.expect(w, 2, "KeyValueList.values")
-                items.append(try keyValue(try rd.lengthDelimited("KeyValueList.values"), depth: depth))
+                let member = try keyValue(try rd.lengthDelimited("KeyValueList.values"), depth: depth)
+                try charge(TraceBatch.EntrySize.attribute)
+                items.append(member)
             } else {
                 try rd.skip(w, field: f, "KeyValueList")
             }
         }
+        try charge(items.count * TraceBatch.EntrySize.attribute)
         let start = batch.nestedAttributes.count
         batch.nestedAttributes.append(contentsOf: items)
         return .kvlist(TableSlice(start: start, count: items.count))

@@ -75,8 +75,11 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         if case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: body.count) { return Self.refused(reason, retryAfter) }
         let batch: TraceBatch
         do {
-            batch = try OTLPProtobufDecoder().decode(body)
+            batch = try OTLPProtobufDecoder(maxDecodedBytes: config.maxReceiveMessageBytes * OTLPRequestDecoder.decodedBytesPerBodyByte).decode(body)
         } catch {
+            if case .decodedTooLarge = error.kind {
+                return StreamingServerResponse(error: RPCError(code: .resourceExhausted, message: "request too large: \(error)"))
+            }
             return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "invalid OTLP trace request: \(error)"))
         }
         let result = await ingest.deliver(batch, bodyBytes: body.count)

@@ -82,9 +82,14 @@ public struct OTLPHTTPReceiver: Sendable {
         let bodyBytes = body.count
         let batch: TraceBatch
         do {
-            batch = encoding == .protobuf ? try OTLPProtobufDecoder().decode(body) : try OTLPJSONDecoder().decode(body)
+            let budget = config.maxRequestBodyBytes * OTLPRequestDecoder.decodedBytesPerBodyByte
+            batch = encoding == .protobuf ? try OTLPProtobufDecoder(maxDecodedBytes: budget).decode(body)
+                : try OTLPJSONDecoder(maxDecodedBytes: budget).decode(body)
         } catch {
             logger.debug("bad request", metadata: ["receiver": "\(id)", "error": "\(error)"])
+            if case .decodedTooLarge = error.kind {
+                return reply(.payloadTooLarge, .invalidArgument, "request too large: \(error)")
+            }
             return reply(.badRequest, .invalidArgument, "invalid OTLP trace request: \(error)")
         }
         let result = await ingest.deliver(batch, bodyBytes: bodyBytes)
