@@ -9,7 +9,10 @@ public enum Gzip {
     /// Inflates gzip (or zlib, with `zlibHeader`) data; refuses output larger than `limit`. Every
     /// member of a multi-member gzip body is inflated (`cat a.gz b.gz` is valid gzip); anything else
     /// after the compressed data is an error, never silently ignored.
-    public static func decompress(_ input: [UInt8], limit: Int, zlibHeader: Bool = false) throws(OTLPDecodingError) -> [UInt8] {
+    /// `reserve`, when given, is told the output's capacity before it grows; when it answers false
+    /// inflating stops with `overMemoryBudget`.
+    public static func decompress(_ input: [UInt8], limit: Int, zlibHeader: Bool = false,
+                                  reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> [UInt8] {
         var stream = z_stream()
         // 16+MAX_WBITS: gzip wrapper; MAX_WBITS: zlib wrapper.
         let windowBits: Int32 = zlibHeader ? 15 : 31
@@ -50,6 +53,15 @@ public enum Gzip {
                 if out.count + produced > limit {
                     failure = OTLPDecodingError(.tooLarge(limit: limit), field: "")
                     return
+                }
+                if out.count + produced > out.capacity {
+                    let grown = max(out.capacity * 2, out.count + produced)
+                    // While the output moves to its larger buffer, both buffers live.
+                    guard reserve?(grown + out.capacity) ?? true else {
+                        failure = OTLPDecodingError(.overMemoryBudget, field: "")
+                        return
+                    }
+                    out.reserveCapacity(grown)
                 }
                 out.append(contentsOf: chunk[0..<produced])
                 if status == Z_OK && produced == 0 && stream.avail_in == 0 {

@@ -1,6 +1,7 @@
 import CollectorCore
 
-/// Why an OTLP request was refused. Never retryable: the same bytes fail the same way.
+/// Why an OTLP request was refused. Never retryable (the same bytes fail the same way), except
+/// `overMemoryBudget`: the memory limit was reached while decoding, and a retry may well fit.
 public struct OTLPDecodingError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Kind: Equatable, Sendable {
         case truncated
@@ -19,7 +20,11 @@ public struct OTLPDecodingError: Error, Equatable, Sendable, CustomStringConvert
         case tooLarge(limit: Int)
         /// More spans, attributes or values than the decoded-size budget allows for one request.
         case decodedTooLarge(limit: Int)
+        /// The memory budget (`memory_limiter`) refused the memory decoding needed.
+        case overMemoryBudget
     }
+
+    public var isRetryable: Bool { kind == .overMemoryBudget }
 
     public var kind: Kind
     /// Where it went wrong, e.g. `Span.name` or `resourceSpans[0].scopeSpans[1].spans[3].traceId`.
@@ -52,6 +57,7 @@ public struct OTLPDecodingError: Error, Equatable, Sendable, CustomStringConvert
         case .decompression(let m): what = "cannot decompress (\(m))"
         case .tooLarge(let limit): what = "larger than \(limit) bytes"
         case .decodedTooLarge(let limit): what = "decodes to more than \(limit) bytes of spans, attributes and values"
+        case .overMemoryBudget: what = "the memory limit was reached while reading the request"
         }
         return field.isEmpty ? "\(what)\(at)" : "\(field): \(what)\(at)"
     }

@@ -7,8 +7,9 @@ public struct OTLPRequestDecoder: Sendable {
     }
 
     /// Decoded tables may take this many times the largest allowed body: realistic requests take
-    /// well under one; a body of empty spans or tiny values takes up to seventy, and is refused.
-    public static let decodedBytesPerBodyByte = 4
+    /// well under one (0.4 for LLM spans); a body of empty spans or tiny values takes up to seventy,
+    /// and is refused.
+    public static let decodedBytesPerBodyByte = 2
 
     /// Decompressed bodies above this size are refused (also the guard against gzip bombs).
     public var maxDecompressedBytes: Int

@@ -44,7 +44,8 @@ public enum Zstd {
     }
 
     /// Decompresses every frame in `input`; refuses output larger than `limit`.
-    public static func decompress(_ input: [UInt8], limit: Int) throws(OTLPDecodingError) -> [UInt8] {
+    /// `reserve` as for `Gzip.decompress`.
+    public static func decompress(_ input: [UInt8], limit: Int, reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> [UInt8] {
         guard let lib = library else { throw OTLPDecodingError(.decompression("zstd is not available: libzstd.so.1 not found"), field: "") }
         guard let stream = lib.createDStream() else { throw OTLPDecodingError(.decompression("zstd init failed"), field: "") }
         defer { _ = lib.freeDStream(stream) }
@@ -70,6 +71,15 @@ public enum Zstd {
                 if out.count + produced > limit {
                     failure = OTLPDecodingError(.tooLarge(limit: limit), field: "")
                     return
+                }
+                if out.count + produced > out.capacity {
+                    let grown = max(out.capacity * 2, out.count + produced)
+                    // While the output moves to its larger buffer, both buffers live.
+                    guard reserve?(grown + out.capacity) ?? true else {
+                        failure = OTLPDecodingError(.overMemoryBudget, field: "")
+                        return
+                    }
+                    out.reserveCapacity(grown)
                 }
                 out.append(contentsOf: chunk[0..<produced])
                 let inputDone = inBuf.pos == inBuf.size

@@ -12,6 +12,7 @@ struct GenAICollector: AsyncParsableCommand {
     static func main() async {
         // First, on the main thread, before any task is scheduled.
         CollectorApp.runTasksOnEventLoops()
+        CollectorApp.returnLargeBuffersToTheSystem()
         await main(nil)
     }
 }

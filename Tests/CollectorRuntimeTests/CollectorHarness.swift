@@ -118,6 +118,18 @@ final class CollectorProcess: @unchecked Sendable {
         return 0
     }
 
+    /// The value of one Prometheus series, spelled as `/metrics` prints it (labels sorted by name).
+    /// An unreachable endpoint or a missing series throws: absent is not zero.
+    static func requireMetric(_ port: Int, _ series: String) throws -> Double {
+        let (status, text) = try EndToEndTests().command(["curl", "-sf", "http://127.0.0.1:\(port)/metrics"])
+        guard status == 0 else { throw MetricError(description: "cannot scrape 127.0.0.1:\(port)/metrics (curl exit \(status))") }
+        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+            guard let value = Double(line.split(separator: " ").last ?? "") else { break }
+            return value
+        }
+        throw MetricError(description: "no series \(series) on /metrics")
+    }
+
     static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
@@ -127,6 +139,10 @@ final class CollectorProcess: @unchecked Sendable {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
     }
+}
+
+struct MetricError: Error, CustomStringConvertible {
+    let description: String
 }
 
 struct ProcessStartFailure: Error, CustomStringConvertible {

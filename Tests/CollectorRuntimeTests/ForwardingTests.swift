@@ -48,8 +48,10 @@ struct ForwardingTests {
 
     static func exporter(_ transport: String, port: Int, token: String) -> String {
         transport == "http"
-            ? "otlp_http: {endpoint: \"http://127.0.0.1:\(port)\", headers: {authorization: \"Bearer \(token)\"}, retry_on_failure: {initial_interval: 100ms}}"
-            : "otlp_grpc: {endpoint: \"127.0.0.1:\(port)\", tls: {insecure: true}, headers: {authorization: \"Bearer \(token)\"}, retry_on_failure: {initial_interval: 100ms}}"
+            // A generous timeout: on a loaded machine a 5 s one expires after the gateway took the batch,
+            // and the resend (at-least-once, as designed) would make the exact counts below fail.
+            ? "otlp_http: {endpoint: \"http://127.0.0.1:\(port)\", timeout: 30s, headers: {authorization: \"Bearer \(token)\"}, retry_on_failure: {initial_interval: 100ms}}"
+            : "otlp_grpc: {endpoint: \"127.0.0.1:\(port)\", timeout: 30s, tls: {insecure: true}, headers: {authorization: \"Bearer \(token)\"}, retry_on_failure: {initial_interval: 100ms}}"
     }
 
     @Test(arguments: ["http", "grpc"])

@@ -286,7 +286,7 @@ struct DecodedSizeBudgetTests {
             do throws(OTLPDecodingError) { _ = try OTLPRequestDecoder(maxDecompressedBytes: 20 << 20).decode(gz); return (gz.count, nil) } catch { return (gz.count, error) }
         }
         #expect(size < 40_000)  // about 19 KB
-        #expect(refused?.kind == .decodedTooLarge(limit: 80 << 20))
+        #expect(refused?.kind == .decodedTooLarge(limit: 40 << 20))
     }
 
     @Test func nestedValuesAndJSONCountToo() async throws {

@@ -9,7 +9,7 @@ import Testing
 /// Keeps the last batch it was handed.
 final class KeepingConsumer: TraceConsumer {
     let last = Mutex<TraceBatch?>(nil)
-    func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
+    func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
         last.withLock { $0 = batch }
         return .accepted
     }

@@ -49,14 +49,25 @@ public struct AuthConfig: Sendable, Equatable {
     }
 }
 
-/// A server certificate and key (PEM files, read when the server starts).
+/// A server certificate and key (PEM files, read when the server starts) and the oldest TLS
+/// version offered (`min_version`: `"1.2"`, the default, or `"1.3"`; older ones are never offered).
 public struct TLSConfig: Sendable, Equatable {
+    public enum Version: String, Sendable, CaseIterable { case tls12 = "1.2", tls13 = "1.3" }
+
     public var certFile: String
     public var keyFile: String
+    public var minVersion: Version
+
+    public init(certFile: String, keyFile: String, minVersion: Version = .tls12) {
+        self.certFile = certFile
+        self.keyFile = keyFile
+        self.minVersion = minVersion
+    }
 
     public init(_ map: inout ConfigMap) throws(ConfigError) {
         certFile = try map.requiredString("cert_file")
         keyFile = try map.requiredString("key_file")
+        minVersion = Version(rawValue: try map.choice("min_version", Version.allCases.map(\.rawValue), default: "1.2"))!
     }
 }
 

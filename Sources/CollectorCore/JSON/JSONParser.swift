@@ -14,9 +14,15 @@ public struct JSONParser {
         self.maxValues = maxValues
     }
 
-    public func parse(_ bytes: [UInt8]) throws(JSONError) -> JSONValue {
+    /// Bytes a parsed value takes as a tree, about: the box, its slot in the parent, a short key.
+    public static let bytesPerValue = 64
+
+    /// `reserve`, when given, is told the tree's estimated bytes so far every 4096 values; when it
+    /// answers false parsing stops with `tooManyValues`.
+    public func parse(_ bytes: [UInt8], reserve: ((Int) -> Bool)? = nil) throws(JSONError) -> JSONValue {
         try bytes.withUnsafeBufferPointer { (buf) throws(JSONError) -> JSONValue in
             var cursor = Cursor(buf: buf, maxDepth: maxDepth, valuesLeft: maxValues)
+            cursor.reserve = reserve
             cursor.skipSpace()
             let value = try cursor.value(depth: 0)
             cursor.skipSpace()
@@ -47,6 +53,8 @@ private struct Cursor {
     let buf: UnsafeBufferPointer<UInt8>
     let maxDepth: Int
     var valuesLeft: Int
+    var values = 0
+    var reserve: ((Int) -> Bool)?
     var i = 0
 
     init(buf: UnsafeBufferPointer<UInt8>, maxDepth: Int, valuesLeft: Int) {
@@ -70,6 +78,8 @@ private struct Cursor {
         guard i < buf.count else { throw fail(.unexpectedEnd) }
         valuesLeft -= 1
         guard valuesLeft >= 0 else { throw fail(.tooManyValues) }
+        values += 1
+        if values & 4095 == 0, let reserve, !reserve(values * JSONParser.bytesPerValue) { throw fail(.tooManyValues) }
         switch buf[i] {
         case UInt8(ascii: "{"): return try object(depth: depth + 1)
         case UInt8(ascii: "["): return try array(depth: depth + 1)

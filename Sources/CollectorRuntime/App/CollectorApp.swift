@@ -218,12 +218,17 @@ struct FanIn: TraceConsumer {
         pipelines.lazy.compactMap { $0.precheck(bodyBytes: bodyBytes) }.first
     }
 
-    func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
+    /// Every pipeline holds the memory limiter's shared budget.
+    var memory: any MemoryBudget { pipelines[0].admission }
+
+    /// Each pipeline takes its own cost; the receiver's reservation is given back once all accepted.
+    func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
         for p in pipelines {
-            if case .refused = await p.consume(batch, bodyBytes: bodyBytes) {
+            if case .refused = await p.consume(batch, bodyBytes: bodyBytes, reserved: 0) {
                 return .refused(reason: "pipeline \(p.id) refused the data", retryAfter: .seconds(1))
             }
         }
+        memory.release(reserved)
         return .accepted
     }
 }
@@ -245,6 +250,17 @@ final class BoundCounter: Sendable {
 }
 
 extension CollectorApp {
+    /// Makes the C allocator give large buffers (request bodies, decoded tables) back to the system
+    /// when they are freed. glibc otherwise raises its mmap threshold after the first large free, and
+    /// later megabyte-sized buffers then come from arenas that keep their pages: resident memory would
+    /// drift far above what the memory limiter counts. Call once at start-up.
+    public static func returnLargeBuffersToTheSystem() {
+        #if canImport(Glibc)
+        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in malloc.h, which the Glibc module leaves out
+        _ = glibcMallopt(mmapThreshold, 1 << 20)
+        #endif
+    }
+
     /// Runs Swift tasks on the NIO event loops that do the I/O, instead of a second thread pool: a
     /// request is then received, decoded and answered without a thread switch each way (fewer
     /// context switches and futex wake-ups under load). Call once, from the main thread, first.
@@ -252,3 +268,8 @@ extension CollectorApp {
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 }
+
+#if canImport(Glibc)
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif

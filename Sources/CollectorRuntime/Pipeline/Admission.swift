@@ -1,16 +1,20 @@
 import CollectorCore
 import Synchronization
 
-/// Bounded in-flight bytes (the `memory_limiter`): a request is admitted only while the estimated
-/// memory of everything accepted and not yet exported stays under the limit; beyond it receivers
-/// answer 503 with Retry-After. Each batch's cost is released when every exporter is done with it.
-public final class Admission: Sendable {
-    /// Decoded tables, translation and encoding cost about this many times the request body.
+/// Bounded in-flight bytes (the `memory_limiter`): receivers reserve what they read, decompress
+/// and decode before they hold it, and a request is admitted only while everything accepted and not
+/// yet exported stays under the limit; beyond it receivers answer 503 with Retry-After. Each batch's
+/// cost is released when every exporter is done with it.
+public final class Admission: MemoryBudget, Sendable {
+    /// The early estimate, before a body is decoded: tables, translation and encoding cost about
+    /// this many times the request body.
     static let bytesPerBodyByte = 3
+    /// Translation and each exporter's encoding, beyond the batch itself, per body byte.
+    static let processingBytesPerBodyByte = 2
 
     private let inFlight = Atomic<Int>(0)
     public let limitBytes: Int
-    let retryAfter: Duration
+    public let retryAfter: Duration
 
     public init(limitBytes: Int, retryAfter: Duration = .seconds(1)) {
         self.limitBytes = limitBytes
@@ -21,13 +25,21 @@ public final class Admission: Sendable {
 
     public func cost(ofBody bytes: Int) -> Int { bytes * Self.bytesPerBodyByte }
 
-    /// Whether `bytes` would fit now (a hint; `tryAcquire` decides).
+    /// What an accepted batch costs until exported: the memory the receiver reserved for it (its
+    /// bytes and decoded tables) plus translation and encoding; never less than the early estimate.
+    public func cost(ofBody bytes: Int, reserved: Int) -> Int {
+        max(cost(ofBody: bytes), reserved + bytes * Self.processingBytesPerBodyByte)
+    }
+
+    public var inFlightBytes: Int { inFlight.load(ordering: .relaxed) }
+
+    /// Whether `bytes` would fit now (a hint; `tryReserve` decides).
     public func wouldAdmit(_ bytes: Int) -> Bool {
         inFlight.load(ordering: .relaxed) <= limitBytes - bytes
     }
 
     /// Reserves `bytes`, or returns false when that would pass the limit.
-    public func tryAcquire(_ bytes: Int) -> Bool {
+    public func tryReserve(_ bytes: Int) -> Bool {
         var current = inFlight.load(ordering: .relaxed)
         while true {
             guard current <= limitBytes - bytes else { return false }

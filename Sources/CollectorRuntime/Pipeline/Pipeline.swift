@@ -39,9 +39,12 @@ final class Pipeline: TraceConsumer, Sendable {
         .refused(reason: "memory limit of \(admission.limitBytes >> 20) MiB in flight reached", retryAfter: admission.retryAfter)
     }
 
-    func consume(_ batch: TraceBatch, bodyBytes: Int) async -> ConsumeOutcome {
-        let cost = admission.cost(ofBody: bodyBytes)
-        guard admission.tryAcquire(cost) else { return refusal }
+    var memory: any MemoryBudget { admission }
+
+    func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
+        // The receiver's reservation becomes part of the batch's cost; only the rest is taken now.
+        let cost = admission.cost(ofBody: bodyBytes, reserved: reserved)
+        guard admission.tryReserve(cost - reserved) else { return refusal }
         var batch = batch
         for p in before { fanOut.count(p.processor.process(&batch), p.id) }
         if durable { return await persist(batch, cost: cost) }

@@ -15,20 +15,32 @@ public struct OTLPJSONDecoder: Sendable {
         self.maxDecodedBytes = maxDecodedBytes
     }
 
-    public func decode(_ bytes: [UInt8]) throws(OTLPDecodingError) -> TraceBatch {
+    /// `reserve`, when given, is told the memory held so far (the parsed tree, then the tree and the
+    /// tables) as it grows; when it answers false decoding stops with `overMemoryBudget`.
+    public func decode(_ bytes: [UInt8], reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> TraceBatch {
         let root: JSONValue
+        var refusedByReserver = false
+        var treeBytes = 0
         do {
             // A kvlist level costs four JSON levels (value, kvlistValue, values, entry); the request's
             // own structure about fourteen. The builder enforces `maxValueDepth` as protobuf does.
-            root = try JSONParser(maxDepth: maxValueDepth * 4 + 16, maxValues: max(1, maxDecodedBytes / 64)).parse(bytes)
+            let parser = JSONParser(maxDepth: maxValueDepth * 4 + 16, maxValues: max(1, maxDecodedBytes / JSONParser.bytesPerValue))
+            root = try parser.parse(bytes, reserve: reserve.map { r in { n in
+                treeBytes = n
+                if r(n) { return true }
+                refusedByReserver = true
+                return false
+            } })
         } catch {
             switch error.reason {
             case .tooDeep: throw OTLPDecodingError(.tooDeep, field: "", offset: error.offset)
-            case .tooManyValues: throw OTLPDecodingError(.decodedTooLarge(limit: maxDecodedBytes), field: "", offset: error.offset)
+            case .tooManyValues:
+                throw OTLPDecodingError(refusedByReserver ? .overMemoryBudget : .decodedTooLarge(limit: maxDecodedBytes), field: "", offset: error.offset)
             default: throw OTLPDecodingError(.invalidJSON(error.reason.rawValue), field: "", offset: error.offset)
             }
         }
         var b = JSONBatchBuilder(maxDepth: maxValueDepth, budget: maxDecodedBytes)
+        b.reserve = reserve.map { r in { n in r(treeBytes + n) } }
         try b.request(root)
         return b.batch
     }
@@ -52,6 +64,8 @@ struct JSONBatchBuilder {
     var batch = TraceBatch()
     let limit: Int
     var budget: Int
+    var reserve: ((Int) -> Bool)?
+    var reservedUpTo = 0
 
     init(maxDepth: Int, budget: Int) {
         self.maxDepth = maxDepth
@@ -62,6 +76,10 @@ struct JSONBatchBuilder {
     mutating func charge(_ bytes: Int) throws(OTLPDecodingError) {
         budget -= bytes
         if budget < 0 { throw OTLPDecodingError(.decodedTooLarge(limit: limit), field: "") }
+        if limit - budget > reservedUpTo, let reserve {
+            reservedUpTo = max(reservedUpTo * 2, limit - budget + reserveStep)
+            guard reserve(reservedUpTo * tableGrowthFactor + batch.bytes.capacity) else { throw OTLPDecodingError(.overMemoryBudget, field: "") }
+        }
     }
 
     func fields(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) -> [(String, JSONValue)] {

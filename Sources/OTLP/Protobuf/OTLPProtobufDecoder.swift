@@ -15,15 +15,19 @@ public struct OTLPProtobufDecoder: Sendable {
         self.maxDecodedBytes = maxDecodedBytes
     }
 
-    public func decode(_ bytes: [UInt8]) throws(OTLPDecodingError) -> TraceBatch {
+    /// `reserve`, when given, is told the decoded bytes so far as they grow (in steps of
+    /// `reserveStep`); when it answers false decoding stops with `overMemoryBudget`.
+    public func decode(_ bytes: [UInt8], reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> TraceBatch {
         var batch = TraceBatch(bytes: bytes)
         // Tables grow only as input is consumed (each entry costs at least two input bytes),
         // so memory stays proportional to the request; these guesses only save regrowth.
         batch.spans.reserveCapacity(bytes.count / 1024)
         batch.attributes.reserveCapacity(bytes.count / 96)
+        if let reserve, !reserve(batch.tableBytes) { throw OTLPDecodingError(.overMemoryBudget, field: "") }
         try bytes.withUnsafeBufferPointer { (buf) throws(OTLPDecodingError) in
             guard let base = buf.baseAddress, !buf.isEmpty else { return }
-            var walker = Walker(base: base, maxDepth: maxValueDepth, batch: batch, budget: maxDecodedBytes, limit: maxDecodedBytes)
+            var walker = Walker(base: base, maxDepth: maxValueDepth, batch: batch, budget: maxDecodedBytes, limit: maxDecodedBytes,
+                                reserve: reserve, reservedUpTo: batch.tableBytes)
             batch = TraceBatch()  // drop the second reference so tables are uniquely owned
             try walker.request(0..<buf.count)
             batch = walker.batch
@@ -31,6 +35,11 @@ public struct OTLPProtobufDecoder: Sendable {
         return batch
     }
 }
+
+/// Decoded bytes between two calls of a decoder's memory reserver.
+public let reserveStep = 256 << 10
+/// Memory a growing table holds at its peak, per byte of entries (see `Walker.charge`).
+public let tableGrowthFactor = 3
 
 /// The recursive-descent walker; one method per OTLP message.
 struct Walker {
@@ -40,6 +49,9 @@ struct Walker {
     /// Decoded bytes still allowed (scratch lists are charged too: they are memory while they live).
     var budget: Int
     let limit: Int
+    let reserve: ((Int) -> Bool)?
+    /// Decoded bytes the reserver has been told of; it is asked again a step beyond.
+    var reservedUpTo: Int
     var arrayScratch: [[AttributeValue]] = []
     var kvlistScratch: [[Attribute]] = []
 
@@ -47,6 +59,12 @@ struct Walker {
     mutating func charge(_ bytes: Int) throws(OTLPDecodingError) {
         budget -= bytes
         if budget < 0 { throw OTLPDecodingError(.decodedTooLarge(limit: limit), field: "") }
+        if limit - budget > reservedUpTo, let reserve {
+            // Ask a step ahead. A table holds up to twice its entries (arrays double), and while it
+            // grows the old and new buffers both live: three times the entries at the peak.
+            reservedUpTo = max(reservedUpTo * 2, limit - budget + reserveStep)
+            guard reserve(reservedUpTo * tableGrowthFactor) else { throw OTLPDecodingError(.overMemoryBudget, field: "") }
+        }
     }
 
     mutating func appendAttribute(_ a: Attribute) throws(OTLPDecodingError) {
@@ -69,11 +87,16 @@ struct Walker {
         }
     }
 
+    /// Two passes: the `resource` (all its occurrences, merged as protobuf merges a singular
+    /// message sent twice: attributes appended, scalars last-wins) and the schema URL, then the
+    /// scope spans; so the resource's attributes stay one contiguous slice.
     mutating func resourceSpans(_ r: Range<Int>) throws(OTLPDecodingError) {
         var entry = ResourceEntry()
         let index = batch.resources.count
         let firstScope = batch.scopes.count
+        let firstAttribute = batch.attributes.count
         var rd = reader(r)
+        var hasScopeSpans = false
         while !rd.atEnd {
             let (f, w) = try rd.tag("ResourceSpans")
             switch f {
@@ -83,7 +106,8 @@ struct Walker {
                 try resource(try rd.lengthDelimited("ResourceSpans.resource"), into: &entry)
             case 2:
                 try rd.expect(w, 2, "ResourceSpans.scope_spans")
-                try scopeSpans(try rd.lengthDelimited("ResourceSpans.scope_spans"), resource: index)
+                _ = try rd.lengthDelimited("ResourceSpans.scope_spans")
+                hasScopeSpans = true
             case 3:
                 try rd.expect(w, 2, "ResourceSpans.schema_url")
                 entry.schemaURL = try rd.string("ResourceSpans.schema_url")
@@ -91,14 +115,22 @@ struct Walker {
                 try rd.skip(w, field: f, "ResourceSpans")
             }
         }
+        entry.attributes = TableSlice(start: firstAttribute, count: batch.attributes.count - firstAttribute)
+        if hasScopeSpans {
+            var rd2 = reader(r)
+            while !rd2.atEnd {
+                let (f, w) = try rd2.tag("ResourceSpans")
+                if f == 2 { try scopeSpans(try rd2.lengthDelimited("ResourceSpans.scope_spans"), resource: index) } else { try rd2.skip(w, field: f, "ResourceSpans") }
+            }
+        }
         entry.scopes = TableSlice(start: firstScope, count: batch.scopes.count - firstScope)
         try charge(TraceBatch.EntrySize.resource)
         batch.resources.append(entry)
     }
 
+    /// One occurrence of `Resource`; attributes are appended to the table (see `resourceSpans`).
     mutating func resource(_ r: Range<Int>, into entry: inout ResourceEntry) throws(OTLPDecodingError) {
         var rd = reader(r)
-        let first = batch.attributes.count
         while !rd.atEnd {
             let (f, w) = try rd.tag("Resource")
             switch f {
@@ -112,14 +144,16 @@ struct Walker {
                 try rd.skip(w, field: f, "Resource")
             }
         }
-        entry.attributes = TableSlice(start: first, count: batch.attributes.count - first)
     }
 
+    /// As `resourceSpans`: every `scope` occurrence merged first, then the spans.
     mutating func scopeSpans(_ r: Range<Int>, resource: Int) throws(OTLPDecodingError) {
         var entry = ScopeEntry()
         entry.resourceIndex = UInt32(resource)
         let firstSpan = batch.spans.count
+        let firstAttribute = batch.attributes.count
         var rd = reader(r)
+        var hasSpans = false
         while !rd.atEnd {
             let (f, w) = try rd.tag("ScopeSpans")
             switch f {
@@ -129,12 +163,21 @@ struct Walker {
                 try scope(try rd.lengthDelimited("ScopeSpans.scope"), into: &entry)
             case 2:
                 try rd.expect(w, 2, "ScopeSpans.spans")
-                try span(try rd.lengthDelimited("ScopeSpans.spans"))
+                _ = try rd.lengthDelimited("ScopeSpans.spans")
+                hasSpans = true
             case 3:
                 try rd.expect(w, 2, "ScopeSpans.schema_url")
                 entry.schemaURL = try rd.string("ScopeSpans.schema_url")
             default:
                 try rd.skip(w, field: f, "ScopeSpans")
+            }
+        }
+        entry.attributes = TableSlice(start: firstAttribute, count: batch.attributes.count - firstAttribute)
+        if hasSpans {
+            var rd2 = reader(r)
+            while !rd2.atEnd {
+                let (f, w) = try rd2.tag("ScopeSpans")
+                if f == 2 { try span(try rd2.lengthDelimited("ScopeSpans.spans")) } else { try rd2.skip(w, field: f, "ScopeSpans") }
             }
         }
         entry.spans = TableSlice(start: firstSpan, count: batch.spans.count - firstSpan)
@@ -144,7 +187,6 @@ struct Walker {
 
     mutating func scope(_ r: Range<Int>, into entry: inout ScopeEntry) throws(OTLPDecodingError) {
         var rd = reader(r)
-        let first = batch.attributes.count
         while !rd.atEnd {
             let (f, w) = try rd.tag("InstrumentationScope")
             switch f {
@@ -164,7 +206,6 @@ struct Walker {
                 try rd.skip(w, field: f, "InstrumentationScope")
             }
         }
-        entry.attributes = TableSlice(start: first, count: batch.attributes.count - first)
     }
 
     /// Two passes: attributes and scalars first, then events and links, so each owner's
@@ -221,7 +262,10 @@ struct Walker {
                 s.droppedLinksCount = UInt32(truncatingIfNeeded: try rd.varint("Span.dropped_links_count"))
             case 15:
                 try rd.expect(w, 2, "Span.status")
-                s.status = try status(try rd.lengthDelimited("Span.status"))
+                // A second status merges into the first, as protobuf merges a singular message.
+                var st = s.status ?? SpanStatus()
+                try status(try rd.lengthDelimited("Span.status"), into: &st)
+                s.status = st
             case 16:
                 try rd.expect(w, 5, "Span.flags")
                 s.flags = try rd.fixed32("Span.flags")
@@ -249,8 +293,7 @@ struct Walker {
         batch.spans.append(s)
     }
 
-    mutating func status(_ r: Range<Int>) throws(OTLPDecodingError) -> SpanStatus {
-        var st = SpanStatus()
+    mutating func status(_ r: Range<Int>, into st: inout SpanStatus) throws(OTLPDecodingError) {
         var rd = reader(r)
         while !rd.atEnd {
             let (f, w) = try rd.tag("Status")
@@ -265,7 +308,6 @@ struct Walker {
                 try rd.skip(w, field: f, "Status")
             }
         }
-        return st
     }
 
     mutating func event(_ r: Range<Int>) throws(OTLPDecodingError) {

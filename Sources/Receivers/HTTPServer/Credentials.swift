@@ -1,24 +1,50 @@
 import CollectorCore
 
-/// Checks an `Authorization` header against the configured bearer tokens and Basic credentials,
-/// comparing in constant time so a token cannot be guessed byte by byte from timings.
+/// Checks an `Authorization` header against the configured bearer tokens and Basic credentials.
+/// The scheme is matched case-insensitively (RFC 7235). Every configured credential is compared,
+/// each in time that depends only on the lengths, so neither a token's bytes nor which entry
+/// matched can be read from timings.
 enum Credentials {
     static func accepts(_ header: String?, _ auth: AuthConfig) -> Bool {
         guard let header else { return false }
-        if header.hasPrefix("Bearer ") {
-            let token = Array(header.dropFirst(7).utf8)
-            return auth.bearerTokens.contains { constantTimeEqual(Array($0.utf8), token) }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2 else { return false }
+        let scheme = parts[0].lowercased()
+        let credentials = parts[1].trimmingCharacters(in: " ")
+        var matched = false
+        switch scheme {
+        case "bearer":
+            let token = Array(credentials.utf8)
+            for t in auth.bearerTokens { matched = constantTimeEqual(Array(t.utf8), token) || matched }
+        case "basic":
+            guard let decoded = Base64.decode(credentials) else { return false }
+            for b in auth.basic { matched = constantTimeEqual(Array("\(b.username):\(b.password)".utf8), decoded) || matched }
+        default:
+            return false
         }
-        if header.hasPrefix("Basic "), let decoded = Base64.decode(String(header.dropFirst(6))) {
-            return auth.basic.contains { constantTimeEqual(Array("\($0.username):\($0.password)".utf8), decoded) }
-        }
-        return false
+        return matched
     }
 
+    /// The one value of a header given once; nil when absent or repeated.
+    static func single(_ values: [String]) -> String? {
+        values.count == 1 ? values[0] : nil
+    }
+
+    /// Compares every byte of the longer input whatever the contents; only the lengths show in time.
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var diff: UInt8 = 0
-        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        let n = max(a.count, b.count)
+        var diff: UInt8 = a.count == b.count ? 0 : 1
+        for i in 0..<n {
+            let x = i < a.count ? a[i] : 0
+            let y = i < b.count ? b[i] : 0
+            diff |= x ^ y
+        }
         return diff == 0
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: Character) -> String {
+        String(drop(while: { $0 == set }).reversed().drop(while: { $0 == set }).reversed())
     }
 }

@@ -7,18 +7,22 @@ import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
-/// One HTTP request as the handlers see it; `body` is nil when it exceeded the size cap.
-public struct HTTPRequest: Sendable {
+/// One HTTP request as the handlers see it. `reservation` holds the memory reserved for the body
+/// (from the server's memory budget); a handler that hands the body on passes it along.
+public struct HTTPRequest: @unchecked Sendable {  // the reservation is used by the one task that handles the request
     public var method: HTTPMethod
     public var path: String
     public var headers: HTTPHeaders
-    public var body: [UInt8]?
+    public var body: [UInt8]
+    public var reservation: RequestReservation
 
-    public init(method: HTTPMethod, path: String, headers: HTTPHeaders, body: [UInt8]?) {
+    public init(method: HTTPMethod, path: String, headers: HTTPHeaders, body: [UInt8],
+                reservation: RequestReservation = RequestReservation(budget: UnlimitedMemory())) {
         self.method = method
         self.path = path
         self.headers = headers
         self.body = body
+        self.reservation = reservation
     }
 }
 
@@ -39,23 +43,212 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// A minimal HTTP/1.1 server on SwiftNIO's async channels: one task per connection, request bodies
-/// read up to `maxBodyBytes` (the rest is drained and discarded, not stored), keep-alive honoured.
-/// On graceful shutdown it stops accepting, closes idle keep-alive connections at once (a client's
-/// pool would otherwise hold shutdown open), and answers in-flight requests with `Connection: close`.
+/// A minimal HTTP/1.1 server on SwiftNIO's async channels: one task per connection, keep-alive
+/// honoured. Hardened for the open network:
+/// - `headCheck` sees each request's head before any of its body is read; an answer there (a 401,
+///   say) is sent at once and the body is never buffered;
+/// - the body is reserved from `memory` as it arrives, so concurrent uploads cannot pass the memory
+///   limit (503 with Retry-After, then the connection closes);
+/// - at most `limits.maxConnections` connections; slow headers, slow bodies and idle keep-alive
+///   connections are closed (`HTTPTimeouts`);
+/// - a client's half-close after a complete request still gets its answer.
+/// On graceful shutdown it stops accepting, closes idle keep-alive connections at once, and answers
+/// in-flight requests with `Connection: close`.
 public final class HTTPServer: Service, Sendable {
     public typealias Handler = @Sendable (HTTPRequest) async -> HTTPResponse
+    public typealias HeadCheck = @Sendable (HTTPRequestHead) -> HTTPResponse?
 
     public let name: String
     let endpoint: Endpoint
     let tls: TLSConfig?
     let maxBodyBytes: Int
+    let limits: HTTPServerLimits
+    let memory: any MemoryBudget
+    let headCheck: HeadCheck
     let handler: Handler
+    /// Told of every request or connection refused by the server itself, with a reason
+    /// (`max_connections`, `memory_limit`, `too_large`, the timeouts'); the owner counts them.
+    let onRefused: @Sendable (String) -> Void
     let logger: Logger
     /// Called with the bound port once listening (tests bind port 0).
     let onBound: @Sendable (Int) -> Void
     private let connections = Connections()
 
+    /// Bytes of an unread body drained after an early answer, so the client reads the answer
+    /// instead of a reset; beyond this the connection is closed.
+    static let drainAfterEarlyAnswer = 1 << 20
+
+    public init(name: String, endpoint: Endpoint, tls: TLSConfig? = nil, maxBodyBytes: Int, limits: HTTPServerLimits = .defaults,
+                memory: any MemoryBudget = UnlimitedMemory(), logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in },
+                onRefused: @escaping @Sendable (String) -> Void = { _ in },
+                headCheck: @escaping HeadCheck = { _ in nil }, handler: @escaping Handler) {
+        self.name = name
+        self.endpoint = endpoint
+        self.tls = tls
+        self.maxBodyBytes = maxBodyBytes
+        self.limits = limits
+        self.memory = memory
+        self.logger = logger
+        self.onBound = onBound
+        self.onRefused = onRefused
+        self.headCheck = headCheck
+        self.handler = handler
+    }
+
+    public func run() async throws {
+        // Certificate and key are read once, before binding: a bad file stops start-up.
+        let sslContext = try tls.map { try NIOSSLContext(configuration: try ServerTLS.configuration($0)) }
+        let limits = self.limits
+        let onRefused = self.onRefused
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // A client that sends its request and half-closes still gets the answer.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            // OTLP bodies run to megabytes: reads may grow to 1 MiB, so a body arrives in a few
+            // parts rather than hundreds (the allocator shrinks again for small requests).
+            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 << 10, maximum: 1 << 20))
+            .bind(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let timeouts = HTTPTimeouts(limits: limits) { reason in onRefused(reason.rawValue) }
+                    let ops = channel.pipeline.syncOperations
+                    if let sslContext { try ops.addHandler(NIOSSLServerHandler(context: sslContext)) }
+                    try ops.addHandler(ByteActivity(timeouts: timeouts))
+                    try ops.configureHTTPServerPipeline(withErrorHandling: true)
+                    try ops.addHandler(timeouts)
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        let port = server.channel.localAddress?.port ?? endpoint.port
+        logger.info("listening", metadata: ["server": "\(name)", "endpoint": "\(endpoint.host):\(port)", "tls": "\(tls != nil)"])
+        onBound(port)
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { connections in
+                    for try await connection in connections {
+                        guard self.connections.count < limits.maxConnections, self.connections.add(connection.channel) else {
+                            // Refused before anything is read: a file descriptor for a moment is all it
+                            // cost. Closed through the async channel, which must finish its writer.
+                            if !self.connections.closing { onRefused("max_connections") }
+                            group.addTask { try? await connection.executeThenClose { _, _ in } }
+                            continue
+                        }
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        } onGracefulShutdown: {
+            server.channel.close(promise: nil)
+            self.connections.closeIdle()
+        }
+        logger.info("stopped", metadata: ["server": "\(name)"])
+    }
+
+    private enum Step {
+        /// Reading a request's body into memory reserved for it.
+        case reading(HTTPRequestHead, body: [UInt8], reservation: RequestReservation)
+        /// Answered early: the rest of this request is read and dropped, up to a bound.
+        case draining(left: Int)
+        case waiting
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        let channel = connection.channel
+        defer { connections.remove(channel) }
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var step = Step.waiting
+                /// Sends an answer before the request is read whole, then closes our side.
+                func answerEarly(_ head: HTTPRequestHead, _ response: HTTPResponse) async throws {
+                    try await write(response, for: head, keepAlive: false, to: outbound)
+                    channel.close(mode: .output, promise: nil)
+                    step = .draining(left: Self.drainAfterEarlyAnswer)
+                }
+                for try await part in inbound {
+                    switch (part, step) {
+                    case (.head(let h), _):
+                        _ = connections.busy(channel, true)
+                        if let early = headCheck(h) {
+                            try await answerEarly(h, early)
+                            continue
+                        }
+                        let reservation = RequestReservation(budget: memory)
+                        var body: [UInt8] = []  // read straight into the array the decoder keeps (one copy)
+                        if let length = h.headers.first(name: "content-length").flatMap(Int.init) {
+                            if length > maxBodyBytes {
+                                onRefused("too_large")
+                                try await answerEarly(h, .text(.payloadTooLarge, "body larger than \(maxBodyBytes) bytes"))
+                                continue
+                            }
+                            guard reservation.cover(length) else {
+                                onRefused("memory_limit")
+                                try await answerEarly(h, refusal())
+                                continue
+                            }
+                            body.reserveCapacity(length)
+                        }
+                        step = .reading(h, body: body, reservation: reservation)
+                    case (.body(let chunk), .reading(let h, var body, let reservation)):
+                        step = .waiting  // the array is uniquely referenced while it grows
+                        let total = body.count + chunk.readableBytes
+                        if total > maxBodyBytes {
+                            onRefused("too_large")
+                            try await answerEarly(h, .text(.payloadTooLarge, "body larger than \(maxBodyBytes) bytes"))
+                            continue
+                        }
+                        guard reservation.cover(max(total, body.capacity)) else {
+                            onRefused("memory_limit")
+                            try await answerEarly(h, refusal())
+                            continue
+                        }
+                        body.append(contentsOf: chunk.readableBytesView)
+                        step = .reading(h, body: body, reservation: reservation)
+                    case (.body(let chunk), .draining(let left)):
+                        if chunk.readableBytes > left { return }
+                        step = .draining(left: left - chunk.readableBytes)
+                    case (.end, .reading(let h, let body, let reservation)):
+                        step = .waiting
+                        let path = String(h.uri.split(separator: "?", maxSplits: 1).first ?? "")
+                        let response = await handler(HTTPRequest(method: h.method, path: path, headers: h.headers, body: body,
+                                                                 reservation: reservation))
+                        let keepAlive = h.isKeepAlive && !connections.closing
+                        try await write(response, for: h, keepAlive: keepAlive, to: outbound)
+                        // Shutdown may have begun during the write; it skipped this busy connection.
+                        if connections.busy(channel, false) || !keepAlive { return }
+                    case (.end, .draining):
+                        return
+                    case (.body, .waiting), (.end, .waiting):
+                        continue
+                    }
+                }
+            }
+        } catch {
+            logger.debug("connection ended", metadata: ["server": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    private func refusal() -> HTTPResponse {
+        let seconds = max(1, Int(memory.retryAfter.components.seconds))
+        return .text(.serviceUnavailable, "memory limit of \(memory.limitBytes >> 20) MiB in flight reached; retry later",
+                     headers: [("Retry-After", String(seconds))])
+    }
+
+    private func write(_ response: HTTPResponse, for head: HTTPRequestHead, keepAlive: Bool,
+                       to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+        var headers = HTTPHeaders(response.headers)
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        // One write of the three parts: one hand-over to the event loop, one flush.
+        try await outbound.write(contentsOf: [
+            .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)),
+            .body(.byteBuffer(ByteBuffer(bytes: response.body))),
+            .end(nil),
+        ])
+    }
+}
+
+extension HTTPServer {
     /// Open connections and whether each is answering a request now.
     final class Connections: Sendable {
         private let state = Mutex<(closing: Bool, open: [ObjectIdentifier: (channel: any Channel, busy: Bool)])>((false, [:]))
@@ -70,6 +263,8 @@ public final class HTTPServer: Service, Sendable {
         }
 
         func remove(_ channel: any Channel) { state.withLock { _ = $0.open.removeValue(forKey: ObjectIdentifier(channel)) } }
+
+        var count: Int { state.withLock { $0.open.count } }
 
         /// Marks a request begun or done; returns whether the connection should close after it.
         func busy(_ channel: any Channel, _ busy: Bool) -> Bool {
@@ -88,113 +283,6 @@ public final class HTTPServer: Service, Sendable {
                 return s.open.values.filter { !$0.busy }.map(\.channel)
             }
             for c in idle { c.close(promise: nil) }
-        }
-    }
-
-    public init(name: String, endpoint: Endpoint, tls: TLSConfig? = nil, maxBodyBytes: Int, logger: Logger,
-                onBound: @escaping @Sendable (Int) -> Void = { _ in }, handler: @escaping Handler) {
-        self.name = name
-        self.endpoint = endpoint
-        self.tls = tls
-        self.maxBodyBytes = maxBodyBytes
-        self.logger = logger
-        self.onBound = onBound
-        self.handler = handler
-    }
-
-    public func run() async throws {
-        // Certificate and key are read once, before binding: a bad file stops start-up.
-        let sslContext = try tls.map { tls in
-            try NIOSSLContext(configuration: .makeServerConfiguration(
-                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certFile).map { .certificate($0) },
-                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.keyFile, format: .pem))))
-        }
-        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            // OTLP bodies run to megabytes: reads may grow to 1 MiB, so a body arrives in a few
-            // parts rather than hundreds (the allocator shrinks again for small requests).
-            .childChannelOption(ChannelOptions.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 << 10, maximum: 1 << 20))
-            .bind(host: endpoint.host, port: endpoint.port) { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let sslContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext)) }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
-                }
-            }
-        let port = server.channel.localAddress?.port ?? endpoint.port
-        logger.info("listening", metadata: ["server": "\(name)", "endpoint": "\(endpoint.host):\(port)", "tls": "\(tls != nil)"])
-        onBound(port)
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            server.channel.close(promise: nil)
-            self.connections.closeIdle()
-        }
-        logger.info("stopped", metadata: ["server": "\(name)"])
-    }
-
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
-        let channel = connection.channel
-        guard connections.add(channel) else {
-            channel.close(promise: nil)
-            return
-        }
-        defer { connections.remove(channel) }
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                var body: [UInt8] = []  // read straight into the array the decoder keeps (one copy)
-                var tooLarge = false
-                for try await part in inbound {
-                    switch part {
-                    case .head(let h):
-                        _ = connections.busy(channel, true)
-                        head = h
-                        body = []
-                        tooLarge = false
-                        if let length = h.headers.first(name: "content-length").flatMap(Int.init) {
-                            if length > maxBodyBytes { tooLarge = true } else { body.reserveCapacity(length) }
-                        }
-                    case .body(let chunk):
-                        if tooLarge { continue }
-                        if body.count + chunk.readableBytes > maxBodyBytes {
-                            tooLarge = true
-                            body = []
-                        } else {
-                            body.append(contentsOf: chunk.readableBytesView)
-                        }
-                    case .end:
-                        guard let h = head else { continue }
-                        let path = String(h.uri.split(separator: "?", maxSplits: 1).first ?? "")
-                        let request = HTTPRequest(method: h.method, path: path, headers: h.headers,
-                                                  body: tooLarge ? nil : body)
-                        let response = await handler(request)
-                        var headers = HTTPHeaders(response.headers)
-                        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-                        let keepAlive = h.isKeepAlive && !tooLarge && !connections.closing
-                        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-                        // One write of the three parts: one hand-over to the event loop, one flush.
-                        try await outbound.write(contentsOf: [
-                            .head(HTTPResponseHead(version: h.version, status: response.status, headers: headers)),
-                            .body(.byteBuffer(ByteBuffer(bytes: response.body))),
-                            .end(nil),
-                        ])
-                        head = nil
-                        // Shutdown may have begun during the write; it skipped this busy connection.
-                        if connections.busy(channel, false) || !keepAlive { return }
-                    }
-                }
-            }
-        } catch {
-            logger.debug("connection ended", metadata: ["server": "\(name)", "error": "\(error)"])
         }
     }
 }

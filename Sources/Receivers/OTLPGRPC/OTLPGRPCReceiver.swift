@@ -2,14 +2,19 @@ import CollectorCore
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
+import NIOCore
+import NIOSSL
 import OTLP
 import OTLPGRPC
 import ServiceLifecycle
+import Synchronization
 
-/// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`. The method is registered
-/// with raw-bytes (de)serializers, so the request bytes go straight to our own decoder (decoded once).
-/// gzip/deflate messages are accepted; UNAUTHENTICATED without valid credentials (when `auth` is
-/// set), INVALID_ARGUMENT for bad data, UNAVAILABLE (with a retry delay in the message) on pushback.
+/// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`. Each stream's framing
+/// is read by `GRPCRequestGuard`, which hands the handler one envelope: the message as sent, which
+/// the handler decompresses and decodes itself (decoded once, by the same code as HTTP), or the
+/// error to answer. UNAUTHENTICATED without valid credentials (checked before any message is read),
+/// INVALID_ARGUMENT for bad data or framing, RESOURCE_EXHAUSTED over the size limits, UNAVAILABLE
+/// (with a retry delay in the message) on pushback. TLS is ours (`ServerTLS`), ALPN `h2`.
 public final class OTLPGRPCReceiver: Service, Sendable {
 
     public let id: String
@@ -18,6 +23,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     let counters: Counters
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
+    private let open = OpenConnections()
 
     public init(id: String, config: OTLPReceiverConfig.GRPC, consumer: any TraceConsumer, counters: Counters, logger: Logger,
                 onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
@@ -32,27 +38,63 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     private var ingest: Ingest { Ingest(receiver: id, transport: "grpc", consumer: consumer, counters: counters, limits: config.limits) }
 
     public func run() async throws {
+        let sslContext = try config.tls.map { tls in
+            var c = try ServerTLS.configuration(tls)
+            c.applicationProtocols = ["h2"]
+            return try NIOSSLContext(configuration: c)
+        }
+        let maxMessageBytes = config.maxReceiveMessageBytes
+        let memory = consumer.memory
+        let maxConnections = config.maxConnections
+        let ingest = self.ingest
+        let open = self.open
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: config.endpoint.host == "localhost" ? "127.0.0.1" : config.endpoint.host, port: config.endpoint.port),
-            transportSecurity: config.tls.map { tls in
-                .tls(certificateChain: [.file(path: tls.certFile, format: .pem)], privateKey: .file(path: tls.keyFile, format: .pem))
-            } ?? .plaintext,
+            // TLS is added per connection below, with our versions and ciphers.
+            transportSecurity: .plaintext,
             config: .defaults { c in
-                c.rpc.maxRequestPayloadSize = config.maxReceiveMessageBytes
+                // The envelope: the message and one tag byte, or a short error.
+                c.rpc.maxRequestPayloadSize = maxMessageBytes + GRPCEnvelope.overhead
                 // The transport's 64 KiB default window adds tens of ms to a multi-MB export.
                 c.http2.targetWindowSize = 16 << 20
                 c.http2.maxFrameSize = 1 << 20
+                // Messages reach the handler as sent; it decompresses them (see GRPCRequestGuard).
                 c.compression.enabledAlgorithms = [.gzip, .deflate]
+                c.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in
+                    if open.count.wrappingAdd(1, ordering: .relaxed).newValue > maxConnections {
+                        open.count.wrappingSubtract(1, ordering: .relaxed)
+                        ingest.countRefused("max_connections")
+                        channel.close(promise: nil)
+                        return channel.eventLoop.makeSucceededVoidFuture()
+                    }
+                    channel.closeFuture.whenComplete { _ in open.count.wrappingSubtract(1, ordering: .relaxed) }
+                    return channel.eventLoop.makeCompletedFuture {
+                        if let sslContext {
+                            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext), position: .first)
+                        }
+                    }
+                }
+                c.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
+                    stream.eventLoop.makeCompletedFuture {
+                        try stream.pipeline.syncOperations.addHandler(GRPCRequestGuard(maxMessageBytes: maxMessageBytes, memory: memory) { ingest.countRefused($0) },
+                                                                      position: .first)
+                    }
+                }
             })
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
-        router.registerHandler(forMethod: TraceService.export, deserializer: RawBytes(), serializer: RawBytes()) { request, _ in
-            if let auth = self.config.auth,
-               !Credentials.accepts(Array(request.metadata[stringValues: "authorization"]).first, auth) {
+        router.registerHandler(forMethod: TraceService.export, deserializer: GRPCEnvelope.Deserializer(), serializer: RawBytes()) { request, _ in
+            // Exactly one authorization entry: a second one could hide the one a proxy checked.
+            if let auth = self.config.auth, !Credentials.accepts(Credentials.single(Array(request.metadata[stringValues: "authorization"])), auth) {
+                ingest.countRefused("unauthenticated")
                 return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
             }
-            var body: [UInt8] = []
-            for try await message in request.messages { body = message }
-            return await self.handle(body)
+            var envelopes: [GRPCEnvelope.Content] = []
+            for try await message in request.messages { envelopes.append(message) }
+            guard envelopes.count == 1 else {
+                ingest.countRefused("invalid")
+                return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "an Export call carries exactly one message"))
+            }
+            return await self.handle(envelopes[0])
         }
         let server = GRPCServer(transport: transport, router: router)
         try await withThrowingDiscardingTaskGroup { group in
@@ -64,35 +106,48 @@ public final class OTLPGRPCReceiver: Service, Sendable {
                 }
             }
             if let port = try await transport.listeningAddress.ipv4?.port {
-                logger.info("listening", metadata: ["server": "\(id)/grpc", "endpoint": "\(config.endpoint.host):\(port)"])
+                logger.info("listening", metadata: ["server": "\(id)/grpc", "endpoint": "\(config.endpoint.host):\(port)", "tls": "\(config.tls != nil)"])
                 onBound(port)
             }
         }
         logger.info("stopped", metadata: ["server": "\(id)/grpc"])
     }
 
-    func handle(_ body: [UInt8]) async -> StreamingServerResponse<[UInt8]> {
-        if case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: body.count) { return Self.refused(reason, retryAfter) }
-        let batch: TraceBatch
-        do {
-            batch = try OTLPProtobufDecoder(maxDecodedBytes: config.maxReceiveMessageBytes * OTLPRequestDecoder.decodedBytesPerBodyByte).decode(body)
-        } catch {
-            if case .decodedTooLarge = error.kind {
-                return StreamingServerResponse(error: RPCError(code: .resourceExhausted, message: "request too large: \(error)"))
+    func handle(_ envelope: GRPCEnvelope.Content) async -> StreamingServerResponse<[UInt8]> {
+        switch envelope {
+        case .error(let code, let message):
+            ingest.countRefused(code == Int(GRPCEnvelope.resourceExhausted) ? "too_large"
+                                : code == Int(GRPCEnvelope.unavailable) ? "memory_limit" : "invalid")
+            return StreamingServerResponse(error: RPCError(code: RPCError.Code(Status.Code(rawValue: code) ?? .invalidArgument) ?? .invalidArgument,
+                                                           message: message))
+        case .message(let body, let coding):
+            let reservation = RequestReservation(budget: consumer.memory)
+            guard reservation.cover(body.capacity) else {
+                ingest.countRefused("memory_limit")
+                return Self.refused("memory limit reached", consumer.memory.retryAfter)
             }
-            return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "invalid OTLP trace request: \(error)"))
-        }
-        let result = await ingest.deliver(batch, bodyBytes: body.count)
-        switch result.outcome {
-        case .accepted:
-            return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(
-                .protobuf, rejectedSpans: Int64(result.rejected), errorMessage: result.rejectedMessage)))
-        case .refused(let reason, let retryAfter):
-            return Self.refused(reason, retryAfter)
+            let outcome = await ingest.receive(body, coding: coding == .gzip ? .gzip : coding == .deflate ? .deflate : .identity, json: false,
+                                               maxBodyBytes: config.maxReceiveMessageBytes, reservation: reservation)
+            switch outcome {
+            case .accepted(let rejected):
+                return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(
+                    .protobuf, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected))))
+            case .refused(let reason, let retryAfter):
+                return Self.refused(reason, retryAfter)
+            case .tooLarge(let message):
+                return StreamingServerResponse(error: RPCError(code: .resourceExhausted, message: message))
+            case .invalid(let message):
+                return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: message))
+            }
         }
     }
 
     private static func refused(_ reason: String, _ retryAfter: Duration) -> StreamingServerResponse<[UInt8]> {
-        return StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
+        StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
     }
+}
+
+/// Connections a gRPC receiver has open.
+final class OpenConnections: Sendable {
+    let count = Atomic<Int>(0)
 }

@@ -4,9 +4,11 @@ import NIOHTTP1
 import OTLP
 
 /// OTLP/HTTP: `POST /v1/traces` (and Langfuse's `/api/public/otel/v1/traces`) with protobuf or JSON,
-/// gzip, deflate or zstd; answers in the request's encoding. 413 over the decompressed-size cap, 415 for
-/// another content type or encoding, 405 for another method, 400 for a malformed body, 401 without
-/// valid credentials, 503 with Retry-After when the pipeline pushes back.
+/// gzip, deflate or zstd; answers in the request's encoding. Everything the head can tell is checked
+/// before the body is read (404, 405, 401 without valid credentials, 415 for another content type or
+/// encoding, 413 for a declared length over the cap, 503 when the pipeline is already full); then 413
+/// over the decompressed-size or decoded-size cap, 400 for a malformed body, 503 with Retry-After when
+/// the pipeline pushes back.
 public struct OTLPHTTPReceiver: Sendable {
     public let id: String
     let config: OTLPReceiverConfig.HTTP
@@ -23,84 +25,98 @@ public struct OTLPHTTPReceiver: Sendable {
     }
 
     public func server(onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
-        HTTPServer(name: "\(id)/http", endpoint: config.endpoint, tls: config.tls, maxBodyBytes: config.maxRequestBodyBytes, logger: logger,
-                   onBound: onBound) { request in await handle(request) }
+        let ingest = self.ingest
+        return HTTPServer(name: "\(id)/http", endpoint: config.endpoint, tls: config.tls, maxBodyBytes: config.maxRequestBodyBytes,
+                          limits: config.server, memory: consumer.memory, logger: logger, onBound: onBound,
+                          onRefused: { ingest.countRefused($0) },
+                          headCheck: { head in check(head) }, handler: { request in await handle(request) })
     }
 
     private var ingest: Ingest { Ingest(receiver: id, transport: "http", consumer: consumer, counters: counters, limits: config.limits) }
 
-    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
-        guard config.tracesPaths.contains(request.path) else {
-            return .text(.notFound, "unknown path \(request.path); OTLP traces go to \(config.tracesPaths[0])")
+    /// What the request's head decides, before any of the body is read: an answer, or nil to read on.
+    public func check(_ head: HTTPRequestHead) -> HTTPResponse? {
+        let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+        func refuse(_ reason: String, _ response: HTTPResponse) -> HTTPResponse {
+            ingest.countRefused(reason)
+            return response
         }
-        guard request.method == .POST else { return .text(.methodNotAllowed, "use POST", headers: [("Allow", "POST")]) }
-        if let auth = config.auth, !Credentials.accepts(request.headers.first(name: "authorization"), auth) {
-            return .text(.unauthorized, "missing or invalid credentials", headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")])
+        guard config.tracesPaths.contains(path) else {
+            return refuse("not_found", .text(.notFound, "unknown path; OTLP traces go to \(config.tracesPaths[0])"))
         }
-        let contentType = (request.headers.first(name: "content-type") ?? "").split(separator: ";").first
-            .map { $0.trimmingSpaces.lowercased() } ?? ""
-        let encoding: OTLPResponse.Encoding
-        switch contentType {
-        case "application/x-protobuf": encoding = .protobuf
-        case "application/json": encoding = .json
+        guard head.method == .POST else {
+            return refuse("method_not_allowed", .text(.methodNotAllowed, "use POST", headers: [("Allow", "POST")]))
+        }
+        // Exactly one Authorization header: a second one could hide the one a proxy checked.
+        if let auth = config.auth, !Credentials.accepts(Credentials.single(head.headers["authorization"]), auth) {
+            return refuse("unauthenticated", .text(.unauthorized, "missing or invalid credentials",
+                                                   headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")]))
+        }
+        guard let encoding = Self.encoding(head.headers) else {
+            return refuse("unsupported_media_type", .text(.unsupportedMediaType, "content type must be application/x-protobuf or application/json"))
+        }
+        switch Self.coding(head.headers) {
+        case nil:
+            return refuse("unsupported_media_type", .text(.unsupportedMediaType, "content encoding is not supported (identity, gzip, deflate, zstd)"))
+        case .zstd? where !Zstd.isAvailable:
+            return refuse("unsupported_media_type", .text(.unsupportedMediaType, "content encoding zstd is not available on this machine (libzstd.so.1 not found)"))
         default:
-            return .text(.unsupportedMediaType, "content type must be application/x-protobuf or application/json, got '\(contentType)'")
-        }
-        let mediaType = encoding == .protobuf ? "application/x-protobuf" : "application/json"
-        func reply(_ status: HTTPResponseStatus, _ code: OTLPResponse.Code, _ message: String, _ headers: [(String, String)] = []) -> HTTPResponse {
-            HTTPResponse(status, contentType: mediaType, body: OTLPResponse.status(encoding, code, message), headers: headers)
-        }
-        guard var body = request.body else {
-            return reply(.payloadTooLarge, .invalidArgument, "body larger than \(config.maxRequestBodyBytes) bytes")
-        }
-        func refused(_ reason: String, _ retryAfter: Duration) -> HTTPResponse {
-            let seconds = max(1, Int(retryAfter.components.seconds))
-            return reply(.serviceUnavailable, .unavailable, "data refused: \(reason)", [("Retry-After", String(seconds))])
-        }
-        // Before decompressing or decoding: a full pipeline refuses at the cost of reading the body.
-        if case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: body.count) { return refused(reason, retryAfter) }
-        switch (request.headers.first(name: "content-encoding") ?? "identity").lowercased() {
-        case "identity", "":
             break
-        case let coding where ["gzip", "deflate", "zstd"].contains(coding):
-            if coding == "zstd" && !Zstd.isAvailable {
-                return .text(.unsupportedMediaType, "content encoding zstd is not available on this machine (libzstd.so.1 not found)")
-            }
-            do {
-                body = coding == "zstd"
-                    ? try Zstd.decompress(body, limit: config.maxRequestBodyBytes)
-                    : try Gzip.decompress(body, limit: config.maxRequestBodyBytes, zlibHeader: coding == "deflate")
-            } catch {
-                if case .tooLarge = error.kind {
-                    return reply(.payloadTooLarge, .invalidArgument, "decompressed body larger than \(config.maxRequestBodyBytes) bytes")
-                }
-                return reply(.badRequest, .invalidArgument, "cannot decompress body: \(error)")
-            }
-        case let other:
-            return .text(.unsupportedMediaType, "content encoding '\(other)' is not supported (identity, gzip, deflate, zstd)")
         }
-        let bodyBytes = body.count
-        let batch: TraceBatch
-        do {
-            let budget = config.maxRequestBodyBytes * OTLPRequestDecoder.decodedBytesPerBodyByte
-            batch = encoding == .protobuf ? try OTLPProtobufDecoder(maxDecodedBytes: budget).decode(body)
-                : try OTLPJSONDecoder(maxDecodedBytes: budget).decode(body)
-        } catch {
-            logger.debug("bad request", metadata: ["receiver": "\(id)", "error": "\(error)"])
-            if case .decodedTooLarge = error.kind {
-                return reply(.payloadTooLarge, .invalidArgument, "request too large: \(error)")
-            }
-            return reply(.badRequest, .invalidArgument, "invalid OTLP trace request: \(error)")
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+           case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: length) {
+            return Self.reply(encoding, .serviceUnavailable, .unavailable, "data refused: \(reason)",
+                              [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
         }
-        let result = await ingest.deliver(batch, bodyBytes: bodyBytes)
-        switch result.outcome {
-        case .accepted:
-            return HTTPResponse(.ok, contentType: mediaType, body: OTLPResponse.success(
-                encoding, rejectedSpans: Int64(result.rejected), errorMessage: result.rejectedMessage))
+        return nil
+    }
+
+    /// A request whose head passed `check`, with its body.
+    public func handle(_ request: HTTPRequest) async -> HTTPResponse {
+        var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path)
+        head.headers = request.headers
+        if let early = check(head) { return early }
+        let encoding = Self.encoding(request.headers) ?? .protobuf
+        let outcome = await ingest.receive(request.body, coding: Self.coding(request.headers) ?? .identity, json: encoding == .json,
+                                           maxBodyBytes: config.maxRequestBodyBytes, reservation: request.reservation)
+        switch outcome {
+        case .accepted(let rejected):
+            return HTTPResponse(.ok, contentType: encoding.mediaType, body: OTLPResponse.success(
+                encoding, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected)))
         case .refused(let reason, let retryAfter):
-            return refused(reason, retryAfter)
+            return Self.reply(encoding, .serviceUnavailable, .unavailable, "data refused: \(reason)",
+                              [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
+        case .tooLarge(let message):
+            return Self.reply(encoding, .payloadTooLarge, .invalidArgument, message)
+        case .invalid(let message):
+            logger.debug("bad request", metadata: ["receiver": "\(id)", "error": "\(message)"])
+            return Self.reply(encoding, .badRequest, .invalidArgument, message)
         }
     }
+
+    static func reply(_ encoding: OTLPResponse.Encoding, _ status: HTTPResponseStatus, _ code: OTLPResponse.Code, _ message: String,
+                      _ headers: [(String, String)] = []) -> HTTPResponse {
+        HTTPResponse(status, contentType: encoding.mediaType, body: OTLPResponse.status(encoding, code, message), headers: headers)
+    }
+
+    static func encoding(_ headers: HTTPHeaders) -> OTLPResponse.Encoding? {
+        let contentType = (headers.first(name: "content-type") ?? "").split(separator: ";").first
+            .map { $0.trimmingSpaces.lowercased() } ?? ""
+        switch contentType {
+        case "application/x-protobuf": return .protobuf
+        case "application/json": return .json
+        default: return nil
+        }
+    }
+
+    static func coding(_ headers: HTTPHeaders) -> Ingest.Coding? {
+        let value = (headers.first(name: "content-encoding") ?? "identity").lowercased()
+        return value.isEmpty ? .identity : Ingest.Coding(rawValue: value)
+    }
+}
+
+extension OTLPResponse.Encoding {
+    var mediaType: String { self == .protobuf ? "application/x-protobuf" : "application/json" }
 }
 
 extension Substring {

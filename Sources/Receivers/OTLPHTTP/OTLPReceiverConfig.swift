@@ -18,6 +18,8 @@ public struct OTLPReceiverConfig: Sendable, Equatable {
         public var auth: AuthConfig?
         public var tls: TLSConfig?
         public var limits = Limits()
+        /// Open connections at most; one more is closed at once and counted.
+        public var maxConnections = HTTPServerLimits.defaults.maxConnections
     }
 
     public struct HTTP: Sendable, Equatable {
@@ -27,6 +29,8 @@ public struct OTLPReceiverConfig: Sendable, Equatable {
         public var auth: AuthConfig?
         public var tls: TLSConfig?
         public var limits = Limits()
+        /// Connections and slow-client timeouts.
+        public var server = HTTPServerLimits.defaults
     }
 
     public var grpc: GRPC?
@@ -41,7 +45,8 @@ public struct OTLPReceiverConfig: Sendable, Equatable {
                 endpoint: try g.endpoint("endpoint", default: "localhost:4317"),
                 maxReceiveMessageBytes: try g.int("max_recv_msg_size_mib", default: 16, range: 1...1024) << 20,
                 auth: try g.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
-                tls: try g.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t })
+                tls: try g.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
+                maxConnections: try g.int("max_connections", default: HTTPServerLimits.defaults.maxConnections, range: 1...1_000_000))
             try g.finish()
         }
         if var h = try protocols.map("http") {
@@ -53,7 +58,8 @@ public struct OTLPReceiverConfig: Sendable, Equatable {
                 // The Langfuse SDKs post to this path; accepting it lets them point here unchanged.
                 tracesPaths: [path, "/api/public/otel/v1/traces"],
                 auth: try h.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
-                tls: try h.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t })
+                tls: try h.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
+                server: try HTTPServerLimits(&h))
             try h.finish()
         }
         try protocols.finish()
