@@ -8,9 +8,15 @@ struct ProcessCommandTests {
     static let root = TranslateCommandTests.fixtures.deletingLastPathComponent().deletingLastPathComponent()
     static let gateway = root.appendingPathComponent("pipelines/gateway-redact.yaml").path
     static let request = TranslateCommandTests.fixtures.appendingPathComponent("synthetic/pii_chat.otlp.json").path
+    /// The gateway config reads its bearer tokens from secret files at load.
+    static let tokens: [String: String] = {
+        let path = NSTemporaryDirectory() + "genai-process-token"
+        try? "t0ken\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return ["GENAI_COLLECTOR_TOKEN_FILE": path, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": path]
+    }()
 
     @Test func gatewayRedactsPricesAndTagsWhatWouldLeave() throws {
-        let r = try cli.run(["process", "--config", Self.gateway, "--output", "langfuse", Self.request])
+        let r = try cli.run(["process", "--config", Self.gateway, "--output", "langfuse", Self.request], environment: Self.tokens)
         #expect(r.status == 0, "\(r.stderr)")
         let text = String(decoding: r.stdout, as: UTF8.self)
         for secret in ["jane.doe@example.com", "4111 1111 1111 1111", "sk-proj-AbCdEf0123456789GhIjKlMnOp"] { #expect(!text.contains(secret)) }
@@ -27,7 +33,7 @@ struct ProcessCommandTests {
     }
 
     @Test func otlpJSONOutputIsTheProcessedRequest() throws {
-        let r = try cli.run(["process", "--config", Self.gateway, Self.request])
+        let r = try cli.run(["process", "--config", Self.gateway, Self.request], environment: Self.tokens)
         #expect(r.status == 0, "\(r.stderr)")
         let text = String(decoding: r.stdout, as: UTF8.self)
         #expect(text.contains("\"resourceSpans\"") && text.contains("redaction.email.count") && text.contains("genai_collector.cost.model"))
@@ -35,11 +41,11 @@ struct ProcessCommandTests {
     }
 
     @Test func mistakesFailWithAMessage() throws {
-        let noPipeline = try cli.run(["process", "--config", Self.gateway, "--pipeline", "traces/other", Self.request])
+        let noPipeline = try cli.run(["process", "--config", Self.gateway, "--pipeline", "traces/other", Self.request], environment: Self.tokens)
         #expect(noPipeline.status == 1 && noPipeline.stdout.isEmpty && noPipeline.stderr.contains("no pipeline 'traces/other'"))
         let badConfig = try cli.run(["process", "--config", "yaml:processors: {redaction: {default_action: hide}}", Self.request])
         #expect(badConfig.status == 1 && badConfig.stderr.contains("processors.redaction.default_action"))
-        let badInput = try cli.run(["process", "--config", Self.gateway, "-"], stdin: Data("{not json".utf8))
+        let badInput = try cli.run(["process", "--config", Self.gateway, "-"], stdin: Data("{not json".utf8), environment: Self.tokens)
         #expect(badInput.status == 1 && badInput.stdout.isEmpty && badInput.stderr.contains("invalid OTLP trace request"))
     }
 }

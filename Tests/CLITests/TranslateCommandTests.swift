@@ -14,10 +14,11 @@ struct TranslateCommandTests {
         var stderr: String
     }
 
-    func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> Result {
         let p = Process()
         p.executableURL = Self.binary
         p.arguments = arguments
+        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err

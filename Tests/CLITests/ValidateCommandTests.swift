@@ -21,6 +21,59 @@ struct ValidateCommandTests {
         #expect(r.stdout.isEmpty)
     }
 
+    /// A value substituted from `${env:...}` or `${file:...}` never appears in an error: the
+    /// reference does. (An endpoint set to `${file:/etc/passwd}` used to print the whole file.)
+    @Test func substitutedValuesStayOutOfErrors() throws {
+        let dir = NSTemporaryDirectory() + "genai-secret-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "line one of a secret file\nsecond line\n".write(toFile: dir + "/secret", atomically: true, encoding: .utf8)
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "${file:\(dir)/secret}"}, grpc: {max_recv_msg_size_mib: "${env:NUM_SECRET}"}}}}
+            exporters:
+              debug: {verbosity: "${env:ENUM_SECRET}"}
+              clickhouse: {endpoint: "http://127.0.0.1:8123", project_id: p, compression: "x-${env:ENUM_SECRET}-y"}
+            service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, clickhouse]}}}
+            """
+        let p = Process()
+        p.executableURL = TranslateCommandTests.binary
+        p.arguments = ["validate", "--config", "yaml:" + yaml]
+        p.environment = ["NUM_SECRET": "hunter2-number", "ENUM_SECRET": "hunter2-enum"]
+        let err = Pipe()
+        p.standardOutput = Pipe()
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1)
+        for secret in ["hunter2", "line one", "second line"] { #expect(!text.contains(secret), "\(text)") }
+        #expect(text.contains("exporters.debug.verbosity: '${env:ENUM_SECRET}' is not one of"), "\(text)")
+        #expect(text.contains("exporters.clickhouse.compression: 'x-${env:ENUM_SECRET}-y'"), "\(text)")
+        let grpcOrHTTP = text.contains("max_recv_msg_size_mib: expected an integer, got '${env:NUM_SECRET}'")
+            || text.contains("endpoint: '${file:\(dir)/secret}'")
+        #expect(grpcOrHTTP, "\(text)")
+    }
+
+    /// A file exporter or disk queue whose directory cannot be written fails validate and run with
+    /// the path, instead of starting, answering 200 and dropping every batch.
+    @Test(arguments: ["file/out: {directory: \"DIR/out\"}", "debug: {sending_queue: {storage: disk, directory: \"DIR/queue\"}}"])
+    func anUnwritableDirectoryIsRefusedAtStart(_ exporter: String) throws {
+        let blocker = NSTemporaryDirectory() + "genai-not-a-dir-\(UUID().uuidString)"
+        try "a file".write(toFile: blocker, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: blocker) }
+        let id = exporter.prefix { $0 != ":" }
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters: {\(exporter.replacingOccurrences(of: "DIR", with: blocker))}
+            service: {telemetry: {metrics: {address: "127.0.0.1:0"}}, pipelines: {traces: {receivers: [otlp], exporters: [\(id)]}}}
+            """
+        for command in ["validate", "run"] {
+            let r = try cli.run([command, "--config", "yaml:" + yaml])
+            #expect(r.status == 1, "\(command)")
+            #expect(r.stderr.contains("cannot create \(blocker)/"), "\(command): \(r.stderr)")
+        }
+    }
+
     @Test func configFromAnEnvironmentVariable() throws {
         let p = Process()
         p.executableURL = TranslateCommandTests.binary

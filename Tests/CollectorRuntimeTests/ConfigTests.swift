@@ -152,6 +152,10 @@ struct ConfigValidationTests {
         #expect(a.actions[1].value == .string("$5"))
         let missing = errors(yaml, env: [:])
         #expect(missing.contains { $0.contains("receivers.otlp.protocols.http.endpoint: environment variable HOST is not set") })
+        // References nest, innermost first: a secret file whose path has a default.
+        let nested = yaml.replacingOccurrences(of: "${file:/run/secrets/token}", with: "${file:${env:TOKEN_FILE:-/run/secrets/token}}")
+        guard case .attributes(let b)? = try load(nested, env: ["HOST": "h"]).processors.values.first else { Issue.record("no processor"); return }
+        #expect(b.actions[0].value == .string("s3cr3t"))
     }
 
     @Test func mergingAndSources() throws {
@@ -197,9 +201,13 @@ struct PipelineFilesTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
         for name in ["clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway"] { #expect(files.contains(name + ".yaml")) }
         // The variables the files document, with the names users already know.
+        let token = NSTemporaryDirectory() + "genai-pipeline-token-\(UUID().uuidString)"
+        try "t0ken\n".write(toFile: token, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: token) }
         let env = ["CLICKHOUSE_URL": "http://127.0.0.1:8123", "LANGFUSE_PROJECT_ID": "proj-1", "S3_BUCKET": "genai-traces",
                    "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "LANGFUSE_HOST": "https://cloud.langfuse.com",
-                   "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "OTLP_GATEWAY_ENDPOINT": "http://gateway:4317"]
+                   "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "OTLP_GATEWAY_ENDPOINT": "http://gateway:4317",
+                   "GENAI_COLLECTOR_TOKEN_FILE": token, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": token, "GENAI_GATEWAY_TOKEN_FILE": token]
         for f in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
             #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader(environment: env).load(["yaml:" + text])) }
@@ -207,6 +215,18 @@ struct PipelineFilesTests {
         // A missing endpoint is named, not defaulted.
         let gateway = try String(contentsOf: Self.directory.appendingPathComponent("gateway.yaml"), encoding: .utf8)
         #expect(throws: ConfigError.self) { _ = try ConfigLoader(environment: [:]).load(["yaml:" + gateway]) }
+        // The gateways bind every interface and require credentials on OTLP and /metrics: without the
+        // token file they do not start.
+        for name in ["gateway", "gateway-redact"] {
+            var noToken = env
+            noToken["GENAI_COLLECTOR_TOKEN_FILE"] = "/nonexistent/token"
+            let text = try String(contentsOf: Self.directory.appendingPathComponent(name + ".yaml"), encoding: .utf8)
+            #expect(throws: ConfigError.self, "\(name)") { _ = try ConfigLoader(environment: noToken).load(["yaml:" + text]) }
+            let c = try CollectorConfig(try ConfigLoader(environment: env).load(["yaml:" + text]))
+            guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); continue }
+            #expect(otlp.http?.auth?.bearerTokens == ["t0ken"] && otlp.grpc?.auth?.bearerTokens == ["t0ken"], "\(name)")
+            #expect(c.telemetry.metricsAuth?.bearerTokens == ["t0ken"], "\(name)")
+        }
     }
 }
 

@@ -58,6 +58,9 @@ struct GatewayTests {
         _ = try sql("CREATE DATABASE IF NOT EXISTS \(database)")
         let storage = NSTemporaryDirectory() + "genai-gw-queue-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: storage) }
+        let tokenFile = storage + "-token"
+        try "gw-s3cret\n".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: tokenFile) }
         let env = [
             "GENAI_COLLECTOR_STORAGE": storage,
             "CLICKHOUSE_URL": clickhouse.url, "CLICKHOUSE_USER": clickhouse.user, "CLICKHOUSE_PASSWORD": clickhouse.password,
@@ -67,14 +70,19 @@ struct GatewayTests {
             "LANGFUSE_HOST": langfuse.url, "LANGFUSE_PUBLIC_KEY": langfuse.publicKey, "LANGFUSE_SECRET_KEY": langfuse.secretKey,
             "GATEWAY_GRPC_ENDPOINT": "127.0.0.1:0", "GATEWAY_HTTP_ENDPOINT": "127.0.0.1:0",
             "GATEWAY_HEALTH_ENDPOINT": "127.0.0.1:0", "GATEWAY_METRICS_ENDPOINT": "127.0.0.1:0",
+            "GENAI_COLLECTOR_TOKEN_FILE": tokenFile, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": tokenFile,
         ]
         let yaml = try String(contentsOf: Self.root.appendingPathComponent("pipelines/gateway.yaml"), encoding: .utf8)
         try await CollectorHarness.with([yaml], environment: env) { apps in
             let gw = apps[0]
             let http = "http://127.0.0.1:\(gw.port("otlp/http"))/v1/traces", grpc = "127.0.0.1:\(gw.port("otlp/grpc"))"
-            let viaHTTP = try await offPool { try Self.e2e.python("send_spans.py", [http, "gzip", "3"]) }
+            // The SDK's own header setting carries the gateway's token.
+            let headers = ["OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20gw-s3cret"]
+            let refused = try await offPool { try Self.e2e.python("send_spans.py", [http, "gzip", "1"]) }
+            #expect(refused.0 != 0, "without the token the gateway refuses")
+            let viaHTTP = try await offPool { try Self.e2e.python("send_spans.py", [http, "gzip", "3"], environment: headers) }
             #expect(viaHTTP.0 == 0, "\(viaHTTP.1)")
-            let viaGRPC = try await offPool { try Self.e2e.python("send_spans.py", [grpc, "gzip", "1", "grpc"]) }
+            let viaGRPC = try await offPool { try Self.e2e.python("send_spans.py", [grpc, "gzip", "1", "grpc"], environment: headers) }
             #expect(viaGRPC.0 == 0, "\(viaGRPC.1)")
             for exporter in ["clickhouse", "s3", "langfuse"] {
                 #expect(try await CollectorHarness.eventually { gw.counters.value(.exporterSentSpans, ["exporter": exporter]) == 12 }, "\(exporter)")

@@ -118,6 +118,34 @@ struct ReceiverBoundaryTests {
         #expect(collector.process.isRunning)
     }
 
+    /// `/metrics` and health take credentials when configured: without them, 401 and nothing else.
+    @Test func theTelemetryEndpointsTakeCredentials() async throws {
+        let (http, metrics, health) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(http)"}}}}
+            exporters: {debug: {}}
+            extensions: {health_check: {endpoint: "127.0.0.1:\(health)", auth: {bearer_tokens: [probe-token]}}}
+            service:
+              extensions: [health_check]
+              telemetry: {metrics: {address: "127.0.0.1:\(metrics)", auth: {bearer_tokens: [scrape-token]}}}
+              pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
+            """
+        let collector = try await CollectorProcess(yaml: yaml, waitFor: [http, metrics, health])
+        defer { collector.stop() }
+        func get(_ port: Int, _ path: String, _ token: String?) throws -> (String, String) {
+            var args = ["curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
+            if let token { args += ["-H", "Authorization: Bearer \(token)"] }
+            let out = try EndToEndTests().command(args).1
+            return (String(out.split(separator: "\n").last ?? ""), out)
+        }
+        let anonymous = try get(metrics, "/metrics", nil)
+        #expect(anonymous.0 == "401" && !anonymous.1.contains("genai_collector"), "\(anonymous.1)")
+        #expect(try get(metrics, "/metrics", "wrong").0 == "401")
+        #expect(try get(metrics, "/metrics", "scrape-token").0 == "200")
+        #expect(try get(health, "/", nil).0 == "401")
+        #expect(try get(health, "/", "probe-token").0 == "200")
+    }
+
     @Test func idleKeepAliveConnectionsAreClosed() async throws {
         let s = try await Self.start(http: ", idle_timeout: 1s")
         defer { s.collector.stop() }

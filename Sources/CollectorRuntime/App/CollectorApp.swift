@@ -56,6 +56,13 @@ public struct CollectorApp: Sendable {
             for (key, path) in exporter.tls?.files ?? [] where access(path, R_OK) != 0 {
                 throw ConfigError("exporters.\(id).tls.\(key)", "cannot read \(path)")
             }
+            // A directory that cannot be written would have every batch dropped after an OK.
+            if case .file(let f) = exporter, let problem = PrivateFiles.checkWritable(f.directory) {
+                throw ConfigError("exporters.\(id).directory", problem)
+            }
+            if let disk = settings.persistent, let problem = PrivateFiles.checkWritable(disk.directory) {
+                throw ConfigError("exporters.\(id).sending_queue.directory", problem)
+            }
         }
     }
 
@@ -113,7 +120,7 @@ public struct CollectorApp: Sendable {
                 })
             }
         }
-        var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, counters: counters, logger: logger) { port in
+        var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, auth: config.telemetry.metricsAuth, counters: counters, logger: logger) { port in
             onListening("metrics", port)
         }]
         for id in config.enabledExtensions {

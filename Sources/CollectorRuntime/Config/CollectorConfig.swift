@@ -15,6 +15,8 @@ public struct CollectorConfig: Sendable {
     public struct Telemetry: Sendable, Equatable {
         /// Prometheus `/metrics` (the OpenTelemetry Collector's default port).
         public var metricsEndpoint: Endpoint = Endpoint(host: "localhost", port: 8888)
+        /// Credentials a scraper must send (the series name models, environments and costs).
+        public var metricsAuth: AuthConfig?
         public var logLevel: String = "info"
     }
 
@@ -92,6 +94,12 @@ public struct CollectorConfig: Sendable {
         if var telemetry = try service.map("telemetry") {
             if var metrics = try telemetry.map("metrics") {
                 self.telemetry.metricsEndpoint = try metrics.endpoint("address", default: "localhost:8888")
+                self.telemetry.metricsAuth = try metrics.map("auth").map { (m) throws(ConfigError) -> AuthConfig in
+                    var m = m
+                    let a = try AuthConfig(&m)
+                    try m.finish()
+                    return a
+                }
                 try metrics.finish()
             }
             if var logs = try telemetry.map("logs") {

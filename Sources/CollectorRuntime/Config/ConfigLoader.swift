@@ -20,6 +20,9 @@ public struct ConfigLoader {
         substitution.environment = environment
     }
 
+    /// What substitution put where in the last `load`; `log.redact` keeps values out of messages.
+    public var log: SubstitutionLog { substitution.log }
+
     public func load(_ sources: [String]) throws(ConfigError) -> ConfigNode {
         guard !sources.isEmpty else { throw ConfigError("--config", "give at least one config (a file, env:VAR or yaml:TEXT)") }
         var merged = ConfigNode.null

@@ -1,4 +1,6 @@
 import CollectorCore
+import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,6 +13,9 @@ import Darwin
 struct Substitution {
     var environment: [String: String]
     var readFile: (String) throws(ConfigError) -> String
+    /// Every value put in place, with the reference it came from, so that messages can name the
+    /// reference instead of the value (a secret, or a whole file).
+    let log = SubstitutionLog()
 
     static func live() -> Substitution {
         var env: [String: String] = [:]
@@ -28,7 +33,10 @@ struct Substitution {
     func apply(_ node: ConfigNode, path: String = "") throws(ConfigError) -> ConfigNode {
         switch node {
         case .scalar(let s, let quoted):
-            return s.contains("$") ? .scalar(try expand(s, path: path), quoted: quoted) : node
+            guard s.contains("$") else { return node }
+            let value = try expand(s, path: path)
+            if value != s { log.record(path: path, value: value, source: s) }
+            return .scalar(value, quoted: quoted)
         case .sequence(let items):
             var out: [ConfigNode] = []
             for (i, item) in items.enumerated() { out.append(try apply(item, path: "\(path)[\(i)]")) }
@@ -42,7 +50,9 @@ struct Substitution {
         }
     }
 
-    func expand(_ text: String, path: String) throws(ConfigError) -> String {
+    /// References may nest, innermost first: `${file:${env:TOKEN_FILE:-/run/secrets/token}}`.
+    func expand(_ text: String, path: String, depth: Int = 0) throws(ConfigError) -> String {
+        guard depth < 4 else { throw ConfigError(path, "references nested more than four deep") }
         var out = ""
         var i = text.startIndex
         while i < text.endIndex {
@@ -51,14 +61,35 @@ struct Substitution {
             guard c == "$", next < text.endIndex else { out.append(c); i = next; continue }
             if text[next] == "$" { out.append("$"); i = text.index(after: next); continue }
             guard text[next] == "{" else { out.append(c); i = next; continue }
-            guard let close = text[next...].firstIndex(of: "}") else {
+            guard let close = Self.matchingBrace(text, after: next) else {
                 throw ConfigError(path, "unclosed '${' in '\(text)'")
             }
-            let reference = String(text[text.index(after: next)..<close])
+            let inner = String(text[text.index(after: next)..<close])
+            let reference = inner.contains("${") ? try expand(inner, path: path, depth: depth + 1) : inner
             out += try resolve(reference, path: path)
             i = text.index(after: close)
         }
         return out
+    }
+
+    /// The `}` that closes the `{` at `open`, counting the `${` opened inside.
+    static func matchingBrace(_ text: String, after open: String.Index) -> String.Index? {
+        var depth = 0
+        var i = text.index(after: open)
+        while i < text.endIndex {
+            let c = text[i]
+            if c == "$", text.index(after: i) < text.endIndex, text[text.index(after: i)] == "{" {
+                depth += 1
+                i = text.index(i, offsetBy: 2)
+                continue
+            }
+            if c == "}" {
+                if depth == 0 { return i }
+                depth -= 1
+            }
+            i = text.index(after: i)
+        }
+        return nil
     }
 
     private func resolve(_ reference: String, path: String) throws(ConfigError) -> String {
@@ -102,5 +133,28 @@ enum FileText {
             if bytes.count > 16 << 20 { throw ConfigError("", "\(path) is larger than 16 MiB") }
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// What substitution put where. `redact` rewrites a message about a key so that any value substituted
+/// at that key (or below it) appears as its reference (`${file:/run/secrets/token}`), never as itself.
+public final class SubstitutionLog: Sendable {
+    private let entries = Mutex<[(path: String, value: String, source: String)]>([])
+
+    func record(path: String, value: String, source: String) {
+        entries.withLock { $0.append((path, value, source)) }
+    }
+
+    public func redact(_ error: ConfigError) -> ConfigError {
+        let relevant = entries.withLock { all in
+            all.filter { !$0.value.isEmpty && (error.path.isEmpty || $0.path == error.path || $0.path.hasPrefix(error.path + ".")
+                                               || $0.path.hasPrefix(error.path + "[")) }
+        }
+        var message = error.message
+        // Longest values first, so a value that contains another is replaced whole.
+        for e in relevant.sorted(by: { $0.value.count > $1.value.count }) {
+            message = message.replacingOccurrences(of: e.value, with: e.source)
+        }
+        return ConfigError(error.path, message)
     }
 }

@@ -41,15 +41,22 @@ public actor FileExporter: Exporter {
 
     public func shutdown() async { close() }
 
+    /// A new file, the process owner's only (`PrivateFiles`): created exclusively, so an existing
+    /// file or a link planted at the name is never written through; the next name is tried instead.
     private func open() throws(ExportFailure) {
-        try Directory.create(config.directory)
-        sequence += 1
-        let name = "\(config.directory)/traces-\(Self.stamp())-\(sequence).jsonl"
-        let f = Glibc.open(name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard f >= 0 else { throw Self.failure("cannot open \(name)", errno) }
-        fd = f
-        written = 0
-        openedAt = .now
+        if let failure = PrivateFiles.makeDirectory(config.directory) { throw Self.failure("cannot create \(failure.path)", failure.errno) }
+        for _ in 0..<16 {
+            sequence += 1
+            let name = "\(config.directory)/traces-\(Self.stamp())-\(sequence).jsonl"
+            let f = PrivateFiles.open(name, O_WRONLY | O_APPEND | O_EXCL)
+            if f < 0 && (errno == EEXIST || errno == ELOOP) { continue }
+            guard f >= 0 else { throw Self.failure("cannot open \(name)", errno) }
+            fd = f
+            written = 0
+            openedAt = .now
+            return
+        }
+        throw .retryable("cannot open a new file in \(config.directory): every name tried exists")
     }
 
     private func write(_ bytes: [UInt8]) throws(ExportFailure) {
@@ -93,15 +100,3 @@ public actor FileExporter: Exporter {
     }
 }
 
-enum Directory {
-    /// `mkdir -p`.
-    static func create(_ path: String) throws(ExportFailure) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw FileExporter.failure("cannot create \(current)", errno)
-            }
-        }
-    }
-}

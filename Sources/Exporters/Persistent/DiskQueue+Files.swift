@@ -23,7 +23,7 @@ extension DiskQueue {
 
     func openSegment(_ s: inout State, first: UInt64) throws(DiskQueueError) {
         let path = segmentPath(first)
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = PrivateFiles.open(path, O_RDWR)  // 0600, never through a link: segments hold prompts
         guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
         _ = ftruncate(fd, 0)
         try Self.pwriteAll(fd, Self.fileHeader, at: 0)
@@ -40,13 +40,21 @@ extension DiskQueue {
         var bytes = [UInt8](repeating: 0, count: 12)
         Self.put(&bytes, 0, seq)
         Self.put32(&bytes, 8, CRC32C.checksum(Array(bytes[0..<8])))
-        let tmp = config.directory + "/commit.tmp"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io("cannot write \(tmp): \(String(cString: strerror(errno)))") }
+        guard let (tmp, fd) = PrivateFiles.temporary(config.directory + "/commit") else {
+            throw .io("cannot write a new commit file in \(config.directory): \(String(cString: strerror(errno)))")
+        }
         defer { Glibc.close(fd) }
-        try Self.pwriteAll(fd, bytes, at: 0)
+        do {
+            try Self.pwriteAll(fd, bytes, at: 0)
+        } catch {
+            unlink(tmp)
+            throw error
+        }
         if config.fsync != .never { _ = fdatasync(fd) }
-        guard rename(tmp, config.directory + "/commit") == 0 else { throw .io("cannot replace the commit file: \(String(cString: strerror(errno)))") }
+        guard rename(tmp, config.directory + "/commit") == 0 else {
+            unlink(tmp)
+            throw .io("cannot replace the commit file: \(String(cString: strerror(errno)))")
+        }
     }
 
     func readCommit() -> UInt64 {
@@ -60,12 +68,14 @@ extension DiskQueue {
     func recover(_ s: inout State) throws(DiskQueueError) {
         s.committed = readCommit()
         s.nextSeq = s.committed + 1
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: config.directory)) ?? [])
-            .filter { $0.hasPrefix("seg-") && $0.hasSuffix(".wal") }.sorted()
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: config.directory)) ?? []
+        // A commit file written but not yet renamed when the process stopped.
+        for name in all where name.hasPrefix("commit.") { unlink(config.directory + "/" + name) }
+        let names = all.filter { $0.hasPrefix("seg-") && $0.hasSuffix(".wal") }.sorted()
         for (n, name) in names.enumerated() {
             guard let first = UInt64(name.dropFirst(4).dropLast(4)) else { continue }
             let path = config.directory + "/" + name
-            let fd = open(path, O_RDWR | O_CLOEXEC)
+            let fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
             let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
             let newest = n == names.count - 1
@@ -179,8 +189,8 @@ extension DiskQueue {
     }
 
     static func makeDirectory(_ path: String) throws(DiskQueueError) {
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-            throw .io("cannot create \(path): \(error)")
+        if let failure = PrivateFiles.makeDirectory(path) {
+            throw .io("cannot create \(failure.path): \(String(cString: strerror(failure.errno)))")
         }
     }
 

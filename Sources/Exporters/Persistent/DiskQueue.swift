@@ -14,7 +14,7 @@ import Glibc
 //   milliseconds u64, span count u32) and the payload. The CRC covers the header after itself (seq,
 //   time, spans) and the payload, so a record is whole and its own, or it is rejected.
 // - `commit`: the committed sequence number u64 and its CRC-32C u32, replaced atomically (written to
-//   `commit.tmp`, synced, renamed).
+//   `commit.<random>`, synced, renamed; a leftover one is removed at recovery).
 //
 // Invariants:
 // - Sequence numbers grow by one per record, across segments and restarts.

@@ -16,7 +16,8 @@ public final class Readiness: Sendable {
 /// the Prometheus `/metrics` endpoint.
 public enum TelemetryEndpoints {
     public static func health(_ config: HealthCheckConfig, readiness: Readiness, logger: Logger) -> HTTPServer {
-        HTTPServer(name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger) { request in
+        HTTPServer(name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger,
+                   headCheck: { head in check(head, auth: config.auth) }) { request in
             guard request.path == config.path else { return .text(.notFound, "not found") }
             return readiness.isReady
                 ? HTTPResponse(.ok, contentType: "application/json", body: Array(#"{"status":"Server available"}"#.utf8))
@@ -24,12 +25,21 @@ public enum TelemetryEndpoints {
         }
     }
 
-    public static func metrics(_ endpoint: Endpoint, counters: Counters, logger: Logger,
+    public static func metrics(_ endpoint: Endpoint, auth: AuthConfig? = nil, counters: Counters, logger: Logger,
                                onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
-        HTTPServer(name: "metrics", endpoint: endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound) { request in
+        HTTPServer(name: "metrics", endpoint: endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
+                   headCheck: { head in check(head, auth: auth) }) { request in
             guard request.path == "/metrics" else { return .text(.notFound, "metrics are at /metrics") }
             return HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(PrometheusText.render(counters).utf8))
         }
+    }
+}
+
+extension TelemetryEndpoints {
+    /// Credentials first; the body (there is none to read) never matters.
+    static func check(_ head: HTTPRequestHead, auth: AuthConfig?) -> HTTPResponse? {
+        guard let auth, !Credentials.accepts(Credentials.single(head.headers["authorization"]), auth) else { return nil }
+        return .text(.unauthorized, "missing or invalid credentials", headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\"")])
     }
 }
 
