@@ -72,6 +72,7 @@ extension JSONMember: KeyedMember {}
 
 extension Array where Element: KeyedMember {
     /// Sets `key`, replacing an existing member in place (so order stays the first insertion's).
+    @inlinable
     public mutating func set(_ key: String, _ value: Element.Value) {
         if let i = firstIndex(where: { $0.key == key }) {
             self[i].value = value
@@ -81,7 +82,9 @@ extension Array where Element: KeyedMember {
     }
 
     /// `set` for each pair in order, in linear time: past a few members a key index is kept, so a
-    /// document with 100k keys costs 100k hash probes, not 100k scans.
+    /// document with 100k keys costs 100k hash probes, not 100k scans. Inlinable, so callers get a
+    /// specialized copy (a generic call across modules pays for type metadata on every element).
+    @inlinable
     public mutating func setAll<S: Sequence>(_ pairs: S) where S.Element == (String, Element.Value) {
         var index: [String: Int]?
         for (key, value) in pairs {
@@ -100,6 +103,7 @@ extension Array where Element: KeyedMember {
     }
 
     /// The value of the last member with this key.
+    @inlinable
     public func value(for key: String) -> Element.Value? {
         last(where: { $0.key == key })?.value
     }
