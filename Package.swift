@@ -110,7 +110,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["genai-collector"], swiftSettings: strict),
         .testTarget(
-            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "OTLP", "GenAIMapping"],
+            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "OTLP", "GenAIMapping", "OTLPSamples"],
             swiftSettings: strict),
         .testTarget(
             name: "ExportersTests",

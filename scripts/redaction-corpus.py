@@ -6,6 +6,10 @@
         "text": ..., "expect": [[detector, value], ...]}. Positives embed one generated value in a
         prose, JSON or code context; the clean kinds hold none and carry the look-alikes that must
         survive (order ids, timestamps, versions, UUIDs, hex hashes, IPs in code are not clean).
+    redaction-corpus.py disguised --seed 7 --out FILE [--per-kind 100]
+        Disguised findings (zero-width characters, full-width forms, percent-encoding, base64, IDN
+        addresses, card separators, Basic credentials, secret JSON keys, lone surrogates, number
+        spellings), each labelled with the text as it appears; the processor must remove it.
     redaction-corpus.py speed --seed 7 --mb 32 --out FILE
         LLM-prompt-shaped texts (chat turns, tool results, documents) with findings in about one
         text in ten, same line format, about MB megabytes of text.
@@ -98,6 +102,8 @@ class Generators:
             return f"-----BEGIN {kind}PRIVATE KEY-----\n" + "\n".join(lines) + f"\n-----END {kind}PRIVATE KEY-----"
         if detector == "url_credentials":
             return f"{en.user_name()}:{rand(r, ALNUM + '!$*', r.randint(8, 20))}"
+        if detector == "basic_auth":
+            return base64.b64encode(f"{en.user_name()}:{rand(r, ALNUM + '!$*', r.randint(8, 20))}".encode()).decode()
         raise ValueError(detector)
 
     def embed(self, detector, v):
@@ -110,6 +116,9 @@ class Generators:
         if detector == "url_credentials":
             scheme = r.choice(["https", "postgres", "redis", "mongodb", "amqp"])
             return f"connect to {scheme}://{v}@{en.domain_name()}/{en.word()} now", v
+        if detector == "basic_auth":
+            return r.choice([f"Authorization: Basic {v}", f'curl -H "Authorization: basic {v}" https://api.example.com',
+                             f"the header was Basic {v} when it failed"]), v
         templates = [
             "{p} {v} {q}",
             '{{"user": "{n}", "contact": "{v}", "note": "{q}"}}',
@@ -169,7 +178,7 @@ class Generators:
 
 DETECTORS = ["email", "phone", "credit_card", "iban", "us_ssn", "ip_address", "jwt", "openai_key", "anthropic_key",
              "aws_access_key", "aws_secret_key", "github_token", "slack_token", "google_api_key", "bearer_token",
-             "private_key", "url_credentials"]
+             "private_key", "url_credentials", "basic_auth"]
 
 
 def phone_in_scope(v):
@@ -200,6 +209,93 @@ def quality(args):
         for kind, make in [("prose", g.prose), ("code", g.code), ("json", g.json_doc)]:
             for _ in range(args.clean):
                 f.write(json.dumps({"kind": kind, "text": make(), "expect": []}) + "\n")
+
+
+# Disguises a reader or a model sees through; each must still be found (through the redaction
+# processor's path, which normalizes before detecting). Each sample's "expect" names the detector and
+# the text as it appears in the sample.
+DISGUISES = ["zero_width", "compatibility_forms", "percent_encoded", "base64", "idn_email", "card_separators",
+             "basic_auth_in_text", "json_deny_key", "json_secret_key_names", "json_lone_surrogate", "json_number_spellings"]
+
+
+def disguised(g, kind):
+    r, en = g.rng, g.en
+    if kind == "zero_width":
+        d = r.choice(["email", "credit_card", "openai_key"])
+        v = g.value(d)
+        zw = r.choice(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad"])
+        at = r.randint(1, len(v) - 1)
+        v = v[:at] + zw + v[at:]
+    elif kind == "compatibility_forms":
+        d = r.choice(["email", "credit_card"])
+        v = g.value(d)
+        if d == "email":
+            v = v.replace("@", r.choice(["\uff20", "\ufe6b"]))
+        else:
+            v = "".join(chr(ord(c) - 0x30 + 0xFF10) if c.isdigit() and r.random() < 0.5 else c for c in v)
+    elif kind == "percent_encoded":
+        d = r.choice(["email", "credit_card"])
+        v = g.value(d)
+        if d == "email":
+            v = v.replace("@", "%40")
+        else:
+            digits = "".join(c for c in v if c.isdigit())
+            v = "%20".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+    elif kind == "base64":
+        d = r.choice(["email", "credit_card", "openai_key", "iban"])
+        inner = g.value(d)
+        v = base64.b64encode(f"{en.word()} {inner} {en.word()}".encode()).decode()
+        return f"payload: {v} (attached)", d, v
+    elif kind == "idn_email":
+        d = "email"
+        local = en.user_name()
+        v = local + "@" + r.choice(["exämple.com", "bücher.de", "mañana.es", "пример.рф", "例え.jp", "xn--bcher-kva.de"])
+    elif kind == "card_separators":
+        d = "credit_card"
+        raw = en.credit_card_number(r.choice(["visa16", "mastercard", "discover", "jcb16"]))
+        if len(raw) != 16:
+            return None
+        v = r.choice([".", "/", "_"]).join(raw[i:i + 4] for i in range(0, 16, 4))
+    elif kind == "basic_auth_in_text":
+        d = "basic_auth"
+        v = g.value("basic_auth")
+        return f"{en.sentence(nb_words=5)} Authorization: Basic {v} {en.sentence(nb_words=4)}", d, v
+    elif kind in ("json_deny_key", "json_secret_key_names"):
+        d = "deny_key"
+        v = rand(r, string.ascii_lowercase, r.randint(6, 14))
+        keys = ["password", "api_key", "client_secret", "Authorization", "refresh_token"] if kind == "json_deny_key" \
+            else ["pwd", "token", "x-auth-token", "id_token", "auth.token"]
+        doc = {"user": en.user_name(), r.choice(keys): v, "note": en.sentence(nb_words=5)}
+        return json.dumps(doc), d, v
+    elif kind == "json_lone_surrogate":
+        d = r.choice(["email", "credit_card"])
+        v = g.value(d) if d == "email" else en.credit_card_number("visa16")
+        escaped = "".join("\\u%04x" % ord(c) if c in "@1" and r.random() < 0.5 else c for c in v)
+        return '{"a": "\\ud800 ' + escaped + '"}', d, escaped
+    elif kind == "json_number_spellings":
+        d = "credit_card"
+        digits = en.credit_card_number("visa16")
+        v = r.choice([digits + ".0", digits[0] + "." + digits[1:] + "e15"])
+        return '{"amount": 12.5, "card": ' + v + "}", d, v
+    else:
+        raise ValueError(kind)
+    text = r.choice(["{p} {v} {q}", '{{"contact": "{v}", "note": "{q}"}}', "{p}: {v}."]).format(
+        p=en.sentence(nb_words=5).rstrip("."), q=en.sentence(nb_words=4), v=v)
+    return text, d, v
+
+
+def disguises(args):
+    g = Generators(args.seed)
+    with open(args.out, "w") as f:
+        for kind in DISGUISES:
+            written = 0
+            while written < args.per_kind:
+                s = disguised(g, kind)
+                if s is None:
+                    continue
+                text, d, v = s
+                f.write(json.dumps({"kind": "disguise:" + kind, "text": text, "expect": [[d, v]]}, ensure_ascii=False) + "\n")
+                written += 1
 
 
 def speed(args):
@@ -240,12 +336,16 @@ def main():
     q.add_argument("--out", required=True)
     q.add_argument("--per-detector", type=int, default=300)
     q.add_argument("--clean", type=int, default=1000)
+    dq = sub.add_parser("disguised")
+    dq.add_argument("--seed", type=int, default=7)
+    dq.add_argument("--out", required=True)
+    dq.add_argument("--per-kind", type=int, default=100)
     s = sub.add_parser("speed")
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--mb", type=int, default=32)
     s.add_argument("--out", required=True)
     args = p.parse_args()
-    quality(args) if args.mode == "quality" else speed(args)
+    {"quality": quality, "disguised": disguises, "speed": speed}[args.mode](args)
 
 
 if __name__ == "__main__":

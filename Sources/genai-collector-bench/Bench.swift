@@ -127,6 +127,7 @@ enum BenchMain {
         var processors = false
         var clickhouseRounds: Int?
         var keys = false
+        var disguised: String?
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -140,10 +141,15 @@ enum BenchMain {
             case "--processors": processors = true
             case "--clickhouse": clickhouseRounds = Int(args.next() ?? "") ?? 10
             case "--keys": keys = true
+            case "--disguised": disguised = args.next()
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys]")
+                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl]")
                 return
             }
+        }
+        if let disguised {
+            try RedactionBench.disguised(corpus: disguised)
+            return
         }
         if keys {
             try KeyScalingBench.run(seconds: min(seconds, 1))

@@ -66,5 +66,27 @@ enum KeyScalingBench {
         let pb = OTLPProtobufEncoder().encode(try OTLPJSONDecoder().decode(body))
         let out = IngestionBatchEncoder().encode(GenAITranslator().translate(try OTLPProtobufDecoder().decode(pb))).count
         print("sparse flattened index, 10k spans: \(pb.count) bytes in, \(out) bytes of ingestion JSON out (out/in \(String(format: "%.1f", Double(out) / Double(pb.count))))")
+        // The worst case per allowed body byte: empty spans (two bytes each) up to the decoded-size
+        // budget of a 1 MiB body; what leaves is then bounded by the budget, not by the body.
+        let limit = 1 << 20
+        let budget = limit * OTLPRequestDecoder.decodedBytesPerBodyByte
+        let spans = budget / TraceBatch.EntrySize.span - 64
+        var empty = [UInt8]()
+        for i in 0..<spans {
+            var span: [UInt8] = [0x0A, 0x10] + [UInt8](repeating: 1, count: 16) + [0x12, 0x08]
+            withUnsafeBytes(of: UInt64(i + 1).bigEndian) { span += $0 }
+            empty += [0x12, UInt8(span.count)] + span
+        }
+        func varint(_ v: Int) -> [UInt8] {
+            var v = v, out: [UInt8] = []
+            while v >= 0x80 { out.append(UInt8(v & 0x7F) | 0x80); v >>= 7 }
+            return out + [UInt8(v)]
+        }
+        let rs = [0x12] + varint(empty.count) + empty
+        let request = [0x0A] + varint(rs.count) + rs
+        let decoded = try OTLPProtobufDecoder(maxDecodedBytes: budget).decode(request)
+        let events = IngestionBatchEncoder().encode(GenAITranslator().translate(decoded)).count
+        print("empty spans at the decoded budget of a 1 MiB body: \(decoded.spans.count) spans, \(request.count) bytes in, "
+              + "\(events) bytes of ingestion JSON out: \(String(format: "%.1f", Double(events) / Double(limit))) times max_request_body_size")
     }
 }

@@ -55,6 +55,22 @@ enum RedactionBench {
         }
         for e in score.examples { print("  e.g. \(e)") }
     }
+
+    /// `--disguised CORPUS` (from `redaction-corpus.py disguised`): per kind of disguise, the share of
+    /// samples whose disguised value is gone after the processor's own path.
+    static func disguised(corpus: String) throws {
+        let processor = RedactionProcessor(config: .init())
+        var perKind: [String: (found: Int, total: Int)] = [:]
+        for s in try load(corpus) {
+            guard let (_, value) = s.expect.first else { continue }
+            let out = processor.redact(text: s.text) ?? s.text
+            perKind[s.kind, default: (0, 0)].total += 1
+            if RedactionScore.find(value, in: out) == nil { perKind[s.kind]!.found += 1 }
+        }
+        for (kind, r) in perKind.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "  removed %-34@ %6.2f%%  (%d/%d)", kind as NSString, 100 * Double(r.found) / Double(max(1, r.total)), r.found, r.total))
+        }
+    }
 }
 
 /// `--processors`: the cost and redaction processors on a decoded LLM-shaped request (the load

@@ -67,3 +67,38 @@ struct KeyScalingTests {
         #expect(members[1].value == .string("last") && members[0].value == .string("first"))
     }
 }
+
+/// Resource and scope attributes are repeated in every record's metadata; a request pairing a huge
+/// resource with many tiny spans would grow the output with the product. Past the repeat budget the
+/// copy is replaced by a note of its size, and counted; ordinary requests keep them.
+struct RepeatBudgetTests {
+    static func request(resourceBytes: Int, spans: Int) -> [UInt8] {
+        let big = String(repeating: "r", count: resourceBytes)
+        let list = (0..<spans).map { i in
+            #"{"traceId":"0123456789abcdef0123456789abcdef","spanId":"\#(String(format: "%016x", i + 1))","name":"s"}"#
+        }.joined(separator: ",")
+        return Array(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"big","value":{"stringValue":"\#(big)"}}]},"scopeSpans":[{"scope":{"name":"sc"},"spans":[\#(list)]}]}]}"#.utf8)
+    }
+
+    @Test func aHugeResourceOnManySpansIsNotRepeated() async throws {
+        let (records, stats) = try await offPool { () -> (LangfuseRecords, GenAITranslator.Stats) in
+            let batch = try OTLPProtobufDecoder().decode(OTLPProtobufEncoder().encode(try OTLPJSONDecoder().decode(Self.request(resourceBytes: 1 << 20, spans: 2000))))
+            var stats = GenAITranslator.Stats()
+            return (GenAITranslator().translate(parts: [batch], stats: &stats)[0], stats)
+        }
+        let resource = records.batch.json(try #require(records.observations[0].metadata.first { $0.key == "resourceAttributes" }).value)
+        #expect(resource["genai_collector.omitted"]?.stringValue?.contains("bytes") == true && resource["big"] == nil)
+        #expect(stats.notes[.repeatedAttributesOmitted] == 1)
+        let out = IngestionBatchEncoder().encode(records)
+        #expect(out.count < 8 << 20, "\(out.count) bytes from a 1 MiB resource on 2000 spans")
+    }
+
+    @Test func anOrdinaryResourceIsKept() throws {
+        let batch = try OTLPJSONDecoder().decode(Self.request(resourceBytes: 4000, spans: 20))
+        var stats = GenAITranslator.Stats()
+        let records = GenAITranslator().translate(parts: [batch], stats: &stats)[0]
+        let resource = records.batch.json(try #require(records.observations[0].metadata.first { $0.key == "resourceAttributes" }).value)
+        #expect(resource["big"]?.stringValue?.count == 4000)
+        #expect(stats.notes[.repeatedAttributesOmitted] == 0)
+    }
+}

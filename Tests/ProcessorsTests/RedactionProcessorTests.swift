@@ -1,3 +1,4 @@
+import Foundation
 import CollectorCore
 import GenAIMapping
 import OTLP
@@ -141,4 +142,114 @@ struct RedactionProcessorTests {
 extension AttributeValue {
     var stringRange: ByteRange? { if case .string(let r) = self { return r } else { return nil } }
     var bytesRange: ByteRange? { if case .bytes(let r) = self { return r } else { return nil } }
+}
+
+/// The places redaction reaches since the boundary review, each on its own, with its counts.
+struct RedactionReachTests {
+    static func decode(_ json: String) throws -> TraceBatch { try OTLPJSONDecoder().decode(Array(json.utf8)) }
+
+    static func span(_ attributes: String, extra: String = "") -> String {
+        """
+        {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",
+          "name":"s","attributes":\(attributes)\(extra)}]}]}]}
+        """
+    }
+
+    /// A key with a finding is rewritten with the placeholder and keeps its (scanned) value.
+    @Test func keysAreScannedAndRewritten() throws {
+        var b = try Self.decode(Self.span(#"[{"key":"user.alice@example.com.4111111111111111","value":{"stringValue":"v"}}]"#))
+        let outcome = RedactionProcessor(config: .init()).process(&b)
+        let keys = b.attributes[b.spans[0].attributes.range].map { b.string($0.key) }
+        // (`user.alice@example.com` is itself an address: the local part may hold dots.)
+        #expect(keys.contains("<EMAIL>.<CREDIT_CARD>"), "\(keys)")
+        #expect(value(b, span: 0, "<EMAIL>.<CREDIT_CARD>") == "v")
+        #expect(outcome.metrics[Counters.Key(.redactions, ["processor": "redaction", "rule": "email", "action": "mask"])] == 1)
+    }
+
+    /// Numbers are read as digits under `numeric_keys` (every key by default); `[]` turns it off.
+    @Test func numbersUnderNumericKeys() throws {
+        let json = Self.span(#"[{"key":"card","value":{"intValue":"4111111111111111"}},{"key":"amount","value":{"doubleValue":4111111111111111.0}},{"key":"tokens","value":{"intValue":"1200"}}]"#)
+        var b = try Self.decode(json)
+        _ = RedactionProcessor(config: .init()).process(&b)
+        #expect(value(b, span: 0, "card") == "<CREDIT_CARD>" && value(b, span: 0, "amount") == "<CREDIT_CARD>")
+        #expect(value(b, span: 0, "tokens") == "1200")
+        var off = try Self.decode(json)
+        _ = RedactionProcessor(config: .init(numericKeys: [])).process(&off)
+        #expect(value(off, span: 0, "card") == "4111111111111111")
+        var some = try Self.decode(json)
+        _ = RedactionProcessor(config: .init(numericKeys: ["card"])).process(&some)
+        #expect(value(some, span: 0, "card") == "<CREDIT_CARD>" && value(some, span: 0, "amount") != "<CREDIT_CARD>")
+    }
+
+    /// A lone surrogate no longer makes the JSON redactor give up and leave escaped secrets in place.
+    @Test func aLoneSurrogateFailsClosed() throws {
+        let doc = #"{\"a\":\"\\ud800 4111\\u003111111111111 alice.leak\\u0040example.com\"}"#
+        var b = try Self.decode(Self.span(#"[{"key":"doc","value":{"stringValue":"\#(doc)"}}]"#))
+        _ = RedactionProcessor(config: .init()).process(&b)
+        let out = try #require(value(b, span: 0, "doc"))
+        #expect(!out.contains("alice") && !out.contains("4111"), "\(out)")
+        #expect(out.contains("<EMAIL>") && out.contains("<CREDIT_CARD>"))
+        #expect((try? JSONParser().parse(out)) != nil)
+    }
+
+    /// Names, versions, URLs and trace states are text too.
+    @Test func namesVersionsURLsAndTraceStates() throws {
+        let json = """
+        {"resourceSpans":[{"schemaUrl":"https://x/alice@example.com","scopeSpans":[{"scope":{"name":"bob@example.com","version":"4111111111111111"},
+          "schemaUrl":"s/carol@example.com","spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",
+          "traceState":"v=dave@example.com","name":"s","events":[{"name":"mail erin@example.com"}],
+          "links":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","traceState":"w=frank@example.com"}]}]}]}]}
+        """
+        var b = try Self.decode(json)
+        let outcome = RedactionProcessor(config: .init()).process(&b)
+        let texts = [b.string(b.resources[0].schemaURL), b.string(b.scopes[0].name), b.string(b.scopes[0].version), b.string(b.scopes[0].schemaURL),
+                     b.string(b.spans[0].traceState), b.string(b.events[0].name), b.string(b.links[0].traceState)]
+        #expect(texts == ["https://x/<EMAIL>", "<EMAIL>", "<CREDIT_CARD>", "s/<EMAIL>", "v=<EMAIL>", "mail <EMAIL>", "w=<EMAIL>"])
+        #expect(outcome.metrics[Counters.Key(.redactions, ["processor": "redaction", "rule": "email", "action": "mask"])] == 6)
+    }
+
+    /// A value split across flattened message parts is found joined; each part loses its share.
+    @Test func splitAcrossFlattenedMessages() throws {
+        var b = try Self.decode(Self.span(#"""
+            [{"key":"gen_ai.prompt.1.content","value":{"stringValue":"example.com, thanks"}},
+             {"key":"gen_ai.prompt.0.content","value":{"stringValue":"write to alice@"}},
+             {"key":"gen_ai.prompt.0.role","value":{"stringValue":"user"}}]
+            """#))
+        _ = RedactionProcessor(config: .init()).process(&b)
+        #expect(value(b, span: 0, "gen_ai.prompt.0.content") == "write to <EMAIL>")
+        #expect(value(b, span: 0, "gen_ai.prompt.1.content") == ", thanks")
+        #expect(value(b, span: 0, "redaction.email.count") == "1")
+    }
+
+    /// Deny-list names used as keys inside a JSON value: the value goes, whatever it is.
+    @Test func denyKeysInsideJSON() throws {
+        let doc = #"{\"user\":\"u\",\"password\":\"hunter2\",\"pwd\":{\"a\":[1,2]},\"x-auth-token\":12345,\"input_tokens\":7}"#
+        var b = try Self.decode(Self.span(#"[{"key":"doc","value":{"stringValue":"\#(doc)"}}]"#))
+        _ = RedactionProcessor(config: .init()).process(&b)
+        let out = try #require(value(b, span: 0, "doc"))
+        #expect(out == #"{"user":"u","password":"<REDACTED>","pwd":"<REDACTED>","x-auth-token":"<REDACTED>","input_tokens":7}"#)
+        #expect(value(b, span: 0, "redaction.deny_key.count") == "3")
+    }
+
+    /// A base64 run is found wherever it starts (the search tests aligned blocks of eight), is
+    /// replaced whole with its padding, and a run that decodes to binary or a long word is left.
+    @Test func base64RunsAtEveryOffset() throws {
+        let processor = RedactionProcessor(config: .init())
+        // Sixteen characters, the shortest run looked at, and a long one.
+        for run in ["b@example.io", "mail alice.leak@example.com now"].map({ Data($0.utf8).base64EncodedString() }) {
+        for offset in 0..<17 {
+            for (before, after) in [(" ", " "), ("\"", "\""), (":", "."), ("\n", "\t")] {
+                let text = String(repeating: "x", count: offset) + before + run + after + "tail"
+                let out = try #require(processor.redact(text: Array(text.utf8)), "offset \(offset)")
+                let s = String(decoding: out, as: UTF8.self)
+                #expect(!s.contains(run.prefix(16)) && !s.contains("="), "offset \(offset): \(s)")
+                #expect(s.hasSuffix(after + "tail") && s.hasPrefix(String(repeating: "x", count: offset) + before))
+            }
+        }
+        }
+        let binary = Data((0..<48).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 200) }).base64EncodedString()
+        for clean in ["id " + binary + " end", "aVeryLongCamelCaseIdentifierName", "the_quick_brown_fox_jumps_over"] {
+            #expect(processor.redact(text: Array(clean.utf8)) == nil, "\(clean)")
+        }
+    }
 }

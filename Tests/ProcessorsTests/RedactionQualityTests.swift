@@ -1,4 +1,6 @@
 import Foundation
+import CollectorCore
+import OTLPSamples
 import Processors
 import Testing
 
@@ -8,12 +10,12 @@ import Testing
 struct RedactionQualityTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func corpus(seed: Int) throws -> [RedactionScore.Sample] {
+    func corpus(seed: Int, mode: String = "quality") throws -> [RedactionScore.Sample] {
         let out = NSTemporaryDirectory() + "redaction-corpus-\(seed)-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: out) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.root.appendingPathComponent("scripts/redaction-corpus.py").path, "quality", "--seed", String(seed), "--out", out]
+        p.arguments = ["python3", Self.root.appendingPathComponent("scripts/redaction-corpus.py").path, mode, "--seed", String(seed), "--out", out]
         let err = Pipe()
         p.standardError = err
         try p.run()
@@ -39,6 +41,46 @@ struct RedactionQualityTests {
             #expect(f.total >= 1000)
             #expect(Double(f.hits) < 0.01 * Double(f.total), "\(kind): \(f.hits)/\(f.total); \(score.examples.filter { $0.contains(kind) })")
         }
+    }
+
+    /// Disguised findings (`redaction-corpus.py disguised`: zero-width characters, full-width forms,
+    /// percent-encoding, base64, IDN addresses, card separators, Basic credentials in prose, secret
+    /// JSON keys, lone surrogates, number spellings) through the processor's own path: every
+    /// disguised value is gone from the output, and JSON stays JSON.
+    @Test(arguments: [7, 1013])
+    func disguisedFindingsAreRemoved(seed: Int) async throws {
+        let samples = try await offPool { try self.corpus(seed: seed, mode: "disguised") }
+        let processor = RedactionProcessor(config: .init())
+        let (perKind, misses) = try await offPool { () -> ([String: (Int, Int)], [String]) in
+            var perKind: [String: (found: Int, total: Int)] = [:]
+            var misses: [String] = []
+            for sample in samples {
+                guard let (_, value) = sample.expect.first else { continue }
+                let out = processor.redact(text: sample.text) ?? sample.text
+                let removed = RedactionScore.find(value, in: out) == nil
+                let stillJSON = sample.text.first != UInt8(ascii: "{") || (try? JSONParser().parse(out)) != nil
+                perKind[sample.kind, default: (0, 0)].total += 1
+                if removed && stillJSON { perKind[sample.kind]!.found += 1 } else if misses.count < 10 {
+                    misses.append("\(sample.kind): \(String(decoding: sample.text, as: UTF8.self)) → \(String(decoding: out, as: UTF8.self))")
+                }
+            }
+            return (perKind.mapValues { ($0.found, $0.total) }, misses)
+        }
+        #expect(perKind.count == 11, "\(perKind.keys.sorted())")
+        for (kind, (found, total)) in perKind.sorted(by: { $0.key < $1.key }) {
+            #expect(total >= 100)
+            #expect(Double(found) >= 0.99 * Double(total), "\(kind): \(found)/\(total); \(misses.filter { $0.hasPrefix(kind) })")
+        }
+    }
+
+    /// The clean texts through the processor's full path (normalization, base64 runs, JSON keys)
+    /// stay as they were, as through the scanner alone.
+    @Test func cleanTextsStayCleanThroughTheProcessor() async throws {
+        let samples = try await offPool { try self.corpus(seed: 7) }.filter { $0.expect.isEmpty }
+        let processor = RedactionProcessor(config: .init())
+        let changed = try await offPool { samples.filter { processor.redact(text: $0.text) != nil }.map { String(decoding: $0.text, as: UTF8.self) } }
+        #expect(samples.count >= 3000)
+        #expect(Double(changed.count) < 0.01 * Double(samples.count), "\(changed.count): \(changed.prefix(3))")
     }
 
     @Test func ordinalsFollowTheCaseOrder() {

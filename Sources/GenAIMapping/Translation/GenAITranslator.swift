@@ -69,14 +69,26 @@ public struct GenAITranslator: Sendable {
     @discardableResult
     func forEachSpan(_ batch: TraceBatch, _ body: (borrowing SpanContext, Int) -> Void) -> TranslationNotes {
         var ctx = SpanContext(batch: batch)
+        let repeatBudget = Self.repeatBudget(batch)
         for resourceEntry in batch.resources {
             ctx.resource = resourceFacts(batch, resourceEntry)
             if ctx.resource.traceMetadata.count > MappingTables.maxMetadataKeys {
                 ctx.caches.notes[.metadataKeysDropped] += ctx.resource.traceMetadata.count - MappingTables.maxMetadataKeys
                 ctx.resource.traceMetadata.removeLast(ctx.resource.traceMetadata.count - MappingTables.maxMetadataKeys)
             }
+            let spansInResource = batch.scopes[resourceEntry.scopes.range].reduce(0) { $0 + Int($1.spans.count) }
+            let resourceBytes = Self.textBytes(batch, resourceEntry.attributes)
+            if resourceBytes * spansInResource > repeatBudget {
+                ctx.resource.attributesValue = Self.omitted(resourceBytes)
+                ctx.caches.notes[.repeatedAttributesOmitted] += 1
+            }
             for scopeEntry in batch.scopes[resourceEntry.scopes.range] {
                 ctx.scope = scopeFacts(batch, scopeEntry)
+                let scopeBytes = Self.textBytes(batch, scopeEntry.attributes) + Int(scopeEntry.name.count + scopeEntry.version.count)
+                if scopeBytes * Int(scopeEntry.spans.count) > repeatBudget {
+                    ctx.scope.jsonValue = Self.omitted(scopeBytes)
+                    ctx.caches.notes[.repeatedAttributesOmitted] += 1
+                }
                 for spanIndex in scopeEntry.spans.range {
                     ctx.span = batch.spans[spanIndex]
                     ctx.index.build(batch, ctx.span.attributes, classifier: classifier)
@@ -85,6 +97,29 @@ public struct GenAITranslator: Sendable {
             }
         }
         return ctx.caches.notes
+    }
+
+    /// Resource and scope attributes are written into the metadata of every observation and trace
+    /// record under them. A request can pair a huge resource with thousands of tiny spans and have the
+    /// output grow with the product; past this budget (eight times the request's bytes, plus 1 MiB)
+    /// the repeated copy is replaced by a note of its size (`repeated_attributes_omitted`).
+    static func repeatBudget(_ batch: TraceBatch) -> Int { 8 * batch.bytes.count + (1 << 20) }
+
+    /// The bytes of a slice's keys and string values, about what it takes as JSON text.
+    static func textBytes(_ batch: TraceBatch, _ slice: TableSlice) -> Int {
+        func bytes(_ v: AttributeValue) -> Int {
+            switch v {
+            case .string(let r), .bytes(let r): return Int(r.count) * 4 / 3 + 2
+            case .array(let s): return batch.arrayValues[s.range].reduce(2) { $0 + bytes($1) + 1 }
+            case .kvlist(let s): return batch.nestedAttributes[s.range].reduce(2) { $0 + Int($1.key.count) + 4 + bytes($1.value) }
+            default: return 8
+            }
+        }
+        return batch.attributes[slice.range].reduce(0) { $0 + Int($1.key.count) + 4 + bytes($1.value) }
+    }
+
+    static func omitted(_ bytes: Int) -> RecordValue {
+        .json(.object([JSONMember("genai_collector.omitted", .string("\(bytes) bytes, repeated on too many spans of this request"))]))
     }
 
     /// The observation, and its `metadata.attributes` for the trace record to reuse.

@@ -10,6 +10,9 @@ public enum TranslationNote: String, CaseIterable, Sendable {
     /// A flattened message list (`gen_ai.prompt.N.*`) whose indices are too sparse to write with
     /// null holes: written compactly instead (nothing is lost).
     case flattenedIndexSparse = "flattened_index_sparse"
+    /// A resource's or scope's attributes too large to repeat on every span under it: replaced in
+    /// the records' metadata by a note of their size (see `GenAITranslator.repeatBudget`).
+    case repeatedAttributesOmitted = "repeated_attributes_omitted"
 
     var ordinal: Int { Self.allCases.firstIndex(of: self)! }
 }

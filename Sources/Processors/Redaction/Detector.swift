@@ -18,6 +18,7 @@ public enum Detector: String, CaseIterable, Sendable {
     case bearerToken = "bearer_token"
     case privateKey = "private_key"
     case urlCredentials = "url_credentials"
+    case basicAuth = "basic_auth"
 
     /// The index in `allCases` (a switch, so the scanner's checks cost no lookup).
     public var ordinal: Int {
@@ -39,6 +40,7 @@ public enum Detector: String, CaseIterable, Sendable {
         case .bearerToken: return 14
         case .privateKey: return 15
         case .urlCredentials: return 16
+        case .basicAuth: return 17
         }
     }
 

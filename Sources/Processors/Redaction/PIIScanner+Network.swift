@@ -2,7 +2,9 @@ extension PIIScanner {
     // MARK: - E-mail, URLs, IPv6
 
     /// At `@`: the local part back to its start, the domain forward; a dotted domain with a
-    /// letters-only top-level label.
+    /// top-level label of letters or punycode (`xn--…`). Domain labels may be internationalised
+    /// (`alice@exämple.com`); a final label that starts in ASCII ends where ASCII letters do, so text
+    /// written right after an address (`…@example.comです`) is not taken with it.
     func email(_ t: UnsafeBufferPointer<UInt8>, at: Int, after floor: Int) -> (Int, Int)? {
         var s = at
         while s > floor, ByteClass.table[Int(t[s - 1])] & ByteClass.emailLocal != 0 { s -= 1 }
@@ -10,23 +12,46 @@ extension PIIScanner {
         guard s < at, t[at - 1] != UInt8(ascii: ".") else { return nil }
         let n = t.count
         var e = at + 1
-        var lastDot = -1
+        var dots: [Int] = []
         var labelLength = 0
+        func label(_ c: UInt8) -> Bool { isAlnum(c) || c >= 0x80 }
         while e < n {
             let c = t[e]
-            if isAlnum(c) || c == UInt8(ascii: "-") {
+            if label(c) || c == UInt8(ascii: "-") {
                 labelLength += 1
-            } else if c == UInt8(ascii: "."), labelLength > 0, e + 1 < n, isAlnum(t[e + 1]) {
-                lastDot = e
+            } else if c == UInt8(ascii: "."), labelLength > 0, e + 1 < n, label(t[e + 1]) {
+                dots.append(e)
                 labelLength = 0
             } else {
                 break
             }
             e += 1
         }
-        guard lastDot > at + 1, e - lastDot - 1 >= 2 else { return nil }
-        for k in (lastDot + 1)..<e where !isAlpha(t[k]) { return nil }
-        return (s, e)
+        // The last label that makes a top-level domain ends the address: `a@example.com.x` (a key
+        // or a path going on after it) is `a@example.com`.
+        for (k, dot) in dots.enumerated().reversed() where dot > at + 1 {
+            let labelEnd = k + 1 < dots.count ? dots[k + 1] : e
+            if let end = topLevelEnd(t, dot + 1, labelEnd) { return (s, end) }
+        }
+        return nil
+    }
+
+    /// Where a top-level label starting at `first` ends: punycode (`xn--…`) whole; letters, where a
+    /// label that starts in ASCII ends with its ASCII letters (`…@example.comです`). nil when it is none.
+    func topLevelEnd(_ t: UnsafeBufferPointer<UInt8>, _ first: Int, _ e: Int) -> Int? {
+        guard e - first >= 2 else { return nil }
+        if e - first > 4, lower(t[first]) == UInt8(ascii: "x"), lower(t[first + 1]) == UInt8(ascii: "n"),
+           t[first + 2] == UInt8(ascii: "-"), t[first + 3] == UInt8(ascii: "-") {
+            return e
+        }
+        var end = first
+        if t[first] >= 0x80 {
+            while end < e, t[end] >= 0x80 { end += 1 }
+        } else {
+            while end < e, isAlpha(t[end]) { end += 1 }
+        }
+        guard end - first >= 2, end == e || t[end] >= 0x80 else { return nil }
+        return end
     }
 
     /// At `:` of `scheme://user:password@host`: the user information (the host stays).

@@ -1,12 +1,13 @@
 extension PIIScanner {
     // MARK: - Numbers: SSN, cards, IPv4, national phone numbers
 
-    /// Digit groups from `i` joined by single separators (space, dash, dot): their sizes, the
-    /// separator kinds, the digits and where the run ends. Held inline (no heap per number).
+    /// Digit groups from `i` joined by single separators (space, dash, dot, slash, underscore): their
+    /// sizes, the separator kinds, the digits and where the run ends. Held inline (no heap per number).
     struct Groups {
         var sizes = SmallSizes()
         var digits = SmallDigits()
-        /// Bit set: 1 space, 2 dash, 4 dot; `dotsFirst3`: the first three separators are dots.
+        /// Bit set: 1 space, 2 dash, 4 dot, 8 slash, 16 underscore; `dotsFirst3`: the first three
+        /// separators are dots.
         var separators = 0
         var dotsFirst3 = true
         var separatorCount = 0
@@ -27,8 +28,8 @@ extension PIIScanner {
             g.end = i
             guard i + 1 < n, g.sizes.count < 8, g.digits.count <= maxDigits else { break }
             let sep = t[i]
-            guard sep == UInt8(ascii: " ") || sep == UInt8(ascii: "-") || sep == UInt8(ascii: "."), isDigit(t[i + 1]) else { break }
-            g.separators |= sep == UInt8(ascii: " ") ? 1 : sep == UInt8(ascii: "-") ? 2 : 4
+            guard let bit = Self.separatorBit(sep), isDigit(t[i + 1]) else { break }
+            g.separators |= bit
             if g.separatorCount < 3 && sep != UInt8(ascii: ".") { g.dotsFirst3 = false }
             g.separatorCount += 1
             i += 1
@@ -36,10 +37,21 @@ extension PIIScanner {
         return g
     }
 
+    @inline(__always) static func separatorBit(_ c: UInt8) -> Int? {
+        switch c {
+        case UInt8(ascii: " "): return 1
+        case UInt8(ascii: "-"): return 2
+        case UInt8(ascii: "."): return 4
+        case UInt8(ascii: "/"): return 8
+        case UInt8(ascii: "_"): return 16
+        default: return nil
+        }
+    }
+
     func numeric(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Detector, Int, Int)? {
         // A digit group is judged with the groups before it: a sequence the first group did not
         // start as a finding is not searched again from its middle (`DE89 3704 0044 0532 …`).
-        if i >= 2, t[i - 1] == UInt8(ascii: " ") || t[i - 1] == UInt8(ascii: "-") || t[i - 1] == UInt8(ascii: "."), isDigit(t[i - 2]) {
+        if i >= 2, Self.separatorBit(t[i - 1]) != nil, isDigit(t[i - 2]) {
             return nil
         }
         let n = t.count
@@ -47,7 +59,7 @@ extension PIIScanner {
         // separator, or 10+ digits led by 0, or 12+ digits), so they cost no group parsing.
         var k = i
         while k < n, isDigit(t[k]) { k += 1 }
-        let continues = k + 1 < n && (t[k] == UInt8(ascii: " ") || t[k] == UInt8(ascii: "-") || t[k] == UInt8(ascii: "."))
+        let continues = k + 1 < n && Self.separatorBit(t[k]) != nil
             && (isDigit(t[k + 1]) || t[k + 1] == UInt8(ascii: "(")) || k < n && t[k] == UInt8(ascii: "(")
         if !continues && (k - i < 10 || k - i < 12 && t[i] != 0x30) { return nil }
         let g = groups(t, i)
@@ -55,8 +67,7 @@ extension PIIScanner {
         func boundary(_ e: Int) -> Bool { e >= n || !isWord(t[e]) }
         let sizes = g.sizes
         let sepBits = g.separators
-        let oneKind = sepBits == 1 || sepBits == 2 || sepBits == 4
-        if on(.usSSN), sizes.is(0x324, 3), oneKind, sepBits != 4, boundary(g.end) {
+        if on(.usSSN), sizes.is(0x324, 3), sepBits == 1 || sepBits == 2, boundary(g.end) {
             let v = (0..<9).map { Int(g.digits[$0] - 0x30) }
             if Checksums.validSSN(area: v[0] * 100 + v[1] * 10 + v[2], group: v[3] * 10 + v[4], serial: v[5] * 1000 + v[6] * 100 + v[7] * 10 + v[8]) {
                 return (.usSSN, i, g.end)
@@ -67,7 +78,10 @@ extension PIIScanner {
                 return (.ipAddress, i, e)
             }
         }
-        if on(.creditCard), (12...19).contains(g.digits.count), sepBits & 4 == 0, sepBits != 3,
+        // Cards: one kind of separator (space, dash, slash, underscore; dots only between four
+        // groups of four, which no IP address or version number has).
+        if on(.creditCard), (12...19).contains(g.digits.count), sepBits.nonzeroBitCount <= 1,
+           sepBits != 4 || (sizes.count == 4 && sizes.allFourButLast && g.digits.count == 16),
            sizes.count == 1 || sizes.allFourButLast || sizes.is(0x465, 3) || sizes.is(0x464, 3),
            boundary(g.end), Checksums.plausibleCard(g.digits.array), Checksums.luhn(g.digits.array) {
             return (.creditCard, i, g.end)

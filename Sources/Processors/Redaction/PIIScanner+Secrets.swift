@@ -107,6 +107,22 @@ extension PIIScanner {
         return e - s >= 16 ? (s, e) : nil
     }
 
+    /// HTTP Basic credentials written out (`Authorization: Basic dXNlcjpodW50ZXIy`): the base64 after
+    /// `Basic `, when it decodes to printable `user:password`.
+    func basicAuth(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> (Int, Int)? {
+        guard hasCaseInsensitive(t, i, "basic"), i + 6 < t.count, t[i + 5] == UInt8(ascii: " ") else { return nil }
+        var s = i + 6
+        while s < t.count, t[s] == UInt8(ascii: " ") { s += 1 }
+        var e = s
+        while e < t.count, isAlnum(t[e]) || t[e] == UInt8(ascii: "+") || t[e] == UInt8(ascii: "/") { e += 1 }
+        var padded = e
+        while padded < t.count, padded - e < 2, t[padded] == UInt8(ascii: "=") { padded += 1 }
+        guard e - s >= 8, padded >= t.count || !isWord(t[padded]),
+              let decoded = Base64URL.decodePrefix(t, s, e, bytes: (e - s) * 3 / 4),
+              decoded.contains(UInt8(ascii: ":")), decoded.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+        return (s, padded)
+    }
+
     /// A JWT: three base64url segments; the first decodes to a JSON object (the header).
     func jwt(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         guard has(t, i, "eyJ") else { return nil }
@@ -126,8 +142,9 @@ extension PIIScanner {
                 break
             }
         }
-        // A third dot ends the token only as punctuation (`… eyJ….sig.` at a sentence end).
-        guard dots == 2, headerEnd - i >= 10, !(e + 1 < n && t[e] == UInt8(ascii: ".") && isWord(t[e + 1])) else { return nil }
+        // Three segments, whatever follows (`…sig.` at a sentence end, `k.<jwt>.x` in a key): the
+        // header check below is what tells a token from a dotted name.
+        guard dots == 2, headerEnd - i >= 10 else { return nil }
         // The header must decode to `{"…`.
         guard let head = Base64URL.decodePrefix(t, i, headerEnd, bytes: 2), head == [UInt8(ascii: "{"), UInt8(ascii: "\"")] else { return nil }
         return e

@@ -80,6 +80,7 @@ public struct PIIScanner: Sendable {
             if on(.slackToken), let e = slack(t, i) { return (.slackToken, i, e) }
         case UInt8(ascii: "B"), UInt8(ascii: "b"):
             if on(.bearerToken), let (s, e) = bearer(t, i) { return (.bearerToken, s, e) }
+            if on(.basicAuth), let (s, e) = basicAuth(t, i) { return (.basicAuth, s, e) }
         default: break
         }
         if c >= 0x41 && c <= 0x5A {

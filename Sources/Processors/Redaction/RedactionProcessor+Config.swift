@@ -12,7 +12,9 @@ extension RedactionProcessor {
     ///     - {name: employee_id, pattern: "EMP-[0-9]{6}", action: mask}
     ///   words:                        # word lists, matched case-insensitively as whole words
     ///     - {name: codename, words: [bluebird, nightjar], action: mask}
-    ///   deny_keys: ["*authorization*"]  # values of matching keys are always replaced (default: a list of secret-bearing keys)
+    ///   deny_keys: ["*authorization*"]  # values of matching keys are always replaced (default: a list of secret-bearing keys);
+    ///                                   # JSON keys inside values too
+    ///   numeric_keys: ["*"]           # numbers under matching keys are read as digits (a card number sent as an int)
     ///   allowed_keys: []              # non-empty: attributes whose key matches none are removed
     ///   span_counts: true             # redaction.<rule>.count on each span
     ///   mark_applied: false           # redaction.applied = true on each changed span
@@ -24,26 +26,32 @@ extension RedactionProcessor {
         public var hashKey: [UInt8]?
         public var denyKeys: [KeyGlob]
         public var allowedKeys: [KeyGlob]
+        public var numericKeys: [KeyGlob]
         public var spanCounts: Bool
         public var markApplied: Bool
         public var maxJSONDepth: Int
 
-        /// Keys whose values are secrets whatever they look like.
+        /// Keys whose values are secrets whatever they look like. `token` is matched as a word of the
+        /// key (`token`, `id_token`, `x-auth-token`, `github.token`), never inside one: `input_tokens`
+        /// and `token_count` are usage, not secrets.
         public static let defaultDenyKeys = [
-            "*authorization*", "*api_key*", "*api-key*", "*apikey*", "*password*", "*passwd*", "*secret*", "*cookie*",
-            "*private_key*", "*access_token*", "*refresh_token*", "*session_token*", "ai.request.headers.*", "http.request.header.x-api-key",
+            "*authorization*", "*api_key*", "*api-key*", "*apikey*", "*password*", "*passwd*", "pwd", "*.pwd", "*_pwd", "*-pwd",
+            "*secret*", "*cookie*", "*private_key*", "*credential*",
+            "token", "*.token", "*_token", "*-token", "*access_token*", "*refresh_token*", "*session_token*",
+            "ai.request.headers.*", "http.request.header.x-api-key",
         ]
 
         /// Every built-in detector with one action, default key rules.
         public init(defaultAction: RedactionAction = .mask, actions: [Detector: RedactionAction] = [:], hashKey: [UInt8]? = nil,
-                    denyKeys: [String] = Config.defaultDenyKeys, allowedKeys: [String] = [], spanCounts: Bool = true,
-                    markApplied: Bool = false, maxJSONDepth: Int = 64) {
+                    denyKeys: [String] = Config.defaultDenyKeys, allowedKeys: [String] = [], numericKeys: [String] = ["*"],
+                    spanCounts: Bool = true, markApplied: Bool = false, maxJSONDepth: Int = 64) {
             rules = Detector.allCases.map { d in
                 RedactionRule(name: d.rawValue, kind: .builtin(d), action: actions[d] ?? defaultAction, placeholder: Array("<\(d.placeholderName)>".utf8))
             }
             self.hashKey = hashKey
             self.denyKeys = denyKeys.map(KeyGlob.init)
             self.allowedKeys = allowedKeys.map(KeyGlob.init)
+            self.numericKeys = numericKeys.map(KeyGlob.init)
             self.spanCounts = spanCounts
             self.markApplied = markApplied
             self.maxJSONDepth = maxJSONDepth
@@ -66,6 +74,7 @@ extension RedactionProcessor {
             self.init(defaultAction: defaultAction, actions: actions, hashKey: key,
                       denyKeys: map.has("deny_keys") ? try map.strings("deny_keys") : Config.defaultDenyKeys,
                       allowedKeys: try map.strings("allowed_keys"),
+                      numericKeys: map.has("numeric_keys") ? try map.strings("numeric_keys") : ["*"],
                       spanCounts: try map.bool("span_counts", default: true),
                       markApplied: try map.bool("mark_applied", default: false),
                       maxJSONDepth: try map.int("max_json_depth", default: 64, range: 1...1024))
@@ -105,7 +114,8 @@ extension RedactionProcessor {
 extension RedactionProcessor.Config: Equatable {
     public static func == (a: Self, b: Self) -> Bool {
         a.ruleSummary.map(\.name) == b.ruleSummary.map(\.name) && a.ruleSummary.map(\.action) == b.ruleSummary.map(\.action)
-            && a.hashKey == b.hashKey && a.denyKeys == b.denyKeys && a.allowedKeys == b.allowedKeys && a.spanCounts == b.spanCounts
+            && a.hashKey == b.hashKey && a.denyKeys == b.denyKeys && a.allowedKeys == b.allowedKeys && a.numericKeys == b.numericKeys
+            && a.spanCounts == b.spanCounts
             && a.markApplied == b.markApplied && a.maxJSONDepth == b.maxJSONDepth
     }
 }

@@ -75,7 +75,7 @@ public struct RedactionScore: Sendable {
         scratch.removeAll(keepingCapacity: true)
     }
 
-    static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
+    public static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
         guard !needle.isEmpty, needle.count <= hay.count else { return nil }
         outer: for i in 0...(hay.count - needle.count) {
             for k in 0..<needle.count where hay[i + k] != needle[k] { continue outer }

@@ -22,6 +22,8 @@ struct TextOutcome {
     var text: [UInt8]?
     var counts: [(rule: Int, n: Int)] = []
     var drop = false
+    /// Values replaced because their JSON key is on the deny list.
+    var denied = 0
 
     mutating func count(_ rule: Int) {
         if let i = counts.firstIndex(where: { $0.rule == rule }) { counts[i].n += 1 } else { counts.append((rule, 1)) }
@@ -97,16 +99,42 @@ struct TextRedactor: Sendable {
         }
     }
 
-    /// Redacts `t`; `outcome.text` is nil when nothing matched.
+    /// Every finding in `t`, normalized and inside base64 runs, as ranges of `t`; returns the
+    /// normalized text when there was one (for pseudonyms of the value as read).
+    @discardableResult
+    func findings(_ t: UnsafeBufferPointer<UInt8>, into scratch: inout [ScanMatch]) -> NormalizedText? {
+        let normalized = NormalizedText.mayChange(t) ? NormalizedText.make(t) : nil
+        if let normalized {
+            normalized.bytes.withUnsafeBufferPointer { matches($0, into: &scratch) }
+            for k in scratch.indices {
+                (scratch[k].start, scratch[k].end) = normalized.original(scratch[k].start, scratch[k].end)
+            }
+        } else {
+            matches(t, into: &scratch)
+        }
+        Base64Runs.findings(t, self, into: &scratch)
+        return normalized
+    }
+
+    /// Redacts `t`; `outcome.text` is nil when nothing matched. The detectors see the text
+    /// normalized (`NormalizedText`: invisible characters removed, compatibility forms folded,
+    /// percent and `\u` escapes decoded) and inside base64 runs (`Base64Runs`); each finding is
+    /// replaced over the original bytes it came from.
     func redact(_ t: UnsafeBufferPointer<UInt8>, scratch: inout [ScanMatch], into outcome: inout TextOutcome) {
-        matches(t, into: &scratch)
+        let normalized = findings(t, into: &scratch)
         guard !scratch.isEmpty else { return }
         var out: [UInt8] = []
         out.reserveCapacity(t.count)
         var at = 0
         for m in scratch {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: t[at..<m.start]))
-            replacement(m.rule, UnsafeBufferPointer(rebasing: t[m.start..<m.end]), into: &out)
+            // A pseudonym is of the value as read: the same address hashes alike however disguised.
+            if rules[m.rule].action == .hash, let normalized {
+                let value = Array(normalized.bytes[normalized.indices(of: m.start, m.end)])
+                value.withUnsafeBufferPointer { replacement(m.rule, $0, into: &out) }
+            } else {
+                replacement(m.rule, UnsafeBufferPointer(rebasing: t[m.start..<m.end]), into: &out)
+            }
             outcome.count(m.rule)
             if rules[m.rule].action == .drop { outcome.drop = true }
             at = m.end
