@@ -3,7 +3,7 @@
 # callgrind's call counts: deterministic, unlike timings on a shared machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v valgrind >/dev/null || apt-get install -y valgrind
+command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind; }
 swift build -c release --product genai-collector-bench >/dev/null
 spans=${SPANS:-500}
 dir=$(mktemp -d)

@@ -5,6 +5,8 @@
 # counts spans; same load, same machine, one run. The two alternate for ROUNDS rounds (default 3) so
 # machine noise hits both alike. Prints spans/s, CPU s per 100k spans, peak RSS, p50/p99 latency, and
 # the ratio per round and its median. A benchmark, not a test: it never fails on speed.
+# BASELINE=/path/to/an/older/genai-collector adds that build's daemon to every round, on the same
+# config and load, and prints this build's ratio to it (a regression check across commits).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${SECONDS_PER_RUN:-10}
@@ -21,7 +23,7 @@ wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/nul
 spans_per_s() { sed -n 's/.*: \([0-9]*\) spans\/s accepted.*/\1/p' | tail -1; }
 
 run_collector() {  # label, extra load args
-  $bin/genai-collector run --config pipelines/load-test.yaml > /dev/null 2>/tmp/genai-load.log &
+  ${daemon:-$bin/genai-collector} run --config pipelines/load-test.yaml > /dev/null 2>/tmp/genai-load.log &
   local pid=$!
   wait_port 14318
   $bin/genai-collector-load --port 14318 --pid $pid --seconds "$seconds" --connections "$connections" --label "$1" "${@:2}" | tee /tmp/genai-load-line.txt
@@ -37,20 +39,31 @@ run_reference() {
 }
 
 ratios=()
+baseline_ratios=()
 for round in $(seq "$rounds"); do
   run_collector "genai-collector HTTP, max rate (round $round)"
   ours=$(spans_per_s < /tmp/genai-load-line.txt)
+  if [ -n "${BASELINE:-}" ]; then
+    daemon=$BASELINE run_collector "baseline $BASELINE, max rate (round $round)"
+    base=$(spans_per_s < /tmp/genai-load-line.txt)
+    baseline_ratios+=("$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
+  fi
   run_reference
   theirs=$(spans_per_s < /tmp/genai-load-line.txt)
   ratios+=("$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
 done
 echo "ratio genai-collector / python upb reference (spans/s, HTTP, max rate), per round: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
 
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+if [ -n "${BASELINE:-}" ]; then
+  echo "ratio this build / baseline (spans/s, HTTP, max rate), per round: ${baseline_ratios[*]}; median $(median "${baseline_ratios[@]}")"
+fi
+
 run_collector "genai-collector, 10k spans/s" --rate 10000
 
 # OTLP/gRPC with h2load (Debian's nghttp2-client) and one pre-framed request; h2load judges only the
 # HTTP status, so accepted spans come from the daemon's own counters.
-command -v h2load >/dev/null || apt-get install -y -qq nghttp2-client >/dev/null
+command -v h2load >/dev/null || { apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null; }
 $bin/genai-collector-load --write-grpc-body /tmp/genai-grpc-body.bin --spans 100
 $bin/genai-collector run --config pipelines/load-test.yaml > /dev/null 2>/tmp/genai-load.log &
 pid=$!

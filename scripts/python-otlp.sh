@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 py=.build/bench-python
-command -v protoc >/dev/null || apt-get install -y -qq protobuf-compiler >&2
+command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler; } >&2
 python3 -c "import google.protobuf" 2>/dev/null || python3 -m pip install -q protobuf >&2
 mkdir -p "$py"
 (cd proto && protoc --python_out="../$py" \

@@ -16,3 +16,8 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 ours=$(taskset -c 0 .build/release/genai-collector-bench --redaction "$corpus" --seconds 5 | tee /dev/stderr | sed -n 's/.*redaction: \([0-9.]*\) MB\/s.*/\1/p')
 theirs=$(taskset -c 0 python3 scripts/presidio_bench.py "$corpus" | tee /dev/stderr | sed -n 's/.*recognizers: \([0-9.]*\) MB\/s.*/\1/p')
 awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "ratio genai-collector / presidio (MB/s, one core): %.0f (target >= 50); genai-collector %.1f MB/s (target >= 200)\n", a / b, a }'
+# Findings in disguise (zero-width characters, compatibility forms, escapes, base64, IDN, splits):
+# the share removed per kind of disguise, through the same path.
+disguised=/tmp/genai-redaction-disguised-$seed.jsonl
+python3 scripts/redaction-corpus.py disguised --seed "$seed" --out "$disguised"
+.build/release/genai-collector-bench --disguised "$disguised"

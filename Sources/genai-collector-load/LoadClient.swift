@@ -4,6 +4,8 @@ import Foundation
 /// response body. Deliberately minimal so the generator costs little CPU next to the server.
 final class LoadClient {
     private let fd: Int32
+    /// The server answered `Connection: close` (or closed): this connection takes no more requests.
+    private(set) var closed = false
     private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
 
     init(port: UInt16) throws {
@@ -35,7 +37,7 @@ final class LoadClient {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Foundation.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n <= 0 { throw LoadError("send failed") }
+            if n <= 0 { closed = true; throw LoadError("send failed") }
             offset += n
         }
     }
@@ -50,8 +52,13 @@ final class LoadClient {
         let head = String(decoding: data[0..<headerEnd!], as: UTF8.self)
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
         var length = 0
-        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+        for line in head.split(separator: "\r\n") {
+            let lower = line.lowercased()
+            if lower.hasPrefix("content-length:") {
+                length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+            } else if lower.hasPrefix("connection:"), lower.contains("close") {
+                closed = true
+            }
         }
         while data.count < headerEnd! + 4 + length { try fill(&data) }
         return status
@@ -59,7 +66,7 @@ final class LoadClient {
 
     private func fill(_ data: inout [UInt8]) throws {
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n <= 0 { throw LoadError("connection closed") }
+        if n <= 0 { closed = true; throw LoadError("connection closed") }
         data.append(contentsOf: buffer[0..<n])
     }
 

@@ -75,7 +75,7 @@ func runLoad(_ o: Options) throws {
         done.enter()
         Thread.detachNewThread {
             defer { done.leave() }
-            guard let client = try? LoadClient(port: o.port) else {
+            guard var client = try? LoadClient(port: o.port) else {
                 results.lock.lock(); results.failed += 1; results.lock.unlock()
                 return
             }
@@ -93,6 +93,12 @@ func runLoad(_ o: Options) throws {
                 let t0 = Date()
                 let status = (try? client.post(path: o.path, contentType: "application/x-protobuf", body: body)) ?? 0
                 latencies.append(Date().timeIntervalSince(t0))
+                // A server may close after an answer (a refusal before the body is read does); as
+                // an SDK would, open a new connection rather than fail every later request.
+                if client.closed {
+                    guard let fresh = try? LoadClient(port: o.port) else { failed += 1; break }
+                    client = fresh
+                }
                 switch status {
                 case 200: ok += 1
                 case 429, 503: refused += 1
