@@ -9,10 +9,13 @@ part of ClickHouse's HTTP interface the clickhouse exporter uses, answering as C
 - errors: syntax and parse errors 400, unknown table or database 404, others 500, each with the
   `X-ClickHouse-Exception-Code` header and a `Code: N. DB::Exception: ...` body;
 - `Content-Encoding: gzip` and chunked bodies; `GET /ping` answers `Ok.`;
-- `--fail-next N:STATUS` (or POST /fail?n=N&status=S) makes the next N queries fail with STATUS
-  (tests of retries), `--delay-ms` slows every query.
+- POST /fail?n=N&status=S makes the next N queries fail with STATUS (tests of retries) and answers
+  `{"pending": N}`; GET /fail answers `{"pending": P, "served": F}` (F: failures served so far), so a
+  test proves its outage happened; `--delay-ms` slows every query;
+- `--upstream URL`: no engine; queries go to a real ClickHouse at URL (its own credentials checked
+  there), with the same failure injection in front (tests run against `CLICKHOUSE_URL`).
 
-    chdb_http_front.py --dir DIR [--port 0] [--user U --password P]
+    chdb_http_front.py (--dir DIR | --upstream URL) [--port 0] [--user U --password P]
 Prints `listening PORT` once bound.
 """
 import argparse
@@ -27,18 +30,24 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
-import chdb
+import json
+import urllib.error
+import urllib.request
 
 BAD_DATA = {6, 26, 27, 38, 41, 53, 62, 69, 70, 72, 117, 130, 131, 386}  # parse and type errors: 400
 NOT_FOUND = {60, 81}  # unknown table, unknown database: 404
 
 
 class Front:
-    def __init__(self, directory, user, password):
-        self.conn = chdb.connect(directory)
+    def __init__(self, directory, user, password, upstream=None):
+        self.upstream = upstream
+        if upstream is None:
+            import chdb  # only the embedded mode needs the engine
+            self.conn = chdb.connect(directory)
         self.lock = threading.Lock()
         self.user, self.password = user, password
         self.fail_next, self.fail_status, self.delay = 0, 500, 0.0
+        self.failures_served = 0
         self.queries = 0
 
 
@@ -86,6 +95,10 @@ def make_handler(front):
             url = urlparse(self.path)
             if url.path == "/ping":
                 return self.reply(200, "Ok.\n")
+            if url.path == "/fail":
+                with front.lock:
+                    state = {"pending": front.fail_next, "served": front.failures_served}
+                return self.reply(200, json.dumps(state) + "\n")
             self.handle_query(url, b"")
 
         def do_POST(self):
@@ -97,9 +110,12 @@ def make_handler(front):
                 body = self.rfile.read(length) if length else b""
             if url.path == "/fail":
                 q = parse_qs(url.query)
-                front.fail_next = int(q.get("n", ["1"])[0])
-                front.fail_status = int(q.get("status", ["500"])[0])
-                return self.reply(200, "ok\n")
+                with front.lock:
+                    front.fail_next = int(q.get("n", ["1"])[0])
+                    front.fail_status = int(q.get("status", ["500"])[0])
+                return self.reply(200, json.dumps({"pending": front.fail_next}) + "\n")
+            if front.upstream is not None:
+                return self.forward(body)
             if self.headers.get("Content-Encoding", "").lower() == "gzip":
                 try:
                     body = gzip.decompress(body)
@@ -107,15 +123,37 @@ def make_handler(front):
                     return self.reply(400, f"Code: 354. DB::Exception: cannot decompress gzip body: {e}. (CANNOT_DECOMPRESS)\n", 354)
             self.handle_query(url, body)
 
+        def take_failure(self):
+            with front.lock:
+                if front.fail_next <= 0:
+                    return None
+                front.fail_next -= 1
+                front.failures_served += 1
+                return front.fail_status
+
+        def forward(self, body):
+            status = self.take_failure()
+            if status is not None:
+                return self.reply(status, f"Code: 999. DB::Exception: failure on command ({status}). (TEST_FAILURE)\n", 999)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "transfer-encoding", "connection")}
+            request = urllib.request.Request(front.upstream + self.path, data=body, headers=headers, method=self.command)
+            try:
+                with urllib.request.urlopen(request, timeout=60) as r:
+                    status, text, code = r.status, r.read(), r.headers.get("X-ClickHouse-Exception-Code")
+            except urllib.error.HTTPError as e:
+                status, text, code = e.code, e.read(), e.headers.get("X-ClickHouse-Exception-Code")
+            return self.reply(status, text.decode("utf-8", "replace"), code)
+
         def handle_query(self, url, body):
+            if front.upstream is not None:
+                return self.forward(body)
             params = parse_qs(url.query, keep_blank_values=True)
             if not self.authorized(params):
                 return self.reply(403, "Code: 516. DB::Exception: default: Authentication failed: password is incorrect, or there is no user with such name. (AUTHENTICATION_FAILED) (version 26.9.2.1)\n", 516)
             if front.delay:
                 time.sleep(front.delay)
-            if front.fail_next > 0:
-                front.fail_next -= 1
-                status = front.fail_status
+            status = self.take_failure()
+            if status is not None:
                 return self.reply(status, f"Code: 999. DB::Exception: failure on command ({status}). (TEST_FAILURE)\n", 999)
             query = params.get("query", [None])[0]
             if query is None:
@@ -148,13 +186,16 @@ def make_handler(front):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--dir", required=True)
+    p.add_argument("--dir")
+    p.add_argument("--upstream")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--user")
     p.add_argument("--password", default="")
     p.add_argument("--delay-ms", type=int, default=0)
     args = p.parse_args()
-    front = Front(args.dir, args.user, args.password)
+    if (args.dir is None) == (args.upstream is None):
+        p.error("give --dir (embedded chDB) or --upstream URL (a real server)")
+    front = Front(args.dir, None if args.upstream else args.user, args.password, args.upstream.rstrip("/") if args.upstream else None)
     # The embedded engine installs its own signal handlers; SIGTERM and SIGINT must still stop us.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: os._exit(0))

@@ -15,7 +15,8 @@ The Langfuse server cannot run on these machines, so this checks what it would c
 - Failing on command: POST /__control/fail {"status": 401|429|500|..., "count": N, "retry_after": S,
   "delay_s": S, "event_status": 500} makes the next N requests answer that status (or, with
   event_status, fail every event in them with it), or wait delay_s first.
-- GET /__control/received: what was accepted (events, spans, request headers), as JSON.
+- GET /__control/received: what was accepted (events, spans, request headers) and how many commanded
+  failures were served (`failures_served`), as JSON.
 
 Prints `listening PORT`, then serves until killed.
 """
@@ -76,6 +77,7 @@ class State:
         self.spans = []
         self.requests = []
         self.fail = None  # {"status", "count", "retry_after", "delay_s", "event_status"}
+        self.failures_served = 0  # so a test proves the failure it asked for happened
 
     def take_failure(self):
         with self.lock:
@@ -83,6 +85,7 @@ class State:
             if not f:
                 return None
             f["count"] -= 1
+            self.failures_served += 1
             if f["count"] <= 0:
                 self.fail = None
             return dict(f)
@@ -116,7 +119,8 @@ def make_handler(state, validator, public_key, secret_key):
         def do_GET(self):
             if self.path == "/__control/received":
                 with state.lock:
-                    return self.answer(200, {"events": state.events, "spans": state.spans, "requests": state.requests})
+                    return self.answer(200, {"events": state.events, "spans": state.spans, "requests": state.requests,
+                                             "failures_served": state.failures_served})
             return self.answer(404, {"message": "not found"})
 
         def do_POST(self):

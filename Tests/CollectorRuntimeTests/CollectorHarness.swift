@@ -109,15 +109,6 @@ final class CollectorProcess: @unchecked Sendable {
         }
     }
 
-    /// The value of one Prometheus series on `/metrics` at `port` (0 when absent).
-    static func metric(_ port: Int, _ series: String) -> Int {
-        let (_, text) = (try? EndToEndTests().command(["curl", "-s", "http://127.0.0.1:\(port)/metrics"])) ?? (1, "")
-        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
-            return Int(Double(line.split(separator: " ").last ?? "") ?? 0)
-        }
-        return 0
-    }
-
     /// The value of one Prometheus series, spelled as `/metrics` prints it (labels sorted by name).
     /// An unreachable endpoint or a missing series throws: absent is not zero.
     static func requireMetric(_ port: Int, _ series: String) throws -> Double {
@@ -128,6 +119,11 @@ final class CollectorProcess: @unchecked Sendable {
             return value
         }
         throw MetricError(description: "no series \(series) on /metrics")
+    }
+
+    /// For polling: nil while the endpoint or the series is not there yet.
+    static func metricIfPresent(_ port: Int, _ series: String) -> Double? {
+        try? requireMetric(port, series)
     }
 
     static func accepts(_ port: Int) -> Bool {

@@ -1,4 +1,5 @@
 import CollectorCore
+import Exporters
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,6 +44,20 @@ struct DurabilityTests {
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Fails the sink's next `n` statements with `status`, and checks that the front took the command.
+    static func injectFailures(_ server: ClickHouseTestServer, n: Int, status: Int) async throws {
+        try #require(server.injectsFaults, "this server cannot inject failures")
+        let r = try await HTTPTransport(tls: nil).send(.POST, server.url + "/fail?n=\(n)&status=\(status)", headers: [], body: [], timeout: .seconds(5))
+        #expect(r.status == 200 && r.text.contains("\"pending\": \(n)"), "\(r.status) \(r.text)")
+    }
+
+    /// How many failures the sink has served, and how many it still owes.
+    static func failures(_ server: ClickHouseTestServer) async throws -> (served: Int, pending: Int) {
+        let r = try await HTTPTransport(tls: nil).send(.GET, server.url + "/fail", headers: [], body: nil, timeout: .seconds(5))
+        let json = try JSONParser().parse(r.text)
+        return (Int(try #require(json["served"]?.numberValue)), Int(try #require(json["pending"]?.numberValue)))
+    }
+
     @Test func whatWasAcknowledgedSurvivesKill9() async throws {
         let server = try ClickHouseTestServer()
         defer { server.stop() }
@@ -52,6 +67,7 @@ struct DurabilityTests {
         defer { try? FileManager.default.removeItem(atPath: queue) }
         let (otlp, metrics, nobody) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
+        let retries = "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}"
 
         // 1. ClickHouse unreachable: the client's spans are acknowledged from the disk queue only.
         let first = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: "http://127.0.0.1:\(nobody)",
@@ -61,7 +77,10 @@ struct DurabilityTests {
             let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "gzip", "10"]) }
             #expect(status == 0, "\(out)")
         }
-        #expect(CollectorProcess.metric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
+        #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
+        // The outage is real: nothing was sent, and the sender has been failing and retrying.
+        #expect(try CollectorProcess.requireMetric(metrics, sent) == 0)
+        #expect(try await CollectorHarness.eventually { (CollectorProcess.metricIfPresent(metrics, retries) ?? 0) > 0 }, "\(first.output.suffix(2000))")
         // 2. kill -9: no shutdown, no flush.
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
@@ -79,8 +98,8 @@ struct DurabilityTests {
                                                                      password: server.password, database: database, queue: queue),
                                                 waitFor: [otlp, metrics])
         defer { second.stop() }
-        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metric(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
-        #expect(CollectorProcess.metric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
+        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
+        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
         #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
         second.stop()
@@ -89,11 +108,11 @@ struct DurabilityTests {
                                                                     password: server.password, database: database, queue: queue),
                                                waitFor: [otlp, metrics])
         defer { third.stop() }
-        #expect(CollectorProcess.metric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
+        #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
     }
 
     @Test func anOutageOfTheSinkLosesAndDoublesNothing() async throws {
-        let server = try ClickHouseTestServer()
+        let server = try ClickHouseTestServer(faults: true)
         defer { server.stop() }
         let database = "outage_\(UInt32.random(in: 0...UInt32.max))"
         _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")
@@ -105,16 +124,20 @@ struct DurabilityTests {
                                                    waitFor: [otlp, metrics])
         defer { collector.stop() }
         // The sink fails the next 40 statements (about four seconds of retries) while the load goes on.
-        _ = try Self.e2e.command(["curl", "-s", "-X", "POST", "-u", "\(server.user):\(server.password)", server.url + "/fail?n=40&status=503"])
+        try await Self.injectFailures(server, n: 40, status: 503)
         for _ in 0..<4 {
             let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "none", "10"]) }
             #expect(status == 0, "\(out)")
         }
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
-        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metric(metrics, sent) == 120 }, "\(collector.output.suffix(3000))")
+        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(collector.output.suffix(3000))")
+        // The outage happened: the sink served all 40 failures, and the collector retried.
+        let failures = try await Self.failures(server)
+        #expect(failures.served == 40 && failures.pending == 0, "\(failures)")
+        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}") > 0)
         #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
-        #expect(CollectorProcess.metric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
+        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
     }
 
     @Test func aFullQueuePushesBackAndTheCollectorStaysUp() async throws {
@@ -141,7 +164,7 @@ struct DurabilityTests {
         #expect(answers[0].hasPrefix("200") && answers[1].hasPrefix("200"), "\(answers)")
         #expect(answers[2] == "503 5" && answers[3] == "503 5", "\(answers)")
         #expect(collector.process.isRunning)
-        #expect(CollectorProcess.metric(metrics, "genai_collector_persistent_queue_pushbacks_total{exporter=\"clickhouse\",reason=\"full\"}") == 2)
-        #expect(CollectorProcess.metric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 2)
+        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_pushbacks_total{exporter=\"clickhouse\",reason=\"full\"}") == 2)
+        #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 2)
     }
 }

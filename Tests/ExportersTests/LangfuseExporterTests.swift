@@ -45,6 +45,7 @@ struct LangfuseExporterTests {
         let events: [Event]
         let spans: [Span]
         let requests: [Request]
+        let failures_served: Int
     }
 
     static func received(_ server: LangfuseTestServer) async throws -> Received {
@@ -52,9 +53,11 @@ struct LangfuseExporterTests {
         return try JSONDecoder().decode(Received.self, from: Data(r.body))
     }
 
+    /// Commands the next failure; the server must take it.
     static func failNext(_ server: LangfuseTestServer, _ command: String) async throws {
-        _ = try await HTTPTransport(tls: nil).send(.POST, server.url + "/__control/fail", headers: [("Content-Type", "application/json")],
-                                                   body: Array(command.utf8), timeout: .seconds(5))
+        let r = try await HTTPTransport(tls: nil).send(.POST, server.url + "/__control/fail", headers: [("Content-Type", "application/json")],
+                                                       body: Array(command.utf8), timeout: .seconds(5))
+        try #require(r.status == 200, "the contract server refused the failure command: \(r.status) \(r.text)")
     }
 
     static func item() throws -> ExportItem { try ClickHouseExporterTests.item() }
@@ -122,11 +125,14 @@ struct LangfuseExporterTests {
         // A 207 whose events all failed with 500: sent again within the attempt, then all accepted.
         try await Self.failNext(server, #"{"event_status": 500, "count": 1}"#)
         try await e.export(item)
-        #expect(try await Self.received(server).events.count == events)
+        var got = try await Self.received(server)
+        // The first answer failed every event (none accepted); all arrived, so they were sent again.
+        #expect(got.failures_served == 1 && got.events.count == events, "\(got.failures_served) \(got.events.count)")
         // 400 per event: not retried, counted.
         try await Self.failNext(server, #"{"event_status": 400, "count": 1}"#)
         try await e.export(item)
-        #expect(try await Self.received(server).events.count == events)
+        got = try await Self.received(server)
+        #expect(got.failures_served == 2 && got.events.count == events, "\(got.failures_served) \(got.events.count)")
         #expect(counters.value(.exporterRejectedEvents, ["exporter": "langfuse", "status": "400"]) == events)
         await e.shutdown()
     }
@@ -143,6 +149,7 @@ struct LangfuseExporterTests {
             #expect(error.isPermanent && "\(error)".contains("401"), "\(error)")
         }
         try await Self.failNext(server, #"{"status": 403, "count": 1}"#)
+        #expect(try await Self.received(server).failures_served == 0)
         let right = try LangfuseExporter(id: "langfuse", config: try Self.config(server))
         do throws(ExportFailure) {
             try await right.export(item)
@@ -150,6 +157,7 @@ struct LangfuseExporterTests {
         } catch {
             #expect(error.isPermanent && "\(error)".contains("403"), "\(error)")
         }
+        #expect(try await Self.received(server).failures_served == 1)
     }
 
     @Test func throttlingErrorsAndSlowAnswersAreRetriedThroughTheQueue() async throws {
@@ -168,16 +176,31 @@ struct LangfuseExporterTests {
             queue.offer(item)
             #expect(try await eventually { counters.value(.exporterSentSpans, ["exporter": "langfuse"]) == item.spanCount })
             #expect(ContinuousClock.now - started >= .seconds(1))
+            #expect(try await Self.received(server).failures_served == 1)
+            #expect(counters.value(.exporterRetries, ["exporter": "langfuse"]) == 1)
             // 500, then an answer slower than the timeout: both retried.
             try await Self.failNext(server, #"{"status": 500, "count": 1}"#)
             queue.offer(item)
             #expect(try await eventually { counters.value(.exporterSentSpans, ["exporter": "langfuse"]) == 2 * item.spanCount })
+            #expect(try await Self.received(server).failures_served == 2)
+            #expect(counters.value(.exporterRetries, ["exporter": "langfuse"]) == 2)
             try await Self.failNext(server, #"{"delay_s": 2, "count": 1}"#)
             queue.offer(item)
             #expect(try await eventually { counters.value(.exporterSentSpans, ["exporter": "langfuse"]) == 3 * item.spanCount })
+            #expect(counters.value(.exporterRetries, ["exporter": "langfuse"]) == 3)
         }
         #expect(counters.total(.droppedSpans) == 0)
-        #expect(try await Self.received(server).spans.count >= 3 * item.spanCount)
+        // The same batch three times, each once, plus the copy the slow answer took in after the
+        // exporter had stopped waiting (at least once: the server keys spans by id).
+        var got = try await Self.received(server)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while got.spans.count < 4 * item.spanCount, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+            got = try await Self.received(server)
+        }
+        #expect(got.spans.count == 4 * item.spanCount, "\(got.spans.count) spans")
+        #expect(got.failures_served == 3)
+        #expect(Set(got.spans.map(\.span_id)).count == item.spanCount)
     }
 
     @Test func ingestionBodiesSplitAtEventBoundaries() throws {

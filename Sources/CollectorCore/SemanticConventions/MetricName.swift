@@ -11,6 +11,8 @@ public enum MetricName: String, Sendable, CaseIterable {
     case exporterEnqueueFailedSpans = "otelcol_exporter_enqueue_failed_spans"
     case exporterQueueSize = "otelcol_exporter_queue_size"
     case exporterQueueCapacity = "otelcol_exporter_queue_capacity"
+    /// Attempts that failed with a retryable error and were tried again, by `exporter`.
+    case exporterRetries = "genai_collector_exporter_retries"
     /// Every span dropped anywhere, with a `reason` label.
     case droppedSpans = "genai_collector_dropped_spans"
     /// Attributes dropped by a receiver's `limits` (`reason="attribute_limit"`), by `receiver`.

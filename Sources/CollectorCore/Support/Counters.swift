@@ -32,6 +32,13 @@ public final class Counters: Sendable {
         values.withLock { for (k, x) in batch { $0[k, default: 0] += x } }
     }
 
+    /// Makes a series visible at 0 before its first event, so a scrape tells "none yet" from
+    /// "not exported" and `rate()` starts from a known value.
+    public func declare(_ metric: MetricName, _ labels: [String: String] = [:]) {
+        let key = Key(metric, labels)
+        values.withLock { if $0[key] == nil { $0[key] = 0 } }
+    }
+
     public func set(_ metric: MetricName, _ n: Int, _ labels: [String: String] = [:]) {
         values.withLock { $0[Key(metric, labels)] = Double(n) }
     }

@@ -50,7 +50,24 @@ public final class ExporterQueue: Service, Sendable {
         self.batching = batching
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         counters.set(.exporterQueueCapacity, disk?.config.maxBytes ?? settings.queueSize, ["exporter": exporter.id])
+        let id = ["exporter": exporter.id]
+        for metric in [MetricName.exporterSentSpans, .exporterSendFailedSpans, .exporterEnqueueFailedSpans, .exporterRetries, .exporterQueueSize] {
+            counters.declare(metric, id)
+        }
+        for reason in Self.dropReasons { counters.declare(.droppedSpans, ["exporter": exporter.id, "reason": reason]) }
+        if disk != nil {
+            for metric in [MetricName.persistentQueueBytes, .persistentQueueOldestAgeSeconds, .persistentQueueReplayed, .persistentQueueCorrupt] {
+                counters.declare(metric, id)
+            }
+            for reason in ["full", "io"] { counters.declare(.persistentQueuePushbacks, ["exporter": exporter.id, "reason": reason]) }
+            for reason in ["undecodable_record", "queue_full_drop_oldest"] {
+                counters.declare(.droppedSpans, ["exporter": exporter.id, "reason": reason])
+            }
+        }
     }
+
+    /// Every reason this queue drops a batch for; each series is exported from the start.
+    static let dropReasons = ["queue_full", "permanent_error", "retries_exhausted", "shutdown_deadline"]
 
     var labels: [String: String] { ["exporter": exporter.id] }
 
@@ -166,6 +183,7 @@ public final class ExporterQueue: Service, Sendable {
                 drop(item, reason: "retries_exhausted", failure)
                 return .dropped
             }
+            counters.add(.exporterRetries, 1, labels)
             logger.info("export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(message)", "in": "\(wait)"])
             try? await Task.sleep(for: wait)
             delay = min(delay * 2, settings.maxInterval)
