@@ -25,7 +25,7 @@ struct EndToEndTests {
     /// `exporter`: the exporters section's one entry (`id: {settings}`) instead of the file exporter.
     func run(expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
              order: [String]? = nil, exporter: (id: String, yaml: String)? = nil, transport: String = "http",
-             client: @escaping @Sendable (Int) throws -> (Int32, String)) async throws -> Run {
+             client: @Sendable (Int) async throws -> (Int32, String)) async throws -> Run {
         let chain = (order ?? (processors.contains("memory_limiter") ? ["memory_limiter"] : []) + ["environment"]) + ["batch"]
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -47,7 +47,9 @@ struct EndToEndTests {
                 group.addTask { try await app.run(shutdownSignals: []) { name, p in if name == "otlp/\(transport)" { port.set(p) } } }
                 #expect(try await eventually { port.value != nil && app.readiness.isReady })
                 let bound = port.value ?? 0
-                let (status, output) = try await offPool { try client(bound) }
+                // The client runs in this test's task (its blocking calls go through offPool), so its
+                // expectations are recorded against this test.
+                let (status, output) = try await client(bound)
                 #expect(status == 0, "client: \(output)")
                 #expect(try await eventually { app.counters.total(.exporterSentSpans) >= expectedSpans },
                         "sent \(app.counters.total(.exporterSentSpans)) of \(expectedSpans); client said: \(output)")
@@ -55,6 +57,7 @@ struct EndToEndTests {
                 try await group.waitForAll()
             }
         }
+        #expect(app.counters.total(.exporterSentSpans) == expectedSpans, "exactly what the client sent, once")
         var events: [JSONValue] = []
         let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []  // none when nothing was exported
         for f in files where f.hasSuffix(".jsonl") {
@@ -63,6 +66,15 @@ struct EndToEndTests {
             }
         }
         return Run(app: app, events: events)
+    }
+
+    /// `python` and `command` off the cooperative pool, awaited by the calling test.
+    func py(_ script: String, _ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await offPool { try self.python(script, args, environment: environment) }
+    }
+
+    func cmd(_ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await offPool { try self.command(args, environment: environment) }
     }
 
     func python(_ script: String, _ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
@@ -98,7 +110,7 @@ struct EndToEndTests {
         let r = try await run(expectedSpans: 12, processors: "environment: {from_attribute: deployment.environment.name, value: e2e}",
                               transport: transport) { port in
             let endpoint = transport == "grpc" ? "127.0.0.1:\(port)" : "http://127.0.0.1:\(port)/v1/traces"
-            return try python("send_spans.py", [endpoint, compression, "4", transport])
+            return try await py("send_spans.py", [endpoint, compression, "4", transport])
         }
         #expect(r.app.counters.value(.receiverAcceptedSpans, ["receiver": "otlp", "transport": transport]) == 12)
         #expect(r.app.counters.total(.receiverAcceptedSpans) == 12)
@@ -127,10 +139,10 @@ struct EndToEndTests {
     /// Over gRPC, malformed data is INVALID_ARGUMENT and an empty request is a valid no-op.
     @Test func grpcStatusCodes() async throws {
         let r = try await run(expectedSpans: 0, transport: "grpc") { port in
-            let bad = try python("grpc_raw.py", ["127.0.0.1:\(port)", "0affffffff0f"])
-            #expect(bad.1.hasPrefix("INVALID_ARGUMENT invalid OTLP trace request"), "\(bad.1)")
-            let empty = try python("grpc_raw.py", ["127.0.0.1:\(port)", ""])
-            #expect(empty.1.hasPrefix("OK"), "\(empty.1)")
+            let bad = try await py("grpc_raw.py", ["--expect", "INVALID_ARGUMENT", "127.0.0.1:\(port)", "0affffffff0f"])
+            #expect(bad.0 == 0 && bad.1.hasPrefix("INVALID_ARGUMENT invalid OTLP trace request"), "\(bad.1)")
+            let empty = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", ""])
+            #expect(empty.0 == 0 && empty.1.hasPrefix("OK"), "\(empty.1)")
             return empty
         }
         #expect(r.events.isEmpty)
@@ -138,12 +150,12 @@ struct EndToEndTests {
 
     @Test func grpcAuthentication() async throws {
         _ = try await run(expectedSpans: 0, receiverExtras: ", auth: {bearer_tokens: [t0ken]}", transport: "grpc") { port in
-            let none = try python("grpc_raw.py", ["127.0.0.1:\(port)", ""])
-            #expect(none.1.hasPrefix("UNAUTHENTICATED"), "\(none.1)")
-            let wrong = try python("grpc_raw.py", ["127.0.0.1:\(port)", "", "Bearer nope"])
-            #expect(wrong.1.hasPrefix("UNAUTHENTICATED"), "\(wrong.1)")
-            let good = try python("grpc_raw.py", ["127.0.0.1:\(port)", "", "Bearer t0ken"])
-            #expect(good.1.hasPrefix("OK"), "\(good.1)")
+            let none = try await py("grpc_raw.py", ["--expect", "UNAUTHENTICATED", "127.0.0.1:\(port)", ""])
+            #expect(none.0 == 0 && none.1.hasPrefix("UNAUTHENTICATED"), "\(none.1)")
+            let wrong = try await py("grpc_raw.py", ["--expect", "UNAUTHENTICATED", "127.0.0.1:\(port)", "", "Bearer nope"])
+            #expect(wrong.0 == 0 && wrong.1.hasPrefix("UNAUTHENTICATED"), "\(wrong.1)")
+            let good = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", "", "Bearer t0ken"])
+            #expect(good.0 == 0 && good.1.hasPrefix("OK"), "\(good.1)")
             return good
         }
     }
@@ -161,13 +173,13 @@ struct EndToEndTests {
         let capture = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
         let r = try await run(expectedSpans: transport == "http" ? 3 : 0, receiverExtras: tls, transport: transport) { port in
             if transport == "http" {
-                let plain = try command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/traces"])
+                let plain = try await cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/traces"])
                 #expect(plain.1 != "200")  // plaintext is not served on a TLS port
-                return try command(["curl", "-sf", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/x-protobuf",
+                return try await cmd(["curl", "-sf", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/x-protobuf",
                                     "--data-binary", "@" + capture, "https://127.0.0.1:\(port)/v1/traces"])
             }
-            let secure = try python("grpc_raw.py", ["127.0.0.1:\(port)", ""], environment: ["GRPC_ROOT_CERT": dir + "/cert.pem"])
-            #expect(secure.1.hasPrefix("OK"), "\(secure.1)")
+            let secure = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", ""], environment: ["GRPC_ROOT_CERT": dir + "/cert.pem"])
+            #expect(secure.0 == 0 && secure.1.hasPrefix("OK"), "\(secure.1)")
             return secure
         }
         if transport == "http" { #expect(r.of("generation-create").count == 3) }
@@ -182,7 +194,7 @@ struct EndToEndTests {
               cost_inference: {}
               environment: {value: e2e}
             """, order: ["redaction", "environment", "cost_inference"]) { port in
-            try python("send_pii.py", ["http://127.0.0.1:\(port)/v1/traces"])
+            try await py("send_pii.py", ["http://127.0.0.1:\(port)/v1/traces"])
         }
         let text = JSONWriter.serialize(.array(r.events))
         for secret in ["jane.doe@example.com", "4111 1111 1111 1111", "sk-proj-AbCdEf0123456789GhIjKlMnOp", "abcdefghijklmnop0123456789"] {
@@ -218,7 +230,7 @@ struct EndToEndTests {
             """
         _ = try await run(expectedSpans: 12, processors: "environment: {value: e2e}\n  cost_inference: {}",
                           order: ["environment", "cost_inference"], exporter: ("clickhouse", clickhouse)) { port in
-            try python("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", "gzip", "4"])
+            try await py("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", "gzip", "4"])
         }
         #expect(try sql("SELECT count() FROM \(database).observations FINAL") == "12")
         #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "4")
@@ -238,16 +250,16 @@ struct EndToEndTests {
         let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()  // ~770 KB
         try Data(bigBody).write(to: URL(fileURLWithPath: big))
         let small = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
-        @Sendable func post(_ port: Int, _ file: String) throws -> String {
-            try command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
+        @Sendable func post(_ port: Int, _ file: String) async throws -> String {
+            try await cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
                          "--data-binary", "@" + file, "http://127.0.0.1:\(port)/v1/traces"]).1
         }
         let r = try await run(expectedSpans: 3, receiverExtras: ", max_request_body_size: 1048576",
                               processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}") { port in
             // 770 KB x 3 (decoded tables, translation) passes the 1 MiB admission budget: pushback.
-            let refused = try post(port, big)
+            let refused = try await post(port, big)
             #expect(refused == "503 1", "\(refused)")
-            #expect(try post(port, small).hasPrefix("200"))
+            #expect(try await post(port, small).hasPrefix("200"))
             return (0, "")
         }
         // Refused before decoding (the budget was already passed): counted per request, no spans decoded.
@@ -255,7 +267,7 @@ struct EndToEndTests {
         #expect(r.app.counters.total(.receiverRefusedSpans) == 0)
         #expect(r.of("generation-create").count == 3)
         let capped = try await run(expectedSpans: 0, receiverExtras: ", max_request_body_size: 4096") { port in
-            let status = try post(port, small)  // 6 KB
+            let status = try await post(port, small)  // 6 KB
             #expect(status.hasPrefix("413"), "\(status)")
             return (0, "")
         }
@@ -266,7 +278,7 @@ struct EndToEndTests {
     @Test func langfuseSDKPointedAtTheCollector() async throws {
         let auth = ", auth: {basic: [{username: pk-lf-test, password: sk-lf-test}]}"
         let r = try await run(expectedSpans: 3, receiverExtras: auth) { port in
-            try python("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
+            try await py("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
         }
         #expect(Set(r.of("trace-create").compactMap { $0["body"]?["id"]?.stringValue }).count == 1)
         #expect(r.of("span-create").count == 1 && r.of("tool-create").count == 1 && r.of("generation-create").count == 1)
@@ -284,16 +296,18 @@ struct EndToEndTests {
     @Test func langfuseSDKWithWrongCredentialsIsRefused() async throws {
         let auth = ", auth: {basic: [{username: pk-lf-other, password: secret}]}"
         let r = try await run(expectedSpans: 0, receiverExtras: auth) { port in
-            try python("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
+            try await py("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
         }
         #expect(r.events.isEmpty)
         #expect(r.app.counters.total(.receiverAcceptedSpans) == 0)
+        // The SDK did send: its requests arrived and were refused for their credentials.
+        #expect(r.app.counters.value(.receiverRefusedRequests, ["receiver": "otlp", "transport": "http", "reason": "unauthenticated"]) >= 1)
     }
 
     /// openinference-instrumentation-openai around the real openai client, against a fake server.
     @Test func openInferenceInstrumentedOpenAIClient() async throws {
         let r = try await run(expectedSpans: 2) { port in
-            try python("openinference_openai.py", ["http://127.0.0.1:\(port)/v1/traces"])
+            try await py("openinference_openai.py", ["http://127.0.0.1:\(port)/v1/traces"])
         }
         let generations = r.of("generation-create").compactMap { $0["body"] }
         #expect(generations.count == 2)

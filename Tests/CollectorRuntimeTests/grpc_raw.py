@@ -1,19 +1,31 @@
 """Calls TraceService/Export with raw bytes through grpcio and prints the status code name.
-Usage: grpc_raw.py HOST:PORT HEX_BYTES [AUTHORIZATION]; with GRPC_ROOT_CERT set, over TLS."""
+Usage: grpc_raw.py [--expect CODE] HOST:PORT HEX_BYTES [AUTHORIZATION]; with GRPC_ROOT_CERT set,
+over TLS. With --expect, exits 1 unless the call ended with CODE (OK, UNAUTHENTICATED, ...), so
+the calling test fails on an unexpected answer."""
 import os
 import sys
 
 import grpc
 
+args = sys.argv[1:]
+expected = None
+if args[:1] == ["--expect"]:
+    expected, args = args[1], args[2:]
+
 if os.environ.get("GRPC_ROOT_CERT"):
     root = open(os.environ["GRPC_ROOT_CERT"], "rb").read()
-    channel = grpc.secure_channel(sys.argv[1], grpc.ssl_channel_credentials(root_certificates=root))
+    channel = grpc.secure_channel(args[0], grpc.ssl_channel_credentials(root_certificates=root))
 else:
-    channel = grpc.insecure_channel(sys.argv[1])
+    channel = grpc.insecure_channel(args[0])
 export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
 try:
-    metadata = [("authorization", sys.argv[3])] if len(sys.argv) > 3 else None
-    export(bytes.fromhex(sys.argv[2]), timeout=10, metadata=metadata)
+    metadata = [("authorization", args[2])] if len(args) > 2 else None
+    export(bytes.fromhex(args[1]), timeout=10, metadata=metadata)
+    code = "OK"
     print("OK")
 except grpc.RpcError as e:
-    print(e.code().name, e.details())
+    code = e.code().name
+    print(code, e.details())
+if expected is not None and code != expected:
+    print(f"expected {expected}, got {code}", file=sys.stderr)
+    sys.exit(1)
