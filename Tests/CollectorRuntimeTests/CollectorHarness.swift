@@ -66,7 +66,7 @@ struct CollectorHarness {
     /// The JSON Lines a file exporter wrote under `dir`.
     static func lines(_ dir: String) throws -> [JSONValue] {
         var out: [JSONValue] = []
-        for f in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where f.hasSuffix(".jsonl") {
+        for f in try FileManager.default.contentsOfDirectory(atPath: dir) where f.hasSuffix(".jsonl") {
             for line in try String(contentsOfFile: dir + "/" + f, encoding: .utf8).split(separator: "\n") {
                 out.append(try JSONParser().parse(String(line)))
             }

@@ -67,7 +67,7 @@ struct ConfigValidationTests {
         #expect(otlp.grpc?.maxReceiveMessageBytes == 32 << 20)
         guard case .batch(let batch)? = c.processors[try ComponentID(parsing: "batch", path: "")] else { Issue.record("no batch"); return }
         #expect(batch.sendBatchSize == 512 && batch.timeout == .seconds(2))
-        guard case .memoryLimiter(let ml)? = c.processors[try ComponentID(parsing: "memory_limiter", path: "")] else { return }
+        guard case .memoryLimiter(let ml)? = c.processors[try ComponentID(parsing: "memory_limiter", path: "")] else { Issue.record("no memory_limiter"); return }
         #expect(ml.spikeLimitMiB == 80)
         #expect(c.telemetry.metricsEndpoint.port == 9999 && c.telemetry.logLevel == "debug")
     }

@@ -27,7 +27,9 @@ struct EndToEndTests {
              order: [String]? = nil, exporter: (id: String, yaml: String)? = nil, transport: String = "http",
              client: @Sendable (Int) async throws -> (Int32, String)) async throws -> Run {
         let chain = (order ?? (processors.contains("memory_limiter") ? ["memory_limiter"] : []) + ["environment"]) + ["batch"]
+        // Made here, so that listing it below cannot fail for a reason that hides a missing export.
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let yaml = """
             receivers: {otlp: {protocols: {\(transport): {endpoint: "127.0.0.1:0"\(receiverExtras)}}}}
@@ -59,7 +61,7 @@ struct EndToEndTests {
         }
         #expect(app.counters.total(.exporterSentSpans) == expectedSpans, "exactly what the client sent, once")
         var events: [JSONValue] = []
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []  // none when nothing was exported
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir)
         for f in files where f.hasSuffix(".jsonl") {
             for line in try String(contentsOfFile: dir + "/" + f, encoding: .utf8).split(separator: "\n") {
                 events.append(try JSONParser().parse(String(line)))

@@ -41,7 +41,8 @@ struct GatewayTests {
         let spans: [Span]
     }
 
-    @Test func theSameTracesLandInClickHouseS3AndLangfuse() async throws {
+    @Test(.timeLimit(.minutes(3)))
+    func theSameTracesLandInClickHouseS3AndLangfuse() async throws {
         let clickhouse = try ClickHouseTestServer()
         defer { clickhouse.stop() }
         let s3 = try S3TestServer()
@@ -84,9 +85,13 @@ struct GatewayTests {
             #expect(viaHTTP.0 == 0, "\(viaHTTP.1)")
             let viaGRPC = try await offPool { try Self.e2e.python("send_spans.py", [grpc, "gzip", "1", "grpc"], environment: headers) }
             #expect(viaGRPC.0 == 0, "\(viaGRPC.1)")
+            // One span carrying an e-mail address, a card number and an API key, for the redaction stage.
+            let pii = try await offPool { try Self.e2e.python("send_pii.py", [http], environment: headers) }
+            #expect(pii.0 == 0, "\(pii.1)")
             for exporter in ["clickhouse", "s3", "langfuse"] {
-                #expect(try await CollectorHarness.eventually { gw.counters.value(.exporterSentSpans, ["exporter": exporter]) == 12 }, "\(exporter)")
+                #expect(try await CollectorHarness.eventually { gw.counters.value(.exporterSentSpans, ["exporter": exporter]) == 13 }, "\(exporter)")
             }
+            #expect(gw.counters.value(.redactions, ["processor": "redaction", "rule": "email", "action": "mask"]) >= 1)
             #expect(gw.counters.total(.droppedSpans) == 0)
         }
 
@@ -95,8 +100,8 @@ struct GatewayTests {
             SELECT id, trace_id, name, type, ifNull(provided_model_name, ''), usage_details['total'], round(cost_details['total'], 9)
             FROM \(database).observations FINAL WHERE project_id = 'proj-gw' ORDER BY id FORMAT TSV
             """).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
-        #expect(rows.count == 12)
-        #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "4")
+        #expect(rows.count == 13)
+        #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "5")
 
         // S3: decodable objects under the documented keys, holding the translator's events.
         let (status, out) = try Self.e2e.python("../ExportersTests/s3_read.py", [s3.endpoint, s3.accessKeyID, s3.secretAccessKey, s3.bucket])
@@ -106,7 +111,7 @@ struct GatewayTests {
         #expect(!stored.objects.isEmpty && stored.objects.allSatisfy { $0.key.wholeMatch(of: pattern) != nil })
         let events = stored.objects.flatMap { $0.lines ?? [] }
         let observations = events.filter { $0.type != "trace-create" }
-        #expect(observations.count == 12 && Set(events.filter { $0.type == "trace-create" }.compactMap { $0.body.id }).count == 4)
+        #expect(observations.count == 13 && Set(events.filter { $0.type == "trace-create" }.compactMap { $0.body.id }).count == 5)
 
         // The rows match the events field by field.
         let typeOf = ["generation-create": "GENERATION", "agent-create": "AGENT", "tool-create": "TOOL", "span-create": "SPAN"]
@@ -123,6 +128,13 @@ struct GatewayTests {
         let received = try JSONDecoder().decode(Received.self, from: Data(answer.1.utf8))
         #expect(Set(received.spans.map(\.span_id)) == Set(rows.map { $0[0] }))
         #expect(Set(received.spans.map(\.trace_id)) == Set(rows.map { $0[1] }))
-        #expect(received.spans.filter { $0.attributes["langfuse.observation.cost_details"] != nil }.count == 4)
+        #expect(received.spans.filter { $0.attributes["langfuse.observation.cost_details"] != nil }.count == 5)
+        // Exactly the one span that carried secrets is marked, and none of them left the gateway.
+        let marked = received.spans.filter { $0.attributes["redaction.applied"] == "bool_value: true" }
+        #expect(marked.count == 1, "\(received.spans.map(\.attributes))")
+        let everything = received.spans.flatMap { $0.attributes.values }.joined(separator: "\n") + answer.1
+        for secret in ["jane.doe@example.com", "4111 1111 1111 1111", "sk-proj-AbCdEf0123456789GhIjKlMnOp"] {
+            #expect(!everything.contains(secret), "\(secret) reached Langfuse")
+        }
     }
 }

@@ -87,8 +87,8 @@ struct DiskQueueTests {
         #expect(queue.stats.corruptSkipped == 0)
     }
 
-    func segments(_ dir: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".wal") }.sorted()
+    func segments(_ dir: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".wal") }.sorted()
     }
 
     @Test func aTornTailIsCutAndTheRecordsBeforeItSurvive() async throws {
@@ -98,7 +98,7 @@ struct DiskQueueTests {
         var queue = try DiskQueue(config)
         for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
         queue.close()
-        let path = dir + "/" + segments(dir)[0]
+        let path = try dir + "/" + segments(dir)[0]
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(truncate(path, off_t(size - 3)) == 0)  // the last write was torn by a crash
         queue = try DiskQueue(config)
@@ -119,7 +119,7 @@ struct DiskQueueTests {
         var queue = try DiskQueue(config)
         for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
         queue.close()
-        let path = dir + "/" + segments(dir)[0]
+        let path = try dir + "/" + segments(dir)[0]
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         bytes[DiskQueue.fileHeader.count + 2 * (DiskQueue.headerSize + 50) + DiskQueue.headerSize + 10] ^= 0x40  // inside record 3's payload
         try Data(bytes).write(to: URL(fileURLWithPath: path))
@@ -135,7 +135,7 @@ struct DiskQueueTests {
         var queue = try DiskQueue(config)
         _ = try await queue.append([1, 2, 3], spans: 1)
         queue.close()
-        let path = dir + "/" + segments(dir)[0]
+        let path = try dir + "/" + segments(dir)[0]
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         #expect(Array(bytes.prefix(8)) == Array("GCWAL".utf8) + [0, 1, 0])
         // A queue written by a later format is refused with a clear error, never read as corrupt.
@@ -182,10 +182,10 @@ struct DiskQueueTests {
         let config = DiskQueue.Config(directory: dir, segmentBytes: 3 * (DiskQueue.headerSize + 40), fsync: .batch(.milliseconds(5)))
         var queue = try DiskQueue(config)
         for _ in 0..<20 { _ = try await queue.append(Array(repeating: 7, count: 40), spans: 1) }
-        #expect(segments(dir).count == 7)
+        #expect(try segments(dir).count == 7)
         let first = queue.next(max: 14)
         try queue.ack(first.map(\.seq))
-        #expect(segments(dir).count == 3)  // records 13-20 live in the last three segments
+        #expect(try segments(dir).count == 3)  // records 13-20 live in the last three segments
         queue.close()
         queue = try DiskQueue(config)
         #expect(queue.next(max: 100).map(\.seq) == Array(15...20))
