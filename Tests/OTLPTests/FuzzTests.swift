@@ -4,14 +4,26 @@ import OTLP
 import OTLPSamples
 import Testing
 
-/// Mutated and truncated real payloads: every outcome is a batch or a typed error, never a crash,
-/// and what decodes also translates and re-encodes. Deterministic seeds, so a failure replays.
+/// Mutated and truncated real payloads: every outcome is a typed error or a batch that translates,
+/// and re-encodes to bytes that decode to the same batch. Deterministic seeds, so a failure replays.
 struct FuzzTests {
-    static let corpus: [[UInt8]] = {
-        var c = FixtureFiles.captures.compactMap { try? FixtureFiles.bytes($0 + ".otlp.pb") }
-        c += (1...8).compactMap { try? SampleRequests.random(seed: $0).serializedBytes() }
+    /// The captures and eight generated requests; a fixture that cannot be read fails the test.
+    static func corpus() throws -> [[UInt8]] {
+        var c = try FixtureFiles.captures.map { try FixtureFiles.bytes($0 + ".otlp.pb") }
+        c += try (1...8).map { try SampleRequests.random(seed: $0).serializedBytes() }
         return c
-    }()
+    }
+
+    /// What decoded must come back the same through our own encoder: nothing read is lost or invented.
+    static func roundTrips(_ batch: TraceBatch, json: Bool = false) -> Bool {
+        let again: TraceBatch?
+        if json {
+            again = try? OTLPJSONDecoder().decode(OTLPJSONEncoder().encode(batch))
+        } else {
+            again = try? OTLPProtobufDecoder().decode(OTLPProtobufEncoder().encode(batch))
+        }
+        return again.map { Canonical.of($0) == Canonical.of(batch) } ?? false
+    }
 
     static func mutate(_ input: [UInt8], _ rng: inout SampleRNG) -> [UInt8] {
         var b = input
@@ -34,18 +46,20 @@ struct FuzzTests {
 
     @Test func mutatedProtobuf() async throws {
         // Seconds of CPU: on a thread of its own, so tests waiting on timers are not starved meanwhile.
-        let (decoded, refused, problems) = try await offPool { Self.mutatedProtobufRun() }
+        let corpus = try Self.corpus()
+        #expect(corpus.count == FixtureFiles.captures.count + 8)
+        let (decoded, refused, problems) = try await offPool { Self.mutatedProtobufRun(corpus) }
         #expect(problems.isEmpty, "\(problems.prefix(5))")
         #expect(decoded > 100 && refused > 100)
     }
 
-    static func mutatedProtobufRun() -> (Int, Int, [String]) {
+    static func mutatedProtobufRun(_ corpus: [[UInt8]]) -> (Int, Int, [String]) {
         var rng = SampleRNG(seed: 42)
         var decoded = 0
         var refused = 0
         var problems: [String] = []
         for i in 0..<6000 {
-            let input = Self.mutate(Self.corpus[i % Self.corpus.count], &rng)
+            let input = Self.mutate(corpus[i % corpus.count], &rng)
             do {
                 let batch = try OTLPProtobufDecoder().decode(input)
                 decoded += 1
@@ -53,6 +67,7 @@ struct FuzzTests {
                 _ = IngestionBatchEncoder().encode(GenAITranslator().translate(batch))
                 _ = OTLPJSONEncoder().encode(batch)
                 if batch.attributes.count > input.count || batch.spans.count > input.count { problems.append("case \(i): tables beyond the input") }
+                if !Self.roundTrips(batch) { problems.append("case \(i): re-encoded, it decodes to a different batch") }
             } catch {
                 refused += 1
                 if error.description.isEmpty { problems.append("case \(i): an error without a description") }
@@ -63,27 +78,50 @@ struct FuzzTests {
 
     @Test func mutatedJSON() async throws {
         let sources = try FixtureFiles.captures.map { try FixtureFiles.bytes($0 + ".otlp.json") }
-        let decoded = try await offPool { () -> Int in
+        #expect(sources.count == FixtureFiles.captures.count)
+        let (decoded, refused, problems) = try await offPool { () -> (Int, Int, [String]) in
             var rng = SampleRNG(seed: 7)
-            var decoded = 0
+            var decoded = 0, refused = 0
+            var problems: [String] = []
             for i in 0..<1500 {
                 let input = Self.mutate(sources[i % sources.count], &rng)
-                if let batch = try? OTLPJSONDecoder().decode(input) {
+                do {
+                    let batch = try OTLPJSONDecoder().decode(input)
                     decoded += 1
                     _ = IngestionBatchEncoder().encode(GenAITranslator().translate(batch))
+                    if !Self.roundTrips(batch, json: true) { problems.append("case \(i): re-encoded, it decodes to a different batch") }
+                } catch {
+                    refused += 1
+                    if !(error is OTLPDecodingError) || "\(error)".isEmpty { problems.append("case \(i): not a described OTLPDecodingError: \(error)") }
                 }
             }
-            return decoded
+            return (decoded, refused, problems)
         }
-        #expect(decoded > 0)
+        #expect(problems.isEmpty, "\(problems.prefix(5))")
+        #expect(decoded > 0 && refused > 0)
     }
 
+    /// Every prefix of a capture decodes to a batch that round-trips or is refused; every prefix of
+    /// its gzip form short of the whole is refused (a gzip stream cut anywhere is incomplete).
+    /// Both outcomes are counted, so a decoder that refused everything would fail too.
     @Test func everyTruncationOfACapture() throws {
         let full = try FixtureFiles.bytes("langfuse_sdk_observe_generation.otlp.pb")
+        var decoded = 0, refused = 0
         for n in 0..<full.count {
-            _ = try? OTLPProtobufDecoder().decode(Array(full.prefix(n)))
+            do {
+                let batch = try OTLPProtobufDecoder().decode(Array(full.prefix(n)))
+                decoded += 1
+                #expect(Self.roundTrips(batch), "prefix \(n)")
+            } catch {
+                refused += 1
+            }
         }
+        #expect(decoded + refused == full.count && decoded >= 1 && refused >= 1)
         let gz = try FixtureFiles.bytes("langfuse_sdk_observe_generation.otlp.pb.gz")
-        for n in 0..<gz.count { _ = try? OTLPRequestDecoder().decode(Array(gz.prefix(n))) }
+        var accepted: [Int] = []
+        // From two bytes on, the gzip magic is there and the body is read as gzip.
+        for n in 2..<gz.count where (try? OTLPRequestDecoder().decode(Array(gz.prefix(n)), format: .protobuf)) != nil { accepted.append(n) }
+        #expect(accepted.isEmpty, "truncated gzip accepted at \(accepted.prefix(5))")
+        #expect(try OTLPRequestDecoder().decode(gz, format: .protobuf).spans.count > 0)
     }
 }
