@@ -5,8 +5,9 @@ import OTLP
 import OTLPSamples
 import Testing
 
-/// Each request → ingestion batch, compared with a reviewed golden file. Set UPDATE_GOLDEN=1 to
-/// rewrite the files, then review the diff before committing.
+/// Each request → ingestion batch, compared with a reviewed golden file. `UPDATE_GOLDEN=1` writes
+/// the files that differ and fails each of them (the diff is for review, and a run that rewrote its
+/// own expectations proves nothing); refused when `CI` is set.
 struct GoldenTests {
     static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let synthetic = ["genai_semconv_current", "genai_semconv_legacy", "openinference_kinds", "vercel_ai",
@@ -16,10 +17,19 @@ struct GoldenTests {
         let records = GenAITranslator().translate(batch)
         let document = JSONValue.object([JSONMember("batch", .array(IngestionBatchEncoder().events(records)))])
         let url = Self.goldenDirectory.appendingPathComponent(name + ".golden.json")
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+        let environment = ProcessInfo.processInfo.environment
+        let golden = try? JSONParser().parse(Array(try Data(contentsOf: url)))
+        guard document != golden else { return }
+        if environment["UPDATE_GOLDEN"] == "1" {
+            guard environment["CI"] == nil else {
+                Issue.record("UPDATE_GOLDEN is refused when CI is set: goldens are written on a developer's machine and reviewed")
+                return
+            }
             try (JSONWriter.pretty(document) + "\n").write(to: url, atomically: true, encoding: .utf8)
+            Issue.record("\(name): wrote \(url.lastPathComponent); review the diff, then run again without UPDATE_GOLDEN")
+            return
         }
-        let golden = try JSONParser().parse(Array(try Data(contentsOf: url)))
+        #expect(golden != nil, "\(name): no golden file \(url.lastPathComponent) (UPDATE_GOLDEN=1 writes it)")
         #expect(document == golden, "\(name): translation differs from \(url.lastPathComponent)")
     }
 
