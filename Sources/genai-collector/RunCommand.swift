@@ -1,7 +1,9 @@
 import ArgumentParser
 import CollectorCore
 import CollectorRuntime
+import Foundation
 import Logging
+import Synchronization
 
 /// `genai-collector [run] [--config SOURCE ...]`: the daemon. Like the OpenTelemetry Collector's
 /// binary, `--config` takes a file or `env:VAR` (and `file:PATH`, `yaml:TEXT`), repeatable and merged
@@ -14,6 +16,10 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("config"), help: "A config source: a file, file:PATH, env:VAR or yaml:TEXT. Repeatable; merged in order.")
     var configs: [String] = []
+
+    @Option(name: .customLong("ports-file"),
+            help: "Write the bound ports as JSON ({\"otlp/http\": 4318, \"metrics\": 8888, ...}) to this file, rewritten as each server binds; with endpoints on port 0 this is how to find them.")
+    var portsFile: String?
 
     func run() async throws {
         let sources = configs.isEmpty ? ["yaml:" + EmbeddedConfig.local] : configs
@@ -30,6 +36,20 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             ConfigSources.fail([error])
         }
-        try await app.run()
+        let ports = Mutex<[String: Int]>([:])
+        let portsFile = portsFile
+        try await app.run { name, port in
+            guard let portsFile else { return }
+            let all = ports.withLock { $0[name] = port; return $0 }
+            let json = JSONValue.object(all.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int(Int64($0.value))) })
+            // Written aside and renamed, so a reader never sees half a file.
+            let temporary = portsFile + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+            do {
+                try Data((JSONWriter.serialize(json) + "\n").utf8).write(to: URL(fileURLWithPath: temporary))
+                if rename(temporary, portsFile) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            } catch {
+                Logger(label: "genai-collector").error("cannot write the ports file", metadata: ["path": "\(portsFile)", "error": "\(error)"])
+            }
+        }
     }
 }

@@ -50,17 +50,32 @@ struct CollectorHarness {
         return condition()
     }
 
-    /// A port nobody listens on now (bound, read, released), for configs that must name it up front.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return Int(UInt16(bigEndian: addr.sin_port))
+    /// A loopback port held for the test: bound but not listening, so connecting to it is refused,
+    /// and no other process can take it until `release()` (for a config that must name a server's
+    /// port before that server exists).
+    final class PortReservation: @unchecked Sendable {
+        let port: Int
+        private var fd: Int32
+
+        init() {
+            let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, len) } }
+            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &len) } }
+            fd = socketFD
+            port = Int(UInt16(bigEndian: addr.sin_port))
+        }
+
+        /// Frees the port for the server about to bind it.
+        func release() {
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
+
+        deinit { release() }
     }
 
     /// The JSON Lines a file exporter wrote under `dir`.
@@ -75,29 +90,47 @@ struct CollectorHarness {
     }
 }
 
-/// The collector binary as its own process (a gateway, say), from a YAML config; `stop()` sends
-/// SIGTERM and waits, so it shuts down gracefully.
+/// The collector binary as its own process (a gateway, say), from a YAML config whose endpoints
+/// bind port 0; the ports it got come from its `--ports-file`. `stop()` sends SIGTERM and waits, so
+/// it shuts down gracefully.
 final class CollectorProcess: @unchecked Sendable {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("genai-collector")
     let process = Process()
     let log: String
+    let portsFile: String
+    private(set) var ports: [String: Int] = [:]
 
-    init(yaml: String, waitFor ports: [Int]) async throws {
-        log = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString).log"
+    /// Starts the binary and waits until every server in `servers` (`otlp/http`, `otlp/grpc`,
+    /// `metrics`, `health`) has bound and accepts connections.
+    init(yaml: String, servers: [String]) async throws {
+        let base = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString)"
+        log = base + ".log"
+        portsFile = base + ".ports.json"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = Self.binary
-        process.arguments = ["run", "--config", "yaml:" + yaml]
+        process.arguments = ["run", "--config", "yaml:" + yaml, "--ports-file", portsFile]
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = process.standardOutput
         try process.run()
         let deadline = ContinuousClock.now + .seconds(20)
-        while !ports.allSatisfy(Self.accepts), ContinuousClock.now < deadline, process.isRunning {
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let text = try? String(contentsOfFile: portsFile, encoding: .utf8), let json = try? JSONParser().parse(text) {
+                ports = Dictionary(uniqueKeysWithValues: servers.compactMap { name in json[name]?.numberValue.map { (name, Int($0)) } })
+                if ports.count == servers.count, ports.values.allSatisfy(Self.accepts) { return }
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        guard ports.allSatisfy(Self.accepts) else {
-            stop()
-            throw ProcessStartFailure("the collector process did not start: \(output)")
+        stop()
+        throw ProcessStartFailure("the collector process did not bind \(servers) (got \(ports)): \(output)")
+    }
+
+    /// The port a server bound; the test fails if it was not asked for at start.
+    func port(_ server: String) -> Int {
+        guard let p = ports[server] else {
+            Issue.record("no port for \(server): pass it in `servers`")
+            return 0
         }
+        return p
     }
 
     var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
@@ -107,6 +140,7 @@ final class CollectorProcess: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
+        try? FileManager.default.removeItem(atPath: portsFile)
     }
 
     /// The value of one Prometheus series, spelled as `/metrics` prints it (labels sorted by name).

@@ -14,10 +14,10 @@ import Testing
 struct DurabilityTests {
     static let e2e = EndToEndTests()
 
-    static func collector(otlp: Int, metrics: Int, clickhouse url: String, user: String, password: String, database: String,
+    static func collector(clickhouse url: String, user: String, password: String, database: String,
                           queue: String, extraQueue: String = "") -> String {
         """
-        receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(otlp)"}}}}
+        receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
         processors:
           batch: {send_batch_size: 500, timeout: 200ms}
         exporters:
@@ -32,7 +32,7 @@ struct DurabilityTests {
             retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}
             sending_queue: {storage: disk, directory: "\(queue)", fsync: batch\(extraQueue)}
         service:
-          telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+          telemetry: {metrics: {address: "127.0.0.1:0"}}
           pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [clickhouse]}}
         """
     }
@@ -65,16 +65,20 @@ struct DurabilityTests {
         _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")
         let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: queue) }
-        let (otlp, metrics, nobody) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
+        // A port held and never listened on: ClickHouse there is unreachable (connection refused).
+        let unreachable = CollectorHarness.PortReservation()
+        let nobody = unreachable.port
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
         let retries = "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}"
 
         // 1. ClickHouse unreachable: the client's spans are acknowledged from the disk queue only.
-        let first = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: "http://127.0.0.1:\(nobody)",
+        let first = try await CollectorProcess(yaml: Self.collector(clickhouse: "http://127.0.0.1:\(nobody)",
                                                                     user: server.user, password: server.password, database: database, queue: queue),
-                                               waitFor: [otlp, metrics])
+                                               servers: ["otlp/http", "metrics"])
+        var (otlp, metrics) = (first.port("otlp/http"), first.port("metrics"))
         for _ in 0..<3 {
-            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "gzip", "10"]) }
+            let url = "http://127.0.0.1:\(otlp)/v1/traces"
+            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "gzip", "10"]) }
             #expect(status == 0, "\(out)")
         }
         #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
@@ -86,17 +90,20 @@ struct DurabilityTests {
         first.process.waitUntilExit()
         // 2b. Started again with ClickHouse still down: 10 more traces, then a graceful stop, which
         // leaves what it could not send on disk.
-        let again = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: "http://127.0.0.1:\(nobody)",
+        let again = try await CollectorProcess(yaml: Self.collector(clickhouse: "http://127.0.0.1:\(nobody)",
                                                                     user: server.user, password: server.password, database: database, queue: queue),
-                                               waitFor: [otlp, metrics])
-        let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "gzip", "10"]) }
+                                               servers: ["otlp/http", "metrics"])
+        (otlp, metrics) = (again.port("otlp/http"), again.port("metrics"))
+        let url = "http://127.0.0.1:\(otlp)/v1/traces"
+        let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "gzip", "10"]) }
         #expect(status == 0, "\(out)")
         again.stop()
 
         // 3. Restarted with ClickHouse reachable: everything acknowledged (120 spans) arrives, once.
-        let second = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,
+        let second = try await CollectorProcess(yaml: Self.collector(clickhouse: server.url, user: server.user,
                                                                      password: server.password, database: database, queue: queue),
-                                                waitFor: [otlp, metrics])
+                                                servers: ["otlp/http", "metrics"])
+        (otlp, metrics) = (second.port("otlp/http"), second.port("metrics"))
         defer { second.stop() }
         #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
         #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
@@ -104,9 +111,10 @@ struct DurabilityTests {
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
         second.stop()
         // Nothing is left to replay after a clean stop.
-        let third = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,
+        let third = try await CollectorProcess(yaml: Self.collector(clickhouse: server.url, user: server.user,
                                                                     password: server.password, database: database, queue: queue),
-                                               waitFor: [otlp, metrics])
+                                               servers: ["otlp/http", "metrics"])
+        (otlp, metrics) = (third.port("otlp/http"), third.port("metrics"))
         defer { third.stop() }
         #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
     }
@@ -118,10 +126,10 @@ struct DurabilityTests {
         _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")
         let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: queue) }
-        let (otlp, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
-        let collector = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: server.url, user: server.user,
+        let collector = try await CollectorProcess(yaml: Self.collector(clickhouse: server.url, user: server.user,
                                                                         password: server.password, database: database, queue: queue),
-                                                   waitFor: [otlp, metrics])
+                                                   servers: ["otlp/http", "metrics"])
+        let (otlp, metrics) = (collector.port("otlp/http"), collector.port("metrics"))
         defer { collector.stop() }
         // The sink fails the next 40 statements (about four seconds of retries) while the load goes on.
         try await Self.injectFailures(server, n: 40, status: 503)
@@ -149,11 +157,14 @@ struct DurabilityTests {
         let bytes: [UInt8] = try SampleRequests.llmShaped(spans: 150).serializedBytes()
         #expect(bytes.count > 300_000 && bytes.count < 500_000)
         try Data(bytes).write(to: URL(fileURLWithPath: body))
-        let (otlp, metrics, nobody) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
-        let collector = try await CollectorProcess(yaml: Self.collector(otlp: otlp, metrics: metrics, clickhouse: "http://127.0.0.1:\(nobody)",
+        // A port held and never listened on: ClickHouse there is unreachable (connection refused).
+        let unreachable = CollectorHarness.PortReservation()
+        let nobody = unreachable.port
+        let collector = try await CollectorProcess(yaml: Self.collector(clickhouse: "http://127.0.0.1:\(nobody)",
                                                                         user: "u", password: "p", database: "default", queue: queue,
                                                                         extraQueue: ", max_size_mib: 1"),
-                                                   waitFor: [otlp, metrics])
+                                                   servers: ["otlp/http", "metrics"])
+        let (otlp, metrics) = (collector.port("otlp/http"), collector.port("metrics"))
         defer { collector.stop() }
         var answers: [String] = []
         for _ in 0..<4 {

@@ -9,7 +9,7 @@ import Testing
 struct ForwardingTests {
     static let e2e = EndToEndTests()
 
-    static func gateway(_ dir: String, http: Int, grpc: Int, metrics: Int) -> String {
+    static func gateway(_ dir: String, http: Int = 0, grpc: Int = 0, metrics: Int = 0) -> String {
         """
         receivers:
           otlp:
@@ -24,10 +24,10 @@ struct ForwardingTests {
         """
     }
 
-    /// A gateway process on fresh ports: (process, http, grpc, metrics).
-    static func startGateway(_ dir: String, ports: (Int, Int, Int)? = nil) async throws -> (CollectorProcess, Int, Int, Int) {
-        let p = ports ?? (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
-        return (try await CollectorProcess(yaml: gateway(dir, http: p.0, grpc: p.1, metrics: p.2), waitFor: [p.0, p.1, p.2]), p.0, p.1, p.2)
+    /// A gateway process on the ports it binds (any free ones, unless given): (process, http, grpc, metrics).
+    static func startGateway(_ dir: String, http: Int = 0, grpc: Int = 0) async throws -> (CollectorProcess, Int, Int, Int) {
+        let g = try await CollectorProcess(yaml: gateway(dir, http: http, grpc: grpc), servers: ["otlp/http", "otlp/grpc", "metrics"])
+        return (g, g.port("otlp/http"), g.port("otlp/grpc"), g.port("metrics"))
     }
 
     static let gatewaySent = "otelcol_exporter_sent_spans_total{exporter=\"file/out\"}"
@@ -100,16 +100,23 @@ struct ForwardingTests {
     func aGatewayThatIsDownIsRetriedUntilItComesUp(_ transport: String) async throws {
         let dir = NSTemporaryDirectory() + "genai-gw-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let ports = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
-        try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: transport == "http" ? ports.0 : ports.1, token: "gw-token"))]) { apps in
+        // The sidecar must name the gateway's port before the gateway exists: held meanwhile, so
+        // connecting is refused and no other process takes it.
+        let reserved = CollectorHarness.PortReservation()
+        try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: reserved.port, token: "gw-token"))]) { apps in
             let sc = apps[0]
             let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
             let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "2"]) }
             #expect(status == 0, "\(out)")
             try await Task.sleep(for: .milliseconds(800))
             #expect(sc.counters.total(.droppedSpans) == 0 && sc.counters.total(.exporterSentSpans) == 0)
+            // The gateway was really down (its port held, refusing connections). Over gRPC the attempt
+            // fails and is retried; the HTTP client keeps reconnecting inside the attempt's timeout.
+            if transport == "grpc" { #expect(sc.counters.value(.exporterRetries, ["exporter": "otlp_grpc"]) > 0) }
             // The gateway comes up; the retried batch arrives, once.
-            let (gateway, _, _, metrics) = try await Self.startGateway(dir, ports: ports)
+            reserved.release()
+            let (gateway, _, _, metrics) = transport == "http"
+                ? try await Self.startGateway(dir, http: reserved.port) : try await Self.startGateway(dir, grpc: reserved.port)
             defer { gateway.stop() }
             #expect(try await CollectorHarness.eventually { CollectorProcess.metricIfPresent(metrics, Self.gatewaySent) == 6 }, "\(gateway.output)")
             // The sidecar counts the batch once the gateway's answer is back.
@@ -132,22 +139,22 @@ struct ForwardingTLSTests {
         let made = try ForwardingTests.e2e.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                                                     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         #expect(made.0 == 0, "\(made.1)")
-        let (http, grpc, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
         let tls = "tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\"}"
         let gatewayYAML = """
             receivers:
               otlp:
                 protocols:
-                  http: {endpoint: "127.0.0.1:\(http)", \(tls)}
-                  grpc: {endpoint: "127.0.0.1:\(grpc)", \(tls)}
+                  http: {endpoint: "127.0.0.1:0", \(tls)}
+                  grpc: {endpoint: "127.0.0.1:0", \(tls)}
             exporters:
               file/out: {directory: "\(dir)/out"}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], exporters: [file/out]}}
             """
-        let gateway = try await CollectorProcess(yaml: gatewayYAML, waitFor: [http, grpc, metrics])
+        let gateway = try await CollectorProcess(yaml: gatewayYAML, servers: ["otlp/http", "otlp/grpc", "metrics"])
         defer { gateway.stop() }
+        let (http, grpc, metrics) = (gateway.port("otlp/http"), gateway.port("otlp/grpc"), gateway.port("metrics"))
         func exporter(trusting: Bool) -> String {
             let ca = trusting ? "ca_file: \"\(dir)/cert.pem\"" : "insecure_skip_verify: false"
             return transport == "http"

@@ -19,17 +19,17 @@ struct GRPCFramingTests {
     @Test func malformedFramingIsAnErrorAndOnlyValidRequestsAreIngested() async throws {
         let dir = NSTemporaryDirectory() + "genai-frames-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (grpc, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
         let yaml = """
-            receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:\(grpc)", max_recv_msg_size_mib: 1}}}}
+            receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:0", max_recv_msg_size_mib: 1}}}}
             processors: {batch: {timeout: 100ms}}
             exporters: {file/out: {directory: "\(dir)"}}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [file/out]}}
             """
-        let collector = try await CollectorProcess(yaml: yaml, waitFor: [grpc, metrics])
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/grpc", "metrics"])
         defer { collector.stop() }
+        let (grpc, metrics) = (collector.port("otlp/grpc"), collector.port("metrics"))
         let fixture = EndToEndTests.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
         let (status, out) = try await offPool { try EndToEndTests().python("grpc_frames.py", ["127.0.0.1:\(grpc)", fixture, String(1 << 20)]) }
         #expect(status == 0, "\(out)")

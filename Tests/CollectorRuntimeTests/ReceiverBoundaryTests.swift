@@ -21,17 +21,17 @@ struct ReceiverBoundaryTests {
     static func start(http extra: String = "", processors: String = "", pipeline: [String] = ["batch"], exporter: String = "debug") async throws -> Started {
         let dir = NSTemporaryDirectory() + "genai-boundary-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let (http, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
         let exporters = exporter == "debug" ? "debug: {}" : "file/out: {directory: \"\(dir)/out\"}"
         let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(http)"\(extra)}}}}
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"\(extra)}}}}
             processors: {batch: {timeout: 100ms}\(processors)}
             exporters: {\(exporters)}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], processors: [\(pipeline.joined(separator: ", "))], exporters: [\(exporter == "debug" ? "debug" : "file/out")]}}
             """
-        return Started(collector: try await CollectorProcess(yaml: yaml, waitFor: [http, metrics]), http: http, metrics: metrics, dir: dir)
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics"])
+        return Started(collector: collector, http: collector.port("otlp/http"), metrics: collector.port("metrics"), dir: dir)
     }
 
     static func attack(_ args: [String]) async throws -> JSONValue {
@@ -99,16 +99,16 @@ struct ReceiverBoundaryTests {
     @Test func theGRPCConnectionCapRefusesAndCounts() async throws {
         let dir = NSTemporaryDirectory() + "genai-grpc-cap-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (grpc, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
         let yaml = """
-            receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:\(grpc)", max_connections: 5}}}}
+            receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:0", max_connections: 5}}}}
             exporters: {debug: {}}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
             """
-        let collector = try await CollectorProcess(yaml: yaml, waitFor: [grpc, metrics])
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/grpc", "metrics"])
         defer { collector.stop() }
+        let (grpc, metrics) = (collector.port("otlp/grpc"), collector.port("metrics"))
         let r = try await Self.attack(["connections", "127.0.0.1", String(grpc), "8"])
         #expect(r["closed"] == .int(3) && r["open"] == .int(5), "\(r)")
         #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"max_connections\",receiver=\"otlp\",transport=\"grpc\"}") == 3)
@@ -120,18 +120,18 @@ struct ReceiverBoundaryTests {
 
     /// `/metrics` and health take credentials when configured: without them, 401 and nothing else.
     @Test func theTelemetryEndpointsTakeCredentials() async throws {
-        let (http, metrics, health) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
         let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(http)"}}}}
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
             exporters: {debug: {}}
-            extensions: {health_check: {endpoint: "127.0.0.1:\(health)", auth: {bearer_tokens: [probe-token]}}}
+            extensions: {health_check: {endpoint: "127.0.0.1:0", auth: {bearer_tokens: [probe-token]}}}
             service:
               extensions: [health_check]
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)", auth: {bearer_tokens: [scrape-token]}}}
+              telemetry: {metrics: {address: "127.0.0.1:0", auth: {bearer_tokens: [scrape-token]}}}
               pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
             """
-        let collector = try await CollectorProcess(yaml: yaml, waitFor: [http, metrics, health])
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics", "health"])
         defer { collector.stop() }
+        let (http, metrics, health) = (collector.port("otlp/http"), collector.port("metrics"), collector.port("health"))
         func get(_ port: Int, _ path: String, _ token: String?) throws -> (String, String) {
             var args = ["curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
             if let token { args += ["-H", "Authorization: Bearer \(token)"] }

@@ -31,19 +31,19 @@ struct ReceiverFuzzTests {
     func mutatedBodiesGet400AndNothingBreaks(_ seed: UInt64) async throws {
         let dir = NSTemporaryDirectory() + "genai-fuzz-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (port, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
         let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(port)"}}}}
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
             processors: {batch: {timeout: 100ms}, memory_limiter: {limit_mib: 256}}
             exporters: {file/out: {directory: "\(dir)"}}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], processors: [memory_limiter, batch], exporters: [file/out]}}
             """
         let protobuf = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb")
         let json = try FixtureFiles.bytes("openinference_openai_3chats.otlp.json")
-        let collector = try await CollectorProcess(yaml: yaml, waitFor: [port, metrics])
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics"])
         defer { collector.stop() }
+        let (port, metrics) = (collector.port("otlp/http"), collector.port("metrics"))
         do {
             let url = "http://127.0.0.1:\(port)/v1/traces"
             let http = try HTTPTransport(tls: nil)
@@ -82,17 +82,17 @@ struct ReceiverFuzzTests {
     @Test func mutatedGRPCMessagesGetInvalidArgument() async throws {
         let dir = NSTemporaryDirectory() + "genai-fuzz-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (grpc, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort())
         let yaml = """
-            receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:\(grpc)"}}}}
+            receivers: {otlp: {protocols: {grpc: {endpoint: "127.0.0.1:0"}}}}
             processors: {batch: {timeout: 100ms}}
             exporters: {file/out: {directory: "\(dir)"}}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [file/out]}}
             """
-        let collector = try await CollectorProcess(yaml: yaml, waitFor: [grpc, metrics])
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/grpc", "metrics"])
         defer { collector.stop() }
+        let (grpc, metrics) = (collector.port("otlp/grpc"), collector.port("metrics"))
         let fixture = EndToEndTests.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
         let (status, out) = try await offPool { try EndToEndTests().python("grpc_fuzz.py", ["127.0.0.1:\(grpc)", fixture, "21", "300"]) }
         #expect(status == 0, "\(out)")

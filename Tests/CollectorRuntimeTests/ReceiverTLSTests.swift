@@ -26,17 +26,17 @@ struct ReceiverTLSTests {
         let made = try EndToEndTests().command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                                                 "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         #expect(made.0 == 0, "\(made.1)")
-        let (http, grpc, metrics) = (CollectorHarness.freePort(), CollectorHarness.freePort(), CollectorHarness.freePort())
         let tls = "tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\", min_version: \"\(minVersion)\"}"
         let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:\(http)", \(tls)}, grpc: {endpoint: "127.0.0.1:\(grpc)", \(tls)}}}}
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0", \(tls)}, grpc: {endpoint: "127.0.0.1:0", \(tls)}}}}
             exporters: {debug: {}}
             service:
-              telemetry: {metrics: {address: "127.0.0.1:\(metrics)"}}
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
             """
-        let collector = try await CollectorProcess(yaml: yaml, waitFor: [http, grpc, metrics])
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "otlp/grpc", "metrics"])
         defer { collector.stop() }
+        let (http, grpc, metrics) = (collector.port("otlp/http"), collector.port("otlp/grpc"), collector.port("metrics"))
         for (port, alpn) in [(http, false), (grpc, true)] {
             let results = try await offPool { () -> [String: String] in
                 var r: [String: String] = [:]

@@ -66,7 +66,8 @@ public struct CollectorApp: Sendable {
         }
     }
 
-    /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` reports each bound server's port.
+    /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` reports each bound server's port
+    /// (`RECEIVER/http`, `RECEIVER/grpc`, `metrics`, `health`), so `:0` endpoints can be found.
     public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
                     onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws {
         try checkRunnable()
@@ -125,7 +126,7 @@ public struct CollectorApp: Sendable {
         }]
         for id in config.enabledExtensions {
             if case .healthCheck(let h)? = config.extensions[id] {
-                telemetry.append(TelemetryEndpoints.health(h, readiness: readiness, logger: logger))
+                telemetry.append(TelemetryEndpoints.health(h, readiness: readiness, logger: logger) { port in onListening("health", port) })
             }
         }
         let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + telemetry + receivers

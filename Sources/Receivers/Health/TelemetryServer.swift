@@ -15,8 +15,9 @@ public final class Readiness: Sendable {
 /// The health endpoint (as the collector's `health_check` extension, which Kubernetes probes) and
 /// the Prometheus `/metrics` endpoint.
 public enum TelemetryEndpoints {
-    public static func health(_ config: HealthCheckConfig, readiness: Readiness, logger: Logger) -> HTTPServer {
-        HTTPServer(name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger,
+    public static func health(_ config: HealthCheckConfig, readiness: Readiness, logger: Logger,
+                              onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
+        HTTPServer(name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
                    headCheck: { head in check(head, auth: config.auth) }) { request in
             guard request.path == config.path else { return .text(.notFound, "not found") }
             return readiness.isReady
