@@ -30,4 +30,11 @@ export PATH="$PWD/$venv/bin:$PATH"
 
 # Build first so a compile error fails loudly instead of running a stale test binary.
 swift build --build-tests
-swift test --skip-build --disable-xctest "$@"
+# The tests run in a process group of their own; whatever they started (collectors, Python servers)
+# is in it too, and is killed when the run ends however it ends, so a crashed run leaves no orphans.
+set -m
+swift test --skip-build --disable-xctest "$@" &
+tests=$!
+trap 'kill -KILL -- -"$tests" 2>/dev/null || true' EXIT
+trap 'exit 130' INT TERM
+wait "$tests"

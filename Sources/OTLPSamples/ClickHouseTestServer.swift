@@ -12,7 +12,7 @@ public final class ClickHouseTestServer: Sendable {
     public let injectsFaults: Bool
     private let server: ScriptServer?
 
-    public init(faults: Bool = false) throws {
+    public init(faults: Bool = false) async throws {
         let env = ProcessInfo.processInfo.environment
         if let url = env["CLICKHOUSE_URL"], !url.isEmpty {
             user = env["CLICKHOUSE_USER"] ?? "default"
@@ -23,7 +23,7 @@ public final class ClickHouseTestServer: Sendable {
                 server = nil
                 return
             }
-            let front = try ScriptServer(script: "chdb_http_front.py", arguments: { _ in ["--upstream", url, "--port", "0"] },
+            let front = try await ScriptServer(script: "chdb_http_front.py", arguments: { _ in ["--upstream", url, "--port", "0"] },
                                          what: "the fault-injecting front for \(url)", waitSeconds: 15)
             self.url = "http://127.0.0.1:\(front.port)"
             injectsFaults = true
@@ -31,7 +31,7 @@ public final class ClickHouseTestServer: Sendable {
             return
         }
         injectsFaults = true
-        let server = try ScriptServer(script: "chdb_http_front.py", arguments: { dir in ["--dir", dir, "--port", "0", "--user", "collector", "--password", "s3cret"] },
+        let server = try await ScriptServer(script: "chdb_http_front.py", arguments: { dir in ["--dir", dir, "--port", "0", "--user", "collector", "--password", "s3cret"] },
                                       what: "the chDB front (chdb-core)", waitSeconds: 15)
         url = "http://127.0.0.1:\(server.port)"
         user = "collector"

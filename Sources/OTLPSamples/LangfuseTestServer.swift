@@ -6,8 +6,8 @@ public final class LangfuseTestServer: Sendable {
     public let secretKey = "sk-lf-test"
     private let server: ScriptServer
 
-    public init() throws {
-        server = try ScriptServer(script: "langfuse_contract_server.py", what: "the Langfuse contract server")
+    public init() async throws {
+        server = try await ScriptServer(script: "langfuse_contract_server.py", what: "the Langfuse contract server")
         url = "http://127.0.0.1:\(server.port)"
     }
 

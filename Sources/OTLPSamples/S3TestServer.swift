@@ -7,8 +7,8 @@ public final class S3TestServer: Sendable {
     public let bucket: String
     private let server: ScriptServer
 
-    public init() throws {
-        server = try ScriptServer(script: "s3_test_server.py", what: "the S3 test server (moto)")
+    public init() async throws {
+        server = try await ScriptServer(script: "s3_test_server.py", what: "the S3 test server (moto)")
         guard server.fields.count == 4 else {
             server.stop()
             throw ScriptServer.StartFailure(description: "the S3 test server said: \(server.fields)")

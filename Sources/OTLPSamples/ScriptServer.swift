@@ -22,7 +22,7 @@ public final class ScriptServer: @unchecked Sendable {
 
     /// - `arguments`: given the server's directory.
     /// - `what`: how to name the server when it does not start.
-    public init(script: String, arguments: (_ directory: String) -> [String] = { _ in [] }, what: String, waitSeconds: Double = 30) throws {
+    public init(script: String, arguments: (_ directory: String) -> [String] = { _ in [] }, what: String, waitSeconds: Double = 30) async throws {
         directory = NSTemporaryDirectory() + "genai-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let out = directory + "/stdout", log = directory + "/log"
@@ -35,7 +35,7 @@ public final class ScriptServer: @unchecked Sendable {
         var line = ""
         let deadline = Date().addingTimeInterval(waitSeconds)
         while !line.hasSuffix("\n"), Date() < deadline, p.isRunning {
-            Thread.sleep(forTimeInterval: 0.05)
+            try await Task.sleep(for: .milliseconds(50))
             line = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         }
         let words = line.split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }

@@ -12,7 +12,7 @@ import Processors
 enum ClickHouseBench {
     static func run(spans: Int, rounds: Int) async throws {
         let compression = ProcessInfo.processInfo.environment["BENCH_COMPRESSION"] ?? "gzip"
-        let server = try ClickHouseTestServer()
+        let server = try await ClickHouseTestServer()
         defer { server.stop() }
         let database = "bench_\(UInt32.random(in: 0...UInt32.max))"
         let http = try HTTPTransport(tls: nil)

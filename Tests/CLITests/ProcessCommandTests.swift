@@ -3,6 +3,7 @@ import Testing
 
 /// `genai-collector process`: the gateway pipeline's processors over a request with personal data
 /// and a priced model, as an operator would dry-run it before deploying.
+@Suite(.timeLimit(.minutes(5)))
 struct ProcessCommandTests {
     let cli = TranslateCommandTests()
     static let root = TranslateCommandTests.fixtures.deletingLastPathComponent().deletingLastPathComponent()

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 /// Runs the built `genai-collector` binary as a user would.
+@Suite(.timeLimit(.minutes(5)))
 struct TranslateCommandTests {
     static let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         .appendingPathComponent("genai-collector")

@@ -1,6 +1,7 @@
 import CollectorCore
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct JSONParserTests {
     @Test func parsesEveryKind() throws {
         let v = try JSONParser().parse(#" {"a":[1,-2.5e3,true,false,null,"x\n\u00e9\ud83c\udf89"],"b":{},"c":-0} "#)
@@ -36,6 +37,7 @@ struct JSONParserTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct JSONWriterTests {
     @Test(arguments: [(1.0, "1"), (0.1, "0.1"), (1e-7, "1e-7"), (1e21, "1e+21"), (-0.0, "-0"), (123456.789, "123456.789"),
                       (Double.nan, "null")])

@@ -1,6 +1,7 @@
 import CollectorCore
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct UTF8ValidationTests {
     @Test(arguments: [
         ([UInt8](), true), (Array("plain ascii, long enough for the fast path".utf8), true), (Array("héllo 日本 🎉".utf8), true),
@@ -27,6 +28,7 @@ struct UTF8ValidationTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct TimestampTests {
     @Test(arguments: [(UInt64(0), "1970-01-01T00:00:00.000Z"), (1_700_000_000_123_999_999, "2023-11-14T22:13:20.123Z"),
                       (951_782_400_000_000_000, "2000-02-29T00:00:00.000Z"), (4_102_444_799_999_000_000, "2099-12-31T23:59:59.999Z")])
@@ -47,6 +49,7 @@ struct TimestampTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct EncodingTests {
     @Test func base64RoundTrip() {
         for n in 0..<20 {
@@ -65,6 +68,7 @@ struct EncodingTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct KeyTableTests {
     @Test func everyKeyClassifiesToItselfAndIsSpelledOnce() {
         let names = AttributeKey.allCases.map(\.rawValue)

@@ -3,6 +3,7 @@ import CollectorCore
 import Processors
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct BatcherTests {
     func config(_ entries: [(String, String)]) throws -> BatchProcessor.Config {
         var m = try ConfigMap(.mapping(entries.map { ConfigEntry($0.0, .scalar($0.1, quoted: false)) }), path: "processors.batch")

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct ConfigValidationTests {
     static let valid = """
         receivers:
@@ -193,6 +194,7 @@ struct ConfigValidationTests {
 }
 
 /// Every file under pipelines/ validates, with the variables its header names set.
+@Suite(.timeLimit(.minutes(5)))
 struct PipelineFilesTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("pipelines")
@@ -230,6 +232,7 @@ struct PipelineFilesTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct EmbeddedConfigTests {
     @Test func theEmbeddedDefaultIsPipelinesLocalYAML() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -10,7 +10,7 @@ import Testing
 /// `sending_queue.storage: disk` end to end with the real ClickHouse engine: what a client was told
 /// is accepted survives `kill -9`, an outage of the sink, and is counted once after `FINAL`; a full
 /// queue pushes back instead of crashing.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct DurabilityTests {
     static let e2e = EndToEndTests()
 
@@ -59,7 +59,7 @@ struct DurabilityTests {
     }
 
     @Test func whatWasAcknowledgedSurvivesKill9() async throws {
-        let server = try ClickHouseTestServer()
+        let server = try await ClickHouseTestServer()
         defer { server.stop() }
         let database = "durable_\(UInt32.random(in: 0...UInt32.max))"
         _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")
@@ -120,7 +120,7 @@ struct DurabilityTests {
     }
 
     @Test func anOutageOfTheSinkLosesAndDoublesNothing() async throws {
-        let server = try ClickHouseTestServer(faults: true)
+        let server = try await ClickHouseTestServer(faults: true)
         defer { server.stop() }
         let database = "outage_\(UInt32.random(in: 0...UInt32.max))"
         _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")

@@ -10,7 +10,7 @@ import Testing
 /// The daemon in-process (OTLP/HTTP → processors → batch → file), fed by real client libraries
 /// (Python, installed by scripts/test.sh); each test asserts what reaches the file exporter.
 /// Serialized: each starts a Python interpreter with heavy imports, and CI has two cores.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct EndToEndTests {
     static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
@@ -217,7 +217,7 @@ struct EndToEndTests {
     /// ClickHouse engine (chDB behind the project's HTTP front, or CLICKHOUSE_URL), one row per span
     /// and per trace when read with FINAL, priced and tagged.
     @Test func openTelemetrySDKToClickHouse() async throws {
-        let server = try ClickHouseTestServer()
+        let server = try await ClickHouseTestServer()
         defer { server.stop() }
         let database = "e2e_\(UInt32.random(in: 0...UInt32.max))"
         func sql(_ query: String) throws -> String {

@@ -5,7 +5,7 @@ import Testing
 
 /// A sidecar forwarding to a gateway with the otlp_http and otlp_grpc exporters: the real OTel Python
 /// SDK sends to the sidecar; the gateway (bearer auth) writes what arrives.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ForwardingTests {
     static let e2e = EndToEndTests()
 
@@ -129,7 +129,7 @@ struct ForwardingTests {
 
 /// The exporters' client TLS: a gateway serving TLS with a private CA's certificate, trusted through
 /// `tls.ca_file`; without it the certificate is refused and nothing is delivered.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ForwardingTLSTests {
     @Test(arguments: ["http", "grpc"])
     func aPrivateCAIsTrustedThroughCAFile(_ transport: String) async throws {

@@ -6,7 +6,7 @@ import Testing
 /// Hand-made gRPC requests (`grpc_frames.py`, raw HTTP/2 frames through the h2 library) against the
 /// collector process: every malformed framing is an error with a status that says why, never OK, and
 /// only the valid requests are ingested, exactly.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct GRPCFramingTests {
     struct Answer: Decodable {
         let `case`: String

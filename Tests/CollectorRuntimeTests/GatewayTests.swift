@@ -6,7 +6,7 @@ import Testing
 /// `pipelines/gateway.yaml` as shipped, its endpoints and credentials from the documented variables,
 /// fed by the real OpenTelemetry SDK: the same traces land in ClickHouse (chDB behind the project's
 /// front), in S3 (moto with signature checks) and at the Langfuse contract server.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct GatewayTests {
     static let e2e = EndToEndTests()
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -43,11 +43,11 @@ struct GatewayTests {
 
     @Test(.timeLimit(.minutes(3)))
     func theSameTracesLandInClickHouseS3AndLangfuse() async throws {
-        let clickhouse = try ClickHouseTestServer()
+        let clickhouse = try await ClickHouseTestServer()
         defer { clickhouse.stop() }
-        let s3 = try S3TestServer()
+        let s3 = try await S3TestServer()
         defer { s3.stop() }
-        let langfuse = try LangfuseTestServer()
+        let langfuse = try await LangfuseTestServer()
         defer { langfuse.stop() }
         let database = "gw_\(UInt32.random(in: 0...UInt32.max))"
         func sql(_ query: String) throws -> String {

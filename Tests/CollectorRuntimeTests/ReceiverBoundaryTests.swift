@@ -7,7 +7,7 @@ import Testing
 /// The HTTP receiver against hostile clients (`http_attacks.py`, raw sockets) on the collector
 /// process: unauthenticated uploads, slow headers, slow bodies, idle and surplus connections, and a
 /// half-close. Each limit is shown to bite by a count or a close that happens only because of it.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ReceiverBoundaryTests {
     static let fixture = EndToEndTests.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
 

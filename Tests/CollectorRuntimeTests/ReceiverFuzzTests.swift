@@ -9,7 +9,7 @@ import Testing
 /// over real connections: every answer is 200 (the body still decoded) or 400 (it did not), never a
 /// crash or a hang; the receiver takes a valid request afterwards, and the process's peak memory
 /// stays bounded. Seeded, so a failure replays.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ReceiverFuzzTests {
     static func mutate(_ input: [UInt8], _ rng: inout SampleRNG) -> [UInt8] {
         var b = input

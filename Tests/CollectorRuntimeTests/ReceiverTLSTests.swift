@@ -5,7 +5,7 @@ import Testing
 /// The receivers' TLS, probed with `openssl s_client`: TLS 1.0 and 1.1 are refused, and in TLS 1.2
 /// only forward-secret AEAD suites (ECDHE with GCM or ChaCha20) are offered, on both transports;
 /// `min_version: "1.3"` refuses TLS 1.2 too.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ReceiverTLSTests {
     /// One handshake: the protocol negotiated, or nil when it failed.
     static func handshake(_ port: Int, _ options: [String], alpn: Bool) throws -> String? {

@@ -7,6 +7,7 @@ import OTLPSamples
 import Testing
 
 /// Rows for Langfuse v4's `events_full`, through a real ClickHouse engine (chDB).
+@Suite(.timeLimit(.minutes(5)))
 struct ClickHouseEventsTests {
     func events(_ parts: [LangfuseRecords], eventTime: Int64) -> [UInt8] {
         var out: [UInt8] = []

@@ -8,7 +8,7 @@ import Testing
 /// The clickhouse exporter against a real ClickHouse engine: chDB behind the project's HTTP front
 /// (`scripts/chdb_http_front.py`), or a real server when `CLICKHOUSE_URL` is set (with
 /// `CLICKHOUSE_USER`/`CLICKHOUSE_PASSWORD`; each test uses its own database).
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ClickHouseExporterTests {
     typealias Server = ClickHouseTestServer
 
@@ -43,7 +43,7 @@ struct ClickHouseExporterTests {
     }
 
     @Test func exportsCreateTheSchemaAndResendsDoNotDouble() async throws {
-        let server = try Server()
+        let server = try await Server()
         defer { server.stop() }
         let db = try await database("resend", try exporter(server, database: "default", createSchema: false))
         let e = try exporter(server, database: db)
@@ -60,7 +60,7 @@ struct ClickHouseExporterTests {
     }
 
     @Test func bothSchemasAreWrittenFromOneBatch() async throws {
-        let server = try Server()
+        let server = try await Server()
         defer { server.stop() }
         let db = try await database("both", try exporter(server, database: "default", createSchema: false))
         let e = try exporter(server, database: db, schema: "both")
@@ -75,7 +75,7 @@ struct ClickHouseExporterTests {
     }
 
     @Test func failuresAreClassified() async throws {
-        let server = try Server()
+        let server = try await Server()
         defer { server.stop() }
         let item = try Self.item()
         // Wrong credentials: permanent (code 516).

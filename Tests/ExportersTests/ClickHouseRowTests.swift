@@ -9,6 +9,7 @@ import Testing
 
 /// Rows for Langfuse's v3 tables, written into a real ClickHouse engine (chDB) with the DDL of
 /// `ClickHouseSchema`, read back with FINAL and compared with the translator's records.
+@Suite(.timeLimit(.minutes(5)))
 struct ClickHouseRowTests {
     static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 

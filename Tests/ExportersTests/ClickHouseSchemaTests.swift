@@ -4,6 +4,7 @@ import Testing
 
 /// The DDL runs unchanged in a real ClickHouse engine (chDB, embedded ClickHouse 26.x, installed by
 /// the test command) and yields exactly the columns the table definitions name, in order.
+@Suite(.timeLimit(.minutes(5)))
 struct ClickHouseSchemaTests {
     /// Runs the statements in a fresh chDB database; returns `table<TAB>column<TAB>type` lines.
     func applyInChDB(_ statements: [String]) throws -> [String] {

@@ -10,6 +10,7 @@ import Testing
 /// The persistent queue against a trivial in-memory model: seeded random sequences of append, read,
 /// acknowledge, release, crash (the instance is abandoned without closing) and reopen; plus torn and
 /// corrupt files, the disk bound, and segment clean-up.
+@Suite(.timeLimit(.minutes(5)))
 struct DiskQueueTests {
     static func directory() -> String { NSTemporaryDirectory() + "genai-wal-\(UUID().uuidString)" }
 
@@ -193,6 +194,7 @@ struct DiskQueueTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct CRC32CTests {
     /// The standard check value, and agreement with the bytewise definition at every length and offset.
     @Test func matchesTheDefinition() {
@@ -213,6 +215,7 @@ struct CRC32CTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct PersistentExporterQueueTests {
     /// `when_full: drop_oldest` through the exporter's queue: the dropped spans are counted once, with
     /// their reason, however often the stats are published.
@@ -232,6 +235,7 @@ struct PersistentExporterQueueTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct DiskQueueConcurrencyTests {
     /// Producers appending with group commit, then a consumer acknowledging out of order, then a
     /// restart: nothing unacknowledged is lost, and exactly the records above the contiguous

@@ -72,6 +72,7 @@ func eventually(_ condition: () -> Bool) async throws -> Bool {
     return condition()
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct ExporterQueueTests {
     @Test func retriesRetryableFailuresThenSends() async throws {
         let exporter = ScriptedExporter(failures: [.retryable("503"), .retryable("timeout")])

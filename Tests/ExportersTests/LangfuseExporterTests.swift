@@ -10,7 +10,7 @@ import Testing
 /// The langfuse exporter against the contract server (`scripts/langfuse_contract_server.py`): Basic
 /// auth, content types, gzip, ingestion events validated against Langfuse's OpenAPI schemas, and
 /// failures on command.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct LangfuseExporterTests {
     static func config(_ server: LangfuseTestServer?, _ extra: [String: String] = [:]) throws -> LangfuseExporterConfig {
         var values: [String: String] = [
@@ -63,7 +63,7 @@ struct LangfuseExporterTests {
     static func item() throws -> ExportItem { try ClickHouseExporterTests.item() }
 
     @Test func otlpModePostsEnrichedSpansAsLangfuseExpects() async throws {
-        let server = try LangfuseTestServer()
+        let server = try await LangfuseTestServer()
         defer { server.stop() }
         let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server))
         let item = try Self.item()
@@ -81,7 +81,7 @@ struct LangfuseExporterTests {
     }
 
     @Test func otlpRequestsAreCutAtTheSizeLimit() async throws {
-        let server = try LangfuseTestServer()
+        let server = try await LangfuseTestServer()
         defer { server.stop() }
         let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["max_request_bytes": "65536", "compression": "none"]))
         // Ten requests of ~20 KiB: joined up to the limit, never beyond it.
@@ -96,7 +96,7 @@ struct LangfuseExporterTests {
     }
 
     @Test func ingestionModeEventsValidateAgainstTheOpenAPISpec() async throws {
-        let server = try LangfuseTestServer()
+        let server = try await LangfuseTestServer()
         defer { server.stop() }
         let counters = Counters()
         let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["mode": "ingestion", "max_request_bytes": "65536"]), counters: counters)
@@ -116,7 +116,7 @@ struct LangfuseExporterTests {
     }
 
     @Test func eventErrorsAreRetriedOrCounted() async throws {
-        let server = try LangfuseTestServer()
+        let server = try await LangfuseTestServer()
         defer { server.stop() }
         let counters = Counters()
         let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["mode": "ingestion"]), counters: counters)
@@ -138,7 +138,7 @@ struct LangfuseExporterTests {
     }
 
     @Test func wrongKeysArePermanent() async throws {
-        let server = try LangfuseTestServer()
+        let server = try await LangfuseTestServer()
         defer { server.stop() }
         let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["secret_key": "sk-wrong"]))
         let item = try Self.item()
@@ -161,7 +161,7 @@ struct LangfuseExporterTests {
     }
 
     @Test func throttlingErrorsAndSlowAnswersAreRetriedThroughTheQueue() async throws {
-        let server = try LangfuseTestServer()
+        let server = try await LangfuseTestServer()
         defer { server.stop() }
         let counters = Counters()
         var s = settings(initial: .milliseconds(50))

@@ -11,6 +11,7 @@ import Testing
 /// and their string spellings), and span times at the UInt64 edges, through everything a span meets:
 /// cost inference, redaction, translation and every exporter's encoder. A conversion that traps kills
 /// this test process, so the suite fails loudly; the outputs must also stay valid JSON.
+@Suite(.timeLimit(.minutes(5)))
 struct NumericEdgeTests {
     /// AnyValue JSON for each edge, in every type a client could send it as.
     static let edgeValues: [String] = {

@@ -8,6 +8,7 @@ import Testing
 
 /// What the collector writes to disk holds prompts: files 0600, new directories 0700, and a symbolic
 /// link at a name it writes is never followed.
+@Suite(.timeLimit(.minutes(5)))
 struct PrivateFilesTests {
     static func mode(_ path: String) -> Int? {
         (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)

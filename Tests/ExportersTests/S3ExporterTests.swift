@@ -10,7 +10,7 @@ import Testing
 
 /// The s3 exporter against moto's S3 server with SigV4 verification on (`scripts/s3_test_server.py`);
 /// objects are read back and decoded with boto3 (`s3_read.py`).
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct S3ExporterTests {
     static func config(_ server: S3TestServer?, _ extra: [String: String] = [:], secret: String? = nil) throws -> S3ExporterConfig {
         var values: [String: String] = [
@@ -112,7 +112,7 @@ struct S3ExporterTests {
     }
 
     @Test func objectsRollAndReadBack() async throws {
-        let server = try S3TestServer()
+        let server = try await S3TestServer()
         defer { server.stop() }
         var c = try Self.config(server, ["max_object_age": "30s"])
         c.settings.numConsumers = 2
@@ -147,7 +147,7 @@ struct S3ExporterTests {
     }
 
     @Test func anObjectClosesAtItsAge() async throws {
-        let server = try S3TestServer()
+        let server = try await S3TestServer()
         defer { server.stop() }
         let e = try S3Exporter(id: "s3", config: try Self.config(server, ["format": "otlp_json", "compression": "none", "partition_by": "upload_time"]))
         let item = try Self.item()
@@ -161,7 +161,7 @@ struct S3ExporterTests {
     }
 
     @Test func largeObjectsUseMultipartUpload() async throws {
-        let server = try S3TestServer()
+        let server = try await S3TestServer()
         defer { server.stop() }
         // 7,000 LLM-shaped spans encode to more than one 5 MiB part.
         let request = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 7000).serializedBytes())
@@ -176,7 +176,7 @@ struct S3ExporterTests {
     }
 
     @Test func wrongCredentialsAndAMissingBucketArePermanentAndCounted() async throws {
-        let server = try S3TestServer()
+        let server = try await S3TestServer()
         defer { server.stop() }
         for (config, expected) in [(try Self.config(server, secret: "wrong-secret"), "SignatureDoesNotMatch"),
                                    (try Self.config(server, ["access_key_id": "AKIAUNKNOWN0000000000"]), "InvalidAccessKeyId"),

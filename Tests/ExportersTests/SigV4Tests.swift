@@ -4,6 +4,7 @@ import Testing
 /// AWS Signature Version 4 against the published vectors (the SigV4 test suite's get-vanilla,
 /// query-order and post-vanilla; the S3 API reference's GET Object, PUT Object, GET lifecycle and
 /// list-objects examples).
+@Suite(.timeLimit(.minutes(5)))
 struct SigV4Tests {
     static let suite = SigV4(credentials: .init(accessKeyID: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"),
                              region: "us-east-1", service: "service")

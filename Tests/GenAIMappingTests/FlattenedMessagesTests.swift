@@ -3,6 +3,7 @@ import CollectorCore
 import OTLPSamples
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct FlattenedMessagesTests {
     func rebuild(_ pairs: [(String, JSONValue)]) -> JSONValue? {
         FlattenedMessages.rebuild(pairs.map { (suffix: $0.0, value: $0.1) })

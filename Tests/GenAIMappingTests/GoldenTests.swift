@@ -8,6 +8,7 @@ import Testing
 /// Each request → ingestion batch, compared with a reviewed golden file. `UPDATE_GOLDEN=1` writes
 /// the files that differ and fails each of them (the diff is for review, and a run that rewrote its
 /// own expectations proves nothing); refused when `CI` is set.
+@Suite(.timeLimit(.minutes(5)))
 struct GoldenTests {
     static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let synthetic = ["genai_semconv_current", "genai_semconv_legacy", "openinference_kinds", "vercel_ai",
@@ -50,6 +51,7 @@ struct GoldenTests {
 }
 
 /// The acceptance facts from the issue, asserted directly (not only through goldens).
+@Suite(.timeLimit(.minutes(5)))
 struct CaptureExpectationTests {
     func records(_ name: String) throws -> LangfuseRecords {
         GenAITranslator().translate(try OTLPProtobufDecoder().decode(try FixtureFiles.bytes(name + ".otlp.pb")))

@@ -8,6 +8,7 @@ import Testing
 /// Every event we emit uses only event types and body fields that Langfuse's public ingestion
 /// schema defines (extracted from openapi.yml by scripts/ingestion-fields.py), with well-formed
 /// ids, times and enum values.
+@Suite(.timeLimit(.minutes(5)))
 struct IngestionContractTests {
     struct Schema {
         var envelope: Set<String>

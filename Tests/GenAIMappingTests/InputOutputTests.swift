@@ -2,6 +2,7 @@ import CollectorCore
 import GenAIMapping
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct InputOutputTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var note: String

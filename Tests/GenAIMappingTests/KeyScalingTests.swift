@@ -7,6 +7,7 @@ import Testing
 /// A client controls how many keys a span carries. Every per-key step is O(1) or O(log n), so 100k
 /// keys translate in about a second in a debug build; a quadratic step would take minutes, which the
 /// time limit turns into a failure. Metadata objects keep at most `maxMetadataKeys` keys, counted.
+@Suite(.timeLimit(.minutes(5)))
 struct KeyScalingTests {
     /// Off the cooperative pool: a second of CPU each (debug), which would starve tests waiting on timers.
     static func translate(_ attributes: [String]) async throws -> (LangfuseRecords, GenAITranslator.Stats) {
@@ -71,6 +72,7 @@ struct KeyScalingTests {
 /// Resource and scope attributes are repeated in every record's metadata; a request pairing a huge
 /// resource with many tiny spans would grow the output with the product. Past the repeat budget the
 /// copy is replaced by a note of its size, and counted; ordinary requests keep them.
+@Suite(.timeLimit(.minutes(5)))
 struct RepeatBudgetTests {
     static func request(resourceBytes: Int, spans: Int) -> [UInt8] {
         let big = String(repeating: "r", count: resourceBytes)

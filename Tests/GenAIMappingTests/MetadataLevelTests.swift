@@ -2,6 +2,7 @@ import CollectorCore
 import GenAIMapping
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct MetadataTests {
     @Test func attributesAreStringifiedAndMessageFamiliesLeftOut() throws {
         let o = try observation([("http.status", .i(200)), ("flag", .b(true)), ("list", .arr([.s("a")])),
@@ -54,6 +55,7 @@ struct MetadataTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct LevelTests {
     @Test(arguments: [("warn", ObservationLevel.warning), ("Critical", .error), ("verbose", .debug), ("success", .default),
                       ("bogus", .default)])

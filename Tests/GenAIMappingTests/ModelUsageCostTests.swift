@@ -2,6 +2,7 @@ import CollectorCore
 import GenAIMapping
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct ModelTests {
     @Test func responseModelBeatsRequestModel() throws {
         let o = try observation([("gen_ai.request.model", .s("gpt-4o")), ("gen_ai.response.model", .s("gpt-4o-2024-08-06"))])
@@ -48,6 +49,7 @@ struct ModelTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct UsageTests {
     func usage(_ attrs: [(String, A)], scope: String = "test-scope") throws -> [String: Int64]? {
         guard let u = try observation(attrs, scope: scope).usageDetails else { return nil }
@@ -120,6 +122,7 @@ struct UsageTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct CostTests {
     @Test func providedCostDetailsWithComputedTotal() throws {
         let o = try observation([("langfuse.observation.cost_details", .s(#"{"input":0.001,"output":0.002,"bad":-1}"#))])

@@ -3,6 +3,7 @@ import GenAIMapping
 import Testing
 
 /// Observation type precedence, one row per rule (and the rule that must lose to it).
+@Suite(.timeLimit(.minutes(5)))
 struct ObservationTypeTests {
     struct Case: CustomTestStringConvertible, Sendable {
         var note: String

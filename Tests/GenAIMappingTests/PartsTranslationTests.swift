@@ -6,6 +6,7 @@ import Testing
 
 /// The batch stage hands its requests on unmerged: translating them as parts must give the records
 /// that translating the merged batch gives, including which minimal trace records survive.
+@Suite(.timeLimit(.minutes(5)))
 struct PartsTranslationTests {
     /// One part per span (every other span removed), so spans of one trace land in different parts.
     func split(_ batch: TraceBatch) -> [TraceBatch] {

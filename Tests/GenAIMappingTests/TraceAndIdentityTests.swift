@@ -2,6 +2,7 @@ import CollectorCore
 import GenAIMapping
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct TraceRecordTests {
     let root = TestSpan(attributes: [("langfuse.trace.name", .s("my-trace")), ("input.value", .s("q"))], name: "root",
                         spanID: "1111111111111111")
@@ -65,6 +66,7 @@ struct TraceRecordTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct IdentityTests {
     func trace(_ attrs: [(String, A)], resource: [(String, A)] = []) throws -> LangfuseTrace {
         try translate([TestSpan(attributes: attrs)], resource: resource).traces[0]
@@ -98,6 +100,7 @@ struct IdentityTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct EnvironmentTests {
     @Test(arguments: [
         ("Production", "production"), ("PROD", "prod"), ("langfuse-test", "test"), ("langfuse_experiment", "experiment"),

@@ -7,6 +7,7 @@ import SwiftProtobuf
 import Testing
 
 /// Our wire walker against swift-protobuf's generated decoder: same input, same content.
+@Suite(.timeLimit(.minutes(5)))
 struct DifferentialTests {
     @Test(arguments: FixtureFiles.captures)
     func capturedRequests(_ name: String) throws {
@@ -41,6 +42,7 @@ struct DifferentialTests {
 }
 
 /// Encoding back must reproduce the same content, in both wire forms.
+@Suite(.timeLimit(.minutes(5)))
 struct RoundTripTests {
     @Test func protobufRoundTripReadBySwiftProtobuf() throws {
         for seed in UInt64(1)...300 {
@@ -78,6 +80,7 @@ struct RoundTripTests {
 }
 
 /// The batcher's merge: concatenated batches equal one request holding both requests' resource spans.
+@Suite(.timeLimit(.minutes(5)))
 struct ConcatenationTests {
     @Test func concatenatedBatchesMatchTheCombinedRequest() throws {
         for seed in UInt64(1)...100 {

@@ -6,6 +6,7 @@ import Testing
 
 /// Mutated and truncated real payloads: every outcome is a typed error or a batch that translates,
 /// and re-encodes to bytes that decode to the same batch. Deterministic seeds, so a failure replays.
+@Suite(.timeLimit(.minutes(5)))
 struct FuzzTests {
     /// The captures and eight generated requests; a fixture that cannot be read fails the test.
     static func corpus() throws -> [[UInt8]] {

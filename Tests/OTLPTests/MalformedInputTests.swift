@@ -5,6 +5,7 @@ import OTLPSamples
 import Testing
 
 /// Every kind of broken input gets a typed error that names the problem.
+@Suite(.timeLimit(.minutes(5)))
 struct MalformedProtobufTests {
     func error(_ bytes: [UInt8]) -> OTLPDecodingError? {
         do {
@@ -91,6 +92,7 @@ struct MalformedProtobufTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct OTLPJSONVariantTests {
     func decode(_ text: String) throws(OTLPDecodingError) -> TraceBatch {
         try OTLPJSONDecoder().decode(Array(text.utf8))
@@ -151,6 +153,7 @@ struct OTLPJSONVariantTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct GzipTests {
     @Test func decompressionIsCapped() throws {
         let gz = try FixtureFiles.bytes("langfuse_sdk_observe_generation.otlp.pb.gz")
@@ -167,6 +170,7 @@ struct GzipTests {
 
 /// Numbers at the edges of int64/uint64 in OTLP/JSON: exact values are taken, anything that would
 /// need rounding, wrapping or a sign change is refused (400), never trapped on.
+@Suite(.timeLimit(.minutes(5)))
 struct OTLPJSONNumberEdgeTests {
     func span(_ fields: String) -> [UInt8] {
         Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",\#(fields)}]}]}]}"#.utf8)
@@ -218,6 +222,7 @@ struct OTLPJSONNumberEdgeTests {
 }
 
 /// JSON and protobuf allow the same nesting of array and kvlist values.
+@Suite(.timeLimit(.minutes(5)))
 struct NestingParityTests {
     func jsonValue(depth: Int, kvlist: Bool) -> String {
         var v = #"{"boolValue":true}"#
@@ -257,6 +262,7 @@ struct NestingParityTests {
 
 /// A small body cannot decode to gigabytes: the decoded tables have a budget, and beyond it the
 /// request is refused as too large (413 / RESOURCE_EXHAUSTED at the receivers).
+@Suite(.timeLimit(.minutes(5)))
 struct DecodedSizeBudgetTests {
     /// ExportTraceServiceRequest{ResourceSpans{ScopeSpans{spans: n empty spans}}}: two bytes a span.
     static func emptySpans(_ n: Int) -> [UInt8] {
@@ -319,6 +325,7 @@ struct DecodedSizeBudgetTests {
 }
 
 /// What follows compressed data is either another gzip member, inflated too, or an error.
+@Suite(.timeLimit(.minutes(5)))
 struct CompressedTrailerTests {
     let a = Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","name":"a"}]}]}]}"#.utf8)
 

@@ -11,6 +11,7 @@ import Testing
 /// random requests, each with such a duplicate spliced in at a random depth (a third of them also
 /// byte-mutated), are decoded by our walker, by swift-protobuf, and by Python's upb parser; all three
 /// must agree, except where we are stricter on purpose (id lengths, wire types of known fields).
+@Suite(.timeLimit(.minutes(5)))
 struct MergeDifferentialTests {
     typealias AnyValue = Opentelemetry_Proto_Common_V1_AnyValue
     typealias KeyValue = Opentelemetry_Proto_Common_V1_KeyValue

@@ -6,6 +6,7 @@ import Processors
 import Testing
 
 /// Cost inference against hand-computed expectations (prices are USD per token, from the catalog).
+@Suite(.timeLimit(.minutes(5)))
 struct CostInferenceTests {
     static func chat(_ model: String, input: Int, output: Int, extra: [(String, String)] = []) -> [(String, String)] {
         [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", model),

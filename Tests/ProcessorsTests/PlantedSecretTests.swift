@@ -11,6 +11,7 @@ import Testing
 /// schema URLs, trace states, event names, status messages, flattened messages split in two) is gone
 /// after the default redaction from the batch itself and from every encoding that leaves: Langfuse
 /// ingestion events, OTLP/JSON and OTLP/protobuf.
+@Suite(.timeLimit(.minutes(5)))
 struct PlantedSecretTests {
     /// The secret, and the text that must not appear anywhere afterwards.
     static let secrets: [(secret: String, marker: String)] = [

@@ -58,6 +58,7 @@ func value(_ b: TraceBatch, span: Int, _ key: String) -> String? {
     b.attributeIndex(in: b.spans[span].attributes, key: key).map { b.stringified(b.attributes[$0].value) }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct EnvironmentProcessorTests {
     func config(_ yaml: [ConfigEntry]) throws -> EnvironmentProcessor.Config {
         var m = try ConfigMap(.mapping(yaml), path: "processors.environment")
@@ -118,6 +119,7 @@ struct EnvironmentProcessorTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct AttributesProcessorTests {
     typealias Step = AttributesProcessor.Step
 

@@ -5,6 +5,7 @@ import OTLP
 import Processors
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct RedactionProcessorTests {
     static let messages = #"[{"role":"system","content":"Be brief."},{"role":"user","parts":[{"type":"text","content":"I am jane.doe@example.com, card 4111 1111 1111 1111, my key is sk-proj-AbCdEf0123456789GhIjKlMnOp.\nThanks \"bot\""}],"meta":{"depth":[1,[2,[3]]],"ok":true,"n":null}}]"#
 
@@ -145,6 +146,7 @@ extension AttributeValue {
 }
 
 /// The places redaction reaches since the boundary review, each on its own, with its counts.
+@Suite(.timeLimit(.minutes(5)))
 struct RedactionReachTests {
     static func decode(_ json: String) throws -> TraceBatch { try OTLPJSONDecoder().decode(Array(json.utf8)) }
 

@@ -7,6 +7,7 @@ import Testing
 /// Recall and false positives of the built-in detectors on a seeded synthetic corpus
 /// (`scripts/redaction-corpus.py`, Faker from PyPI, installed by the test command): at least 99%
 /// recall on every detector, under 1% of clean prose, code and JSON texts with any finding.
+@Suite(.timeLimit(.minutes(5)))
 struct RedactionQualityTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

@@ -3,6 +3,7 @@ import Testing
 
 /// Hand-written hard cases for each detector: what must be found (exactly that substring), and
 /// near-misses that must not be.
+@Suite(.timeLimit(.minutes(5)))
 struct RedactionScannerTests {
     static func found(_ text: String) -> [(Detector, String)] {
         var out: [ScanMatch] = []

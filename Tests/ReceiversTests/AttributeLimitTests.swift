@@ -17,6 +17,7 @@ final class KeepingConsumer: TraceConsumer {
 
 /// The receivers' per-span budget: the first `max_attributes` of every span, event, link, resource
 /// and scope are kept; the rest are dropped, added to the owner's dropped count, and counted.
+@Suite(.timeLimit(.minutes(5)))
 struct AttributeLimitTests {
     static func request(spanAttributes: Int, eventAttributes: Int, resourceAttributes: Int) -> [UInt8] {
         func attrs(_ n: Int, _ prefix: String) -> String {

@@ -2,6 +2,7 @@ import CollectorCore
 @testable import Receivers
 import Testing
 
+@Suite(.timeLimit(.minutes(5)))
 struct MetricsTextTests {
     @Test func prometheusExposition() {
         let c = Counters()

@@ -30,6 +30,7 @@ final class StubConsumer: TraceConsumer {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct OTLPHTTPReceiverTests {
     static func config(_ yaml: String = "") throws -> OTLPReceiverConfig.HTTP {
         var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", yaml.isEmpty ? .null : .mapping([
@@ -169,6 +170,7 @@ struct OTLPHTTPReceiverTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct ZstdTests {
     /// Compresses with the `zstd` command-line tool (a real, independent encoder).
     func zstd(_ input: [UInt8]) throws -> [UInt8] {
@@ -214,6 +216,7 @@ struct ZstdTests {
     }
 }
 
+@Suite(.timeLimit(.minutes(5)))
 struct PartialSuccessTests {
     @Test func spansWithoutIDsAreRefusedAndReported() async throws {
         let json = #"""
