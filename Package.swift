@@ -116,6 +116,7 @@ let package = Package(
             name: "ExportersTests",
             dependencies: [
                 "Exporters", "CollectorCore", "GenAIMapping", "OTLP", "OTLPSamples", "Processors",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

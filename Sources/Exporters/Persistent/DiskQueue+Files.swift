@@ -34,6 +34,7 @@ extension DiskQueue {
     func syncActive(_ s: inout State) throws(DiskQueueError) {
         guard let seg = s.segments.last else { return }
         guard fdatasync(seg.fd) == 0 else { throw .io("fsync failed: \(String(cString: strerror(errno)))") }
+        s.stats.durableThrough = max(s.stats.durableThrough, s.nextSeq - 1)
     }
 
     func writeCommit(_ seq: UInt64) throws(DiskQueueError) {

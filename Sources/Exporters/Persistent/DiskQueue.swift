@@ -95,6 +95,9 @@ public final class DiskQueue: Sendable {
         public var corruptSkipped = 0
         public var droppedOldestRecords = 0
         public var droppedOldestSpans = 0
+        /// Every record up to this sequence number has been synced to disk: what an append may
+        /// acknowledge under `fsync: always` or `batch`.
+        public var durableThrough: UInt64 = 0
     }
 
     static let headerSize = 28
@@ -173,16 +176,17 @@ public final class DiskQueue: Sendable {
             // Wait out the spacing first, so the appends that arrive meanwhile share this sync.
             let next = last + spacing
             if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
-            let (waiters, fd) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Int32?) in
+            let (waiters, fd, written) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Int32?, UInt64) in
                 defer { s.syncWaiters = [] }
                 if s.syncWaiters.isEmpty { s.syncScheduled = false }
-                return (s.syncWaiters, s.closed ? nil : s.segments.last?.fd)
+                return (s.syncWaiters, s.closed ? nil : s.segments.last?.fd, s.nextSeq - 1)
             }
             if waiters.isEmpty { return }
             last = .now
             // Every waiter's record was written before it registered, so this sync covers it (a
             // segment that rolled meanwhile was synced when it rolled).
             let synced = fd.map { fdatasync($0) == 0 } ?? true
+            if synced { state.withLock { $0.stats.durableThrough = max($0.stats.durableThrough, written) } }
             let result: Result<Void, DiskQueueError> = synced ? .success(()) : .failure(.io("fsync failed: \(String(cString: strerror(errno)))"))
             for w in waiters { w.resume(returning: result) }
         }

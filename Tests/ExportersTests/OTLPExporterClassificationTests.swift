@@ -1,0 +1,31 @@
+@testable import Exporters
+import GRPCCore
+import Testing
+
+/// How the OTLP exporters classify a peer's refusal, as the OTLP specification lists them: over HTTP
+/// 429, 502, 503 and 504 are retried (with the peer's Retry-After), every other failure status is
+/// permanent; over gRPC the retryable codes are the specification's list.
+@Suite(.timeLimit(.minutes(5)))
+struct OTLPExporterClassificationTests {
+    @Test func httpStatuses() {
+        for status in UInt(400)...599 {
+            let failure = OTLPHTTPExporter.classify(status: status, body: "x", retryAfter: .seconds(3))
+            if [429, 502, 503, 504].contains(status) {
+                #expect(failure == .retryable("OTLP/HTTP \(status): x", retryAfter: .seconds(3)), "\(status)")
+            } else {
+                #expect(failure.isPermanent, "\(status) should be permanent: \(failure)")
+            }
+        }
+    }
+
+    @Test func grpcCodes() {
+        let retryable: Set<RPCError.Code> = [.cancelled, .deadlineExceeded, .aborted, .outOfRange, .unavailable, .dataLoss, .resourceExhausted]
+        let all: [RPCError.Code] = [.cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists, .permissionDenied,
+                                    .resourceExhausted, .failedPrecondition, .aborted, .outOfRange, .unimplemented, .internalError,
+                                    .unavailable, .dataLoss, .unauthenticated]
+        for code in all {
+            let failure = OTLPGRPCExporter.classify(RPCError(code: code, message: "m"))
+            #expect(failure.isPermanent != retryable.contains(code), "\(code): \(failure)")
+        }
+    }
+}
