@@ -50,9 +50,15 @@ struct ClickHouseExporterTests {
         let item = try Self.item()
         let observations = item.records!.flatMap(\.observations).count
         let traces = Set(item.records!.flatMap(\.traces).filter { $0.kind != .minimal }.map(\.id)).count
+        let before = Int64(Date().timeIntervalSince1970 * 1000)
         try await e.export(item)
         try await e.export(item)  // a retry after a lost acknowledgement
+        let after = Int64(Date().timeIntervalSince1970 * 1000)
         func count(_ sql: String) async throws -> Int { Int(try await e.send(sql, body: nil).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
+        // event_ts is the version ReplacingMergeTree keeps the latest of: the time of each write.
+        let versions = try await e.send("SELECT min(toUnixTimestamp64Milli(event_ts)), max(toUnixTimestamp64Milli(event_ts)) FROM \(db).observations FORMAT TSV", body: nil)
+            .split(whereSeparator: \.isWhitespace).compactMap { Int64($0) }
+        #expect(versions.count == 2 && versions[0] >= before && versions[1] <= after, "event_ts \(versions) outside \(before)...\(after)")
         #expect(try await count("SELECT count() FROM \(db).observations FINAL") == observations)
         #expect(try await count("SELECT count() FROM \(db).observations") == 2 * observations)
         #expect(try await count("SELECT count() FROM \(db).traces FINAL") == traces)
