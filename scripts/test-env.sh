@@ -1,0 +1,23 @@
+# Sourced by scripts/test.sh and scripts/mutants.sh: installs what the tests need and puts the
+# tests' Python first on PATH.
+# Debian packages the build and the tests use, installed when missing: the system zlib (gzip bodies),
+# the zstd tool (zstd test bodies), curl and openssl (clients and certificates in the end-to-end
+# tests), and venv (Debian's Python refuses `pip install` outside a virtual environment, PEP 668).
+missing=()
+[ -f /usr/include/zlib.h ] || missing+=(zlib1g-dev)
+command -v zstd >/dev/null || missing+=(zstd)
+command -v curl >/dev/null || missing+=(curl)
+command -v openssl >/dev/null || missing+=(openssl)
+python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}"
+fi
+
+# The Python packages go into the project's own virtual environment, first on PATH, so every
+# `python3` the tests start (clients, servers, references) is that one.
+venv=.build/test-venv
+[ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
+"$venv/bin/python3" -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
+export PATH="$PWD/$venv/bin:$PATH"
+
