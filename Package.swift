@@ -133,7 +133,7 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            exclude: ["send_spans.py", "send_pii.py", "langfuse_sdk.py", "openinference_openai.py", "grpc_raw.py", "grpc_fuzz.py", "grpc_frames.py"],
+            exclude: ["send_spans.py", "send_pii.py", "langfuse_sdk.py", "openinference_openai.py", "grpc_raw.py", "grpc_fuzz.py", "grpc_frames.py", "http_attacks.py"],
             swiftSettings: strict),
     ]
 )

@@ -38,6 +38,28 @@ struct ConfigValidationTests {
               exporters: [debug]
         """
 
+    /// `${file:PATH}` through the real loader and a real file: the value is the file's content with
+    /// its final newline removed; a file that cannot be read is an error naming its path.
+    @Test func fileSubstitutionReadsARealFile() throws {
+        let path = NSTemporaryDirectory() + "genai-secret-\(UUID().uuidString)"
+        try "t0ken-from-file\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0", auth: {bearer_tokens: ["${file:\(path)}"]}}}}}
+            exporters: {debug: {}}
+            service: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}
+            """
+        let c = try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml]))
+        guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); return }
+        #expect(otlp.http?.auth?.bearerTokens == ["t0ken-from-file"])
+        let missing = yaml.replacingOccurrences(of: path, with: path + "-absent")
+        #expect {
+            _ = try CollectorConfig(try ConfigLoader().load(["yaml:" + missing]))
+        } throws: { error in
+            "\(error)".contains("cannot read \(path)-absent") && !"\(error)".contains("t0ken")
+        }
+    }
+
     func load(_ yaml: String, env: [String: String] = [:]) throws -> CollectorConfig {
         let loader = ConfigLoader(substitution: Substitution(environment: env) { (path) throws(ConfigError) -> String in
             guard path == "/run/secrets/token" else { throw ConfigError("", "cannot read \(path)") }

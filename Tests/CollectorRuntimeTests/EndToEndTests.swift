@@ -150,6 +150,19 @@ struct EndToEndTests {
         #expect(r.events.isEmpty)
     }
 
+    /// A real gRPC client compressing its message with deflate, then gzip (`grpc-encoding`): both read.
+    @Test func grpcCompressedMessages() async throws {
+        let hex = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb").map { String(format: "%02x", $0) }.joined()
+        let r = try await run(expectedSpans: 6, transport: "grpc") { port in
+            for compression in ["deflate", "gzip"] {
+                let sent = try await py("grpc_raw.py", ["--expect", "OK", "--compression", compression, "127.0.0.1:\(port)", hex])
+                #expect(sent.0 == 0, "\(compression): \(sent.1)")
+            }
+            return (0, "")
+        }
+        #expect(r.of("generation-create").count == 6)
+    }
+
     @Test func grpcAuthentication() async throws {
         _ = try await run(expectedSpans: 0, receiverExtras: ", auth: {bearer_tokens: [t0ken]}", transport: "grpc") { port in
             let none = try await py("grpc_raw.py", ["--expect", "UNAUTHENTICATED", "127.0.0.1:\(port)", ""])

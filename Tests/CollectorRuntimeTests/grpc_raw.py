@@ -1,5 +1,6 @@
 """Calls TraceService/Export with raw bytes through grpcio and prints the status code name.
-Usage: grpc_raw.py [--expect CODE] HOST:PORT HEX_BYTES [AUTHORIZATION]; with GRPC_ROOT_CERT set,
+Usage: grpc_raw.py [--expect CODE] [--compression gzip|deflate] HOST:PORT HEX_BYTES [AUTHORIZATION];
+with GRPC_ROOT_CERT set,
 over TLS. With --expect, exits 1 unless the call ended with CODE (OK, UNAUTHENTICATED, ...), so
 the calling test fails on an unexpected answer."""
 import os
@@ -9,8 +10,13 @@ import grpc
 
 args = sys.argv[1:]
 expected = None
-if args[:1] == ["--expect"]:
-    expected, args = args[1], args[2:]
+compression = grpc.Compression.NoCompression
+while args[:1] in (["--expect"], ["--compression"]):
+    if args[0] == "--expect":
+        expected = args[1]
+    else:
+        compression = {"gzip": grpc.Compression.Gzip, "deflate": grpc.Compression.Deflate}[args[1]]
+    args = args[2:]
 
 if os.environ.get("GRPC_ROOT_CERT"):
     root = open(os.environ["GRPC_ROOT_CERT"], "rb").read()
@@ -20,7 +26,7 @@ else:
 export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
 try:
     metadata = [("authorization", args[2])] if len(args) > 2 else None
-    export(bytes.fromhex(args[1]), timeout=10, metadata=metadata)
+    export(bytes.fromhex(args[1]), timeout=10, metadata=metadata, compression=compression)
     code = "OK"
     print("OK")
 except grpc.RpcError as e:

@@ -73,6 +73,33 @@ struct OTLPHTTPReceiverTests {
         #expect(consumer.spans.withLock { $0 } == 6)
     }
 
+    /// HTTP's `deflate` (a zlib stream) is read like gzip; a body that is not one is a 400.
+    @Test func deflateBodiesAreAccepted() async throws {
+        let consumer = StubConsumer()
+        let r = try receiver(consumer)
+        let zlib = try MalformedZlib.compress(capture)
+        let ok = await r.handle(request(zlib, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "deflate")]))
+        #expect(ok.status == .ok)
+        #expect(consumer.spans.withLock { $0 } == 3)
+        let bad = await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "deflate")]))
+        #expect(bad.status == .badRequest)
+        #expect(consumer.spans.withLock { $0 } == 3)
+    }
+
+    /// `traces_url_path` moves the OTLP path; the Langfuse SDKs' path stays; the default path is then a 404.
+    @Test func tracesURLPathIsServed() async throws {
+        var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", .mapping([
+            ConfigEntry("traces_url_path", .scalar("/ingest/otlp", quoted: false)),
+        ]))]))]), path: "receivers.otlp")
+        let config = try OTLPReceiverConfig(&m).http!
+        let consumer = StubConsumer()
+        let r = try receiver(consumer, config: config)
+        #expect(await r.handle(request(capture, path: "/ingest/otlp")).status == .ok)
+        #expect(await r.handle(request(capture, path: "/api/public/otel/v1/traces")).status == .ok)
+        #expect(await r.handle(request(capture, path: "/v1/traces")).status == .notFound)
+        #expect(consumer.spans.withLock { $0 } == 6)
+    }
+
     @Test func clientErrors() async throws {
         let r = try receiver(StubConsumer())
         #expect(await r.handle(request(capture, path: "/v1/logs")).status == .notFound)
@@ -248,4 +275,26 @@ struct PartialSuccessTests {
         #expect(b.scopes.reduce(0) { $0 + Int($1.spans.count) } == b.spans.count)
         #expect(b.scopes.allSatisfy { $0.spans.range.upperBound <= b.spans.count })
     }
+}
+
+
+/// zlib streams for the deflate tests, from Python's zlib (the reference implementation's framing).
+enum MalformedZlib {
+    static func compress(_ input: [UInt8]) throws -> [UInt8] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"]
+        let i = Pipe(), o = Pipe()
+        p.standardInput = i
+        p.standardOutput = o
+        try p.run()
+        i.fileHandleForWriting.write(Data(input))
+        try i.fileHandleForWriting.close()
+        let out = [UInt8](o.fileHandleForReading.readDataToEndOfFile())
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ZlibFailure() }
+        return out
+    }
+
+    struct ZlibFailure: Error {}
 }
