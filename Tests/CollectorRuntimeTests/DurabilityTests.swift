@@ -82,6 +82,9 @@ struct DurabilityTests {
             #expect(status == 0, "\(out)")
         }
         #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
+        // What waits on disk is visible: its bytes, and the age of the oldest record.
+        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_bytes{exporter=\"clickhouse\"}") > 0)
+        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_oldest_record_age_seconds{exporter=\"clickhouse\"}") >= 0)
         // The outage is real: nothing was sent, and the sender has been failing and retrying.
         #expect(try CollectorProcess.requireMetric(metrics, sent) == 0)
         #expect(try await CollectorHarness.eventually { (CollectorProcess.metricIfPresent(metrics, retries) ?? 0) > 0 }, "\(first.output.suffix(2000))")
@@ -117,6 +120,7 @@ struct DurabilityTests {
         (otlp, metrics) = (third.port("otlp/http"), third.port("metrics"))
         defer { third.stop() }
         #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
+        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_bytes{exporter=\"clickhouse\"}") == 0)
     }
 
     @Test func anOutageOfTheSinkLosesAndDoublesNothing() async throws {

@@ -125,6 +125,18 @@ struct CostInferenceTests {
         #expect(cost(b, 0) == nil && cost(b, 2) == nil)
     }
 
+    /// At most 100 model names become labels; the 101st name on is counted under `other`, so a client
+    /// that invents names cannot grow /metrics without bound.
+    @Test func unknownModelLabelsAreCappedAtAHundred() throws {
+        var b = try batch((0..<150).map { Self.chat("made-up-model-\($0)", input: 1, output: 1) })
+        let outcome = CostInferenceProcessor(id: "c", config: .init()).process(&b)
+        let labels = outcome.metrics.keys.filter { $0.metric == .costUnknownModelSpans }.compactMap { $0.labels["model"] }
+        #expect(Set(labels).count == 101)
+        #expect(outcome.metrics[Counters.Key(.costUnknownModelSpans, ["processor": "c", "model": "other"])] == 50)
+        #expect(outcome.metrics[Counters.Key(.costUnknownModelSpans, ["processor": "c", "model": "made-up-model-99"])] == 1)
+        #expect(outcome.metrics[Counters.Key(.costUnknownModelSpans, ["processor": "c", "model": "made-up-model-100"])] == nil)
+    }
+
     func config(_ entries: [ConfigEntry]) throws -> CostInferenceProcessor.Config {
         try decodeConfig(entries, path: "processors.cost_inference") { (m) throws(ConfigError) in try CostInferenceProcessor.Config(&m) }
     }
