@@ -1,0 +1,89 @@
+import CollectorCore
+@testable import Exporters
+import Foundation
+import GenAIMapping
+import OTLP
+import Synchronization
+import Testing
+
+/// The file exporter's formats and rotation, and the debug exporter's line, on translated captures.
+@Suite(.timeLimit(.minutes(5)))
+struct FileAndDebugExporterTests {
+    static func fileConfig(_ dir: String, format: String, maxBytes: Int) throws -> FileExporterConfig {
+        var map = try ConfigMap(.mapping([
+            ConfigEntry("directory", .scalar(dir, quoted: true)),
+            ConfigEntry("format", .scalar(format, quoted: false)),
+            ConfigEntry("max_file_size_bytes", .scalar(String(maxBytes), quoted: false)),
+        ]), path: "exporters.file")
+        let c = try FileExporterConfig(&map)
+        try map.finish()
+        return c
+    }
+
+    static func files(_ dir: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".jsonl") }.sorted().map { dir + "/" + $0 }
+    }
+
+    /// `otlp_json`: one OTLP/JSON request a line, which our decoder reads back to the same spans; a
+    /// small `max_file_size_bytes` starts a new file before a batch would pass it (a batch is never
+    /// split); files are the owner's only.
+    @Test func otlpJSONLinesRotateBySize() async throws {
+        let dir = NSTemporaryDirectory() + "genai-file-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let item = try ClickHouseExporterTests.item()
+        let e = FileExporter(id: "file", config: try Self.fileConfig(dir, format: "otlp_json", maxBytes: 4096))
+        for _ in 0..<3 { try await e.export(item) }
+        await e.shutdown()
+        let files = try Self.files(dir)
+        #expect(files.count == 3, "a batch is larger than 4096 bytes, so each starts a file: \(files)")
+        var spans = 0, lines = 0
+        for f in files {
+            let mode = try FileManager.default.attributesOfItem(atPath: f)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(f): \(String(mode ?? 0, radix: 8))")
+            for line in try String(contentsOfFile: f, encoding: .utf8).split(separator: "\n") {
+                spans += try OTLPJSONDecoder().decode(Array(line.utf8)).spans.count
+                lines += 1
+            }
+        }
+        #expect(lines == 3 * item.parts.count)
+        #expect(spans == 3 * item.spanCount)
+    }
+
+    /// `langfuse`: one ingestion event a line, every trace and observation once.
+    @Test func langfuseEventLines() async throws {
+        let dir = NSTemporaryDirectory() + "genai-file-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let item = try ClickHouseExporterTests.item()
+        let e = FileExporter(id: "file", config: try Self.fileConfig(dir, format: "langfuse", maxBytes: 100 << 20))
+        try await e.export(item)
+        await e.shutdown()
+        let files = try Self.files(dir)
+        #expect(files.count == 1)
+        let events = try String(contentsOfFile: files[0], encoding: .utf8).split(separator: "\n").map { try JSONParser().parse(String($0)) }
+        let records = item.records!
+        #expect(events.count == records.reduce(0) { $0 + $1.traces.count + $1.observations.count })
+        #expect(events.filter { $0["type"]?.stringValue != "trace-create" }.count == records.reduce(0) { $0 + $1.observations.count })
+        #expect(events.allSatisfy { $0["id"]?.stringValue != nil && $0["body"] != nil })
+    }
+
+    /// One line a batch: spans, traces, observations by type, tokens and models, as computed here.
+    @Test func debugPrintsOneSummaryLineABatch() async throws {
+        let item = try ClickHouseExporterTests.item()
+        let lines = Mutex<[String]>([])
+        var map = try ConfigMap(.mapping([]), path: "exporters.debug")
+        let e = DebugExporter(id: "debug", config: try DebugExporterConfig(&map)) { line in lines.withLock { $0.append(line) } }
+        try await e.export(item)
+        let printed = lines.withLock { $0 }
+        #expect(printed.count == 1)
+        let observations = item.records!.flatMap(\.observations)
+        let traces = Set(observations.map(\.traceID)).count
+        let input = observations.reduce(Int64(0)) { $0 + ($1.usageDetails?["input"] ?? 0) }
+        let output = observations.reduce(Int64(0)) { $0 + ($1.usageDetails?["output"] ?? 0) }
+        let line = try #require(printed.first)
+        #expect(line.hasPrefix("debug: \(item.spanCount) spans, \(traces) traces ["), "\(line)")
+        #expect(line.contains("tokens in=\(input) out=\(output)"), "\(line)")
+        let generations = observations.filter { $0.type == .generation }.count
+        #expect(line.contains("generation=\(generations)"), "\(line)")
+        for model in Set(observations.compactMap(\.model)) { #expect(line.contains(model), "\(model) in \(line)") }
+    }
+}
