@@ -148,6 +148,27 @@ struct ExporterQueueTests {
         #expect(exporter.exported.withLock { $0 } == 10)
     }
 
+    /// A sink that never recovers: on shutdown the queue tries until `drainTimeout`, then drops what is
+    /// left and counts it as `shutdown_deadline`, every batch once, and releases every lease.
+    @Test func whatCannotBeSentByTheDrainDeadlineIsDroppedAndCounted() async throws {
+        let exporter = ScriptedExporter(failures: Array(repeating: .retryable("down"), count: 10_000))
+        let counters = Counters()
+        let released = Mutex(0)
+        let queue = ExporterQueue(exporter: exporter, settings: settings(maxElapsed: .zero), counters: counters,
+                                  logger: Logger(label: "t"), drainTimeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        try await withQueue(queue) { () async throws in
+            for _ in 0..<3 { queue.offer(item(spans: 4) { released.withLock { $0 += 1 } }) }
+            #expect(try await eventually { exporter.attempts.withLock { $0.count } >= 2 })
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(exporter.exported.withLock { $0 } == 0)
+        #expect(counters.value(.droppedSpans, ["exporter": "scripted", "reason": "shutdown_deadline"]) == 12)
+        #expect(counters.total(.droppedSpans) == 12)
+        #expect(counters.value(.exporterSendFailedSpans, ["exporter": "scripted"]) == 12)
+        #expect(released.withLock { $0 } == 3)
+    }
+
     @Test func upToNumConsumersBatchesAreInFlight() async throws {
         final class Overlap: Exporter {
             let id = "overlap"

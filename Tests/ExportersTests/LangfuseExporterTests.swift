@@ -128,11 +128,16 @@ struct LangfuseExporterTests {
         var got = try await Self.received(server)
         // The first answer failed every event (none accepted); all arrived, so they were sent again.
         #expect(got.failures_served == 1 && got.events.count == events, "\(got.failures_served) \(got.events.count)")
+        // 429 per event (the server throttling some events of a batch): sent again within the attempt.
+        try await Self.failNext(server, #"{"event_status": 429, "count": 1}"#)
+        try await e.export(item)
+        got = try await Self.received(server)
+        #expect(got.failures_served == 2 && got.events.count == 2 * events, "\(got.failures_served) \(got.events.count)")
         // 400 per event: not retried, counted.
         try await Self.failNext(server, #"{"event_status": 400, "count": 1}"#)
         try await e.export(item)
         got = try await Self.received(server)
-        #expect(got.failures_served == 2 && got.events.count == events, "\(got.failures_served) \(got.events.count)")
+        #expect(got.failures_served == 3 && got.events.count == 2 * events, "\(got.failures_served) \(got.events.count)")
         #expect(counters.value(.exporterRejectedEvents, ["exporter": "langfuse", "status": "400"]) == events)
         await e.shutdown()
     }

@@ -179,8 +179,14 @@ public final class ExporterQueue: Service, Sendable {
             let deadline = deadline ?? state.withLock { $0.drainDeadline }
             if keep, let deadline, now + wait > deadline { return .kept }
             // max_elapsed_time: 0 retries for ever (a persistent queue's usual setting).
-            if (settings.maxElapsedTime > .zero && now + wait - started > settings.maxElapsedTime) || (deadline.map { now + wait > $0 } ?? false) {
+            if settings.maxElapsedTime > .zero && now + wait - started > settings.maxElapsedTime {
                 drop(item, reason: "retries_exhausted", failure)
+                return .dropped
+            }
+            // Shutting down, and the next try would come after the drain deadline: the deadline, not
+            // the retry budget, ended it.
+            if let deadline, now + wait > deadline {
+                drop(item, reason: "shutdown_deadline", failure)
                 return .dropped
             }
             counters.add(.exporterRetries, 1, labels)
