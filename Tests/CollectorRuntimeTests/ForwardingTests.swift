@@ -54,13 +54,17 @@ struct ForwardingTests {
             : "otlp_grpc: {endpoint: \"127.0.0.1:\(port)\", timeout: 30s, tls: {insecure: true}, headers: {authorization: \"Bearer \(token)\"}, retry_on_failure: {initial_interval: 100ms}}"
     }
 
-    @Test(arguments: ["http", "grpc"])
+    /// `http-json`: OTLP/JSON to a full `traces_endpoint` (the gateway's Langfuse-compatible path).
+    @Test(arguments: ["http", "grpc", "http-json"])
     func sidecarForwardsEnrichedSpansToTheGateway(_ transport: String) async throws {
         let dir = NSTemporaryDirectory() + "genai-gw-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (gateway, http, grpc, metrics) = try await Self.startGateway(dir)
         defer { gateway.stop() }
-        try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: transport == "http" ? http : grpc, token: "gw-token"))]) { apps in
+        let exporter = transport == "http-json"
+            ? "otlp_http: {traces_endpoint: \"http://127.0.0.1:\(http)/api/public/otel/v1/traces\", encoding: json, timeout: 30s, headers: {authorization: \"Bearer gw-token\"}}"
+            : Self.exporter(transport, port: transport == "http" ? http : grpc, token: "gw-token")
+        try await CollectorHarness.with([Self.sidecar(exporter)]) { apps in
             let sc = apps[0]
             let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
             let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "4"]) }
