@@ -13,7 +13,9 @@ part of ClickHouse's HTTP interface the clickhouse exporter uses, answering as C
   `{"pending": N}`; GET /fail answers `{"pending": P, "served": F}` (F: failures served so far), so a
   test proves its outage happened; `--delay-ms` slows every query;
 - `--upstream URL`: no engine; queries go to a real ClickHouse at URL (its own credentials checked
-  there), with the same failure injection in front (tests run against `CLICKHOUSE_URL`).
+  there), with the same failure injection in front (tests run against `CLICKHOUSE_URL`);
+- GET /stats: how queries came (auth method, gzip or plain insert bodies, async_insert), for tests
+  of the exporter's options.
 
     chdb_http_front.py (--dir DIR | --upstream URL) [--port 0] [--user U --password P]
 Prints `listening PORT` once bound.
@@ -49,6 +51,9 @@ class Front:
         self.fail_next, self.fail_status, self.delay = 0, 500, 0.0
         self.failures_served = 0
         self.queries = 0
+        # How requests came: auth method, body encoding, settings (GET /stats), for tests of options.
+        self.seen = {"auth_basic": 0, "auth_headers": 0, "auth_params": 0, "gzip_bodies": 0, "plain_bodies": 0,
+                     "async_insert": 0, "inserts": 0}
 
 
 def make_handler(front):
@@ -84,11 +89,16 @@ def make_handler(front):
                 return True
             user = self.headers.get("X-ClickHouse-User")
             key = self.headers.get("X-ClickHouse-Key")
+            method = "auth_headers"
             auth = self.headers.get("Authorization", "")
             if user is None and auth.startswith("Basic "):
                 user, _, key = base64.b64decode(auth[6:]).decode().partition(":")
+                method = "auth_basic"
             if user is None and "user" in params:
                 user, key = params["user"][0], params.get("password", [""])[0]
+                method = "auth_params"
+            with front.lock:
+                front.seen[method] += 1
             return user == front.user and (key or "") == front.password
 
         def do_GET(self):
@@ -99,6 +109,9 @@ def make_handler(front):
                 with front.lock:
                     state = {"pending": front.fail_next, "served": front.failures_served}
                 return self.reply(200, json.dumps(state) + "\n")
+            if url.path == "/stats":
+                with front.lock:
+                    return self.reply(200, json.dumps(front.seen) + "\n")
             self.handle_query(url, b"")
 
         def do_POST(self):
@@ -116,6 +129,13 @@ def make_handler(front):
                 return self.reply(200, json.dumps({"pending": front.fail_next}) + "\n")
             if front.upstream is not None:
                 return self.forward(body)
+            if url.path == "/" and body and "query" in parse_qs(url.query):
+                gz = self.headers.get("Content-Encoding", "").lower() == "gzip"
+                with front.lock:
+                    front.seen["inserts"] += 1
+                    front.seen["gzip_bodies" if gz else "plain_bodies"] += 1
+                    if parse_qs(url.query).get("async_insert") == ["1"]:
+                        front.seen["async_insert"] += 1
             if self.headers.get("Content-Encoding", "").lower() == "gzip":
                 try:
                     body = gzip.decompress(body)

@@ -13,7 +13,7 @@ struct ClickHouseExporterTests {
     typealias Server = ClickHouseTestServer
 
     func exporter(_ server: Server, database: String, password: String? = nil, createSchema: Bool = true, url: String? = nil,
-                  schema: String = "langfuse_v3") throws -> ClickHouseExporter {
+                  schema: String = "langfuse_v3", extra: [ConfigEntry] = []) throws -> ClickHouseExporter {
         var entries = [
             ConfigEntry("schema", .scalar(schema, quoted: true)),
             ConfigEntry("endpoint", .scalar(url ?? server.url, quoted: true)),
@@ -24,7 +24,10 @@ struct ClickHouseExporterTests {
             ConfigEntry("create_schema", .scalar(createSchema ? "true" : "false", quoted: false)),
             ConfigEntry("timeout", .scalar("3s", quoted: false)),
         ]
-        if database != "default" { entries.append(ConfigEntry("async_insert", .scalar("true", quoted: false))) }
+        if database != "default" && !extra.contains(where: { $0.key == "async_insert" }) {
+            entries.append(ConfigEntry("async_insert", .scalar("true", quoted: false)))
+        }
+        entries += extra
         var map = try ConfigMap(.mapping(entries), path: "exporters.clickhouse")
         let config = try ClickHouseExporterConfig(&map)
         try map.finish()
@@ -63,6 +66,45 @@ struct ClickHouseExporterTests {
         #expect(try await count("SELECT count() FROM \(db).observations") == 2 * observations)
         #expect(try await count("SELECT count() FROM \(db).traces FINAL") == traces)
         #expect(try await count("SELECT count() FROM \(db).observations FINAL WHERE project_id = 'proj-1' AND has(mapKeys(usage_details), 'total') AND type = 'GENERATION'") > 0)
+    }
+
+    /// `auth: basic`, `compression: none` and `async_insert: false` change how the inserts travel (the
+    /// front reports what it saw) and not what lands; the defaults are headers, gzip and async inserts.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["CLICKHOUSE_URL"] == nil, "the options are observed by the project's chDB front"))
+    func authCompressionAndAsyncInsertOptions() async throws {
+        let server = try await Server()
+        defer { server.stop() }
+        func stats() async throws -> [String: Int] {
+            let r = try await HTTPTransport(tls: nil).send(.GET, server.url + "/stats", headers: [], body: nil, timeout: .seconds(5))
+            let json = try JSONParser().parse(r.text)
+            return Dictionary(uniqueKeysWithValues: ["auth_basic", "auth_headers", "gzip_bodies", "plain_bodies", "async_insert", "inserts"].map {
+                ($0, Int(json[$0]?.numberValue ?? -1))
+            })
+        }
+        let item = try Self.item()
+        let observations = item.records!.flatMap(\.observations).count
+        let db = try await database("options", try exporter(server, database: "default", createSchema: false))
+        let plain = try exporter(server, database: db, extra: [
+            ConfigEntry("auth", .scalar("basic", quoted: false)), ConfigEntry("compression", .scalar("none", quoted: false)),
+            ConfigEntry("async_insert", .scalar("false", quoted: false))])
+        _ = try await plain.send("SELECT 1", body: nil)  // creates the schema
+        let s0 = try await stats()
+        try await plain.export(item)
+        let s1 = try await stats()
+        let inserts = s1["inserts"]! - s0["inserts"]!
+        #expect(inserts >= 2)
+        #expect(s1["plain_bodies"]! - s0["plain_bodies"]! == inserts && s1["gzip_bodies"] == s0["gzip_bodies"])
+        #expect(s1["async_insert"] == s0["async_insert"])
+        #expect(s1["auth_basic"]! - s0["auth_basic"]! >= inserts && s1["auth_headers"] == s0["auth_headers"])
+        let defaults = try exporter(server, database: db, createSchema: false, extra: [])
+        try await defaults.export(item)
+        let s2 = try await stats()
+        let more = s2["inserts"]! - s1["inserts"]!
+        #expect(more == inserts)
+        #expect(s2["gzip_bodies"]! - s1["gzip_bodies"]! == more && s2["async_insert"]! - s1["async_insert"]! == more)
+        #expect(s2["auth_headers"]! - s1["auth_headers"]! >= more && s2["auth_basic"] == s1["auth_basic"])
+        let count = try await defaults.send("SELECT count() FROM \(db).observations FINAL", body: nil)
+        #expect(Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) == observations)
     }
 
     @Test func bothSchemasAreWrittenFromOneBatch() async throws {
