@@ -146,6 +146,31 @@ struct S3ExporterTests {
         await e.shutdown()
     }
 
+    /// `max_object_bytes`: an object closes once it holds that much (before compression), without
+    /// waiting for its age. A batch's events of one hour are never split, so three batches in flight,
+    /// each passing the 1 KiB limit, make three objects an hour; every event is in exactly one.
+    @Test func objectsRollAtMaxObjectBytes() async throws {
+        let server = try await S3TestServer()
+        defer { server.stop() }
+        var c = try Self.config(server, ["max_object_age": "60s", "max_object_bytes": "1024", "compression": "none"])
+        c.settings.numConsumers = 4
+        let e = try S3Exporter(id: "s3", config: c, counters: Counters())
+        let item = try Self.item()
+        let started = ContinuousClock.now
+        async let a: Void = e.export(item)
+        async let b: Void = e.export(item)
+        async let d: Void = e.export(item)
+        _ = try await (a, b, d)
+        #expect(ContinuousClock.now - started < .seconds(30), "closed by size, not by the 60 s age")
+        await e.shutdown()
+        let stored = try Self.readBack(server)
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        let hours = Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") })
+        #expect(stored.objects.count == 3 * hours.count, "\(stored.objects.count) objects over \(hours.count) hours")
+        #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == 3 * events)
+        #expect(stored.objects.allSatisfy { $0.content_encoding == nil && $0.key.hasSuffix(".jsonl") })
+    }
+
     @Test func anObjectClosesAtItsAge() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
