@@ -14,14 +14,17 @@ final class ScriptedExporter: Exporter {
     let exported = Mutex(0)
     let gate: Mutex<CheckedContinuation<Void, Never>?> = Mutex(nil)
     let blocking: Bool
+    let delay: Duration
 
-    init(failures: [ExportFailure] = [], blocking: Bool = false) {
+    init(failures: [ExportFailure] = [], blocking: Bool = false, delay: Duration = .zero) {
         script = Mutex(failures)
         self.blocking = blocking
+        self.delay = delay
     }
 
     func export(_ item: ExportItem) async throws(ExportFailure) {
         attempts.withLock { $0.append(.now) }
+        if delay > .zero { try? await Task.sleep(for: delay) }
         if blocking { await withCheckedContinuation { c in gate.withLock { $0 = c } } }
         if let failure = script.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) { throw failure }
         exported.withLock { $0 += item.spanCount }
@@ -139,13 +142,18 @@ struct ExporterQueueTests {
         #expect(counters.value(.exporterEnqueueFailedSpans, ["exporter": "scripted"]) == 5)
     }
 
+    /// Shutdown begins while nine of ten batches still wait (each send takes 30 ms): all are sent.
     @Test func gracefulShutdownDrainsTheQueue() async throws {
-        let exporter = ScriptedExporter()
-        let queue = ExporterQueue(exporter: exporter, settings: settings(), counters: Counters(), logger: Logger(label: "t"))
+        let exporter = ScriptedExporter(delay: .milliseconds(30))
+        let counters = Counters()
+        let queue = ExporterQueue(exporter: exporter, settings: settings(), counters: counters, logger: Logger(label: "t"))
         try await withQueue(queue) { () async throws in
-            for _ in 0..<5 { queue.offer(item(spans: 2)) }
+            for _ in 0..<10 { queue.offer(item(spans: 2)) }
+            #expect(try await eventually { exporter.attempts.withLock { $0.count } >= 1 })
+            #expect(exporter.exported.withLock { $0 } < 20, "the drain must have work left when shutdown begins")
         }
-        #expect(exporter.exported.withLock { $0 } == 10)
+        #expect(exporter.exported.withLock { $0 } == 20)
+        #expect(counters.total(.droppedSpans) == 0)
     }
 
     /// A sink that never recovers: on shutdown the queue tries until `drainTimeout`, then drops what is

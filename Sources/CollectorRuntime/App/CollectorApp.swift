@@ -129,7 +129,10 @@ public struct CollectorApp: Sendable {
                 telemetry.append(TelemetryEndpoints.health(h, readiness: readiness, logger: logger) { port in onListening("health", port) })
             }
         }
-        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + telemetry + receivers
+        // Shut down in reverse order: readiness turns false first, then the receivers close and the
+        // pipeline drains; health and /metrics go last, so probes see 503 and scrapes see the drain.
+        let services: [any Service] = telemetry + Array(exporterQueues.values) + fanOuts + batchers + receivers
+            + [NotReadyOnShutdown(readiness: readiness)]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: shutdownSignals,
@@ -281,3 +284,14 @@ extension CollectorApp {
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
+
+/// Turns readiness false as soon as graceful shutdown begins (it is the first service told), so the
+/// health endpoint answers 503 while the collector drains.
+struct NotReadyOnShutdown: Service {
+    let readiness: Readiness
+
+    func run() async throws {
+        try? await gracefulShutdown()  // returns when shutdown begins (or throws on cancellation)
+        readiness.set(false)
+    }
+}

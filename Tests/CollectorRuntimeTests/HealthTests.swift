@@ -1,0 +1,55 @@
+import CollectorCore
+import Foundation
+import OTLPSamples
+import Testing
+
+/// The health endpoint as a Kubernetes probe sees it: 200 with `{"status":"Server available"}` once
+/// every receiver listens; from SIGTERM on, 503 with `{"status":"Server not available"}` while the
+/// collector drains what it holds; then the process exits 0.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct HealthTests {
+    func get(_ port: Int, _ path: String = "/") async throws -> (code: String, body: String) {
+        let out = try await offPool { try EndToEndTests().command(["curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]) }.1
+        let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
+        return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
+    }
+
+    @Test func readyWhileServingNotReadyWhileDraining() async throws {
+        // The exporter's peer refuses connections, so the drain lasts until the drain deadline.
+        let unreachable = CollectorHarness.PortReservation()
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters:
+              otlp_http: {endpoint: "http://127.0.0.1:\(unreachable.port)", timeout: 1s, retry_on_failure: {initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 0}}
+            extensions: {health_check: {endpoint: "127.0.0.1:0"}}
+            service:
+              extensions: [health_check]
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], exporters: [otlp_http]}}
+            """
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics", "health"])
+        defer { collector.stop() }
+        let health = collector.port("health")
+        let ready = try await get(health)
+        #expect(ready.code == "200" && ready.body == #"{"status":"Server available"}"#, "\(ready)")
+        #expect(try await get(health, "/elsewhere").code == "404")
+        let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
+        let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
+        #expect(status == 0, "\(out)")
+        #expect(try await CollectorHarness.eventually {
+            (CollectorProcess.metricIfPresent(collector.port("metrics"), "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}") ?? 0) > 0
+        })
+        collector.process.terminate()  // SIGTERM: drain begins
+        var draining: (code: String, body: String)?
+        let deadline = ContinuousClock.now + .seconds(8)
+        while ContinuousClock.now < deadline, collector.process.isRunning {
+            let answer = try await get(health)
+            if answer.code == "503" { draining = answer; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(draining?.body == #"{"status":"Server not available"}"#, "\(String(describing: draining)); \(collector.output.suffix(2000))")
+        try await offPool { collector.process.waitUntilExit() }
+        #expect(collector.process.terminationStatus == 0)
+        #expect(collector.output.contains("shutdown_deadline") || collector.output.contains("dropped"), "\(collector.output.suffix(2000))")
+    }
+}
