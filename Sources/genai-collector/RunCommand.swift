@@ -40,15 +40,18 @@ struct RunCommand: AsyncParsableCommand {
         let portsFile = portsFile
         try await app.run { name, port in
             guard let portsFile else { return }
-            let all = ports.withLock { $0[name] = port; return $0 }
-            let json = JSONValue.object(all.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int(Int64($0.value))) })
-            // Written aside and renamed, so a reader never sees half a file.
-            let temporary = portsFile + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-            do {
-                try Data((JSONWriter.serialize(json) + "\n").utf8).write(to: URL(fileURLWithPath: temporary))
-                if rename(temporary, portsFile) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-            } catch {
-                Logger(label: "genai-collector").error("cannot write the ports file", metadata: ["path": "\(portsFile)", "error": "\(error)"])
+            // Servers bind on different threads: one writer at a time, so the file ends with all.
+            ports.withLock { all in
+                all[name] = port
+                let json = JSONValue.object(all.sorted { $0.key < $1.key }.map { JSONMember($0.key, .int(Int64($0.value))) })
+                // Written aside and renamed, so a reader never sees half a file.
+                let temporary = portsFile + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+                do {
+                    try Data((JSONWriter.serialize(json) + "\n").utf8).write(to: URL(fileURLWithPath: temporary))
+                    if rename(temporary, portsFile) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                } catch {
+                    Logger(label: "genai-collector").error("cannot write the ports file", metadata: ["path": "\(portsFile)", "error": "\(error)"])
+                }
             }
         }
     }

@@ -289,6 +289,40 @@ struct EndToEndTests {
         #expect(capped.events.isEmpty)
     }
 
+    /// Over gRPC a request the memory limiter cannot admit is UNAVAILABLE (retryable, as OTLP says for
+    /// back-pressure) and counted; a small one after it is taken.
+    @Test func grpcPushbackIsUnavailable() async throws {
+        let dir = NSTemporaryDirectory() + "genai-big-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let big = dir + "/big.pb"
+        let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()  // ~770 KB
+        try Data(bigBody).write(to: URL(fileURLWithPath: big))
+        let small = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+        let r = try await run(expectedSpans: 3, processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}",
+                              transport: "grpc") { port in
+            let refused = try await py("grpc_raw.py", ["--expect", "UNAVAILABLE", "127.0.0.1:\(port)", "@" + big])
+            #expect(refused.0 == 0, "\(refused.1)")
+            let taken = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", "@" + small])
+            #expect(taken.0 == 0, "\(taken.1)")
+            return (0, "")
+        }
+        #expect(r.app.counters.value(.receiverRefusedRequests, ["receiver": "otlp", "transport": "grpc", "reason": "memory_limit"]) == 1)
+        #expect(r.of("generation-create").count == 3)
+    }
+
+    /// A note the translator makes is counted by reason: an infinite time to first chunk is dropped
+    /// (`completion_start_invalid`) and the span still arrives.
+    @Test func translationNotesAreCounted() async throws {
+        let body = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"chat gpt-4o","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.response.time_to_first_chunk","value":{"stringValue":"inf"}}]}]}]}]}"#
+        let r = try await run(expectedSpans: 1) { port in
+            try await cmd(["curl", "-sf", "-H", "Content-Type: application/json", "--data-binary", body, "http://127.0.0.1:\(port)/v1/traces"])
+        }
+        #expect(r.app.counters.value(.translationNotes, ["reason": "completion_start_invalid"]) == 1)
+        let generation = try #require(r.of("generation-create").first?["body"])
+        #expect(generation["completionStartTime"] == nil)
+    }
+
     /// The Langfuse SDK posts gzipped protobuf to its OTLP path with Basic auth.
     @Test func langfuseSDKPointedAtTheCollector() async throws {
         let auth = ", auth: {basic: [{username: pk-lf-test, password: sk-lf-test}]}"

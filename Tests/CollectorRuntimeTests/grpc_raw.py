@@ -1,7 +1,7 @@
 """Calls TraceService/Export with raw bytes through grpcio and prints the status code name.
 Usage: grpc_raw.py [--expect CODE] [--compression gzip|deflate] HOST:PORT HEX_BYTES [AUTHORIZATION];
 with GRPC_ROOT_CERT set,
-over TLS. With --expect, exits 1 unless the call ended with CODE (OK, UNAUTHENTICATED, ...), so
+over TLS. HEX_BYTES may be @FILE (the message's bytes). With --expect, exits 1 unless the call ended with CODE (OK, UNAUTHENTICATED, ...), so
 the calling test fails on an unexpected answer."""
 import os
 import sys
@@ -26,7 +26,8 @@ else:
 export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
 try:
     metadata = [("authorization", args[2])] if len(args) > 2 else None
-    export(bytes.fromhex(args[1]), timeout=10, metadata=metadata, compression=compression)
+    message = open(args[1][1:], "rb").read() if args[1].startswith("@") else bytes.fromhex(args[1])
+    export(message, timeout=10, metadata=metadata, compression=compression)
     code = "OK"
     print("OK")
 except grpc.RpcError as e:

@@ -186,5 +186,11 @@ final class GRPCRequestGuard: ChannelDuplexHandler {
             reservation.shrink(to: 0)
         }
         context.fireChannelRead(wrapInboundOut(.data(.init(data: .byteBuffer(buffer), endStream: true))))
+        // The handler reserves the message itself when it takes it; holding this reservation too would
+        // count the same bytes twice for the whole request (with a small limit, refusing everything).
+        if case .message = outcome {
+            message = nil
+            reservation.shrink(to: 0)
+        }
     }
 }
