@@ -1,4 +1,5 @@
 import Foundation
+import OTLPSamples
 import Testing
 
 /// `genai-collector clickhouse-schema` as a user runs it: its DDL is executed by a real ClickHouse
@@ -14,19 +15,8 @@ struct ClickHouseSchemaCommandTests {
     func chdb(_ statements: [String]) throws -> (Int32, String) {
         let dir = NSTemporaryDirectory() + "genai-chdb-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", Self.chdbRun, dir]
-        let input = Pipe(), output = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = output
-        try p.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: statements))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, text)
+        let r = try PythonTool.run([Self.chdbRun, dir], input: Array(try JSONSerialization.data(withJSONObject: statements)))
+        return (r.status, r.text + r.stderr)
     }
 
     @Test(arguments: ["langfuse_v3", "langfuse_v4", "both"])

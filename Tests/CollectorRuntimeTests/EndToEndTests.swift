@@ -255,16 +255,21 @@ struct EndToEndTests {
         #expect(try sql("SELECT countIf(user_id = 'user-7' AND project_id = 'proj-e2e') FROM \(database).traces FINAL") == "4")
     }
 
+    /// A directory with a ~770 KB LLM-shaped request (`big`), and the 6 KB capture (`small`).
+    static func bigAndSmallRequests() throws -> (dir: String, big: String, small: String) {
+        let dir = NSTemporaryDirectory() + "genai-big-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let big = dir + "/big.pb"
+        let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()
+        try Data(bigBody).write(to: URL(fileURLWithPath: big))
+        return (dir, big, here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path)
+    }
+
     /// The real server: a body over the cap is 413; a request the memory limiter cannot admit is 503
     /// with Retry-After, and nothing of it is exported.
     @Test func oversizedBodiesAndPushback() async throws {
-        let dir = NSTemporaryDirectory() + "genai-big-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (dir, big, small) = try Self.bigAndSmallRequests()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let big = dir + "/big.pb"
-        let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()  // ~770 KB
-        try Data(bigBody).write(to: URL(fileURLWithPath: big))
-        let small = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
         @Sendable func post(_ port: Int, _ file: String) async throws -> String {
             try await cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
                          "--data-binary", "@" + file, "http://127.0.0.1:\(port)/v1/traces"]).1
@@ -292,13 +297,8 @@ struct EndToEndTests {
     /// Over gRPC a request the memory limiter cannot admit is UNAVAILABLE (retryable, as OTLP says for
     /// back-pressure) and counted; a small one after it is taken.
     @Test func grpcPushbackIsUnavailable() async throws {
-        let dir = NSTemporaryDirectory() + "genai-big-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (dir, big, small) = try Self.bigAndSmallRequests()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let big = dir + "/big.pb"
-        let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()  // ~770 KB
-        try Data(bigBody).write(to: URL(fileURLWithPath: big))
-        let small = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
         let r = try await run(expectedSpans: 3, processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}",
                               transport: "grpc") { port in
             let refused = try await py("grpc_raw.py", ["--expect", "UNAVAILABLE", "127.0.0.1:\(port)", "@" + big])

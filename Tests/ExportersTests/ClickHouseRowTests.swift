@@ -15,20 +15,10 @@ struct ClickHouseRowTests {
 
     /// Runs statements in a chDB database in `dir`; returns each statement's TSV lines.
     static func chdb(_ dir: String, _ statements: [String]) throws -> [[String]] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", here.appendingPathComponent("chdb_run.py").path, dir]
-        let input = Pipe(), output = Pipe(), errors = Pipe()
-        p.standardInput = input
-        p.standardOutput = output
-        p.standardError = errors
-        try p.run()
-        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: statements))
-        try input.fileHandleForWriting.close()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "chDB: \(err)")
+        let r = try PythonTool.run([here.appendingPathComponent("chdb_run.py").path, dir],
+                                   input: Array(try JSONSerialization.data(withJSONObject: statements)))
+        try #require(r.status == 0, "chDB: \(r.stderr)")
+        let out = r.text
         var results: [[String]] = [[]]
         for line in out.split(separator: "\n", omittingEmptySubsequences: false) {
             if line == "--- end" { results.append([]) } else if !line.isEmpty { results[results.count - 1].append(String(line)) }

@@ -351,23 +351,8 @@ struct CompressedTrailerTests {
         let gz = try Gzip.compress(a)
         let raw = try Gzip.decompress(gz, limit: 1 << 20)
         #expect(raw == a)
-        let zlib = try zlibCompress(a)
+        let zlib = try PythonTool.zlibCompress(a)
         #expect(try Gzip.decompress(zlib, limit: 1 << 20, zlibHeader: true) == a)
         #expect(throws: OTLPDecodingError.self) { try Gzip.decompress(zlib + zlib, limit: 1 << 20, zlibHeader: true) }
-    }
-
-    func zlibCompress(_ input: [UInt8]) throws -> [UInt8] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"]
-        let i = Pipe(), o = Pipe()
-        p.standardInput = i
-        p.standardOutput = o
-        try p.run()
-        i.fileHandleForWriting.write(Data(input))
-        try i.fileHandleForWriting.close()
-        let out = o.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Array(out)
     }
 }

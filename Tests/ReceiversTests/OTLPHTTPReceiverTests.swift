@@ -77,7 +77,7 @@ struct OTLPHTTPReceiverTests {
     @Test func deflateBodiesAreAccepted() async throws {
         let consumer = StubConsumer()
         let r = try receiver(consumer)
-        let zlib = try MalformedZlib.compress(capture)
+        let zlib = try PythonTool.zlibCompress(capture)
         let ok = await r.handle(request(zlib, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "deflate")]))
         #expect(ok.status == .ok)
         #expect(consumer.spans.withLock { $0 } == 3)
@@ -277,24 +277,3 @@ struct PartialSuccessTests {
     }
 }
 
-
-/// zlib streams for the deflate tests, from Python's zlib (the reference implementation's framing).
-enum MalformedZlib {
-    static func compress(_ input: [UInt8]) throws -> [UInt8] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"]
-        let i = Pipe(), o = Pipe()
-        p.standardInput = i
-        p.standardOutput = o
-        try p.run()
-        i.fileHandleForWriting.write(Data(input))
-        try i.fileHandleForWriting.close()
-        let out = [UInt8](o.fileHandleForReading.readDataToEndOfFile())
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ZlibFailure() }
-        return out
-    }
-
-    struct ZlibFailure: Error {}
-}
