@@ -17,8 +17,10 @@ source scripts/test-env.sh
 if [ ! -d "$scratch/.git" ] && [ ! -f "$scratch/.git" ]; then
   git worktree add --detach "$scratch" HEAD >/dev/null
 fi
-git -C "$scratch" checkout -q --detach "$(git rev-parse HEAD)"
+# A run that was cut short may have left a bug in the scratch copy: undo it, then move to HEAD.
 git -C "$scratch" reset -q --hard
+git -C "$scratch" checkout -q --detach "$(git rev-parse HEAD)"
+trap 'git -C "$scratch" checkout -q -- . 2>/dev/null || true' EXIT
 echo "scratch copy: $scratch at $(git -C "$scratch" rev-parse --short HEAD); building it once without bugs"
 (cd "$scratch" && swift build --build-tests >/dev/null)
 
