@@ -198,6 +198,7 @@ struct ReceiverBoundaryTests {
         #expect(bombStatuses.isSubset(of: ["413", "503"]) && !bombStatuses.isEmpty, "\(bombs)")
         let peakMiB = Self.peakRSSKB(s.collector) / 1024
         #expect(peakMiB > 0 && peakMiB < 256 + Self.statedOverheadMiB, "peak RSS \(peakMiB) MiB")
+        print("memory hard cap: limit_mib 256, peak RSS \(peakMiB) MiB")  // the README's figure
         #expect(s.collector.process.isRunning)
     }
 
