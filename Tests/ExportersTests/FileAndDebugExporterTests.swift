@@ -66,6 +66,30 @@ struct FileAndDebugExporterTests {
         #expect(events.allSatisfy { $0["id"]?.stringValue != nil && $0["body"] != nil })
     }
 
+    /// `normal` adds a line per observation; `detailed` every ingestion event as a JSON line.
+    @Test(arguments: ["normal", "detailed"])
+    func verbosityAddsObservationsOrEvents(_ verbosity: String) async throws {
+        let item = try ClickHouseExporterTests.item()
+        let lines = Mutex<[String]>([])
+        var map = try ConfigMap(.mapping([ConfigEntry("verbosity", .scalar(verbosity, quoted: false))]), path: "exporters.debug")
+        let e = DebugExporter(id: "debug", config: try DebugExporterConfig(&map)) { line in lines.withLock { $0.append(line) } }
+        try await e.export(item)
+        let printed = lines.withLock { $0 }
+        let records = item.records!
+        #expect(printed.first?.hasPrefix("debug: \(item.spanCount) spans") == true)
+        if verbosity == "normal" {
+            let observations = records.flatMap(\.observations)
+            #expect(printed.count == 1 + observations.count)
+            for (line, o) in zip(printed.dropFirst(), observations) {
+                #expect(line.contains("\"\(o.name)\"") && line.contains("span=\(o.id)"), "\(line)")
+            }
+        } else {
+            let events = records.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+            #expect(printed.count == 1 + events)
+            #expect(try printed.dropFirst().allSatisfy { try JSONParser().parse($0)["type"]?.stringValue?.hasSuffix("-create") == true })
+        }
+    }
+
     /// One line a batch: spans, traces, observations by type, tokens and models, as computed here.
     @Test func debugPrintsOneSummaryLineABatch() async throws {
         let item = try ClickHouseExporterTests.item()

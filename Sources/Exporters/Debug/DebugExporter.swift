@@ -1,7 +1,8 @@
 import CollectorCore
 import GenAIMapping
 
-/// Prints one line per batch on stdout: spans, traces, observation types, tokens and models.
+/// Prints on stdout, per batch: a summary line (spans, traces, observation types, tokens, models); with
+/// `verbosity: normal` also a line per observation; with `detailed`, every ingestion event as JSON.
 public struct DebugExporter: Exporter {
     public let id: String
     public let needsRecords = true
@@ -16,6 +17,24 @@ public struct DebugExporter: Exporter {
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
         write(Self.summary(item))
+        guard config.verbosity != "basic", let records = item.records else { return }
+        for part in records {
+            if config.verbosity == "detailed" {
+                let lines = String(decoding: IngestionBatchEncoder().encodeLines(part), as: UTF8.self)
+                for line in lines.split(separator: "\n") { write(String(line)) }
+            } else {
+                for o in part.observations { write(Self.line(o)) }
+            }
+        }
+    }
+
+    /// `normal`: an observation in one line.
+    static func line(_ o: LangfuseObservation) -> String {
+        var text = "  \(o.type.rawValue.lowercased()) \"\(o.name)\" span=\(o.id) trace=\(o.traceID)"
+        if let m = o.model { text += " model=\(m)" }
+        if let u = o.usageDetails { text += " tokens in=\(u["input"] ?? 0) out=\(u["output"] ?? 0)" }
+        if let c = o.costDetails?["total"] { text += " cost=\(c)" }
+        return text + " level=\(o.level.rawValue)"
     }
 
     public func shutdown() async {}
