@@ -1,0 +1,29 @@
+import CollectorCore
+@testable import Exporters
+import Foundation
+import OTLP
+import OTLPSamples
+import Testing
+
+/// A peer's partial success (`scripts/otlp_partial_peer.py`, which refuses the spans named `refuse…`):
+/// the export succeeds, and the refused spans are dropped and counted as `rejected_by_peer`, exactly.
+@Suite(.timeLimit(.minutes(5)))
+struct OTLPPartialSuccessTests {
+    @Test func spansAPeerRefusesAreCountedAsRejectedByPeer() async throws {
+        let peer = try await ScriptServer(script: "otlp_partial_peer.py", what: "the OTLP partial-success peer")
+        defer { peer.stop() }
+        var map = try ConfigMap(.mapping([ConfigEntry("endpoint", .scalar("http://127.0.0.1:\(peer.port)", quoted: true))]), path: "exporters.otlp_http")
+        let config = try OTLPHTTPExporterConfig(&map)
+        let counters = Counters()
+        let e = try OTLPHTTPExporter(id: "otlp_http", config: config, counters: counters)
+        var batch = try OTLPProtobufDecoder().decode(try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb"))
+        let refused = 2
+        for i in 0..<refused { batch.spans[i].name = batch.store(bytes: Array("refuse me".utf8)) }
+        try await e.export(ExportItem(batch: batch, records: nil))
+        await e.shutdown()
+        #expect(counters.value(.droppedSpans, ["exporter": "otlp_http", "reason": "rejected_by_peer"]) == refused)
+        let r = try await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:\(peer.port)/received", headers: [], body: nil, timeout: .seconds(5))
+        let taken = try JSONParser().parse(r.text)
+        #expect(taken["spans"]?.numberValue == Double(batch.spans.count - refused) && taken["refused"]?.numberValue == Double(refused), "\(r.text)")
+    }
+}
