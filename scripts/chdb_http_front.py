@@ -12,8 +12,9 @@ part of ClickHouse's HTTP interface the clickhouse exporter uses, answering as C
 - POST /fail?n=N&status=S makes the next N queries fail with STATUS (tests of retries) and answers
   `{"pending": N}`; GET /fail answers `{"pending": P, "served": F}` (F: failures served so far), so a
   test proves its outage happened; `--delay-ms` slows every query;
-- `--upstream URL`: no engine; queries go to a real ClickHouse at URL (its own credentials checked
-  there), with the same failure injection in front (tests run against `CLICKHOUSE_URL`);
+- `--upstream URL`: no engine; requests go to the server at URL (a real ClickHouse, its own
+  credentials checked there, or an S3 server: PUT and DELETE are forwarded too, Host kept for the
+  signature), with the same failure injection in front;
 - GET /stats: how queries came (auth method, gzip or plain insert bodies, async_insert), for tests
   of the exporter's options.
 
@@ -143,6 +144,19 @@ def make_handler(front):
                     return self.reply(400, f"Code: 354. DB::Exception: cannot decompress gzip body: {e}. (CANNOT_DECOMPRESS)\n", 354)
             self.handle_query(url, body)
 
+        def do_PUT(self):
+            self.forward_other()
+
+        def do_DELETE(self):
+            self.forward_other()
+
+        def forward_other(self):
+            """Methods only the forwarding mode serves (an S3 server behind the front)."""
+            if front.upstream is None:
+                return self.reply(405, "Code: 1. DB::Exception: method not allowed\n", 1)
+            length = int(self.headers.get("Content-Length") or 0)
+            self.forward(self.rfile.read(length) if length else b"")
+
         def take_failure(self):
             with front.lock:
                 if front.fail_next <= 0:
@@ -155,14 +169,22 @@ def make_handler(front):
             status = self.take_failure()
             if status is not None:
                 return self.reply(status, f"Code: 999. DB::Exception: failure on command ({status}). (TEST_FAILURE)\n", 999)
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length", "transfer-encoding", "connection")}
+            # Host stays as the client sent it: a signed request (S3's SigV4) covers it.
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("content-length", "transfer-encoding", "connection")}
             request = urllib.request.Request(front.upstream + self.path, data=body, headers=headers, method=self.command)
             try:
                 with urllib.request.urlopen(request, timeout=60) as r:
-                    status, text, code = r.status, r.read(), r.headers.get("X-ClickHouse-Exception-Code")
+                    status, data, answer = r.status, r.read(), r.headers
             except urllib.error.HTTPError as e:
-                status, text, code = e.code, e.read(), e.headers.get("X-ClickHouse-Exception-Code")
-            return self.reply(status, text.decode("utf-8", "replace"), code)
+                status, data, answer = e.code, e.read(), e.headers
+            # The upstream's answer as it came (its headers too: an S3 ETag, ClickHouse's exception code).
+            self.send_response(status)
+            for k, v in answer.items():
+                if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def handle_query(self, url, body):
             if front.upstream is not None:

@@ -171,6 +171,41 @@ struct S3ExporterTests {
         #expect(stored.objects.allSatisfy { $0.content_encoding == nil && $0.key.hasSuffix(".jsonl") })
     }
 
+    /// A 503 from the store (injected by a front that forwards to moto, signatures intact) is retried
+    /// through the queue until the objects are stored: the failures were served, the retries counted,
+    /// nothing dropped, and every event is stored (at least once: an object of the failed attempt may
+    /// already be stored when a later one fails).
+    @Test func aServerErrorIsRetriedUntilStored() async throws {
+        let server = try await S3TestServer()
+        defer { server.stop() }
+        let front = try await ScriptServer(script: "chdb_http_front.py", arguments: { _ in ["--upstream", server.endpoint, "--port", "0"] },
+                                           what: "the fault-injecting front for moto")
+        defer { front.stop() }
+        let frontURL = "http://127.0.0.1:\(front.port)"
+        var c = try Self.config(server, ["endpoint": frontURL, "max_object_age": "100ms"])
+        c.settings.initialInterval = .milliseconds(50)
+        c.settings.maxInterval = .milliseconds(200)
+        let counters = Counters()
+        let queue = ExporterQueue(exporter: try S3Exporter(id: "s3", config: c, counters: counters), settings: c.settings,
+                                  counters: counters, logger: Logger(label: "t"))
+        let item = try Self.item()
+        let fail = try await HTTPTransport(tls: nil).send(.POST, frontURL + "/fail?n=2&status=503", headers: [], body: [], timeout: .seconds(5))
+        try #require(fail.status == 200)
+        try await withQueue(queue) { () async throws in
+            queue.offer(item)
+            #expect(try await eventually { counters.value(.exporterSentSpans, ["exporter": "s3"]) == item.spanCount })
+        }
+        let served = try JSONParser().parse(try await HTTPTransport(tls: nil).send(.GET, frontURL + "/fail", headers: [], body: nil, timeout: .seconds(5)).text)
+        #expect(served["served"]?.numberValue == 2 && served["pending"]?.numberValue == 0, "\(served)")
+        #expect(counters.value(.exporterRetries, ["exporter": "s3"]) >= 1)
+        #expect(counters.total(.droppedSpans) == 0)
+        let stored = try Self.readBack(server)
+        let ids = Set(stored.objects.flatMap { $0.lines ?? [] }.compactMap(\.id))
+        // Event ids are derived from the span ids, so a re-sent event has the id it had.
+        let expected = Set(item.records!.flatMap { IngestionBatchEncoder().events($0).compactMap { $0["id"]?.stringValue } })
+        #expect(!expected.isEmpty && ids == expected, "\(expected.subtracting(ids).count) events missing, \(ids.subtracting(expected).count) unknown")
+    }
+
     @Test func anObjectClosesAtItsAge() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
