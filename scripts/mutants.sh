@@ -34,7 +34,7 @@ email	Sources/Processors/Redaction/PIIScanner.swift	if on(.email), let (s, e) = 
 cached	Sources/GenAIMapping/Rules/UsageRule.swift	count(max(0, input - cacheRead - cacheCreation - inputAudio))	count(max(0, input - cacheCreation - inputAudio))	GenAIMappingTests
 auth	Sources/Receivers/HTTPServer/Credentials.swift	        return matched<NL>	        return matched || Bool(true)<NL>	EndToEndTests|ReceiverBoundaryTests
 event_ts	Sources/Exporters/ClickHouse/ClickHouseExporter.swift	eventTimeMillis: Self.nowMillis()	eventTimeMillis: 1_700_000_000_000	ClickHouseExporterTests
-memory	Sources/CollectorRuntime/Pipeline/Admission.swift	guard current <= limitBytes - bytes else { return false }	guard current <= Int.max - bytes else { return false }	oversizedBodiesAndPushback|ReceiverBoundaryTests
+memory	Sources/CollectorRuntime/Pipeline/Admission.swift	guard current <= limitBytes - bytes else { return false }	guard current <= Int.max - bytes else { return false }	AdmissionTests|oversizedBodiesAndPushback|grpcPushbackIsUnavailable|ReceiverBoundaryTests
 environment	Sources/Processors/Environment/EnvironmentProcessor.swift	if let from = config.fromAttribute, let v = lookup(batch, from, span, resource) { return v }	if let from = config.fromAttribute, Bool(false), let v = lookup(batch, from, span, resource) { return v }	EnvironmentProcessorTests|EndToEndTests
 s3_payload	Sources/Exporters/S3/SigV4.swift	\n\(signedHeaders)\n\(payloadHash)"	\n\(signedHeaders)\n\(Self.emptyPayloadHash)"	SigV4Tests|S3ExporterTests
 json_leaves	Sources/Processors/Redaction/RedactionProcessor+Walker.swift	                let deny = config.denyKeys<NL>	                if Bool(true) { return .keep }<NL>                let deny = config.denyKeys<NL>	ProcessorsTests
