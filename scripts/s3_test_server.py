@@ -8,7 +8,6 @@ turns auth on, so a wrong secret gets 403 SignatureDoesNotMatch and an unknown k
 import argparse
 import json
 import signal
-import socket
 import sys
 import time
 import urllib.request
@@ -37,21 +36,16 @@ def canonical_path_signature_check():
     authorization.ActionAuthenticatorMixin._authenticate_and_authorize_action = check
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--bucket", default="genai-traces")
     args = ap.parse_args()
     canonical_path_signature_check()
-    port = args.port or free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the server binds a free port itself and says which (no window for another process).
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=args.port, verbose=False)
     server.start()
+    port = server.get_host_and_port()[1]
     url = f"http://127.0.0.1:{port}"
     anon = dict(endpoint_url=url, region_name="us-east-1", aws_access_key_id="setup", aws_secret_access_key="setup")
     iam = boto3.client("iam", **anon)
