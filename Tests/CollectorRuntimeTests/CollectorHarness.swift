@@ -63,8 +63,9 @@ struct CollectorHarness {
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
             var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, len) } }
-            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &len) } }
+            let bound = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, len) } }
+            let named = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &len) } }
+            if bound != 0 || named != 0 { Issue.record("cannot reserve a loopback port: errno \(errno)") }
             fd = socketFD
             port = Int(UInt16(bigEndian: addr.sin_port))
         }

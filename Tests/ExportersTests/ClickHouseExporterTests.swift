@@ -87,7 +87,7 @@ struct ClickHouseExporterTests {
         let plain = try exporter(server, database: db, extra: [
             ConfigEntry("auth", .scalar("basic", quoted: false)), ConfigEntry("compression", .scalar("none", quoted: false)),
             ConfigEntry("async_insert", .scalar("false", quoted: false))])
-        _ = try await plain.send("SELECT 1", body: nil)  // creates the schema
+        #expect(try await plain.send("SELECT 1", body: nil).trimmingCharacters(in: .whitespacesAndNewlines) == "1")  // creates the schema
         let s0 = try await stats()
         try await plain.export(item)
         let s1 = try await stats()
