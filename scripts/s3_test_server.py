@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """An S3-compatible server for the tests: moto with SigV4 verification switched on.
 
-Prints one line, `listening PORT ACCESS_KEY_ID SECRET_ACCESS_KEY BUCKET`, then serves until killed.
-While auth is still off it creates an IAM user allowed `s3:*`, its access key and the bucket; then it
-turns auth on, so a wrong secret gets 403 SignatureDoesNotMatch and an unknown key InvalidAccessKeyId.
+Prints one line, `listening PORT ACCESS_KEY_ID SECRET_ACCESS_KEY BUCKET TEMP_KEY_ID TEMP_SECRET
+SESSION_TOKEN`, then serves until killed. While auth is still off it creates an IAM user allowed
+`s3:*`, its access key, the bucket, and temporary credentials of a role allowed `s3:*` (STS
+AssumeRole); then it turns auth on, so a wrong secret gets 403 SignatureDoesNotMatch, an unknown key
+InvalidAccessKeyId, and temporary credentials without their session token are refused.
 """
 import argparse
 import json
@@ -55,10 +57,19 @@ def main():
         "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
     key = iam.create_access_key(UserName="collector")["AccessKey"]
     boto3.client("s3", **anon).create_bucket(Bucket=args.bucket)
+    iam.create_role(RoleName="writer", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="writer", PolicyName="s3-all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    temp = boto3.client("sts", **anon).assume_role(
+        RoleArn="arn:aws:iam::123456789012:role/writer", RoleSessionName="collector")["Credentials"]
     req = urllib.request.Request(url + "/moto-api/reset-auth", data=b"0", method="POST",
                                  headers={"Content-Type": "text/plain"})
     urllib.request.urlopen(req).read()
-    print(f"listening {port} {key['AccessKeyId']} {key['SecretAccessKey']} {args.bucket}", flush=True)
+    print(f"listening {port} {key['AccessKeyId']} {key['SecretAccessKey']} {args.bucket} "
+          f"{temp['AccessKeyId']} {temp['SecretAccessKey']} {temp['SessionToken']}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: (server.stop(), sys.exit(0)))
     while True:
         time.sleep(3600)

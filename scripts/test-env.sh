@@ -9,6 +9,9 @@ command -v zstd >/dev/null || missing+=(zstd)
 command -v curl >/dev/null || missing+=(curl)
 command -v openssl >/dev/null || missing+=(openssl)
 python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+# `*.localhost` names resolve to loopback (the S3 virtual-hosted test's `bucket.localhost`); glibc
+# alone does not, its myhostname module does (installing it adds it to /etc/nsswitch.conf).
+getent hosts probe.localhost >/dev/null || missing+=(libnss-myhostname)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}"

@@ -235,6 +235,60 @@ struct S3ExporterTests {
         await e.shutdown()
     }
 
+    /// Virtual-hosted style against the server: the bucket is in the host name
+    /// (`genai-traces.localhost:PORT`, which resolves to loopback as `*.localhost` names should;
+    /// `scripts/test-env.sh` installs the resolver module where it is missing), the path holds only
+    /// the key, and the signature covers that host.
+    @Test func virtualHostedStyleStoresAndReadsBack() async throws {
+        let server = try await S3TestServer()
+        defer { server.stop() }
+        let port = server.endpoint.split(separator: ":").last!
+        let vhost = "\(server.bucket).localhost"
+        try #require(Self.resolves(vhost), "\(vhost) does not resolve; scripts/test-env.sh installs libnss-myhostname for *.localhost")
+        let c = try Self.config(server, ["endpoint": "http://localhost:\(port)", "force_path_style": "false"])
+        let counters = Counters()
+        let e = try S3Exporter(id: "s3", config: c, counters: counters)
+        #expect(S3Client(config: c, transport: try HTTPTransport(tls: nil)).origin == "http://\(vhost):\(port)")
+        let item = try Self.item()
+        try await e.export(item)
+        await e.shutdown()
+        let stored = try Self.readBack(server)
+        #expect(!stored.objects.isEmpty && stored.objects.allSatisfy { $0.key.hasPrefix("raw/proj-1/year=") }, "\(stored.objects.map(\.key))")
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
+        #expect(counters.value(.exporterObjects, ["exporter": "s3"]) == stored.objects.count)
+    }
+
+    static func resolves(_ host: String) -> Bool {
+        var result: UnsafeMutablePointer<addrinfo>?
+        defer { if let result { freeaddrinfo(result) } }
+        return getaddrinfo(host, nil, nil, &result) == 0
+    }
+
+    /// Temporary credentials (an assumed role's, from the server's STS): stored when the session
+    /// token rides along as `x-amz-security-token`; refused, permanently, without it or with another.
+    @Test func sessionTokenCredentialsAreSentAndChecked() async throws {
+        let server = try await S3TestServer()
+        defer { server.stop() }
+        let temporary = ["access_key_id": server.temporaryKeyID, "secret_access_key": server.temporarySecret]
+        let e = try S3Exporter(id: "s3", config: try Self.config(server, temporary.merging(["session_token": server.sessionToken]) { $1 }))
+        let item = try Self.item()
+        try await e.export(item)
+        await e.shutdown()
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        #expect(try Self.readBack(server).objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
+        for (extra, expected) in [([:], "InvalidAccessKeyId"), (["session_token": "not-the-token"], "InvalidToken")] {
+            let refused = try S3Exporter(id: "s3", config: try Self.config(server, temporary.merging(extra) { $1 }))
+            do throws(ExportFailure) {
+                try await refused.export(item)
+                Issue.record("expected \(expected)")
+            } catch {
+                #expect(error.isPermanent && "\(error)".contains(expected), "\(error)")
+            }
+            await refused.shutdown()
+        }
+    }
+
     @Test func wrongCredentialsAndAMissingBucketArePermanentAndCounted() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
