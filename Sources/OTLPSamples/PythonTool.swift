@@ -3,6 +3,8 @@ import Synchronization
 
 /// A Python program for a test (a reference implementation or an engine's client), run to its end with
 /// `input` on stdin. Reads stdout and stderr together so neither pipe can fill and block the child.
+/// The waiting happens on a thread of its own, never on the tests' cooperative pool (two threads on
+/// a two-core machine: a blocked one stalls every other test).
 public enum PythonTool {
     public struct Result: Sendable {
         public let status: Int32
@@ -11,7 +13,11 @@ public enum PythonTool {
         public var text: String { String(decoding: stdout, as: UTF8.self) }
     }
 
-    public static func run(_ arguments: [String], input: [UInt8] = []) throws -> Result {
+    public static func run(_ arguments: [String], input: [UInt8] = []) async throws -> Result {
+        try await offPool { try runBlocking(arguments, input: input) }
+    }
+
+    static func runBlocking(_ arguments: [String], input: [UInt8]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3"] + arguments
@@ -32,8 +38,8 @@ public enum PythonTool {
     }
 
     /// A zlib stream (HTTP's `deflate`) from Python's zlib, the reference implementation's framing.
-    public static func zlibCompress(_ input: [UInt8]) throws -> [UInt8] {
-        let r = try run(["-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"], input: input)
+    public static func zlibCompress(_ input: [UInt8]) async throws -> [UInt8] {
+        let r = try await run(["-c", "import sys, zlib; sys.stdout.buffer.write(zlib.compress(sys.stdin.buffer.read()))"], input: input)
         guard r.status == 0 else { throw Failure(description: "zlib: \(r.stderr)") }
         return r.stdout
     }

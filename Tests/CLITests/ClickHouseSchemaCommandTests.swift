@@ -12,15 +12,15 @@ struct ClickHouseSchemaCommandTests {
         .appendingPathComponent("ExportersTests/chdb_run.py").path
 
     /// Runs statements in a fresh chDB database; returns each result.
-    func chdb(_ statements: [String]) throws -> (Int32, String) {
+    func chdb(_ statements: [String]) async throws -> (Int32, String) {
         let dir = NSTemporaryDirectory() + "genai-chdb-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try PythonTool.run([Self.chdbRun, dir], input: Array(try JSONSerialization.data(withJSONObject: statements)))
+        let r = try await PythonTool.run([Self.chdbRun, dir], input: Array(try JSONSerialization.data(withJSONObject: statements)))
         return (r.status, r.text + r.stderr)
     }
 
     @Test(arguments: ["langfuse_v3", "langfuse_v4", "both"])
-    func theDDLRunsInARealEngine(_ schema: String) throws {
+    func theDDLRunsInARealEngine(_ schema: String) async throws {
         let r = try cli.run(["clickhouse-schema", "--schema", schema, "--database", "lf"])
         #expect(r.status == 0, "\(r.stderr)")
         let ddl = String(decoding: r.stdout, as: UTF8.self)
@@ -28,11 +28,11 @@ struct ClickHouseSchemaCommandTests {
         let tables = ["langfuse_v3": ["observations", "scores", "traces"], "langfuse_v4": ["events_full", "scores"],
                       "both": ["events_full", "observations", "scores", "traces"]][schema]!
         #expect(statements.count == tables.count)
-        let (status, out) = try chdb(["CREATE DATABASE lf"] + statements + ["SELECT name FROM system.tables WHERE database = 'lf' ORDER BY name"])
+        let (status, out) = try await chdb(["CREATE DATABASE lf"] + statements + ["SELECT name FROM system.tables WHERE database = 'lf' ORDER BY name"])
         #expect(status == 0, "\(out)")
         #expect(out.contains(tables.joined(separator: "\n")), "\(out)")
         if schema != "langfuse_v4" {
-            let (s2, columns) = try chdb(["CREATE DATABASE lf"] + statements + ["SELECT name FROM system.columns WHERE database = 'lf' AND table = 'observations' AND name IN ('event_ts', 'is_deleted', 'usage_details', 'cost_details', 'project_id') ORDER BY name"])
+            let (s2, columns) = try await chdb(["CREATE DATABASE lf"] + statements + ["SELECT name FROM system.columns WHERE database = 'lf' AND table = 'observations' AND name IN ('event_ts', 'is_deleted', 'usage_details', 'cost_details', 'project_id') ORDER BY name"])
             #expect(s2 == 0 && columns.contains("cost_details\nevent_ts\nis_deleted\nproject_id\nusage_details"), "\(columns)")
         }
     }

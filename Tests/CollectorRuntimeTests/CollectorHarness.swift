@@ -1,5 +1,6 @@
 import CollectorCore
 import CollectorRuntime
+import Exporters
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -41,42 +42,13 @@ struct CollectorHarness {
         }
     }
 
-    static func eventually(_ seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
+    static func eventually(_ seconds: Double = 30, _ condition: () async -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(seconds)
         while ContinuousClock.now < deadline {
-            if condition() { return true }
+            if await condition() { return true }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return condition()
-    }
-
-    /// A loopback port held for the test: bound but not listening, so connecting to it is refused,
-    /// and no other process can take it until `release()` (for a config that must name a server's
-    /// port before that server exists).
-    final class PortReservation: @unchecked Sendable {
-        let port: Int
-        private var fd: Int32
-
-        init() {
-            let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, len) } }
-            let named = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &len) } }
-            if bound != 0 || named != 0 { Issue.record("cannot reserve a loopback port: errno \(errno)") }
-            fd = socketFD
-            port = Int(UInt16(bigEndian: addr.sin_port))
-        }
-
-        /// Frees the port for the server about to bind it.
-        func release() {
-            if fd >= 0 { close(fd) }
-            fd = -1
-        }
-
-        deinit { release() }
+        return await condition()
     }
 
     /// The JSON Lines a file exporter wrote under `dir`.
@@ -146,10 +118,13 @@ final class CollectorProcess: @unchecked Sendable {
 
     /// The value of one Prometheus series, spelled as `/metrics` prints it (labels sorted by name).
     /// An unreachable endpoint or a missing series throws: absent is not zero.
-    static func requireMetric(_ port: Int, _ series: String) throws -> Double {
-        let (status, text) = try EndToEndTests().command(["curl", "-sf", "http://127.0.0.1:\(port)/metrics"])
-        guard status == 0 else { throw MetricError(description: "cannot scrape 127.0.0.1:\(port)/metrics (curl exit \(status))") }
-        for line in text.split(separator: "\n") where line.hasPrefix(series + " ") {
+    static func requireMetric(_ port: Int, _ series: String) async throws -> Double {
+        let url = "http://127.0.0.1:\(port)/metrics"
+        let response: HTTPTransport.Response
+        do { response = try await HTTPTransport(tls: nil).send(.GET, url, headers: [], body: nil, timeout: .seconds(10)) }
+        catch { throw MetricError(description: "cannot scrape \(url): \(error)") }
+        guard response.status == 200 else { throw MetricError(description: "\(url) answered \(response.status)") }
+        for line in response.text.split(separator: "\n") where line.hasPrefix(series + " ") {
             guard let value = Double(line.split(separator: " ").last ?? "") else { break }
             return value
         }
@@ -157,8 +132,8 @@ final class CollectorProcess: @unchecked Sendable {
     }
 
     /// For polling: nil while the endpoint or the series is not there yet.
-    static func metricIfPresent(_ port: Int, _ series: String) -> Double? {
-        try? requireMetric(port, series)
+    static func metricIfPresent(_ port: Int, _ series: String) async -> Double? {
+        try? await requireMetric(port, series)
     }
 
     static func accepts(_ port: Int) -> Bool {

@@ -66,7 +66,7 @@ struct DurabilityTests {
         let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: queue) }
         // A port held and never listened on: ClickHouse there is unreachable (connection refused).
-        let unreachable = CollectorHarness.PortReservation()
+        let unreachable = try ReservedPort()
         let nobody = unreachable.port
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
         let retries = "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}"
@@ -81,13 +81,13 @@ struct DurabilityTests {
             let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "gzip", "10"]) }
             #expect(status == 0, "\(out)")
         }
-        #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
+        #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
         // What waits on disk is visible: its bytes, and the age of the oldest record.
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_bytes{exporter=\"clickhouse\"}") > 0)
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_oldest_record_age_seconds{exporter=\"clickhouse\"}") >= 0)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_bytes{exporter=\"clickhouse\"}") > 0)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_oldest_record_age_seconds{exporter=\"clickhouse\"}") >= 0)
         // The outage is real: nothing was sent, and the sender has been failing and retrying.
-        #expect(try CollectorProcess.requireMetric(metrics, sent) == 0)
-        #expect(try await CollectorHarness.eventually { (CollectorProcess.metricIfPresent(metrics, retries) ?? 0) > 0 }, "\(first.output.suffix(2000))")
+        #expect(try await CollectorProcess.requireMetric(metrics, sent) == 0)
+        #expect(try await CollectorHarness.eventually { (await CollectorProcess.metricIfPresent(metrics, retries) ?? 0) > 0 }, "\(first.output.suffix(2000))")
         // 2. kill -9: no shutdown, no flush.
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
@@ -108,8 +108,8 @@ struct DurabilityTests {
                                                 servers: ["otlp/http", "metrics"])
         (otlp, metrics) = (second.port("otlp/http"), second.port("metrics"))
         defer { second.stop() }
-        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
+        #expect(try await CollectorHarness.eventually(60) { await CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
         #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
         second.stop()
@@ -119,8 +119,8 @@ struct DurabilityTests {
                                                servers: ["otlp/http", "metrics"])
         (otlp, metrics) = (third.port("otlp/http"), third.port("metrics"))
         defer { third.stop() }
-        #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_bytes{exporter=\"clickhouse\"}") == 0)
+        #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_bytes{exporter=\"clickhouse\"}") == 0)
     }
 
     @Test func anOutageOfTheSinkLosesAndDoublesNothing() async throws {
@@ -142,14 +142,14 @@ struct DurabilityTests {
             #expect(status == 0, "\(out)")
         }
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
-        #expect(try await CollectorHarness.eventually(60) { CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(collector.output.suffix(3000))")
+        #expect(try await CollectorHarness.eventually(60) { await CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(collector.output.suffix(3000))")
         // The outage happened: the sink served all 40 failures, and the collector retried.
         let failures = try await Self.failures(server)
         #expect(failures.served == 40 && failures.pending == 0, "\(failures)")
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}") > 0)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}") > 0)
         #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
     }
 
     @Test func aFullQueuePushesBackAndTheCollectorStaysUp() async throws {
@@ -162,7 +162,7 @@ struct DurabilityTests {
         #expect(bytes.count > 300_000 && bytes.count < 500_000)
         try Data(bytes).write(to: URL(fileURLWithPath: body))
         // A port held and never listened on: ClickHouse there is unreachable (connection refused).
-        let unreachable = CollectorHarness.PortReservation()
+        let unreachable = try ReservedPort()
         let nobody = unreachable.port
         let collector = try await CollectorProcess(yaml: Self.collector(clickhouse: "http://127.0.0.1:\(nobody)",
                                                                         user: "u", password: "p", database: "default", queue: queue,
@@ -179,7 +179,7 @@ struct DurabilityTests {
         #expect(answers[0].hasPrefix("200") && answers[1].hasPrefix("200"), "\(answers)")
         #expect(answers[2] == "503 5" && answers[3] == "503 5", "\(answers)")
         #expect(collector.process.isRunning)
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_pushbacks_total{exporter=\"clickhouse\",reason=\"full\"}") == 2)
-        #expect(try CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 2)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_pushbacks_total{exporter=\"clickhouse\",reason=\"full\"}") == 2)
+        #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 2)
     }
 }

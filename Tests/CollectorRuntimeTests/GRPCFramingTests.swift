@@ -63,10 +63,10 @@ struct GRPCFramingTests {
         #expect(answers["text_plain"]?.http_status == "415" && answers["text_plain"]?.grpc_status != 0)
         // Exactly the two valid requests' spans were taken; every refusal was counted with its reason.
         let series = "receiver=\"otlp\",transport=\"grpc\""
-        #expect(try CollectorProcess.requireMetric(metrics, "otelcol_receiver_accepted_spans_total{\(series)}") == 6)
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"invalid\",\(series)}") == 9)
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"too_large\",\(series)}") == 2)
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"unsupported_media_type\",\(series)}") == 1)
+        #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_receiver_accepted_spans_total{\(series)}") == 6)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"invalid\",\(series)}") == 9)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"too_large\",\(series)}") == 2)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"unsupported_media_type\",\(series)}") == 1)
         collector.stop()
         // And exactly those six spans reached the exporter.
         let lines = try CollectorHarness.lines(dir).filter { $0["type"]?.stringValue == "generation-create" }

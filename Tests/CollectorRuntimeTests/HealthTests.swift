@@ -16,7 +16,7 @@ struct HealthTests {
 
     @Test func readyWhileServingNotReadyWhileDraining() async throws {
         // The exporter's peer refuses connections, so the drain lasts until the drain deadline.
-        let unreachable = CollectorHarness.PortReservation()
+        let unreachable = try ReservedPort()
         let yaml = """
             receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
             exporters:
@@ -37,7 +37,7 @@ struct HealthTests {
         let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
         #expect(try await CollectorHarness.eventually {
-            (CollectorProcess.metricIfPresent(collector.port("metrics"), "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}") ?? 0) > 0
+            (await CollectorProcess.metricIfPresent(collector.port("metrics"), "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}") ?? 0) > 0
         })
         collector.process.terminate()  // SIGTERM: drain begins
         var draining: (code: String, body: String)?

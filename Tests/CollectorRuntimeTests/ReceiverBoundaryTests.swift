@@ -46,8 +46,8 @@ struct ReceiverBoundaryTests {
         return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
     }
 
-    static func refused(_ s: Started, _ reason: String) throws -> Double {
-        try CollectorProcess.requireMetric(s.metrics, "genai_collector_receiver_refused_requests_total{reason=\"\(reason)\",receiver=\"otlp\",transport=\"http\"}")
+    static func refused(_ s: Started, _ reason: String) async throws -> Double {
+        try await CollectorProcess.requireMetric(s.metrics, "genai_collector_receiver_refused_requests_total{reason=\"\(reason)\",receiver=\"otlp\",transport=\"http\"}")
     }
 
     /// 40 connections each post 20 MiB without credentials: all get 401 from the head alone, the
@@ -63,7 +63,7 @@ struct ReceiverBoundaryTests {
         #expect(r["statuses"] == .object([JSONMember("401", .int(40))]), "\(r)")
         // The server read at most the drain bound after each answer, not the 20 MiB offered.
         #expect((r["max_sent"]?.numberValue ?? .infinity) < Double(8 << 20), "\(r)")
-        #expect(try Self.refused(s, "unauthenticated") == 40)
+        #expect(try await Self.refused(s, "unauthenticated") == 40)
         let after = Self.peakRSSKB(s.collector)
         #expect(after - before < 40 * 1024, "peak RSS grew from \(before) kB to \(after) kB")
         #expect(s.collector.process.isRunning)
@@ -76,7 +76,7 @@ struct ReceiverBoundaryTests {
         defer { s.collector.stop() }
         let r = try await Self.attack(["slow_headers", "127.0.0.1", String(s.http), "300", "4"])
         #expect(r["closed"] == .int(300), "\(r)")
-        #expect(try Self.refused(s, "read_header_timeout") == 300)
+        #expect(try await Self.refused(s, "read_header_timeout") == 300)
         let d = try await Self.start()
         defer { d.collector.stop() }
         let held = try await Self.attack(["slow_headers", "127.0.0.1", String(d.http), "50", "2"])
@@ -88,7 +88,7 @@ struct ReceiverBoundaryTests {
         defer { s.collector.stop() }
         let r = try await Self.attack(["connections", "127.0.0.1", String(s.http), "60"])
         #expect(r["closed"] == .int(10) && r["open"] == .int(50), "\(r)")
-        #expect(try Self.refused(s, "max_connections") == 10)
+        #expect(try await Self.refused(s, "max_connections") == 10)
         // Health of the rest: a new request is served once connections are freed.
         let ok = try await Self.attack(["half_close", "127.0.0.1", String(s.http), Self.fixture])
         #expect(ok["status"] == .int(200), "\(ok)")
@@ -111,7 +111,7 @@ struct ReceiverBoundaryTests {
         let (grpc, metrics) = (collector.port("otlp/grpc"), collector.port("metrics"))
         let r = try await Self.attack(["connections", "127.0.0.1", String(grpc), "8"])
         #expect(r["closed"] == .int(3) && r["open"] == .int(5), "\(r)")
-        #expect(try CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"max_connections\",receiver=\"otlp\",transport=\"grpc\"}") == 3)
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"max_connections\",receiver=\"otlp\",transport=\"grpc\"}") == 3)
         #expect(try await CollectorHarness.eventually(10) {
             (try? EndToEndTests().python("grpc_frames.py", ["127.0.0.1:\(grpc)", Self.fixture, String(16 << 20), "valid"]).1.contains("\"grpc_status\": 0")) == true
         })
@@ -152,7 +152,7 @@ struct ReceiverBoundaryTests {
         let r = try await Self.attack(["idle", "127.0.0.1", String(s.http), Self.fixture])
         #expect(r["status"] == .int(200) && r["closed"] == .bool(true), "\(r)")
         #expect((r["after"]?.numberValue ?? 99) < 10, "\(r)")
-        #expect(try Self.refused(s, "idle_timeout") == 1)
+        #expect(try await Self.refused(s, "idle_timeout") == 1)
     }
 
     @Test func slowBodiesAreClosed() async throws {
@@ -160,7 +160,7 @@ struct ReceiverBoundaryTests {
         defer { s.collector.stop() }
         let r = try await Self.attack(["slow_body", "127.0.0.1", String(s.http)])
         #expect(r["closed"] == .bool(true) && (r["after"]?.numberValue ?? 99) < 10, "\(r)")
-        #expect(try Self.refused(s, "min_body_rate") == 1)
+        #expect(try await Self.refused(s, "min_body_rate") == 1)
     }
 
     /// A client that sends a whole request and then half-closes still gets its answer, and the spans
@@ -170,7 +170,7 @@ struct ReceiverBoundaryTests {
         defer { s.collector.stop() }
         let r = try await Self.attack(["half_close", "127.0.0.1", String(s.http), Self.fixture])
         #expect(r["status"] == .int(200), "\(r)")
-        #expect(try CollectorProcess.requireMetric(s.metrics, "otelcol_receiver_accepted_spans_total{receiver=\"otlp\",transport=\"http\"}") == 3)
+        #expect(try await CollectorProcess.requireMetric(s.metrics, "otelcol_receiver_accepted_spans_total{receiver=\"otlp\",transport=\"http\"}") == 3)
     }
 
     /// The memory limiter as a hard cap. 16 clients post 13 MiB requests at once,

@@ -24,13 +24,13 @@ struct ClickHouseEventsTests {
         }
     }
 
-    @Test func rowsRoundTripThroughClickHouseAndDeduplicate() throws {
+    @Test func rowsRoundTripThroughClickHouseAndDeduplicate() async throws {
         let parts = try ClickHouseRowTests.records()
         let observations = parts.flatMap(\.observations)
         let dir = NSTemporaryDirectory() + "genai-chdb-events-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func insert(_ bytes: [UInt8]) -> String { "INSERT INTO events_full FORMAT JSONEachRow\n" + String(decoding: bytes, as: UTF8.self) }
-        let results = try ClickHouseRowTests.chdb(dir, ClickHouseSchema.ddl(ClickHouseSchema.v4, database: nil, cluster: nil) + [
+        let results = try await ClickHouseRowTests.chdb(dir, ClickHouseSchema.ddl(ClickHouseSchema.v4, database: nil, cluster: nil) + [
             insert(events(parts, eventTime: 1_700_000_000_000)),
             insert(events(parts, eventTime: 1_700_000_001_000)),  // a retry: FINAL keeps one row per span
             "SELECT count() FROM events_full",

@@ -14,8 +14,8 @@ struct ClickHouseRowTests {
     static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     /// Runs statements in a chDB database in `dir`; returns each statement's TSV lines.
-    static func chdb(_ dir: String, _ statements: [String]) throws -> [[String]] {
-        let r = try PythonTool.run([here.appendingPathComponent("chdb_run.py").path, dir],
+    static func chdb(_ dir: String, _ statements: [String]) async throws -> [[String]] {
+        let r = try await PythonTool.run([here.appendingPathComponent("chdb_run.py").path, dir],
                                    input: Array(try JSONSerialization.data(withJSONObject: statements)))
         try #require(r.status == 0, "chDB: \(r.stderr)")
         let out = r.text
@@ -72,7 +72,7 @@ struct ClickHouseRowTests {
         }
     }
 
-    @Test func rowsRoundTripThroughClickHouseAndDeduplicate() throws {
+    @Test func rowsRoundTripThroughClickHouseAndDeduplicate() async throws {
         let parts = try Self.records()
         let observations = parts.flatMap(\.observations)
         let traceIDs = Set(parts.flatMap(\.traces).filter { $0.kind != .minimal }.map(\.id))
@@ -80,7 +80,7 @@ struct ClickHouseRowTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = rows(parts, eventTime: 1_700_000_000_000), again = rows(parts, eventTime: 1_700_000_001_000)
         func insert(_ table: String, _ bytes: [UInt8]) -> String { "INSERT INTO \(table) FORMAT JSONEachRow\n" + String(decoding: bytes, as: UTF8.self) }
-        let results = try Self.chdb(dir, ClickHouseSchema.ddl(ClickHouseSchema.v3, database: nil, cluster: nil) + [
+        let results = try await Self.chdb(dir, ClickHouseSchema.ddl(ClickHouseSchema.v3, database: nil, cluster: nil) + [
             insert("observations", first.observations), insert("traces", first.traces),
             // The same spans again (a retry after a crash): FINAL must not count them twice.
             insert("observations", again.observations), insert("traces", again.traces),

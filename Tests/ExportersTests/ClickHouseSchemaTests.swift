@@ -7,18 +7,18 @@ import Testing
 @Suite(.timeLimit(.minutes(5)))
 struct ClickHouseSchemaTests {
     /// Runs the statements in a fresh chDB database; returns `table<TAB>column<TAB>type` lines.
-    func applyInChDB(_ statements: [String]) throws -> [String] {
+    func applyInChDB(_ statements: [String]) async throws -> [String] {
         let dir = NSTemporaryDirectory() + "genai-chdb-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let results = try ClickHouseRowTests.chdb(dir, statements + [
+        let results = try await ClickHouseRowTests.chdb(dir, statements + [
             "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() ORDER BY table, position",
         ])
         return results.last ?? []
     }
 
-    @Test func theDDLCreatesExactlyTheDefinedColumns() throws {
+    @Test func theDDLCreatesExactlyTheDefinedColumns() async throws {
         let all = ClickHouseSchema.tables("both")
-        let rows = try applyInChDB(ClickHouseSchema.ddl(all, database: nil, cluster: nil))
+        let rows = try await applyInChDB(ClickHouseSchema.ddl(all, database: nil, cluster: nil))
         for table in all {
             let got = rows.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }.filter { $0[0] == table.name }
             #expect(got.map { $0[1] } == table.columns.map(\.name), "\(table.name) columns")

@@ -1,5 +1,6 @@
 @testable import Exporters
 import GRPCCore
+import OTLPSamples
 import Testing
 
 /// How the OTLP exporters classify a peer's refusal, as the OTLP specification lists them: over HTTP
@@ -27,5 +28,24 @@ struct OTLPExporterClassificationTests {
             let failure = OTLPGRPCExporter.classify(RPCError(code: code, message: "m"))
             #expect(failure.isPermanent != retryable.contains(code), "\(code): \(failure)")
         }
+    }
+}
+
+/// A peer that refuses connections fails each attempt at once, as retryable and with the cause, so
+/// the sending queue's backoff and retry counter see it (rather than the client reconnecting
+/// silently until the attempt's timeout).
+@Suite(.timeLimit(.minutes(5)))
+struct HTTPTransportTests {
+    @Test func aRefusedConnectionFailsTheAttemptAtOnce() async throws {
+        let down = try ReservedPort()
+        let started = ContinuousClock.now
+        do throws(ExportFailure) {
+            _ = try await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:\(down.port)/", headers: [], body: nil, timeout: .seconds(120))
+            Issue.record("a refused connection answered")
+        } catch {
+            #expect(!error.isPermanent && "\(error)".lowercased().contains("refused"), "\(error)")
+        }
+        // Far below the 120 s timeout even on a loaded machine; reconnecting inside the attempt would reach it.
+        #expect(ContinuousClock.now - started < .seconds(60), "the attempt waited for its timeout")
     }
 }

@@ -49,20 +49,11 @@ struct S3ExporterTests {
         let id: String?
     }
 
-    static func readBack(_ server: S3TestServer) throws -> Stored {
-        let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", here.appendingPathComponent("s3_read.py").path, server.endpoint, server.accessKeyID, server.secretAccessKey, server.bucket]
-        let output = Pipe(), errors = Pipe()
-        p.standardOutput = output
-        p.standardError = errors
-        try p.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "s3_read.py: \(err)")
-        return try JSONDecoder().decode(Stored.self, from: out)
+    static func readBack(_ server: S3TestServer) async throws -> Stored {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("s3_read.py").path
+        let r = try await PythonTool.run([script, server.endpoint, server.accessKeyID, server.secretAccessKey, server.bucket])
+        try #require(r.status == 0, "s3_read.py: \(r.stderr)")
+        return try JSONDecoder().decode(Stored.self, from: Data(r.stdout))
     }
 
     static func item(shiftHours: UInt64 = 0) throws -> ExportItem {
@@ -125,7 +116,7 @@ struct S3ExporterTests {
         let started = ContinuousClock.now
         _ = try await (a, b)
         #expect(ContinuousClock.now - started < .seconds(10))
-        let stored = try Self.readBack(server)
+        let stored = try await Self.readBack(server)
         let events = first.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count } * 2
         #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
         // One object per hour of the records' own time (the second batch is an hour later).
@@ -163,7 +154,7 @@ struct S3ExporterTests {
         _ = try await (a, b, d)
         #expect(ContinuousClock.now - started < .seconds(30), "closed by size, not by the 60 s age")
         await e.shutdown()
-        let stored = try Self.readBack(server)
+        let stored = try await Self.readBack(server)
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
         let hours = Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") })
         #expect(stored.objects.count == 3 * hours.count, "\(stored.objects.count) objects over \(hours.count) hours")
@@ -199,7 +190,7 @@ struct S3ExporterTests {
         #expect(served["served"]?.numberValue == 2 && served["pending"]?.numberValue == 0, "\(served)")
         #expect(counters.value(.exporterRetries, ["exporter": "s3"]) >= 1)
         #expect(counters.total(.droppedSpans) == 0)
-        let stored = try Self.readBack(server)
+        let stored = try await Self.readBack(server)
         let ids = Set(stored.objects.flatMap { $0.lines ?? [] }.compactMap(\.id))
         // Event ids are derived from the span ids, so a re-sent event has the id it had.
         let expected = Set(item.records!.flatMap { IngestionBatchEncoder().events($0).compactMap { $0["id"]?.stringValue } })
@@ -214,7 +205,7 @@ struct S3ExporterTests {
         let started = ContinuousClock.now
         try await e.export(item)
         #expect(ContinuousClock.now - started >= .milliseconds(200))
-        let stored = try Self.readBack(server)
+        let stored = try await Self.readBack(server)
         #expect(stored.objects.count == 1 && stored.objects[0].key.hasSuffix(".jsonl") && stored.objects[0].content_encoding == nil)
         #expect(stored.objects[0].lines?.count == item.parts.count)
         await e.shutdown()
@@ -229,7 +220,7 @@ struct S3ExporterTests {
         let body = OTLPProtobufEncoder().encode(request)
         #expect(body.count > 5 << 20)
         try await e.export(ExportItem(batch: request, records: nil))
-        let stored = try Self.readBack(server)
+        let stored = try await Self.readBack(server)
         #expect(stored.objects.count == 1 && stored.objects[0].size == body.count && stored.objects[0].spans == 7000)
         #expect(stored.objects[0].key.hasSuffix(".binpb"))
         await e.shutdown()
@@ -252,7 +243,7 @@ struct S3ExporterTests {
         let item = try Self.item()
         try await e.export(item)
         await e.shutdown()
-        let stored = try Self.readBack(server)
+        let stored = try await Self.readBack(server)
         #expect(!stored.objects.isEmpty && stored.objects.allSatisfy { $0.key.hasPrefix("raw/proj-1/year=") }, "\(stored.objects.map(\.key))")
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
         #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
@@ -276,7 +267,7 @@ struct S3ExporterTests {
         try await e.export(item)
         await e.shutdown()
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
-        #expect(try Self.readBack(server).objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
+        #expect(try await Self.readBack(server).objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
         for (extra, expected) in [([:], "InvalidAccessKeyId"), (["session_token": "not-the-token"], "InvalidToken")] {
             let refused = try S3Exporter(id: "s3", config: try Self.config(server, temporary.merging(extra) { $1 }))
             do throws(ExportFailure) {
@@ -315,6 +306,6 @@ struct S3ExporterTests {
             #expect(try await eventually { counters.total(.exporterSendFailedSpans) == item.spanCount })
         }
         #expect(counters.value(.droppedSpans, ["exporter": "s3", "reason": "permanent_error"]) == item.spanCount)
-        #expect(try Self.readBack(server).objects.isEmpty)
+        #expect(try await Self.readBack(server).objects.isEmpty)
     }
 }

@@ -77,7 +77,7 @@ struct OTLPHTTPReceiverTests {
     @Test func deflateBodiesAreAccepted() async throws {
         let consumer = StubConsumer()
         let r = try receiver(consumer)
-        let zlib = try PythonTool.zlibCompress(capture)
+        let zlib = try await PythonTool.zlibCompress(capture)
         let ok = await r.handle(request(zlib, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "deflate")]))
         #expect(ok.status == .ok)
         #expect(consumer.spans.withLock { $0 } == 3)

@@ -19,10 +19,23 @@ public struct HTTPTransport: Sendable {
     let client: HTTPClient
     let ownsClient: Bool
 
+    /// A failed connection fails the attempt: the sending queue's backoff retries it, counts the retry
+    /// and logs the cause ("connection refused"), instead of the client reconnecting silently until
+    /// the attempt's timeout.
+    static func configuration(tls: TLSConfiguration? = nil) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.httpVersion = .automatic
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }
+
+    /// Shared by every exporter without TLS settings of its own; lives as long as the process.
+    static let shared = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration())
+
     /// The process-wide client, or one of its own when `tls` names files or relaxes checks.
     public init(tls: TLSClientConfig?) throws(ExportFailure) {
         guard let tls, !tls.isDefault else {
-            client = HTTPClient.shared
+            client = Self.shared
             ownsClient = false
             return
         }
@@ -37,9 +50,7 @@ public struct HTTPTransport: Sendable {
             throw .permanent("cannot load the TLS files: \(error)")
         }
         if tls.insecureSkipVerify { c.certificateVerification = .none }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: c)
-        configuration.httpVersion = .automatic
-        client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: Self.configuration(tls: c))
         ownsClient = true
     }
 
