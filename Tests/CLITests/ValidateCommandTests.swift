@@ -13,6 +13,21 @@ struct ValidateCommandTests {
         #expect(String(decoding: r.stdout, as: UTF8.self).contains("traces: otlp → memory_limiter → environment → batch → file/local"))
     }
 
+    /// An OpenTelemetry Collector config's exporter names are accepted; validate says what they are.
+    @Test func collectorAliasesAreNamedCanonically() throws {
+        let yaml = """
+            receivers: {otlp: {protocols: {grpc: {}}}}
+            exporters: {otlp/gateway: {endpoint: "gateway:4317", tls: {insecure: true}}, otlphttp: {endpoint: "http://gateway:4318"}}
+            service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp/gateway, otlphttp]}}}
+            """
+        let r = try cli.run(["validate", "--config", "yaml:" + yaml])
+        let out = String(decoding: r.stdout, as: UTF8.self)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(out.contains("traces: otlp → otlp/gateway, otlphttp"), "\(out)")
+        #expect(out.contains("exporters.otlp/gateway is otlp_grpc (otlp is the OpenTelemetry Collector's name for it)"), "\(out)")
+        #expect(out.contains("exporters.otlphttp is otlp_http (otlphttp is the OpenTelemetry Collector's name for it)"), "\(out)")
+    }
+
     @Test func mistakesAreListedWithPathsAndExitNonZero() throws {
         let yaml = "exporters: {file/local: {directory: d, rotate_bytes: 5}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [file/local]}}}\n"
         let r = try cli.run(["validate", "--config", "yaml:" + yaml])

@@ -79,6 +79,21 @@ struct ConfigValidationTests {
         }
     }
 
+    /// The OpenTelemetry Collector's exporter names decode as ours; the id keeps the written name.
+    @Test func collectorTypeNamesAreAliases() throws {
+        let c = try load("""
+            receivers: {otlp: {protocols: {http: {}}}}
+            exporters:
+              otlp/gw: {endpoint: "gateway:4317", tls: {insecure: true}}
+              otlphttp: {endpoint: "http://gateway:4318"}
+            service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp/gw, otlphttp]}}}
+            """)
+        guard case .otlpGRPC(let grpc)? = c.exporters[try ComponentID(parsing: "otlp/gw", path: "")] else { Issue.record("otlp/gw is not otlp_grpc"); return }
+        #expect(grpc.host == "gateway" && grpc.port == 4317 && grpc.plaintext)
+        guard case .otlpHTTP? = c.exporters[try ComponentID(parsing: "otlphttp", path: "")] else { Issue.record("otlphttp is not otlp_http"); return }
+        #expect(c.aliased.map { "\($0.section).\($0.id)=\($0.type)" }.sorted() == ["exporters.otlp/gw=otlp_grpc", "exporters.otlphttp=otlp_http"])
+    }
+
     @Test func aFullConfigDecodes() throws {
         let c = try load(Self.valid)
         #expect(c.pipelines.map(\.id.description) == ["traces", "traces/debug"])
@@ -99,7 +114,11 @@ struct ConfigValidationTests {
         ("exporters:\n  file/local: {directory: d, rotate_bytes: 5}", "exporters.file/local.rotate_bytes: unknown key"),
         ("receivers:\n  otlp: {protocols: {http: {endpoint: nowhere}}}", "receivers.otlp.protocols.http.endpoint: 'nowhere' is not host:port"),
         ("receivers:\n  otlp: {}", "receivers.otlp.protocols: is required: enable grpc and/or http"),
-        ("receivers:\n  zipkin: {}", "receivers.zipkin: unknown receiver type 'zipkin' (known: otlp)"),
+        ("receivers:\n  zipkin: {}", "receivers.zipkin: the zipkin receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"),
+        ("receivers:\n  jaeger: {protocols: {grpc: {}}}", "receivers.jaeger: the jaeger receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"),
+        ("receivers:\n  prometheus: {}", "receivers.prometheus: the prometheus receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"),
+        ("receivers:\n  kafka: {}", "receivers.kafka: unknown receiver type 'kafka' (known: otlp)"),
+        ("exporters:\n  otlp/gw: {endpoint: gw:4317, compresion: gzip}", "exporters.otlp/gw.compresion: unknown key"),
         ("processors:\n  batch: {timeout: 5}", "processors.batch.timeout: expected a duration such as \"5s\" or \"200ms\", got '5'"),
         ("processors:\n  batch: {send_batch_size: many}", "processors.batch.send_batch_size: expected an integer, got 'many'"),
         ("processors:\n  memory_limiter: {}", "processors.memory_limiter.limit_mib: is required and must be positive"),

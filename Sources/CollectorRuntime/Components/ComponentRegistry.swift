@@ -83,4 +83,15 @@ enum ComponentRegistry {
     static let extensions: [String: Decoder<ExtensionConfig>] = [
         HealthCheckConfig.type: { (m) throws(ConfigError) in .healthCheck(try HealthCheckConfig(&m)) },
     ]
+
+    /// The OpenTelemetry Collector's names for our types, by section, so its configs carry over.
+    static let aliases: [String: [String: String]] = [
+        "exporters": ["otlp": OTLPGRPCExporterConfig.type, "otlphttp": OTLPHTTPExporterConfig.type],
+    ]
+
+    /// Types the OpenTelemetry Collector's Helm chart enables by default that we do not implement:
+    /// named in the error, so a carried-over config fails with what to remove.
+    static let notImplemented: [String: Set<String>] = [
+        "receivers": ["jaeger", "zipkin", "prometheus"],
+    ]
 }

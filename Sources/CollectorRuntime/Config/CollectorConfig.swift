@@ -27,6 +27,8 @@ public struct CollectorConfig: Sendable {
     public var enabledExtensions: [ComponentID] = []
     public var pipelines: [Pipeline] = []
     public var telemetry = Telemetry()
+    /// Components written with an alias (`otlp` for `otlp_grpc`): section, id, canonical type.
+    public private(set) var aliased: [(section: String, id: ComponentID, type: String)] = []
 
     static let sections = ["receivers", "processors", "exporters", "extensions", "service"]
     /// Ids written in each section, including those whose config had mistakes (reported once, there).
@@ -44,10 +46,10 @@ public struct CollectorConfig: Sendable {
         for key in top.keys where !Self.sections.contains(key) {
             errors.append(ConfigError(key, key == "connectors" ? "connectors are not supported" : "unknown section (expected \(Self.sections.joined(separator: ", ")))"))
         }
-        receivers = Self.components(&top, "receivers", ComponentRegistry.receivers, &declared, &errors)
-        processors = Self.components(&top, "processors", ComponentRegistry.processors, &declared, &errors)
-        exporters = Self.components(&top, "exporters", ComponentRegistry.exporters, &declared, &errors)
-        extensions = Self.components(&top, "extensions", ComponentRegistry.extensions, &declared, &errors)
+        receivers = Self.components(&top, "receivers", ComponentRegistry.receivers, &declared, &aliased, &errors)
+        processors = Self.components(&top, "processors", ComponentRegistry.processors, &declared, &aliased, &errors)
+        exporters = Self.components(&top, "exporters", ComponentRegistry.exporters, &declared, &aliased, &errors)
+        extensions = Self.components(&top, "extensions", ComponentRegistry.extensions, &declared, &aliased, &errors)
         attempt { () throws(ConfigError) in
             guard var service = try top.map("service") else { throw ConfigError("service", "is required (service.pipelines)") }
             try decodeService(&service, &errors)
@@ -56,10 +58,12 @@ public struct CollectorConfig: Sendable {
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }
 
-    /// One section: `type[/name]` keys, each decoded by its type's decoder.
+    /// One section: `type[/name]` keys, each decoded by its type's decoder (an alias by its
+    /// canonical type's; the id keeps the name written, so references match it).
     static func components<T>(_ top: inout ConfigMap, _ section: String,
                               _ registry: [String: ComponentRegistry.Decoder<T>],
                               _ declared: inout [String: Set<ComponentID>],
+                              _ aliased: inout [(section: String, id: ComponentID, type: String)],
                               _ errors: inout [ConfigError]) -> [ComponentID: T] {
         var out: [ComponentID: T] = [:]
         let map: ConfigMap?
@@ -70,10 +74,16 @@ public struct CollectorConfig: Sendable {
             do throws(ConfigError) {
                 let id = try ComponentID(parsing: entry.key, path: path)
                 declared[section, default: []].insert(id)
-                guard let decode = registry[id.type] else {
+                let kind = section.dropLast()
+                let canonical = ComponentRegistry.aliases[section]?[id.type]
+                guard let decode = registry[canonical ?? id.type] else {
                     let known = registry.keys.sorted().joined(separator: ", ")
-                    throw ConfigError(path, "unknown \(section.dropLast()) type '\(id.type)' (known: \(known))")
+                    if ComponentRegistry.notImplemented[section]?.contains(id.type) == true {
+                        throw ConfigError(path, "the \(id.type) \(kind) is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp \(kind); known: \(known))")
+                    }
+                    throw ConfigError(path, "unknown \(kind) type '\(id.type)' (known: \(known))")
                 }
+                if let canonical { aliased.append((section, id, canonical)) }
                 var m = try ConfigMap(entry.value, path: path)
                 out[id] = try decode(&m)
                 try m.finish()
