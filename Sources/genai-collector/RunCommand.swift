@@ -25,7 +25,9 @@ struct RunCommand: AsyncParsableCommand {
         let sources = configs.isEmpty ? ["yaml:" + EmbeddedConfig.local] : configs
         let config = ConfigSources.load(sources)
         let level = Logger.Level(rawValue: config.telemetry.logLevel == "warn" ? "warning" : config.telemetry.logLevel) ?? .info
+        let json = config.telemetry.logEncoding == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

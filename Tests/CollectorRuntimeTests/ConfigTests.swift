@@ -146,6 +146,20 @@ struct ConfigValidationTests {
         #expect(found.contains { $0.hasPrefix(expected) }, "got \(found)")
     }
 
+    @Test(arguments: [("shutdown_timeout: 0s", "service.shutdown_timeout: must be positive"),
+                      ("shutdown_timeout: soon", "service.shutdown_timeout: expected a duration"),
+                      ("telemetry: {logs: {encoding: xml}}", "service.telemetry.logs.encoding: 'xml' is not one of text, json")])
+    func serviceMistakesNameTheirPath(_ fragment: String, _ expected: String) {
+        let found = errors("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice:\n  \(fragment)\n  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}\n")
+        #expect(found.contains { $0.hasPrefix(expected) }, "got \(found)")
+    }
+
+    @Test func serviceSettingsDecode() throws {
+        let c = try load("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice:\n  shutdown_timeout: 45s\n  telemetry: {logs: {encoding: json}}\n  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}\n")
+        #expect(c.shutdownTimeout == .seconds(45) && c.telemetry.logEncoding == "json")
+        #expect(try load("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}").shutdownTimeout == .seconds(10))
+    }
+
     @Test func pipelineReferencesAreChecked() {
         let found = errors("""
             receivers: {otlp: {protocols: {http: {}}}}

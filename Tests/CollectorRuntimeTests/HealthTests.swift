@@ -52,4 +52,43 @@ struct HealthTests {
         #expect(collector.process.terminationStatus == 0)
         #expect(collector.output.contains("shutdown_deadline") || collector.output.contains("dropped"), "\(collector.output.suffix(2000))")
     }
+
+    /// `service.shutdown_timeout` bounds the drain (1 s here, against the 10 s default), and
+    /// `telemetry.logs.encoding: json` makes every log line a JSON object, the drop included.
+    @Test func theDrainDeadlineIsConfigurableAndLogsAreJSON() async throws {
+        let unreachable = try ReservedPort()
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters:
+              otlp_http: {endpoint: "http://127.0.0.1:\(unreachable.port)", timeout: 1s, retry_on_failure: {initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 0}}
+            service:
+              shutdown_timeout: 1s
+              telemetry: {metrics: {address: "127.0.0.1:0"}, logs: {encoding: json}}
+              pipelines: {traces: {receivers: [otlp], exporters: [otlp_http]}}
+            """
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics"])
+        defer { collector.stop() }
+        let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
+        let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
+        #expect(status == 0, "\(out)")
+        let retries = "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}"
+        #expect(try await CollectorHarness.eventually { (await CollectorProcess.metricIfPresent(collector.port("metrics"), retries) ?? 0) > 0 })
+        let stopping = ContinuousClock.now
+        collector.process.terminate()
+        try await offPool { collector.process.waitUntilExit() }
+        let drained = ContinuousClock.now - stopping
+        #expect(collector.process.terminationStatus == 0)
+        // The default deadline keeps this peer's batch for 10 s (the test above); an attempt that cannot
+        // finish before the deadline is not started, so the drop may come before the second is up.
+        #expect(drained < .seconds(8), "drained for \(drained) with a 1 s deadline")
+        let lines = collector.output.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(lines.count >= 3)
+        var parsed: [JSONValue] = []
+        for line in lines {
+            do { parsed.append(try JSONParser().parse(String(line))) } catch { Issue.record("not a JSON log line: \(line)") }
+        }
+        #expect(parsed.allSatisfy { $0["ts"]?.stringValue != nil && $0["level"]?.stringValue != nil && $0["msg"]?.stringValue != nil })
+        #expect(parsed.contains { $0["reason"]?.stringValue == "shutdown_deadline" && $0["exporter"]?.stringValue == "otlp_http" },
+                "\(collector.output.suffix(2000))")
+    }
 }

@@ -160,7 +160,7 @@ public struct CollectorApp: Sendable {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")
         }
         guard let persistent = settings.persistent else {
-            return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger)
+            return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout)
         }
         let disk: DiskQueue
         do throws(DiskQueueError) {
@@ -177,7 +177,8 @@ public struct CollectorApp: Sendable {
             }
         }
         let batching = ExporterQueue.Batching(spans: batch?.sendBatchSize ?? 8192, wait: batch?.timeout ?? .milliseconds(200))
-        return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger, disk: disk, batching: batching)
+        return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger,
+                             drainTimeout: self.config.shutdownTimeout, disk: disk, batching: batching)
     }
 
     /// `clickhouse/main` → `clickhouse_main`: one directory per exporter.

@@ -18,6 +18,8 @@ public struct CollectorConfig: Sendable {
         /// Credentials a scraper must send (the series name models, environments and costs).
         public var metricsAuth: AuthConfig?
         public var logLevel: String = "info"
+        /// `text` (one line per event) or `json` (one JSON object per line, for log collectors).
+        public var logEncoding: String = "text"
     }
 
     public var receivers: [ComponentID: ReceiverConfig] = [:]
@@ -27,6 +29,9 @@ public struct CollectorConfig: Sendable {
     public var enabledExtensions: [ComponentID] = []
     public var pipelines: [Pipeline] = []
     public var telemetry = Telemetry()
+    /// How long a SIGTERM'd collector drains its queues before what is left is dropped and counted
+    /// (`shutdown_deadline`); a pod's `terminationGracePeriodSeconds` must be longer.
+    public var shutdownTimeout: Duration = .seconds(10)
     /// Components written with an alias (`otlp` for `otlp_grpc`): section, id, canonical type.
     public private(set) var aliased: [(section: String, id: ComponentID, type: String)] = []
 
@@ -114,10 +119,13 @@ public struct CollectorConfig: Sendable {
             }
             if var logs = try telemetry.map("logs") {
                 self.telemetry.logLevel = try logs.choice("level", Self.logLevels, default: "info")
+                self.telemetry.logEncoding = try logs.choice("encoding", ["text", "json"], default: "text")
                 try logs.finish()
             }
             try telemetry.finish()
         }
+        shutdownTimeout = try service.duration("shutdown_timeout", default: .seconds(10))
+        if shutdownTimeout <= .zero { throw ConfigError(service.childPath("shutdown_timeout"), "must be positive") }
         guard var pipelines = try service.map("pipelines"), !pipelines.entries.isEmpty else {
             throw ConfigError(service.childPath("pipelines"), "define at least one pipeline (traces)")
         }
