@@ -124,7 +124,8 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ReceiversTests",
-            dependencies: ["Receivers", "CollectorCore", "OTLP", "OTLPSamples", .product(name: "NIOHTTP1", package: "swift-nio")],
+            dependencies: ["Receivers", "CollectorCore", "OTLP", "OTLPSamples", .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(
             name: "CollectorRuntimeTests",

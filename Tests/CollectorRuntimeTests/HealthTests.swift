@@ -33,6 +33,8 @@ struct HealthTests {
         let ready = try await get(health)
         #expect(ready.code == "200" && ready.body == #"{"status":"Server available"}"#, "\(ready)")
         #expect(try await get(health, "/elsewhere").code == "404")
+        #expect(try await get(health, "/readyz") == ("200", #"{"status":"Server available"}"#))
+        #expect(try await get(health, "/livez") == ("200", #"{"status":"alive"}"#))
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
         let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
@@ -48,6 +50,11 @@ struct HealthTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(draining?.body == #"{"status":"Server not available"}"#, "\(String(describing: draining)); \(collector.output.suffix(2000))")
+        // Draining is not dead: readiness fails, liveness holds (a restart now would cut the drain short).
+        if collector.process.isRunning {
+            let ready = try await get(health, "/readyz"), live = try await get(health, "/livez")
+            #expect(!collector.process.isRunning || (ready.code == "503" && live.code == "200"), "\(ready) \(live)")
+        }
         try await offPool { collector.process.waitUntilExit() }
         #expect(collector.process.terminationStatus == 0)
         #expect(collector.output.contains("shutdown_deadline") || collector.output.contains("dropped"), "\(collector.output.suffix(2000))")

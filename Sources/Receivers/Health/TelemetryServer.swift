@@ -1,6 +1,8 @@
 import CollectorCore
 import Logging
+import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Foundation
 import Synchronization
 
@@ -19,10 +21,51 @@ public enum TelemetryEndpoints {
                               onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
         HTTPServer(name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
                    headCheck: { head in check(head, auth: config.auth) }) { request in
-            guard request.path == config.path else { return .text(.notFound, "not found") }
-            return readiness.isReady
-                ? HTTPResponse(.ok, contentType: "application/json", body: Array(#"{"status":"Server available"}"#.utf8))
-                : HTTPResponse(.serviceUnavailable, contentType: "application/json", body: Array(#"{"status":"Server not available"}"#.utf8))
+            switch request.path {
+            case config.path, "/readyz":
+                // Ready: every receiver listens and no drain has begun. A sink being down does not
+                // count: the queues absorb it, and failing readiness would only move traffic around.
+                return readiness.isReady
+                    ? json(.ok, #"{"status":"Server available"}"#)
+                    : json(.serviceUnavailable, #"{"status":"Server not available"}"#)
+            case "/livez":
+                return await eventLoopsAnswer(within: .seconds(2))
+                    ? json(.ok, #"{"status":"alive"}"#)
+                    : json(.serviceUnavailable, #"{"status":"an event loop did not answer within 2s"}"#)
+            default:
+                return .text(.notFound, "not found (health is at \(config.path), /livez and /readyz)")
+            }
+        }
+    }
+
+    static func json(_ status: HTTPResponseStatus, _ body: String) -> HTTPResponse {
+        HTTPResponse(status, contentType: "application/json", body: Array(body.utf8))
+    }
+
+    /// Alive: this handler ran (the task pool answers) and every event loop the servers and clients
+    /// share runs a no-op within `limit`. A loop stuck in blocking work fails it, and the kubelet
+    /// restarts the pod.
+    static func eventLoopsAnswer(within limit: Duration) async -> Bool {
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+        // Not a task group: it would wait for a stuck loop's answer forever. The first of "all
+        // answered" and the timer (on a dispatch queue, not on a loop that may be the stuck one) wins.
+        let state = Mutex<(remaining: Int, done: Bool)>((loops.count, false))
+        return await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            @Sendable func finish(_ alive: Bool) {
+                let first = state.withLock { s in
+                    if s.done { return false }
+                    s.done = true
+                    return true
+                }
+                if first { c.resume(returning: alive) }
+            }
+            for loop in loops {
+                loop.execute {
+                    if state.withLock({ s in s.remaining -= 1; return s.remaining == 0 }) { finish(true) }
+                }
+            }
+            let nanos = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanos))) { finish(false) }
         }
     }
 

@@ -1,0 +1,38 @@
+import Foundation
+import NIOCore
+import NIOPosix
+@testable import Receivers
+import Synchronization
+import Testing
+
+/// `/livez` asks every shared event loop to run a no-op: a loop stuck in blocking work makes it
+/// false within the limit (rather than hanging the probe), and it is true again once the loop is free.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct LivenessTests {
+    @Test func aStuckEventLoopFailsLivenessWithinTheLimit() async throws {
+        #expect(await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2)))
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let blocked = Atomic<Bool>(false)
+        let release = Atomic<Bool>(false)
+        loop.execute {
+            blocked.store(true, ordering: .releasing)
+            // The injected fault: this loop does blocking work until the test lets it go (at most 20 s).
+            for _ in 0..<2000 where !release.load(ordering: .acquiring) { usleep(10_000) }
+        }
+        while !blocked.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
+        let started = ContinuousClock.now
+        let alive = await TelemetryEndpoints.eventLoopsAnswer(within: .milliseconds(500))
+        #expect(!alive, "a blocked loop was reported alive")
+        #expect(ContinuousClock.now - started < .seconds(10), "the check waited for the stuck loop")
+        release.store(true, ordering: .releasing)
+        #expect(try await eventuallyAsync { await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2)) })
+    }
+
+    func eventuallyAsync(_ condition: () async -> Bool) async throws -> Bool {
+        for _ in 0..<50 {
+            if await condition() { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+}
