@@ -106,7 +106,7 @@ struct ConfigValidationTests {
         guard case .batch(let batch)? = c.processors[try ComponentID(parsing: "batch", path: "")] else { Issue.record("no batch"); return }
         #expect(batch.sendBatchSize == 512 && batch.timeout == .seconds(2))
         guard case .memoryLimiter(let ml)? = c.processors[try ComponentID(parsing: "memory_limiter", path: "")] else { Issue.record("no memory_limiter"); return }
-        #expect(ml.spikeLimitMiB == 80)
+        #expect(ml.limit == .mebibytes(limit: 400, spike: 80))
         #expect(c.telemetry.metricsEndpoint.port == 9999 && c.telemetry.logLevel == "debug")
     }
 

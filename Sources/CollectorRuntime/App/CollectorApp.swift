@@ -76,8 +76,11 @@ public struct CollectorApp: Sendable {
             exporterQueues[id] = try makeQueue(id, exporter)
         }
         let admission = config.processors.values.compactMap { p -> Admission? in
-            if case .memoryLimiter(let m) = p { return Admission(limitBytes: (m.limitMiB - m.spikeLimitMiB) << 20) }
-            return nil
+            guard case .memoryLimiter(let m) = p else { return nil }
+            let total = MemoryLimiter.availableMemoryBytes()
+            let bytes = m.admissionBytes(totalBytes: total)
+            logger.info("memory limit", metadata: ["admission_mib": "\(bytes >> 20)", "available_mib": "\(total >> 20)"])
+            return Admission(limitBytes: max(bytes, 1 << 20))
         }.first ?? Admission.unlimited
 
         var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
