@@ -29,34 +29,60 @@ extension TraceBatch {
     /// Sets a span attribute: replaces the value of an existing key, or adds the key.
     /// `key` must already be in the byte store (`store(_:)` it once per batch).
     public mutating func setSpanAttribute(_ span: Int, key: ByteRange, value: AttributeValue) {
-        let slice = spans[span].attributes
-        if let i = attributeIndex(in: slice, key: key) {
-            attributes[i].value = value
-            return
-        }
-        if slice.upperBoundIndex != attributes.count {
-            let start = attributes.count
-            // Copied out first: appending a slice of the array to itself would copy the whole table.
-            let moved = Array(attributes[slice.range])
-            attributes.append(contentsOf: moved)
-            spans[span].attributes = TableSlice(start: start, count: Int(slice.count))
-        }
-        attributes.append(Attribute(key: key, value: value))
-        spans[span].attributes.count += 1
+        spans[span].attributes = setting(in: spans[span].attributes, key: key, value: value)
+    }
+
+    /// Sets a resource attribute, as `setSpanAttribute` does for a span.
+    public mutating func setResourceAttribute(_ resource: Int, key: ByteRange, value: AttributeValue) {
+        resources[resource].attributes = setting(in: resources[resource].attributes, key: key, value: value)
     }
 
     /// Removes every attribute of a span whose key text satisfies `shouldRemove`; returns how many.
     @discardableResult
     public mutating func removeSpanAttributes(_ span: Int, whereKey shouldRemove: (String) -> Bool) -> Int {
-        let slice = spans[span].attributes
+        let (slice, removed) = removing(in: spans[span].attributes, shouldRemove)
+        spans[span].attributes = slice
+        return removed
+    }
+
+    /// Removes attributes of a resource, as `removeSpanAttributes` does for a span.
+    @discardableResult
+    public mutating func removeResourceAttributes(_ resource: Int, whereKey shouldRemove: (String) -> Bool) -> Int {
+        let (slice, removed) = removing(in: resources[resource].attributes, shouldRemove)
+        resources[resource].attributes = slice
+        return removed
+    }
+
+    /// The owner's slice after setting `key`: an owner's slice grows at the end of the table (moved
+    /// there first unless it already is last), so no other owner's attributes move.
+    private mutating func setting(in slice: TableSlice, key: ByteRange, value: AttributeValue) -> TableSlice {
+        if let i = attributeIndex(in: slice, key: key) {
+            attributes[i].value = value
+            return slice
+        }
+        var slice = slice
+        if slice.upperBoundIndex != attributes.count {
+            let start = attributes.count
+            // Copied out first: appending a slice of the array to itself would copy the whole table.
+            let moved = Array(attributes[slice.range])
+            attributes.append(contentsOf: moved)
+            slice = TableSlice(start: start, count: Int(slice.count))
+        }
+        attributes.append(Attribute(key: key, value: value))
+        slice.count += 1
+        return slice
+    }
+
+    private mutating func removing(in slice: TableSlice, _ shouldRemove: (String) -> Bool) -> (TableSlice, Int) {
         var kept = Int(slice.start)
         for i in slice.range where !shouldRemove(string(attributes[i].key)) {
             attributes[kept] = attributes[i]
             kept += 1
         }
         let removed = slice.upperBoundIndex - kept
-        spans[span].attributes.count -= UInt32(removed)
-        return removed
+        var slice = slice
+        slice.count -= UInt32(removed)
+        return (slice, removed)
     }
 }
 

@@ -36,6 +36,14 @@ public struct CollectorApp: Sendable {
                 throw ConfigError("service.pipelines.\(p.id).exporters", "give every exporter of a pipeline the same sending_queue.storage (disk or memory)")
             }
         }
+        for (id, processor) in config.processors {
+            guard case .resourceDetection(let c) = processor else { continue }
+            do throws(ConfigError) {
+                _ = try ResourceDetectionProcessor(config: c, environment: ProcessEnvironment.variables)
+            } catch {
+                throw ConfigError("processors.\(id).detectors", "env: \(error)")
+            }
+        }
         for (id, receiver) in config.receivers {
             guard case .otlp(let otlp) = receiver else { continue }
             for (transport, tls) in [("http", otlp.http?.tls), ("grpc", otlp.grpc?.tls)] {
@@ -213,6 +221,10 @@ extension CollectorApp {
         switch config {
         case .environment(let c)?: return EnvironmentProcessor(config: c)
         case .attributes(let c)?: return AttributesProcessor(config: c)
+        case .resource(let c)?: return AttributesProcessor(config: c, target: .resources)
+        case .resourceDetection(let c)?:
+            // checkRunnable has parsed the same environment, so this cannot fail after start.
+            return try? ResourceDetectionProcessor(config: c, environment: ProcessEnvironment.variables)
         case .costInference(let c)?: return CostInferenceProcessor(id: id.description, config: c)
         case .redaction(let c)?: return RedactionProcessor(id: id.description, config: c)
         case .batch?, .memoryLimiter?, nil: return nil

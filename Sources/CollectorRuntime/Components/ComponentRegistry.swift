@@ -12,6 +12,8 @@ public enum ReceiverConfig: Sendable, Equatable {
 public enum ProcessorConfig: Sendable, Equatable {
     case environment(EnvironmentProcessor.Config)
     case attributes(AttributesProcessor.Config)
+    case resource(AttributesProcessor.Config)
+    case resourceDetection(ResourceDetectionProcessor.Config)
     case batch(BatchProcessor.Config)
     case memoryLimiter(MemoryLimiter.Config)
     case costInference(CostInferenceProcessor.Config)
@@ -66,6 +68,8 @@ enum ComponentRegistry {
     static let processors: [String: Decoder<ProcessorConfig>] = [
         EnvironmentProcessor.type: { (m) throws(ConfigError) in .environment(try EnvironmentProcessor.Config(&m)) },
         AttributesProcessor.type: { (m) throws(ConfigError) in .attributes(try AttributesProcessor.Config(&m)) },
+        AttributesProcessor.resourceType: { (m) throws(ConfigError) in .resource(try AttributesProcessor.Config(&m)) },
+        ResourceDetectionProcessor.type: { (m) throws(ConfigError) in .resourceDetection(try ResourceDetectionProcessor.Config(&m)) },
         BatchProcessor.type: { (m) throws(ConfigError) in .batch(try BatchProcessor.Config(&m)) },
         MemoryLimiter.type: { (m) throws(ConfigError) in .memoryLimiter(try MemoryLimiter.Config(&m)) },
         CostInferenceProcessor.type: { (m) throws(ConfigError) in .costInference(try CostInferenceProcessor.Config(&m)) },

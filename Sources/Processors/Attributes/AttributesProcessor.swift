@@ -1,40 +1,53 @@
 import CollectorCore
 import Crypto
 
-/// Inserts, updates, upserts, deletes and hashes span attributes, in the configured order.
-/// `hash` replaces a value with the lower-case hex SHA-256 of its text (unsalted, as the
-/// OpenTelemetry Collector does; the `redaction` processor offers keyed pseudonyms).
+/// Inserts, updates, upserts, deletes and hashes span attributes (`attributes`) or resource
+/// attributes (`resource`, the same actions, as the OpenTelemetry Collector's processor of that
+/// name), in the configured order. `hash` replaces a value with the lower-case hex SHA-256 of its
+/// text (unsalted, as the OpenTelemetry Collector does; the `redaction` processor offers keyed
+/// pseudonyms).
 public struct AttributesProcessor: SpanProcessor {
     public static let type = "attributes"
-    public let config: Config
+    public static let resourceType = "resource"
 
-    public init(config: Config) {
+    public enum Target: Sendable { case spans, resources }
+
+    public let config: Config
+    public let target: Target
+
+    public init(config: Config, target: Target = .spans) {
         self.config = config
+        self.target = target
     }
 
     public func process(_ batch: inout TraceBatch) -> ProcessorOutcome {
         var outcome = ProcessorOutcome()
         var keys: [String: ByteRange] = [:]
         var values: [Int: AttributeValue] = [:]
-        for spanIndex in batch.spans.indices {
+        let owners = target == .spans ? batch.spans.indices : batch.resources.indices
+        for owner in owners {
             for (n, step) in config.actions.enumerated() {
-                apply(step, n, spanIndex, &batch, &keys, &values, &outcome)
+                apply(step, n, owner, &batch, &keys, &values, &outcome)
             }
         }
         return outcome
     }
 
-    private func apply(_ step: Step, _ n: Int, _ span: Int, _ batch: inout TraceBatch, _ keys: inout [String: ByteRange],
+    private func slice(_ owner: Int, _ batch: TraceBatch) -> TableSlice {
+        target == .spans ? batch.spans[owner].attributes : batch.resources[owner].attributes
+    }
+
+    private func apply(_ step: Step, _ n: Int, _ owner: Int, _ batch: inout TraceBatch, _ keys: inout [String: ByteRange],
                        _ values: inout [Int: AttributeValue], _ outcome: inout ProcessorOutcome) {
         switch step.action {
         case .insert, .update, .upsert:
             guard let key = step.key else { return }
-            let present = batch.attributeIndex(in: batch.spans[span].attributes, key: key) != nil
+            let present = batch.attributeIndex(in: slice(owner, batch), key: key) != nil
             if step.action == .insert && present { return }
             if step.action == .update && !present { return }
             let value: AttributeValue
             if let from = step.fromAttribute {
-                guard let i = batch.attributeIndex(in: batch.spans[span].attributes, key: from) else { return }
+                guard let i = batch.attributeIndex(in: slice(owner, batch), key: from) else { return }
                 value = batch.attributes[i].value
             } else if let cached = values[n] {
                 value = cached
@@ -45,13 +58,14 @@ public struct AttributesProcessor: SpanProcessor {
             }
             let keyRange = keys[key] ?? batch.store(key)
             keys[key] = keyRange
-            batch.setSpanAttribute(span, key: keyRange, value: value)
+            if target == .spans { batch.setSpanAttribute(owner, key: keyRange, value: value) } else { batch.setResourceAttribute(owner, key: keyRange, value: value) }
             outcome.add(step.action.rawValue)
         case .delete:
-            let removed = batch.removeSpanAttributes(span) { matches(step, $0) }
+            let removed = target == .spans
+                ? batch.removeSpanAttributes(owner) { matches(step, $0) } : batch.removeResourceAttributes(owner) { matches(step, $0) }
             if removed > 0 { outcome.add("delete", removed) }
         case .hash:
-            for i in batch.spans[span].attributes.range where matches(step, batch.string(batch.attributes[i].key)) {
+            for i in slice(owner, batch).range where matches(step, batch.string(batch.attributes[i].key)) {
                 let digest = SHA256.hash(data: Array(batch.stringified(batch.attributes[i].value).utf8))
                 let hex = digest.map { String(format2: $0) }.joined()
                 batch.attributes[i].value = .string(batch.store(hex))
