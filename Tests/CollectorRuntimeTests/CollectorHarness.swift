@@ -75,13 +75,19 @@ final class CollectorProcess: @unchecked Sendable {
 
     /// Starts the binary and waits until every server in `servers` (`otlp/http`, `otlp/grpc`,
     /// `metrics`, `health`) has bound and accepts connections.
-    init(yaml: String, servers: [String], environment: [String: String] = [:]) async throws {
+    /// `asUser`: run it as that uid and gid (through `setpriv`; the test process is root), as the
+    /// container image does.
+    init(yaml: String, servers: [String], environment: [String: String] = [:], asUser: UInt32? = nil) async throws {
         let base = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString)"
         log = base + ".log"
         portsFile = base + ".ports.json"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = Self.binary
         process.arguments = ["run", "--config", "yaml:" + yaml, "--ports-file", portsFile]
+        if let uid = asUser {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", Self.binary.path] + process.arguments!
+        }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle(forWritingAtPath: log)
         process.standardError = process.standardOutput

@@ -1,5 +1,8 @@
 import CollectorCore
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import OTLPSamples
 import Testing
 
@@ -97,5 +100,31 @@ struct HealthTests {
         #expect(parsed.allSatisfy { $0["ts"]?.stringValue != nil && $0["level"]?.stringValue != nil && $0["msg"]?.stringValue != nil })
         #expect(parsed.contains { $0["reason"]?.stringValue == "shutdown_deadline" && $0["exporter"]?.stringValue == "otlp_http" },
                 "\(collector.output.suffix(2000))")
+    }
+
+    /// As the image runs it, without root: accepted connections are served (a socket option that
+    /// needs CAP_NET_ADMIN used to stop the server at the first connection).
+    @Test func aNonRootCollectorServesConnections() async throws {
+        try #require(getuid() == 0, "the suite runs as root (scripts/test.sh installs packages); this test drops to uid 65532")
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}, grpc: {endpoint: "127.0.0.1:0"}}}}
+            exporters: {debug: {}}
+            extensions: {health_check: {endpoint: "127.0.0.1:0"}}
+            service:
+              extensions: [health_check]
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
+            """
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "otlp/grpc", "metrics", "health"], asUser: 65532)
+        defer { collector.stop() }
+        for _ in 0..<3 { #expect(try await get(collector.port("health"), "/livez").code == "200", "\(collector.output.suffix(1000))") }
+        let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
+        let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
+        #expect(status == 0, "\(out)")
+        let (grpcStatus, grpcOut) = try await offPool { try EndToEndTests().python("send_spans.py", ["127.0.0.1:\(collector.port("otlp/grpc"))", "none", "1", "grpc"]) }
+        #expect(grpcStatus == 0, "\(grpcOut)")
+        let sent = "otelcol_exporter_sent_spans_total{exporter=\"debug\"}"
+        #expect(try await CollectorHarness.eventually { await CollectorProcess.metricIfPresent(collector.port("metrics"), sent) == 6 }, "\(collector.output.suffix(2000))")
+        #expect(collector.process.isRunning)
     }
 }

@@ -103,7 +103,9 @@ public final class HTTPServer: Service, Sendable {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            // A TCP-level option: as a socket-level one the same number is SO_DEBUG, which needs
+            // CAP_NET_ADMIN (a non-root container refused it, and the server stopped).
+            .childChannelOption(ChannelOptions.tcpOption(.tcp_nodelay), value: 1)
             // A client that sends its request and half-closes still gets the answer.
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             // OTLP bodies run to megabytes: reads may grow to 1 MiB, so a body arrives in a few
