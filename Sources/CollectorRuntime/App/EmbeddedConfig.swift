@@ -4,13 +4,14 @@ public enum EmbeddedConfig {
     public static let local = """
         # The embedded default: OTLP in on localhost (gRPC :4317, HTTP :4318; loopback only), tagged with an
         # environment, batched, written as Langfuse ingestion events under ./data. No other service needed.
+        # GENAI_COLLECTOR_HOST moves every listener (the container image sets 0.0.0.0).
         receivers:
           otlp:
             protocols:
               grpc:
-                endpoint: localhost:4317
+                endpoint: ${env:GENAI_COLLECTOR_HOST:-localhost}:4317
               http:
-                endpoint: localhost:4318
+                endpoint: ${env:GENAI_COLLECTOR_HOST:-localhost}:4318
 
         processors:
           memory_limiter:
@@ -27,10 +28,14 @@ public enum EmbeddedConfig {
             format: langfuse
 
         extensions:
-          health_check: {}
+          health_check:
+            endpoint: ${env:GENAI_COLLECTOR_HOST:-localhost}:13133
 
         service:
           extensions: [health_check]
+          telemetry:
+            metrics:
+              address: ${env:GENAI_COLLECTOR_HOST:-localhost}:8888
           pipelines:
             traces:
               receivers: [otlp]
