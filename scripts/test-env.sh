@@ -12,6 +12,8 @@ python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 # `*.localhost` names resolve to loopback (the S3 virtual-hosted test's `bucket.localhost`); glibc
 # alone does not, its myhostname module does (installing it adds it to /etc/nsswitch.conf).
 getent hosts probe.localhost >/dev/null || missing+=(libnss-myhostname)
+# The container image: built from a debootstrap base with buildah, run with podman and runc.
+for tool in debootstrap buildah podman runc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}"

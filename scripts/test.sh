@@ -11,11 +11,29 @@ source scripts/test-env.sh
 
 # Build first so a compile error fails loudly instead of running a stale test binary.
 swift build --build-tests
+# The container image of this commit, for ContainerImageTests (release build, debootstrap base, buildah).
+scripts/build-image.sh
 # The tests run in a process group of their own; whatever they started (collectors, Python servers)
 # is in it too, and is killed when the run ends however it ends, so a crashed run leaves no orphans.
 set -m
 swift test --skip-build --disable-xctest "$@" &
 tests=$!
-trap 'kill -KILL -- -"$tests" 2>/dev/null || true' EXIT
+# Containers ContainerImageTests started live outside the group (podman's conmon): removed by name.
+cleanup() {
+  kill -KILL -- -"$tests" 2>/dev/null || true
+  if command -v podman >/dev/null; then
+    CONTAINERS_CONF=$PWD/deploy/image/containers.conf podman ps -aq --filter name=genai-test- |
+      xargs -r env CONTAINERS_CONF=$PWD/deploy/image/containers.conf podman rm -f >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
-wait "$tests"
+# A hung test (a child that never exits, a blocked thread no time limit can cancel) fails the run
+# with a message instead of eating CI's whole budget. The suite takes minutes; TEST_DEADLINE is seconds.
+( sleep "${TEST_DEADLINE:-2400}"; echo "test.sh: the suite ran past ${TEST_DEADLINE:-2400} s; killing it" >&2
+  kill -KILL -- -"$tests" 2>/dev/null ) &
+watchdog=$!
+status=0
+wait "$tests" || status=$?
+kill -- -"$watchdog" 2>/dev/null || true
+exit "$status"
