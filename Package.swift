@@ -108,7 +108,7 @@ let package = Package(
             name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "OTLPSamples", "CollectorCore"],
             exclude: ["Golden"],
             swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["genai-collector", "OTLPSamples"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["genai-collector", "OTLPSamples", "CollectorCore"], swiftSettings: strict),
         .testTarget(
             name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "OTLP", "GenAIMapping", "OTLPSamples"],
             swiftSettings: strict),

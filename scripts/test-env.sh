@@ -14,6 +14,8 @@ python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
 getent hosts probe.localhost >/dev/null || missing+=(libnss-myhostname)
 # The container image: built from a debootstrap base with buildah, run with podman and runc.
 for tool in debootstrap buildah podman runc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+# deploy/kubernetes is rendered with `kubectl kustomize`.
+command -v kubectl >/dev/null || missing+=(kubectl)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}"
