@@ -16,7 +16,9 @@ part of ClickHouse's HTTP interface the clickhouse exporter uses, answering as C
   credentials checked there, or an S3 server: PUT and DELETE are forwarded too, Host kept for the
   signature), with the same failure injection in front;
 - GET /stats: how queries came (auth method, gzip or plain insert bodies, async_insert), for tests
-  of the exporter's options.
+  of the exporter's options;
+- POST /passwords ["p1", "p2"]: the passwords accepted for the user from now on (a rotation);
+  GET /passwords: those, and requests per password (refused ones as "(refused)").
 
     chdb_http_front.py (--dir DIR | --upstream URL) [--port 0] [--user U --password P]
 Prints `listening PORT` once bound.
@@ -49,6 +51,10 @@ class Front:
             self.conn = chdb.connect(directory)
         self.lock = threading.Lock()
         self.user, self.password = user, password
+        # Passwords accepted for `user` (POST /passwords rotates them), and requests seen per
+        # password (GET /passwords): what a credential-rotation test checks.
+        self.passwords = {password}
+        self.by_password = {}
         self.fail_next, self.fail_status, self.delay = 0, 500, 0.0
         self.failures_served = 0
         self.queries = 0
@@ -100,7 +106,10 @@ def make_handler(front):
                 method = "auth_params"
             with front.lock:
                 front.seen[method] += 1
-            return user == front.user and (key or "") == front.password
+                ok = user == front.user and (key or "") in front.passwords
+                label = key or "" if ok else "(refused)"
+                front.by_password[label] = front.by_password.get(label, 0) + 1
+            return ok
 
         def do_GET(self):
             url = urlparse(self.path)
@@ -113,6 +122,9 @@ def make_handler(front):
             if url.path == "/stats":
                 with front.lock:
                     return self.reply(200, json.dumps(front.seen) + "\n")
+            if url.path == "/passwords":
+                with front.lock:
+                    return self.reply(200, json.dumps({"accepted": sorted(front.passwords), "requests": front.by_password}) + "\n")
             self.handle_query(url, b"")
 
         def do_POST(self):
@@ -128,6 +140,10 @@ def make_handler(front):
                     front.fail_next = int(q.get("n", ["1"])[0])
                     front.fail_status = int(q.get("status", ["500"])[0])
                 return self.reply(200, json.dumps({"pending": front.fail_next}) + "\n")
+            if url.path == "/passwords":
+                with front.lock:
+                    front.passwords = set(json.loads(body))
+                return self.reply(200, json.dumps(sorted(front.passwords)) + "\n")
             if front.upstream is not None:
                 return self.forward(body)
             if url.path == "/" and body and "query" in parse_qs(url.query):
@@ -187,6 +203,10 @@ def make_handler(front):
             self.wfile.write(data)
 
         def handle_query(self, url, body):
+            if url.path == "/passwords":
+                with front.lock:
+                    front.passwords = set(json.loads(body))
+                return self.reply(200, json.dumps(sorted(front.passwords)) + "\n")
             if front.upstream is not None:
                 return self.forward(body)
             params = parse_qs(url.query, keep_blank_values=True)

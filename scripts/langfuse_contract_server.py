@@ -15,8 +15,12 @@ The Langfuse server cannot run on these machines, so this checks what it would c
 - Failing on command: POST /__control/fail {"status": 401|429|500|..., "count": N, "retry_after": S,
   "delay_s": S, "event_status": 500} makes the next N requests answer that status (or, with
   event_status, fail every event in them with it), or wait delay_s first.
-- GET /__control/received: what was accepted (events, spans, request headers) and how many commanded
-  failures were served (`failures_served`), as JSON.
+- GET /__control/received: what was accepted (events, spans, request headers), how many commanded
+  failures were served (`failures_served`), and authenticated requests per public key
+  (`by_public_key`), as JSON.
+- POST /__control/keys [["pk", "sk"], ...]: the key pairs accepted from now on (a key rotation);
+  GET /__control/keys: authenticated requests per public key, and how many spans and events were
+  accepted (small, unlike /__control/received).
 
 Prints `listening PORT`, then serves until killed.
 """
@@ -92,7 +96,12 @@ class State:
 
 
 def make_handler(state, validator, public_key, secret_key):
-    expected_auth = "Basic " + base64.b64encode(f"{public_key}:{secret_key}".encode()).decode()
+    def basic(pair):
+        return "Basic " + base64.b64encode(f"{pair[0]}:{pair[1]}".encode()).decode()
+
+    # Key pairs accepted (POST /__control/keys replaces them, as a project's keys are rotated),
+    # and authenticated requests per public key.
+    keys = {"accepted": {basic((public_key, secret_key)): public_key}, "requests": {}}
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -120,7 +129,10 @@ def make_handler(state, validator, public_key, secret_key):
             if self.path == "/__control/received":
                 with state.lock:
                     return self.answer(200, {"events": state.events, "spans": state.spans, "requests": state.requests,
-                                             "failures_served": state.failures_served})
+                                             "failures_served": state.failures_served, "by_public_key": keys["requests"]})
+            if self.path == "/__control/keys":
+                with state.lock:
+                    return self.answer(200, {"by_public_key": keys["requests"], "spans": len(state.spans), "events": len(state.events)})
             return self.answer(404, {"message": "not found"})
 
         def do_POST(self):
@@ -128,11 +140,20 @@ def make_handler(state, validator, public_key, secret_key):
                 with state.lock:
                     state.fail = json.loads(self.read_body())
                 return self.answer(200, {})
+            if self.path == "/__control/keys":
+                pairs = json.loads(self.read_body())
+                with state.lock:
+                    keys["accepted"] = {basic(p): p[0] for p in pairs}
+                return self.answer(200, {})
             try:
                 body = self.read_body()
             except OSError:
                 return self.answer(400, {"message": "bad gzip body"})
-            if self.headers.get("Authorization") != expected_auth:
+            with state.lock:
+                key = keys["accepted"].get(self.headers.get("Authorization"))
+                if key is not None:
+                    keys["requests"][key] = keys["requests"].get(key, 0) + 1
+            if key is None:
                 return self.answer(401, {"error": "Unauthorized", "message": "Invalid credentials"})
             failure = state.take_failure()
             if failure and failure.get("delay_s"):

@@ -23,7 +23,15 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let sources = configs.isEmpty ? ["yaml:" + EmbeddedConfig.local] : configs
-        let config = ConfigSources.load(sources)
+        // The files it reads (config files, ${file:} secrets) are watched, and SIGHUP reloads too.
+        let source = ConfigSource(sources: sources)
+        let loaded: LoadedConfig
+        do {
+            loaded = try source.load()
+        } catch let error as ConfigErrors {
+            ConfigSources.fail(error.errors)
+        }
+        let config = loaded.config
         let level = Logger.Level(rawValue: config.telemetry.logLevel == "warn" ? "warning" : config.telemetry.logLevel) ?? .info
         let json = config.telemetry.logEncoding == "json"
         LoggingSystem.bootstrap { label in
@@ -40,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let ports = Mutex<[String: Int]>([:])
         let portsFile = portsFile
-        try await app.run { name, port in
+        try await app.run(reload: (source, loaded)) { name, port in
             guard let portsFile else { return }
             // Servers bind on different threads: one writer at a time, so the file ends with all.
             ports.withLock { all in

@@ -77,13 +77,19 @@ final class CollectorProcess: @unchecked Sendable {
     /// `metrics`, `health`) has bound and accepts connections.
     /// `asUser`: run it as that uid and gid (through `setpriv`; the test process is root), as the
     /// container image does.
-    init(yaml: String, servers: [String], environment: [String: String] = [:], asUser: UInt32? = nil) async throws {
+    /// `configFile`: write the config there and pass its path (a reload watches it), instead of `yaml:`.
+    init(yaml: String, servers: [String], environment: [String: String] = [:], asUser: UInt32? = nil, configFile: String? = nil) async throws {
         let base = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString)"
         log = base + ".log"
         portsFile = base + ".ports.json"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.executableURL = Self.binary
-        process.arguments = ["run", "--config", "yaml:" + yaml, "--ports-file", portsFile]
+        var source = "yaml:" + yaml
+        if let configFile {
+            try yaml.write(toFile: configFile, atomically: true, encoding: .utf8)
+            source = configFile
+        }
+        process.arguments = ["run", "--config", source, "--ports-file", portsFile]
         if let uid = asUser {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", Self.binary.path] + process.arguments!

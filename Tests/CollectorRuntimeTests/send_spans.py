@@ -32,15 +32,17 @@ for i in range(traces):
                 "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "calendar",
                 "gen_ai.tool.call.arguments": '{"day": "today"}'}):
             pass
+# 30 s, not the SDK's 10 s: the suite runs many servers at once on two cores, and a slow answer is
+# not what these tests check (a refusal still fails at once).
 if protocol == "grpc":
     from grpc import Compression
     from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    exporter = OTLPSpanExporter(endpoint=endpoint, insecure=True,
+    exporter = OTLPSpanExporter(endpoint=endpoint, insecure=True, timeout=30,
                                 compression=Compression.Gzip if compression == "gzip" else Compression.NoCompression)
 else:
     from opentelemetry.exporter.otlp.proto.http import Compression
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    exporter = OTLPSpanExporter(endpoint=endpoint,
+    exporter = OTLPSpanExporter(endpoint=endpoint, timeout=30,
                                 compression=Compression.Gzip if compression == "gzip" else Compression.NoCompression)
 result = exporter.export(memory.get_finished_spans())
 print(result.name)

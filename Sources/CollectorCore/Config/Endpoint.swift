@@ -1,3 +1,4 @@
+import Synchronization
 /// `host:port` as servers bind it (`localhost:4318`, `0.0.0.0:4317`, `[::1]:8888`).
 public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     public var host: String
@@ -110,5 +111,20 @@ extension ConfigMap {
     public mutating func tlsClient() throws(ConfigError) -> TLSClientConfig? {
         guard var m = try map("tls") else { return nil }
         return try TLSClientConfig(&m)
+    }
+}
+
+/// The credentials a server checks now. A config reload replaces them (a rotated token file)
+/// while the server keeps its socket and its connections.
+public final class AuthSource: Sendable {
+    private let value: Mutex<AuthConfig?>
+
+    public init(_ auth: AuthConfig?) {
+        value = Mutex(auth)
+    }
+
+    public var current: AuthConfig? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

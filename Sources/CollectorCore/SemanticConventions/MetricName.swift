@@ -47,11 +47,18 @@ public enum MetricName: String, Sendable, CaseIterable {
     case persistentQueueReplayed = "genai_collector_persistent_queue_replayed_records"
     case persistentQueueCorrupt = "genai_collector_persistent_queue_corrupt_records"
     case persistentQueuePushbacks = "genai_collector_persistent_queue_pushbacks"
+    /// Config reloads (a watched file changed, or SIGHUP), by `outcome`: `applied`, `unchanged`
+    /// (the files changed, the config did not), `failed` (invalid; the old config keeps running) and
+    /// `restart_required` (it changes listeners, the memory limit or a disk queue; not applied).
+    case configReloads = "genai_collector_config_reloads"
+    /// The running config's hash (FNV-1a of every source and file it read, 52 bits): replicas with
+    /// the same value run the same config, secrets included.
+    case configHash = "genai_collector_config_hash"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {
         switch self {
-        case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds: return true
+        case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds, .configHash: return true
         default: return false
         }
     }

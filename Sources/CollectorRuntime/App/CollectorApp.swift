@@ -17,14 +17,20 @@ import Synchronization
 /// endpoints, then flushes batchers, then lets the fan-out stages finish, then drains exporter
 /// queues within their deadline.
 public struct CollectorApp: Sendable {
-    public let counters = Counters()
-    public let readiness = Readiness()
+    public let counters: Counters
+    public let readiness: Readiness
     let config: CollectorConfig
     let logger: Logger
 
     public init(config: CollectorConfig, logger: Logger) {
+        self.init(config: config, logger: logger, counters: Counters(), readiness: Readiness())
+    }
+
+    init(config: CollectorConfig, logger: Logger, counters: Counters, readiness: Readiness) {
         self.config = config
         self.logger = logger
+        self.counters = counters
+        self.readiness = readiness
     }
 
     /// Fails (before binding anything) for a component the config names that this build cannot run.
@@ -76,13 +82,11 @@ public struct CollectorApp: Sendable {
 
     /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` reports each bound server's port
     /// (`RECEIVER/http`, `RECEIVER/grpc`, `metrics`, `health`), so `:0` endpoints can be found.
-    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+    /// With `reload`, the files the config read are watched (and SIGHUP handled), and a changed
+    /// config is swapped in without a restart: see `GenerationHost`.
+    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], reload: (source: ConfigSource, loaded: LoadedConfig)? = nil,
                     onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws {
         try checkRunnable()
-        var exporterQueues: [ComponentID: ExporterQueue] = [:]
-        for (id, exporter) in config.exporters {
-            exporterQueues[id] = try makeQueue(id, exporter)
-        }
         let admission = config.processors.values.compactMap { p -> Admission? in
             guard case .memoryLimiter(let m) = p else { return nil }
             let total = MemoryLimiter.availableMemoryBytes()
@@ -90,49 +94,41 @@ public struct CollectorApp: Sendable {
             logger.info("memory limit", metadata: ["admission_mib": "\(bytes >> 20)", "available_mib": "\(total >> 20)"])
             return Admission(limitBytes: max(bytes, 1 << 20))
         }.first ?? Admission.unlimited
+        let generation = try makeGeneration(config, hash: reload?.loaded.hash ?? 0, admission: admission, previous: nil)
 
-        var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
-        var batchers: [Batcher] = []
-        var fanOuts: [FanOutService] = []
-        for p in config.pipelines {
-            let batched = p.processors.contains { if case .batch? = config.processors[$0] { return true } else { return false } }
-            for id in p.exporters where !batched {
-                if case .clickhouse? = config.exporters[id] {
-                    // One insert per request makes many small parts; ClickHouse merges them at a cost.
-                    logger.warning("a clickhouse exporter without a batch processor inserts once per request; add batch (about 5000 spans or 1s)",
-                                   metadata: ["pipeline": "\(p.id)", "exporter": "\(id)"])
-                }
-            }
-            let pipeline = makePipeline(p, admission: admission, queues: exporterQueues)
-            if let b = pipeline.batcher { batchers.append(b) }
-            if let f = pipeline.fanOutService { fanOuts.append(f) }
-            for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }
-        }
-
+        // Receivers outlive generations: they hand data to a switch, and check credentials a reload may replace.
         var receivers: [any Service] = []
-        let expected = pipelinesByReceiver.keys.reduce(0) { n, id in
+        var switches: [ComponentID: ConsumerSwitch] = [:]
+        var receiverAuth: [String: AuthSource] = [:]
+        let expected = generation.consumers.keys.reduce(0) { n, id in
             guard case .otlp(let otlp)? = config.receivers[id] else { return n }
             return n + (otlp.http == nil ? 0 : 1) + (otlp.grpc == nil ? 0 : 1)
         }
         let bound = BoundCounter(expected: expected) { readiness.set(true) }
-        for (id, pipelines) in pipelinesByReceiver {
+        for (id, consumer) in generation.consumers {
             guard case .otlp(let otlp)? = config.receivers[id] else { continue }
-            let consumer: any TraceConsumer = pipelines.count == 1 ? pipelines[0] : FanIn(pipelines: pipelines)
+            let target = ConsumerSwitch(memory: admission, consumer: consumer, inFlight: generation.inFlight)
+            switches[id] = target
             if let http = otlp.http {
-                let receiver = OTLPHTTPReceiver(id: id.description, config: http, consumer: consumer, counters: counters, logger: logger)
+                let auth = AuthSource(http.auth)
+                receiverAuth["\(id)/http"] = auth
+                let receiver = OTLPHTTPReceiver(id: id.description, config: http, consumer: target, auth: auth, counters: counters, logger: logger)
                 receivers.append(receiver.server { port in
                     onListening("\(id)/http", port)
                     bound.one()
                 })
             }
             if let grpc = otlp.grpc {
-                receivers.append(OTLPGRPCReceiver(id: id.description, config: grpc, consumer: consumer, counters: counters, logger: logger) { port in
+                let auth = AuthSource(grpc.auth)
+                receiverAuth["\(id)/grpc"] = auth
+                receivers.append(OTLPGRPCReceiver(id: id.description, config: grpc, consumer: target, auth: auth, counters: counters, logger: logger) { port in
                     onListening("\(id)/grpc", port)
                     bound.one()
                 })
             }
         }
-        var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, auth: config.telemetry.metricsAuth, counters: counters, logger: logger) { port in
+        let metricsAuth = AuthSource(config.telemetry.metricsAuth)
+        var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, auth: metricsAuth, counters: counters, logger: logger) { port in
             onListening("metrics", port)
         }]
         for id in config.enabledExtensions {
@@ -140,10 +136,12 @@ public struct CollectorApp: Sendable {
                 telemetry.append(TelemetryEndpoints.health(h, readiness: readiness, logger: logger) { port in onListening("health", port) })
             }
         }
-        // Shut down in reverse order: readiness turns false first, then the receivers close and the
-        // pipeline drains; health and /metrics go last, so probes see 503 and scrapes see the drain.
-        let services: [any Service] = telemetry + Array(exporterQueues.values) + fanOuts + batchers + receivers
-            + [NotReadyOnShutdown(readiness: readiness)]
+        let host = GenerationHost(app: self, source: reload?.source, admission: admission, first: generation,
+                                  watched: reload?.loaded.files ?? [], switches: switches, receiverAuth: receiverAuth, metricsAuth: metricsAuth)
+        // Shut down in reverse order: readiness turns false first, then the receivers close, then the
+        // generation drains (batchers, fan-outs, exporter queues); health and /metrics go last, so
+        // probes see 503 and scrapes see the drain.
+        let services: [any Service] = telemetry + [host] + receivers + [NotReadyOnShutdown(readiness: readiness)]
         let group = ServiceGroup(configuration: .init(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: shutdownSignals,
@@ -154,7 +152,72 @@ public struct CollectorApp: Sendable {
         logger.info("stopped")
     }
 
-    private func makeQueue(_ id: ComponentID, _ config: ExporterConfig) throws(ConfigError) -> ExporterQueue {
+    /// Exporter queues, pipelines, batchers and fan-outs for `config`. A disk queue of `previous`
+    /// whose settings are unchanged is carried over as it is (the same open `DiskQueue`).
+    func makeGeneration(_ config: CollectorConfig, hash: UInt64, admission: Admission, previous: Generation?) throws(ConfigError) -> Generation {
+        let app = CollectorApp(config: config, logger: logger, counters: counters, readiness: readiness)
+        var exporterQueues: [ComponentID: ExporterQueue] = [:]
+        for (id, exporter) in config.exporters {
+            exporterQueues[id] = try app.makeQueue(id, exporter, reusing: previous?.queues[id]?.disk)
+        }
+        var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
+        var batchers: [Batcher] = []
+        var fanOuts: [FanOutService] = []
+        for p in config.pipelines {
+            let batched = p.processors.contains { if case .batch? = config.processors[$0] { return true } else { return false } }
+            for id in p.exporters where !batched && previous == nil {
+                if case .clickhouse? = config.exporters[id] {
+                    // One insert per request makes many small parts; ClickHouse merges them at a cost.
+                    logger.warning("a clickhouse exporter without a batch processor inserts once per request; add batch (about 5000 spans or 1s)",
+                                   metadata: ["pipeline": "\(p.id)", "exporter": "\(id)"])
+                }
+            }
+            let pipeline = app.makePipeline(p, admission: admission, queues: exporterQueues)
+            if let b = pipeline.batcher { batchers.append(b) }
+            if let f = pipeline.fanOutService { fanOuts.append(f) }
+            for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }
+        }
+        let consumers = pipelinesByReceiver.mapValues { pipelines -> any TraceConsumer in
+            pipelines.count == 1 ? pipelines[0] : FanIn(pipelines: pipelines)
+        }
+        // Stopped in reverse: batchers flush first, then the fan-outs finish, then the queues drain.
+        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers
+        return Generation(config: config, hash: hash, queues: exporterQueues, consumers: consumers, services: services, logger: logger)
+    }
+
+    /// Why `new` cannot replace `old` without a restart (nil: it can). Listeners keep their sockets,
+    /// the memory limit is shared by requests in flight, and a disk queue stays open across a reload:
+    /// those must not change. Credentials, exporters, processors and pipelines may.
+    static func restartRequired(from old: CollectorConfig, to new: CollectorConfig) -> String? {
+        func listeners(_ c: CollectorConfig) -> [String: ReceiverConfig] {
+            let used = Set(c.pipelines.flatMap(\.receivers))
+            var out: [String: ReceiverConfig] = [:]
+            for (id, r) in c.receivers where used.contains(id) {
+                guard case .otlp(var otlp) = r else { continue }
+                otlp.http?.auth = nil
+                otlp.grpc?.auth = nil
+                out[id.description] = .otlp(otlp)
+            }
+            return out
+        }
+        if listeners(old) != listeners(new) { return "receivers (endpoints, TLS, limits, or which are used)" }
+        var oldTelemetry = old.telemetry, newTelemetry = new.telemetry
+        oldTelemetry.metricsAuth = nil
+        newTelemetry.metricsAuth = nil
+        if oldTelemetry != newTelemetry { return "service.telemetry" }
+        if old.extensions != new.extensions || old.enabledExtensions != new.enabledExtensions { return "extensions" }
+        func limiters(_ c: CollectorConfig) -> [ProcessorConfig] {
+            c.processors.values.filter { if case .memoryLimiter = $0 { return true } else { return false } }
+        }
+        if limiters(old) != limiters(new) { return "memory_limiter" }
+        for (id, e) in new.exporters {
+            guard let before = old.exporters[id], let disk = before.settings.persistent else { continue }
+            if e.settings.persistent != disk { return "exporters.\(id).sending_queue (a disk queue's settings)" }
+        }
+        return nil
+    }
+
+    private func makeQueue(_ id: ComponentID, _ config: ExporterConfig, reusing previous: DiskQueue?) throws(ConfigError) -> ExporterQueue {
         let exporter: any Exporter
         let settings = config.settings
         do throws(ExportFailure) {
@@ -173,12 +236,16 @@ public struct CollectorApp: Sendable {
         guard let persistent = settings.persistent else {
             return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout)
         }
-        let disk: DiskQueue
-        do throws(DiskQueueError) {
-            disk = try DiskQueue(.init(directory: persistent.directory + "/" + Self.directoryName(id), maxBytes: persistent.maxBytes,
-                                       fsync: persistent.fsync, dropOldest: persistent.dropOldest))
-        } catch {
-            throw ConfigError("exporters.\(id).sending_queue.directory", "\(error)")
+        var disk: DiskQueue
+        if let previous {
+            disk = previous  // a reload keeps the open queue (restartRequired has checked its settings)
+        } else {
+            do throws(DiskQueueError) {
+                disk = try DiskQueue(.init(directory: persistent.directory + "/" + Self.directoryName(id), maxBytes: persistent.maxBytes,
+                                           fsync: persistent.fsync, dropOldest: persistent.dropOldest))
+            } catch {
+                throw ConfigError("exporters.\(id).sending_queue.directory", "\(error)")
+            }
         }
         // The exporter batches from its queue as the pipeline's batch processor says.
         var batch: BatchProcessor.Config?
@@ -197,7 +264,7 @@ public struct CollectorApp: Sendable {
         String(id.description.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 
-    private func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) -> Pipeline {
+    func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) -> Pipeline {
         var before: [(id: String, processor: any SpanProcessor)] = []
         var after: [(id: String, processor: any SpanProcessor)] = []
         var batch: BatchProcessor.Config?

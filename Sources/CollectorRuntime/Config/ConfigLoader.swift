@@ -1,13 +1,18 @@
 import CollectorCore
+import Synchronization
 
 /// Turns `--config` arguments into one config tree: each source is a file path, `file:PATH`,
 /// `env:VAR` (the YAML is in the variable, as the OpenTelemetry Operator passes it) or
 /// `yaml:TEXT`; sources are merged in order, later ones winning; then variables are expanded.
 public struct ConfigLoader {
     var substitution: Substitution
+    /// Every file the last `load` read (config files and `${file:}` values), with its content:
+    /// what a reload watches, and what the config's hash covers.
+    public let filesRead = FilesRead()
 
     public init() {
         substitution = .live()
+        record()
     }
 
     init(substitution: Substitution) {
@@ -18,6 +23,17 @@ public struct ConfigLoader {
     public init(environment: [String: String]) {
         substitution = .live()
         substitution.environment = environment
+        record()
+    }
+
+    private mutating func record() {
+        let read = substitution.readFile
+        let files = filesRead
+        substitution.readFile = { (path) throws(ConfigError) -> String in
+            let text = try read(path)
+            files.add(path, text)
+            return text
+        }
     }
 
     /// What substitution put where in the last `load`; `log.redact` keeps values out of messages.
@@ -44,9 +60,22 @@ public struct ConfigLoader {
         if source.hasPrefix("yaml:") { return String(source.dropFirst(5)) }
         let path = source.hasPrefix("file:") ? String(source.dropFirst(5)) : source
         do {
-            return try FileText.read(path)
+            let text = try FileText.read(path)
+            filesRead.add(path, text)
+            return text
         } catch {
             throw ConfigError("--config", error.message)
         }
     }
+}
+
+/// The files a config load read, in order, with what they held.
+public final class FilesRead: Sendable {
+    private let entries = Mutex<[(path: String, text: String)]>([])
+
+    func add(_ path: String, _ text: String) {
+        entries.withLock { $0.append((path, text)) }
+    }
+
+    public var all: [(path: String, text: String)] { entries.withLock { $0 } }
 }

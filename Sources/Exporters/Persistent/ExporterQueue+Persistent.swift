@@ -34,12 +34,14 @@ extension ExporterQueue {
         await withGracefulShutdownHandler {
             await persistentLoop(disk, until: nil)
         } onGracefulShutdown: {
-            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + self.drainTimeout }
+            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout) }
             self.wake.yield()
         }
-        // What is still in flight gets until the deadline; the rest stays on disk.
-        await persistentLoop(disk, until: ContinuousClock.now + drainTimeout)
-        disk.close()
+        // What is still in flight gets until the deadline; the rest stays on disk. Replaced by a
+        // reload, it stops at once and leaves the queue open to its successor, which shares it.
+        let handingOver = self.handingOver
+        await persistentLoop(disk, until: ContinuousClock.now + (handingOver ? .zero : drainTimeout))
+        if !handingOver { disk.close() }
         publishStats(disk)
         await exporter.shutdown()
     }
@@ -102,7 +104,8 @@ extension ExporterQueue {
             }
             switch await send(ExportItem(parts: parts, records: records), deadline: deadline, keep: true) {
             case .sent, .dropped: done += seqs
-            case .kept: break
+            // Back to the queue: sent after a restart, or by the successor after a reload.
+            case .kept: disk.release(seqs)
             }
         }
         do {

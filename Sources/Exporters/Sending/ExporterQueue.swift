@@ -37,6 +37,40 @@ public final class ExporterQueue: Service, Sendable {
         var drainDeadline: ContinuousClock.Instant?
         /// Spans the persistent queue dropped as oldest that the counters already show.
         var reportedDropOldest = 0
+        /// A config reload replaces this queue: shutdown then stops at once and hands what is left
+        /// (the batches held; with a disk queue, the open queue itself) to the successor.
+        var handingOver = false
+        var successor: ExporterQueue?
+        /// Awaited before the first send: the predecessor's senders must have stopped first.
+        var gate: (@Sendable () async -> Void)?
+    }
+
+    /// Marks this queue as replaced by a reload; call before its graceful shutdown. Its batches go
+    /// to `successor` (nil: there is none, the exporter left the config; they are drained then).
+    /// With a disk queue, the successor shares the same `DiskQueue`, which stays open.
+    public func handOver(to successor: ExporterQueue?) {
+        state.withLock { s in
+            s.handingOver = successor != nil
+            s.successor = successor
+        }
+    }
+
+    /// Holds the senders until `gate` returns (the queue this one replaces has stopped sending).
+    /// Batches are taken meanwhile.
+    public func sendAfter(_ gate: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.gate = gate }
+    }
+
+    var handingOver: Bool { state.withLock { $0.handingOver } }
+
+    /// A batch this queue will not send: to the successor, or dropped and counted.
+    func pass(_ item: ExportItem, reason: String) {
+        if let next = state.withLock({ $0.successor }) {
+            next.offer(item)  // a full successor counts it as queue_full
+            return
+        }
+        item.lease?.done()
+        counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
     }
 
     public init(exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
@@ -94,6 +128,9 @@ public final class ExporterQueue: Service, Sendable {
     public var queued: Int { state.withLock { $0.items.count } }
 
     public func run() async throws {
+        if let gate = state.withLock({ $0.gate }) {
+            await gate()
+        }
         if let disk {
             await runPersistent(disk)
             return
@@ -101,22 +138,23 @@ public final class ExporterQueue: Service, Sendable {
         await withGracefulShutdownHandler {
             await sendLoop(until: nil)
         } onGracefulShutdown: {
-            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + self.drainTimeout }
+            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout) }
             self.wake.yield()
             Task { await self.exporter.flushHeld() }
         }
-        // Drain what is left, within the deadline; the rest is dropped and counted.
-        let deadline = ContinuousClock.now + drainTimeout
+        // Drain what is left, within the deadline (at once when handing over); the rest goes to the
+        // successor, or is dropped and counted.
+        let handingOver = self.handingOver
+        let deadline = ContinuousClock.now + (handingOver ? .zero : drainTimeout)
         await sendLoop(until: deadline)
         let left = state.withLock { s -> [ExportItem] in
             defer { s.items.removeAll() }
             return s.items
         }
-        for item in left {
-            item.lease?.done()
-            counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": "shutdown_deadline"])
+        for item in left { pass(item, reason: "shutdown_deadline") }
+        if !left.isEmpty && !handingOver {
+            logger.error("shutdown deadline passed; batches dropped", metadata: ["exporter": "\(exporter.id)", "batches": "\(left.count)"])
         }
-        if !left.isEmpty { logger.error("shutdown deadline passed; batches dropped", metadata: ["exporter": "\(exporter.id)", "batches": "\(left.count)"]) }
         await exporter.shutdown()
     }
 
@@ -143,8 +181,12 @@ public final class ExporterQueue: Service, Sendable {
                 counters.set(.exporterQueueSize, queued, labels)
                 running += 1
                 group.addTask {
-                    _ = await self.send(item, deadline: deadline)
-                    item.lease?.done()
+                    // Replaced by a reload: a batch that would retry goes to the successor instead.
+                    if await self.send(item, deadline: deadline) == .kept {
+                        self.pass(item, reason: "shutdown_deadline")
+                    } else {
+                        item.lease?.done()
+                    }
                 }
             }
             await group.waitForAll()
@@ -177,7 +219,7 @@ public final class ExporterQueue: Service, Sendable {
             if wait > settings.maxInterval && retryAfter == nil { wait = settings.maxInterval }
             let now = ContinuousClock.now
             let deadline = deadline ?? state.withLock { $0.drainDeadline }
-            if keep, let deadline, now + wait > deadline { return .kept }
+            if keep || handingOver, let deadline, now + wait > deadline { return .kept }
             // max_elapsed_time: 0 retries for ever (a persistent queue's usual setting).
             if settings.maxElapsedTime > .zero && now + wait - started > settings.maxElapsedTime {
                 drop(item, reason: "retries_exhausted", failure)

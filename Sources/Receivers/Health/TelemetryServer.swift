@@ -69,10 +69,10 @@ public enum TelemetryEndpoints {
         }
     }
 
-    public static func metrics(_ endpoint: Endpoint, auth: AuthConfig? = nil, counters: Counters, logger: Logger,
+    public static func metrics(_ endpoint: Endpoint, auth: AuthSource = AuthSource(nil), counters: Counters, logger: Logger,
                                onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
         HTTPServer(name: "metrics", endpoint: endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
-                   headCheck: { head in check(head, auth: auth) }) { request in
+                   headCheck: { head in check(head, auth: auth.current) }) { request in
             guard request.path == "/metrics" else { return .text(.notFound, "metrics are at /metrics") }
             return HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(PrometheusText.render(counters).utf8))
         }

@@ -20,16 +20,19 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     public let id: String
     let config: OTLPReceiverConfig.GRPC
     let consumer: any TraceConsumer
+    let auth: AuthSource
     let counters: Counters
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
     private let open = OpenConnections()
 
-    public init(id: String, config: OTLPReceiverConfig.GRPC, consumer: any TraceConsumer, counters: Counters, logger: Logger,
+    /// `auth`: the credentials to check, if they may change while running (a reload); else the config's.
+    public init(id: String, config: OTLPReceiverConfig.GRPC, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger,
                 onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.id = id
         self.config = config
         self.consumer = consumer
+        self.auth = auth ?? AuthSource(config.auth)
         self.counters = counters
         self.logger = logger
         self.onBound = onBound
@@ -84,7 +87,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
         router.registerHandler(forMethod: TraceService.export, deserializer: GRPCEnvelope.Deserializer(), serializer: RawBytes()) { request, _ in
             // Exactly one authorization entry: a second one could hide the one a proxy checked.
-            if let auth = self.config.auth, !Credentials.accepts(Credentials.single(Array(request.metadata[stringValues: "authorization"])), auth) {
+            if let auth = self.auth.current, !Credentials.accepts(Credentials.single(Array(request.metadata[stringValues: "authorization"])), auth) {
                 ingest.countRefused("unauthenticated")
                 return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
             }

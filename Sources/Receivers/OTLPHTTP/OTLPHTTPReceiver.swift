@@ -13,13 +13,16 @@ public struct OTLPHTTPReceiver: Sendable {
     public let id: String
     let config: OTLPReceiverConfig.HTTP
     let consumer: any TraceConsumer
+    let auth: AuthSource
     let counters: Counters
     let logger: Logger
 
-    public init(id: String, config: OTLPReceiverConfig.HTTP, consumer: any TraceConsumer, counters: Counters, logger: Logger) {
+    /// `auth`: the credentials to check, if they may change while running (a reload); else the config's.
+    public init(id: String, config: OTLPReceiverConfig.HTTP, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger) {
         self.id = id
         self.config = config
         self.consumer = consumer
+        self.auth = auth ?? AuthSource(config.auth)
         self.counters = counters
         self.logger = logger
     }
@@ -48,7 +51,7 @@ public struct OTLPHTTPReceiver: Sendable {
             return refuse("method_not_allowed", .text(.methodNotAllowed, "use POST", headers: [("Allow", "POST")]))
         }
         // Exactly one Authorization header: a second one could hide the one a proxy checked.
-        if let auth = config.auth, !Credentials.accepts(Credentials.single(head.headers["authorization"]), auth) {
+        if let auth = auth.current, !Credentials.accepts(Credentials.single(head.headers["authorization"]), auth) {
             return refuse("unauthenticated", .text(.unauthorized, "missing or invalid credentials",
                                                    headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")]))
         }
