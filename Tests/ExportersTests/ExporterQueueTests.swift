@@ -77,6 +77,33 @@ func eventually(_ condition: () -> Bool) async throws -> Bool {
 
 @Suite(.timeLimit(.minutes(5)))
 struct ExporterQueueTests {
+    /// A config reload replaces a queue: the old one stops at once (its batch in flight included)
+    /// and its successor, with the new exporter, sends everything, once; nothing is dropped.
+    @Test func aReplacedQueueHandsItsBatchesToItsSuccessor() async throws {
+        let counters = Counters()
+        let old = ScriptedExporter(failures: Array(repeating: .retryable("down"), count: 1000))
+        let new = ScriptedExporter()
+        let first = ExporterQueue(exporter: old, settings: settings(queue: 10, maxElapsed: .zero), counters: counters, logger: Logger(label: "t"))
+        let second = ExporterQueue(exporter: new, settings: settings(queue: 10), counters: counters, logger: Logger(label: "t"))
+        let released = Mutex(0)
+        try await withQueue(first) { () async throws in
+            for _ in 0..<3 { #expect(first.offer(item(spans: 5) { released.withLock { $0 += 1 } })) }
+            // The first batch is in flight and failing; the others wait.
+            #expect(try await eventually { old.attempts.withLock { $0.count } >= 2 })
+            first.handOver(to: second)
+        }
+        #expect(old.exported.withLock { $0 } == 0)
+        #expect(second.queued == 3, "all three batches, the one in flight included")
+        #expect(released.withLock { $0 } == 0, "still held: the successor owns them")
+        try await withQueue(second) { () async throws in
+            #expect(try await eventually { new.exported.withLock { $0 } == 15 })
+        }
+        #expect(new.exported.withLock { $0 } == 15)
+        #expect(released.withLock { $0 } == 3)
+        #expect(counters.total(.droppedSpans) == 0)
+        #expect(counters.value(.exporterSentSpans, ["exporter": "scripted"]) == 15)
+    }
+
     @Test func retriesRetryableFailuresThenSends() async throws {
         let exporter = ScriptedExporter(failures: [.retryable("503"), .retryable("timeout")])
         let counters = Counters()
