@@ -3,6 +3,7 @@
 #
 #   scripts/build-image.sh            # build with buildah (chroot isolation), base from debootstrap
 #   BUILDER=docker scripts/build-image.sh   # or podman: the same Dockerfile on debian:bookworm-slim
+#   BASE=localhost/genai-collector-base:bookworm BUILDER=podman scripts/build-image.sh   # another base
 #
 # Steps: the release binary (Swift standard library linked statically, stripped) is copied into the
 # build context; with buildah, the base is a Debian bookworm root filesystem made by debootstrap and
@@ -26,7 +27,9 @@ install -m 0755 .build/release/genai-collector "$out/genai-collector"
 strip "$out/genai-collector"
 
 if [ "$BUILDER" != buildah ]; then
-  "$BUILDER" build -t "genai-collector:$VERSION" "${args[@]}" .
+  # BASE: another base image (for example the debootstrap one this script makes with buildah).
+  if [ -n "${BASE:-}" ]; then args+=(--build-arg BASE="$BASE"); fi
+  "$BUILDER" build -t "genai-collector:$VERSION" -t genai-collector:latest "${args[@]}" .
   exit 0
 fi
 
