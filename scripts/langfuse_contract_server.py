@@ -13,8 +13,9 @@ The Langfuse server cannot run on these machines, so this checks what it would c
   the server accepts but the spec does not list, are checked with generation-create's body; answers
   207 with successes and errors.
 - Failing on command: POST /__control/fail {"status": 401|429|500|..., "count": N, "retry_after": S,
-  "delay_s": S, "event_status": 500} makes the next N requests answer that status (or, with
-  event_status, fail every event in them with it), or wait delay_s first.
+  "delay_s": S, "event_status": 500, "garbled_207": true} makes the next N requests answer that status
+  (or, with event_status, fail every event in them with it; with garbled_207, answer a 207 whose body
+  is cut short, storing nothing), or wait delay_s first.
 - GET /__control/received: what was accepted (events, spans, request headers), how many commanded
   failures were served (`failures_served`), and authenticated requests per public key
   (`by_public_key`), as JSON.
@@ -201,6 +202,15 @@ def make_handler(state, validator, public_key, secret_key):
             return self.answer(200, {})
 
         def ingestion(self, body, failure):
+            if failure and failure.get("garbled_207"):
+                # A 207 whose body is not the results list (cut short by a proxy, say): nothing stored.
+                data = b'{"successes": [{"id": '
+                self.send_response(207)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                return
             if "application/json" not in self.headers.get("Content-Type", ""):
                 return self.answer(400, {"message": "Invalid content type"})
             if len(body) > MAX_INGESTION_BYTES:

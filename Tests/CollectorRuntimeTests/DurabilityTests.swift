@@ -58,6 +58,28 @@ struct DurabilityTests {
         return (Int(try #require(json["served"]?.numberValue)), Int(try #require(json["pending"]?.numberValue)))
     }
 
+    /// A queue directory the collector (uid 65532, as in the image) can write into but not list —
+    /// mode 0300 — would look empty, and new segments would overwrite the records in it. Start refuses.
+    @Test func anUnreadableQueueDirectoryStopsTheStart() async throws {
+        let base = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try FileManager.default.createDirectory(atPath: base + "/otlp_http", withIntermediateDirectories: true)
+        #expect(chown(base, 65532, 65532) == 0 && chown(base + "/otlp_http", 65532, 65532) == 0)
+        #expect(chmod(base + "/otlp_http", 0o300) == 0)
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters: {otlp_http: {endpoint: "http://127.0.0.1:1", sending_queue: {storage: disk, directory: "\(base)"}}}
+            service: {telemetry: {metrics: {address: "127.0.0.1:0"}}, pipelines: {traces: {receivers: [otlp], exporters: [otlp_http]}}}
+            """
+        let (status, out) = try await offPool {
+            // Under `timeout`: a collector that starts anyway is stopped, and fails the test (124).
+            try spawnAndWait(["timeout", "20", "setpriv", "--reuid", "65532", "--regid", "65532", "--clear-groups", CollectorProcess.binary.path,
+                              "run", "--config", "yaml:" + yaml])
+        }
+        #expect(status == 1, "\(out)")
+        #expect(out.contains("exporters.otlp_http.sending_queue.directory") && out.contains("cannot read the queue directory"), "\(out)")
+    }
+
     @Test func whatWasAcknowledgedSurvivesKill9() async throws {
         let server = try await ClickHouseTestServer()
         defer { server.stop() }

@@ -74,14 +74,14 @@ struct DiskQueueTests {
                 queue = try DiskQueue(config)
                 model.restart()
             default:
-                queue.close()
+                try queue.close()
                 queue = try DiskQueue(config)
                 model.restart()
             }
             #expect(queue.stats.records == model.records.filter { $0.seq > model.committed && !model.acked.contains($0.seq) }.count, "step \(step)")
         }
         // Everything deliverable comes out, in order, after a last restart.
-        queue.close()
+        try queue.close()
         queue = try DiskQueue(config)
         model.restart()
         #expect(queue.next(max: 10_000).map(\.seq) == model.deliverable.map(\.seq))
@@ -92,13 +92,46 @@ struct DiskQueueTests {
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".wal") }.sorted()
     }
 
+    /// The disk refuses the sync at close: the append waiting for that sync is told (its record may
+    /// not be on disk), and close says so too. Nothing is acknowledged that was not synced.
+    @Test func aFailedSyncAtCloseIsTheWaitersAnswer() async throws {
+        let dir = NSTemporaryDirectory() + "genai-dq-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let failing = Mutex(false)
+        let syncs = Mutex(0)
+        let queue = try DiskQueue(DiskQueue.Config(directory: dir, fsync: .batch(.seconds(5)))) { fd in
+            syncs.withLock { $0 += 1 }
+            if failing.withLock({ $0 }) { errno = EIO; return -1 }
+            return fdatasync(fd)
+        }
+        _ = try await queue.append([1, 2, 3], spans: 1)  // the first round syncs at once
+        failing.withLock { $0 = true }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                // Waits for the next round, five seconds away; close comes first.
+                await #expect(throws: DiskQueueError.self) { _ = try await queue.append([4, 5, 6], spans: 1) }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let before = syncs.withLock { $0 }
+            #expect(throws: DiskQueueError.self) { try queue.close() }
+            #expect(syncs.withLock { $0 } == before + 1, "close tried to sync")
+            try await group.waitForAll()
+        }
+    }
+
+    /// A directory that cannot be listed is not an empty queue.
+    @Test func anUnreadableDirectoryIsAnError() throws {
+        #expect(throws: DiskQueueError.self) { _ = try DiskQueue.list("/nonexistent/genai-queue") }
+        #expect(try DiskQueue.list(NSTemporaryDirectory()).allSatisfy { $0 != "." && $0 != ".." })
+    }
+
     @Test func aTornTailIsCutAndTheRecordsBeforeItSurvive() async throws {
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let config = DiskQueue.Config(directory: dir, fsync: .always)
         var queue = try DiskQueue(config)
         for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
-        queue.close()
+        try queue.close()
         let path = try dir + "/" + segments(dir)[0]
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(truncate(path, off_t(size - 3)) == 0)  // the last write was torn by a crash
@@ -107,7 +140,7 @@ struct DiskQueueTests {
         #expect(queue.stats.corruptSkipped == 1)
         // Appends continue after the cut, and the file stays readable.
         #expect(try await queue.append([9], spans: 1) == 5)
-        queue.close()
+        try queue.close()
         queue = try DiskQueue(config)
         #expect(queue.next(max: 10).map(\.payload) == (1...4).map { Array(repeating: UInt8($0), count: 50) } + [[9]])
         #expect(queue.stats.corruptSkipped == 0)
@@ -119,7 +152,7 @@ struct DiskQueueTests {
         let config = DiskQueue.Config(directory: dir, fsync: .never)
         var queue = try DiskQueue(config)
         for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
-        queue.close()
+        try queue.close()
         let path = try dir + "/" + segments(dir)[0]
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         bytes[DiskQueue.fileHeader.count + 2 * (DiskQueue.headerSize + 50) + DiskQueue.headerSize + 10] ^= 0x40  // inside record 3's payload
@@ -135,7 +168,7 @@ struct DiskQueueTests {
         let config = DiskQueue.Config(directory: dir, fsync: .never)
         var queue = try DiskQueue(config)
         _ = try await queue.append([1, 2, 3], spans: 1)
-        queue.close()
+        try queue.close()
         let path = try dir + "/" + segments(dir)[0]
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         #expect(Array(bytes.prefix(8)) == Array("GCWAL".utf8) + [0, 1, 0])
@@ -153,7 +186,7 @@ struct DiskQueueTests {
         queue = try DiskQueue(config)
         #expect(queue.next(max: 10).map(\.payload) == [[1, 2, 3]])
         #expect(try await queue.append([4], spans: 1) == 2)
-        queue.close()
+        try queue.close()
         queue = try DiskQueue(config)
         #expect(queue.next(max: 10).map(\.seq) == [1, 2] && queue.stats.corruptSkipped == 0)
     }
@@ -187,7 +220,7 @@ struct DiskQueueTests {
         let first = queue.next(max: 14)
         try queue.ack(first.map(\.seq))
         #expect(try segments(dir).count == 3)  // records 13-20 live in the last three segments
-        queue.close()
+        try queue.close()
         queue = try DiskQueue(config)
         #expect(queue.next(max: 100).map(\.seq) == Array(15...20))
         #expect(queue.stats.replayed == 6)
@@ -266,7 +299,7 @@ struct DiskQueueConcurrencyTests {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         #expect(early.isEmpty, "acknowledged before synced: \(early.prefix(5))")
-        queue.close()
+        try queue.close()
     }
 
     @Test func concurrentAppendsReadsAndAcks() async throws {
@@ -310,7 +343,7 @@ struct DiskQueueConcurrencyTests {
         }
         #expect(!acked.isEmpty)
         #expect(Set(appended).count == 800 && appended.count == 800)
-        queue.close()
+        try queue.close()
         let reopened = try DiskQueue(config)
         let after = Set(reopened.next(max: 10_000).map(\.seq))
         var committed: UInt64 = 0

@@ -142,6 +142,29 @@ struct LangfuseExporterTests {
         await e.shutdown()
     }
 
+    /// A 207 whose body does not list the events' results tells nothing about what was stored: the
+    /// batch is a retryable failure (sent again by the queue), never counted as delivered.
+    @Test func aGarbled207IsRetryable() async throws {
+        let server = try await LangfuseTestServer()
+        defer { server.stop() }
+        let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["mode": "ingestion"]), counters: Counters())
+        let item = try Self.item()
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        try await Self.failNext(server, #"{"garbled_207": true, "count": 1}"#)
+        do throws(ExportFailure) {
+            try await e.export(item)
+            Issue.record("a garbled 207 was taken as delivered")
+        } catch {
+            #expect(!error.isPermanent && "\(error)".contains("207"), "\(error)")
+        }
+        var got = try await Self.received(server)
+        #expect(got.failures_served == 1 && got.events.isEmpty, "\(got.failures_served) \(got.events.count)")
+        try await e.export(item)
+        got = try await Self.received(server)
+        #expect(got.events.count == events)
+        await e.shutdown()
+    }
+
     @Test func wrongKeysArePermanent() async throws {
         let server = try await LangfuseTestServer()
         defer { server.stop() }

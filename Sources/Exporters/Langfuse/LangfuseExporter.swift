@@ -72,7 +72,11 @@ public final class LangfuseExporter: Exporter {
         for round in 1...3 {
             let response = try await post(body.bytes, contentType: "application/json")
             guard response.status == 207 else { return }
-            let errors = IngestionRequests.errors(in: response.body)
+            // An answer that does not say which events failed says nothing was stored for sure.
+            guard let errors = IngestionRequests.errors(in: response.body) else {
+                let text = String(decoding: response.body.prefix(300), as: UTF8.self)
+                throw .retryable("Langfuse answered 207 with a body that does not list event results: \(text)")
+            }
             var retry: Set<String> = []
             for e in errors {
                 if e.status == 429 || e.status >= 500 {
@@ -151,11 +155,16 @@ enum IngestionRequests {
         var message: String
     }
 
-    static func errors(in body: [UInt8]) -> [EventError] {
-        guard let doc = try? JSONParser().parse(body), let errors = doc["errors"]?.arrayValue else { return [] }
-        return errors.map { e in
-            EventError(id: e["id"]?.stringValue ?? "", status: (e["status"]?.numberValue).flatMap { Int(exactly: $0) } ?? 0,
-                       message: e["message"]?.stringValue ?? "")
+    /// The errors of a 207 answer; nil when the body is not `{"successes": [...], "errors": [...]}`
+    /// with an id and an integer status for every error.
+    static func errors(in body: [UInt8]) -> [EventError]? {
+        guard let doc = try? JSONParser().parse(body), doc["successes"]?.arrayValue != nil,
+              let errors = doc["errors"]?.arrayValue else { return nil }
+        var out: [EventError] = []
+        for e in errors {
+            guard let id = e["id"]?.stringValue, let status = (e["status"]?.numberValue).flatMap({ Int(exactly: $0) }) else { return nil }
+            out.append(EventError(id: id, status: status, message: e["message"]?.stringValue ?? ""))
         }
+        return out
     }
 }

@@ -25,15 +25,18 @@ extension DiskQueue {
         let path = segmentPath(first)
         let fd = PrivateFiles.open(path, O_RDWR)  // 0600, never through a link: segments hold prompts
         guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
-        _ = ftruncate(fd, 0)
+        guard ftruncate(fd, 0) == 0 else {
+            Glibc.close(fd)
+            throw .io("cannot truncate \(path): \(String(cString: strerror(errno)))")
+        }
         try Self.pwriteAll(fd, Self.fileHeader, at: 0)
         s.segments.append(Segment(first: first, fd: fd, size: Self.fileHeader.count, last: first &- 1))
-        if config.fsync != .never { Self.syncDirectory(config.directory) }
+        if config.fsync != .never { try syncDirectory(config.directory) }
     }
 
     func syncActive(_ s: inout State) throws(DiskQueueError) {
         guard let seg = s.segments.last else { return }
-        guard fdatasync(seg.fd) == 0 else { throw .io("fsync failed: \(String(cString: strerror(errno)))") }
+        guard syncFile(seg.fd) == 0 else { throw .io("fsync failed: \(String(cString: strerror(errno)))") }
         s.stats.durableThrough = max(s.stats.durableThrough, s.nextSeq - 1)
     }
 
@@ -51,15 +54,24 @@ extension DiskQueue {
             unlink(tmp)
             throw error
         }
-        if config.fsync != .never { _ = fdatasync(fd) }
+        if config.fsync != .never, syncFile(fd) != 0 {
+            unlink(tmp)
+            throw .io("cannot sync the new commit file: \(String(cString: strerror(errno)))")
+        }
         guard rename(tmp, config.directory + "/commit") == 0 else {
             unlink(tmp)
             throw .io("cannot replace the commit file: \(String(cString: strerror(errno)))")
         }
     }
 
-    func readCommit() -> UInt64 {
-        guard let data = FileManager.default.contents(atPath: config.directory + "/commit"), data.count == 12 else { return 0 }
+    /// The commit point; 0 without a commit file (or a torn one: everything is sent again, nothing lost).
+    func readCommit() throws(DiskQueueError) -> UInt64 {
+        let path = config.directory + "/commit"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if access(path, F_OK) != 0 && errno == ENOENT { return 0 }
+            throw .io("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        guard data.count == 12 else { return 0 }
         let bytes = [UInt8](data)
         guard CRC32C.checksum(Array(bytes[0..<8])) == Self.get32(bytes, 8) else { return 0 }
         return Self.get(bytes, 0)
@@ -67,9 +79,11 @@ extension DiskQueue {
 
     /// Rebuilds the state from the files (see the design comment above).
     func recover(_ s: inout State) throws(DiskQueueError) {
-        s.committed = readCommit()
+        s.committed = try readCommit()
         s.nextSeq = s.committed + 1
-        let all = (try? FileManager.default.contentsOfDirectory(atPath: config.directory)) ?? []
+        // A directory that cannot be listed is not an empty queue: starting as if it were would write
+        // new segments over the records in it.
+        let all = try Self.list(config.directory)
         // A commit file written but not yet renamed when the process stopped.
         for name in all where name.hasPrefix("commit.") { unlink(config.directory + "/" + name) }
         let names = all.filter { $0.hasPrefix("seg-") && $0.hasSuffix(".wal") }.sorted()
@@ -78,12 +92,19 @@ extension DiskQueue {
             let path = config.directory + "/" + name
             let fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { throw .io("cannot open \(path): \(String(cString: strerror(errno)))") }
-            let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
+            guard let data = FileManager.default.contents(atPath: path) else {
+                Glibc.close(fd)
+                throw .io("cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            let bytes = [UInt8](data)
             let newest = n == names.count - 1
             let h = Self.fileHeader.count
             if bytes.count < h && newest && Array(bytes) == Array(Self.fileHeader.prefix(bytes.count)) {
                 // Created, then cut short by a crash inside its header: no record was in it.
-                _ = ftruncate(fd, 0)
+                guard ftruncate(fd, 0) == 0 else {
+                    Glibc.close(fd)
+                    throw .io("cannot truncate \(path): \(String(cString: strerror(errno)))")
+                }
                 try Self.pwriteAll(fd, Self.fileHeader, at: 0)
                 s.segments.append(Segment(first: first, fd: fd, size: h, last: first &- 1))
                 continue
@@ -124,7 +145,10 @@ extension DiskQueue {
                 }
                 break
             }
-            if newest && validEnd < bytes.count { _ = ftruncate(fd, off_t(validEnd)) }
+            if newest && validEnd < bytes.count && ftruncate(fd, off_t(validEnd)) != 0 {
+                Glibc.close(fd)
+                throw .io("cannot cut the torn end off \(path): \(String(cString: strerror(errno)))")
+            }
             seg.size = newest ? validEnd : bytes.count
             s.segments.append(seg)
         }
@@ -195,10 +219,27 @@ extension DiskQueue {
         }
     }
 
-    static func syncDirectory(_ path: String) {
+    /// Makes a new file's directory entry durable.
+    func syncDirectory(_ path: String) throws(DiskQueueError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        _ = fsync(fd)
-        Glibc.close(fd)
+        guard fd >= 0 else { throw .io("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        guard fsync(fd) == 0 else { throw .io("cannot sync \(path): \(String(cString: strerror(errno)))") }
+    }
+
+    /// The names in a directory; an error, not an empty list, when it cannot be read.
+    static func list(_ path: String) throws(DiskQueueError) -> [String] {
+        guard let dir = opendir(path) else {
+            throw .io("cannot read the queue directory \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        errno = 0
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        if errno != 0 { throw .io("cannot read the queue directory \(path): \(String(cString: strerror(errno)))") }
+        return names
     }
 }

@@ -140,8 +140,16 @@ public final class DiskQueue: Sendable {
     public let config: Config
     let state = Mutex(State())
 
-    public init(_ config: Config) throws(DiskQueueError) {
+    /// `fdatasync`, unless a test makes it fail.
+    let syncFile: @Sendable (Int32) -> Int32
+
+    public convenience init(_ config: Config) throws(DiskQueueError) {
+        try self.init(config, syncFile: { fdatasync($0) })
+    }
+
+    init(_ config: Config, syncFile: @escaping @Sendable (Int32) -> Int32) throws(DiskQueueError) {
         self.config = config
+        self.syncFile = syncFile
         try DiskQueue.makeDirectory(config.directory)
         try state.withLock { s throws(DiskQueueError) in try recover(&s) }
     }
@@ -185,7 +193,7 @@ public final class DiskQueue: Sendable {
             last = .now
             // Every waiter's record was written before it registered, so this sync covers it (a
             // segment that rolled meanwhile was synced when it rolled).
-            let synced = fd.map { fdatasync($0) == 0 } ?? true
+            let synced = fd.map { syncFile($0) == 0 } ?? true
             if synced { state.withLock { $0.stats.durableThrough = max($0.stats.durableThrough, written) } }
             let result: Result<Void, DiskQueueError> = synced ? .success(()) : .failure(.io("fsync failed: \(String(cString: strerror(errno)))"))
             for w in waiters { w.resume(returning: result) }
@@ -305,17 +313,23 @@ public final class DiskQueue: Sendable {
         }
     }
 
-    /// Syncs and closes the files; what was not acknowledged is delivered after the next open.
-    public func close() {
-        let waiters = state.withLock { s -> [CheckedContinuation<Result<Void, DiskQueueError>, Never>] in
-            guard !s.closed else { return [] }
-            if config.fsync != .never { try? syncActive(&s) }
+    /// Syncs and closes the files; what was not acknowledged is delivered after the next open. A
+    /// failed sync is the answer of every append still waiting for one (their records may not be on
+    /// disk), and is thrown.
+    public func close() throws(DiskQueueError) {
+        let (waiters, result) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Result<Void, DiskQueueError>) in
+            guard !s.closed else { return ([], .success(())) }
+            var result: Result<Void, DiskQueueError> = .success(())
+            if config.fsync != .never {
+                do throws(DiskQueueError) { try syncActive(&s) } catch { result = .failure(error) }
+            }
             for seg in s.segments { Glibc.close(seg.fd) }
             s.closed = true
             defer { s.syncWaiters = [] }
-            return s.syncWaiters
+            return (s.syncWaiters, result)
         }
-        for w in waiters { w.resume(returning: .success(())) }
+        for w in waiters { w.resume(returning: result) }
+        try result.get()
     }
 
     private func advanceCommit(_ s: inout State) throws(DiskQueueError) {

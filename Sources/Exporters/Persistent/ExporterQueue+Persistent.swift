@@ -41,7 +41,14 @@ extension ExporterQueue {
         // reload, it stops at once and leaves the queue open to its successor, which shares it.
         let handingOver = self.handingOver
         await persistentLoop(disk, until: ContinuousClock.now + (handingOver ? .zero : drainTimeout))
-        if !handingOver { disk.close() }
+        if !handingOver {
+            do throws(DiskQueueError) {
+                try disk.close()
+            } catch {
+                logger.error("persistent queue: the last sync failed; what was appended since the previous one is sent again only if it reached the disk",
+                             metadata: ["exporter": "\(exporter.id)", "error": "\(error)"])
+            }
+        }
         publishStats(disk)
         await exporter.shutdown()
     }
