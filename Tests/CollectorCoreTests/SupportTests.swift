@@ -94,3 +94,20 @@ struct KeyTableTests {
         #expect(AttributeKey.allCases.count < 256 && AttributeKeyPrefix.allCases.count < 256)
     }
 }
+
+@Suite(.timeLimit(.minutes(5)))
+struct BoundedLabelTests {
+    /// The first `limit` distinct values stay themselves (also when seen again); later ones are
+    /// `other`, each replacement counted under the label's name; labels are capped separately.
+    @Test func distinctValuesAreCappedThenOtherAndCounted() {
+        let counters = Counters()
+        let first = (0..<3).map { counters.bounded("model", "m\($0)", limit: 3) }
+        #expect(first == ["m0", "m1", "m2"])
+        #expect(counters.bounded("model", "m1", limit: 3) == "m1")
+        #expect(counters.bounded("model", "m3", limit: 3) == "other")
+        #expect(counters.bounded("model", "m4", limit: 3) == "other")
+        #expect(counters.bounded("environment", "prod", limit: 3) == "prod")
+        #expect(counters.value(.labelOverflow, ["label": "model"]) == 2)
+        #expect(counters.value(.labelOverflow, ["label": "environment"]) == 0)
+    }
+}

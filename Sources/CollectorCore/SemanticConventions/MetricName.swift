@@ -54,6 +54,9 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// The running config's hash (FNV-1a of every source and file it read, 52 bits): replicas with
     /// the same value run the same config, secrets included.
     case configHash = "genai_collector_config_hash"
+    /// Values of a client-chosen label reported as `other` because the label already had its cap of
+    /// distinct values, by `label`.
+    case labelOverflow = "genai_collector_metric_label_overflow"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {

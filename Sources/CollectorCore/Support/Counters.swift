@@ -15,7 +15,26 @@ public final class Counters: Sendable {
     /// Doubles, so cost (fractional USD) is a counter like the rest; counts stay exact below 2^53.
     private let values = Mutex<[Key: Double]>([:])
 
+    /// The values seen so far of each client-derived label (`bounded`).
+    private let seenLabels = Mutex<[String: Set<String>]>([:])
+
     public init() {}
+
+    /// `value` as the value of a label that clients choose (a model name, an environment, a usage
+    /// key): itself for the first `limit` distinct values, then `other`, each such replacement
+    /// counted in `genai_collector_metric_label_overflow_total{label}`. A client cannot grow
+    /// `/metrics` without bound.
+    public func bounded(_ label: String, _ value: String, limit: Int) -> String {
+        let kept = seenLabels.withLock { seen -> Bool in
+            if seen[label]?.contains(value) == true { return true }
+            guard seen[label, default: []].count < limit else { return false }
+            seen[label, default: []].insert(value)
+            return true
+        }
+        if kept { return value }
+        add(.labelOverflow, 1, ["label": label])
+        return "other"
+    }
 
     public func add(_ metric: MetricName, _ n: Int, _ labels: [String: String] = [:]) {
         add(metric, Double(n), labels)

@@ -6,6 +6,9 @@ import GenAIMapping
 /// Aggregated per distinct series within the batch (consecutive observations usually share one), so
 /// label sets are built and hashed once per series, not once per observation.
 enum GenAIMetrics {
+    /// Distinct values kept per label, all from clients; the rest are `other` (counted).
+    static let limits = (model: 200, environment: 50, usageKey: 50, costKey: 50)
+
     private struct Series: Equatable {
         var model: String?
         var environment: String
@@ -48,11 +51,18 @@ enum GenAIMetrics {
         var observations: [Counters.Key: Double] = [:]
         for (s, sums) in series {
             let type = s.type.rawValue.lowercased()
-            observations[Counters.Key(.observations, ["type": type, "environment": s.environment]), default: 0] += Double(sums.observations)
+            let environment = counters.bounded("environment", s.environment, limit: limits.environment)
+            observations[Counters.Key(.observations, ["type": type, "environment": environment]), default: 0] += Double(sums.observations)
             guard let model = s.model else { continue }
-            let base = ["model": model, "environment": s.environment, "observation_type": type]
-            for (key, n) in sums.tokens { out.append((Counters.Key(.tokens, base.merging(["usage": key]) { $1 }), n)) }
-            for (key, usd) in sums.cost { out.append((Counters.Key(.costUSD, base.merging(["cost": key]) { $1 }), usd)) }
+            let base = ["model": counters.bounded("model", model, limit: limits.model), "environment": environment, "observation_type": type]
+            for (key, n) in sums.tokens {
+                let usage = counters.bounded("usage", key, limit: limits.usageKey)
+                out.append((Counters.Key(.tokens, base.merging(["usage": usage]) { $1 }), n))
+            }
+            for (key, usd) in sums.cost {
+                let cost = counters.bounded("cost", key, limit: limits.costKey)
+                out.append((Counters.Key(.costUSD, base.merging(["cost": cost]) { $1 }), usd))
+            }
         }
         counters.add(out + Array(observations))
     }
