@@ -145,9 +145,8 @@ public final class ClickHouseExporter: Exporter {
         let code = code ?? Int(message.split(separator: ".").first.map { $0.replacingOccurrences(of: "Code: ", with: "") } ?? "")
         let summary = "ClickHouse \(status)\(code.map { " code \($0)" } ?? ""): \(message.prefix(300).trimmingCharacters(in: .whitespacesAndNewlines))"
         if let code, permanentCodes.contains(code) { return .permanent(summary) }
-        if status == 429 || status == 503 { return .retryable(summary, retryAfter: retryAfter) }
-        if status >= 500 || status == 408 { return .retryable(summary) }
-        return .permanent(summary)
+        // ClickHouse's proxies send Retry-After with 429 and 503 only.
+        return .http(status, summary, retryAfter: status == 429 || status == 503 ? retryAfter : nil)
     }
 
     static func percentEncode(_ s: String) -> String {

@@ -79,7 +79,7 @@ public final class LangfuseExporter: Exporter {
             }
             var retry: Set<String> = []
             for e in errors {
-                if e.status == 429 || e.status >= 500 {
+                if ExportFailure.isRetryable(httpStatus: e.status) {
                     retry.insert(e.id)
                 } else {
                     counters?.add(.exporterRejectedEvents, 1, ["exporter": id, "status": String(e.status)])
@@ -96,8 +96,7 @@ public final class LangfuseExporter: Exporter {
 
     static func classify(status: UInt, body: String, retryAfter: Duration?) -> ExportFailure {
         let summary = "Langfuse \(status): \(body.prefix(300).trimmingCharacters(in: .whitespacesAndNewlines))"
-        if status == 429 || status == 408 || status >= 500 { return .retryable(summary, retryAfter: retryAfter) }
-        return .permanent(summary)
+        return .http(status, summary, retryAfter: retryAfter)
     }
 }
 

@@ -106,8 +106,7 @@ struct S3Client: Sendable {
         let message = xmlElement("Message", in: body)
         let summary = "S3 \(status)\(code.map { " \($0)" } ?? "")\(message.map { ": \($0)" } ?? "")"
         if let code, retryableCodes.contains(code) { return .retryable(summary, retryAfter: retryAfter) }
-        if status == 429 || status == 408 || status >= 500 { return .retryable(summary, retryAfter: retryAfter) }
-        return .permanent(summary)
+        return .http(status, summary, retryAfter: retryAfter)
     }
 
     /// The text of the first `<name>…</name>` (S3 answers are small, flat XML).

@@ -17,6 +17,19 @@ public enum ExportFailure: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension ExportFailure {
+    /// The HTTP sinks' rule: 408, 429 and 5xx may succeed later, any other status will not. (OTLP/HTTP
+    /// keeps its specification's own list, 429/502/503/504.)
+    public static func isRetryable(httpStatus status: Int) -> Bool {
+        status == 408 || status == 429 || status >= 500
+    }
+
+    /// A failed HTTP answer, classified by `isRetryable(httpStatus:)`.
+    public static func http(_ status: UInt, _ summary: String, retryAfter: Duration? = nil) -> ExportFailure {
+        isRetryable(httpStatus: Int(status)) ? .retryable(summary, retryAfter: retryAfter) : .permanent(summary)
+    }
+}
+
 /// One batch on its way out: its requests as they arrived (the batch stage hands them on unmerged,
 /// so no span's bytes are copied), and the Langfuse records translated once, one per part, for every
 /// exporter that needs them.
