@@ -1,6 +1,23 @@
-/// Lower-case hex encoding and decoding of ids.
+/// Hex encoding and decoding: ids, digests, percent-escapes. The one place hex digits are spelled.
 public enum Hex {
-    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    @usableFromInline static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Two hex digits of `byte`, appended.
+    @inlinable
+    public static func append(_ byte: UInt8, to out: inout [UInt8], uppercase: Bool = false) {
+        let d = uppercase ? upperDigits : digits
+        out.append(d[Int(byte >> 4)])
+        out.append(d[Int(byte & 0xF)])
+    }
+
+    /// Lower-case hex of a byte sequence (a digest, say).
+    public static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.underestimatedCount * 2)
+        for b in bytes { append(b, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
 
     public static func encode(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { buf in

@@ -119,7 +119,7 @@ public final class ClickHouseExporter: Exporter {
         var headers: [(String, String)] = [("Content-Type", "application/octet-stream")]
         if let user = config.username {
             if config.basicAuth {
-                headers.append(("Authorization", "Basic " + Data("\(user):\(config.password)".utf8).base64EncodedString()))
+                headers.append(("Authorization", "Basic " + Base64.encode("\(user):\(config.password)".utf8)))
             } else {
                 headers.append(("X-ClickHouse-User", user))
                 headers.append(("X-ClickHouse-Key", config.password))
@@ -149,17 +149,7 @@ public final class ClickHouseExporter: Exporter {
         return .http(status, summary, retryAfter: status == 429 || status == 503 ? retryAfter : nil)
     }
 
-    static func percentEncode(_ s: String) -> String {
-        var out = ""
-        for b in s.utf8 {
-            if (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E {
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            } else {
-                out += String(format: "%%%02X", b)
-            }
-        }
-        return out
-    }
+    static func percentEncode(_ s: String) -> String { PercentEncoding.encode(s) }
 
     static func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

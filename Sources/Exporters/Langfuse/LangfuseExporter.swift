@@ -29,7 +29,7 @@ public final class LangfuseExporter: Exporter {
         self.logger = logger
         needsRecords = config.ingestionMode
         transport = try HTTPTransport(tls: config.tls)
-        authorization = "Basic " + Data("\(config.publicKey):\(config.secretKey)".utf8).base64EncodedString()
+        authorization = "Basic " + Base64.encode("\(config.publicKey):\(config.secretKey)".utf8)
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {

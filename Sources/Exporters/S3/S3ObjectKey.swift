@@ -1,3 +1,4 @@
+import Foundation
 import CollectorCore
 
 /// Object keys: `<prefix>/<project>/year=YYYY/month=MM/day=DD/hour=HH/<uuid>.<ext>` (the prefix and
@@ -18,12 +19,5 @@ enum S3ObjectKey {
     }
 
     /// A random (version 4) UUID, lower-case.
-    static func uuid() -> String {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = SigV4.hex(bytes)
-        let c = Array(hex)
-        return "\(String(c[0..<8]))-\(String(c[8..<12]))-\(String(c[12..<16]))-\(String(c[16..<20]))-\(String(c[20..<32]))"
-    }
+    static func uuid() -> String { UUID().uuidString.lowercased() }
 }

@@ -1,3 +1,4 @@
+import CollectorCore
 import Crypto
 
 /// AWS Signature Version 4 for requests to S3 and S3-compatible stores (AWS, OCI Object Storage's S3
@@ -80,23 +81,7 @@ public struct SigV4: Sendable {
     /// Percent-encoding with upper-case hex; everything but `A-Z a-z 0-9 - _ . ~` (and `/` when
     /// `slash` is false).
     public static func encode(_ s: String, slash: Bool) -> String {
-        var out = ""
-        let hexDigits = Array("0123456789ABCDEF")
-        for b in s.utf8 {
-            if isAlnumASCII(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "~")
-                || (!slash && b == UInt8(ascii: "/")) {
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            } else {
-                out.append("%")
-                out.append(hexDigits[Int(b >> 4)])
-                out.append(hexDigits[Int(b & 0xF)])
-            }
-        }
-        return out
-    }
-
-    private static func isAlnumASCII(_ b: UInt8) -> Bool {
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+        PercentEncoding.encode(s, keepSlash: !slash)
     }
 
     /// Header values: outer spaces trimmed, inner runs of spaces folded to one.
@@ -108,28 +93,11 @@ public struct SigV4: Sendable {
     public static func timestamps(_ unixSeconds: Int64) -> (String, String) {
         let days = unixSeconds >= 0 ? unixSeconds / 86_400 : (unixSeconds - 86_399) / 86_400
         let secs = unixSeconds - days * 86_400
-        // Civil date from days since 1970-01-01 (proleptic Gregorian).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = Timestamp.civil(fromDays: days)
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
         let day = "\(y)\(two(m))\(two(d))"
         return ("\(day)T\(two(secs / 3600))\(two(secs / 60 % 60))\(two(secs % 60))Z", day)
     }
 
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef")
-        var s = ""
-        for b in digest {
-            s.append(digits[Int(b >> 4)])
-            s.append(digits[Int(b & 0xF)])
-        }
-        return s
-    }
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 { Hex.string(digest) }
 }

@@ -67,7 +67,7 @@ public struct AttributesProcessor: SpanProcessor {
         case .hash:
             for i in slice(owner, batch).range where matches(step, batch.string(batch.attributes[i].key)) {
                 let digest = SHA256.hash(data: Array(batch.stringified(batch.attributes[i].value).utf8))
-                let hex = digest.map { String(format2: $0) }.joined()
+                let hex = Hex.string(digest)
                 batch.attributes[i].value = .string(batch.store(hex))
                 outcome.add("hash")
             }
@@ -89,10 +89,3 @@ public struct AttributesProcessor: SpanProcessor {
     }
 }
 
-extension String {
-    /// Two lower-case hex digits.
-    init(format2 byte: UInt8) {
-        let digits = Array("0123456789abcdef")
-        self = String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
-    }
-}

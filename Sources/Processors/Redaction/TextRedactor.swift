@@ -1,3 +1,4 @@
+import CollectorCore
 import Crypto
 
 /// A redaction rule: a built-in detector, a custom pattern or a word list, with its action.
@@ -156,11 +157,7 @@ struct TextRedactor: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(for: input, using: key)
         out.append(contentsOf: r.placeholder.dropLast())
         out.append(UInt8(ascii: ":"))
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        for b in mac.prefix(4) {
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 0xF)])
-        }
+        for b in mac.prefix(4) { Hex.append(b, to: &out) }
         out.append(UInt8(ascii: ">"))
     }
 }
