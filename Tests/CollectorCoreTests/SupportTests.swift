@@ -111,3 +111,17 @@ struct BoundedLabelTests {
         #expect(counters.value(.labelOverflow, ["label": "environment"]) == 0)
     }
 }
+
+@Suite(.timeLimit(.minutes(5)))
+struct CivilDateTests {
+    /// Days and dates round-trip across eras, leap days and the epoch.
+    @Test func daysAndDatesRoundTrip() {
+        for days: Int64 in [-719_468, -1, 0, 1, 59, 60, 11_016, 20_427, 2_932_896] {
+            let (y, m, d) = Timestamp.civil(fromDays: days)
+            #expect(Timestamp.days(fromCivil: (y, m, d)) == days, "\(days)")
+        }
+        #expect(Timestamp.days(fromCivil: (2026, 12, 5)) == 20_792)  // Python: (date(2026, 12, 5) - date(1970, 1, 1)).days
+        #expect(Timestamp.civil(fromDays: 0) == (1970, 1, 1))
+        #expect(Timestamp.civil(fromDays: 11_016) == (2000, 2, 29))
+    }
+}

@@ -44,6 +44,17 @@ public enum Timestamp {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 
+    /// A proleptic Gregorian date to days since 1970-01-01 (Hinnant's days_from_civil).
+    public static func days(fromCivil date: (year: Int64, month: Int64, day: Int64)) -> Int64 {
+        let (y, m, d) = date
+        let yy = m <= 2 ? y - 1 : y
+        let era = (yy >= 0 ? yy : yy - 399) / 400
+        let yoe = yy - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
     /// Parses the ISO-8601 forms Langfuse accepts for `completion_start_time`
     /// (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`); true when it is a date.
     public static func isISO8601Date(_ text: String) -> Bool {

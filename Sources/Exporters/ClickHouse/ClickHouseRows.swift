@@ -291,13 +291,7 @@ public struct ClickHouseRowEncoder: Sendable {
             guard let oh = num(i + 1, 2), let om = num(i + 4, 2) else { return nil }
             offset = (oh * 60 + om) * 60_000 * (b[i] == UInt8(ascii: "+") ? 1 : -1)
         }
-        // Days from civil (proleptic Gregorian).
-        let yy = mo <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
+        let days = Timestamp.days(fromCivil: (Int64(y), Int64(mo), Int64(d)))
         return ((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000 + ms) - offset
     }
 }
