@@ -15,7 +15,9 @@ public final class ReservedPort: @unchecked Sendable {
     }
 
     public init() throws {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // Close-on-exec: a child started meanwhile by any test (a Python server, a collector) would
+        // otherwise inherit the socket and hold the port after `release()`.
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socketFD >= 0 else { throw Failure(description: "cannot open a socket: errno \(errno)") }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)

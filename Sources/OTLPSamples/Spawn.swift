@@ -26,6 +26,9 @@ public func spawnAndWait(_ arguments: [String], environment: [String: String] = 
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, writeEnd, 1)
     posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
+    // Nothing else of this process's: a socket or pipe another test holds must not outlive it in a
+    // child (or in a daemon the child leaves, such as podman's conmon).
+    _ = spawnCloseFrom(&actions, 3)
 
     let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
     let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
@@ -66,3 +69,7 @@ public func spawnAndWait(_ arguments: [String], environment: [String: String] = 
 public struct SpawnError: Error, CustomStringConvertible {
     public let description: String
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module leaves out.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32

@@ -118,20 +118,8 @@ struct ForwardingTests {
             #expect(sc.counters.value(.exporterRetries, ["exporter": transport == "grpc" ? "otlp_grpc" : "otlp_http"]) > 0)
             // The gateway comes up; the retried batch arrives, once.
             reserved.release()
-            // Released, the port can be taken for a moment by a parallel test's bind to port 0: the
-            // gateway then fails to bind, and is started again.
-            var attempt = 0
-            let (gateway, _, _, metrics) = try await { () async throws in
-                while true {
-                    attempt += 1
-                    do {
-                        return transport == "http"
-                            ? try await Self.startGateway(dir, http: reserved.port) : try await Self.startGateway(dir, grpc: reserved.port)
-                    } catch where attempt < 5 {
-                        try await Task.sleep(for: .seconds(1))
-                    }
-                }
-            }()
+            let (gateway, _, _, metrics) = transport == "http"
+                ? try await Self.startGateway(dir, http: reserved.port) : try await Self.startGateway(dir, grpc: reserved.port)
             defer { gateway.stop() }
             #expect(try await CollectorHarness.eventually { await CollectorProcess.metricIfPresent(metrics, Self.gatewaySent) == 6 }, "\(gateway.output)")
             // The sidecar counts the batch once the gateway's answer is back.

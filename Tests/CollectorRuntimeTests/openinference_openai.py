@@ -51,7 +51,7 @@ server = ThreadingHTTPServer(("127.0.0.1", 0), FakeOpenAI)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 
 provider = TracerProvider(resource=Resource.create({"service.name": "e2e-openinference"}))
-provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=sys.argv[1])))
+provider.add_span_processor(SimpleSpanProcessor(OTLPSpanExporter(endpoint=sys.argv[1], timeout=30)))
 OpenAIInstrumentor().instrument(tracer_provider=provider)
 
 client = OpenAI(base_url=f"http://127.0.0.1:{server.server_port}/v1", api_key="sk-test")
