@@ -19,11 +19,12 @@ struct ClickHouseSchemaCommand: ParsableCommand {
     var schema: String = "langfuse_v3"
 
     func run() throws {
-        guard ClickHouseExporterConfig.schemas.contains(schema) else {
-            FileInput.writeStderr("genai-collector: --schema: '\(schema)' is not one of \(ClickHouseExporterConfig.schemas.joined(separator: ", "))\n")
+        guard let tables = ClickHouseExporterConfig.Schema(rawValue: schema).map(ClickHouseSchema.tables) else {
+            let names = ClickHouseExporterConfig.Schema.allCases.map(\.rawValue).joined(separator: ", ")
+            FileInput.writeStderr("genai-collector: --schema: '\(schema)' is not one of \(names)\n")
             throw ExitCode(1)
         }
-        let text = ClickHouseSchema.ddl(ClickHouseSchema.tables(schema), database: database, cluster: cluster).map { $0 + ";\n" }.joined(separator: "\n")
+        let text = ClickHouseSchema.ddl(tables, database: database, cluster: cluster).map { $0 + ";\n" }.joined(separator: "\n")
         FileInput.writeStdout(Array(text.utf8))
     }
 }

@@ -17,7 +17,7 @@ struct ClickHouseSchemaTests {
     }
 
     @Test func theDDLCreatesExactlyTheDefinedColumns() async throws {
-        let all = ClickHouseSchema.tables("both")
+        let all = ClickHouseSchema.tables(.both)
         let rows = try await applyInChDB(ClickHouseSchema.ddl(all, database: nil, cluster: nil))
         for table in all {
             let got = rows.map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }.filter { $0[0] == table.name }

@@ -70,7 +70,7 @@ struct S3ExporterTests {
 
     @Test func configIsCheckedAndDefaulted() throws {
         let c = try Self.config(nil)
-        #expect(c.prefix == "raw" && c.format == "langfuse" && c.gzip && c.partitionBySpanTime && c.settings.timeout == .seconds(10))
+        #expect(c.prefix == "raw" && c.format == .langfuse && c.gzip && c.partitionBySpanTime && c.settings.timeout == .seconds(10))
         #expect(c.fileExtension == "jsonl.gz" && c.maxObjectBytes == 64 << 20 && c.partSizeBytes == 8 << 20)
         #expect(throws: ConfigError.self) { try Self.config(nil, ["bucket": "Bad_Bucket"]) }
         #expect(throws: ConfigError.self) { try Self.config(nil, ["endpoint": "s3.example.com"]) }

@@ -82,6 +82,13 @@ public struct ConfigMap: Sendable {
         return s
     }
 
+    /// One of an enum's raw values, as the enum: no string comparisons, no force-unwrapped `rawValue:`.
+    public mutating func choice<E: RawRepresentable & CaseIterable>(_ key: String, default value: E) throws(ConfigError) -> E
+    where E.RawValue == String {
+        let s = try choice(key, E.allCases.map(\.rawValue), default: value.rawValue)
+        return E.allCases.first { $0.rawValue == s } ?? value  // always found: `choice` allows no other
+    }
+
     public mutating func strings(_ key: String) throws(ConfigError) -> [String] {
         switch node(key) {
         case nil, .null?: return []

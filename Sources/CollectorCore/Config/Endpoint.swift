@@ -68,7 +68,7 @@ public struct TLSConfig: Sendable, Equatable {
     public init(_ map: inout ConfigMap) throws(ConfigError) {
         certFile = try map.requiredString("cert_file")
         keyFile = try map.requiredString("key_file")
-        minVersion = Version(rawValue: try map.choice("min_version", Version.allCases.map(\.rawValue), default: "1.2"))!
+        minVersion = try map.choice("min_version", default: Version.tls12)
     }
 }
 

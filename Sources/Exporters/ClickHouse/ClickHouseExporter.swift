@@ -26,7 +26,10 @@ import Synchronization
 /// ```
 public struct ClickHouseExporterConfig: Sendable, Equatable {
     public static let type = "clickhouse"
-    public static let schemas = ["langfuse_v3", "langfuse_v4", "both"]
+    /// Which of Langfuse's table layouts the exporter writes.
+    public enum Schema: String, Sendable, CaseIterable {
+        case langfuseV3 = "langfuse_v3", langfuseV4 = "langfuse_v4", both
+    }
 
     public var endpoint: String
     public var username: String?
@@ -34,7 +37,7 @@ public struct ClickHouseExporterConfig: Sendable, Equatable {
     public var basicAuth: Bool
     public var database: String
     public var projectID: String
-    public var schema: String
+    public var schema: Schema
     public var createSchema: Bool
     public var cluster: String?
     public var gzip: Bool
@@ -54,7 +57,7 @@ public struct ClickHouseExporterConfig: Sendable, Equatable {
         database = try map.string("database", default: "default")
         if database.isEmpty { database = "default" }
         projectID = try map.requiredString("project_id")
-        schema = try map.choice("schema", Self.schemas, default: "langfuse_v3")
+        schema = try map.choice("schema", default: Schema.langfuseV3)
         createSchema = try map.bool("create_schema", default: false)
         cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
         gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
@@ -90,7 +93,7 @@ public final class ClickHouseExporter: Exporter {
             schemaCreated.withLock { $0 = true }
         }
         let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: Self.nowMillis())
-        if config.schema != "langfuse_v4" {
+        if config.schema != .langfuseV4 {
             var traces: [UInt8] = []
             encoder.traces(records, into: &traces)
             var observations: [UInt8] = []
@@ -99,7 +102,7 @@ public final class ClickHouseExporter: Exporter {
             if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
             if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
         }
-        if config.schema != "langfuse_v3" {
+        if config.schema != .langfuseV3 {
             var events: [UInt8] = []
             encoder.events(records, into: &events)
             if !events.isEmpty { _ = try await send(insert("events_full"), body: events) }

@@ -178,11 +178,11 @@ public enum ClickHouseSchema {
     public static let v4: [ClickHouseTable] = [eventsFull, scores]
 
     /// The tables a `schema` setting writes.
-    public static func tables(_ schema: String) -> [ClickHouseTable] {
+    public static func tables(_ schema: ClickHouseExporterConfig.Schema) -> [ClickHouseTable] {
         switch schema {
-        case "langfuse_v4": return v4
-        case "both": return [traces, observations, eventsFull, scores]
-        default: return v3
+        case .langfuseV3: return v3
+        case .langfuseV4: return v4
+        case .both: return [traces, observations, eventsFull, scores]
         }
     }
 

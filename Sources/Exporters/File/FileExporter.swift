@@ -22,7 +22,7 @@ public actor FileExporter: Exporter {
     public init(id: String, config: FileExporterConfig) {
         self.id = id
         self.config = config
-        self.needsRecords = config.format == "langfuse"
+        self.needsRecords = config.format == .langfuse
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {

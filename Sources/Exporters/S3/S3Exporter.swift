@@ -23,7 +23,7 @@ public final class S3Exporter: Exporter {
     public init(id: String, config: S3ExporterConfig, counters: Counters? = nil) throws(ExportFailure) {
         self.id = id
         self.config = config
-        needsRecords = config.format == "langfuse"
+        needsRecords = config.format == .langfuse
         holdLimit = config.maxObjectAge
         client = S3Client(config: config, transport: try HTTPTransport(tls: config.tls))
         objects = RollingObjects(config: config, client: client) { bytes in

@@ -18,7 +18,7 @@ public struct S3ObjectEncoder: Sendable {
         let nowHour = S3ObjectKey.hour(unixNanos: nowNanos)
         func hour(_ nanos: UInt64) -> Int64 { config.partitionBySpanTime && nanos > 0 ? S3ObjectKey.hour(unixNanos: nanos) : nowHour }
         var out: [Int64: [UInt8]] = [:]
-        if config.format == "langfuse" {
+        if config.format == .langfuse {
             for records in item.records ?? [] {
                 var byHour: [Int64: LangfuseRecords] = [:]
                 for t in records.traces { byHour[hour(t.timestampUnixNano), default: LangfuseRecords(batch: records.batch)].traces.append(t) }
@@ -28,7 +28,7 @@ public struct S3ObjectEncoder: Sendable {
         } else {
             for part in item.parts where !part.spans.isEmpty {
                 let earliest = part.spans.lazy.map(\.startTimeUnixNano).filter { $0 > 0 }.min() ?? 0
-                if config.format == "otlp_json" {
+                if config.format == .otlpJSON {
                     out[hour(earliest), default: []] += OTLPJSONEncoder().encode(part) + [0x0A]
                 } else {
                     out[hour(earliest), default: []] += OTLPProtobufEncoder().encode(part)

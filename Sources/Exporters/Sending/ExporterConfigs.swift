@@ -72,17 +72,18 @@ public struct PersistentQueueSettings: Sendable, Equatable {
 /// `exporters.file`: JSON Lines under a directory, rotated by size and time (the embedded default).
 public struct FileExporterConfig: Sendable, Equatable {
     public static let type = "file"
-    public static let formats = ["langfuse", "otlp_json"]
+    /// Langfuse ingestion events, or one OTLP/JSON export request per line.
+    public enum Format: String, Sendable, CaseIterable { case langfuse, otlpJSON = "otlp_json" }
 
     public var directory: String
-    public var format: String
+    public var format: Format
     public var maxFileSizeBytes: Int
     public var rotateInterval: Duration
     public var settings: ExporterSettings
 
     public init(_ map: inout ConfigMap) throws(ConfigError) {
         directory = try map.requiredString("directory")
-        format = try map.choice("format", Self.formats, default: "langfuse")
+        format = try map.choice("format", default: Format.langfuse)
         maxFileSizeBytes = try map.int("max_file_size_bytes", default: 100 << 20, range: 4096...(1 << 40))
         rotateInterval = try map.duration("rotate_interval", default: .seconds(3600))
         settings = try ExporterSettings(&map)

@@ -58,15 +58,14 @@ extension RedactionProcessor {
         }
 
         public init(_ map: inout ConfigMap) throws(ConfigError) {
-            let actionNames = RedactionAction.allCases.map(\.rawValue)
-            let defaultAction = RedactionAction(rawValue: try map.choice("default_action", actionNames, default: "mask"))!
+            let defaultAction = try map.choice("default_action", default: RedactionAction.mask)
             var actions: [Detector: RedactionAction] = [:]
             if var d = try map.map("detectors") {
                 for key in d.keys {
                     guard let detector = Detector(rawValue: key) else {
                         throw ConfigError(d.childPath(key), "unknown detector (known: \(Detector.allCases.map(\.rawValue).joined(separator: ", ")))")
                     }
-                    actions[detector] = RedactionAction(rawValue: try d.choice(key, actionNames, default: "mask"))!
+                    actions[detector] = try d.choice(key, default: RedactionAction.mask)
                 }
                 try d.finish()
             }
@@ -89,7 +88,7 @@ extension RedactionProcessor {
                 let name = try c.requiredString("name")
                 try checkName(name, c.childPath("name"))
                 let pattern = try CompiledPattern(try c.requiredString("pattern"), path: c.childPath("pattern"))
-                let action = RedactionAction(rawValue: try c.choice("action", actionNames, default: "mask"))!
+                let action = try c.choice("action", default: RedactionAction.mask)
                 return RedactionRule(name: name, kind: .pattern(pattern), action: action, placeholder: Array("<\(name.uppercased())>".utf8))
             }
             rules += try map.list("words") { (c) throws(ConfigError) -> RedactionRule in
@@ -97,7 +96,7 @@ extension RedactionProcessor {
                 try checkName(name, c.childPath("name"))
                 let words = try c.strings("words").map { Array($0.lowercased().utf8) }.filter { !$0.isEmpty }
                 if words.isEmpty { throw ConfigError(c.childPath("words"), "give at least one word") }
-                let action = RedactionAction(rawValue: try c.choice("action", actionNames, default: "mask"))!
+                let action = try c.choice("action", default: RedactionAction.mask)
                 return RedactionRule(name: name, kind: .words(words), action: action, placeholder: Array("<\(name.uppercased())>".utf8))
             }
             if rules.contains(where: { $0.action == .hash }) {
