@@ -3,11 +3,11 @@ import PackageDescription
 
 // Core targets (model, codecs, translator) have no package dependencies so their tests build fast;
 // swift-protobuf only backs the generated reference types used as the test oracle and benchmark baseline.
-let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+let strict: [SwiftSetting] = [.swiftLanguageMode(.v6), .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
 
 let package = Package(
     name: "genai-collector",
-    platforms: [.macOS(.v15)],
+    // Linux only (Glibc, epoll, cgroups): SwiftPM has no way to declare it, and no Apple platform is claimed.
     products: [
         .executable(name: "genai-collector", targets: ["genai-collector"]),
         .library(name: "CollectorCore", targets: ["CollectorCore"]),
@@ -97,7 +97,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-load",
-            dependencies: ["OTLPSamples", "OTLPProto"],
+            dependencies: ["OTLPSamples", "OTLPProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
         .testTarget(name: "CollectorCoreTests", dependencies: ["CollectorCore"], swiftSettings: strict),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftProtobuf
 import OTLPProto
 
 public typealias ExportRequest = Opentelemetry_Proto_Collector_Trace_V1_ExportTraceServiceRequest

@@ -4,6 +4,7 @@ import GenAIMapping
 import OTLP
 import OTLPProto
 import OTLPSamples
+import SwiftProtobuf
 
 /// Times one operation: runs it until `seconds` have passed, in rounds, and keeps the best
 /// round (the least disturbed by other load on a shared machine).

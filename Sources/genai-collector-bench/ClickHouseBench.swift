@@ -5,6 +5,8 @@ import GenAIMapping
 import OTLP
 import OTLPSamples
 import Processors
+import NIOHTTP1
+import SwiftProtobuf
 
 /// The ClickHouse exporter end to end into a real engine (chDB behind the project's HTTP front, or
 /// `CLICKHOUSE_URL`), beside the engine's own limit: the same rows, already encoded, inserted the

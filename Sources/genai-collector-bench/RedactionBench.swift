@@ -5,6 +5,7 @@ import GenAIMapping
 import OTLP
 import OTLPSamples
 import Processors
+import SwiftProtobuf
 
 /// `--redaction CORPUS`: the default detector set over a labelled corpus from
 /// `scripts/redaction-corpus.py`, on one core: MB/s through the attribute path (scan, replace,

@@ -1,5 +1,6 @@
 import Foundation
 import OTLPProto
+import SwiftProtobuf
 import OTLPSamples
 
 /// Sends LLM-shaped OTLP/HTTP protobuf at a running receiver over several keep-alive connections,

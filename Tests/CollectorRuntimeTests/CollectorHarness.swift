@@ -9,6 +9,8 @@ import Logging
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
+import NIOHTTP1
+import Receivers
 
 /// Several collectors in-process (a sidecar and a gateway, say), each from its own YAML, run until
 /// `body` returns, then shut down gracefully together.

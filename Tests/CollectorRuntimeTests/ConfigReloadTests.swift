@@ -7,6 +7,8 @@ import Foundation
 import OTLPSamples
 import Synchronization
 import Testing
+import SwiftProtobuf
+import NIOHTTP1
 
 /// A mounted secret directory as kubelet and the Secrets Store CSI driver keep it: each file is a
 /// symlink through `..data` into a timestamped directory, and an update writes a new directory and

@@ -3,6 +3,9 @@ import CollectorCore
 import Foundation
 import Logging
 import Testing
+import Receivers
+import Processors
+import Exporters
 
 @Suite(.timeLimit(.minutes(5)))
 struct ConfigValidationTests {

@@ -6,6 +6,8 @@ import Glibc
 import Foundation
 import OTLPSamples
 import Testing
+import SwiftProtobuf
+import NIOHTTP1
 
 /// `sending_queue.storage: disk` end to end with the real ClickHouse engine: what a client was told
 /// is accepted survives `kill -9`, an outage of the sink, and is counted once after `FINAL`; a full

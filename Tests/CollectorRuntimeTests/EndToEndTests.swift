@@ -6,6 +6,8 @@ import OTLPSamples
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
+import SwiftProtobuf
+import Receivers
 
 /// The daemon in-process (OTLP/HTTP → processors → batch → file), fed by real client libraries
 /// (Python, installed by scripts/test.sh); each test asserts what reaches the file exporter.

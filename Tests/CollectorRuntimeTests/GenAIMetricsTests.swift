@@ -3,6 +3,7 @@ import CollectorCore
 import GenAIMapping
 import OTLP
 import Testing
+import Foundation
 
 /// The GenAI series take their model label from clients: past the cap, `other`, counted.
 @Suite(.timeLimit(.minutes(5)))

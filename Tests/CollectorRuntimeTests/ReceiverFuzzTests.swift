@@ -4,6 +4,7 @@ import Foundation
 import OTLP
 import OTLPSamples
 import Testing
+import NIOHTTP1
 
 /// The collector process's OTLP/HTTP receiver fed random and mutated protobuf, JSON and gzip bodies
 /// over real connections: every answer is 200 (the body still decoded) or 400 (it did not), never a

@@ -4,6 +4,7 @@ import Foundation
 import GenAIMapping
 import OTLPSamples
 import Testing
+import NIOHTTP1
 
 /// The clickhouse exporter against a real ClickHouse engine: chDB behind the project's HTTP front
 /// (`scripts/chdb_http_front.py`), or a real server when `CLICKHOUSE_URL` is set (with

@@ -6,6 +6,8 @@ import Logging
 import OTLP
 import OTLPSamples
 import Testing
+import SwiftProtobuf
+import NIOHTTP1
 
 /// The langfuse exporter against the contract server (`scripts/langfuse_contract_server.py`): Basic
 /// auth, content types, gzip, ingestion events validated against Langfuse's OpenAPI schemas, and

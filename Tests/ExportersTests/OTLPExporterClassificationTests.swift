@@ -2,6 +2,7 @@
 import GRPCCore
 import OTLPSamples
 import Testing
+import NIOHTTP1
 
 /// How the OTLP exporters classify a peer's refusal, as the OTLP specification lists them: over HTTP
 /// 429, 502, 503 and 504 are retried (with the peer's Retry-After), every other failure status is

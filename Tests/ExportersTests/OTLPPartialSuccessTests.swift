@@ -4,6 +4,7 @@ import Foundation
 import OTLP
 import OTLPSamples
 import Testing
+import NIOHTTP1
 
 /// A peer's partial success (`scripts/otlp_partial_peer.py`, which refuses the spans named `refuse…`):
 /// the export succeeds, and the refused spans are dropped and counted as `rejected_by_peer`, exactly.

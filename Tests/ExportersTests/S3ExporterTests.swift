@@ -7,6 +7,8 @@ import OTLP
 import OTLPSamples
 import Synchronization
 import Testing
+import NIOHTTP1
+import SwiftProtobuf
 
 /// The s3 exporter against moto's S3 server with SigV4 verification on (`scripts/s3_test_server.py`);
 /// objects are read back and decoded with boto3 (`s3_read.py`).

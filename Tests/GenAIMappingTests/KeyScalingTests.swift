@@ -3,6 +3,7 @@ import CollectorCore
 import OTLP
 import OTLPSamples
 import Testing
+import Foundation
 
 /// A client controls how many keys a span carries. Every per-key step is O(1) or O(log n), so 100k
 /// keys translate in about a second in a debug build; a quadratic step would take minutes, which the

@@ -3,6 +3,7 @@ import GenAIMapping
 import OTLP
 import OTLPSamples
 import Testing
+import SwiftProtobuf
 
 /// Mutated and truncated real payloads: every outcome is a typed error or a batch that translates,
 /// and re-encodes to bytes that decode to the same batch. Deterministic seeds, so a failure replays.

@@ -7,6 +7,7 @@ import OTLPSamples
 import Receivers
 import Synchronization
 import Testing
+import SwiftProtobuf
 
 /// Records what reached it; refuses when told to (after decoding, or already at the precheck).
 final class StubConsumer: TraceConsumer {

@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
+import Receivers
 
 /// Where the running config came from, so that it can be read again: the `--config` sources, and
 /// how often to look at the files they read.

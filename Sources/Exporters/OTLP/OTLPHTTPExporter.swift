@@ -1,6 +1,7 @@
 import CollectorCore
 import Logging
 import OTLP
+import Foundation
 
 /// Forwards batches as OTLP/HTTP. Answers as the OTLP specification says: 429, 502, 503 and 504 are
 /// retried (honouring `Retry-After`), every other non-2xx is permanent; spans a peer refuses in a

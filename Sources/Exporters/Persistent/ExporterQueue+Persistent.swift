@@ -3,6 +3,8 @@ import Foundation
 import GenAIMapping
 import OTLP
 import ServiceLifecycle
+import Logging
+import Synchronization
 
 /// `storage: disk`: the pipeline appends each request (after its processors) to the exporter's
 /// write-ahead queue and answers the client only once that is durable; the sender reads the queue,

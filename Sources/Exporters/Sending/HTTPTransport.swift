@@ -5,6 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import OTLP
+import Foundation
 
 /// One HTTP exchange for the exporters that speak HTTP (ClickHouse, S3, Langfuse, OTLP/HTTP):
 /// a network failure or a timeout is retryable; the status is the caller's to judge.
