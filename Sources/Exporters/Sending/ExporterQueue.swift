@@ -135,12 +135,20 @@ public final class ExporterQueue: Service, Sendable {
             await runPersistent(disk)
             return
         }
-        await withGracefulShutdownHandler {
-            await sendLoop(until: nil)
-        } onGracefulShutdown: {
-            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout) }
-            self.wake.yield()
-            Task { await self.exporter.flushHeld() }
+        await withTaskGroup(of: Void.self) { group in
+            // An exporter that holds batches (S3 fills objects) writes them out once shutdown
+            // begins, while the sends waiting on them are still in the loop below.
+            group.addTask {
+                guard (try? await gracefulShutdown()) != nil else { return }
+                await self.exporter.flushHeld()
+            }
+            await withGracefulShutdownHandler {
+                await sendLoop(until: nil)
+            } onGracefulShutdown: {
+                self.state.withLock { $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout) }
+                self.wake.yield()
+            }
+            await group.waitForAll()
         }
         // Drain what is left, within the deadline (at once when handing over); the rest goes to the
         // successor, or is dropped and counted.
