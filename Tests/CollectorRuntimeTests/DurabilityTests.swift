@@ -174,6 +174,13 @@ struct DurabilityTests {
         #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
+        // Translated once per span, on the way out (not at intake, not again per retry), and the
+        // GenAI series counted once from that translation.
+        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_translated_spans_total") == 120)
+        let scrape = try await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:\(metrics)/metrics", headers: [], body: nil, timeout: .seconds(5))
+        let observations = scrape.text.split(separator: "\n").filter { $0.hasPrefix("genai_collector_observations_total{") }
+            .compactMap { Double($0.split(separator: " ").last ?? "") }.reduce(0, +)
+        #expect(observations == 120, "\(scrape.text.split(separator: "\n").filter { $0.contains("observations") })")
     }
 
     @Test func aFullQueuePushesBackAndTheCollectorStaysUp() async throws {

@@ -57,6 +57,10 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// Values of a client-chosen label reported as `other` because the label already had its cap of
     /// distinct values, by `label`.
     case labelOverflow = "genai_collector_metric_label_overflow"
+    /// Spans run through the GenAI → Langfuse translator: once per batch in memory mode, once per
+    /// span read back from a disk queue whose exporter needs Langfuse records (or feeds the GenAI
+    /// series) in durable mode.
+    case translatedSpans = "genai_collector_translated_spans"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {

@@ -173,6 +173,14 @@ public struct CollectorApp: Sendable {
                 }
             }
             let pipeline = app.makePipeline(p, admission: admission, queues: exporterQueues)
+            // Durable: the GenAI series come from the first exporter's queue, as it sends.
+            if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
+                let counters = counters
+                first.reportSent { records, notes in
+                    GenAIMetrics.record(notes, into: counters)
+                    GenAIMetrics.record(records, into: counters)
+                }
+            }
             if let b = pipeline.batcher { batchers.append(b) }
             if let f = pipeline.fanOutService { fanOuts.append(f) }
             for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }

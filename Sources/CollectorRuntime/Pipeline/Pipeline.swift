@@ -59,11 +59,11 @@ final class Pipeline: TraceConsumer, Sendable {
 
 extension Pipeline {
     /// Durable mode: the request is on disk in every exporter's queue before the client hears OK.
+    /// It is not translated here: the queues translate what they read back, once, when sending, and
+    /// one of them feeds the GenAI series (`ExporterQueue.reportSent`).
     func persist(_ batch: TraceBatch, cost: Int) async -> ConsumeOutcome {
         var batch = batch
         for p in fanOut.after { fanOut.count(p.processor.process(&batch), p.id) }
-        var stats = GenAITranslator.Stats()
-        let records = GenAITranslator().translate(parts: [batch], stats: &stats)
         defer { admission.release(cost) }
         for queue in fanOut.exporters {
             do throws(DiskQueueError) {
@@ -75,8 +75,6 @@ extension Pipeline {
                 return .refused(reason: "\(queue.exporter.id): \(error)", retryAfter: retry)
             }
         }
-        GenAIMetrics.record(stats.notes, into: fanOut.counters)
-        GenAIMetrics.record(records, into: fanOut.counters)
         return .accepted
     }
 }
@@ -106,6 +104,7 @@ final class FanOut: Sendable {
         // Translated once: for the exporters that need Langfuse records and for the GenAI metrics.
         var stats = GenAITranslator.Stats()
         let records = GenAITranslator().translate(parts: parts, stats: &stats)
+        counters.add(.translatedSpans, parts.reduce(0) { $0 + $1.spans.count })
         GenAIMetrics.record(stats.notes, into: counters)
         GenAIMetrics.record(records, into: counters)
         let admission = self.admission

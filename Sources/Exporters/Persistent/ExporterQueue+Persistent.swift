@@ -106,13 +106,19 @@ extension ExporterQueue {
             }
         }
         if !parts.isEmpty {
+            // Translated once, here: for the exporter, and for the GenAI series if this queue feeds them.
+            let onSent = state.withLock { $0.onSent }
             var records: [LangfuseRecords]?
-            if exporter.needsRecords {
-                var stats = GenAITranslator.Stats()
+            var stats = GenAITranslator.Stats()
+            if exporter.needsRecords || onSent != nil {
                 records = GenAITranslator().translate(parts: parts, stats: &stats)
+                counters.add(.translatedSpans, parts.reduce(0) { $0 + $1.spans.count })
             }
-            switch await send(ExportItem(parts: parts, records: records), deadline: deadline, keep: true) {
-            case .sent, .dropped: done += seqs
+            switch await send(ExportItem(parts: parts, records: exporter.needsRecords ? records : nil), deadline: deadline, keep: true) {
+            case .sent:
+                done += seqs
+                if let onSent, let records { onSent(records, stats.notes) }
+            case .dropped: done += seqs
             // Back to the queue: sent after a restart, or by the successor after a reload.
             case .kept: disk.release(seqs)
             }

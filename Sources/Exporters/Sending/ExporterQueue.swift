@@ -1,4 +1,5 @@
 import CollectorCore
+import GenAIMapping
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -43,6 +44,15 @@ public final class ExporterQueue: Service, Sendable {
         var successor: ExporterQueue?
         /// Awaited before the first send: the predecessor's senders must have stopped first.
         var gate: (@Sendable () async -> Void)?
+        /// Durable mode: told the translated records of each batch this queue has sent.
+        var onSent: (@Sendable ([LangfuseRecords], TranslationNotes) -> Void)?
+    }
+
+    /// Durable mode: `record` gets the Langfuse records of every batch this queue sends, translated
+    /// once on the way out (the pipeline's GenAI series come from one queue, so nothing is
+    /// translated at intake or counted twice).
+    public func reportSent(_ record: @escaping @Sendable ([LangfuseRecords], TranslationNotes) -> Void) {
+        state.withLock { $0.onSent = record }
     }
 
     /// Marks this queue as replaced by a reload; call before its graceful shutdown. Its batches go
