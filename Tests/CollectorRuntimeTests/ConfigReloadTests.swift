@@ -38,6 +38,13 @@ final class SecretMount: Sendable {
     func remove() { try? FileManager.default.removeItem(atPath: dir) }
 }
 
+/// Spans accepted so far, read by the test while the load runs.
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    var current: Int { value.withLock { $0 } }
+    func add(_ n: Int) { value.withLock { $0 += n } }
+}
+
 final class StopFlag: Sendable {
     private let value = Mutex(false)
     var isSet: Bool { value.withLock { $0 } }
@@ -54,7 +61,7 @@ struct ConfigReloadTests {
     /// Posts 5-span requests (distinct span ids per seed), about ten a second, until `stop`, each
     /// until accepted, as an SDK retries a pushback. Returns how many spans were accepted. Steady,
     /// not heavy: the suite's other tests share the machine's two cores.
-    static func load(_ port: Int, stop: StopFlag, seeds: ClosedRange<UInt64>) async throws -> Int {
+    static func load(_ port: Int, stop: StopFlag, progress: Counter, seeds: ClosedRange<UInt64>) async throws -> Int {
         let transport = try HTTPTransport(tls: nil)
         var accepted = 0
         for seed in seeds {
@@ -70,6 +77,7 @@ struct ConfigReloadTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
             accepted += 5
+            progress.add(5)
             try await Task.sleep(for: .milliseconds(100))
         }
         return accepted
@@ -139,9 +147,16 @@ struct ConfigReloadTests {
         let hashBefore = try await CollectorProcess.requireMetric(metrics, "genai_collector_config_hash")
 
         let stop = StopFlag()
+        let progress = Counter()
+        // The load runs before, during and after the rotation: each phase waits for spans to be
+        // accepted in it, rather than for a fixed time (the machine may be busy).
+        func moreAccepted() async throws -> Bool {
+            let before = progress.current
+            return try await CollectorHarness.eventually(30) { progress.current >= before + 20 }
+        }
         let sent = try await withThrowingTaskGroup(of: Int.self) { group in
-            group.addTask { try await Self.load(otlp, stop: stop, seeds: 1...100_000) }
-            try await Task.sleep(for: .seconds(1.5))
+            group.addTask { try await Self.load(otlp, stop: stop, progress: progress, seeds: 1...100_000) }
+            #expect(try await moreAccepted(), "before the swap")
             // The new credentials exist at the sinks (a second password, a second key pair), then the
             // mounted files change as the CSI driver changes them.
             try await Self.post(clickhouse.url + "/passwords", #"["\#(clickhouse.password)", "n3w-pa55"]"#)
@@ -161,11 +176,11 @@ struct ConfigReloadTests {
             // The old credentials are revoked; traffic goes on.
             try await Self.post(clickhouse.url + "/passwords", #"["n3w-pa55"]"#)
             try await Self.post(langfuse.url + "/__control/keys", #"[["pk-lf-new", "sk-lf-new"]]"#)
-            try await Task.sleep(for: .seconds(1.5))
+            #expect(try await moreAccepted(), "after the old credentials were revoked")
             stop.set()
             return try await group.next() ?? 0
         }
-        #expect(sent >= 100, "the load ran: \(sent) spans")
+        #expect(sent == progress.current && sent >= 40, "the load ran: \(sent) spans")
         print("reload: \(sent) spans sent during the rotation")
         // Every acknowledged span arrives, once, in both sinks.
         let chSent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
