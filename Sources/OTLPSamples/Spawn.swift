@@ -16,8 +16,10 @@ public func spawnAndWait(_ arguments: [String], environment: [String: String] = 
     let (readEnd, writeEnd) = (fds[0], fds[1])
     // Not inherited by other children (pipe2 is not visible from Swift; a child spawned by another
     // thread in between that keeps it only delays EOF, which the exit check below does not wait for).
-    _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
-    _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
+    guard fcntl(readEnd, F_SETFD, FD_CLOEXEC) == 0, fcntl(writeEnd, F_SETFD, FD_CLOEXEC) == 0 else {
+        close(writeEnd)
+        throw SpawnError(description: "fcntl: errno \(errno)")
+    }
     defer { close(readEnd) }
 
     var actions = posix_spawn_file_actions_t()
@@ -28,7 +30,10 @@ public func spawnAndWait(_ arguments: [String], environment: [String: String] = 
     posix_spawn_file_actions_adddup2(&actions, writeEnd, 2)
     // Nothing else of this process's: a socket or pipe another test holds must not outlive it in a
     // child (or in a daemon the child leaves, such as podman's conmon).
-    _ = spawnCloseFrom(&actions, 3)
+    guard spawnCloseFrom(&actions, 3) == 0 else {
+        close(writeEnd)
+        throw SpawnError(description: "posix_spawn_file_actions_addclosefrom_np failed")
+    }
 
     let env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
     let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]

@@ -1,4 +1,6 @@
 import CollectorCore
+import Exporters
+import NIOHTTP1
 import Foundation
 import OTLPSamples
 import Testing
@@ -38,15 +40,12 @@ struct ContainerImageTests {
         try #require(started == 0, "podman run: \(id)")
         defer { _ = try? EndToEndTests().command(["podman", "rm", "-f", name], environment: ["CONTAINERS_CONF": Self.root.appendingPathComponent("deploy/image/containers.conf").path]) }
 
-        var health = ""
-        for _ in 0..<100 {
-            let (_, out) = try await offPool { try EndToEndTests().command(["curl", "-s", "http://127.0.0.1:13133/"]) }
-            health = out
-            if out.contains("Server available") { break }
-            try await Task.sleep(for: .milliseconds(100))
+        let ready = try await CollectorHarness.eventually(20) {
+            let r = try? await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:13133/", headers: [], body: nil, timeout: .seconds(2))
+            return r?.status == 200 && r?.text == #"{"status":"Server available"}"#
         }
         let startLogs = try await podman(["logs", name]).1
-        #expect(health == #"{"status":"Server available"}"#, "\(startLogs)")
+        #expect(ready, "\(startLogs)")
 
         // Unprivileged, on a read-only root, writing only to the volume.
         let (_, pid) = try await podman(["inspect", "--format", "{{.State.Pid}}", name])

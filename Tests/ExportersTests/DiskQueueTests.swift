@@ -111,7 +111,7 @@ struct DiskQueueTests {
                 // Waits for the next round, five seconds away; close comes first.
                 await #expect(throws: DiskQueueError.self) { _ = try await queue.append([4, 5, 6], spans: 1) }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await eventually { queue.waitingForSync == 1 }, "the append waits for the next round")
             let before = syncs.withLock { $0 }
             #expect(throws: DiskQueueError.self) { try queue.close() }
             #expect(syncs.withLock { $0 } == before + 1, "close tried to sync")

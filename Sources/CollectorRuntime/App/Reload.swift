@@ -105,29 +105,16 @@ final class InFlight: Sendable {
     }
 }
 
-/// Opens once; everyone waiting, and everyone who waits later, goes on.
+/// Opens once; everyone waiting, and everyone who waits later, goes on: one request in flight
+/// from the start, which `open` ends.
 final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+    private let closed = InFlight()
 
-    func open() {
-        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
-            s.open = true
-            defer { s.waiters.removeAll() }
-            return s.waiters
-        }
-        for w in waiters { w.resume() }
-    }
+    init() { closed.enter() }
 
-    func wait() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.open { return true }
-                s.waiters.append(c)
-                return false
-            }
-            if now { c.resume() }
-        }
-    }
+    func open() { closed.leave() }
+
+    func wait() async { await closed.idle() }
 }
 
 /// What a receiver hands its data to: the current generation's pipelines. A reload points it at
@@ -219,7 +206,7 @@ final class GenerationHost: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.runGeneration(self.first) }
             var current = first
-            var seen = Dictionary(watched.map { ($0.path, $0.fingerprint) }, uniquingKeysWith: { a, _ in a })
+            var seen = Dictionary(uniqueKeysWithValues: watched.map { ($0.path, $0.fingerprint) })  // paths are unique
             if let source {
                 let (events, emit) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingNewest(1))
                 group.addTask {
@@ -237,7 +224,7 @@ final class GenerationHost: Service {
                     for await event in events {
                         if event == .tick {
                             // Only what changed since the last look: a broken file is tried once, not every second.
-                            let now = Dictionary(seen.keys.map { ($0, Self.fingerprint(of: $0)) }, uniquingKeysWith: { a, _ in a })
+                            let now = Dictionary(uniqueKeysWithValues: seen.keys.map { ($0, Self.fingerprint(of: $0)) })
                             guard now != seen else { continue }
                             seen = now
                             logger.info("config files changed; reloading", metadata: ["files": "\(seen.keys.sorted())"])
@@ -271,6 +258,7 @@ final class GenerationHost: Service {
         }
     }
 
+    /// An unreadable file reads as changed: the reload that follows fails, and says why (logged, counted).
     static func fingerprint(of path: String) -> UInt64 {
         (try? FileText.read(path)).map(Fingerprint.of) ?? 0
     }
@@ -290,7 +278,7 @@ final class GenerationHost: Service {
             return nil
         }
         // The files the new config reads (a new ${file:} reference is watched from now on).
-        seen = Dictionary(loaded.files.map { ($0.path, $0.fingerprint) }, uniquingKeysWith: { a, _ in a })
+        seen = Dictionary(uniqueKeysWithValues: loaded.files.map { ($0.path, $0.fingerprint) })
         guard loaded.hash != current.hash else {
             count("unchanged")
             logger.info("config unchanged")

@@ -313,6 +313,9 @@ public final class DiskQueue: Sendable {
         }
     }
 
+    /// Appends waiting for the next group sync.
+    var waitingForSync: Int { state.withLock { $0.syncWaiters.count } }
+
     /// Syncs and closes the files; what was not acknowledged is delivered after the next open. A
     /// failed sync is the answer of every append still waiting for one (their records may not be on
     /// disk), and is thrown.
