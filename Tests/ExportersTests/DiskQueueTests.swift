@@ -99,7 +99,7 @@ struct DiskQueueTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let failing = Mutex(false)
         let syncs = Mutex(0)
-        let queue = try DiskQueue(DiskQueue.Config(directory: dir, fsync: .batch(.seconds(5)))) { fd in
+        let queue = try DiskQueue(DiskQueue.Config(directory: dir, fsync: .batch(.seconds(600)))) { fd in
             syncs.withLock { $0 += 1 }
             if failing.withLock({ $0 }) { errno = EIO; return -1 }
             return fdatasync(fd)
@@ -108,7 +108,7 @@ struct DiskQueueTests {
         failing.withLock { $0 = true }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                // Waits for the next round, five seconds away; close comes first.
+                // Waits for the next round, ten minutes away; close comes first and ends the wait.
                 await #expect(throws: DiskQueueError.self) { _ = try await queue.append([4, 5, 6], spans: 1) }
             }
             #expect(try await eventually { queue.waitingForSync == 1 }, "the append waits for the next round")

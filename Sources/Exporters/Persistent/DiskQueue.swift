@@ -1,5 +1,6 @@
 import CollectorCore
 import Foundation
+import NIOPosix
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -133,8 +134,17 @@ public final class DiskQueue: Sendable {
         var stats = Stats()
         var closed = false
         /// Group sync: appends waiting for the next sync, and whether one is scheduled.
-        var syncWaiters: [CheckedContinuation<Result<Void, DiskQueueError>, Never>] = []
-        var syncScheduled = false
+        var syncWaiters: [CheckedContinuation<SyncTurn, Never>] = []
+        /// An append is leading a sync round (its waiters are in `syncWaiters`).
+        var syncLeader = false
+        /// The leader is waiting out the spacing before it syncs.
+        var leaderWaiting = false
+        var lastSyncStart: ContinuousClock.Instant?
+        /// The leader waiting out the spacing, and whether it has been woken (by the time or by `close`).
+        var leaderWake: CheckedContinuation<Void, Never>?
+        var leaderWoken = false
+        /// Set by `close`: the answer of a round that finds the queue closed.
+        var closeResult: Result<Void, DiskQueueError>?
     }
 
     public let config: Config
@@ -164,40 +174,99 @@ public final class DiskQueue: Sendable {
             return seq
         }
         guard case .batch(let spacing) = config.fsync else { return seq }
-        // Group commit: the first append with no sync under way leads one; appends that come during
-        // it wait for the next, which starts as soon as it ends (or `spacing` after it began).
-        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<Void, DiskQueueError>, Never>) in
+        // Group commit: an append with no sync under way leads a round, in its own task; appends
+        // that come during it wait, and the first of them leads the next round, which covers them all.
+        let turn = await withCheckedContinuation { (c: CheckedContinuation<SyncTurn, Never>) in
             let lead = state.withLock { s -> Bool in
-                s.syncWaiters.append(c)
-                defer { s.syncScheduled = true }
-                return !s.syncScheduled
+                if s.syncLeader { s.syncWaiters.append(c) }
+                defer { s.syncLeader = true }
+                return !s.syncLeader
             }
-            if lead { Task { await self.syncRounds(spacing) } }
+            if lead { c.resume(returning: .lead) }
         }
-        try result.get()
+        switch turn {
+        case .done(let result): try result.get()
+        case .lead: try await syncRound(spacing).get()
+        }
         return seq
     }
 
-    private func syncRounds(_ spacing: Duration) async {
-        var last = ContinuousClock.now - spacing
-        while true {
-            // Wait out the spacing first, so the appends that arrive meanwhile share this sync.
-            let next = last + spacing
-            if next > .now { try? await Task.sleep(until: next, clock: .continuous) }
-            let (waiters, fd, written) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Int32?, UInt64) in
-                defer { s.syncWaiters = [] }
-                if s.syncWaiters.isEmpty { s.syncScheduled = false }
-                return (s.syncWaiters, s.closed ? nil : s.segments.last?.fd, s.nextSeq - 1)
+    /// Sleeps until `deadline`, or until the queue closes (whose sync answers the round).
+    private func waitOut(until deadline: ContinuousClock.Instant) async {
+        state.withLock { $0.leaderWoken = false }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                self.wakeLeader()
             }
-            if waiters.isEmpty { return }
-            last = .now
-            // Every waiter's record was written before it registered, so this sync covers it (a
-            // segment that rolled meanwhile was synced when it rolled).
-            let synced = fd.map { syncFile($0) == 0 } ?? true
-            if synced { state.withLock { $0.stats.durableThrough = max($0.stats.durableThrough, written) } }
-            let result: Result<Void, DiskQueueError> = synced ? .success(()) : .failure(.io("fsync failed: \(String(cString: strerror(errno)))"))
-            for w in waiters { w.resume(returning: result) }
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let woken = state.withLock { s -> Bool in
+                    if s.leaderWoken || s.closed { return true }
+                    s.leaderWake = c
+                    return false
+                }
+                if woken { c.resume() }
+            }
+            group.cancelAll()
         }
+    }
+
+    private func wakeLeader() {
+        let waiting = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            s.leaderWoken = true
+            defer { s.leaderWake = nil }
+            return s.leaderWake
+        }
+        waiting?.resume()
+    }
+
+    /// A waiting append's answer: its record was synced (or not), or it leads the next round.
+    enum SyncTurn { case done(Result<Void, DiskQueueError>), lead }
+
+    /// One group sync, led by the calling append: waits out `spacing` since the last round began
+    /// (appends that arrive meanwhile share this sync), syncs, answers the waiters it covered, and
+    /// hands the lead to the first append that came during it.
+    private func syncRound(_ spacing: Duration) async -> Result<Void, DiskQueueError> {
+        let last = state.withLock { s -> ContinuousClock.Instant? in
+            s.leaderWaiting = true
+            return s.lastSyncStart
+        }
+        if let last, last + spacing > .now { await waitOut(until: last + spacing) }
+        let (waiters, fd, written, closed) = state.withLock { s in
+            defer {
+                s.syncWaiters = []
+                s.leaderWaiting = false
+                s.lastSyncStart = .now
+            }
+            return (s.syncWaiters, s.closed ? nil : s.segments.last?.fd, s.nextSeq - 1, s.closeResult)
+        }
+        // Every waiter's record was written before it registered, and the leader's before it led, so
+        // this sync covers them (a segment that rolled meanwhile was synced when it rolled). A queue
+        // closed meanwhile synced at close: its answer is theirs.
+        let result: Result<Void, DiskQueueError>
+        if let closed {
+            result = closed
+        } else {
+            // 0, or the errno of a failed sync. On a thread of its own: a sync can take long on a busy
+            // disk, and the appends waiting for it must not hold a thread of the task pool meanwhile.
+            var failure: Int32 = 0
+            if let fd {
+                let syncFile = syncFile
+                failure = (try? await NIOThreadPool.singleton.runIfActive { syncFile(fd) == 0 ? 0 : errno }) ?? ESHUTDOWN
+            }
+            if failure == 0 { state.withLock { $0.stats.durableThrough = max($0.stats.durableThrough, written) } }
+            result = failure == 0 ? .success(()) : .failure(.io("fsync failed: \(String(cString: strerror(failure)))"))
+        }
+        for w in waiters { w.resume(returning: .done(result)) }
+        let next = state.withLock { s -> CheckedContinuation<SyncTurn, Never>? in
+            if s.syncWaiters.isEmpty {
+                s.syncLeader = false
+                return nil
+            }
+            return s.syncWaiters.removeFirst()
+        }
+        next?.resume(returning: .lead)
+        return result
     }
 
     private func write(_ s: inout State, _ payload: [UInt8], spans: Int) throws(DiskQueueError) -> UInt64 {
@@ -314,13 +383,13 @@ public final class DiskQueue: Sendable {
     }
 
     /// Appends waiting for the next group sync.
-    var waitingForSync: Int { state.withLock { $0.syncWaiters.count } }
+    var waitingForSync: Int { state.withLock { $0.syncWaiters.count + ($0.leaderWaiting ? 1 : 0) } }
 
     /// Syncs and closes the files; what was not acknowledged is delivered after the next open. A
     /// failed sync is the answer of every append still waiting for one (their records may not be on
     /// disk), and is thrown.
     public func close() throws(DiskQueueError) {
-        let (waiters, result) = state.withLock { s -> ([CheckedContinuation<Result<Void, DiskQueueError>, Never>], Result<Void, DiskQueueError>) in
+        let (waiters, result) = state.withLock { s -> ([CheckedContinuation<SyncTurn, Never>], Result<Void, DiskQueueError>) in
             guard !s.closed else { return ([], .success(())) }
             var result: Result<Void, DiskQueueError> = .success(())
             if config.fsync != .never {
@@ -328,10 +397,12 @@ public final class DiskQueue: Sendable {
             }
             for seg in s.segments { Glibc.close(seg.fd) }
             s.closed = true
+            s.closeResult = result
             defer { s.syncWaiters = [] }
             return (s.syncWaiters, result)
         }
-        for w in waiters { w.resume(returning: result) }
+        for w in waiters { w.resume(returning: .done(result)) }
+        wakeLeader()
         try result.get()
     }
 
