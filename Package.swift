@@ -29,6 +29,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CollectorCore", swiftSettings: strict),
+        // The factory protocols every component implements, and what components are built with.
+        .target(name: "ComponentModel", dependencies: ["CollectorCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "OTLP", dependencies: ["CollectorCore", "CZlib"], swiftSettings: strict),
         .target(
@@ -40,12 +42,16 @@ let package = Package(
         .target(name: "OTLPGRPC", dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
         .target(
             name: "Processors",
-            dependencies: ["CollectorCore", "GenAIMapping", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CollectorCore", "ComponentModel", "GenAIMapping", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict),
         .target(
             name: "Exporters",
             dependencies: [
-                "CollectorCore", "OTLP", "GenAIMapping", "OTLPGRPC", "CCRC32C",
+                "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPGRPC", "CCRC32C",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -58,7 +64,7 @@ let package = Package(
         .target(
             name: "Receivers",
             dependencies: [
-                "CollectorCore", "OTLP", "OTLPGRPC",
+                "CollectorCore", "ComponentModel", "OTLP", "OTLPGRPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -72,7 +78,7 @@ let package = Package(
         .target(
             name: "CollectorRuntime",
             dependencies: [
-                "CollectorCore", "Processors", "Receivers", "Exporters", "GenAIMapping",
+                "CollectorCore", "ComponentModel", "Processors", "Receivers", "Exporters", "GenAIMapping",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -93,7 +99,7 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-bench",
-            dependencies: ["CollectorCore", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples", "Processors", "Exporters"],
+            dependencies: ["CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples", "Processors", "Exporters"],
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-load",
@@ -110,12 +116,12 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["genai-collector", "OTLPSamples", "CollectorCore"], swiftSettings: strict),
         .testTarget(
-            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "OTLP", "GenAIMapping", "OTLPSamples"],
+            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPSamples"],
             swiftSettings: strict),
         .testTarget(
             name: "ExportersTests",
             dependencies: [
-                "Exporters", "CollectorCore", "GenAIMapping", "OTLP", "OTLPSamples", "Processors",
+                "Exporters", "CollectorCore", "ComponentModel", "GenAIMapping", "OTLP", "OTLPSamples", "Processors",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,7 +136,7 @@ let package = Package(
         .testTarget(
             name: "CollectorRuntimeTests",
             dependencies: [
-                "CollectorRuntime", "CollectorCore", "Receivers", "Exporters", "OTLPSamples",
+                "CollectorRuntime", "CollectorCore", "ComponentModel", "Processors", "Receivers", "Exporters", "OTLPSamples",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import Exporters
 import Foundation
 import GenAIMapping
@@ -31,7 +32,7 @@ enum ClickHouseBench {
         let entries = [("endpoint", server.url), ("username", server.user), ("password", server.password), ("database", database),
                        ("project_id", "bench"), ("compression", compression)].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
         var map = try ConfigMap(.mapping(entries), path: "exporters.clickhouse")
-        let exporter = try ClickHouseExporter(id: "clickhouse", config: try ClickHouseExporterConfig(&map))
+        let exporter = try ClickHouseExporter(config: try ClickHouseExporter.Config(&map), settings: .standalone("clickhouse", .exporter))
 
         // Distinct ids per round (a seed each), translated and priced before the clock starts.
         func item(_ seed: UInt64) throws -> (ExportItem, Int) {

@@ -145,19 +145,19 @@ enum ProcessorBench {
 
 /// S3 object building as the exporter does it, without the upload.
 enum S3Bench {
-    static func config(format: String, gzip: Bool) throws -> S3ExporterConfig {
+    static func config(format: String, gzip: Bool) throws -> S3Exporter.Config {
         let entries = [("bucket", "bench"), ("access_key_id", "k"), ("secret_access_key", "s"), ("format", format),
                        ("compression", gzip ? "gzip" : "none")].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
         var map = try ConfigMap(.mapping(entries), path: "exporters.s3")
-        return try S3ExporterConfig(&map)
+        return try S3Exporter.Config(&map)
     }
 
-    static func rawBytes(_ config: S3ExporterConfig, _ item: ExportItem) -> Int {
+    static func rawBytes(_ config: S3Exporter.Config, _ item: ExportItem) -> Int {
         S3ObjectEncoder(config: config).chunks(item, nowNanos: 1_700_000_000_000_000_000).reduce(0) { $0 + $1.bytes.count }
     }
 
     /// The stored size of the batch's content (gzip members of at most 1 MiB, as the exporter stages them).
-    static func objectBytes(_ config: S3ExporterConfig, _ item: ExportItem) -> Int {
+    static func objectBytes(_ config: S3Exporter.Config, _ item: ExportItem) -> Int {
         var stored = 0
         for chunk in S3ObjectEncoder(config: config).chunks(item, nowNanos: 1_700_000_000_000_000_000) {
             guard config.gzip else { stored += chunk.bytes.count; continue }

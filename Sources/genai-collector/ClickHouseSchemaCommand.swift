@@ -19,8 +19,8 @@ struct ClickHouseSchemaCommand: ParsableCommand {
     var schema: String = "langfuse_v3"
 
     func run() throws {
-        guard let tables = ClickHouseExporterConfig.Schema(rawValue: schema).map(ClickHouseSchema.tables) else {
-            let names = ClickHouseExporterConfig.Schema.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let tables = ClickHouseExporter.Config.Schema(rawValue: schema).map(ClickHouseSchema.tables) else {
+            let names = ClickHouseExporter.Config.Schema.allCases.map(\.rawValue).joined(separator: ", ")
             FileInput.writeStderr("genai-collector: --schema: '\(schema)' is not one of \(names)\n")
             throw ExitCode(1)
         }

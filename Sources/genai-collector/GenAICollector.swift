@@ -6,7 +6,7 @@ struct GenAICollector: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "genai-collector",
         abstract: "OpenTelemetry collector and translator for LLM and agent telemetry.",
-        subcommands: [RunCommand.self, TranslateCommand.self, ValidateCommand.self, ProcessCommand.self, ClickHouseSchemaCommand.self],
+        subcommands: [RunCommand.self, TranslateCommand.self, ValidateCommand.self, ProcessCommand.self, ComponentsCommand.self, ClickHouseSchemaCommand.self],
         defaultSubcommand: RunCommand.self)
 
     static func main() async {

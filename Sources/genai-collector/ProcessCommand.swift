@@ -64,7 +64,9 @@ struct ProcessCommand: ParsableCommand {
             fail("invalid OTLP trace request: \(error)")
         }
         _ = batch.removeSpansWithoutIDs()
-        for (_, processor) in CollectorApp.spanProcessors(of: chosen, in: config) {
+        let processors: [(id: String, processor: any SpanProcessor)]
+        do { processors = try CollectorApp.spanProcessors(of: chosen, in: config) } catch { fail("\(error)") }
+        for (_, processor) in processors {
             _ = processor.process(&batch)
         }
         var out = output == "langfuse" ? IngestionBatchEncoder().encode(GenAITranslator().translate(batch)) : OTLPJSONEncoder().encode(batch)

@@ -25,14 +25,7 @@ struct ValidateCommand: ParsableCommand {
         } catch {
             ConfigSources.fail([error])
         }
-        var lines = ["config is valid"]
-        for p in config.pipelines {
-            let processors = p.processors.isEmpty ? "" : " → " + p.processors.map(\.description).joined(separator: " → ")
-            lines.append("  \(p.id): \(p.receivers.map(\.description).joined(separator: ", "))\(processors) → \(p.exporters.map(\.description).joined(separator: ", "))")
-        }
-        for a in config.aliased {
-            lines.append("  \(a.section).\(a.id) is \(a.type) (\(a.id.type) is the OpenTelemetry Collector's name for it)")
-        }
+        let lines = ["config is valid"] + config.summary
         FileInput.writeStdout(Array((lines.joined(separator: "\n") + "\n").utf8))
     }
 }

@@ -1,4 +1,5 @@
 @testable import CollectorRuntime
+import Processors
 import Testing
 
 /// The memory limiter's budget: reservations succeed only while everything held stays under the

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Testing
 import Receivers
+import ComponentModel
 import Processors
 import Exporters
 
@@ -53,7 +54,7 @@ struct ConfigValidationTests {
             service: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}
             """
         let c = try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml]))
-        guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); return }
+        guard let otlp = c.receivers.values.first?.config as? OTLPReceiver.Config else { Issue.record("no receiver"); return }
         #expect(otlp.http?.auth?.bearerTokens == ["t0ken-from-file"])
         let missing = yaml.replacingOccurrences(of: path, with: path + "-absent")
         #expect {
@@ -91,9 +92,9 @@ struct ConfigValidationTests {
               otlphttp: {endpoint: "http://gateway:4318"}
             service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp/gw, otlphttp]}}}
             """)
-        guard case .otlpGRPC(let grpc)? = c.exporters[try ComponentID(parsing: "otlp/gw", path: "")] else { Issue.record("otlp/gw is not otlp_grpc"); return }
+        guard let grpc = c.exporters[try ComponentID(parsing: "otlp/gw", path: "")]?.config as? OTLPGRPCExporter.Config else { Issue.record("otlp/gw is not otlp_grpc"); return }
         #expect(grpc.host == "gateway" && grpc.port == 4317 && grpc.plaintext)
-        guard case .otlpHTTP? = c.exporters[try ComponentID(parsing: "otlphttp", path: "")] else { Issue.record("otlphttp is not otlp_http"); return }
+        guard c.exporters[try ComponentID(parsing: "otlphttp", path: "")]?.config is OTLPHTTPExporter.Config else { Issue.record("otlphttp is not otlp_http"); return }
         #expect(c.aliased.map { "\($0.section).\($0.id)=\($0.type)" }.sorted() == ["exporters.otlp/gw=otlp_grpc", "exporters.otlphttp=otlp_http"])
     }
 
@@ -101,14 +102,14 @@ struct ConfigValidationTests {
         let c = try load(Self.valid)
         #expect(c.pipelines.map(\.id.description) == ["traces", "traces/debug"])
         #expect(c.pipelines[0].processors.map(\.description) == ["memory_limiter", "environment", "attributes/scrub", "batch"])
-        guard case .otlp(let otlp)? = c.receivers[try ComponentID(parsing: "otlp", path: "")] else { Issue.record("no otlp"); return }
+        guard let otlp = c.receivers[try ComponentID(parsing: "otlp", path: "")]?.config as? OTLPReceiver.Config else { Issue.record("no otlp"); return }
         #expect(otlp.http?.endpoint == Endpoint(host: "0.0.0.0", port: 4318))
         #expect(otlp.http?.tracesPaths == ["/v1/traces", "/api/public/otel/v1/traces"])
         #expect(otlp.grpc?.endpoint == Endpoint(host: "localhost", port: 4317))
         #expect(otlp.grpc?.maxReceiveMessageBytes == 32 << 20)
-        guard case .batch(let batch)? = c.processors[try ComponentID(parsing: "batch", path: "")] else { Issue.record("no batch"); return }
+        guard let batch = c.processors[try ComponentID(parsing: "batch", path: "")]?.config as? BatchProcessor.Config else { Issue.record("no batch"); return }
         #expect(batch.sendBatchSize == 512 && batch.timeout == .seconds(2))
-        guard case .memoryLimiter(let ml)? = c.processors[try ComponentID(parsing: "memory_limiter", path: "")] else { Issue.record("no memory_limiter"); return }
+        guard let ml = c.processors[try ComponentID(parsing: "memory_limiter", path: "")]?.config as? MemoryLimiter.Config else { Issue.record("no memory_limiter"); return }
         #expect(ml.limit == .mebibytes(limit: 400, spike: 80))
         #expect(c.telemetry.metricsEndpoint.port == 9999 && c.telemetry.logLevel == "debug")
     }
@@ -204,16 +205,16 @@ struct ConfigValidationTests {
             service: {pipelines: {traces: {receivers: [otlp], processors: [attributes], exporters: [debug]}}}
             """
         let c = try load(yaml, env: ["HOST": "10.0.0.7"])
-        guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); return }
+        guard let otlp = c.receivers.values.first?.config as? OTLPReceiver.Config else { Issue.record("no receiver"); return }
         #expect(otlp.http?.endpoint == Endpoint(host: "10.0.0.7", port: 4318))
-        guard case .attributes(let a)? = c.processors.values.first else { Issue.record("no processor"); return }
+        guard let a = c.processors.values.first?.config as? AttributesProcessor.Config else { Issue.record("no processor"); return }
         #expect(a.actions[0].value == .string("s3cr3t"))
         #expect(a.actions[1].value == .string("$5"))
         let missing = errors(yaml, env: [:])
         #expect(missing.contains { $0.contains("receivers.otlp.protocols.http.endpoint: environment variable HOST is not set") })
         // References nest, innermost first: a secret file whose path has a default.
         let nested = yaml.replacingOccurrences(of: "${file:/run/secrets/token}", with: "${file:${env:TOKEN_FILE:-/run/secrets/token}}")
-        guard case .attributes(let b)? = try load(nested, env: ["HOST": "h"]).processors.values.first else { Issue.record("no processor"); return }
+        guard let b = try load(nested, env: ["HOST": "h"]).processors.values.first?.config as? AttributesProcessor.Config else { Issue.record("no processor"); return }
         #expect(b.actions[0].value == .string("s3cr3t"))
     }
 
@@ -224,7 +225,7 @@ struct ConfigValidationTests {
             throw ConfigError("", "no file \(p)")
         })
         let c = try CollectorConfig(try loader.load(["env:OTEL_CONFIG", "yaml:" + override]))
-        guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); return }
+        guard let otlp = c.receivers.values.first?.config as? OTLPReceiver.Config else { Issue.record("no receiver"); return }
         #expect(otlp.http?.endpoint.port == 2)
         #expect(throws: ConfigError.self) { try loader.load(["env:NOPE"]) }
         #expect(throws: ConfigError.self) { try loader.load(["/no/such/file.yaml"]) }
@@ -283,7 +284,7 @@ struct PipelineFilesTests {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(name + ".yaml"), encoding: .utf8)
             #expect(throws: ConfigError.self, "\(name)") { _ = try ConfigLoader(environment: noToken).load(["yaml:" + text]) }
             let c = try CollectorConfig(try ConfigLoader(environment: env).load(["yaml:" + text]))
-            guard case .otlp(let otlp)? = c.receivers.values.first else { Issue.record("no receiver"); continue }
+            guard let otlp = c.receivers.values.first?.config as? OTLPReceiver.Config else { Issue.record("no receiver"); continue }
             #expect(otlp.http?.auth?.bearerTokens == ["t0ken"] && otlp.grpc?.auth?.bearerTokens == ["t0ken"], "\(name)")
             #expect(c.telemetry.metricsAuth?.bearerTokens == ["t0ken"], "\(name)")
         }

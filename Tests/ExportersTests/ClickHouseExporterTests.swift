@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
@@ -30,9 +31,9 @@ struct ClickHouseExporterTests {
         }
         entries += extra
         var map = try ConfigMap(.mapping(entries), path: "exporters.clickhouse")
-        let config = try ClickHouseExporterConfig(&map)
+        let config = try ClickHouseExporter.Config(&map)
         try map.finish()
-        return try! ClickHouseExporter(id: "clickhouse", config: config)
+        return try! ClickHouseExporter(config: config, settings: .standalone("clickhouse", .exporter))
     }
 
     static func item() throws -> ExportItem {

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
@@ -9,13 +10,13 @@ import Testing
 /// The file exporter's formats and rotation, and the debug exporter's line, on translated captures.
 @Suite(.timeLimit(.minutes(5)))
 struct FileAndDebugExporterTests {
-    static func fileConfig(_ dir: String, format: String, maxBytes: Int) throws -> FileExporterConfig {
+    static func fileConfig(_ dir: String, format: String, maxBytes: Int) throws -> FileExporter.Config {
         var map = try ConfigMap(.mapping([
             ConfigEntry("directory", .scalar(dir, quoted: true)),
             ConfigEntry("format", .scalar(format, quoted: false)),
             ConfigEntry("max_file_size_bytes", .scalar(String(maxBytes), quoted: false)),
         ]), path: "exporters.file")
-        let c = try FileExporterConfig(&map)
+        let c = try FileExporter.Config(&map)
         try map.finish()
         return c
     }
@@ -31,7 +32,7 @@ struct FileAndDebugExporterTests {
         let dir = NSTemporaryDirectory() + "genai-file-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let item = try ClickHouseExporterTests.item()
-        let e = FileExporter(id: "file", config: try Self.fileConfig(dir, format: "otlp_json", maxBytes: 4096))
+        let e = FileExporter(config: try Self.fileConfig(dir, format: "otlp_json", maxBytes: 4096), settings: .standalone("file", .exporter))
         for _ in 0..<3 { try await e.export(item) }
         await e.shutdown()
         let files = try Self.files(dir)
@@ -54,7 +55,7 @@ struct FileAndDebugExporterTests {
         let dir = NSTemporaryDirectory() + "genai-file-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let item = try ClickHouseExporterTests.item()
-        let e = FileExporter(id: "file", config: try Self.fileConfig(dir, format: "langfuse", maxBytes: 100 << 20))
+        let e = FileExporter(config: try Self.fileConfig(dir, format: "langfuse", maxBytes: 100 << 20), settings: .standalone("file", .exporter))
         try await e.export(item)
         await e.shutdown()
         let files = try Self.files(dir)
@@ -72,7 +73,7 @@ struct FileAndDebugExporterTests {
         let item = try ClickHouseExporterTests.item()
         let lines = Mutex<[String]>([])
         var map = try ConfigMap(.mapping([ConfigEntry("verbosity", .scalar(verbosity, quoted: false))]), path: "exporters.debug")
-        let e = DebugExporter(id: "debug", config: try DebugExporterConfig(&map)) { line in lines.withLock { $0.append(line) } }
+        let e = DebugExporter(config: try DebugExporter.Config(&map), settings: .standalone("debug", .exporter)) { line in lines.withLock { $0.append(line) } }
         try await e.export(item)
         let printed = lines.withLock { $0 }
         let records = item.records!
@@ -95,7 +96,7 @@ struct FileAndDebugExporterTests {
         let item = try ClickHouseExporterTests.item()
         let lines = Mutex<[String]>([])
         var map = try ConfigMap(.mapping([]), path: "exporters.debug")
-        let e = DebugExporter(id: "debug", config: try DebugExporterConfig(&map)) { line in lines.withLock { $0.append(line) } }
+        let e = DebugExporter(config: try DebugExporter.Config(&map), settings: .standalone("debug", .exporter)) { line in lines.withLock { $0.append(line) } }
         try await e.export(item)
         let printed = lines.withLock { $0 }
         #expect(printed.count == 1)

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
@@ -14,7 +15,7 @@ import NIOHTTP1
 /// failures on command.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct LangfuseExporterTests {
-    static func config(_ server: LangfuseTestServer?, _ extra: [String: String] = [:]) throws -> LangfuseExporterConfig {
+    static func config(_ server: LangfuseTestServer?, _ extra: [String: String] = [:]) throws -> LangfuseExporter.Config {
         var values: [String: String] = [
             "host": server?.url ?? "http://127.0.0.1:9",
             "public_key": server?.publicKey ?? "pk",
@@ -23,7 +24,7 @@ struct LangfuseExporterTests {
         ]
         values.merge(extra) { $1 }
         var map = try ConfigMap(.mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }), path: "exporters.langfuse")
-        let c = try LangfuseExporterConfig(&map)
+        let c = try LangfuseExporter.Config(&map)
         try map.finish()
         return c
     }
@@ -67,7 +68,7 @@ struct LangfuseExporterTests {
     @Test func otlpModePostsEnrichedSpansAsLangfuseExpects() async throws {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
-        let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server))
+        let e = try LangfuseExporter(config: try Self.config(server), settings: .standalone("langfuse", .exporter))
         let item = try Self.item()
         try await e.export(item)
         let got = try await Self.received(server)
@@ -85,7 +86,7 @@ struct LangfuseExporterTests {
     @Test func otlpRequestsAreCutAtTheSizeLimit() async throws {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
-        let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["max_request_bytes": "65536", "compression": "none"]))
+        let e = try LangfuseExporter(config: try Self.config(server, ["max_request_bytes": "65536", "compression": "none"]), settings: .standalone("langfuse", .exporter))
         // Ten requests of ~20 KiB: joined up to the limit, never beyond it.
         let parts = try (1...10).map { seed in try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 10, seed: UInt64(seed)).serializedBytes()) }
         #expect(parts.allSatisfy { OTLPProtobufEncoder().encode($0).count < 32_768 })
@@ -101,7 +102,7 @@ struct LangfuseExporterTests {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
         let counters = Counters()
-        let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["mode": "ingestion", "max_request_bytes": "65536"]), counters: counters)
+        let e = try LangfuseExporter(config: try Self.config(server, ["mode": "ingestion", "max_request_bytes": "65536"]), settings: .standalone("langfuse", .exporter, counters: counters))
         // The captures and synthetic fixtures, plus 200 LLM-shaped spans so the events need several requests.
         var records = try ClickHouseRowTests.records()
         records.append(GenAITranslator().translate(try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 200).serializedBytes())))
@@ -121,7 +122,7 @@ struct LangfuseExporterTests {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
         let counters = Counters()
-        let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["mode": "ingestion"]), counters: counters)
+        let e = try LangfuseExporter(config: try Self.config(server, ["mode": "ingestion"]), settings: .standalone("langfuse", .exporter, counters: counters))
         let item = try Self.item()
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
         // A 207 whose events all failed with 500: sent again within the attempt, then all accepted.
@@ -149,7 +150,7 @@ struct LangfuseExporterTests {
     @Test func aGarbled207IsRetryable() async throws {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
-        let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["mode": "ingestion"]), counters: Counters())
+        let e = try LangfuseExporter(config: try Self.config(server, ["mode": "ingestion"]), settings: .standalone("langfuse", .exporter, counters: Counters()))
         let item = try Self.item()
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
         try await Self.failNext(server, #"{"garbled_207": true, "count": 1}"#)
@@ -170,7 +171,7 @@ struct LangfuseExporterTests {
     @Test func wrongKeysArePermanent() async throws {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
-        let e = try LangfuseExporter(id: "langfuse", config: try Self.config(server, ["secret_key": "sk-wrong"]))
+        let e = try LangfuseExporter(config: try Self.config(server, ["secret_key": "sk-wrong"]), settings: .standalone("langfuse", .exporter))
         let item = try Self.item()
         do throws(ExportFailure) {
             try await e.export(item)
@@ -180,7 +181,7 @@ struct LangfuseExporterTests {
         }
         try await Self.failNext(server, #"{"status": 403, "count": 1}"#)
         #expect(try await Self.received(server).failures_served == 0)
-        let right = try LangfuseExporter(id: "langfuse", config: try Self.config(server))
+        let right = try LangfuseExporter(config: try Self.config(server), settings: .standalone("langfuse", .exporter))
         do throws(ExportFailure) {
             try await right.export(item)
             Issue.record("expected 403")
@@ -196,7 +197,7 @@ struct LangfuseExporterTests {
         let counters = Counters()
         var s = settings(initial: .milliseconds(50))
         s.timeout = .seconds(1)
-        let queue = ExporterQueue(exporter: try LangfuseExporter(id: "langfuse", config: try Self.config(server)), settings: s,
+        let queue = ExporterQueue(exporter: try LangfuseExporter(config: try Self.config(server), settings: .standalone("langfuse", .exporter)), settings: s,
                                   counters: counters, logger: Logger(label: "t"))
         let item = try Self.item()
         try await withQueue(queue) { () async throws in

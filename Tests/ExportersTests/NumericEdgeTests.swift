@@ -74,11 +74,11 @@ struct NumericEdgeTests {
         return Array(body.utf8)
     }
 
-    static func s3Config(_ format: String) throws -> S3ExporterConfig {
+    static func s3Config(_ format: String) throws -> S3Exporter.Config {
         let values = ["endpoint": "http://127.0.0.1:9", "bucket": "bucket", "access_key_id": "a", "secret_access_key": "s", "format": format]
         var map = try ConfigMap(.mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }),
                                 path: "exporters.s3")
-        let c = try S3ExporterConfig(&map)
+        let c = try S3Exporter.Config(&map)
         try map.finish()
         return c
     }

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 @testable import Exporters
 import Foundation
 import OTLP
@@ -14,9 +15,9 @@ struct OTLPPartialSuccessTests {
         let peer = try await ScriptServer(script: "otlp_partial_peer.py", what: "the OTLP partial-success peer")
         defer { peer.stop() }
         var map = try ConfigMap(.mapping([ConfigEntry("endpoint", .scalar("http://127.0.0.1:\(peer.port)", quoted: true))]), path: "exporters.otlp_http")
-        let config = try OTLPHTTPExporterConfig(&map)
+        let config = try OTLPHTTPExporter.Config(&map)
         let counters = Counters()
-        let e = try OTLPHTTPExporter(id: "otlp_http", config: config, counters: counters)
+        let e = try OTLPHTTPExporter(config: config, settings: .standalone("otlp_http", .exporter, counters: counters))
         var batch = try OTLPProtobufDecoder().decode(try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb"))
         let refused = 2
         for i in 0..<refused { batch.spans[i].name = batch.store(bytes: Array("refuse me".utf8)) }

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
@@ -20,7 +21,7 @@ struct PrivateFilesTests {
         let root = Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: root) }
         var map = try ConfigMap(.mapping([ConfigEntry("directory", .scalar(root + "/out/nested", quoted: true))]), path: "exporters.file")
-        let exporter = FileExporter(id: "file", config: try FileExporterConfig(&map))
+        let exporter = FileExporter(config: try FileExporter.Config(&map), settings: .standalone("file", .exporter))
         let batch = try OTLPProtobufDecoder().decode(try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb"))
         try await exporter.export(ExportItem(batch: batch, records: GenAITranslator().translate(batch)))
         await exporter.shutdown()

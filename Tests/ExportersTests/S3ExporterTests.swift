@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
@@ -14,7 +15,7 @@ import SwiftProtobuf
 /// objects are read back and decoded with boto3 (`s3_read.py`).
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct S3ExporterTests {
-    static func config(_ server: S3TestServer?, _ extra: [String: String] = [:], secret: String? = nil) throws -> S3ExporterConfig {
+    static func config(_ server: S3TestServer?, _ extra: [String: String] = [:], secret: String? = nil) throws -> S3Exporter.Config {
         var values: [String: String] = [
             "endpoint": server?.endpoint ?? "http://127.0.0.1:9",
             "bucket": server?.bucket ?? "genai-traces",
@@ -28,7 +29,7 @@ struct S3ExporterTests {
         ]
         values.merge(extra) { $1 }
         var map = try ConfigMap(.mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }), path: "exporters.s3")
-        let c = try S3ExporterConfig(&map)
+        let c = try S3Exporter.Config(&map)
         try map.finish()
         return c
     }
@@ -72,7 +73,7 @@ struct S3ExporterTests {
 
     @Test func configIsCheckedAndDefaulted() throws {
         let c = try Self.config(nil)
-        #expect(c.prefix == "raw" && c.format == .langfuse && c.gzip && c.partitionBySpanTime && c.settings.timeout == .seconds(10))
+        #expect(c.prefix == "raw" && c.format == .langfuse && c.gzip && c.partitionBySpanTime && c.sending.timeout == .seconds(10))
         #expect(c.fileExtension == "jsonl.gz" && c.maxObjectBytes == 64 << 20 && c.partSizeBytes == 8 << 20)
         #expect(throws: ConfigError.self) { try Self.config(nil, ["bucket": "Bad_Bucket"]) }
         #expect(throws: ConfigError.self) { try Self.config(nil, ["endpoint": "s3.example.com"]) }
@@ -104,39 +105,53 @@ struct S3ExporterTests {
         #expect(!S3Client.classify(status: 500, body: "").isPermanent)
     }
 
+    /// Runs the exporter's timers and uploads for the body, as its sending queue would, then shuts
+    /// it down and waits for them.
+    static func running<T>(_ e: S3Exporter, _ body: () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await e.run() }
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            await e.shutdown()
+            try await group.waitForAll()
+            return try result.get()
+        }
+    }
+
     @Test func objectsRollAndReadBack() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
         var c = try Self.config(server, ["max_object_age": "30s"])
-        c.settings.numConsumers = 2
+        c.sending.numConsumers = 2
         let counters = Counters()
-        let e = try S3Exporter(id: "s3", config: c, counters: counters)
+        let e = try S3Exporter(config: c, settings: .standalone("s3", .exporter, counters: counters))
         let first = try Self.item(), second = try Self.item(shiftHours: 1)
         // Two batches in flight (the queue's two senders): the second closes the objects without waiting for their age.
-        async let a: Void = e.export(first)
-        async let b: Void = e.export(second)
-        let started = ContinuousClock.now
-        _ = try await (a, b)
-        #expect(ContinuousClock.now - started < .seconds(10))
-        let stored = try await Self.readBack(server)
-        let events = first.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count } * 2
-        #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
-        // One object per hour of the records' own time (the second batch is an hour later).
-        let now = S3ObjectKey.hour(unixNanos: S3Exporter.nowNanos())
-        func hour(_ nanos: UInt64) -> Int64 { nanos > 0 ? S3ObjectKey.hour(unixNanos: nanos) : now }
-        let hours = Set((first.records! + second.records!).flatMap { r in r.traces.map { hour($0.timestampUnixNano) } + r.observations.map { hour($0.startTimeUnixNano) } })
-        let expectedSegments = Set(hours.map { S3ObjectKey.make(prefix: "", projectID: nil, hour: $0, uuid: "u", fileExtension: "x").split(separator: "/").prefix(4).joined(separator: "/") })
-        #expect(stored.objects.count == hours.count)
-        #expect(counters.value(.exporterObjects, ["exporter": "s3"]) == stored.objects.count)
-        #expect(counters.value(.exporterObjectBytes, ["exporter": "s3"]) == stored.objects.reduce(0) { $0 + $1.size })
-        #expect(Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") }) == expectedSegments)
-        let pattern = #/^raw/proj-1/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/[0-9a-f-]{36}\.jsonl\.gz$/#
-        for o in stored.objects {
-            #expect(o.key.wholeMatch(of: pattern) != nil, "\(o.key)")
-            #expect(o.content_type == "application/x-ndjson" && o.content_encoding == "gzip")
-            #expect(o.lines?.allSatisfy { $0.type?.hasSuffix("-create") == true } == true)
+        try await Self.running(e) {
+            async let a: Void = e.export(first)
+            async let b: Void = e.export(second)
+            let started = ContinuousClock.now
+            _ = try await (a, b)
+            #expect(ContinuousClock.now - started < .seconds(10))
+            let stored = try await Self.readBack(server)
+            let events = first.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count } * 2
+            #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
+            // One object per hour of the records' own time (the second batch is an hour later).
+            let now = S3ObjectKey.hour(unixNanos: S3Exporter.nowNanos())
+            func hour(_ nanos: UInt64) -> Int64 { nanos > 0 ? S3ObjectKey.hour(unixNanos: nanos) : now }
+            let hours = Set((first.records! + second.records!).flatMap { r in r.traces.map { hour($0.timestampUnixNano) } + r.observations.map { hour($0.startTimeUnixNano) } })
+            let expectedSegments = Set(hours.map { S3ObjectKey.make(prefix: "", projectID: nil, hour: $0, uuid: "u", fileExtension: "x").split(separator: "/").prefix(4).joined(separator: "/") })
+            #expect(stored.objects.count == hours.count)
+            #expect(counters.value(.exporterObjects, ["exporter": "s3"]) == stored.objects.count)
+            #expect(counters.value(.exporterObjectBytes, ["exporter": "s3"]) == stored.objects.reduce(0) { $0 + $1.size })
+            #expect(Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") }) == expectedSegments)
+            let pattern = #/^raw/proj-1/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/[0-9a-f-]{36}\.jsonl\.gz$/#
+            for o in stored.objects {
+                #expect(o.key.wholeMatch(of: pattern) != nil, "\(o.key)")
+                #expect(o.content_type == "application/x-ndjson" && o.content_encoding == "gzip")
+                #expect(o.lines?.allSatisfy { $0.type?.hasSuffix("-create") == true } == true)
+            }
         }
-        await e.shutdown()
     }
 
     /// `max_object_bytes`: an object closes once it holds that much (before compression), without
@@ -146,16 +161,17 @@ struct S3ExporterTests {
         let server = try await S3TestServer()
         defer { server.stop() }
         var c = try Self.config(server, ["max_object_age": "60s", "max_object_bytes": "1024", "compression": "none"])
-        c.settings.numConsumers = 4
-        let e = try S3Exporter(id: "s3", config: c, counters: Counters())
+        c.sending.numConsumers = 4
+        let e = try S3Exporter(config: c, settings: .standalone("s3", .exporter, counters: Counters()))
         let item = try Self.item()
         let started = ContinuousClock.now
-        async let a: Void = e.export(item)
-        async let b: Void = e.export(item)
-        async let d: Void = e.export(item)
-        _ = try await (a, b, d)
-        #expect(ContinuousClock.now - started < .seconds(30), "closed by size, not by the 60 s age")
-        await e.shutdown()
+        try await Self.running(e) {
+            async let a: Void = e.export(item)
+            async let b: Void = e.export(item)
+            async let d: Void = e.export(item)
+            _ = try await (a, b, d)
+            #expect(ContinuousClock.now - started < .seconds(30), "closed by size, not by the 60 s age")
+        }
         let stored = try await Self.readBack(server)
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
         let hours = Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") })
@@ -176,10 +192,10 @@ struct S3ExporterTests {
         defer { front.stop() }
         let frontURL = "http://127.0.0.1:\(front.port)"
         var c = try Self.config(server, ["endpoint": frontURL, "max_object_age": "100ms"])
-        c.settings.initialInterval = .milliseconds(50)
-        c.settings.maxInterval = .milliseconds(200)
+        c.sending.initialInterval = .milliseconds(50)
+        c.sending.maxInterval = .milliseconds(200)
         let counters = Counters()
-        let queue = ExporterQueue(exporter: try S3Exporter(id: "s3", config: c, counters: counters), settings: c.settings,
+        let queue = ExporterQueue(exporter: try S3Exporter(config: c, settings: .standalone("s3", .exporter, counters: counters)), settings: c.sending,
                                   counters: counters, logger: Logger(label: "t"))
         let item = try Self.item()
         let fail = try await HTTPTransport(tls: nil).send(.POST, frontURL + "/fail?n=2&status=503", headers: [], body: [], timeout: .seconds(5))
@@ -202,15 +218,16 @@ struct S3ExporterTests {
     @Test func anObjectClosesAtItsAge() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
-        let e = try S3Exporter(id: "s3", config: try Self.config(server, ["format": "otlp_json", "compression": "none", "partition_by": "upload_time"]))
+        let e = try S3Exporter(config: try Self.config(server, ["format": "otlp_json", "compression": "none", "partition_by": "upload_time"]), settings: .standalone("s3", .exporter))
         let item = try Self.item()
         let started = ContinuousClock.now
-        try await e.export(item)
-        #expect(ContinuousClock.now - started >= .milliseconds(200))
-        let stored = try await Self.readBack(server)
-        #expect(stored.objects.count == 1 && stored.objects[0].key.hasSuffix(".jsonl") && stored.objects[0].content_encoding == nil)
-        #expect(stored.objects[0].lines?.count == item.parts.count)
-        await e.shutdown()
+        try await Self.running(e) {
+            try await e.export(item)
+            #expect(ContinuousClock.now - started >= .milliseconds(200))
+            let stored = try await Self.readBack(server)
+            #expect(stored.objects.count == 1 && stored.objects[0].key.hasSuffix(".jsonl") && stored.objects[0].content_encoding == nil)
+            #expect(stored.objects[0].lines?.count == item.parts.count)
+        }
     }
 
     @Test func largeObjectsUseMultipartUpload() async throws {
@@ -218,14 +235,15 @@ struct S3ExporterTests {
         defer { server.stop() }
         // 7,000 LLM-shaped spans encode to more than one 5 MiB part.
         let request = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 7000).serializedBytes())
-        let e = try S3Exporter(id: "s3", config: try Self.config(server, ["format": "otlp_proto", "compression": "none", "part_size_bytes": "5242880"]))
+        let e = try S3Exporter(config: try Self.config(server, ["format": "otlp_proto", "compression": "none", "part_size_bytes": "5242880"]), settings: .standalone("s3", .exporter))
         let body = OTLPProtobufEncoder().encode(request)
         #expect(body.count > 5 << 20)
-        try await e.export(ExportItem(batch: request, records: nil))
-        let stored = try await Self.readBack(server)
-        #expect(stored.objects.count == 1 && stored.objects[0].size == body.count && stored.objects[0].spans == 7000)
-        #expect(stored.objects[0].key.hasSuffix(".binpb"))
-        await e.shutdown()
+        try await Self.running(e) {
+            try await e.export(ExportItem(batch: request, records: nil))
+            let stored = try await Self.readBack(server)
+            #expect(stored.objects.count == 1 && stored.objects[0].size == body.count && stored.objects[0].spans == 7000)
+            #expect(stored.objects[0].key.hasSuffix(".binpb"))
+        }
     }
 
     /// Virtual-hosted style against the server: the bucket is in the host name
@@ -240,11 +258,12 @@ struct S3ExporterTests {
         try #require(Self.resolves(vhost), "\(vhost) does not resolve; scripts/test-env.sh installs libnss-myhostname for *.localhost")
         let c = try Self.config(server, ["endpoint": "http://localhost:\(port)", "force_path_style": "false"])
         let counters = Counters()
-        let e = try S3Exporter(id: "s3", config: c, counters: counters)
+        let e = try S3Exporter(config: c, settings: .standalone("s3", .exporter, counters: counters))
         #expect(S3Client(config: c, transport: try HTTPTransport(tls: nil)).origin == "http://\(vhost):\(port)")
         let item = try Self.item()
-        try await e.export(item)
-        await e.shutdown()
+        try await Self.running(e) {
+            try await e.export(item)
+        }
         let stored = try await Self.readBack(server)
         #expect(!stored.objects.isEmpty && stored.objects.allSatisfy { $0.key.hasPrefix("raw/proj-1/year=") }, "\(stored.objects.map(\.key))")
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
@@ -264,21 +283,23 @@ struct S3ExporterTests {
         let server = try await S3TestServer()
         defer { server.stop() }
         let temporary = ["access_key_id": server.temporaryKeyID, "secret_access_key": server.temporarySecret]
-        let e = try S3Exporter(id: "s3", config: try Self.config(server, temporary.merging(["session_token": server.sessionToken]) { $1 }))
+        let e = try S3Exporter(config: try Self.config(server, temporary.merging(["session_token": server.sessionToken]) { $1 }), settings: .standalone("s3", .exporter))
         let item = try Self.item()
-        try await e.export(item)
-        await e.shutdown()
+        try await Self.running(e) {
+            try await e.export(item)
+        }
         let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
         #expect(try await Self.readBack(server).objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
         for (extra, expected) in [([:], "InvalidAccessKeyId"), (["session_token": "not-the-token"], "InvalidToken")] {
-            let refused = try S3Exporter(id: "s3", config: try Self.config(server, temporary.merging(extra) { $1 }))
-            do throws(ExportFailure) {
-                try await refused.export(item)
-                Issue.record("expected \(expected)")
-            } catch {
-                #expect(error.isPermanent && "\(error)".contains(expected), "\(error)")
+            let refused = try S3Exporter(config: try Self.config(server, temporary.merging(extra) { $1 }), settings: .standalone("s3", .exporter))
+            try await Self.running(refused) {
+                do throws(ExportFailure) {
+                    try await refused.export(item)
+                    Issue.record("expected \(expected)")
+                } catch {
+                    #expect(error.isPermanent && "\(error)".contains(expected), "\(error)")
+                }
             }
-            await refused.shutdown()
         }
     }
 
@@ -288,19 +309,20 @@ struct S3ExporterTests {
         for (config, expected) in [(try Self.config(server, secret: "wrong-secret"), "SignatureDoesNotMatch"),
                                    (try Self.config(server, ["access_key_id": "AKIAUNKNOWN0000000000"]), "InvalidAccessKeyId"),
                                    (try Self.config(server, ["bucket": "no-such-bucket"]), "NoSuchBucket")] {
-            let e = try S3Exporter(id: "s3", config: config)
+            let e = try S3Exporter(config: config, settings: .standalone("s3", .exporter))
             let item = try Self.item()
-            do throws(ExportFailure) {
-                try await e.export(item)
-                Issue.record("expected \(expected)")
-            } catch {
-                #expect(error.isPermanent && "\(error)".contains(expected), "\(error)")
+            try await Self.running(e) {
+                do throws(ExportFailure) {
+                    try await e.export(item)
+                    Issue.record("expected \(expected)")
+                } catch {
+                    #expect(error.isPermanent && "\(error)".contains(expected), "\(error)")
+                }
             }
-            await e.shutdown()
         }
         // Through the sending queue: dropped once, counted with its reason, never retried.
         let counters = Counters()
-        let queue = ExporterQueue(exporter: try S3Exporter(id: "s3", config: try Self.config(server, secret: "wrong-secret")),
+        let queue = ExporterQueue(exporter: try S3Exporter(config: try Self.config(server, secret: "wrong-secret"), settings: .standalone("s3", .exporter)),
                                   settings: settings(), counters: counters, logger: Logger(label: "t"))
         let item = try Self.item()
         try await withQueue(queue) { () async throws in

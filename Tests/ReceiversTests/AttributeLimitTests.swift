@@ -31,13 +31,13 @@ struct AttributeLimitTests {
         return OTLPProtobufEncoder().encode(try! OTLPJSONDecoder().decode(Array(body.utf8)))
     }
 
-    static func config(_ limits: String) throws -> OTLPReceiverConfig {
+    static func config(_ limits: String) throws -> OTLPReceiver.Config {
         var entries = [ConfigEntry("protocols", .mapping([ConfigEntry("http", .null)]))]
         if !limits.isEmpty {
             entries.append(ConfigEntry("limits", .mapping([ConfigEntry("max_attributes", .scalar(limits, quoted: false))])))
         }
         var m = try ConfigMap(.mapping(entries), path: "receivers.otlp")
-        let c = try OTLPReceiverConfig(&m)
+        let c = try OTLPReceiver.Config(&m)
         try m.finish()
         return c
     }

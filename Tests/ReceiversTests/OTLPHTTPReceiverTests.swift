@@ -33,14 +33,14 @@ final class StubConsumer: TraceConsumer {
 
 @Suite(.timeLimit(.minutes(5)))
 struct OTLPHTTPReceiverTests {
-    static func config(_ yaml: String = "") throws -> OTLPReceiverConfig.HTTP {
+    static func config(_ yaml: String = "") throws -> OTLPReceiver.Config.HTTP {
         var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", yaml.isEmpty ? .null : .mapping([
             ConfigEntry("max_request_body_size", .scalar(yaml, quoted: false)),
         ]))]))]), path: "receivers.otlp")
-        return try OTLPReceiverConfig(&m).http!
+        return try OTLPReceiver.Config(&m).http!
     }
 
-    func receiver(_ consumer: StubConsumer, config: OTLPReceiverConfig.HTTP? = nil) throws -> OTLPHTTPReceiver {
+    func receiver(_ consumer: StubConsumer, config: OTLPReceiver.Config.HTTP? = nil) throws -> OTLPHTTPReceiver {
         OTLPHTTPReceiver(id: "otlp", config: try config ?? Self.config(), consumer: consumer, counters: Counters(), logger: Logger(label: "test"))
     }
 
@@ -92,7 +92,7 @@ struct OTLPHTTPReceiverTests {
         var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", .mapping([
             ConfigEntry("traces_url_path", .scalar("/ingest/otlp", quoted: false)),
         ]))]))]), path: "receivers.otlp")
-        let config = try OTLPReceiverConfig(&m).http!
+        let config = try OTLPReceiver.Config(&m).http!
         let consumer = StubConsumer()
         let r = try receiver(consumer, config: config)
         #expect(await r.handle(request(capture, path: "/ingest/otlp")).status == .ok)
@@ -188,7 +188,7 @@ struct OTLPHTTPReceiverTests {
             ConfigEntry("basic", .sequence([.mapping([ConfigEntry("username", .scalar("pk-lf-test", quoted: false)),
                                                        ConfigEntry("password", .scalar("sk-lf-test", quoted: false))])])),
         ]))]))]))]), path: "receivers.otlp")
-        let r = try receiver(StubConsumer(), config: try OTLPReceiverConfig(&m).http!)
+        let r = try receiver(StubConsumer(), config: try OTLPReceiver.Config(&m).http!)
         let none = await r.handle(request(capture))
         #expect(none.status == .unauthorized && none.headers.contains { $0.0 == "WWW-Authenticate" })
         #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer wrong")])).status == .unauthorized)

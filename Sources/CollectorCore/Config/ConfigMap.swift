@@ -193,5 +193,11 @@ public struct ComponentID: Hashable, Sendable, CustomStringConvertible {
         self.name = parts.count == 2 ? String(parts[1]) : nil
     }
 
+    /// An id known to be well formed (built in code, not read from a config).
+    public init(type: String, name: String? = nil) {
+        self.type = type
+        self.name = name
+    }
+
     public var description: String { name.map { "\(type)/\($0)" } ?? type }
 }

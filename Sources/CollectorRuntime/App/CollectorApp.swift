@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import Exporters
 import Logging
 import NIOCore
@@ -21,63 +22,47 @@ public struct CollectorApp: Sendable {
     public let readiness: Readiness
     let config: CollectorConfig
     let logger: Logger
+    /// Given to every component: timers and ages run on it.
+    let clock: any Clock<Duration>
 
-    public init(config: CollectorConfig, logger: Logger) {
-        self.init(config: config, logger: logger, counters: Counters(), readiness: Readiness())
+    public init(config: CollectorConfig, logger: Logger, clock: any Clock<Duration> = ContinuousClock()) {
+        self.init(config: config, logger: logger, counters: Counters(), readiness: Readiness(), clock: clock)
     }
 
-    init(config: CollectorConfig, logger: Logger, counters: Counters, readiness: Readiness) {
+    init(config: CollectorConfig, logger: Logger, counters: Counters, readiness: Readiness, clock: any Clock<Duration>) {
         self.config = config
         self.logger = logger
         self.counters = counters
         self.readiness = readiness
+        self.clock = clock
+    }
+
+    /// What component `id` of `kind` is built with.
+    func settings(_ id: ComponentID, _ kind: ComponentKind) -> ComponentSettings {
+        ComponentSettings(id: id, kind: kind, logger: logger, counters: counters, clock: clock, shutdownTimeout: config.shutdownTimeout)
     }
 
     /// Fails (before binding anything) for a component the config names that this build cannot run.
     public func checkRunnable() throws(ConfigError) {
         for p in config.pipelines {
-            let disk = p.exporters.map { config.exporters[$0]?.settings.persistent != nil }
+            let disk = p.exporters.map { config.exporters[$0]?.config.sending.persistent != nil }
             // A request is acknowledged once durable in every exporter, or for all of them from memory.
             if disk.contains(true) && disk.contains(false) {
                 throw ConfigError("service.pipelines.\(p.id).exporters", "give every exporter of a pipeline the same sending_queue.storage (disk or memory)")
             }
         }
-        for (id, processor) in config.processors {
-            guard case .resourceDetection(let c) = processor else { continue }
-            do throws(ConfigError) {
-                _ = try ResourceDetectionProcessor(config: c, environment: ProcessEnvironment.variables)
-            } catch {
-                throw ConfigError("processors.\(id).detectors", "env: \(error)")
-            }
+        for (id, c) in config.receivers.sortedByID { try c.config.checkRunnable(path: "receivers.\(id)") }
+        for (id, c) in config.processors.sortedByID { try c.config.checkRunnable(path: "processors.\(id)") }
+        for (id, c) in config.exporters.sortedByID { try c.config.checkRunnable(path: "exporters.\(id)") }
+        for (id, c) in config.extensions.sortedByID { try c.config.checkRunnable(path: "extensions.\(id)") }
+    }
+
+    /// The memory budget every pipeline shares: the first `memory_limiter` configured (by id), or none.
+    func makeAdmission() throws(ConfigError) -> Admission {
+        for (id, p) in config.processors.sortedByID where p.factory.stage == .admission {
+            if case .admission(let a) = try p.factory.make(erased: p.config, settings: settings(id, .processor)) { return a }
         }
-        for (id, receiver) in config.receivers {
-            guard case .otlp(let otlp) = receiver else { continue }
-            for (transport, tls) in [("http", otlp.http?.tls), ("grpc", otlp.grpc?.tls)] {
-                guard let tls else { continue }
-                for (key, path) in [("cert_file", tls.certFile), ("key_file", tls.keyFile)] where access(path, R_OK) != 0 {
-                    throw ConfigError("receivers.\(id).protocols.\(transport).tls.\(key)", "cannot read \(path)")
-                }
-            }
-        }
-        for (id, exporter) in config.exporters {
-            let settings = exporter.settings
-            if !settings.queueEnabled {
-                throw ConfigError("exporters.\(id).sending_queue.enabled", "sending without a queue is not available yet")
-            }
-            if settings.persistent != nil, !settings.retryEnabled {
-                throw ConfigError("exporters.\(id).retry_on_failure.enabled", "a persistent queue needs retries")
-            }
-            for (key, path) in exporter.tls?.files ?? [] where access(path, R_OK) != 0 {
-                throw ConfigError("exporters.\(id).tls.\(key)", "cannot read \(path)")
-            }
-            // A directory that cannot be written would have every batch dropped after an OK.
-            if case .file(let f) = exporter, let problem = PrivateFiles.checkWritable(f.directory) {
-                throw ConfigError("exporters.\(id).directory", problem)
-            }
-            if let disk = settings.persistent, let problem = PrivateFiles.checkWritable(disk.directory) {
-                throw ConfigError("exporters.\(id).sending_queue.directory", problem)
-            }
-        }
+        return Admission.unlimited
     }
 
     /// Runs until SIGTERM/SIGINT (or cancellation). `onListening` reports each bound server's port
@@ -87,54 +72,37 @@ public struct CollectorApp: Sendable {
     public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], reload: (source: ConfigSource, loaded: LoadedConfig)? = nil,
                     onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws {
         try checkRunnable()
-        let admission = config.processors.values.compactMap { p -> Admission? in
-            guard case .memoryLimiter(let m) = p else { return nil }
-            let total = MemoryLimiter.availableMemoryBytes()
-            let bytes = m.admissionBytes(totalBytes: total)
-            logger.info("memory limit", metadata: ["admission_mib": "\(bytes >> 20)", "available_mib": "\(total >> 20)"])
-            return Admission(limitBytes: max(bytes, 1 << 20))
-        }.first ?? Admission.unlimited
+        let admission = try makeAdmission()
         let generation = try makeGeneration(config, hash: reload?.loaded.hash ?? 0, admission: admission, previous: nil)
 
         // Receivers outlive generations: they hand data to a switch, and check credentials a reload may replace.
         var receivers: [any Service] = []
         var switches: [ComponentID: ConsumerSwitch] = [:]
         var receiverAuth: [String: AuthSource] = [:]
-        let expected = generation.consumers.keys.reduce(0) { n, id in
-            guard case .otlp(let otlp)? = config.receivers[id] else { return n }
-            return n + (otlp.http == nil ? 0 : 1) + (otlp.grpc == nil ? 0 : 1)
-        }
+        let expected = generation.consumers.keys.reduce(0) { n, id in n + (config.receivers[id]?.config.listeners ?? 0) }
         let bound = BoundCounter(expected: expected) { readiness.set(true) }
-        for (id, consumer) in generation.consumers {
-            guard case .otlp(let otlp)? = config.receivers[id] else { continue }
+        for (id, consumer) in generation.consumers.sortedByID {
+            guard let receiver = config.receivers[id] else { continue }
             let target = ConsumerSwitch(memory: admission, consumer: consumer, inFlight: generation.inFlight)
             switches[id] = target
-            if let http = otlp.http {
-                let auth = AuthSource(http.auth)
-                receiverAuth["\(id)/http"] = auth
-                let receiver = OTLPHTTPReceiver(id: id.description, config: http, consumer: target, auth: auth, counters: counters, logger: logger)
-                receivers.append(receiver.server { port in
-                    onListening("\(id)/http", port)
-                    bound.one()
-                })
+            var auth: [String: AuthSource] = [:]
+            for (listener, credentials) in receiver.config.credentials {
+                auth[listener] = AuthSource(credentials)
+                receiverAuth["\(id)/\(listener)"] = auth[listener]
             }
-            if let grpc = otlp.grpc {
-                let auth = AuthSource(grpc.auth)
-                receiverAuth["\(id)/grpc"] = auth
-                receivers.append(OTLPGRPCReceiver(id: id.description, config: grpc, consumer: target, auth: auth, counters: counters, logger: logger) { port in
-                    onListening("\(id)/grpc", port)
-                    bound.one()
-                })
+            let context = ReceiverContext(consumer: target, auth: auth) { listener, port in
+                onListening("\(id)/\(listener)", port)
+                bound.one()
             }
+            receivers += try receiver.factory.make(erased: receiver.config, settings: settings(id, .receiver), context: context)
         }
         let metricsAuth = AuthSource(config.telemetry.metricsAuth)
         var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, auth: metricsAuth, counters: counters, logger: logger) { port in
             onListening("metrics", port)
         }]
         for id in config.enabledExtensions {
-            if case .healthCheck(let h)? = config.extensions[id] {
-                telemetry.append(TelemetryEndpoints.health(h, readiness: readiness, logger: logger) { port in onListening("health", port) })
-            }
+            guard let e = config.extensions[id] else { continue }
+            telemetry.append(try e.factory.make(erased: e.config, settings: settings(id, .extension), context: ExtensionContext(readiness: readiness, onListening: onListening)))
         }
         let host = GenerationHost(app: self, source: reload?.source, admission: admission, first: generation,
                                   watched: reload?.loaded.files ?? [], switches: switches, receiverAuth: receiverAuth, metricsAuth: metricsAuth)
@@ -155,24 +123,22 @@ public struct CollectorApp: Sendable {
     /// Exporter queues, pipelines, batchers and fan-outs for `config`. A disk queue of `previous`
     /// whose settings are unchanged is carried over as it is (the same open `DiskQueue`).
     func makeGeneration(_ config: CollectorConfig, hash: UInt64, admission: Admission, previous: Generation?) throws(ConfigError) -> Generation {
-        let app = CollectorApp(config: config, logger: logger, counters: counters, readiness: readiness)
+        let app = CollectorApp(config: config, logger: logger, counters: counters, readiness: readiness, clock: clock)
         var exporterQueues: [ComponentID: ExporterQueue] = [:]
-        for (id, exporter) in config.exporters {
+        for (id, exporter) in config.exporters.sortedByID {
             exporterQueues[id] = try app.makeQueue(id, exporter, reusing: previous?.queues[id]?.disk)
         }
         var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
-        var batchers: [Batcher] = []
+        var batchers: [any BatchingService] = []
         var fanOuts: [FanOutService] = []
         for p in config.pipelines {
-            let batched = p.processors.contains { if case .batch? = config.processors[$0] { return true } else { return false } }
+            let batched = p.processors.contains { config.processors[$0]?.factory.stage == .batching }
             for id in p.exporters where !batched && previous == nil {
-                if case .clickhouse? = config.exporters[id] {
-                    // One insert per request makes many small parts; ClickHouse merges them at a cost.
-                    logger.warning("a clickhouse exporter without a batch processor inserts once per request; add batch (about 5000 spans or 1s)",
-                                   metadata: ["pipeline": "\(p.id)", "exporter": "\(id)"])
+                if let advice = config.exporters[id]?.factory.unbatchedWarning {
+                    logger.warning("\(advice)", metadata: ["pipeline": "\(p.id)", "exporter": "\(id)"])
                 }
             }
-            let pipeline = app.makePipeline(p, admission: admission, queues: exporterQueues)
+            let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues)
             // Durable: the GenAI series come from the first exporter's queue, as it sends.
             if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
                 let counters = counters
@@ -197,52 +163,56 @@ public struct CollectorApp: Sendable {
     /// the memory limit is shared by requests in flight, and a disk queue stays open across a reload:
     /// those must not change. Credentials, exporters, processors and pipelines may.
     static func restartRequired(from old: CollectorConfig, to new: CollectorConfig) -> String? {
-        func listeners(_ c: CollectorConfig) -> [String: ReceiverConfig] {
-            let used = Set(c.pipelines.flatMap(\.receivers))
-            var out: [String: ReceiverConfig] = [:]
-            for (id, r) in c.receivers where used.contains(id) {
-                guard case .otlp(var otlp) = r else { continue }
-                otlp.http?.auth = nil
-                otlp.grpc?.auth = nil
-                out[id.description] = .otlp(otlp)
-            }
+        func listeners(_ c: CollectorConfig) -> [ComponentID: any ReceiverConfiguration] {
+            var out: [ComponentID: any ReceiverConfiguration] = [:]
+            for id in Set(c.pipelines.flatMap(\.receivers)) { out[id] = c.receivers[id]?.config }
             return out
         }
-        if listeners(old) != listeners(new) { return "receivers (endpoints, TLS, limits, or which are used)" }
+        let (was, now) = (listeners(old), listeners(new))
+        if Set(was.keys) != Set(now.keys) || now.contains(where: { id, c in was[id].map { c.needsRestart(replacing: $0) } ?? true }) {
+            return "receivers (endpoints, TLS, limits, or which are used)"
+        }
         var oldTelemetry = old.telemetry, newTelemetry = new.telemetry
         oldTelemetry.metricsAuth = nil
         newTelemetry.metricsAuth = nil
         if oldTelemetry != newTelemetry { return "service.telemetry" }
-        if old.extensions != new.extensions || old.enabledExtensions != new.enabledExtensions { return "extensions" }
-        func limiters(_ c: CollectorConfig) -> [ProcessorConfig] {
-            c.processors.values.filter { if case .memoryLimiter = $0 { return true } else { return false } }
+        if old.enabledExtensions != new.enabledExtensions { return "extensions" }
+        // Components that hold sockets or a budget shared by requests in flight.
+        if let id = fixedChange(old.extensions.mapValues { ($0.factory.reloadable, $0.config) }, new.extensions.mapValues { ($0.factory.reloadable, $0.config) }) {
+            return "extensions.\(id)"
         }
-        if limiters(old) != limiters(new) { return "memory_limiter" }
+        if let id = fixedChange(old.processors.mapValues { ($0.factory.reloadable, $0.config) }, new.processors.mapValues { ($0.factory.reloadable, $0.config) }) {
+            return "processors.\(id) (\(id.type) cannot change without a restart)"
+        }
         for (id, e) in new.exporters {
-            guard let before = old.exporters[id], let disk = before.settings.persistent else { continue }
-            if e.settings.persistent != disk { return "exporters.\(id).sending_queue (a disk queue's settings)" }
+            guard let before = old.exporters[id], let disk = before.config.sending.persistent else { continue }
+            if e.config.sending.persistent != disk { return "exporters.\(id).sending_queue (a disk queue's settings)" }
         }
         return nil
     }
 
-    private func makeQueue(_ id: ComponentID, _ config: ExporterConfig, reusing previous: DiskQueue?) throws(ConfigError) -> ExporterQueue {
+    /// The first component that cannot be reloaded and was added, removed or changed.
+    static func fixedChange(_ old: [ComponentID: (reloadable: Bool, config: any ComponentConfig)],
+                            _ new: [ComponentID: (reloadable: Bool, config: any ComponentConfig)]) -> ComponentID? {
+        let ids = Set(old.keys).union(new.keys).sorted { $0.description < $1.description }
+        for id in ids {
+            let (a, b) = (old[id], new[id])
+            guard a?.reloadable == false || b?.reloadable == false else { continue }
+            guard let a, let b, a.config.isEqual(to: b.config) else { return id }
+        }
+        return nil
+    }
+
+    private func makeQueue(_ id: ComponentID, _ component: ExporterComponent, reusing previous: DiskQueue?) throws(ConfigError) -> ExporterQueue {
         let exporter: any Exporter
-        let settings = config.settings
+        let sending = component.config.sending
         do throws(ExportFailure) {
-            switch config {
-            case .file(let f): exporter = FileExporter(id: id.description, config: f)
-            case .debug(let d): exporter = DebugExporter(id: id.description, config: d)
-            case .clickhouse(let c): exporter = try ClickHouseExporter(id: id.description, config: c)
-            case .s3(let c): exporter = try S3Exporter(id: id.description, config: c, counters: counters)
-            case .langfuse(let c): exporter = try LangfuseExporter(id: id.description, config: c, counters: counters, logger: logger)
-            case .otlpHTTP(let c): exporter = try OTLPHTTPExporter(id: id.description, config: c, counters: counters, logger: logger)
-            case .otlpGRPC(let c): exporter = try OTLPGRPCExporter(id: id.description, config: c, counters: counters, logger: logger)
-            }
+            exporter = try component.factory.make(erased: component.config, settings: settings(id, .exporter))
         } catch {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")
         }
-        guard let persistent = settings.persistent else {
-            return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout)
+        guard let persistent = sending.persistent else {
+            return ExporterQueue(exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout)
         }
         var disk: DiskQueue
         if let previous {
@@ -255,16 +225,16 @@ public struct CollectorApp: Sendable {
                 throw ConfigError("exporters.\(id).sending_queue.directory", "\(error)")
             }
         }
-        // The exporter batches from its queue as the pipeline's batch processor says.
-        var batch: BatchProcessor.Config?
-        for p in self.config.pipelines where batch == nil && p.exporters.contains(id) {
-            for processor in p.processors {
-                if case .batch(let c)? = self.config.processors[processor] { batch = c }
+        // The exporter batches from its queue as the pipeline's batching stage says.
+        var batching: BatchingStage?
+        for p in self.config.pipelines where batching == nil && p.exporters.contains(id) {
+            for processorID in p.processors {
+                guard let processor = self.config.processors[processorID], processor.factory.stage == .batching else { continue }
+                if case .batching(let b) = try processor.factory.make(erased: processor.config, settings: settings(processorID, .processor)) { batching = b }
             }
         }
-        let batching = ExporterQueue.Batching(spans: batch?.sendBatchSize ?? 8192, wait: batch?.timeout ?? .milliseconds(200))
-        return ExporterQueue(exporter: exporter, settings: settings, counters: counters, logger: logger,
-                             drainTimeout: self.config.shutdownTimeout, disk: disk, batching: batching)
+        return ExporterQueue(exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, disk: disk,
+                             batching: ExporterQueue.Batching(spans: batching?.spans ?? 8192, wait: batching?.wait ?? .milliseconds(200)))
     }
 
     /// `clickhouse/main` → `clickhouse_main`: one directory per exporter.
@@ -272,44 +242,42 @@ public struct CollectorApp: Sendable {
         String(id.description.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 
-    func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) -> Pipeline {
+    func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) throws(ConfigError) -> Pipeline {
         var before: [(id: String, processor: any SpanProcessor)] = []
         var after: [(id: String, processor: any SpanProcessor)] = []
-        var batch: BatchProcessor.Config?
+        var batching: BatchingStage?
         for id in p.processors {
-            let processor = Self.spanProcessor(id, config.processors[id])
-            if case .batch(let c)? = config.processors[id] { batch = c }
-            // Config order: processors listed before `batch` run per request, the rest per batch.
-            if let processor {
-                if batch == nil { before.append((id.description, processor)) } else { after.append((id.description, processor)) }
+            // The admission stage is the process's one budget, made once (`makeAdmission`).
+            guard let c = config.processors[id], c.factory.stage != .admission else { continue }
+            switch try c.factory.make(erased: c.config, settings: settings(id, .processor)) {
+            // Config order: processors listed before the batching stage run per request, the rest per batch.
+            case .inPlace(let processor):
+                if batching == nil { before.append((id.description, processor)) } else { after.append((id.description, processor)) }
+            case .batching(let stage): batching = stage
+            case .admission: break
             }
         }
         let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
-        return Pipeline(id: p.id.description, admission: admission, before: before, batch: batch, fanOut: fanOut)
+        return Pipeline(id: p.id.description, admission: admission, before: before, batching: batching, fanOut: fanOut)
     }
 }
 
 extension CollectorApp {
-    /// The in-place processor a config entry runs as; nil for the stages the runtime runs itself
-    /// (`batch`, and `memory_limiter`, which is admission at the pipeline's entry).
-    static func spanProcessor(_ id: ComponentID, _ config: ProcessorConfig?) -> (any SpanProcessor)? {
-        switch config {
-        case .environment(let c)?: return EnvironmentProcessor(config: c)
-        case .attributes(let c)?: return AttributesProcessor(config: c)
-        case .resource(let c)?: return AttributesProcessor(config: c, target: .resources)
-        case .resourceDetection(let c)?:
-            // checkRunnable has parsed the same environment, so this cannot fail after start.
-            return try? ResourceDetectionProcessor(config: c, environment: ProcessEnvironment.variables)
-        case .costInference(let c)?: return CostInferenceProcessor(id: id.description, config: c)
-        case .redaction(let c)?: return RedactionProcessor(id: id.description, config: c)
-        case .batch?, .memoryLimiter?, nil: return nil
-        }
-    }
-
     /// A pipeline's in-place processors in config order, for a dry run (`genai-collector process`).
-    public static func spanProcessors(of pipeline: CollectorConfig.Pipeline, in config: CollectorConfig) -> [(id: String, processor: any SpanProcessor)] {
-        pipeline.processors.compactMap { id in spanProcessor(id, config.processors[id]).map { (id.description, $0) } }
+    public static func spanProcessors(of pipeline: CollectorConfig.Pipeline, in config: CollectorConfig) throws(ConfigError) -> [(id: String, processor: any SpanProcessor)] {
+        let app = CollectorApp(config: config, logger: Logger(label: "genai-collector"))
+        var out: [(id: String, processor: any SpanProcessor)] = []
+        for id in pipeline.processors {
+            guard let c = config.processors[id], c.factory.stage == .inPlace else { continue }
+            if case .inPlace(let p) = try c.factory.make(erased: c.config, settings: app.settings(id, .processor)) { out.append((id.description, p)) }
+        }
+        return out
     }
+}
+
+extension Dictionary where Key == ComponentID {
+    /// In id order, so start-up and errors do not depend on hashing.
+    var sortedByID: [(key: ComponentID, value: Value)] { sorted { $0.key.description < $1.key.description } }
 }
 
 /// A receiver shared by several pipelines gives each its own copy; a refusal by any is the answer.

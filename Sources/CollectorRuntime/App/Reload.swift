@@ -1,4 +1,6 @@
 import CollectorCore
+import ComponentModel
+import Processors
 import Exporters
 import Logging
 import ServiceLifecycle
@@ -308,9 +310,7 @@ final class GenerationHost: Service {
             if let consumer = next.consumers[id] { s.point(at: consumer, inFlight: next.inFlight) }
         }
         for (id, receiver) in loaded.config.receivers {
-            guard case .otlp(let otlp) = receiver else { continue }
-            receiverAuth["\(id)/http"]?.current = otlp.http?.auth
-            receiverAuth["\(id)/grpc"]?.current = otlp.grpc?.auth
+            for (listener, credentials) in receiver.config.credentials { receiverAuth["\(id)/\(listener)"]?.current = credentials }
         }
         metricsAuth.current = loaded.config.telemetry.metricsAuth
         // Requests already inside the old generation finish there; then it stops.

@@ -1,5 +1,7 @@
 import CollectorCore
+import ComponentModel
 import Exporters
+import Processors
 import Receivers
 
 /// A decoded and validated collector config: components by id, and the pipelines wiring them.
@@ -22,10 +24,10 @@ public struct CollectorConfig: Sendable {
         public var logEncoding: String = "text"
     }
 
-    public var receivers: [ComponentID: ReceiverConfig] = [:]
-    public var processors: [ComponentID: ProcessorConfig] = [:]
-    public var exporters: [ComponentID: ExporterConfig] = [:]
-    public var extensions: [ComponentID: ExtensionConfig] = [:]
+    public var receivers: [ComponentID: ReceiverComponent] = [:]
+    public var processors: [ComponentID: ProcessorComponent] = [:]
+    public var exporters: [ComponentID: ExporterComponent] = [:]
+    public var extensions: [ComponentID: ExtensionComponent] = [:]
     public var enabledExtensions: [ComponentID] = []
     public var pipelines: [Pipeline] = []
     public var telemetry = Telemetry()
@@ -51,10 +53,18 @@ public struct CollectorConfig: Sendable {
         for key in top.keys where !Self.sections.contains(key) {
             errors.append(ConfigError(key, key == "connectors" ? "connectors are not supported" : "unknown section (expected \(Self.sections.joined(separator: ", ")))"))
         }
-        receivers = Self.components(&top, "receivers", ComponentRegistry.receivers, &declared, &aliased, &errors)
-        processors = Self.components(&top, "processors", ComponentRegistry.processors, &declared, &aliased, &errors)
-        exporters = Self.components(&top, "exporters", ComponentRegistry.exporters, &declared, &aliased, &errors)
-        extensions = Self.components(&top, "extensions", ComponentRegistry.extensions, &declared, &aliased, &errors)
+        receivers = Self.components(&top, "receivers", ComponentRegistry.receivers, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
+            try f.decodeReceiver(&m)
+        }
+        processors = Self.components(&top, "processors", ComponentRegistry.processors, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
+            try f.decode(&m)
+        }
+        exporters = Self.components(&top, "exporters", ComponentRegistry.exporters, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
+            try f.decodeExporter(&m)
+        }
+        extensions = Self.components(&top, "extensions", ComponentRegistry.extensions, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
+            try f.decode(&m)
+        }
         attempt { () throws(ConfigError) in
             guard var service = try top.map("service") else { throw ConfigError("service", "is required (service.pipelines)") }
             try decodeService(&service, &errors)
@@ -63,14 +73,40 @@ public struct CollectorConfig: Sendable {
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }
 
-    /// One section: `type[/name]` keys, each decoded by its type's decoder (an alias by its
+    /// What `validate` prints: each pipeline's path, then every component by section, with its type.
+    public var summary: [String] {
+        var lines: [String] = []
+        for p in pipelines {
+            let processors = p.processors.isEmpty ? "" : " → " + p.processors.map(\.description).joined(separator: " → ")
+            lines.append("  \(p.id): \(p.receivers.map(\.description).joined(separator: ", "))\(processors) → \(p.exporters.map(\.description).joined(separator: ", "))")
+        }
+        func section(_ name: String, _ types: [ComponentID: String]) {
+            guard !types.isEmpty else { return }
+            let entries = types.sorted { $0.key.description < $1.key.description }.map { id, type in
+                id.type == type ? id.description : "\(id) (\(type))"
+            }
+            lines.append("  \(name): \(entries.joined(separator: ", "))")
+        }
+        section("receivers", receivers.mapValues(\.factory.type))
+        section("processors", processors.mapValues(\.factory.type))
+        section("exporters", exporters.mapValues(\.factory.type))
+        section("extensions", extensions.mapValues(\.factory.type))
+        for a in aliased {
+            lines.append("  \(a.section).\(a.id) is \(a.type) (\(a.id.type) is the OpenTelemetry Collector's name for it)")
+        }
+        return lines
+    }
+
+    /// One section: `type[/name]` keys, each decoded by its type's factory (an alias by its
     /// canonical type's; the id keeps the name written, so references match it).
-    static func components<T>(_ top: inout ConfigMap, _ section: String,
-                              _ registry: [String: ComponentRegistry.Decoder<T>],
-                              _ declared: inout [String: Set<ComponentID>],
-                              _ aliased: inout [(section: String, id: ComponentID, type: String)],
-                              _ errors: inout [ConfigError]) -> [ComponentID: T] {
-        var out: [ComponentID: T] = [:]
+    static func components<F, C>(_ top: inout ConfigMap, _ section: String, _ factories: [F], _ typeOf: (F) -> String,
+                                 _ declared: inout [String: Set<ComponentID>],
+                                 _ aliased: inout [(section: String, id: ComponentID, type: String)],
+                                 _ errors: inout [ConfigError],
+                                 decode: (F, inout ConfigMap) throws(ConfigError) -> C) -> [ComponentID: Component<F, C>] {
+        var registry: [String: F] = [:]
+        for f in factories { registry[typeOf(f)] = f }
+        var out: [ComponentID: Component<F, C>] = [:]
         let map: ConfigMap?
         do { map = try top.map(section) } catch { errors.append(error); return out }
         guard let map else { return out }
@@ -81,7 +117,7 @@ public struct CollectorConfig: Sendable {
                 declared[section, default: []].insert(id)
                 let kind = section.dropLast()
                 let canonical = ComponentRegistry.aliases[section]?[id.type]
-                guard let decode = registry[canonical ?? id.type] else {
+                guard let factory = registry[canonical ?? id.type] else {
                     let known = registry.keys.sorted().joined(separator: ", ")
                     if ComponentRegistry.notImplemented[section]?.contains(id.type) == true {
                         throw ConfigError(path, "the \(id.type) \(kind) is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp \(kind); known: \(known))")
@@ -90,8 +126,9 @@ public struct CollectorConfig: Sendable {
                 }
                 if let canonical { aliased.append((section, id, canonical)) }
                 var m = try ConfigMap(entry.value, path: path)
-                out[id] = try decode(&m)
+                let config = try decode(factory, &m)
                 try m.finish()
+                out[id] = Component(id: id, factory: factory, config: config)
             } catch {
                 errors.append(error)
             }

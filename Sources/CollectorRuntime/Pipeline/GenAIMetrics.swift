@@ -1,4 +1,6 @@
 import CollectorCore
+import ComponentModel
+import Processors
 import GenAIMapping
 
 /// The GenAI series of `/metrics`, from the translated records of each exported batch: observations

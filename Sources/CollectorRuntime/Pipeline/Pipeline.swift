@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import Foundation
 import Exporters
 import GenAIMapping
@@ -10,7 +11,7 @@ final class Pipeline: TraceConsumer, Sendable {
     let id: String
     let admission: Admission
     let before: [(id: String, processor: any SpanProcessor)]
-    let batcher: Batcher?
+    let batcher: (any BatchingService)?
     let fanOut: FanOut
     /// With a batcher: the stage that translates and fans out its flushed batches.
     let fanOutService: FanOutService?
@@ -19,7 +20,7 @@ final class Pipeline: TraceConsumer, Sendable {
     /// exporters batch from their queues.
     let durable: Bool
 
-    init(id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batch: BatchProcessor.Config?, fanOut: FanOut,
+    init(id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batching: BatchingStage?, fanOut: FanOut,
          fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
         self.id = id
         self.admission = admission
@@ -27,8 +28,8 @@ final class Pipeline: TraceConsumer, Sendable {
         self.fanOut = fanOut
         durable = !fanOut.exporters.isEmpty && fanOut.exporters.allSatisfy { $0.disk != nil }
         let handoff = Handoff()
-        batcher = durable ? nil : batch.map { Batcher(config: $0, handoff: handoff) }
-        fanOutService = durable || batch == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
+        batcher = durable ? nil : batching.map { $0.make(handoff) }
+        fanOutService = durable || batching == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
     }
 
     func precheck(bodyBytes: Int) -> ConsumeOutcome? {

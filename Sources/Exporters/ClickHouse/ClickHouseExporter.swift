@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CollectorCore
+import ComponentModel
 import Foundation
 import GenAIMapping
 import NIOCore
@@ -7,63 +8,65 @@ import NIOHTTP1
 import OTLP
 import Synchronization
 
-/// `exporters.clickhouse`: Langfuse's tables over ClickHouse's HTTP interface.
-///
-/// ```yaml
-/// clickhouse:
-///   endpoint: ${env:CLICKHOUSE_URL}       # http(s)://host:8123
-///   username: ${env:CLICKHOUSE_USER:-default}
-///   password: ${env:CLICKHOUSE_PASSWORD:-}
-///   auth: headers                          # headers (X-ClickHouse-User/Key) or basic
-///   database: ${env:CLICKHOUSE_DB:-default}
-///   project_id: ${env:LANGFUSE_PROJECT_ID} # written to every row
-///   schema: langfuse_v3                    # traces + observations; langfuse_v4: events_full; both
-///   create_schema: false                   # true: CREATE TABLE IF NOT EXISTS before the first insert
-///   cluster: ""                            # with create_schema: ON CLUSTER, replicated engines
-///   compression: gzip                      # gzip or none
-///   async_insert: true                     # async_insert=1, wait_for_async_insert=1, as Langfuse
-///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}   # for https://
-/// ```
-public struct ClickHouseExporterConfig: Sendable, Equatable {
-    public static let type = "clickhouse"
-    /// Which of Langfuse's table layouts the exporter writes.
-    public enum Schema: String, Sendable, CaseIterable {
-        case langfuseV3 = "langfuse_v3", langfuseV4 = "langfuse_v4", both
-    }
-
-    public var endpoint: String
-    public var username: String?
-    public var password: String
-    public var basicAuth: Bool
-    public var database: String
-    public var projectID: String
-    public var schema: Schema
-    public var createSchema: Bool
-    public var cluster: String?
-    public var gzip: Bool
-    public var asyncInsert: Bool
-    public var tls: TLSClientConfig?
-    public var settings: ExporterSettings
-
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        endpoint = try map.requiredString("endpoint")
-        guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), URL(string: endpoint)?.host != nil else {
-            throw ConfigError(map.childPath("endpoint"), "expected an http:// or https:// URL, got '\(endpoint)'")
+extension ClickHouseExporter {
+    /// `exporters.clickhouse`: Langfuse's tables over ClickHouse's HTTP interface.
+    ///
+    /// ```yaml
+    /// clickhouse:
+    ///   endpoint: ${env:CLICKHOUSE_URL}       # http(s)://host:8123
+    ///   username: ${env:CLICKHOUSE_USER:-default}
+    ///   password: ${env:CLICKHOUSE_PASSWORD:-}
+    ///   auth: headers                          # headers (X-ClickHouse-User/Key) or basic
+    ///   database: ${env:CLICKHOUSE_DB:-default}
+    ///   project_id: ${env:LANGFUSE_PROJECT_ID} # written to every row
+    ///   schema: langfuse_v3                    # traces + observations; langfuse_v4: events_full; both
+    ///   create_schema: false                   # true: CREATE TABLE IF NOT EXISTS before the first insert
+    ///   cluster: ""                            # with create_schema: ON CLUSTER, replicated engines
+    ///   compression: gzip                      # gzip or none
+    ///   async_insert: true                     # async_insert=1, wait_for_async_insert=1, as Langfuse
+    ///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}   # for https://
+    /// ```
+    public struct Config: ExporterConfiguration {
+        public static let type = "clickhouse"
+        /// Which of Langfuse's table layouts the exporter writes.
+        public enum Schema: String, Sendable, CaseIterable {
+            case langfuseV3 = "langfuse_v3", langfuseV4 = "langfuse_v4", both
         }
-        while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        username = try map.string("username").flatMap { $0.isEmpty ? nil : $0 }
-        password = try map.string("password", default: "")
-        basicAuth = try map.choice("auth", ["headers", "basic"], default: "headers") == "basic"
-        database = try map.string("database", default: "default")
-        if database.isEmpty { database = "default" }
-        projectID = try map.requiredString("project_id")
-        schema = try map.choice("schema", default: Schema.langfuseV3)
-        createSchema = try map.bool("create_schema", default: false)
-        cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
-        gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
-        asyncInsert = try map.bool("async_insert", default: true)
-        tls = try map.tlsClient()
-        settings = try ExporterSettings(&map)
+
+        public var endpoint: String
+        public var username: String?
+        public var password: String
+        public var basicAuth: Bool
+        public var database: String
+        public var projectID: String
+        public var schema: Schema
+        public var createSchema: Bool
+        public var cluster: String?
+        public var gzip: Bool
+        public var asyncInsert: Bool
+        public var tls: TLSClientConfig?
+        public var sending: ExporterSettings
+
+        public init(_ map: inout ConfigMap) throws(ConfigError) {
+            endpoint = try map.requiredString("endpoint")
+            guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), URL(string: endpoint)?.host != nil else {
+                throw ConfigError(map.childPath("endpoint"), "expected an http:// or https:// URL, got '\(endpoint)'")
+            }
+            while endpoint.hasSuffix("/") { endpoint.removeLast() }
+            username = try map.string("username").flatMap { $0.isEmpty ? nil : $0 }
+            password = try map.string("password", default: "")
+            basicAuth = try map.choice("auth", ["headers", "basic"], default: "headers") == "basic"
+            database = try map.string("database", default: "default")
+            if database.isEmpty { database = "default" }
+            projectID = try map.requiredString("project_id")
+            schema = try map.choice("schema", default: Schema.langfuseV3)
+            createSchema = try map.bool("create_schema", default: false)
+            cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
+            gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
+            asyncInsert = try map.bool("async_insert", default: true)
+            tls = try map.tlsClient()
+            sending = try ExporterSettings(&map)
+        }
     }
 }
 
@@ -74,12 +77,12 @@ public struct ClickHouseExporterConfig: Sendable, Equatable {
 public final class ClickHouseExporter: Exporter {
     public let id: String
     public let needsRecords = true
-    let config: ClickHouseExporterConfig
+    let config: ClickHouseExporter.Config
     let transport: HTTPTransport
     private let schemaCreated = Mutex(false)
 
-    public init(id: String, config: ClickHouseExporterConfig) throws(ExportFailure) {
-        self.id = id
+    public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
+        self.id = settings.id.description
         self.config = config
         transport = try HTTPTransport(tls: config.tls)
     }
@@ -128,7 +131,7 @@ public final class ClickHouseExporter: Exporter {
                 headers.append(("X-ClickHouse-Key", config.password))
             }
         }
-        let response = try await transport.post(url, headers: headers, body: body ?? [], gzipLevel: config.gzip ? 3 : nil, timeout: config.settings.timeout)
+        let response = try await transport.post(url, headers: headers, body: body ?? [], gzipLevel: config.gzip ? 3 : nil, timeout: config.sending.timeout)
         guard response.status == 200 else {
             throw Self.classify(status: response.status, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),
                                 message: response.text, retryAfter: response.retryAfter)

@@ -178,7 +178,7 @@ public enum ClickHouseSchema {
     public static let v4: [ClickHouseTable] = [eventsFull, scores]
 
     /// The tables a `schema` setting writes.
-    public static func tables(_ schema: ClickHouseExporterConfig.Schema) -> [ClickHouseTable] {
+    public static func tables(_ schema: ClickHouseExporter.Config.Schema) -> [ClickHouseTable] {
         switch schema {
         case .langfuseV3: return v3
         case .langfuseV4: return v4

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import GenAIMapping
 
 /// Prints on stdout, per batch: a summary line (spans, traces, observation types, tokens, models); with
@@ -6,20 +7,20 @@ import GenAIMapping
 public struct DebugExporter: Exporter {
     public let id: String
     public let needsRecords = true
-    let config: DebugExporterConfig
+    let config: DebugExporter.Config
     let write: @Sendable (String) -> Void
 
-    public init(id: String, config: DebugExporterConfig, write: @escaping @Sendable (String) -> Void = { print($0) }) {
-        self.id = id
+    public init(config: Config, settings: ComponentSettings, write: @escaping @Sendable (String) -> Void = { print($0) }) {
+        self.id = settings.id.description
         self.config = config
         self.write = write
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
         write(Self.summary(item))
-        guard config.verbosity != "basic", let records = item.records else { return }
+        guard config.verbosity != .basic, let records = item.records else { return }
         for part in records {
-            if config.verbosity == "detailed" {
+            if config.verbosity == .detailed {
                 let lines = String(decoding: IngestionBatchEncoder().encodeLines(part), as: UTF8.self)
                 for line in lines.split(separator: "\n") { write(String(line)) }
             } else {

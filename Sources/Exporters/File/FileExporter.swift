@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import GenAIMapping
 import OTLP
 #if canImport(Glibc)
@@ -13,14 +14,14 @@ import Darwin
 public actor FileExporter: Exporter {
     public nonisolated let id: String
     public nonisolated let needsRecords: Bool
-    private let config: FileExporterConfig
+    private let config: FileExporter.Config
     private var fd: Int32 = -1
     private var written = 0
     private var openedAt = ContinuousClock.now
     private var sequence = 0
 
-    public init(id: String, config: FileExporterConfig) {
-        self.id = id
+    public init(config: Config, settings: ComponentSettings) {
+        self.id = settings.id.description
         self.config = config
         self.needsRecords = config.format == .langfuse
     }

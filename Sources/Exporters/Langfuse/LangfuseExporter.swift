@@ -1,10 +1,11 @@
 import CollectorCore
+import ComponentModel
 import Foundation
 import GenAIMapping
 import Logging
 import OTLP
 
-/// Sends to Langfuse (`mode: otlp` or `ingestion`, see `LangfuseExporterConfig`). Requests are cut
+/// Sends to Langfuse (`mode: otlp` or `ingestion`, see `LangfuseExporter.Config`). Requests are cut
 /// below `max_request_bytes` at span-request (otlp) or event (ingestion) boundaries.
 ///
 /// Answers: 2xx delivered; 429 and 5xx retried (honouring `Retry-After`); 401 and 403 permanent and
@@ -16,17 +17,17 @@ import OTLP
 public final class LangfuseExporter: Exporter {
     public let id: String
     public let needsRecords: Bool
-    let config: LangfuseExporterConfig
+    let config: LangfuseExporter.Config
     let transport: HTTPTransport
     let counters: Counters?
     let logger: Logger
     let authorization: String
 
-    public init(id: String, config: LangfuseExporterConfig, counters: Counters? = nil, logger: Logger = Logger(label: "genai-collector")) throws(ExportFailure) {
-        self.id = id
+    public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
+        self.id = settings.id.description
         self.config = config
-        self.counters = counters
-        self.logger = logger
+        self.counters = settings.counters
+        self.logger = settings.logger
         needsRecords = config.ingestionMode
         transport = try HTTPTransport(tls: config.tls)
         authorization = "Basic " + Base64.encode("\(config.publicKey):\(config.secretKey)".utf8)
@@ -54,7 +55,7 @@ public final class LangfuseExporter: Exporter {
         var headers = [("Authorization", authorization), ("Content-Type", contentType),
                        ("x-langfuse-sdk-name", "genai-collector"), ("x-langfuse-sdk-version", CollectorVersion.current)]
         if !config.ingestionMode { headers.append(("x-langfuse-ingestion-version", "4")) }
-        let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.settings.timeout)
+        let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.sending.timeout)
         guard (200..<300).contains(response.status) else {
             let failure = Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             if response.status == 401 || response.status == 403 {

@@ -1,103 +1,108 @@
 import CollectorCore
+import ComponentModel
 import Foundation
 
-/// `exporters.otlp_http`: OTLP/HTTP to another collector (a gateway) or any OTLP backend.
-///
-/// ```yaml
-/// otlp_http:
-///   endpoint: ${env:OTLP_GATEWAY_ENDPOINT}   # base URL; /v1/traces is appended
-///   traces_endpoint: ""                      # the full URL instead
-///   headers: {authorization: "Bearer ${env:GATEWAY_TOKEN}"}
-///   compression: gzip                        # gzip or none
-///   encoding: proto                          # proto or json
-///   max_request_bytes: 8388608               # requests are joined up to this size
-///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}
-/// ```
-public struct OTLPHTTPExporterConfig: Sendable, Equatable {
-    public static let type = "otlp_http"
+extension OTLPHTTPExporter {
+    /// `exporters.otlp_http`: OTLP/HTTP to another collector (a gateway) or any OTLP backend.
+    ///
+    /// ```yaml
+    /// otlp_http:
+    ///   endpoint: ${env:OTLP_GATEWAY_ENDPOINT}   # base URL; /v1/traces is appended
+    ///   traces_endpoint: ""                      # the full URL instead
+    ///   headers: {authorization: "Bearer ${env:GATEWAY_TOKEN}"}
+    ///   compression: gzip                        # gzip or none
+    ///   encoding: proto                          # proto or json
+    ///   max_request_bytes: 8388608               # requests are joined up to this size
+    ///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}
+    /// ```
+    public struct Config: ExporterConfiguration {
+        public static let type = "otlp_http"
 
-    public var url: String
-    public var headers: [(String, String)]
-    public var gzip: Bool
-    public var json: Bool
-    public var maxRequestBytes: Int
-    public var tls: TLSClientConfig?
-    public var settings: ExporterSettings
+        public var url: String
+        public var headers: [(String, String)]
+        public var gzip: Bool
+        public var json: Bool
+        public var maxRequestBytes: Int
+        public var tls: TLSClientConfig?
+        public var sending: ExporterSettings
 
-    public static func == (a: Self, b: Self) -> Bool {
-        a.url == b.url && a.headers.elementsEqual(b.headers) { $0 == $1 } && a.gzip == b.gzip && a.json == b.json
-            && a.maxRequestBytes == b.maxRequestBytes && a.tls == b.tls && a.settings == b.settings
-    }
-
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        let endpoint = try map.string("endpoint", default: "")
-        let traces = try map.string("traces_endpoint", default: "")
-        guard !endpoint.isEmpty || !traces.isEmpty else { throw ConfigError(map.childPath("endpoint"), "give endpoint or traces_endpoint") }
-        var base = endpoint
-        while base.hasSuffix("/") { base.removeLast() }
-        url = traces.isEmpty ? base + "/v1/traces" : traces
-        let key = traces.isEmpty ? "endpoint" : "traces_endpoint"
-        guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
-            throw ConfigError(map.childPath(key), "expected an http:// or https:// URL, got '\(traces.isEmpty ? endpoint : traces)'")
+        public static func == (a: Self, b: Self) -> Bool {
+            a.url == b.url && a.headers.elementsEqual(b.headers) { $0 == $1 } && a.gzip == b.gzip && a.json == b.json
+                && a.maxRequestBytes == b.maxRequestBytes && a.tls == b.tls && a.sending == b.sending
         }
-        headers = try map.headers("headers")
-        gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
-        json = try map.choice("encoding", ["proto", "json"], default: "proto") == "json"
-        maxRequestBytes = try map.int("max_request_bytes", default: 8 << 20, range: 65_536...(64 << 20))
-        tls = try map.tlsClient()
-        settings = try ExporterSettings(&map)
+
+        public init(_ map: inout ConfigMap) throws(ConfigError) {
+            let endpoint = try map.string("endpoint", default: "")
+            let traces = try map.string("traces_endpoint", default: "")
+            guard !endpoint.isEmpty || !traces.isEmpty else { throw ConfigError(map.childPath("endpoint"), "give endpoint or traces_endpoint") }
+            var base = endpoint
+            while base.hasSuffix("/") { base.removeLast() }
+            url = traces.isEmpty ? base + "/v1/traces" : traces
+            let key = traces.isEmpty ? "endpoint" : "traces_endpoint"
+            guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                throw ConfigError(map.childPath(key), "expected an http:// or https:// URL, got '\(traces.isEmpty ? endpoint : traces)'")
+            }
+            headers = try map.headers("headers")
+            gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
+            json = try map.choice("encoding", ["proto", "json"], default: "proto") == "json"
+            maxRequestBytes = try map.int("max_request_bytes", default: 8 << 20, range: 65_536...(64 << 20))
+            tls = try map.tlsClient()
+            sending = try ExporterSettings(&map)
+        }
     }
 }
 
-/// `exporters.otlp_grpc`: OTLP/gRPC to another collector or backend.
-///
-/// ```yaml
-/// otlp_grpc:
-///   endpoint: gateway.observability:4317     # host:port; http:// means plaintext, https:// TLS
-///   headers: {authorization: "Bearer …"}
-///   compression: gzip                        # gzip or none
-///   tls: {insecure: false, ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}
-/// ```
-/// Without a scheme the connection uses TLS unless `tls.insecure: true`, as the OpenTelemetry
-/// Collector's gRPC exporter does.
-public struct OTLPGRPCExporterConfig: Sendable, Equatable {
-    public static let type = "otlp_grpc"
+extension OTLPGRPCExporter {
+    /// `exporters.otlp_grpc`: OTLP/gRPC to another collector or backend.
+    ///
+    /// ```yaml
+    /// otlp_grpc:
+    ///   endpoint: gateway.observability:4317     # host:port; http:// means plaintext, https:// TLS
+    ///   headers: {authorization: "Bearer …"}
+    ///   compression: gzip                        # gzip or none
+    ///   tls: {insecure: false, ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}
+    /// ```
+    /// Without a scheme the connection uses TLS unless `tls.insecure: true`, as the OpenTelemetry
+    /// Collector's gRPC exporter does.
+    public struct Config: ExporterConfiguration {
+        public static let type = "otlp_grpc"
 
-    public var host: String
-    public var port: Int
-    public var plaintext: Bool
-    public var headers: [(String, String)]
-    public var gzip: Bool
-    public var maxRequestBytes: Int
-    public var tls: TLSClientConfig?
-    public var settings: ExporterSettings
+        public var host: String
+        public var port: Int
+        public var plaintext: Bool
+        public var headers: [(String, String)]
+        public var gzip: Bool
+        public var maxRequestBytes: Int
+        public var tls: TLSClientConfig?
+        public var sending: ExporterSettings
 
-    public static func == (a: Self, b: Self) -> Bool {
-        a.host == b.host && a.port == b.port && a.plaintext == b.plaintext && a.headers.elementsEqual(b.headers) { $0 == $1 }
-            && a.gzip == b.gzip && a.maxRequestBytes == b.maxRequestBytes && a.tls == b.tls && a.settings == b.settings
-    }
-
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        var endpoint = try map.requiredString("endpoint")
-        var scheme: String?
-        for s in ["http://", "https://"] where endpoint.hasPrefix(s) {
-            scheme = s
-            endpoint.removeFirst(s.count)
+        public static func == (a: Self, b: Self) -> Bool {
+            a.host == b.host && a.port == b.port && a.plaintext == b.plaintext && a.headers.elementsEqual(b.headers) { $0 == $1 }
+                && a.gzip == b.gzip && a.maxRequestBytes == b.maxRequestBytes && a.tls == b.tls && a.sending == b.sending
         }
-        while endpoint.hasSuffix("/") { endpoint.removeLast() }
-        let parsed = try Endpoint(parsing: endpoint, path: map.childPath("endpoint"))
-        host = parsed.host
-        port = parsed.port
-        headers = try map.headers("headers")
-        gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
-        maxRequestBytes = try map.int("max_request_bytes", default: 4 << 20, range: 65_536...(16 << 20))
-        var insecure = false
-        if var t = try map.map("tls") {
-            insecure = try t.bool("insecure", default: false)
-            tls = try TLSClientConfig(&t)
+
+        public init(_ map: inout ConfigMap) throws(ConfigError) {
+            var endpoint = try map.requiredString("endpoint")
+            var scheme: String?
+            for s in ["http://", "https://"] where endpoint.hasPrefix(s) {
+                scheme = s
+                endpoint.removeFirst(s.count)
+            }
+            while endpoint.hasSuffix("/") { endpoint.removeLast() }
+            let parsed = try Endpoint(parsing: endpoint, path: map.childPath("endpoint"))
+            host = parsed.host
+            port = parsed.port
+            headers = try map.headers("headers")
+            gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
+            maxRequestBytes = try map.int("max_request_bytes", default: 4 << 20, range: 65_536...(16 << 20))
+            var insecure = false
+            if var t = try map.map("tls") {
+                insecure = try t.bool("insecure", default: false)
+                tls = try TLSClientConfig(&t)
+            }
+            if scheme == "https://" && insecure { throw ConfigError(map.childPath("tls.insecure"), "contradicts the https:// endpoint") }
+            plaintext = scheme == "http://" || (scheme == nil && insecure)
+            sending = try ExporterSettings(&map)
         }
-        if scheme == "https://" && insecure { throw ConfigError(map.childPath("tls.insecure"), "contradicts the https:// endpoint") }
-        plaintext = scheme == "http://" || (scheme == nil && insecure)
-        settings = try ExporterSettings(&map)
     }
 }

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
@@ -11,17 +12,16 @@ import OTLPGRPC
 public final class OTLPGRPCExporter: Exporter {
     public let id: String
     public let needsRecords = false
-    let config: OTLPGRPCExporterConfig
+    let config: OTLPGRPCExporter.Config
     let counters: Counters?
     let logger: Logger
     let client: GRPCClient<HTTP2ClientTransport.Posix>
-    let connections: Task<Void, Never>
 
-    public init(id: String, config: OTLPGRPCExporterConfig, counters: Counters? = nil, logger: Logger = Logger(label: "genai-collector")) throws(ExportFailure) {
-        self.id = id
+    public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
+        self.id = settings.id.description
         self.config = config
-        self.counters = counters
-        self.logger = logger
+        self.counters = settings.counters
+        self.logger = settings.logger
         let security: HTTP2ClientTransport.Posix.TransportSecurity
         if config.plaintext {
             security = .plaintext
@@ -47,10 +47,15 @@ public final class OTLPGRPCExporter: Exporter {
         } catch {
             throw .permanent("cannot set up the gRPC connection to \(config.host):\(config.port): \(error)")
         }
-        let client = GRPCClient(transport: transport)
-        self.client = client
-        connections = Task {
-            do { try await client.runConnections() } catch { logger.error("gRPC client stopped", metadata: ["exporter": "\(id)", "error": "\(error)"]) }
+        client = GRPCClient(transport: transport)
+    }
+
+    /// The client's connections, run by the sending queue for as long as it runs.
+    public func run() async {
+        do {
+            try await client.runConnections()
+        } catch {
+            logger.error("gRPC client stopped", metadata: ["exporter": "\(id)", "error": "\(error)"])
         }
     }
 
@@ -58,7 +63,7 @@ public final class OTLPGRPCExporter: Exporter {
         var metadata = Metadata()
         for (name, value) in config.headers { metadata.addString(value, forKey: name.lowercased()) }
         var options = CallOptions.defaults
-        options.timeout = config.settings.timeout
+        options.timeout = config.sending.timeout
         if config.gzip { options.compression = .gzip }
         for body in OTLPBodies.protobuf(item.parts, limit: config.maxRequestBytes) {
             let response: [UInt8]
@@ -80,7 +85,6 @@ public final class OTLPGRPCExporter: Exporter {
 
     public func shutdown() async {
         client.beginGracefulShutdown()
-        await connections.value
     }
 
     /// An IP literal is dialled as such: a DNS target would offer the address as the TLS server

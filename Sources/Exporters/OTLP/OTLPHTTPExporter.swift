@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import Logging
 import OTLP
 import Foundation
@@ -9,16 +10,16 @@ import Foundation
 public final class OTLPHTTPExporter: Exporter {
     public let id: String
     public let needsRecords = false
-    let config: OTLPHTTPExporterConfig
+    let config: OTLPHTTPExporter.Config
     let transport: HTTPTransport
     let counters: Counters?
     let logger: Logger
 
-    public init(id: String, config: OTLPHTTPExporterConfig, counters: Counters? = nil, logger: Logger = Logger(label: "genai-collector")) throws(ExportFailure) {
-        self.id = id
+    public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
+        self.id = settings.id.description
         self.config = config
-        self.counters = counters
-        self.logger = logger
+        self.counters = settings.counters
+        self.logger = settings.logger
         transport = try HTTPTransport(tls: config.tls)
     }
 
@@ -27,7 +28,7 @@ public final class OTLPHTTPExporter: Exporter {
         for body in bodies {
             var headers = config.headers
             headers.append(("Content-Type", config.json ? "application/json" : "application/x-protobuf"))
-            let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.settings.timeout)
+            let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.sending.timeout)
             guard (200..<300).contains(response.status) else {
                 throw Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             }

@@ -6,7 +6,7 @@ import NIOHTTP1
 /// or virtual-hosted. S3's answer decides: refused credentials, a missing bucket and bad requests are
 /// permanent; throttling, timeouts and 5xx are retried.
 struct S3Client: Sendable {
-    let config: S3ExporterConfig
+    let config: S3Exporter.Config
     let transport: HTTPTransport
     let signer: SigV4
     /// `scheme://host[:port]` and the path before the key, per addressing style.
@@ -14,7 +14,7 @@ struct S3Client: Sendable {
     let host: String
     let basePath: String
 
-    init(config: S3ExporterConfig, transport: HTTPTransport) {
+    init(config: S3Exporter.Config, transport: HTTPTransport) {
         self.config = config
         self.transport = transport
         signer = SigV4(credentials: config.credentials, region: config.region)
@@ -89,7 +89,7 @@ struct S3Client: Sendable {
         let queryString = query.map { $0.1.isEmpty ? SigV4.encode($0.0, slash: true) : SigV4.encode($0.0, slash: true) + "=" + SigV4.encode($0.1, slash: true) }
             .joined(separator: "&")
         let url = origin + path + (queryString.isEmpty ? "" : "?" + queryString)
-        let response = try await transport.send(method, url, headers: all, body: body, timeout: config.settings.timeout,
+        let response = try await transport.send(method, url, headers: all, body: body, timeout: config.sending.timeout,
                                                 maxResponseBytes: maxResponseBytes)
         guard (200..<300).contains(response.status) else {
             throw Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)

@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import Foundation
 import GenAIMapping
 import OTLP
@@ -16,19 +17,21 @@ public final class S3Exporter: Exporter {
     public let id: String
     public let needsRecords: Bool
     public let holdLimit: Duration
-    let config: S3ExporterConfig
+    let config: S3Exporter.Config
     let client: S3Client
     let objects: RollingObjects
 
-    public init(id: String, config: S3ExporterConfig, counters: Counters? = nil) throws(ExportFailure) {
+    public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
+        let id = settings.id.description
+        let counters = settings.counters
         self.id = id
         self.config = config
         needsRecords = config.format == .langfuse
         holdLimit = config.maxObjectAge
         client = S3Client(config: config, transport: try HTTPTransport(tls: config.tls))
-        objects = RollingObjects(config: config, client: client) { bytes in
-            counters?.add(.exporterObjects, 1, ["exporter": id])
-            counters?.add(.exporterObjectBytes, bytes, ["exporter": id])
+        objects = RollingObjects(config: config, client: client, clock: settings.clock) { bytes in
+            counters.add(.exporterObjects, 1, ["exporter": id])
+            counters.add(.exporterObjectBytes, bytes, ["exporter": id])
         }
     }
 
@@ -46,9 +49,16 @@ public final class S3Exporter: Exporter {
 
     public func flushHeld() async { await objects.closeAll() }
 
+    /// Timers and uploads; the connection closes once the last upload is done.
+    public func run() async {
+        await objects.run()
+        await client.transport.shutdown()
+    }
+
+    /// What is still open is uploaded; `run` returns after it.
     public func shutdown() async {
         await objects.closeAll()
-        await client.transport.shutdown()
+        objects.stop()
     }
 
     static func nowNanos() -> UInt64 {
@@ -58,7 +68,7 @@ public final class S3Exporter: Exporter {
 
 /// The open objects, by hour partition (actor-confined), and the uploads of the closed ones.
 actor RollingObjects {
-    let config: S3ExporterConfig
+    let config: S3Exporter.Config
     let client: S3Client
     /// Called with the stored size of every object written.
     let onStored: @Sendable (Int) -> Void
@@ -71,11 +81,41 @@ actor RollingObjects {
     /// Uncompressed bytes gathered before they become one gzip member.
     static let gzipStage = 1 << 20
 
-    init(config: S3ExporterConfig, client: S3Client, onStored: @escaping @Sendable (Int) -> Void = { _ in }) {
+    /// Age timers and uploads, run as children of `run()` (which the exporter's queue owns).
+    enum Job: Sendable {
+        case timer(@Sendable () async -> Void)
+        case upload(@Sendable () async -> Void)
+    }
+    private let jobs: AsyncStream<Job>.Continuation
+    private let jobStream: AsyncStream<Job>
+    let clock: any Clock<Duration>
+
+    init(config: S3Exporter.Config, client: S3Client, clock: any Clock<Duration> = ContinuousClock(),
+         onStored: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.config = config
         self.client = client
+        self.clock = clock
         self.onStored = onStored
+        (jobStream, jobs) = AsyncStream.makeStream()
     }
+
+    /// Runs the timers and uploads until `stop()`; then the timers still waiting are cancelled, and
+    /// the uploads (those `stop` was preceded by included) finish.
+    nonisolated func run() async {
+        await withDiscardingTaskGroup { uploads in
+            await withDiscardingTaskGroup { timers in
+                for await job in jobStream {
+                    switch job {
+                    case .timer(let run): timers.addTask { await run() }
+                    case .upload(let run): uploads.addTask { await run() }
+                    }
+                }
+                timers.cancelAll()
+            }
+        }
+    }
+
+    nonisolated func stop() { jobs.finish() }
 
     final class OpenObject {
         let key: String
@@ -109,7 +149,7 @@ actor RollingObjects {
             if object.rawBytes >= config.maxObjectBytes { close(hour) }
         }
         held += 1
-        if held >= config.settings.numConsumers { closeAll() }
+        if held >= config.sending.numConsumers { closeAll() }
         return waits
     }
 
@@ -128,10 +168,11 @@ actor RollingObjects {
         open[hour] = object
         let age = config.maxObjectAge
         let s = serial
-        Task {
-            try? await Task.sleep(for: age)
-            self.closeIfOpen(hour, serial: s)
-        }
+        let clock = clock
+        jobs.yield(.timer {
+            guard (try? await clock.sleep(for: age)) != nil else { return }  // cancelled: stopping
+            await self.closeIfOpen(hour, serial: s)
+        })
         return object
     }
 
@@ -162,11 +203,12 @@ actor RollingObjects {
         let client = client
         let config = config
         let onStored = onStored
-        Task {
+        let queued = jobs.yield(.upload {
             let result = await upload.run(client, config)
             if case .success = result { onStored(upload.body.count) }
             upload.done.resolve(result)
-        }
+        })
+        if case .terminated = queued { upload.done.resolve(.failure(.retryable("the exporter has stopped"))) }
     }
 }
 
@@ -176,7 +218,7 @@ struct Upload: Sendable {
     let body: [UInt8]
     let done: Completion
 
-    func run(_ client: S3Client, _ config: S3ExporterConfig) async -> Result<Void, ExportFailure> {
+    func run(_ client: S3Client, _ config: S3Exporter.Config) async -> Result<Void, ExportFailure> {
         let encoding = config.gzip ? "gzip" : nil
         do throws(ExportFailure) {
             if body.count <= config.partSizeBytes {

@@ -10,9 +10,9 @@ import OTLP
 ///   kept whole, under the hour of its earliest span.
 /// A time of zero, or `partition_by: upload_time`, files under the upload hour.
 public struct S3ObjectEncoder: Sendable {
-    let config: S3ExporterConfig
+    let config: S3Exporter.Config
 
-    public init(config: S3ExporterConfig) { self.config = config }
+    public init(config: S3Exporter.Config) { self.config = config }
 
     public func chunks(_ item: ExportItem, nowNanos: UInt64) -> [(hour: Int64, bytes: [UInt8])] {
         let nowHour = S3ObjectKey.hour(unixNanos: nowNanos)

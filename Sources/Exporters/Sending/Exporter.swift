@@ -81,11 +81,15 @@ public protocol Exporter: Sendable {
     var holdLimit: Duration { get }
     /// Shutdown has begun: write what `export` holds now instead of waiting for `holdLimit`.
     func flushHeld() async
-    /// Flushes and releases resources; called once after the queue has drained.
+    /// Flushes and releases resources; called once after the queue has drained. `run` returns after it.
     func shutdown() async
+    /// Work the exporter does in the background while it sends (connections, timers): the sending
+    /// queue runs it in its own task group, from start until after `shutdown`.
+    func run() async
 }
 
 extension Exporter {
+    public func run() async {}
     public var holdLimit: Duration { .zero }
     public func flushHeld() async {}
 }

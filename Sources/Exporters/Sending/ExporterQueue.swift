@@ -138,6 +138,14 @@ public final class ExporterQueue: Service, Sendable {
     public var queued: Int { state.withLock { $0.items.count } }
 
     public func run() async throws {
+        // The exporter's background work belongs to the queue, and ends after `exporter.shutdown()`.
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.exporter.run() }
+            await self.sendUntilStopped()
+        }
+    }
+
+    private func sendUntilStopped() async {
         if let gate = state.withLock({ $0.gate }) {
             await gate()
         }

@@ -68,36 +68,3 @@ public struct PersistentQueueSettings: Sendable, Equatable {
         dropOldest = try map.choice("when_full", ["pushback", "drop_oldest"], default: "pushback") == "drop_oldest"
     }
 }
-
-/// `exporters.file`: JSON Lines under a directory, rotated by size and time (the embedded default).
-public struct FileExporterConfig: Sendable, Equatable {
-    public static let type = "file"
-    /// Langfuse ingestion events, or one OTLP/JSON export request per line.
-    public enum Format: String, Sendable, CaseIterable { case langfuse, otlpJSON = "otlp_json" }
-
-    public var directory: String
-    public var format: Format
-    public var maxFileSizeBytes: Int
-    public var rotateInterval: Duration
-    public var settings: ExporterSettings
-
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        directory = try map.requiredString("directory")
-        format = try map.choice("format", default: Format.langfuse)
-        maxFileSizeBytes = try map.int("max_file_size_bytes", default: 100 << 20, range: 4096...(1 << 40))
-        rotateInterval = try map.duration("rotate_interval", default: .seconds(3600))
-        settings = try ExporterSettings(&map)
-    }
-}
-
-/// `exporters.debug`: a summary per batch on stdout.
-public struct DebugExporterConfig: Sendable, Equatable {
-    public static let type = "debug"
-    public var verbosity: String
-    public var settings: ExporterSettings
-
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        verbosity = try map.choice("verbosity", ["basic", "normal", "detailed"], default: "basic")
-        settings = try ExporterSettings(&map)
-    }
-}

@@ -23,6 +23,9 @@ public enum PrivateFiles {
         return nil
     }
 
+    /// Whether this process can read `path` (a certificate, a key).
+    public static func isReadable(_ path: String) -> Bool { access(path, R_OK) == 0 }
+
     /// Opens (creating it 0600) without following a symbolic link at `path`.
     public static func open(_ path: String, _ flags: Int32) -> Int32 {
         Glibc.open(path, flags | O_CREAT | O_NOFOLLOW | O_CLOEXEC, fileMode)

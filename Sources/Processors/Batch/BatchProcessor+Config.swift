@@ -1,7 +1,7 @@
 import CollectorCore
 
-/// Groups spans into batches by count or time before export. Its timer-driven runtime arrives
-/// with the daemon; the config is decoded and validated now.
+/// `processors.batch`: groups requests into batches by spans, bytes or time before export (the
+/// `Batcher` runs it).
 public enum BatchProcessor {
     public static let type = "batch"
 

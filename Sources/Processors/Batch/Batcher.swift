@@ -1,30 +1,32 @@
 import CollectorCore
-import Processors
 import ServiceLifecycle
 
 /// The `batch` stage: accumulates spans until `send_batch_size`, `send_batch_bytes` or `timeout`, then
 /// hands the merged batch to the fan-out stage. On graceful shutdown it flushes what it holds and
 /// closes the hand-off.
-actor Batcher: Service {
+public actor Batcher: BatchingService {
     let config: BatchProcessor.Config
     private let handoff: Handoff
+    private let clock: any Clock<Duration>
     /// Handed on unmerged: the fan-out stage translates each request where it lies.
     private var pending: [TraceBatch] = []
     private var pendingSpans = 0
     private var pendingBytes = 0
     private var pendingCost = 0
-    private var pendingSince: ContinuousClock.Instant?
+    /// Timer ticks (a quarter of the timeout each) seen since the oldest pending request came.
+    private var pendingTicks: Int?
 
-    init(config: BatchProcessor.Config, handoff: Handoff) {
+    public init(config: BatchProcessor.Config, handoff: Handoff, clock: any Clock<Duration> = ContinuousClock()) {
         self.config = config
         self.handoff = handoff
+        self.clock = clock
     }
 
-    func add(_ batch: TraceBatch, cost: Int) async {
+    public func add(_ batch: TraceBatch, cost: Int) async {
         // Keep batches within send_batch_max_size: flush first if this request would pass it.
         // (A single request larger than the maximum is sent as it came.)
         if config.sendBatchMaxSize > 0, pendingSpans > 0, pendingSpans + batch.spans.count > config.sendBatchMaxSize { await flush() }
-        if pendingSince == nil { pendingSince = .now }
+        if pendingTicks == nil { pendingTicks = 0 }
         pending.append(batch)
         pendingSpans += batch.spans.count
         pendingBytes += batch.bytes.count
@@ -33,28 +35,33 @@ actor Batcher: Service {
     }
 
     /// Hands the pending requests on as one batch.
-    func flush() async {
+    public func flush() async {
         guard !pending.isEmpty else { return }
         let (parts, cost) = (pending, pendingCost)
         pending = []
         pendingSpans = 0
         pendingBytes = 0
         pendingCost = 0
-        pendingSince = nil
+        pendingTicks = nil
         await handoff.put(parts, cost: cost)
     }
 
-    private func flushIfDue() async {
-        if let since = pendingSince, ContinuousClock.now - since >= config.timeout { await flush() }
+    /// The oldest pending request is flushed on the fourth tick after it came: it has waited more
+    /// than three quarters of `timeout` and never more, counted on the injected clock.
+    private func tick() async {
+        guard let ticks = pendingTicks else { return }
+        if ticks + 1 >= Self.ticksPerTimeout { await flush() } else { pendingTicks = ticks + 1 }
     }
 
-    func run() async throws {
-        // Tick at a fraction of the timeout so a batch waits at most about `timeout`.
-        let tick = config.timeout / 4
+    static let ticksPerTimeout = 4
+
+    public func run() async throws {
+        let tick = config.timeout / Self.ticksPerTimeout
+        let clock = clock
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: tick)
-                await self.flushIfDue()
+                try? await clock.sleep(for: tick)
+                await self.tick()
             }
         }
         await flush()

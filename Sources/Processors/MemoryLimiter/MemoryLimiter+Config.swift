@@ -4,7 +4,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Admission control: bounded in-flight bytes, beyond which receivers push back.
+/// `processors.memory_limiter`: bounded in-flight bytes, beyond which receivers push back (`Admission`
+/// runs it).
 public enum MemoryLimiter {
     public static let type = "memory_limiter"
 

@@ -1,16 +1,20 @@
 import CollectorCore
+import ComponentModel
 
-/// `extensions.health_check`: the endpoint Kubernetes probes (the collector's default port), with
-/// optional credentials (a probe can send them as a header).
-public struct HealthCheckConfig: Sendable, Equatable {
-    public static let type = "health_check"
-    public var endpoint: Endpoint
-    public var path: String
-    public var auth: AuthConfig?
+/// The `health_check` extension.
+public enum HealthCheck {
+    /// `extensions.health_check`: the endpoint Kubernetes probes (the collector's default port), with
+    /// optional credentials (a probe can send them as a header).
+    public struct Config: ComponentConfig {
+        public static let type = "health_check"
+        public var endpoint: Endpoint
+        public var path: String
+        public var auth: AuthConfig?
 
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        endpoint = try map.endpoint("endpoint", default: "localhost:13133")
-        path = try map.string("path", default: "/")
-        auth = try map.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a }
+        public init(_ map: inout ConfigMap) throws(ConfigError) {
+            endpoint = try map.endpoint("endpoint", default: "localhost:13133")
+            path = try map.string("path", default: "/")
+            auth = try map.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a }
+        }
     }
 }

@@ -17,7 +17,7 @@ public final class Readiness: Sendable {
 /// The health endpoint (as the collector's `health_check` extension, which Kubernetes probes) and
 /// the Prometheus `/metrics` endpoint.
 public enum TelemetryEndpoints {
-    public static func health(_ config: HealthCheckConfig, readiness: Readiness, logger: Logger,
+    public static func health(_ config: HealthCheck.Config, readiness: Readiness, logger: Logger,
                               onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
         HTTPServer(name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
                    headCheck: { head in check(head, auth: config.auth) }) { request in

@@ -9,7 +9,7 @@ struct Ingest: Sendable {
     let transport: String
     let consumer: any TraceConsumer
     let counters: Counters
-    let limits: OTLPReceiverConfig.Limits
+    let limits: OTLPReceiver.Config.Limits
 
     enum Coding: String, Sendable { case identity, gzip, deflate, zstd }
 

@@ -18,7 +18,7 @@ import Synchronization
 public final class OTLPGRPCReceiver: Service, Sendable {
 
     public let id: String
-    let config: OTLPReceiverConfig.GRPC
+    let config: OTLPReceiver.Config.GRPC
     let consumer: any TraceConsumer
     let auth: AuthSource
     let counters: Counters
@@ -27,7 +27,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     private let open = OpenConnections()
 
     /// `auth`: the credentials to check, if they may change while running (a reload); else the config's.
-    public init(id: String, config: OTLPReceiverConfig.GRPC, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger,
+    public init(id: String, config: OTLPReceiver.Config.GRPC, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger,
                 onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.id = id
         self.config = config

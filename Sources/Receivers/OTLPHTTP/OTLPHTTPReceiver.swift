@@ -11,14 +11,14 @@ import OTLP
 /// the pipeline pushes back.
 public struct OTLPHTTPReceiver: Sendable {
     public let id: String
-    let config: OTLPReceiverConfig.HTTP
+    let config: OTLPReceiver.Config.HTTP
     let consumer: any TraceConsumer
     let auth: AuthSource
     let counters: Counters
     let logger: Logger
 
     /// `auth`: the credentials to check, if they may change while running (a reload); else the config's.
-    public init(id: String, config: OTLPReceiverConfig.HTTP, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger) {
+    public init(id: String, config: OTLPReceiver.Config.HTTP, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger) {
         self.id = id
         self.config = config
         self.consumer = consumer

@@ -1,77 +1,81 @@
 import CollectorCore
+import ComponentModel
 
-/// `receivers.otlp`: the OTLP receiver, spelled as the OpenTelemetry Collector spells it.
-public struct OTLPReceiverConfig: Sendable, Equatable {
-    public static let type = "otlp"
+/// The OTLP receiver: OTLP/HTTP and OTLP/gRPC listeners feeding the pipelines that list it.
+public enum OTLPReceiver {
+    /// `receivers.otlp`: the OTLP receiver, spelled as the OpenTelemetry Collector spells it.
+    public struct Config: ReceiverConfiguration {
+        public static let type = "otlp"
 
-    /// Per-request budgets both transports apply after decoding.
-    public struct Limits: Sendable, Equatable {
-        /// Attributes kept per span, event, link, resource and scope; the rest are dropped and counted.
-        public var maxAttributes: Int = 1024
+        /// Per-request budgets both transports apply after decoding.
+        public struct Limits: Sendable, Equatable {
+            /// Attributes kept per span, event, link, resource and scope; the rest are dropped and counted.
+            public var maxAttributes: Int = 1024
 
-        public init(maxAttributes: Int = 1024) { self.maxAttributes = maxAttributes }
-    }
-
-    public struct GRPC: Sendable, Equatable {
-        public var endpoint: Endpoint
-        public var maxReceiveMessageBytes: Int
-        public var auth: AuthConfig?
-        public var tls: TLSConfig?
-        public var limits = Limits()
-        /// Open connections at most; one more is closed at once and counted.
-        public var maxConnections = HTTPServerLimits.defaults.maxConnections
-    }
-
-    public struct HTTP: Sendable, Equatable {
-        public var endpoint: Endpoint
-        public var maxRequestBodyBytes: Int
-        public var tracesPaths: [String]
-        public var auth: AuthConfig?
-        public var tls: TLSConfig?
-        public var limits = Limits()
-        /// Connections and slow-client timeouts.
-        public var server = HTTPServerLimits.defaults
-    }
-
-    public var grpc: GRPC?
-    public var http: HTTP?
-
-    public init(_ map: inout ConfigMap) throws(ConfigError) {
-        guard var protocols = try map.map("protocols") else {
-            throw ConfigError(map.childPath("protocols"), "is required: enable grpc and/or http")
+            public init(maxAttributes: Int = 1024) { self.maxAttributes = maxAttributes }
         }
-        if var g = try protocols.map("grpc") {
-            grpc = GRPC(
-                endpoint: try g.endpoint("endpoint", default: "localhost:4317"),
-                maxReceiveMessageBytes: try g.int("max_recv_msg_size_mib", default: 16, range: 1...1024) << 20,
-                auth: try g.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
-                tls: try g.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
-                maxConnections: try g.int("max_connections", default: HTTPServerLimits.defaults.maxConnections, range: 1...1_000_000))
-            try g.finish()
+
+        public struct GRPC: Sendable, Equatable {
+            public var endpoint: Endpoint
+            public var maxReceiveMessageBytes: Int
+            public var auth: AuthConfig?
+            public var tls: TLSConfig?
+            public var limits = Limits()
+            /// Open connections at most; one more is closed at once and counted.
+            public var maxConnections = HTTPServerLimits.defaults.maxConnections
         }
-        if var h = try protocols.map("http") {
-            let path = try h.string("traces_url_path", default: "/v1/traces")
-            guard path.hasPrefix("/") else { throw ConfigError(h.childPath("traces_url_path"), "must start with /") }
-            http = HTTP(
-                endpoint: try h.endpoint("endpoint", default: "localhost:4318"),
-                maxRequestBodyBytes: try h.int("max_request_body_size", default: 20 << 20, range: 1024...(1 << 30)),
-                // The Langfuse SDKs post to this path; accepting it lets them point here unchanged.
-                tracesPaths: [path, "/api/public/otel/v1/traces"],
-                auth: try h.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
-                tls: try h.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
-                server: try HTTPServerLimits(&h))
-            try h.finish()
+
+        public struct HTTP: Sendable, Equatable {
+            public var endpoint: Endpoint
+            public var maxRequestBodyBytes: Int
+            public var tracesPaths: [String]
+            public var auth: AuthConfig?
+            public var tls: TLSConfig?
+            public var limits = Limits()
+            /// Connections and slow-client timeouts.
+            public var server = HTTPServerLimits.defaults
         }
-        try protocols.finish()
-        if var l = try map.map("limits") {
-            let limits = Limits(maxAttributes: try l.int("max_attributes", default: 1024, range: 1...65_536))
-            try l.finish()
-            grpc?.limits = limits
-            http?.limits = limits
-        }
-        if grpc == nil && http == nil { throw ConfigError(map.childPath("protocols"), "enable grpc and/or http") }
-        if let g = grpc, let h = http, g.endpoint == h.endpoint, g.endpoint.port != 0 {
-            throw ConfigError(map.childPath("protocols"), "grpc and http cannot share \(g.endpoint)")
+
+        public var grpc: GRPC?
+        public var http: HTTP?
+
+        public init(_ map: inout ConfigMap) throws(ConfigError) {
+            guard var protocols = try map.map("protocols") else {
+                throw ConfigError(map.childPath("protocols"), "is required: enable grpc and/or http")
+            }
+            if var g = try protocols.map("grpc") {
+                grpc = GRPC(
+                    endpoint: try g.endpoint("endpoint", default: "localhost:4317"),
+                    maxReceiveMessageBytes: try g.int("max_recv_msg_size_mib", default: 16, range: 1...1024) << 20,
+                    auth: try g.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
+                    tls: try g.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
+                    maxConnections: try g.int("max_connections", default: HTTPServerLimits.defaults.maxConnections, range: 1...1_000_000))
+                try g.finish()
+            }
+            if var h = try protocols.map("http") {
+                let path = try h.string("traces_url_path", default: "/v1/traces")
+                guard path.hasPrefix("/") else { throw ConfigError(h.childPath("traces_url_path"), "must start with /") }
+                http = HTTP(
+                    endpoint: try h.endpoint("endpoint", default: "localhost:4318"),
+                    maxRequestBodyBytes: try h.int("max_request_body_size", default: 20 << 20, range: 1024...(1 << 30)),
+                    // The Langfuse SDKs post to this path; accepting it lets them point here unchanged.
+                    tracesPaths: [path, "/api/public/otel/v1/traces"],
+                    auth: try h.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
+                    tls: try h.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
+                    server: try HTTPServerLimits(&h))
+                try h.finish()
+            }
+            try protocols.finish()
+            if var l = try map.map("limits") {
+                let limits = Limits(maxAttributes: try l.int("max_attributes", default: 1024, range: 1...65_536))
+                try l.finish()
+                grpc?.limits = limits
+                http?.limits = limits
+            }
+            if grpc == nil && http == nil { throw ConfigError(map.childPath("protocols"), "enable grpc and/or http") }
+            if let g = grpc, let h = http, g.endpoint == h.endpoint, g.endpoint.port != 0 {
+                throw ConfigError(map.childPath("protocols"), "grpc and http cannot share \(g.endpoint)")
+            }
         }
     }
 }

@@ -1,0 +1,23 @@
+import CollectorCore
+import ComponentModel
+
+extension AttributesProcessor.Config: ComponentConfig {}
+
+extension AttributesProcessor {
+    /// `attributes` (span attributes) and `resource` (resource attributes): one config, two targets.
+    public struct Factory: ProcessorFactory {
+        public typealias Config = AttributesProcessor.Config
+        public let type: String
+        let target: Target
+
+        public init(type: String = AttributesProcessor.type, target: Target = .spans) {
+            self.type = type
+            self.target = target
+        }
+
+        public var example: String { "{actions: [{key: team, value: search, action: upsert}]}" }
+        public func make(_ config: Config, settings: ComponentSettings) -> ProcessorRole {
+            .inPlace(AttributesProcessor(config: config, target: target))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import CollectorCore
+import ComponentModel
+import ServiceLifecycle
+
+/// Where a processor sits in a pipeline, known before it is built.
+public enum ProcessorStage: Sendable {
+    /// Changes each batch in place: per request before a batching stage, per batch after it.
+    case inPlace
+    /// Gathers requests into batches and hands them on from its own task.
+    case batching
+    /// Bounds the bytes the process holds: one budget shared by every pipeline, which receivers
+    /// consult before they read a body.
+    case admission
+}
+
+/// A built processor, by stage.
+public enum ProcessorRole: Sendable {
+    case inPlace(any SpanProcessor)
+    case batching(BatchingStage)
+    case admission(Admission)
+}
+
+/// A batching stage as the runtime wires it: it is given the hand-off its batches go to.
+public struct BatchingStage: Sendable {
+    /// How an exporter that batches from its own disk queue (durable mode) should batch.
+    public let spans: Int
+    public let wait: Duration
+    public let make: @Sendable (Handoff) -> any BatchingService
+
+    public init(spans: Int, wait: Duration, make: @escaping @Sendable (Handoff) -> any BatchingService) {
+        self.spans = spans
+        self.wait = wait
+        self.make = make
+    }
+}
+
+/// A running batching stage: requests go in with their admitted cost; batches come out on the hand-off.
+public protocol BatchingService: Service {
+    func add(_ batch: TraceBatch, cost: Int) async
+}
+
+public protocol ProcessorFactory: ComponentFactory {
+    var stage: ProcessorStage { get }
+    func make(_ config: Config, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole
+}
+
+extension ProcessorFactory {
+    public static var kind: ComponentKind { .processor }
+    public var stage: ProcessorStage { .inPlace }
+
+    /// Builds from a config this factory decoded.
+    public func make(erased config: any ComponentConfig, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole {
+        try make(typed(config, path: settings.path), settings: settings)
+    }
+}
