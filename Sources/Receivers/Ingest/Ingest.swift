@@ -39,7 +39,7 @@ struct Ingest: Sendable {
     /// since its spans are never decoded), else nil.
     func precheck(bodyBytes: Int) -> ConsumeOutcome? {
         guard let refusal = consumer.precheck(bodyBytes: bodyBytes) else { return nil }
-        countRefused("memory_limit")
+        countRefused(WireStatus.overMemoryLimit.reason)
         return refusal
     }
 
@@ -68,17 +68,17 @@ struct Ingest: Sendable {
         } catch {
             switch error.kind {
             case .overMemoryBudget:
-                countRefused("memory_limit")
+                countRefused(WireStatus.overMemoryLimit.reason)
                 return .refused(reason: "memory limit of \(reservation.budget.limitBytes >> 20) MiB in flight reached",
                                 retryAfter: reservation.budget.retryAfter)
             case .tooLarge, .decodedTooLarge:
-                countRefused("too_large")
+                countRefused(WireStatus.tooLarge.reason)
                 return .tooLarge("request too large: \(error)")
             case .decompression:
-                countRefused("invalid")
+                countRefused(WireStatus.invalid.reason)
                 return .invalid("cannot decompress body: \(error)")
             default:
-                countRefused("invalid")
+                countRefused(WireStatus.invalid.reason)
                 return .invalid("invalid OTLP trace request: \(error)")
             }
         }
@@ -86,7 +86,7 @@ struct Ingest: Sendable {
         // bodies it does not share are freed on return).
         let held = batch.bytes.capacity + batch.tableBytes
         guard reservation.cover(held) else {
-            countRefused("memory_limit")
+            countRefused(WireStatus.overMemoryLimit.reason)
             return .refused(reason: "memory limit of \(reservation.budget.limitBytes >> 20) MiB in flight reached",
                             retryAfter: reservation.budget.retryAfter)
         }

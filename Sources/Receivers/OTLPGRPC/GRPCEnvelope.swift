@@ -13,10 +13,10 @@ enum GRPCEnvelope {
     /// A request header of this name is removed on the way in (the guard speaks for itself).
     static let reservedHeader = "x-genai-collector-envelope"
 
-    static let invalidArgument: UInt8 = 3
-    static let resourceExhausted: UInt8 = 8
-    static let unimplemented: UInt8 = 12
-    static let unavailable: UInt8 = 14
+    static let invalidArgument = WireStatus.invalid.grpc
+    static let resourceExhausted = WireStatus.tooLarge.grpc
+    static let unimplemented = WireStatus.unimplemented.grpc
+    static let unavailable = WireStatus.overMemoryLimit.grpc
 
     static func writeHeader(into buffer: inout ByteBuffer, payloadLength: Int, coding: Coding) {
         buffer.writeInteger(UInt8(0))

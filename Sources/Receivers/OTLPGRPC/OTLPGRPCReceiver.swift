@@ -94,7 +94,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
             var envelopes: [GRPCEnvelope.Content] = []
             for try await message in request.messages { envelopes.append(message) }
             guard envelopes.count == 1 else {
-                ingest.countRefused("invalid")
+                ingest.countRefused(WireStatus.invalid.reason)
                 return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "an Export call carries exactly one message"))
             }
             return await self.handle(envelopes[0])
@@ -119,14 +119,13 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     func handle(_ envelope: GRPCEnvelope.Content) async -> StreamingServerResponse<[UInt8]> {
         switch envelope {
         case .error(let code, let message):
-            ingest.countRefused(code == Int(GRPCEnvelope.resourceExhausted) ? "too_large"
-                                : code == Int(GRPCEnvelope.unavailable) ? "memory_limit" : "invalid")
+            ingest.countRefused(WireStatus(grpc: UInt8(clamping: code)).reason)
             return StreamingServerResponse(error: RPCError(code: RPCError.Code(Status.Code(rawValue: code) ?? .invalidArgument) ?? .invalidArgument,
                                                            message: message))
         case .message(let body, let coding):
             let reservation = RequestReservation(budget: consumer.memory)
             guard reservation.cover(body.capacity) else {
-                ingest.countRefused("memory_limit")
+                ingest.countRefused(WireStatus.overMemoryLimit.reason)
                 return Self.refused("memory limit reached", consumer.memory.retryAfter)
             }
             let outcome = await ingest.receive(body, coding: coding == .gzip ? .gzip : coding == .deflate ? .deflate : .identity, json: false,
@@ -138,15 +137,19 @@ public final class OTLPGRPCReceiver: Service, Sendable {
             case .refused(let reason, let retryAfter):
                 return Self.refused(reason, retryAfter)
             case .tooLarge(let message):
-                return StreamingServerResponse(error: RPCError(code: .resourceExhausted, message: message))
+                return Self.error(.tooLarge, message)
             case .invalid(let message):
-                return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: message))
+                return Self.error(.invalid, message)
             }
         }
     }
 
     private static func refused(_ reason: String, _ retryAfter: Duration) -> StreamingServerResponse<[UInt8]> {
-        StreamingServerResponse(error: RPCError(code: .unavailable, message: "data refused: \(reason); retry after \(retryAfter)"))
+        error(.overMemoryLimit, "data refused: \(reason); retry after \(retryAfter)")
+    }
+
+    private static func error(_ status: WireStatus, _ message: String) -> StreamingServerResponse<[UInt8]> {
+        StreamingServerResponse(error: RPCError(code: RPCError.Code(Status.Code(rawValue: Int(status.grpc)) ?? .invalidArgument) ?? .invalidArgument, message: message))
     }
 }
 

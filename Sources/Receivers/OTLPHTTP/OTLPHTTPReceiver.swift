@@ -68,8 +68,7 @@ public struct OTLPHTTPReceiver: Sendable {
         }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init),
            case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: length) {
-            return Self.reply(encoding, .serviceUnavailable, .unavailable, "data refused: \(reason)",
-                              [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
+            return Self.reply(encoding, .overMemoryLimit, "data refused: \(reason)", [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
         }
         return nil
     }
@@ -87,19 +86,18 @@ public struct OTLPHTTPReceiver: Sendable {
             return HTTPResponse(.ok, contentType: encoding.mediaType, body: OTLPResponse.success(
                 encoding, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected)))
         case .refused(let reason, let retryAfter):
-            return Self.reply(encoding, .serviceUnavailable, .unavailable, "data refused: \(reason)",
-                              [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
+            return Self.reply(encoding, .overMemoryLimit, "data refused: \(reason)", [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
         case .tooLarge(let message):
-            return Self.reply(encoding, .payloadTooLarge, .invalidArgument, message)
+            return Self.reply(encoding, .tooLarge, message)
         case .invalid(let message):
             logger.debug("bad request", metadata: ["receiver": "\(id)", "error": "\(message)"])
-            return Self.reply(encoding, .badRequest, .invalidArgument, message)
+            return Self.reply(encoding, .invalid, message)
         }
     }
 
-    static func reply(_ encoding: OTLPResponse.Encoding, _ status: HTTPResponseStatus, _ code: OTLPResponse.Code, _ message: String,
+    static func reply(_ encoding: OTLPResponse.Encoding, _ status: WireStatus, _ message: String,
                       _ headers: [(String, String)] = []) -> HTTPResponse {
-        HTTPResponse(status, contentType: encoding.mediaType, body: OTLPResponse.status(encoding, code, message), headers: headers)
+        HTTPResponse(status.http, contentType: encoding.mediaType, body: OTLPResponse.status(encoding, status.otlpCode, message), headers: headers)
     }
 
     static func encoding(_ headers: HTTPHeaders) -> OTLPResponse.Encoding? {
