@@ -48,10 +48,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        // The write-ahead queue: records, group commit, recovery. No HTTP or gRPC below it.
+        .target(
+            name: "CollectorQueue",
+            dependencies: ["CollectorCore", "CCRC32C", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict),
+        // What every exporter shares: the sending queue, retries, timeouts, failures, HTTP.
+        .target(
+            name: "ExporterHelper",
+            dependencies: [
+                "CollectorCore", "ComponentModel", "CollectorQueue", "OTLP", "GenAIMapping",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
+        // The exporters, one folder each, thin over ExporterHelper.
         .target(
             name: "Exporters",
             dependencies: [
-                "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPGRPC", "CCRC32C",
+                "CollectorCore", "ComponentModel", "ExporterHelper", "CollectorQueue", "OTLP", "GenAIMapping", "OTLPGRPC",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -78,7 +95,7 @@ let package = Package(
         .target(
             name: "CollectorRuntime",
             dependencies: [
-                "CollectorCore", "ComponentModel", "Processors", "Receivers", "Exporters", "GenAIMapping",
+                "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "CollectorQueue", "Exporters", "GenAIMapping",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
@@ -87,8 +104,11 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
-        // Request generators for the differential tests and the benchmark.
+        // Request generators for the differential tests and the benchmarks.
         .target(name: "OTLPSamples", dependencies: ["OTLPProto"], swiftSettings: strict),
+        // For tests (and the ClickHouse benchmark): the real servers they start (chDB, moto, the Langfuse double), ports,
+        // child processes, fixtures, and waiting on a condition.
+        .target(name: "TestSupport", dependencies: ["OTLPSamples"], swiftSettings: strict),
         .executableTarget(
             name: "genai-collector",
             dependencies: [
@@ -99,29 +119,31 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-bench",
-            dependencies: ["CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPProto", "OTLPSamples", "Processors", "Exporters"],
+            dependencies: ["CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPProto", "TestSupport", "Processors", "ExporterHelper", "Exporters"],
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-load",
             dependencies: ["OTLPSamples", "OTLPProto", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
         .testTarget(name: "CollectorCoreTests", dependencies: ["CollectorCore"], swiftSettings: strict),
+        // Builds without AsyncHTTPClient or gRPC.
+        .testTarget(name: "CollectorQueueTests", dependencies: ["CollectorQueue", "CollectorCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "OTLPSamples", "CollectorCore", "GenAIMapping"],
+            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "TestSupport", "CollectorCore", "GenAIMapping"],
             exclude: ["upb_reserialize.py"],
             swiftSettings: strict),
         .testTarget(
-            name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "OTLPSamples", "CollectorCore"],
+            name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "TestSupport", "CollectorCore"],
             exclude: ["Golden"],
             swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["genai-collector", "OTLPSamples", "CollectorCore"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["genai-collector", "TestSupport", "CollectorCore"], swiftSettings: strict),
         .testTarget(
-            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPSamples"],
+            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "TestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "ExportersTests",
             dependencies: [
-                "Exporters", "CollectorCore", "ComponentModel", "GenAIMapping", "OTLP", "OTLPSamples", "Processors",
+                "Exporters", "ExporterHelper", "CollectorQueue", "CollectorCore", "ComponentModel", "GenAIMapping", "OTLP", "TestSupport", "Processors",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,13 +152,13 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "ReceiversTests",
-            dependencies: ["Receivers", "CollectorCore", "OTLP", "OTLPSamples", .product(name: "NIOHTTP1", package: "swift-nio"),
+            dependencies: ["Receivers", "CollectorCore", "OTLP", "TestSupport", .product(name: "NIOHTTP1", package: "swift-nio"),
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: strict),
         .testTarget(
             name: "CollectorRuntimeTests",
             dependencies: [
-                "CollectorRuntime", "CollectorCore", "ComponentModel", "Processors", "Receivers", "Exporters", "OTLPSamples",
+                "CollectorRuntime", "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "Exporters", "TestSupport",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,4 +1,5 @@
 import CollectorCore
+import CollectorQueue
 import ComponentModel
 
 /// What every exporter's config has besides its own keys: the sending machinery, and client TLS

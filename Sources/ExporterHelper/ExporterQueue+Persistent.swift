@@ -1,4 +1,5 @@
 import CollectorCore
+import CollectorQueue
 import Foundation
 import GenAIMapping
 import OTLP

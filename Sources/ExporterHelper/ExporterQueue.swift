@@ -1,4 +1,5 @@
 import CollectorCore
+import CollectorQueue
 import GenAIMapping
 import Logging
 import ServiceLifecycle

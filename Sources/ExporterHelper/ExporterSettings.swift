@@ -1,4 +1,5 @@
 import CollectorCore
+import CollectorQueue
 
 /// Settings every exporter shares (the sending machinery), with the OpenTelemetry Collector's names.
 public struct ExporterSettings: Sendable, Equatable {

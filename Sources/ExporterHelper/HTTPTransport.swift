@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CollectorCore
+import CollectorQueue
 import NIOCore
 import NIOHTTP1
 import NIOPosix

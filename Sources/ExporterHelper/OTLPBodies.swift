@@ -1,11 +1,12 @@
 import CollectorCore
+import CollectorQueue
 import OTLP
 
 /// A batch's requests as OTLP protobuf bodies of at most `limit` bytes. Protobuf reads
 /// back-to-back messages as one (repeated fields append), so parts join without re-encoding; a part
 /// larger than the limit goes alone.
-enum OTLPBodies {
-    static func protobuf(_ parts: [TraceBatch], limit: Int) -> [[UInt8]] {
+public enum OTLPBodies {
+    public static func protobuf(_ parts: [TraceBatch], limit: Int) -> [[UInt8]] {
         var bodies: [[UInt8]] = []
         var body: [UInt8] = []
         for part in parts where !part.spans.isEmpty {
@@ -21,7 +22,7 @@ enum OTLPBodies {
     }
 
     /// OTLP/JSON has no such join: one body per request.
-    static func json(_ parts: [TraceBatch]) -> [[UInt8]] {
+    public static func json(_ parts: [TraceBatch]) -> [[UInt8]] {
         parts.filter { !$0.spans.isEmpty }.map { OTLPJSONEncoder().encode($0) }
     }
 }

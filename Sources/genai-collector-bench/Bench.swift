@@ -1,9 +1,10 @@
 import CollectorCore
+import ExporterHelper
 import Foundation
 import GenAIMapping
 import OTLP
 import OTLPProto
-import OTLPSamples
+import TestSupport
 import SwiftProtobuf
 
 /// Times one operation: runs it until `seconds` have passed, in rounds, and keeps the best

@@ -1,10 +1,11 @@
 import CollectorCore
+import ExporterHelper
 import ComponentModel
 import Exporters
 import Foundation
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Processors
 import NIOHTTP1
 import SwiftProtobuf

@@ -1,9 +1,10 @@
 import CollectorCore
+import ExporterHelper
 import Exporters
 import Foundation
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Processors
 import SwiftProtobuf
 

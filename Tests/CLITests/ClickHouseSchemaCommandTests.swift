@@ -1,5 +1,5 @@
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// `genai-collector clickhouse-schema` as a user runs it: its DDL is executed by a real ClickHouse

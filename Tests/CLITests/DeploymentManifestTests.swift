@@ -1,6 +1,6 @@
 import CollectorCore
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// deploy/kubernetes as a user applies it: every kustomization renders (`kubectl kustomize`) and

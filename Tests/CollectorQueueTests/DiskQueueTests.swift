@@ -1,7 +1,7 @@
 import CollectorCore
 @testable import CollectorQueue
 import Foundation
-import OTLPSamples
+import TestSupport
 import Synchronization
 import Testing
 

@@ -1,4 +1,5 @@
 import CollectorCore
+@testable import ExporterHelper
 import CollectorRuntime
 import Exporters
 import Foundation
@@ -8,6 +9,7 @@ import Glibc
 import Logging
 import ServiceLifecycleTestKit
 import Synchronization
+import TestSupport
 import Testing
 import NIOHTTP1
 import Receivers
@@ -42,15 +44,6 @@ struct CollectorHarness {
                 try await group.waitForAll()
             }
         }
-    }
-
-    static func eventually(_ seconds: Double = 30, _ condition: () async -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return await condition()
     }
 
     /// The JSON Lines a file exporter wrote under `dir`.
@@ -169,4 +162,26 @@ struct MetricError: Error, CustomStringConvertible {
 struct ProcessStartFailure: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
+}
+
+/// The Python clients and command-line tools the tests drive, from this folder.
+enum Scripts {
+    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+    /// `python` and `command` off the cooperative pool, awaited by the calling test.
+    static func py(_ script: String, _ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await offPool { try python(script, args, environment: environment) }
+    }
+
+    static func cmd(_ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
+        try await offPool { try command(args, environment: environment) }
+    }
+
+    static func python(_ script: String, _ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        try command(["python3", here.appendingPathComponent(script).path] + args, environment: environment)
+    }
+
+    static func command(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        try spawnAndWait(args, environment: environment)
+    }
 }

@@ -1,4 +1,5 @@
 import CollectorCore
+@testable import ExporterHelper
 import CollectorRuntime
 import ComponentModel
 import Receivers

@@ -1,10 +1,11 @@
 import CollectorCore
+@testable import ExporterHelper
 import Exporters
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
-import OTLPSamples
+import TestSupport
 import Synchronization
 import Testing
 import SwiftProtobuf
@@ -56,7 +57,6 @@ final class StopFlag: Sendable {
 /// running; SIGHUP reloads; a change that needs a restart says so.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct ConfigReloadTests {
-    static let e2e = EndToEndTests()
 
     /// Posts 5-span requests (distinct span ids per seed), about ten a second, until `stop`, each
     /// until accepted, as an SDK retries a pushback. Returns how many spans were accepted. Steady,
@@ -95,7 +95,7 @@ struct ConfigReloadTests {
     }
 
     func sql(_ server: ClickHouseTestServer, password: String, _ query: String) throws -> String {
-        let (status, out) = try Self.e2e.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(password)",
+        let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(password)",
                                                   "--data-binary", query, server.url + "/"])
         #expect(status == 0, "\(query): \(out)")
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -152,7 +152,7 @@ struct ConfigReloadTests {
         // accepted in it, rather than for a fixed time (the machine may be busy).
         func moreAccepted() async throws -> Bool {
             let before = progress.current
-            return try await CollectorHarness.eventually(30) { progress.current >= before + 20 }
+            return try await eventually(30) { progress.current >= before + 20 }
         }
         let sent = try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask { try await Self.load(otlp, stop: stop, progress: progress, seeds: 1...100_000) }
@@ -164,8 +164,8 @@ struct ConfigReloadTests {
             let swapped = ContinuousClock.now
             try secrets.update(["clickhouse-password": "n3w-pa55", "langfuse-public-key": "pk-lf-new", "langfuse-secret-key": "sk-lf-new"])
             // Picked up and applied within seconds, and both sinks hear the new credentials.
-            #expect(try await CollectorHarness.eventually(10) { await CollectorProcess.metricIfPresent(metrics, applied) == 1 }, "\(collector.output.suffix(3000))")
-            #expect(try await CollectorHarness.eventually(10) {
+            #expect(try await eventually(10) { await CollectorProcess.metricIfPresent(metrics, applied) == 1 }, "\(collector.output.suffix(3000))")
+            #expect(try await eventually(10) {
                 let ch = try? await Self.json(clickhouse.url + "/passwords")
                 let lf = try? await Self.json(langfuse.url + "/__control/keys")
                 return (ch?["requests"]?["n3w-pa55"]?.numberValue ?? 0) > 0 && (lf?["by_public_key"]?["pk-lf-new"]?.numberValue ?? 0) > 0
@@ -185,7 +185,7 @@ struct ConfigReloadTests {
         // Every acknowledged span arrives, once, in both sinks.
         let chSent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
         let lfSent = "otelcol_exporter_sent_spans_total{exporter=\"langfuse\"}"
-        #expect(try await CollectorHarness.eventually(30) {
+        #expect(try await eventually(30) {
             let ch = await CollectorProcess.metricIfPresent(metrics, chSent)
             let lf = await CollectorProcess.metricIfPresent(metrics, lfSent)
             return ch == Double(sent) && lf == Double(sent)
@@ -245,7 +245,7 @@ struct ConfigReloadTests {
 
         // A typo: refused, counted, logged; the old config keeps serving.
         try config(out: "typo", extra: ", rotate_bytez: 5").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try await CollectorHarness.eventually(10) { await reloads("failed") == 1 }, "\(collector.output.suffix(2000))")
+        #expect(try await eventually(10) { await reloads("failed") == 1 }, "\(collector.output.suffix(2000))")
         #expect(collector.output.contains("rotate_bytez"), "the error names the key")
         try await send(2)
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_config_hash") == hash)
@@ -255,20 +255,20 @@ struct ConfigReloadTests {
 
         // A fixed edit: applied; new spans carry the new value.
         try config(out: "after").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try await CollectorHarness.eventually(10) { await reloads("applied") == 1 }, "\(collector.output.suffix(2000))")
+        #expect(try await eventually(10) { await reloads("applied") == 1 }, "\(collector.output.suffix(2000))")
         try await send(3)
-        #expect(try await CollectorHarness.eventually(10) { written() == ["before": 8, "after": 4] }, "\(written())")
+        #expect(try await eventually(10) { written() == ["before": 8, "after": 4] }, "\(written())")
 
         // SIGHUP with nothing changed: read again, nothing swapped.
         kill(collector.process.processIdentifier, SIGHUP)
-        #expect(try await CollectorHarness.eventually(10) { await reloads("unchanged") == 1 }, "\(collector.output.suffix(2000))")
+        #expect(try await eventually(10) { await reloads("unchanged") == 1 }, "\(collector.output.suffix(2000))")
         #expect(await reloads("applied") == 1)
 
         // A new listener address needs a restart: said, counted, not applied; the old one still serves.
         try config(out: "after", endpoint: "127.0.0.1:1").write(toFile: file, atomically: true, encoding: .utf8)
-        #expect(try await CollectorHarness.eventually(10) { await reloads("restart_required") == 1 }, "\(collector.output.suffix(2000))")
+        #expect(try await eventually(10) { await reloads("restart_required") == 1 }, "\(collector.output.suffix(2000))")
         try await send(4)
-        #expect(try await CollectorHarness.eventually(10) { written() == ["before": 8, "after": 8] }, "\(written())")
+        #expect(try await eventually(10) { written() == ["before": 8, "after": 8] }, "\(written())")
         #expect(collector.process.isRunning)
     }
 }

@@ -1,4 +1,5 @@
 import CollectorCore
+@testable import ExporterHelper
 @testable import CollectorRuntime
 import Foundation
 import Logging

@@ -1,8 +1,9 @@
 import CollectorCore
+@testable import ExporterHelper
 import Exporters
 import NIOHTTP1
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// The container image as users run it (`scripts/test.sh` builds it with `scripts/build-image.sh`
@@ -13,17 +14,16 @@ import Testing
 struct ContainerImageTests {
     static let image = "localhost/genai-collector:latest"
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let e2e = EndToEndTests()
 
     /// podman, with the rlimits this machine refuses left out.
     func podman(_ args: [String]) async throws -> (Int32, String) {
         let conf = Self.root.appendingPathComponent("deploy/image/containers.conf").path
-        return try await offPool { try EndToEndTests().command(["podman"] + args, environment: ["CONTAINERS_CONF": conf]) }
+        return try await offPool { try Scripts.command(["podman"] + args, environment: ["CONTAINERS_CONF": conf]) }
     }
 
     @Test func theImageServesDrainsAndRunsUnprivileged() async throws {
         // The image is of this commit, not a stale one.
-        let (_, head) = try await offPool { try EndToEndTests().command(["git", "-C", Self.root.path, "rev-parse", "HEAD"]) }
+        let (_, head) = try await offPool { try Scripts.command(["git", "-C", Self.root.path, "rev-parse", "HEAD"]) }
         let (inspected, revision) = try await podman(["image", "inspect", "--format", "{{index .Labels \"org.opencontainers.image.revision\"}}", Self.image])
         try #require(inspected == 0, "no image \(Self.image): run scripts/build-image.sh (scripts/test.sh does): \(revision)")
         #expect(revision.trimmingCharacters(in: .whitespacesAndNewlines) == head.trimmingCharacters(in: .whitespacesAndNewlines),
@@ -38,9 +38,9 @@ struct ContainerImageTests {
         let (started, id) = try await podman(["run", "-d", "--name", name, "--network", "host", "--read-only", "--tmpfs", "/tmp",
                                                "-v", "\(data):/var/lib/genai-collector", "-e", "GENAI_COLLECTOR_HOST=127.0.0.1", Self.image])
         try #require(started == 0, "podman run: \(id)")
-        defer { _ = try? EndToEndTests().command(["podman", "rm", "-f", name], environment: ["CONTAINERS_CONF": Self.root.appendingPathComponent("deploy/image/containers.conf").path]) }
+        defer { _ = try? Scripts.command(["podman", "rm", "-f", name], environment: ["CONTAINERS_CONF": Self.root.appendingPathComponent("deploy/image/containers.conf").path]) }
 
-        let ready = try await CollectorHarness.eventually(20) {
+        let ready = try await eventually(20) {
             let r = try? await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:13133/", headers: [], body: nil, timeout: .seconds(2))
             return r?.status == 200 && r?.text == #"{"status":"Server available"}"#
         }
@@ -57,7 +57,7 @@ struct ContainerImageTests {
         #expect(try await podman(["exec", name, "/bin/sh", "-c", ": > /var/lib/genai-collector/probe"]).0 == 0)
 
         // A real OpenTelemetry client's spans: one trace of three spans.
-        let (sent, out) = try await offPool { try EndToEndTests().python("send_spans.py", ["http://127.0.0.1:4318/v1/traces", "none", "1"]) }
+        let (sent, out) = try await offPool { try Scripts.python("send_spans.py", ["http://127.0.0.1:4318/v1/traces", "none", "1"]) }
         #expect(sent == 0, "\(out)")
 
         // SIGTERM: the collector drains what it holds to the volume and exits 0.

@@ -1,10 +1,11 @@
 import CollectorCore
+@testable import ExporterHelper
 import Exporters
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 import SwiftProtobuf
 import NIOHTTP1
@@ -14,7 +15,6 @@ import NIOHTTP1
 /// queue pushes back instead of crashing.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct DurabilityTests {
-    static let e2e = EndToEndTests()
 
     static func collector(clickhouse url: String, user: String, password: String, database: String,
                           queue: String, extraQueue: String = "") -> String {
@@ -40,7 +40,7 @@ struct DurabilityTests {
     }
 
     func sql(_ server: ClickHouseTestServer, _ query: String) throws -> String {
-        let (status, out) = try Self.e2e.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
+        let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
                                                   "--data-binary", query, server.url + "/"])
         #expect(status == 0, "\(query): \(out)")
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -102,7 +102,7 @@ struct DurabilityTests {
         var (otlp, metrics) = (first.port("otlp/http"), first.port("metrics"))
         for _ in 0..<3 {
             let url = "http://127.0.0.1:\(otlp)/v1/traces"
-            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "gzip", "10"]) }
+            let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "gzip", "10"]) }
             #expect(status == 0, "\(out)")
         }
         #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") > 0)
@@ -111,7 +111,7 @@ struct DurabilityTests {
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_oldest_record_age_seconds{exporter=\"clickhouse\"}") >= 0)
         // The outage is real: nothing was sent, and the sender has been failing and retrying.
         #expect(try await CollectorProcess.requireMetric(metrics, sent) == 0)
-        #expect(try await CollectorHarness.eventually { (await CollectorProcess.metricIfPresent(metrics, retries) ?? 0) > 0 }, "\(first.output.suffix(2000))")
+        #expect(try await eventually { (await CollectorProcess.metricIfPresent(metrics, retries) ?? 0) > 0 }, "\(first.output.suffix(2000))")
         // 2. kill -9: no shutdown, no flush.
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
@@ -122,7 +122,7 @@ struct DurabilityTests {
                                                servers: ["otlp/http", "metrics"])
         (otlp, metrics) = (again.port("otlp/http"), again.port("metrics"))
         let url = "http://127.0.0.1:\(otlp)/v1/traces"
-        let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "gzip", "10"]) }
+        let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "gzip", "10"]) }
         #expect(status == 0, "\(out)")
         again.stop()
 
@@ -132,7 +132,7 @@ struct DurabilityTests {
                                                 servers: ["otlp/http", "metrics"])
         (otlp, metrics) = (second.port("otlp/http"), second.port("metrics"))
         defer { second.stop() }
-        #expect(try await CollectorHarness.eventually(60) { await CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
+        #expect(try await eventually(60) { await CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_replayed_records_total{exporter=\"clickhouse\"}") > 0)
         #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
@@ -162,11 +162,11 @@ struct DurabilityTests {
         // The sink fails the next 40 statements (about four seconds of retries) while the load goes on.
         try await Self.injectFailures(server, n: 40, status: 503)
         for _ in 0..<4 {
-            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "none", "10"]) }
+            let (status, out) = try await offPool { try Scripts.python("send_spans.py", ["http://127.0.0.1:\(otlp)/v1/traces", "none", "10"]) }
             #expect(status == 0, "\(out)")
         }
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
-        #expect(try await CollectorHarness.eventually(60) { await CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(collector.output.suffix(3000))")
+        #expect(try await eventually(60) { await CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(collector.output.suffix(3000))")
         // The outage happened: the sink served all 40 failures, and the collector retried.
         let failures = try await Self.failures(server)
         #expect(failures.served == 40 && failures.pending == 0, "\(failures)")
@@ -203,7 +203,7 @@ struct DurabilityTests {
         defer { collector.stop() }
         var answers: [String] = []
         for _ in 0..<4 {
-            answers.append(try Self.e2e.command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H",
+            answers.append(try Scripts.command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H",
                                                  "Content-Type: application/x-protobuf", "--data-binary", "@" + body,
                                                  "http://127.0.0.1:\(otlp)/v1/traces"]).1)
         }

@@ -1,8 +1,9 @@
 import CollectorCore
+@testable import ExporterHelper
 import CollectorRuntime
 import Foundation
 import Logging
-import OTLPSamples
+import TestSupport
 import ServiceLifecycleTestKit
 import Synchronization
 import Testing
@@ -14,7 +15,6 @@ import Receivers
 /// Serialized: each starts a Python interpreter with heavy imports, and CI has two cores.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct EndToEndTests {
-    static let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
     struct Run {
         var app: CollectorApp
@@ -29,7 +29,7 @@ struct EndToEndTests {
              order: [String]? = nil, exporter: (id: String, yaml: String)? = nil, transport: String = "http",
              client: @Sendable (Int) async throws -> (Int32, String)) async throws -> Run {
         let chain = (order ?? (processors.contains("memory_limiter") ? ["memory_limiter"] : []) + ["environment"]) + ["batch"]
-        // Made here, so that listing it below cannot fail for a reason that hides a missing export.
+        // Made Scripts.here, so that listing it below cannot fail for a reason that hides a missing export.
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -72,39 +72,12 @@ struct EndToEndTests {
         return Run(app: app, events: events)
     }
 
-    /// `python` and `command` off the cooperative pool, awaited by the calling test.
-    func py(_ script: String, _ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
-        try await offPool { try self.python(script, args, environment: environment) }
-    }
-
-    func cmd(_ args: [String], environment: [String: String] = [:]) async throws -> (Int32, String) {
-        try await offPool { try self.command(args, environment: environment) }
-    }
-
-    func python(_ script: String, _ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        try command(["python3", Self.here.appendingPathComponent(script).path] + args, environment: environment)
-    }
-
-    func command(_ args: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
-        try spawnAndWait(args, environment: environment)
-    }
-
-    /// Waits for a condition with a deadline (the pipeline flushes on its own timer).
-    func eventually(_ seconds: Double = 30, _ condition: () -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return condition()
-    }
-
     @Test(arguments: [("http", "none"), ("http", "gzip"), ("grpc", "none"), ("grpc", "gzip")])
     func openTelemetrySDKExporter(_ transport: String, _ compression: String) async throws {
         let r = try await run(expectedSpans: 12, processors: "environment: {from_attribute: deployment.environment.name, value: e2e}",
                               transport: transport) { port in
             let endpoint = transport == "grpc" ? "127.0.0.1:\(port)" : "http://127.0.0.1:\(port)/v1/traces"
-            return try await py("send_spans.py", [endpoint, compression, "4", transport])
+            return try await Scripts.py("send_spans.py", [endpoint, compression, "4", transport])
         }
         #expect(r.app.counters.value(.receiverAcceptedSpans, ["receiver": "otlp", "transport": transport]) == 12)
         #expect(r.app.counters.total(.receiverAcceptedSpans) == 12)
@@ -133,9 +106,9 @@ struct EndToEndTests {
     /// Over gRPC, malformed data is INVALID_ARGUMENT and an empty request is a valid no-op.
     @Test func grpcStatusCodes() async throws {
         let r = try await run(expectedSpans: 0, transport: "grpc") { port in
-            let bad = try await py("grpc_raw.py", ["--expect", "INVALID_ARGUMENT", "127.0.0.1:\(port)", "0affffffff0f"])
+            let bad = try await Scripts.py("grpc_raw.py", ["--expect", "INVALID_ARGUMENT", "127.0.0.1:\(port)", "0affffffff0f"])
             #expect(bad.0 == 0 && bad.1.hasPrefix("INVALID_ARGUMENT invalid OTLP trace request"), "\(bad.1)")
-            let empty = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", ""])
+            let empty = try await Scripts.py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", ""])
             #expect(empty.0 == 0 && empty.1.hasPrefix("OK"), "\(empty.1)")
             return empty
         }
@@ -147,7 +120,7 @@ struct EndToEndTests {
         let hex = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb").map { String(format: "%02x", $0) }.joined()
         let r = try await run(expectedSpans: 6, transport: "grpc") { port in
             for compression in ["deflate", "gzip"] {
-                let sent = try await py("grpc_raw.py", ["--expect", "OK", "--compression", compression, "127.0.0.1:\(port)", hex])
+                let sent = try await Scripts.py("grpc_raw.py", ["--expect", "OK", "--compression", compression, "127.0.0.1:\(port)", hex])
                 #expect(sent.0 == 0, "\(compression): \(sent.1)")
             }
             return (0, "")
@@ -157,11 +130,11 @@ struct EndToEndTests {
 
     @Test func grpcAuthentication() async throws {
         _ = try await run(expectedSpans: 0, receiverExtras: ", auth: {bearer_tokens: [t0ken]}", transport: "grpc") { port in
-            let none = try await py("grpc_raw.py", ["--expect", "UNAUTHENTICATED", "127.0.0.1:\(port)", ""])
+            let none = try await Scripts.py("grpc_raw.py", ["--expect", "UNAUTHENTICATED", "127.0.0.1:\(port)", ""])
             #expect(none.0 == 0 && none.1.hasPrefix("UNAUTHENTICATED"), "\(none.1)")
-            let wrong = try await py("grpc_raw.py", ["--expect", "UNAUTHENTICATED", "127.0.0.1:\(port)", "", "Bearer nope"])
+            let wrong = try await Scripts.py("grpc_raw.py", ["--expect", "UNAUTHENTICATED", "127.0.0.1:\(port)", "", "Bearer nope"])
             #expect(wrong.0 == 0 && wrong.1.hasPrefix("UNAUTHENTICATED"), "\(wrong.1)")
-            let good = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", "", "Bearer t0ken"])
+            let good = try await Scripts.py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", "", "Bearer t0ken"])
             #expect(good.0 == 0 && good.1.hasPrefix("OK"), "\(good.1)")
             return good
         }
@@ -173,19 +146,19 @@ struct EndToEndTests {
         let dir = NSTemporaryDirectory() + "genai-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        let made = try Scripts.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                                 "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         #expect(made.0 == 0, "\(made.1)")
         let tls = ", tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\"}"
-        let capture = Self.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+        let capture = Scripts.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
         let r = try await run(expectedSpans: transport == "http" ? 3 : 0, receiverExtras: tls, transport: transport) { port in
             if transport == "http" {
-                let plain = try await cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/traces"])
+                let plain = try await Scripts.cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/traces"])
                 #expect(plain.1 != "200")  // plaintext is not served on a TLS port
-                return try await cmd(["curl", "-sf", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/x-protobuf",
+                return try await Scripts.cmd(["curl", "-sf", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/x-protobuf",
                                     "--data-binary", "@" + capture, "https://127.0.0.1:\(port)/v1/traces"])
             }
-            let secure = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", ""], environment: ["GRPC_ROOT_CERT": dir + "/cert.pem"])
+            let secure = try await Scripts.py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", ""], environment: ["GRPC_ROOT_CERT": dir + "/cert.pem"])
             #expect(secure.0 == 0 && secure.1.hasPrefix("OK"), "\(secure.1)")
             return secure
         }
@@ -201,7 +174,7 @@ struct EndToEndTests {
               cost_inference: {}
               environment: {value: e2e}
             """, order: ["redaction", "environment", "cost_inference"]) { port in
-            try await py("send_pii.py", ["http://127.0.0.1:\(port)/v1/traces"])
+            try await Scripts.py("send_pii.py", ["http://127.0.0.1:\(port)/v1/traces"])
         }
         let text = JSONWriter.serialize(.array(r.events))
         for secret in ["jane.doe@example.com", "4111 1111 1111 1111", "sk-proj-AbCdEf0123456789GhIjKlMnOp", "abcdefghijklmnop0123456789"] {
@@ -226,7 +199,7 @@ struct EndToEndTests {
         defer { server.stop() }
         let database = "e2e_\(UInt32.random(in: 0...UInt32.max))"
         func sql(_ query: String) throws -> String {
-            let (status, out) = try command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
+            let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
                                              "--data-binary", query, server.url + "/"])
             #expect(status == 0, "\(query): \(out)")
             return out.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -237,7 +210,7 @@ struct EndToEndTests {
             """
         _ = try await run(expectedSpans: 12, processors: "environment: {value: e2e}\n  cost_inference: {}",
                           order: ["environment", "cost_inference"], exporter: ("clickhouse", clickhouse)) { port in
-            try await py("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", "gzip", "4"])
+            try await Scripts.py("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", "gzip", "4"])
         }
         #expect(try sql("SELECT count() FROM \(database).observations FINAL") == "12")
         #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "4")
@@ -254,7 +227,7 @@ struct EndToEndTests {
         let big = dir + "/big.pb"
         let bigBody: [UInt8] = try SampleRequests.llmShaped(spans: 300).serializedBytes()
         try Data(bigBody).write(to: URL(fileURLWithPath: big))
-        return (dir, big, here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path)
+        return (dir, big, Scripts.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path)
     }
 
     /// The real server: a body over the cap is 413; a request the memory limiter cannot admit is 503
@@ -263,7 +236,7 @@ struct EndToEndTests {
         let (dir, big, small) = try Self.bigAndSmallRequests()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         @Sendable func post(_ port: Int, _ file: String) async throws -> String {
-            try await cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
+            try await Scripts.cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
                          "--data-binary", "@" + file, "http://127.0.0.1:\(port)/v1/traces"]).1
         }
         let r = try await run(expectedSpans: 3, receiverExtras: ", max_request_body_size: 1048576",
@@ -293,9 +266,9 @@ struct EndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try await run(expectedSpans: 3, processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}",
                               transport: "grpc") { port in
-            let refused = try await py("grpc_raw.py", ["--expect", "UNAVAILABLE", "127.0.0.1:\(port)", "@" + big])
+            let refused = try await Scripts.py("grpc_raw.py", ["--expect", "UNAVAILABLE", "127.0.0.1:\(port)", "@" + big])
             #expect(refused.0 == 0, "\(refused.1)")
-            let taken = try await py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", "@" + small])
+            let taken = try await Scripts.py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", "@" + small])
             #expect(taken.0 == 0, "\(taken.1)")
             return (0, "")
         }
@@ -308,7 +281,7 @@ struct EndToEndTests {
     @Test func translationNotesAreCounted() async throws {
         let body = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"chat gpt-4o","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.response.time_to_first_chunk","value":{"stringValue":"inf"}}]}]}]}]}"#
         let r = try await run(expectedSpans: 1) { port in
-            try await cmd(["curl", "-sf", "-H", "Content-Type: application/json", "--data-binary", body, "http://127.0.0.1:\(port)/v1/traces"])
+            try await Scripts.cmd(["curl", "-sf", "-H", "Content-Type: application/json", "--data-binary", body, "http://127.0.0.1:\(port)/v1/traces"])
         }
         #expect(r.app.counters.value(.translationNotes, ["reason": "completion_start_invalid"]) == 1)
         let generation = try #require(r.of("generation-create").first?["body"])
@@ -319,7 +292,7 @@ struct EndToEndTests {
     @Test func langfuseSDKPointedAtTheCollector() async throws {
         let auth = ", auth: {basic: [{username: pk-lf-test, password: sk-lf-test}]}"
         let r = try await run(expectedSpans: 3, receiverExtras: auth) { port in
-            try await py("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
+            try await Scripts.py("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
         }
         #expect(Set(r.of("trace-create").compactMap { $0["body"]?["id"]?.stringValue }).count == 1)
         #expect(r.of("span-create").count == 1 && r.of("tool-create").count == 1 && r.of("generation-create").count == 1)
@@ -337,7 +310,7 @@ struct EndToEndTests {
     @Test func langfuseSDKWithWrongCredentialsIsRefused() async throws {
         let auth = ", auth: {basic: [{username: pk-lf-other, password: secret}]}"
         let r = try await run(expectedSpans: 0, receiverExtras: auth) { port in
-            try await py("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
+            try await Scripts.py("langfuse_sdk.py", ["http://127.0.0.1:\(port)"])
         }
         #expect(r.events.isEmpty)
         #expect(r.app.counters.total(.receiverAcceptedSpans) == 0)
@@ -348,7 +321,7 @@ struct EndToEndTests {
     /// openinference-instrumentation-openai around the real openai client, against a fake server.
     @Test func openInferenceInstrumentedOpenAIClient() async throws {
         let r = try await run(expectedSpans: 2) { port in
-            try await py("openinference_openai.py", ["http://127.0.0.1:\(port)/v1/traces"])
+            try await Scripts.py("openinference_openai.py", ["http://127.0.0.1:\(port)/v1/traces"])
         }
         let generations = r.of("generation-create").compactMap { $0["body"] }
         #expect(generations.count == 2)

@@ -1,13 +1,13 @@
 import CollectorCore
+@testable import ExporterHelper
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// A sidecar forwarding to a gateway with the otlp_http and otlp_grpc exporters: the real OTel Python
 /// SDK sends to the sidecar; the gateway (bearer auth) writes what arrives.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct ForwardingTests {
-    static let e2e = EndToEndTests()
 
     static func gateway(_ dir: String, http: Int = 0, grpc: Int = 0, metrics: Int = 0) -> String {
         """
@@ -67,9 +67,9 @@ struct ForwardingTests {
         try await CollectorHarness.with([Self.sidecar(exporter)]) { apps in
             let sc = apps[0]
             let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
-            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "4"]) }
+            let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "4"]) }
             #expect(status == 0, "\(out)")
-            #expect(try await CollectorHarness.eventually { await CollectorProcess.metricIfPresent(metrics, Self.gatewaySent) == 12 }, "\(gateway.output)")
+            #expect(try await eventually { await CollectorProcess.metricIfPresent(metrics, Self.gatewaySent) == 12 }, "\(gateway.output)")
             #expect(sc.counters.total(.droppedSpans) == 0)
         }
         gateway.stop()
@@ -88,10 +88,10 @@ struct ForwardingTests {
         try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: transport == "http" ? http : grpc, token: "wrong"))]) { apps in
             let sc = apps[0]
             let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
-            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "2"]) }
+            let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "2"]) }
             #expect(status == 0, "\(out)")
             let id = transport == "http" ? "otlp_http" : "otlp_grpc"
-            #expect(try await CollectorHarness.eventually { sc.counters.value(.droppedSpans, ["exporter": id, "reason": "permanent_error"]) == 6 })
+            #expect(try await eventually { sc.counters.value(.droppedSpans, ["exporter": id, "reason": "permanent_error"]) == 6 })
             #expect(sc.counters.value(.exporterSendFailedSpans, ["exporter": id]) == 6)
         }
         // The requests reached the gateway and were refused there, not lost on the way.
@@ -110,21 +110,21 @@ struct ForwardingTests {
         try await CollectorHarness.with([Self.sidecar(Self.exporter(transport, port: reserved.port, token: "gw-token"))]) { apps in
             let sc = apps[0]
             let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
-            let (status, out) = try await offPool { try Self.e2e.python("send_spans.py", [url, "none", "2"]) }
+            let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "2"]) }
             #expect(status == 0, "\(out)")
             // The gateway was really down (its port held, refusing connections): attempts failed and
             // were retried (waited for, not assumed after a fixed sleep: the machine may be busy).
             let id = transport == "grpc" ? "otlp_grpc" : "otlp_http"
-            #expect(try await CollectorHarness.eventually { sc.counters.value(.exporterRetries, ["exporter": id]) > 1 })
+            #expect(try await eventually { sc.counters.value(.exporterRetries, ["exporter": id]) > 1 })
             #expect(sc.counters.total(.droppedSpans) == 0 && sc.counters.total(.exporterSentSpans) == 0)
             // The gateway comes up; the retried batch arrives, once.
             reserved.release()
             let (gateway, _, _, metrics) = transport == "http"
                 ? try await Self.startGateway(dir, http: reserved.port) : try await Self.startGateway(dir, grpc: reserved.port)
             defer { gateway.stop() }
-            #expect(try await CollectorHarness.eventually { await CollectorProcess.metricIfPresent(metrics, Self.gatewaySent) == 6 }, "\(gateway.output)")
+            #expect(try await eventually { await CollectorProcess.metricIfPresent(metrics, Self.gatewaySent) == 6 }, "\(gateway.output)")
             // The sidecar counts the batch once the gateway's answer is back.
-            #expect(try await CollectorHarness.eventually { sc.counters.total(.exporterSentSpans) == 6 })
+            #expect(try await eventually { sc.counters.total(.exporterSentSpans) == 6 })
             #expect(sc.counters.total(.droppedSpans) == 0)
         }
         #expect(try CollectorHarness.lines(dir).filter { $0["type"]?.stringValue != "trace-create" }.count == 6)
@@ -140,7 +140,7 @@ struct ForwardingTLSTests {
         let dir = NSTemporaryDirectory() + "genai-gw-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try ForwardingTests.e2e.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        let made = try Scripts.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                                                     "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         #expect(made.0 == 0, "\(made.1)")
         let tls = "tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\"}"
@@ -170,13 +170,13 @@ struct ForwardingTLSTests {
             try await CollectorHarness.with([ForwardingTests.sidecar(exporter(trusting: trusting))]) { apps in
                 let sc = apps[0]
                 let url = "http://127.0.0.1:\(sc.port("otlp/http"))/v1/traces"
-                let (status, out) = try await offPool { try ForwardingTests.e2e.python("send_spans.py", [url, "none", "1"]) }
+                let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }
                 #expect(status == 0, "\(out)")
                 if trusting {
-                    #expect(try await CollectorHarness.eventually { sc.counters.value(.exporterSentSpans, ["exporter": id]) == 3 })
+                    #expect(try await eventually { sc.counters.value(.exporterSentSpans, ["exporter": id]) == 3 })
                 } else {
                     // The system roots do not know this CA: retried, then dropped and counted.
-                    #expect(try await CollectorHarness.eventually { sc.counters.value(.droppedSpans, ["exporter": id, "reason": "retries_exhausted"]) == 3 })
+                    #expect(try await eventually { sc.counters.value(.droppedSpans, ["exporter": id, "reason": "retries_exhausted"]) == 3 })
                 }
             }
         }

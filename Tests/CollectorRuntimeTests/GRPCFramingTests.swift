@@ -1,6 +1,7 @@
 import CollectorCore
+@testable import ExporterHelper
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// Hand-made gRPC requests (`grpc_frames.py`, raw HTTP/2 frames through the h2 library) against the
@@ -30,8 +31,8 @@ struct GRPCFramingTests {
         let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/grpc", "metrics"])
         defer { collector.stop() }
         let (grpc, metrics) = (collector.port("otlp/grpc"), collector.port("metrics"))
-        let fixture = EndToEndTests.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
-        let (status, out) = try await offPool { try EndToEndTests().python("grpc_frames.py", ["127.0.0.1:\(grpc)", fixture, String(1 << 20)]) }
+        let fixture = Scripts.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+        let (status, out) = try await offPool { try Scripts.python("grpc_frames.py", ["127.0.0.1:\(grpc)", fixture, String(1 << 20)]) }
         #expect(status == 0, "\(out)")
         var answers: [String: Answer] = [:]
         for line in out.split(separator: "\n") where line.hasPrefix("{") {

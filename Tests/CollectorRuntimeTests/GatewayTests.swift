@@ -1,6 +1,7 @@
 import CollectorCore
+@testable import ExporterHelper
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// `pipelines/gateway.yaml` as shipped, its endpoints and credentials from the documented variables,
@@ -8,7 +9,6 @@ import Testing
 /// front), in S3 (moto with signature checks) and at the Langfuse contract server.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct GatewayTests {
-    static let e2e = EndToEndTests()
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     struct Stored: Decodable {
@@ -51,7 +51,7 @@ struct GatewayTests {
         defer { langfuse.stop() }
         let database = "gw_\(UInt32.random(in: 0...UInt32.max))"
         func sql(_ query: String) throws -> String {
-            let (status, out) = try Self.e2e.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(clickhouse.user):\(clickhouse.password)",
+            let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(clickhouse.user):\(clickhouse.password)",
                                                       "--data-binary", query, clickhouse.url + "/"])
             #expect(status == 0, "\(query): \(out)")
             return out.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -79,17 +79,17 @@ struct GatewayTests {
             let http = "http://127.0.0.1:\(gw.port("otlp/http"))/v1/traces", grpc = "127.0.0.1:\(gw.port("otlp/grpc"))"
             // The SDK's own header setting carries the gateway's token.
             let headers = ["OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20gw-s3cret"]
-            let refused = try await offPool { try Self.e2e.python("send_spans.py", [http, "gzip", "1"]) }
+            let refused = try await offPool { try Scripts.python("send_spans.py", [http, "gzip", "1"]) }
             #expect(refused.0 != 0, "without the token the gateway refuses")
-            let viaHTTP = try await offPool { try Self.e2e.python("send_spans.py", [http, "gzip", "3"], environment: headers) }
+            let viaHTTP = try await offPool { try Scripts.python("send_spans.py", [http, "gzip", "3"], environment: headers) }
             #expect(viaHTTP.0 == 0, "\(viaHTTP.1)")
-            let viaGRPC = try await offPool { try Self.e2e.python("send_spans.py", [grpc, "gzip", "1", "grpc"], environment: headers) }
+            let viaGRPC = try await offPool { try Scripts.python("send_spans.py", [grpc, "gzip", "1", "grpc"], environment: headers) }
             #expect(viaGRPC.0 == 0, "\(viaGRPC.1)")
             // One span carrying an e-mail address, a card number and an API key, for the redaction stage.
-            let pii = try await offPool { try Self.e2e.python("send_pii.py", [http], environment: headers) }
+            let pii = try await offPool { try Scripts.python("send_pii.py", [http], environment: headers) }
             #expect(pii.0 == 0, "\(pii.1)")
             for exporter in ["clickhouse", "s3", "langfuse"] {
-                #expect(try await CollectorHarness.eventually { gw.counters.value(.exporterSentSpans, ["exporter": exporter]) == 13 }, "\(exporter)")
+                #expect(try await eventually { gw.counters.value(.exporterSentSpans, ["exporter": exporter]) == 13 }, "\(exporter)")
             }
             #expect(gw.counters.value(.redactions, ["processor": "redaction", "rule": "email", "action": "mask"]) >= 1)
             #expect(gw.counters.total(.droppedSpans) == 0)
@@ -104,7 +104,7 @@ struct GatewayTests {
         #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "5")
 
         // S3: decodable objects under the documented keys, holding the translator's events.
-        let (status, out) = try Self.e2e.python("../ExportersTests/s3_read.py", [s3.endpoint, s3.accessKeyID, s3.secretAccessKey, s3.bucket])
+        let (status, out) = try Scripts.python("../ExportersTests/s3_read.py", [s3.endpoint, s3.accessKeyID, s3.secretAccessKey, s3.bucket])
         #expect(status == 0, "\(out)")
         let stored = try JSONDecoder().decode(Stored.self, from: Data(out.utf8))
         let pattern = #/^raw/proj-gw/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/[0-9a-f-]{36}\.jsonl\.gz$/#
@@ -124,7 +124,7 @@ struct GatewayTests {
         #expect(normalized == expected)
 
         // Langfuse: the same spans, by id, enriched with the gateway's cost and redaction marks.
-        let answer = try Self.e2e.command(["curl", "-s", langfuse.url + "/__control/received"])
+        let answer = try Scripts.command(["curl", "-s", langfuse.url + "/__control/received"])
         let received = try JSONDecoder().decode(Received.self, from: Data(answer.1.utf8))
         #expect(Set(received.spans.map(\.span_id)) == Set(rows.map { $0[0] }))
         #expect(Set(received.spans.map(\.trace_id)) == Set(rows.map { $0[1] }))

@@ -1,9 +1,10 @@
 import CollectorCore
+@testable import ExporterHelper
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// The health endpoint as a Kubernetes probe sees it: 200 with `{"status":"Server available"}` once
@@ -12,7 +13,7 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct HealthTests {
     func get(_ port: Int, _ path: String = "/") async throws -> (code: String, body: String) {
-        let out = try await offPool { try EndToEndTests().command(["curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]) }.1
+        let out = try await offPool { try Scripts.command(["curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]) }.1
         let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
         return (String(lines.last ?? ""), lines.dropLast().joined(separator: "\n"))
     }
@@ -39,9 +40,9 @@ struct HealthTests {
         #expect(try await get(health, "/readyz") == ("200", #"{"status":"Server available"}"#))
         #expect(try await get(health, "/livez") == ("200", #"{"status":"alive"}"#))
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
-        let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
+        let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
-        #expect(try await CollectorHarness.eventually {
+        #expect(try await eventually {
             (await CollectorProcess.metricIfPresent(collector.port("metrics"), "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}") ?? 0) > 0
         })
         collector.process.terminate()  // SIGTERM: drain begins
@@ -79,10 +80,10 @@ struct HealthTests {
         let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics"])
         defer { collector.stop() }
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
-        let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
+        let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
         let retries = "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}"
-        #expect(try await CollectorHarness.eventually { (await CollectorProcess.metricIfPresent(collector.port("metrics"), retries) ?? 0) > 0 })
+        #expect(try await eventually { (await CollectorProcess.metricIfPresent(collector.port("metrics"), retries) ?? 0) > 0 })
         let stopping = ContinuousClock.now
         collector.process.terminate()
         try await offPool { collector.process.waitUntilExit() }
@@ -119,12 +120,12 @@ struct HealthTests {
         defer { collector.stop() }
         for _ in 0..<3 { #expect(try await get(collector.port("health"), "/livez").code == "200", "\(collector.output.suffix(1000))") }
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
-        let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
+        let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
-        let (grpcStatus, grpcOut) = try await offPool { try EndToEndTests().python("send_spans.py", ["127.0.0.1:\(collector.port("otlp/grpc"))", "none", "1", "grpc"]) }
+        let (grpcStatus, grpcOut) = try await offPool { try Scripts.python("send_spans.py", ["127.0.0.1:\(collector.port("otlp/grpc"))", "none", "1", "grpc"]) }
         #expect(grpcStatus == 0, "\(grpcOut)")
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"debug\"}"
-        #expect(try await CollectorHarness.eventually { await CollectorProcess.metricIfPresent(collector.port("metrics"), sent) == 6 }, "\(collector.output.suffix(2000))")
+        #expect(try await eventually { await CollectorProcess.metricIfPresent(collector.port("metrics"), sent) == 6 }, "\(collector.output.suffix(2000))")
         #expect(collector.process.isRunning)
     }
 }

@@ -1,7 +1,8 @@
 import CollectorCore
+@testable import ExporterHelper
 import Foundation
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// The HTTP receiver against hostile clients (`http_attacks.py`, raw sockets) on the collector
@@ -9,7 +10,7 @@ import Testing
 /// half-close. Each limit is shown to bite by a count or a close that happens only because of it.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct ReceiverBoundaryTests {
-    static let fixture = EndToEndTests.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+    static let fixture = Scripts.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
 
     struct Started {
         let collector: CollectorProcess
@@ -35,7 +36,7 @@ struct ReceiverBoundaryTests {
     }
 
     static func attack(_ args: [String]) async throws -> JSONValue {
-        let (status, out) = try await offPool { try EndToEndTests().python("http_attacks.py", args) }
+        let (status, out) = try await offPool { try Scripts.python("http_attacks.py", args) }
         guard status == 0, let line = out.split(separator: "\n").last else { throw MetricError(description: "http_attacks.py \(args): \(out)") }
         return try JSONParser().parse(String(line))
     }
@@ -112,8 +113,8 @@ struct ReceiverBoundaryTests {
         let r = try await Self.attack(["connections", "127.0.0.1", String(grpc), "8"])
         #expect(r["closed"] == .int(3) && r["open"] == .int(5), "\(r)")
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"max_connections\",receiver=\"otlp\",transport=\"grpc\"}") == 3)
-        #expect(try await CollectorHarness.eventually(10) {
-            (try? EndToEndTests().python("grpc_frames.py", ["127.0.0.1:\(grpc)", Self.fixture, String(16 << 20), "valid"]).1.contains("\"grpc_status\": 0")) == true
+        #expect(try await eventually(10) {
+            (try? Scripts.python("grpc_frames.py", ["127.0.0.1:\(grpc)", Self.fixture, String(16 << 20), "valid"]).1.contains("\"grpc_status\": 0")) == true
         })
         #expect(collector.process.isRunning)
     }
@@ -135,7 +136,7 @@ struct ReceiverBoundaryTests {
         func get(_ port: Int, _ path: String, _ token: String?) throws -> (String, String) {
             var args = ["curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
             if let token { args += ["-H", "Authorization: Bearer \(token)"] }
-            let out = try EndToEndTests().command(args).1
+            let out = try Scripts.command(args).1
             return (String(out.split(separator: "\n").last ?? ""), out)
         }
         let anonymous = try get(metrics, "/metrics", nil)

@@ -1,8 +1,9 @@
 import CollectorCore
+@testable import ExporterHelper
 @testable import Exporters
 import Foundation
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 import NIOHTTP1
 
@@ -94,8 +95,8 @@ struct ReceiverFuzzTests {
         let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/grpc", "metrics"])
         defer { collector.stop() }
         let (grpc, metrics) = (collector.port("otlp/grpc"), collector.port("metrics"))
-        let fixture = EndToEndTests.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
-        let (status, out) = try await offPool { try EndToEndTests().python("grpc_fuzz.py", ["127.0.0.1:\(grpc)", fixture, "21", "300"]) }
+        let fixture = Scripts.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
+        let (status, out) = try await offPool { try Scripts.python("grpc_fuzz.py", ["127.0.0.1:\(grpc)", fixture, "21", "300"]) }
         #expect(status == 0, "\(out)")
         struct Result: Decodable { let codes: [String: Int]; let after: String }
         let result = try JSONDecoder().decode(Result.self, from: Data(out.split(separator: "\n").last.map(String.init)?.utf8 ?? "".utf8))

@@ -1,5 +1,5 @@
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// The receivers' TLS, probed with `openssl s_client`: TLS 1.0 and 1.1 are refused, and in TLS 1.2
@@ -11,7 +11,7 @@ struct ReceiverTLSTests {
     static func handshake(_ port: Int, _ options: [String], alpn: Bool) throws -> String? {
         var args = ["openssl", "s_client", "-brief", "-connect", "127.0.0.1:\(port)"] + options
         if alpn { args += ["-alpn", "h2"] }
-        let (_, out) = try EndToEndTests().command(["sh", "-c", args.map { "'\($0)'" }.joined(separator: " ") + " </dev/null"])
+        let (_, out) = try Scripts.command(["sh", "-c", args.map { "'\($0)'" }.joined(separator: " ") + " </dev/null"])
         guard let line = out.split(separator: "\n").first(where: { $0.hasPrefix("Protocol version:") }) else { return nil }
         return line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
     }
@@ -23,7 +23,7 @@ struct ReceiverTLSTests {
         let dir = NSTemporaryDirectory() + "genai-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try EndToEndTests().command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+        let made = try Scripts.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
                                                 "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
         #expect(made.0 == 0, "\(made.1)")
         let tls = "tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\", min_version: \"\(minVersion)\"}"

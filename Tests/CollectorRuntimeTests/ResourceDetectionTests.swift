@@ -1,6 +1,7 @@
 import CollectorCore
+@testable import ExporterHelper
 import Foundation
-import OTLPSamples
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5)))
@@ -25,10 +26,10 @@ struct ResourceDetectionTests {
             "OTEL_RESOURCE_ATTRIBUTES": "k8s.pod.name=chat-7d9f,k8s.namespace.name=payments,k8s.node.name=10.0.10.5"])
         defer { collector.stop() }
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
-        let (status, out) = try await offPool { try EndToEndTests().python("send_spans.py", [url, "none", "1"]) }
+        let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"file\"}"
-        let arrived = try await CollectorHarness.eventually { await CollectorProcess.metricIfPresent(collector.port("metrics"), sent) == 3 }
+        let arrived = try await eventually { await CollectorProcess.metricIfPresent(collector.port("metrics"), sent) == 3 }
         let count = await CollectorProcess.metricIfPresent(collector.port("metrics"), sent)
         #expect(arrived, "\(String(describing: count)) \(collector.output.suffix(2000))")
         collector.stop()

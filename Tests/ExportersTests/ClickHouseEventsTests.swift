@@ -1,9 +1,10 @@
 import CollectorCore
+@testable import ExporterHelper
 @testable import Exporters
 import Foundation
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// Rows for Langfuse v4's `events_full`, through a real ClickHouse engine (chDB).

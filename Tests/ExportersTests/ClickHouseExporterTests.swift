@@ -1,9 +1,10 @@
 import CollectorCore
+@testable import ExporterHelper
 import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
-import OTLPSamples
+import TestSupport
 import Testing
 import NIOHTTP1
 

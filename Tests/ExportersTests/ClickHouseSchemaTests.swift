@@ -1,5 +1,6 @@
 import Exporters
 import Foundation
+@testable import ExporterHelper
 import Testing
 
 /// The DDL runs unchanged in a real ClickHouse engine (chDB, embedded ClickHouse 26.x, installed by

@@ -1,8 +1,10 @@
 import CollectorCore
+@testable import ExporterHelper
 import Exporters
 import Logging
 import ServiceLifecycleTestKit
 import Synchronization
+import TestSupport
 import Testing
 
 /// An exporter that fails as scripted, then succeeds; records attempts and their times.
@@ -61,18 +63,6 @@ func withQueue(_ queue: ExporterQueue, _ body: () async throws -> Void) async th
             try await group.waitForAll()
         }
     }
-}
-
-/// Waits for a state the queue must reach. The bound is a liveness bound, not a speed requirement:
-/// while the suite runs, other tests' blocking work can hold the two cooperative threads of a 2-core
-/// machine for tens of seconds, and the queue's tasks then wait with everything else.
-func eventually(_ condition: () -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + .seconds(60)
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
 }
 
 @Suite(.timeLimit(.minutes(5)))

@@ -1,4 +1,5 @@
 import CollectorCore
+@testable import ExporterHelper
 import ComponentModel
 @testable import Exporters
 import Foundation

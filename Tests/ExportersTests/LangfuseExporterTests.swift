@@ -1,11 +1,12 @@
 import CollectorCore
+@testable import ExporterHelper
 import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
 import Logging
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 import SwiftProtobuf
 import NIOHTTP1

@@ -1,6 +1,7 @@
 @testable import Exporters
 import GRPCCore
-import OTLPSamples
+import TestSupport
+@testable import ExporterHelper
 import Testing
 import NIOHTTP1
 

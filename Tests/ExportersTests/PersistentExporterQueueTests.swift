@@ -1,5 +1,5 @@
 import CollectorCore
-import CollectorQueue
+@testable import CollectorQueue
 @testable import ExporterHelper
 @testable import Exporters
 import Logging
@@ -13,7 +13,7 @@ struct PersistentExporterQueueTests {
     /// `when_full: drop_oldest` through the exporter's queue: the dropped spans are counted once, with
     /// their reason, however often the stats are published.
     @Test func droppedOldestSpansAreCountedOnce() async throws {
-        let dir = DiskQueueTests.directory()
+        let dir = NSTemporaryDirectory() + "genai-wal-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var batch = TraceBatch()
         batch.spans = Array(repeating: Span(), count: 3)

@@ -1,10 +1,12 @@
 import CollectorCore
+@testable import ExporterHelper
 import ComponentModel
 @testable import Exporters
 import Foundation
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
+@testable import CollectorQueue
 import Testing
 
 /// What the collector writes to disk holds prompts: files 0600, new directories 0700, and a symbolic

@@ -1,4 +1,5 @@
 import Exporters
+@testable import ExporterHelper
 import Testing
 
 /// AWS Signature Version 4 against the published vectors (the SigV4 test suite's get-vanilla,

@@ -1,6 +1,6 @@
 import CollectorCore
 @testable import GenAIMapping
-import OTLPSamples
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5)))

@@ -2,7 +2,7 @@ import CollectorCore
 import Foundation
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// Each request → ingestion batch, compared with a reviewed golden file. `UPDATE_GOLDEN=1` writes

@@ -2,7 +2,7 @@ import CollectorCore
 import Foundation
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// Every event we emit uses only event types and body fields that Langfuse's public ingestion

@@ -1,7 +1,7 @@
 import CollectorCore
 @testable import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 import Foundation
 

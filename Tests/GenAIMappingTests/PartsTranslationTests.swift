@@ -1,7 +1,7 @@
 import CollectorCore
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// The batch stage hands its requests on unmerged: translating them as parts must give the records

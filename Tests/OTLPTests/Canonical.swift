@@ -1,7 +1,7 @@
 import CollectorCore
 import Foundation
 import OTLPProto
-import OTLPSamples
+import TestSupport
 
 /// One neutral form for a request, built from our batch or from swift-protobuf's message, so the
 /// two decoders can be compared field by field. Doubles compare by bit pattern (NaN-safe).

@@ -2,7 +2,7 @@ import CollectorCore
 import Foundation
 import OTLP
 import OTLPProto
-import OTLPSamples
+import TestSupport
 import SwiftProtobuf
 import Testing
 

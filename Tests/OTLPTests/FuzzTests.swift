@@ -1,7 +1,7 @@
 import CollectorCore
 import GenAIMapping
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 import SwiftProtobuf
 

@@ -1,7 +1,7 @@
 import CollectorCore
 import Foundation
 import OTLP
-import OTLPSamples
+import TestSupport
 import Testing
 
 /// Every kind of broken input gets a typed error that names the problem.

@@ -1,6 +1,6 @@
 import Foundation
 import CollectorCore
-import OTLPSamples
+import TestSupport
 import Processors
 import Testing
 

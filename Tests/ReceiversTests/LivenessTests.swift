@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 @testable import Receivers
 import Synchronization
+import TestSupport
 import Testing
 
 /// `/livez` asks every shared event loop to run a no-op: a loop stuck in blocking work makes it
@@ -25,14 +26,7 @@ struct LivenessTests {
         #expect(!alive, "a blocked loop was reported alive")
         #expect(ContinuousClock.now - started < .seconds(10), "the check waited for the stuck loop")
         release.store(true, ordering: .releasing)
-        #expect(try await eventuallyAsync { await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2)) })
+        #expect(try await eventually { await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2)) })
     }
 
-    func eventuallyAsync(_ condition: () async -> Bool) async throws -> Bool {
-        for _ in 0..<50 {
-            if await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
-    }
 }

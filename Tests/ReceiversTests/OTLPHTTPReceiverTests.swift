@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import NIOHTTP1
 import OTLP
-import OTLPSamples
+import TestSupport
 import Receivers
 import Synchronization
 import Testing

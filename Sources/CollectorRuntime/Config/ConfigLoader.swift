@@ -1,4 +1,6 @@
 import CollectorCore
+import CollectorQueue
+import ExporterHelper
 import Synchronization
 
 /// Turns `--config` arguments into one config tree: each source is a file path, `file:PATH`,

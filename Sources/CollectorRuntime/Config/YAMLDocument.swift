@@ -1,4 +1,6 @@
 import CollectorCore
+import CollectorQueue
+import ExporterHelper
 import Foundation
 import Yams
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import CollectorCore
+import ExporterHelper
 import ComponentModel
 import Foundation
 import GenAIMapping

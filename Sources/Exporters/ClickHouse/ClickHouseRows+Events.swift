@@ -1,4 +1,5 @@
 import CollectorCore
+import ExporterHelper
 import GenAIMapping
 
 /// Rows for Langfuse v4's `events_full`: one per observation, with the trace's fields (name, user,

@@ -1,4 +1,5 @@
 import CollectorCore
+import ExporterHelper
 import GenAIMapping
 
 /// Langfuse records as ClickHouse rows (JSONEachRow, one complete row a line) for Langfuse's v3

@@ -1,4 +1,5 @@
 import CollectorCore
+import ExporterHelper
 import ComponentModel
 import Foundation
 

@@ -1,5 +1,6 @@
 import Foundation
 import CollectorCore
+import ExporterHelper
 
 /// Object keys: `<prefix>/<project>/year=YYYY/month=MM/day=DD/hour=HH/<uuid>.<ext>` (the prefix and
 /// project segments only when configured). The `key=value` segments are Hive-style partitions, so

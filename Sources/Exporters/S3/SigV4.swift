@@ -1,4 +1,5 @@
 import CollectorCore
+import ExporterHelper
 import Crypto
 
 /// AWS Signature Version 4 for requests to S3 and S3-compatible stores (AWS, OCI Object Storage's S3
