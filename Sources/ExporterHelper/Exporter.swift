@@ -3,18 +3,43 @@ import CollectorQueue
 import GenAIMapping
 import Synchronization
 
-/// Why an export failed, and whether sending the same data again may succeed.
-public enum ExportFailure: Error, Sendable, Equatable, CustomStringConvertible {
-    /// Worth retrying (network, 5xx, 429, a full disk that may drain); `retryAfter` when the peer said.
-    case retryable(String, retryAfter: Duration? = nil)
-    /// Retrying cannot help (bad data, 4xx, a config the peer refuses).
-    case permanent(String)
+/// Why an export failed, whether sending the same data again may succeed, and the error beneath it.
+public struct ExportFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// Worth retrying (network, 5xx, 429, a full disk that may drain).
+        case retryable
+        /// Retrying cannot help (bad data, 4xx, a config the peer refuses).
+        case permanent
+    }
+
+    public let kind: Kind
+    public let message: String
+    /// When the peer said when to come back.
+    public let retryAfter: Duration?
+    /// The error that caused it (a connection error, a file error), kept for whoever inspects it;
+    /// `message` already says what it means here.
+    public let cause: (any Error)?
+
+    public static func retryable(_ message: String, retryAfter: Duration? = nil, cause: (any Error)? = nil) -> ExportFailure {
+        ExportFailure(kind: .retryable, message: message, retryAfter: retryAfter, cause: cause)
+    }
+
+    public static func permanent(_ message: String, cause: (any Error)? = nil) -> ExportFailure {
+        ExportFailure(kind: .permanent, message: message, retryAfter: nil, cause: cause)
+    }
+
+    public var isPermanent: Bool { kind == .permanent }
 
     public var description: String {
-        switch self {
-        case .retryable(let m, let after): return "retryable: \(m)" + (after.map { " (retry after \($0))" } ?? "")
-        case .permanent(let m): return "permanent: \(m)"
+        switch kind {
+        case .retryable: return "retryable: \(message)" + (retryAfter.map { " (retry after \($0))" } ?? "")
+        case .permanent: return "permanent: \(message)"
         }
+    }
+
+    /// The cause takes no part: two failures are equal when they mean the same to the queue.
+    public static func == (a: ExportFailure, b: ExportFailure) -> Bool {
+        a.kind == b.kind && a.message == b.message && a.retryAfter == b.retryAfter
     }
 }
 

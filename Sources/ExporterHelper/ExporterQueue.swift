@@ -238,12 +238,12 @@ public final class ExporterQueue: Service, Sendable {
             } catch {
                 failure = error
             }
-            guard case .retryable(let message, let retryAfter) = failure, settings.retryEnabled else {
+            guard failure.kind == .retryable, settings.retryEnabled else {
                 drop(item, reason: "permanent_error", failure)
                 return .dropped
             }
-            var wait = retryAfter ?? jittered(delay)
-            if wait > settings.maxInterval && retryAfter == nil { wait = settings.maxInterval }
+            var wait = failure.retryAfter ?? jittered(delay)
+            if wait > settings.maxInterval && failure.retryAfter == nil { wait = settings.maxInterval }
             let now = ContinuousClock.now
             let deadline = deadline ?? state.withLock { $0.drainDeadline }
             if keep || handingOver, let deadline, now + wait > deadline { return .kept }
@@ -259,7 +259,7 @@ public final class ExporterQueue: Service, Sendable {
                 return .dropped
             }
             counters.add(.exporterRetries, 1, labels)
-            logger.info("export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(message)", "in": "\(wait)"])
+            logger.info("export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(failure.message)", "in": "\(wait)"])
             try? await Task.sleep(for: wait)
             delay = min(delay * 2, settings.maxInterval)
         }

@@ -49,7 +49,7 @@ public struct HTTPTransport: Sendable {
                 c.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
             }
         } catch {
-            throw .permanent("cannot load the TLS files: \(error)")
+            throw .permanent("cannot load the TLS files: \(error)", cause: error)
         }
         if tls.insecureSkipVerify { c.certificateVerification = .none }
         client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: Self.configuration(tls: c))
@@ -68,7 +68,7 @@ public struct HTTPTransport: Sendable {
             let buffer = try await response.body.collect(upTo: maxResponseBytes)
             return Response(status: response.status.code, headers: response.headers, body: Array(buffer.readableBytesView))
         } catch {
-            throw .retryable("\(method) \(Self.redacted(url)) failed: \(error)")
+            throw .retryable("\(method) \(Self.redacted(url)) failed: \(error)", cause: error)
         }
     }
 
@@ -78,7 +78,7 @@ public struct HTTPTransport: Sendable {
         var headers = headers
         var payload = body
         if let gzipLevel, !body.isEmpty {
-            do { payload = try Gzip.compress(body, level: gzipLevel) } catch { throw .permanent("cannot gzip the body: \(error)") }
+            do { payload = try Gzip.compress(body, level: gzipLevel) } catch { throw .permanent("cannot gzip the body: \(error)", cause: error) }
             headers.append(("Content-Encoding", "gzip"))
         }
         return try await send(.POST, url, headers: headers, body: payload, timeout: timeout)

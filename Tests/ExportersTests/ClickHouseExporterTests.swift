@@ -135,7 +135,8 @@ struct ClickHouseExporterTests {
             try await wrong.export(item)
             Issue.record("wrong password accepted")
         } catch {
-            guard case .permanent(let m) = error else { Issue.record("\(error)"); return }
+            guard error.kind == .permanent else { Issue.record("\(error)"); return }
+            let m = error.message
             #expect(m.contains("516"))
         }
         // No such table (schema not created): permanent, the message names it.
@@ -145,7 +146,8 @@ struct ClickHouseExporterTests {
             try await noSchema.export(item)
             Issue.record("insert into a missing table accepted")
         } catch {
-            guard case .permanent(let m) = error else { Issue.record("\(error)"); return }
+            guard error.kind == .permanent else { Issue.record("\(error)"); return }
+            let m = error.message
             #expect(m.contains("code 60"), "\(m)")
         }
         // Nobody listening: retryable.
@@ -154,7 +156,8 @@ struct ClickHouseExporterTests {
             try await nobody.export(item)
             Issue.record("unreachable server accepted")
         } catch {
-            guard case .retryable = error else { Issue.record("\(error)"); return }
+            guard error.kind == .retryable else { Issue.record("\(error)"); return }
+            #expect(error.cause != nil, "the connection error is kept")
         }
     }
 
@@ -166,8 +169,4 @@ struct ClickHouseExporterTests {
         #expect(!ClickHouseExporter.classify(status: 503, code: nil, message: "busy", retryAfter: .seconds(2)).isPermanent)
         #expect(ClickHouseExporter.classify(status: 400, code: nil, message: "Code: 62. Syntax error", retryAfter: nil).isPermanent)
     }
-}
-
-extension ExportFailure {
-    var isPermanent: Bool { if case .permanent = self { return true } else { return false } }
 }

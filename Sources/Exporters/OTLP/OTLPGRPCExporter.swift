@@ -46,7 +46,7 @@ public final class OTLPGRPCExporter: Exporter {
                     c.http2.maxFrameSize = 1 << 20
                 })
         } catch {
-            throw .permanent("cannot set up the gRPC connection to \(config.host):\(config.port): \(error)")
+            throw .permanent("cannot set up the gRPC connection to \(config.host):\(config.port): \(error)", cause: error)
         }
         client = GRPCClient(transport: transport)
     }
@@ -75,7 +75,7 @@ public final class OTLPGRPCExporter: Exporter {
             } catch let error as RPCError {
                 throw Self.classify(error)
             } catch {
-                throw .retryable("OTLP/gRPC to \(config.host):\(config.port) failed: \(error)")
+                throw .retryable("OTLP/gRPC to \(config.host):\(config.port) failed: \(error)", cause: error)
             }
             if let partial = OTLPResponse.partialSuccess(protobuf: response), partial.rejectedSpans > 0 {
                 counters?.add(.droppedSpans, Int(partial.rejectedSpans), ["exporter": id, "reason": "rejected_by_peer"])
@@ -102,6 +102,6 @@ public final class OTLPGRPCExporter: Exporter {
 
     static func classify(_ error: RPCError) -> ExportFailure {
         let summary = "OTLP/gRPC \(error.code): \(error.message)"
-        return retryableCodes.contains(error.code) ? .retryable(summary) : .permanent(summary)
+        return retryableCodes.contains(error.code) ? .retryable(summary, cause: error) : .permanent(summary, cause: error)
     }
 }

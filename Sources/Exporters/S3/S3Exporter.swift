@@ -187,7 +187,7 @@ actor RollingObjects {
         do {
             object.body += try Gzip.compress(object.staged, level: Int32(config.compressionLevel))
         } catch {
-            object.failure = .retryable("cannot gzip the object: \(error)")
+            object.failure = .retryable("cannot gzip the object: \(error)", cause: error)
         }
         object.staged = []
     }
