@@ -2,6 +2,7 @@ import CollectorCore
 @testable import ExporterHelper
 @testable import CollectorRuntime
 import Processors
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5)))
@@ -59,6 +60,34 @@ struct BatcherTests {
         #expect(await handoff.waiting == 0)
         await batcher.add(b, cost: 1)  // 1200 bytes pending >= 1000
         #expect(await drained(handoff) == [2])
+    }
+
+    /// `timeout` on a test clock: a request waits while the clock has moved less than the timeout, is
+    /// handed on once it has (never later), and what is pending at shutdown is handed on then.
+    @Test func aBatchGoesOutAtItsTimeoutOnTheClock() async throws {
+        let handoff = Handoff()
+        let clock = ManualClock()
+        let batcher = Batcher(config: try config([("timeout", "1s")]), handoff: handoff, clock: clock)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await batcher.run() }
+            #expect(try await eventually { clock.sleeping == 1 })
+            await batcher.add(batch(3), cost: 1)
+            // Three ticks of a quarter second each: not yet due.
+            for _ in 0..<3 {
+                let started = clock.sleepsStarted
+                clock.advance(by: .milliseconds(250))
+                #expect(try await eventually { clock.sleepsStarted == started + 1 && clock.sleeping == 1 }, "the tick was handled")
+            }
+            #expect(await handoff.waiting == 0, "handed on before its timeout")
+            clock.advance(by: .milliseconds(250))
+            #expect(try await eventually { await handoff.waiting == 1 }, "not handed on at its timeout")
+            #expect(await drained(handoff) == [3])
+            await batcher.add(batch(2), cost: 1)
+            group.cancelAll()  // as at shutdown: the pending request goes out, then the hand-off closes
+            try await group.waitForAll()
+        }
+        #expect(await handoff.take()?.0.first?.spans.count == 2)
+        #expect(await handoff.take() == nil)
     }
 
     @Test func closingTheHandoffEndsTheTaker() async throws {

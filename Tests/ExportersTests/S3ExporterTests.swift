@@ -216,15 +216,26 @@ struct S3ExporterTests {
         #expect(!expected.isEmpty && ids == expected, "\(expected.subtracting(ids).count) events missing, \(ids.subtracting(expected).count) unknown")
     }
 
+    /// `max_object_age` on a test clock: the batch waits in its open object until the clock has
+    /// moved the whole age, then the object is uploaded and the export returns.
     @Test func anObjectClosesAtItsAge() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
-        let e = try S3Exporter(config: try Self.config(server, ["format": "otlp_json", "compression": "none", "partition_by": "upload_time"]), settings: .standalone("s3", .exporter))
+        let clock = ManualClock()
+        let settings = ComponentSettings(id: ComponentID(type: "s3"), kind: .exporter, logger: Logger(label: "t"), counters: Counters(), clock: clock)
+        let e = try S3Exporter(config: try Self.config(server, ["format": "otlp_json", "compression": "none", "partition_by": "upload_time",
+                                                               "max_object_age": "1h"]), settings: settings)
         let item = try Self.item()
-        let started = ContinuousClock.now
         try await Self.running(e) {
-            try await e.export(item)
-            #expect(ContinuousClock.now - started >= .milliseconds(200))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await e.export(item) }
+                #expect(try await eventually { clock.sleeping == 1 }, "the object's age timer runs")
+                clock.advance(by: .seconds(3599))
+                try await Task.sleep(for: .milliseconds(200))
+                #expect(try await Self.readBack(server).objects.isEmpty, "closed before its age")
+                clock.advance(by: .seconds(1))
+                try await group.waitForAll()
+            }
             let stored = try await Self.readBack(server)
             #expect(stored.objects.count == 1 && stored.objects[0].key.hasSuffix(".jsonl") && stored.objects[0].content_encoding == nil)
             #expect(stored.objects[0].lines?.count == item.parts.count)
