@@ -135,6 +135,7 @@ struct CostInferenceTests {
         #expect(outcome.metrics[Counters.Key(.costUnknownModelSpans, ["processor": "c", "model": "other"])] == 50)
         #expect(outcome.metrics[Counters.Key(.costUnknownModelSpans, ["processor": "c", "model": "made-up-model-99"])] == 1)
         #expect(outcome.metrics[Counters.Key(.costUnknownModelSpans, ["processor": "c", "model": "made-up-model-100"])] == nil)
+        #expect(outcome.metrics[Counters.Key(.labelOverflow, ["label": "model"])] == 50, "each replacement by other is counted")
     }
 
     func config(_ entries: [ConfigEntry]) throws -> CostInferenceProcessor.Config {

@@ -32,7 +32,9 @@ public struct CostInferenceProcessor: SpanProcessor {
             guard let usage = f.usage, !usage.isEmpty else { outcome.add("no_usage"); return }
             guard let model = matches.match(modelName) else {
                 outcome.add("unknown_model")
-                outcome.add(.costUnknownModelSpans, ["processor": id, "model": matches.unknownLabel(modelName)])
+                let label = matches.unknownLabel(modelName)
+                if label == nil { outcome.add(.labelOverflow, ["label": "model"]) }
+                outcome.add(.costUnknownModelSpans, ["processor": id, "model": label ?? "other"])
                 return
             }
             let tier = model.tier(parameters: f.modelParameters, metadata: f.metadata, usage: usage)
@@ -108,11 +110,12 @@ final class MatchCache: Sendable {
         self.catalog = catalog
     }
 
-    /// The metric label for an unknown model: its name, for the first `maxUnknownModelLabels` names.
-    func unknownLabel(_ name: String) -> String {
+    /// The metric label for an unknown model: its name, for the first `maxUnknownModelLabels` names;
+    /// nil past them (the caller counts the overflow and labels it `other`).
+    func unknownLabel(_ name: String) -> String? {
         unknownNames.withLock { names in
             if names.contains(name) { return name }
-            guard names.count < CostInferenceProcessor.maxUnknownModelLabels else { return "other" }
+            guard names.count < CostInferenceProcessor.maxUnknownModelLabels else { return nil }
             names.insert(name)
             return name
         }
