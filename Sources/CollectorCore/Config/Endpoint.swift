@@ -107,6 +107,22 @@ public struct TLSClientConfig: Sendable, Equatable {
 }
 
 extension ConfigMap {
+    /// The optional `auth` block of a server (receivers, the health and metrics endpoints).
+    public mutating func auth() throws(ConfigError) -> AuthConfig? {
+        guard var m = try map("auth") else { return nil }
+        let auth = try AuthConfig(&m)
+        try m.finish()
+        return auth
+    }
+
+    /// The optional `tls` block of a server.
+    public mutating func tlsServer() throws(ConfigError) -> TLSConfig? {
+        guard var m = try map("tls") else { return nil }
+        let tls = try TLSConfig(&m)
+        try m.finish()
+        return tls
+    }
+
     /// The optional `tls` block of an exporter.
     public mutating func tlsClient() throws(ConfigError) -> TLSClientConfig? {
         guard var m = try map("tls") else { return nil }

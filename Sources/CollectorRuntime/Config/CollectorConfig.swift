@@ -148,12 +148,7 @@ public struct CollectorConfig: Sendable {
         if var telemetry = try service.map("telemetry") {
             if var metrics = try telemetry.map("metrics") {
                 self.telemetry.metricsEndpoint = try metrics.endpoint("address", default: "localhost:8888")
-                self.telemetry.metricsAuth = try metrics.map("auth").map { (m) throws(ConfigError) -> AuthConfig in
-                    var m = m
-                    let a = try AuthConfig(&m)
-                    try m.finish()
-                    return a
-                }
+                self.telemetry.metricsAuth = try metrics.auth()
                 try metrics.finish()
             }
             if var logs = try telemetry.map("logs") {

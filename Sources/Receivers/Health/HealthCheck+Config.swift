@@ -14,7 +14,7 @@ public enum HealthCheck {
         public init(_ map: inout ConfigMap) throws(ConfigError) {
             endpoint = try map.endpoint("endpoint", default: "localhost:13133")
             path = try map.string("path", default: "/")
-            auth = try map.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a }
+            auth = try map.auth()
         }
     }
 }

@@ -47,8 +47,8 @@ public enum OTLPReceiver {
                 grpc = GRPC(
                     endpoint: try g.endpoint("endpoint", default: "localhost:4317"),
                     maxReceiveMessageBytes: try g.int("max_recv_msg_size_mib", default: 16, range: 1...1024) << 20,
-                    auth: try g.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
-                    tls: try g.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
+                    auth: try g.auth(),
+                    tls: try g.tlsServer(),
                     maxConnections: try g.int("max_connections", default: HTTPServerLimits.defaults.maxConnections, range: 1...1_000_000))
                 try g.finish()
             }
@@ -60,8 +60,8 @@ public enum OTLPReceiver {
                     maxRequestBodyBytes: try h.int("max_request_body_size", default: 20 << 20, range: 1024...(1 << 30)),
                     // The Langfuse SDKs post to this path; accepting it lets them point here unchanged.
                     tracesPaths: [path, "/api/public/otel/v1/traces"],
-                    auth: try h.map("auth").map { (m) throws(ConfigError) -> AuthConfig in var m = m; let a = try AuthConfig(&m); try m.finish(); return a },
-                    tls: try h.map("tls").map { (m) throws(ConfigError) -> TLSConfig in var m = m; let t = try TLSConfig(&m); try m.finish(); return t },
+                    auth: try h.auth(),
+                    tls: try h.tlsServer(),
                     server: try HTTPServerLimits(&h))
                 try h.finish()
             }
