@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 command -v swift >/dev/null || { echo "swift is not installed (see README: Swift 6.2 or newer)"; exit 1; }
 source scripts/test-env.sh
 
+# Layout first (seconds): code that scripts/format.sh would change fails the run.
+scripts/format.sh --check
 # Build first so a compile error fails loudly instead of running a stale test binary.
 swift build --build-tests
 # The container image of this commit, for ContainerImageTests (release build, debootstrap base, buildah).

@@ -116,7 +116,8 @@ extension DiskQueue {
             let version = UInt16(bytes[6]) | UInt16(bytes[7]) << 8
             guard version == Self.formatVersion else {
                 Glibc.close(fd)
-                throw .io("\(path) has queue format \(version); this build reads format \(Self.formatVersion) (start the version that wrote it to drain the queue)")
+                throw .io(
+                    "\(path) has queue format \(version); this build reads format \(Self.formatVersion) (start the version that wrote it to drain the queue)")
             }
             var seg = Segment(first: first, fd: fd, size: h, last: first &- 1)
             var offset = h
@@ -124,8 +125,10 @@ extension DiskQueue {
             while offset < bytes.count {
                 if let r = Self.parse(bytes, at: offset) {
                     if r.seq > s.committed {
-                        s.entries.append(Entry(seq: r.seq, segment: first, offset: offset + Self.headerSize, length: r.length,
-                                               appendedAt: r.time, spans: r.spans))
+                        s.entries.append(
+                            Entry(
+                                seq: r.seq, segment: first, offset: offset + Self.headerSize, length: r.length,
+                                appendedAt: r.time, spans: r.spans))
                         s.liveBytes += Self.headerSize + r.length
                     }
                     seg.last = max(seg.last, r.seq)

@@ -69,8 +69,10 @@ public final class DiskQueue: Sendable {
         /// When full: refuse new records (pushback, the default), or drop the oldest unsent ones.
         public var dropOldest: Bool
 
-        public init(directory: String, maxBytes: Int = 1 << 30, segmentBytes: Int = 16 << 20, fsync: Fsync = .batch(.zero),
-                    dropOldest: Bool = false) {
+        public init(
+            directory: String, maxBytes: Int = 1 << 30, segmentBytes: Int = 16 << 20, fsync: Fsync = .batch(.zero),
+            dropOldest: Bool = false
+        ) {
             self.directory = directory
             self.maxBytes = maxBytes
             self.segmentBytes = segmentBytes
@@ -305,8 +307,10 @@ public final class DiskQueue: Sendable {
         var segment = s.segments[s.segments.count - 1]
         try Self.pwriteAll(segment.fd, header, at: segment.size)
         try Self.pwriteAll(segment.fd, payload, at: segment.size + Self.headerSize)
-        s.entries.append(Entry(seq: seq, segment: segment.first, offset: segment.size + Self.headerSize, length: payload.count,
-                               appendedAt: now, spans: spans))
+        s.entries.append(
+            Entry(
+                seq: seq, segment: segment.first, offset: segment.size + Self.headerSize, length: payload.count,
+                appendedAt: now, spans: spans))
         segment.size += size
         segment.last = seq
         s.segments[s.segments.count - 1] = segment

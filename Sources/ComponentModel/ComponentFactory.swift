@@ -68,8 +68,10 @@ public struct ComponentSettings: Sendable {
     /// How long shutdown may take before what is left is dropped and counted.
     public let shutdownTimeout: Duration
 
-    public init(id: ComponentID, kind: ComponentKind, logger: Logger, counters: Counters,
-                clock: any Clock<Duration> = ContinuousClock(), shutdownTimeout: Duration = .seconds(10)) {
+    public init(
+        id: ComponentID, kind: ComponentKind, logger: Logger, counters: Counters,
+        clock: any Clock<Duration> = ContinuousClock(), shutdownTimeout: Duration = .seconds(10)
+    ) {
         self.id = id
         self.kind = kind
         self.logger = logger
@@ -79,8 +81,10 @@ public struct ComponentSettings: Sendable {
     }
 
     /// Settings for a component built outside a collector (a tool, a benchmark, a test).
-    public static func standalone(_ type: String, _ kind: ComponentKind, counters: Counters = Counters(),
-                                  logger: Logger = Logger(label: "genai-collector")) -> ComponentSettings {
+    public static func standalone(
+        _ type: String, _ kind: ComponentKind, counters: Counters = Counters(),
+        logger: Logger = Logger(label: "genai-collector")
+    ) -> ComponentSettings {
         ComponentSettings(id: ComponentID(type: type), kind: kind, logger: logger, counters: counters)
     }
 

@@ -31,13 +31,19 @@ extension ExporterQueue {
         counters.add(.persistentQueueReplayed, disk.stats.replayed, labels)
         counters.add(.persistentQueueCorrupt, disk.stats.corruptSkipped, labels)
         if disk.stats.replayed > 0 || disk.stats.corruptSkipped > 0 {
-            logger.info("persistent queue reopened", metadata: ["exporter": "\(exporter.id)", "records": "\(disk.stats.replayed)",
-                                                                "corrupt_skipped": "\(disk.stats.corruptSkipped)"])
+            logger.info(
+                "persistent queue reopened",
+                metadata: [
+                    "exporter": "\(exporter.id)", "records": "\(disk.stats.replayed)",
+                    "corrupt_skipped": "\(disk.stats.corruptSkipped)",
+                ])
         }
         await withGracefulShutdownHandler {
             await persistentLoop(disk, until: nil)
         } onGracefulShutdown: {
-            self.state.withLock { $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout) }
+            self.state.withLock {
+                $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout)
+            }
             self.wake.yield()
         }
         // What is still in flight gets until the deadline; the rest stays on disk. Replaced by a
@@ -48,8 +54,9 @@ extension ExporterQueue {
             do throws(DiskQueueError) {
                 try disk.close()
             } catch {
-                logger.error("persistent queue: the last sync failed; what was appended since the previous one is sent again only if it reached the disk",
-                             metadata: ["exporter": "\(exporter.id)", "error": "\(error)"])
+                logger.error(
+                    "persistent queue: the last sync failed; what was appended since the previous one is sent again only if it reached the disk",
+                    metadata: ["exporter": "\(exporter.id)", "error": "\(error)"])
             }
         }
         publishStats(disk)
@@ -127,8 +134,9 @@ extension ExporterQueue {
         do {
             try disk.ack(done)
         } catch {
-            logger.error("persistent queue: cannot record progress; records will be sent again after a restart",
-                         metadata: ["exporter": "\(exporter.id)", "error": "\(error)"])
+            logger.error(
+                "persistent queue: cannot record progress; records will be sent again after a restart",
+                metadata: ["exporter": "\(exporter.id)", "error": "\(error)"])
         }
         publishStats(disk)
     }

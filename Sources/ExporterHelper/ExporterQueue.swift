@@ -84,8 +84,10 @@ public final class ExporterQueue: Service, Sendable {
         counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
     }
 
-    public init(exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
-                drainTimeout: Duration = .seconds(10), disk: DiskQueue? = nil, batching: Batching = Batching(spans: 8192, wait: .milliseconds(200))) {
+    public init(
+        exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
+        drainTimeout: Duration = .seconds(10), disk: DiskQueue? = nil, batching: Batching = Batching(spans: 8192, wait: .milliseconds(200))
+    ) {
         self.exporter = exporter
         self.settings = settings
         self.counters = counters
@@ -164,7 +166,9 @@ public final class ExporterQueue: Service, Sendable {
             await withGracefulShutdownHandler {
                 await sendLoop(until: nil)
             } onGracefulShutdown: {
-                self.state.withLock { $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout) }
+                self.state.withLock {
+                    $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout)
+                }
                 self.wake.yield()
             }
             await group.waitForAll()
@@ -259,7 +263,8 @@ public final class ExporterQueue: Service, Sendable {
                 return .dropped
             }
             counters.add(.exporterRetries, 1, labels)
-            logger.info("export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(failure.message)", "in": "\(wait)"])
+            logger.info(
+                "export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(failure.message)", "in": "\(wait)"])
             try? await Task.sleep(for: wait)
             delay = min(delay * 2, settings.maxInterval)
         }
@@ -268,7 +273,9 @@ public final class ExporterQueue: Service, Sendable {
     func drop(_ item: ExportItem, reason: String, _ failure: ExportFailure) {
         counters.add(.exporterSendFailedSpans, item.spanCount, labels)
         counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
-        logger.error("export failed; batch dropped", metadata: ["exporter": "\(exporter.id)", "reason": "\(reason)", "error": "\(failure)", "spans": "\(item.spanCount)"])
+        logger.error(
+            "export failed; batch dropped",
+            metadata: ["exporter": "\(exporter.id)", "reason": "\(reason)", "error": "\(failure)", "spans": "\(item.spanCount)"])
     }
 
     /// ±20% jitter so many collectors do not retry in step.

@@ -57,8 +57,10 @@ public struct HTTPTransport: Sendable {
     }
 
     /// Sends and reads the answer (up to `maxResponseBytes`).
-    public func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?,
-                     timeout: Duration, maxResponseBytes: Int = 1 << 20) async throws(ExportFailure) -> Response {
+    public func send(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?,
+        timeout: Duration, maxResponseBytes: Int = 1 << 20
+    ) async throws(ExportFailure) -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -73,8 +75,10 @@ public struct HTTPTransport: Sendable {
     }
 
     /// POSTs `body`, gzipped at `gzipLevel` (with `Content-Encoding: gzip`) unless that is nil.
-    public func post(_ url: String, headers: [(String, String)], body: [UInt8], gzipLevel: Int32?,
-                     timeout: Duration) async throws(ExportFailure) -> Response {
+    public func post(
+        _ url: String, headers: [(String, String)], body: [UInt8], gzipLevel: Int32?,
+        timeout: Duration
+    ) async throws(ExportFailure) -> Response {
         var headers = headers
         var payload = body
         if let gzipLevel, !body.isEmpty {

@@ -11,8 +11,10 @@ public enum Gzip {
     /// after the compressed data is an error, never silently ignored.
     /// `reserve`, when given, is told the output's capacity before it grows; when it answers false
     /// inflating stops with `overMemoryBudget`.
-    public static func decompress(_ input: [UInt8], limit: Int, zlibHeader: Bool = false,
-                                  reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> [UInt8] {
+    public static func decompress(
+        _ input: [UInt8], limit: Int, zlibHeader: Bool = false,
+        reserve: ((Int) -> Bool)? = nil
+    ) throws(OTLPDecodingError) -> [UInt8] {
         var stream = z_stream()
         // 16+MAX_WBITS: gzip wrapper; MAX_WBITS: zlib wrapper.
         let windowBits: Int32 = zlibHeader ? 15 : 31

@@ -30,7 +30,8 @@ public struct OTLPRequestDecoder: Sendable {
             guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
                 throw OTLPDecodingError(.emptyInput, field: "")
             }
-            return first == UInt8(ascii: "{") ? try OTLPJSONDecoder(maxDecodedBytes: maxDecodedBytes).decode(bytes)
+            return first == UInt8(ascii: "{")
+                ? try OTLPJSONDecoder(maxDecodedBytes: maxDecodedBytes).decode(bytes)
                 : try OTLPProtobufDecoder(maxDecodedBytes: maxDecodedBytes).decode(bytes)
         }
     }

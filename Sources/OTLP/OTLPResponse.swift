@@ -22,9 +22,16 @@ public enum OTLPResponse {
             return w.out
         case .json:
             guard rejectedSpans > 0 || !errorMessage.isEmpty else { return Array("{}".utf8) }
-            return Array(JSONWriter.serialize(.object([JSONMember("partialSuccess", .object([
-                JSONMember("rejectedSpans", .string(String(rejectedSpans))), JSONMember("errorMessage", .string(errorMessage)),
-            ]))])).utf8)
+            return Array(
+                JSONWriter.serialize(
+                    .object([
+                        JSONMember(
+                            "partialSuccess",
+                            .object([
+                                JSONMember("rejectedSpans", .string(String(rejectedSpans))), JSONMember("errorMessage", .string(errorMessage)),
+                            ]))
+                    ])
+                ).utf8)
         }
     }
 

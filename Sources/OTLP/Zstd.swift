@@ -26,10 +26,10 @@ public enum Zstd {
                 dlsym(handle, name).map { unsafeBitCast($0, to: T.self) }
             }
             guard let create = symbol("ZSTD_createDStream", (@convention(c) () -> OpaquePointer?).self),
-                  let free = symbol("ZSTD_freeDStream", (@convention(c) (OpaquePointer?) -> Int).self),
-                  let stream = symbol("ZSTD_decompressStream", (@convention(c) (OpaquePointer?, UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int).self),
-                  let isError = symbol("ZSTD_isError", (@convention(c) (Int) -> UInt32).self),
-                  let errorName = symbol("ZSTD_getErrorName", (@convention(c) (Int) -> UnsafePointer<CChar>?).self)
+                let free = symbol("ZSTD_freeDStream", (@convention(c) (OpaquePointer?) -> Int).self),
+                let stream = symbol("ZSTD_decompressStream", (@convention(c) (OpaquePointer?, UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int).self),
+                let isError = symbol("ZSTD_isError", (@convention(c) (Int) -> UInt32).self),
+                let errorName = symbol("ZSTD_getErrorName", (@convention(c) (Int) -> UnsafePointer<CChar>?).self)
             else { return nil }
             return Library(createDStream: create, freeDStream: free, decompressStream: stream, isError: isError, errorName: errorName)
         }

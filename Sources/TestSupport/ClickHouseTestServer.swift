@@ -23,16 +23,18 @@ public final class ClickHouseTestServer: Sendable {
                 server = nil
                 return
             }
-            let front = try await ScriptServer(script: "chdb_http_front.py", arguments: { _ in ["--upstream", url, "--port", "0"] },
-                                         what: "the fault-injecting front for \(url)", waitSeconds: 15)
+            let front = try await ScriptServer(
+                script: "chdb_http_front.py", arguments: { _ in ["--upstream", url, "--port", "0"] },
+                what: "the fault-injecting front for \(url)", waitSeconds: 15)
             self.url = "http://127.0.0.1:\(front.port)"
             injectsFaults = true
             server = front
             return
         }
         injectsFaults = true
-        let server = try await ScriptServer(script: "chdb_http_front.py", arguments: { dir in ["--dir", dir, "--port", "0", "--user", "collector", "--password", "s3cret"] },
-                                      what: "the chDB front (chdb-core)", waitSeconds: 15)
+        let server = try await ScriptServer(
+            script: "chdb_http_front.py", arguments: { dir in ["--dir", dir, "--port", "0", "--user", "collector", "--password", "s3cret"] },
+            what: "the chDB front (chdb-core)", waitSeconds: 15)
         url = "http://127.0.0.1:\(server.port)"
         user = "collector"
         password = "s3cret"

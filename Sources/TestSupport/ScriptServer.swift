@@ -28,8 +28,11 @@ public final class ScriptServer: @unchecked Sendable {
         let out = directory + "/stdout", log = directory + "/log"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["sh", "-c", "exec python3 \"$@\" > \"\(out)\" 2> \"\(log)\"", "sh",
-                       Self.root.appendingPathComponent("scripts/" + script).path] + arguments(directory)
+        p.arguments =
+            [
+                "sh", "-c", "exec python3 \"$@\" > \"\(out)\" 2> \"\(log)\"", "sh",
+                Self.root.appendingPathComponent("scripts/" + script).path,
+            ] + arguments(directory)
         p.standardInput = FileHandle.nullDevice
         try p.run()
         var line = ""

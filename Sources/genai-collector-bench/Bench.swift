@@ -82,7 +82,9 @@ struct Bench {
 
         func row(_ name: String, _ t: Double) {
             let line = name.padding(toLength: 34, withPad: " ", startingAt: 0)
-            print("\(line) \(String(format: "%9.1f", mb / t)) MB/s  \(String(format: "%11.0f", Double(spans) / t)) spans/s  \(String(format: "%8.3f", t * 1000)) ms/request")
+            print(
+                "\(line) \(String(format: "%9.1f", mb / t)) MB/s  \(String(format: "%11.0f", Double(spans) / t)) spans/s  \(String(format: "%8.3f", t * 1000)) ms/request"
+            )
         }
         print("")
         row("swift-protobuf generated decode", tProto)
@@ -104,7 +106,9 @@ struct Bench {
             let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
             if let seconds = Double(text.split(separator: " ").first ?? ""), p.terminationStatus == 0 {
-                row("python upb parse (\(text.split(separator: " ").dropFirst().joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines)))", seconds)
+                row(
+                    "python upb parse (\(text.split(separator: " ").dropFirst().joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines)))",
+                    seconds)
                 print("")
                 print("ratio decode / upb:            \(String(format: "%.2f", seconds / tDecode))  (target >= 1.0)")
             } else {
@@ -145,7 +149,9 @@ enum BenchMain {
             case "--keys": keys = true
             case "--disguised": disguised = args.next()
             default:
-                print("usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl]")
+                print(
+                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl]"
+                )
                 return
             }
         }
@@ -170,8 +176,12 @@ enum BenchMain {
             return
         }
         let bench = Bench(spans: spans, seconds: seconds, pythonDir: pythonDir)
-        if let decodeRounds { try bench.decodeOnly(decodeRounds) } else if let translateRounds {
+        if let decodeRounds {
+            try bench.decodeOnly(decodeRounds)
+        } else if let translateRounds {
             try bench.translateOnly(translateRounds, encode: encode)
-        } else { try bench.run() }
+        } else {
+            try bench.run()
+        }
     }
 }

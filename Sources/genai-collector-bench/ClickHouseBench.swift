@@ -22,7 +22,8 @@ enum ClickHouseBench {
         let http = try HTTPTransport(tls: nil)
         let auth = "Basic " + Data("\(server.user):\(server.password)".utf8).base64EncodedString()
         func sql(_ query: String, body: [UInt8]? = nil) async throws -> String {
-            let url = server.url + "/?query=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            let url =
+                server.url + "/?query=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
                 + (body == nil ? "" : "&async_insert=1&wait_for_async_insert=1")
             let r = try await http.send(.POST, url, headers: [("Authorization", auth)], body: body, timeout: .seconds(120))
             guard r.status == 200 else { throw BenchFailure("\(query.prefix(80)): \(r.text)") }
@@ -30,8 +31,10 @@ enum ClickHouseBench {
         }
         _ = try await sql("CREATE DATABASE IF NOT EXISTS \(database)")
         for statement in ClickHouseSchema.ddl(ClickHouseSchema.v3, database: database, cluster: nil) { _ = try await sql(statement) }
-        let entries = [("endpoint", server.url), ("username", server.user), ("password", server.password), ("database", database),
-                       ("project_id", "bench"), ("compression", compression)].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
+        let entries = [
+            ("endpoint", server.url), ("username", server.user), ("password", server.password), ("database", database),
+            ("project_id", "bench"), ("compression", compression),
+        ].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
         var map = try ConfigMap(.mapping(entries), path: "exporters.clickhouse")
         let exporter = try ClickHouseExporter(config: try ClickHouseExporter.Config(&map), settings: .standalone("clickhouse", .exporter))
 
@@ -93,12 +96,16 @@ enum ClickHouseBench {
         await http.shutdown()
     }
 
-    static func insert(_ http: HTTPTransport, _ server: ClickHouseTestServer, _ auth: String, _ database: String, _ table: String,
-                       _ gz: [UInt8], gzip: Bool) async throws -> String {
+    static func insert(
+        _ http: HTTPTransport, _ server: ClickHouseTestServer, _ auth: String, _ database: String, _ table: String,
+        _ gz: [UInt8], gzip: Bool
+    ) async throws -> String {
         let query = "INSERT INTO `\(database)`.`\(table)` FORMAT JSONEachRow"
-        let url = server.url + "/?query=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        let url =
+            server.url + "/?query=" + (query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
             + "&async_insert=1&wait_for_async_insert=1"
-        let r = try await http.send(.POST, url, headers: [("Authorization", auth)] + (gzip ? [("Content-Encoding", "gzip")] : []), body: gz, timeout: .seconds(120))
+        let r = try await http.send(
+            .POST, url, headers: [("Authorization", auth)] + (gzip ? [("Content-Encoding", "gzip")] : []), body: gz, timeout: .seconds(120))
         guard r.status == 200 else { throw BenchFailure(r.text) }
         return r.text
     }

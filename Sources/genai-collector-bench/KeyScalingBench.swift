@@ -26,10 +26,13 @@ enum KeyScalingBench {
 
     static let shapes: [(name: String, request: @Sendable (Int) -> String)] = [
         ("distinct attribute keys", { n in span((0..<n).map { attribute("app.key_\($0)", "v") }) }),
-        ("metadata JSON object keys", { n in
-            let object = (0..<n).map { #"\"k\#($0)\":1"# }.joined(separator: ",")
-            return span([attribute("langfuse.observation.metadata", "{\(object)}")])
-        }),
+        (
+            "metadata JSON object keys",
+            { n in
+                let object = (0..<n).map { #"\"k\#($0)\":1"# }.joined(separator: ",")
+                return span([attribute("langfuse.observation.metadata", "{\(object)}")])
+            }
+        ),
         ("dotted metadata keys", { n in span((0..<n).map { attribute("langfuse.trace.metadata.k\($0)", "v") }) }),
         ("flattened message keys", { n in span((0..<n).map { attribute("llm.input_messages.\($0).message.content", "m") }) }),
         ("model parameter keys", { n in span((0..<n).map { attribute("gen_ai.request.p\($0)", "1") }) }),
@@ -51,8 +54,9 @@ enum KeyScalingBench {
                     return outBytes
                 }
                 perKey.append(t / Double(n) * 1e9)
-                line += String(format: "  %7d keys %9.2f ms (%6.0f ns/key, out/in %.1f)", n, t * 1000, t / Double(n) * 1e9,
-                               Double(outBytes) / Double(body.count))
+                line += String(
+                    format: "  %7d keys %9.2f ms (%6.0f ns/key, out/in %.1f)", n, t * 1000, t / Double(n) * 1e9,
+                    Double(outBytes) / Double(body.count))
             }
             print(line)
             print("  ns/key at 100k over 1k: \(String(format: "%.2f", perKey[2] / perKey[0]))  (linear: about 1; quadratic: about 100)")
@@ -66,7 +70,9 @@ enum KeyScalingBench {
         let body = Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[\#(sparse.joined(separator: ","))]}]}]}"#.utf8)
         let pb = OTLPProtobufEncoder().encode(try OTLPJSONDecoder().decode(body))
         let out = IngestionBatchEncoder().encode(GenAITranslator().translate(try OTLPProtobufDecoder().decode(pb))).count
-        print("sparse flattened index, 10k spans: \(pb.count) bytes in, \(out) bytes of ingestion JSON out (out/in \(String(format: "%.1f", Double(out) / Double(pb.count))))")
+        print(
+            "sparse flattened index, 10k spans: \(pb.count) bytes in, \(out) bytes of ingestion JSON out (out/in \(String(format: "%.1f", Double(out) / Double(pb.count))))"
+        )
         // The worst case per allowed body byte: empty spans (two bytes each) up to the decoded-size
         // budget of a 1 MiB body; what leaves is then bounded by the budget, not by the body.
         let limit = 1 << 20
@@ -87,7 +93,8 @@ enum KeyScalingBench {
         let request = [0x0A] + varint(rs.count) + rs
         let decoded = try OTLPProtobufDecoder(maxDecodedBytes: budget).decode(request)
         let events = IngestionBatchEncoder().encode(GenAITranslator().translate(decoded)).count
-        print("empty spans at the decoded budget of a 1 MiB body: \(decoded.spans.count) spans, \(request.count) bytes in, "
-              + "\(events) bytes of ingestion JSON out: \(String(format: "%.1f", Double(events) / Double(limit))) times max_request_body_size")
+        print(
+            "empty spans at the decoded budget of a 1 MiB body: \(decoded.spans.count) spans, \(request.count) bytes in, "
+                + "\(events) bytes of ingestion JSON out: \(String(format: "%.1f", Double(events) / Double(limit))) times max_request_body_size")
     }
 }

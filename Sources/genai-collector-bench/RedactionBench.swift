@@ -32,11 +32,18 @@ enum RedactionBench {
         } while Date() < deadline
         // The same e-mail finding as a regular expression (Swift Regex, the custom-pattern path), so
         // the choice of hand-written scanners stays measured.
-        var regexMap = try ConfigMap(.mapping([
-            ConfigEntry("default_action", .scalar("off", quoted: false)),
-            ConfigEntry("custom", .sequence([.mapping([ConfigEntry("name", .scalar("email_regex", quoted: false)),
-                                                       ConfigEntry("pattern", .scalar("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}", quoted: true))])])),
-        ]), path: "bench")
+        var regexMap = try ConfigMap(
+            .mapping([
+                ConfigEntry("default_action", .scalar("off", quoted: false)),
+                ConfigEntry(
+                    "custom",
+                    .sequence([
+                        .mapping([
+                            ConfigEntry("name", .scalar("email_regex", quoted: false)),
+                            ConfigEntry("pattern", .scalar("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}", quoted: true)),
+                        ])
+                    ])),
+            ]), path: "bench")
         let regexOnly = RedactionProcessor(config: try RedactionProcessor.Config(&regexMap))
         let sample = samples.prefix(max(1, samples.count / 8))
         let sampleBytes = sample.reduce(0) { $0 + $1.text.count }
@@ -46,14 +53,21 @@ enum RedactionBench {
         var score = RedactionScore()
         var scratch: [ScanMatch] = []
         for s in samples { score.add(s, scratch: &scratch) }
-        print(String(format: "genai-collector redaction: %.1f MB/s on one core (%d texts, %.1f MB, %d changed)",
-                     Double(bytes) / best / 1e6, samples.count, Double(bytes) / 1e6, changed))
-        print(String(format: "  for comparison, one e-mail regular expression as a custom pattern (Swift Regex): %.1f MB/s", Double(sampleBytes) / regexSeconds / 1e6))
+        print(
+            String(
+                format: "genai-collector redaction: %.1f MB/s on one core (%d texts, %.1f MB, %d changed)",
+                Double(bytes) / best / 1e6, samples.count, Double(bytes) / 1e6, changed))
+        print(
+            String(
+                format: "  for comparison, one e-mail regular expression as a custom pattern (Swift Regex): %.1f MB/s", Double(sampleBytes) / regexSeconds / 1e6
+            ))
         for (name, r) in score.recall.sorted(by: { $0.key < $1.key }) {
             print(String(format: "  recall %-16@ %6.2f%%  (%d/%d)", name as NSString, 100 * Double(r.found) / Double(max(1, r.total)), r.found, r.total))
         }
         for (kind, f) in score.falsePositives.sorted(by: { $0.key < $1.key }) {
-            print(String(format: "  false positives %-8@ %5.2f%%  (%d/%d texts)", kind as NSString, 100 * Double(f.hits) / Double(max(1, f.total)), f.hits, f.total))
+            print(
+                String(
+                    format: "  false positives %-8@ %5.2f%%  (%d/%d texts)", kind as NSString, 100 * Double(f.hits) / Double(max(1, f.total)), f.hits, f.total))
         }
         for e in score.examples { print("  e.g. \(e)") }
     }
@@ -89,7 +103,9 @@ enum ProcessorBench {
                 try body()
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             } while Date() < deadline
-            print(label.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%9.0f spans/s  %7.1f MB/s of request", Double(spans) / best, Double(bytes.count) / best / 1e6))
+            print(
+                label.padding(toLength: 32, withPad: " ", startingAt: 0)
+                    + String(format: "%9.0f spans/s  %7.1f MB/s of request", Double(spans) / best, Double(bytes.count) / best / 1e6))
         }
         print("request: \(spans) LLM-shaped spans, \(bytes.count) bytes")
         try measure("decode + translate") { _ = GenAITranslator().translate(try OTLPProtobufDecoder().decode(bytes)) }
@@ -136,9 +152,11 @@ enum ProcessorBench {
                     rounds += 1
                 } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds
                 let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(rounds)
-                print("S3 object \(format)\(gzip ? " + gzip" : "")".padding(toLength: 32, withPad: " ", startingAt: 0)
-                      + String(format: "%9.0f spans/s  %7.1f MB/s of object content (%d bytes a span stored)", Double(spans) / t,
-                               Double(S3Bench.rawBytes(config, item)) / t / 1e6, produced / max(1, spans)))
+                print(
+                    "S3 object \(format)\(gzip ? " + gzip" : "")".padding(toLength: 32, withPad: " ", startingAt: 0)
+                        + String(
+                            format: "%9.0f spans/s  %7.1f MB/s of object content (%d bytes a span stored)", Double(spans) / t,
+                            Double(S3Bench.rawBytes(config, item)) / t / 1e6, produced / max(1, spans)))
             }
         }
     }
@@ -147,8 +165,10 @@ enum ProcessorBench {
 /// S3 object building as the exporter does it, without the upload.
 enum S3Bench {
     static func config(format: String, gzip: Bool) throws -> S3Exporter.Config {
-        let entries = [("bucket", "bench"), ("access_key_id", "k"), ("secret_access_key", "s"), ("format", format),
-                       ("compression", gzip ? "gzip" : "none")].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
+        let entries = [
+            ("bucket", "bench"), ("access_key_id", "k"), ("secret_access_key", "s"), ("format", format),
+            ("compression", gzip ? "gzip" : "none"),
+        ].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
         var map = try ConfigMap(.mapping(entries), path: "exporters.s3")
         return try S3Exporter.Config(&map)
     }

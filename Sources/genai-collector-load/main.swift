@@ -43,16 +43,20 @@ func parseOptions() -> Options {
 /// Byte offsets of every trace and span id in the encoded request, found by searching for the ids.
 func idOffsets(in template: [UInt8], of request: ExportRequest) -> [Int] {
     var offsets: [Int] = []
-    for rs in request.resourceSpans { for ss in rs.scopeSpans { for s in ss.spans {
-        for id in [s.traceID, s.spanID, s.parentSpanID] where !id.isEmpty {
-            let bytes = Array(id)
-            var i = 0
-            while i + bytes.count <= template.count {
-                if template[i] == bytes[0], Array(template[i..<(i + bytes.count)]) == bytes { offsets.append(i + bytes.count - 1); break }
-                i += 1
+    for rs in request.resourceSpans {
+        for ss in rs.scopeSpans {
+            for s in ss.spans {
+                for id in [s.traceID, s.spanID, s.parentSpanID] where !id.isEmpty {
+                    let bytes = Array(id)
+                    var i = 0
+                    while i + bytes.count <= template.count {
+                        if template[i] == bytes[0], Array(template[i..<(i + bytes.count)]) == bytes { offsets.append(i + bytes.count - 1); break }
+                        i += 1
+                    }
+                }
             }
         }
-    } } }
+    }
     return offsets
 }
 
@@ -123,12 +127,14 @@ func runLoad(_ o: Options) throws {
     let spans = Double(results.ok * o.spansPerRequest)
     let sorted = results.latencies.sorted()
     func percentile(_ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000 }
-    var line = String(format: "%@: %.0f spans/s accepted (%d ok, %d refused, %d failed requests of %d spans, %d bytes), p50 %.2f ms, p99 %.2f ms",
-                      o.label, spans / elapsed, results.ok, results.refused, results.failed, o.spansPerRequest, template.count,
-                      percentile(0.5), percentile(0.99))
+    var line = String(
+        format: "%@: %.0f spans/s accepted (%d ok, %d refused, %d failed requests of %d spans, %d bytes), p50 %.2f ms, p99 %.2f ms",
+        o.label, spans / elapsed, results.ok, results.refused, results.failed, o.spansPerRequest, template.count,
+        percentile(0.5), percentile(0.99))
     if let b = before, let a = after, spans > 0 {
-        line += String(format: ", %.2f CPU s per 100k spans, peak RSS %.1f MiB",
-                       (a.cpuSeconds - b.cpuSeconds) / spans * 100_000, Double(a.peakRSSBytes) / 1_048_576)
+        line += String(
+            format: ", %.2f CPU s per 100k spans, peak RSS %.1f MiB",
+            (a.cpuSeconds - b.cpuSeconds) / spans * 100_000, Double(a.peakRSSBytes) / 1_048_576)
     }
     print(line)
 }

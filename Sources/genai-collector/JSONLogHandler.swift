@@ -23,16 +23,20 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-             source: String, file: String, function: String, line: UInt) {
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
+        source: String, file: String, function: String, line: UInt
+    ) {
         var all = metadata
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let explicit { all.merge(explicit) { $1 } }
         let nanos = UInt64(max(0, Date().timeIntervalSince1970 * 1e9))
-        var members = [JSONMember("ts", .string(Timestamp.iso8601Millis(unixNanos: nanos))),
-                       JSONMember("level", .string(level.rawValue)),
-                       JSONMember("logger", .string(label)),
-                       JSONMember("msg", .string(message.description))]
+        var members = [
+            JSONMember("ts", .string(Timestamp.iso8601Millis(unixNanos: nanos))),
+            JSONMember("level", .string(level.rawValue)),
+            JSONMember("logger", .string(label)),
+            JSONMember("msg", .string(message.description)),
+        ]
         for (key, value) in all.sorted(by: { $0.key < $1.key }) where !["ts", "level", "logger", "msg"].contains(key) {
             members.append(JSONMember(key, Self.json(value)))
         }

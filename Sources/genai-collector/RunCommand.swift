@@ -17,8 +17,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("config"), help: "A config source: a file, file:PATH, env:VAR or yaml:TEXT. Repeatable; merged in order.")
     var configs: [String] = []
 
-    @Option(name: .customLong("ports-file"),
-            help: "Write the bound ports as JSON ({\"otlp/http\": 4318, \"metrics\": 8888, ...}) to this file, rewritten as each server binds; with endpoints on port 0 this is how to find them.")
+    @Option(
+        name: .customLong("ports-file"),
+        help:
+            "Write the bound ports as JSON ({\"otlp/http\": 4318, \"metrics\": 8888, ...}) to this file, rewritten as each server binds; with endpoints on port 0 this is how to find them."
+    )
     var portsFile: String?
 
     func run() async throws {

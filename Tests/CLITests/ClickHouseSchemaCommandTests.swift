@@ -25,14 +25,19 @@ struct ClickHouseSchemaCommandTests {
         #expect(r.status == 0, "\(r.stderr)")
         let ddl = String(decoding: r.stdout, as: UTF8.self)
         let statements = ddl.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
-        let tables = ["langfuse_v3": ["observations", "scores", "traces"], "langfuse_v4": ["events_full", "scores"],
-                      "both": ["events_full", "observations", "scores", "traces"]][schema]!
+        let tables = [
+            "langfuse_v3": ["observations", "scores", "traces"], "langfuse_v4": ["events_full", "scores"],
+            "both": ["events_full", "observations", "scores", "traces"],
+        ][schema]!
         #expect(statements.count == tables.count)
         let (status, out) = try await chdb(["CREATE DATABASE lf"] + statements + ["SELECT name FROM system.tables WHERE database = 'lf' ORDER BY name"])
         #expect(status == 0, "\(out)")
         #expect(out.contains(tables.joined(separator: "\n")), "\(out)")
         if schema != "langfuse_v4" {
-            let (s2, columns) = try await chdb(["CREATE DATABASE lf"] + statements + ["SELECT name FROM system.columns WHERE database = 'lf' AND table = 'observations' AND name IN ('event_ts', 'is_deleted', 'usage_details', 'cost_details', 'project_id') ORDER BY name"])
+            let (s2, columns) = try await chdb(
+                ["CREATE DATABASE lf"] + statements + [
+                    "SELECT name FROM system.columns WHERE database = 'lf' AND table = 'observations' AND name IN ('event_ts', 'is_deleted', 'usage_details', 'cost_details', 'project_id') ORDER BY name"
+                ])
             #expect(s2 == 0 && columns.contains("cost_details\nevent_ts\nis_deleted\nproject_id\nusage_details"), "\(columns)")
         }
     }

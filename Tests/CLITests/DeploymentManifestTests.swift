@@ -41,10 +41,11 @@ struct DeploymentManifestTests {
             func map<T>(_ key: String, _ f: (JSONValue) -> T?) -> [String: T] {
                 Dictionary(uniqueKeysWithValues: (v[key]?.objectValue ?? []).compactMap { m in f(m.value).map { (m.key, $0) } })
             }
-            out[dir] = Rendered(dir: dir, errors: v["errors"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                                documents: v["documents"]?.arrayValue ?? [], configs: map("configs") { $0 },
-                                configTexts: map("configTexts") { $0.stringValue },
-                                secretFiles: map("secretFiles") { $0.arrayValue?.compactMap(\.stringValue) })
+            out[dir] = Rendered(
+                dir: dir, errors: v["errors"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                documents: v["documents"]?.arrayValue ?? [], configs: map("configs") { $0 },
+                configTexts: map("configTexts") { $0.stringValue },
+                secretFiles: map("secretFiles") { $0.arrayValue?.compactMap(\.stringValue) })
         }
         #expect(Set(out.keys) == Set(dirs), "\(r.text.prefix(500)) \(r.stderr)")
         return out
@@ -66,28 +67,28 @@ struct DeploymentManifestTests {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try """
-            apiVersion: kustomize.config.k8s.io/v1beta1
-            kind: Kustomization
-            resources: [bad.yaml]
-            """.write(toFile: dir + "/kustomization.yaml", atomically: true, encoding: .utf8)
+        apiVersion: kustomize.config.k8s.io/v1beta1
+        kind: Kustomization
+        resources: [bad.yaml]
+        """.write(toFile: dir + "/kustomization.yaml", atomically: true, encoding: .utf8)
         try """
-            apiVersion: v1
-            kind: Service
-            metadata: {name: s}
-            spec: {ports: [{port: 4317}], clusterIp: None}
-            ---
-            apiVersion: opentelemetry.io/v1beta1
-            kind: OpenTelemetryCollector
-            metadata: {name: c}
-            spec:
-              mode: sidecar
-              config: {receivers: {}, exporters: {}, service: {pipelines: {}, shutdown_timeout: 5s}}
-            ---
-            apiVersion: secrets-store.csi.x-k8s.io/v1
-            kind: SecretProviderClass
-            metadata: {name: p}
-            spec: {provider: oci, parameters: {vaultId: 5}}
-            """.write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
+        apiVersion: v1
+        kind: Service
+        metadata: {name: s}
+        spec: {ports: [{port: 4317}], clusterIp: None}
+        ---
+        apiVersion: opentelemetry.io/v1beta1
+        kind: OpenTelemetryCollector
+        metadata: {name: c}
+        spec:
+          mode: sidecar
+          config: {receivers: {}, exporters: {}, service: {pipelines: {}, shutdown_timeout: 5s}}
+        ---
+        apiVersion: secrets-store.csi.x-k8s.io/v1
+        kind: SecretProviderClass
+        metadata: {name: p}
+        spec: {provider: oci, parameters: {vaultId: 5}}
+        """.write(toFile: dir + "/bad.yaml", atomically: true, encoding: .utf8)
         let script = Self.root.appendingPathComponent("Tests/CLITests/kubernetes_manifests.py").path
         let r = try await PythonTool.run([script, dir])
         #expect(r.status == 1, "\(r.text) \(r.stderr)")
@@ -153,7 +154,9 @@ struct DeploymentManifestTests {
                 // Nothing secret in environment variables.
                 for e in c["env"]?.arrayValue ?? [] {
                     let name = e["name"]?.stringValue ?? ""
-                    #expect(name == "GENAI_COLLECTOR_SECRETS" || name.range(of: "PASSWORD|SECRET|TOKEN|_KEY", options: .regularExpression) == nil, "\(dir): \(name)")
+                    #expect(
+                        name == "GENAI_COLLECTOR_SECRETS" || name.range(of: "PASSWORD|SECRET|TOKEN|_KEY", options: .regularExpression) == nil, "\(dir): \(name)"
+                    )
                     #expect(e["valueFrom"]?["secretKeyRef"] == nil, "\(dir): \(name)")
                 }
             }
@@ -193,7 +196,8 @@ struct DeploymentManifestTests {
             for s in services { #expect(s["spec"]?["selector"] == selector, "\(dir)") }
             // The HPA scales the StatefulSet on CPU, which is measured against the request.
             let hpa = try r.one("HorizontalPodAutoscaler")
-            #expect(hpa["spec"]?["scaleTargetRef"]?["kind"]?.stringValue == "StatefulSet" && hpa["spec"]?["scaleTargetRef"]?["name"]?.stringValue == name, "\(dir)")
+            #expect(
+                hpa["spec"]?["scaleTargetRef"]?["kind"]?.stringValue == "StatefulSet" && hpa["spec"]?["scaleTargetRef"]?["name"]?.stringValue == name, "\(dir)")
             #expect(hpa["spec"]?["metrics"]?.arrayValue?.contains { $0["resource"]?["name"]?.stringValue == "cpu" } == true, "\(dir)")
             #expect(container["resources"]?["requests"]?["cpu"] != nil, "\(dir)")
             let pdb = try r.one("PodDisruptionBudget")
@@ -216,7 +220,9 @@ struct DeploymentManifestTests {
             // OCI Object Storage through its S3-compatible endpoint, path style.
             let settings = try #require(r.documents("ConfigMap").first { $0["metadata"]?["name"]?.stringValue?.hasPrefix("genai-gateway-settings") == true })
             let endpoint = settings["data"]?["S3_ENDPOINT"]?.stringValue ?? ""
-            #expect(endpoint.range(of: #"^https://[a-z0-9]+\.compat\.objectstorage\.[a-z0-9-]+\.oraclecloud\.com$"#, options: .regularExpression) != nil, "\(endpoint)")
+            #expect(
+                endpoint.range(of: #"^https://[a-z0-9]+\.compat\.objectstorage\.[a-z0-9-]+\.oraclecloud\.com$"#, options: .regularExpression) != nil,
+                "\(endpoint)")
             #expect(config["exporters"]?["s3"]?["force_path_style"] == .bool(true), "\(dir)")
         }
     }
@@ -258,7 +264,9 @@ struct DeploymentManifestTests {
         #expect(operatorConfig == mapConfig, "deploy/kubernetes/sidecar/operator and ../config/collector.yaml differ")
     }
 
-    static let credentialKeys: Set<String> = ["password", "public_key", "secret_key", "access_key_id", "secret_access_key", "session_token", "authorization", "bearer_tokens"]
+    static let credentialKeys: Set<String> = [
+        "password", "public_key", "secret_key", "access_key_id", "secret_access_key", "session_token", "authorization", "bearer_tokens",
+    ]
 
     static func credentials(in v: JSONValue, path: String, under key: String? = nil) {
         switch v {

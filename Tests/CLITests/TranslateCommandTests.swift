@@ -39,8 +39,10 @@ struct TranslateCommandTests {
         return batch.compactMap { $0["type"] as? String }
     }
 
-    @Test(arguments: ["langfuse_sdk_observe_generation.otlp.pb", "langfuse_sdk_observe_generation.otlp.pb.gz",
-                      "langfuse_sdk_observe_generation.otlp.json"])
+    @Test(arguments: [
+        "langfuse_sdk_observe_generation.otlp.pb", "langfuse_sdk_observe_generation.otlp.pb.gz",
+        "langfuse_sdk_observe_generation.otlp.json",
+    ])
     func translatesEveryFormOfACapture(_ file: String) throws {
         let r = try run(["translate", Self.fixtures.appendingPathComponent(file).path])
         #expect(r.status == 0)

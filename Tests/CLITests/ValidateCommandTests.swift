@@ -65,7 +65,8 @@ struct ValidateCommandTests {
         for secret in ["hunter2", "line one", "second line"] { #expect(!text.contains(secret), "\(text)") }
         #expect(text.contains("exporters.debug.verbosity: '${env:ENUM_SECRET}' is not one of"), "\(text)")
         #expect(text.contains("exporters.clickhouse.compression: 'x-${env:ENUM_SECRET}-y'"), "\(text)")
-        let grpcOrHTTP = text.contains("max_recv_msg_size_mib: expected an integer, got '${env:NUM_SECRET}'")
+        let grpcOrHTTP =
+            text.contains("max_recv_msg_size_mib: expected an integer, got '${env:NUM_SECRET}'")
             || text.contains("endpoint: '${file:\(dir)/secret}'")
         #expect(grpcOrHTTP, "\(text)")
     }

@@ -39,8 +39,10 @@ struct JSONParserTests {
 
 @Suite(.timeLimit(.minutes(5)))
 struct JSONWriterTests {
-    @Test(arguments: [(1.0, "1"), (0.1, "0.1"), (1e-7, "1e-7"), (1e21, "1e+21"), (-0.0, "-0"), (123456.789, "123456.789"),
-                      (Double.nan, "null")])
+    @Test(arguments: [
+        (1.0, "1"), (0.1, "0.1"), (1e-7, "1e-7"), (1e21, "1e+21"), (-0.0, "-0"), (123456.789, "123456.789"),
+        (Double.nan, "null"),
+    ])
     func numbersPrintAsJavaScriptDoes(_ d: Double, _ text: String) {
         #expect(JSONWriter.javaScriptNumber(d) == text)
     }

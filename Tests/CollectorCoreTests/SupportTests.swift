@@ -30,8 +30,10 @@ struct UTF8ValidationTests {
 
 @Suite(.timeLimit(.minutes(5)))
 struct TimestampTests {
-    @Test(arguments: [(UInt64(0), "1970-01-01T00:00:00.000Z"), (1_700_000_000_123_999_999, "2023-11-14T22:13:20.123Z"),
-                      (951_782_400_000_000_000, "2000-02-29T00:00:00.000Z"), (4_102_444_799_999_000_000, "2099-12-31T23:59:59.999Z")])
+    @Test(arguments: [
+        (UInt64(0), "1970-01-01T00:00:00.000Z"), (1_700_000_000_123_999_999, "2023-11-14T22:13:20.123Z"),
+        (951_782_400_000_000_000, "2000-02-29T00:00:00.000Z"), (4_102_444_799_999_000_000, "2099-12-31T23:59:59.999Z"),
+    ])
     func formatsTruncatedMilliseconds(_ nanos: UInt64, _ text: String) {
         #expect(Timestamp.iso8601Millis(unixNanos: nanos) == text)
     }
@@ -42,8 +44,10 @@ struct TimestampTests {
         #expect(Timestamp.iso8601Millis(unixNanos: .max) == "2554-07-21T23:34:33.709Z")
     }
 
-    @Test(arguments: [("2024-05-01T10:00:00Z", true), ("2024-05-01T10:00:00.123456+02:00", true), ("2024-05-01", true),
-                      ("2024-05-01 10:00:00", true), ("yesterday", false), ("2024-05-01T10:00", false), ("2024-05-01T10:00:00.Z", false)])
+    @Test(arguments: [
+        ("2024-05-01T10:00:00Z", true), ("2024-05-01T10:00:00.123456+02:00", true), ("2024-05-01", true),
+        ("2024-05-01 10:00:00", true), ("yesterday", false), ("2024-05-01T10:00", false), ("2024-05-01T10:00:00.Z", false),
+    ])
     func recognisesISODates(_ text: String, _ valid: Bool) {
         #expect(Timestamp.isISO8601Date(text) == valid)
     }

@@ -257,8 +257,10 @@ struct DiskQueueConcurrencyTests {
     func anAppendReturnsOnlyAfterItsRecordIsSynced(_ policy: String) async throws {
         let dir = DiskQueueTests.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let queue = try DiskQueue(DiskQueue.Config(directory: dir, segmentBytes: 4096,
-                                                   fsync: policy == "always" ? .always : .batch(.milliseconds(2))))
+        let queue = try DiskQueue(
+            DiskQueue.Config(
+                directory: dir, segmentBytes: 4096,
+                fsync: policy == "always" ? .always : .batch(.milliseconds(2))))
         for i in 0..<50 {
             let seq = try await queue.append(Array(repeating: 7, count: 10 + i), spans: 1)
             #expect(queue.stats.durableThrough >= seq, "record \(seq) acknowledged before it was synced")

@@ -35,7 +35,7 @@ struct BatcherTests {
         let handoff = Handoff()
         let batcher = Batcher(config: try config([("send_batch_size", "100"), ("send_batch_max_size", "100"), ("timeout", "1h")]), handoff: handoff)
         for _ in 0..<3 { await batcher.add(batch(40), cost: 1) }  // the third would pass 100: 80 goes first
-        await batcher.add(batch(150), cost: 1)                     // 40 + 150 would pass it: 40 goes, then 150 alone
+        await batcher.add(batch(150), cost: 1)  // 40 + 150 would pass it: 40 goes, then 150 alone
         await batcher.flush()
         #expect(await drained(handoff) == [80, 40, 150])
     }

@@ -129,8 +129,9 @@ final class CollectorProcess: @unchecked Sendable {
     static func requireMetric(_ port: Int, _ series: String) async throws -> Double {
         let url = "http://127.0.0.1:\(port)/metrics"
         let response: HTTPTransport.Response
-        do { response = try await HTTPTransport(tls: nil).send(.GET, url, headers: [], body: nil, timeout: .seconds(10)) }
-        catch { throw MetricError(description: "cannot scrape \(url): \(error)") }
+        do { response = try await HTTPTransport(tls: nil).send(.GET, url, headers: [], body: nil, timeout: .seconds(10)) } catch {
+            throw MetricError(description: "cannot scrape \(url): \(error)")
+        }
         guard response.status == 200 else { throw MetricError(description: "\(url) answered \(response.status)") }
         for line in response.text.split(separator: "\n") where line.hasPrefix(series + " ") {
             guard let value = Double(line.split(separator: " ").last ?? "") else { break }
@@ -151,7 +152,9 @@ final class CollectorProcess: @unchecked Sendable {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 }
 

@@ -50,7 +50,8 @@ struct ComponentConformanceTests {
         for kind in ComponentKind.allCases {
             if let body = sections[kind] { text += "\(kind.section):\n  \(body)\n" }
         }
-        text += "service: {\(extensions)telemetry: {metrics: {address: \"127.0.0.1:0\"}}, pipelines: {traces: {receivers: [\(pipeline.receivers)], processors: [\(pipeline.processors)], exporters: [\(pipeline.exporters)]}}}\n"
+        text +=
+            "service: {\(extensions)telemetry: {metrics: {address: \"127.0.0.1:0\"}}, pipelines: {traces: {receivers: [\(pipeline.receivers)], processors: [\(pipeline.processors)], exporters: [\(pipeline.exporters)]}}}\n"
         return text
     }
 

@@ -28,7 +28,9 @@ final class SecretMount: Sendable {
     }
 
     func update(_ files: [String: String]) throws {
-        let v = version.withLock { $0 += 1; return $0 }
+        let v = version.withLock {
+            $0 += 1; return $0
+        }
         let target = "..2026_12_05_\(v)"
         try FileManager.default.createDirectory(atPath: "\(dir)/\(target)", withIntermediateDirectories: true)
         for (name, value) in files { try (value + "\n").write(toFile: "\(dir)/\(target)/\(name)", atomically: true, encoding: .utf8) }
@@ -70,8 +72,9 @@ struct ConfigReloadTests {
             var tries = 0
             while true {
                 tries += 1
-                let r = try await transport.send(.POST, "http://127.0.0.1:\(port)/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
-                                                 body: body, timeout: .seconds(10))
+                let r = try await transport.send(
+                    .POST, "http://127.0.0.1:\(port)/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
+                    body: body, timeout: .seconds(10))
                 if r.status == 200 { break }
                 try #require(r.status == 503 && tries < 100, "\(r.status) \(r.text)")
                 try await Task.sleep(for: .milliseconds(50))
@@ -90,13 +93,16 @@ struct ConfigReloadTests {
     }
 
     static func post(_ url: String, _ body: String) async throws {
-        let r = try await HTTPTransport(tls: nil).send(.POST, url, headers: [("Content-Type", "application/json")], body: Array(body.utf8), timeout: .seconds(5))
+        let r = try await HTTPTransport(tls: nil).send(
+            .POST, url, headers: [("Content-Type", "application/json")], body: Array(body.utf8), timeout: .seconds(5))
         try #require(r.status == 200, "\(url): \(r.status) \(r.text)")
     }
 
     func sql(_ server: ClickHouseTestServer, password: String, _ query: String) throws -> String {
-        let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(password)",
-                                                  "--data-binary", query, server.url + "/"])
+        let (status, out) = try Scripts.command([
+            "curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(password)",
+            "--data-binary", query, server.url + "/",
+        ])
         #expect(status == 0, "\(query): \(out)")
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -108,8 +114,10 @@ struct ConfigReloadTests {
         defer { langfuse.stop() }
         let database = "reload_\(UInt32.random(in: 0...UInt32.max))"
         _ = try sql(clickhouse, password: clickhouse.password, "CREATE DATABASE IF NOT EXISTS \(database)")
-        let secrets = try SecretMount(["clickhouse-password": clickhouse.password,
-                                       "langfuse-public-key": langfuse.publicKey, "langfuse-secret-key": langfuse.secretKey])
+        let secrets = try SecretMount([
+            "clickhouse-password": clickhouse.password,
+            "langfuse-public-key": langfuse.publicKey, "langfuse-secret-key": langfuse.secretKey,
+        ])
         defer { secrets.remove() }
         let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: queue) }
@@ -165,11 +173,12 @@ struct ConfigReloadTests {
             try secrets.update(["clickhouse-password": "n3w-pa55", "langfuse-public-key": "pk-lf-new", "langfuse-secret-key": "sk-lf-new"])
             // Picked up and applied within seconds, and both sinks hear the new credentials.
             #expect(try await eventually(10) { await CollectorProcess.metricIfPresent(metrics, applied) == 1 }, "\(collector.output.suffix(3000))")
-            #expect(try await eventually(10) {
-                let ch = try? await Self.json(clickhouse.url + "/passwords")
-                let lf = try? await Self.json(langfuse.url + "/__control/keys")
-                return (ch?["requests"]?["n3w-pa55"]?.numberValue ?? 0) > 0 && (lf?["by_public_key"]?["pk-lf-new"]?.numberValue ?? 0) > 0
-            })
+            #expect(
+                try await eventually(10) {
+                    let ch = try? await Self.json(clickhouse.url + "/passwords")
+                    let lf = try? await Self.json(langfuse.url + "/__control/keys")
+                    return (ch?["requests"]?["n3w-pa55"]?.numberValue ?? 0) > 0 && (lf?["by_public_key"]?["pk-lf-new"]?.numberValue ?? 0) > 0
+                })
             let used = ContinuousClock.now - swapped
             print("reload: new credentials in use \(used) after the swap")
             #expect(used < .seconds(10))
@@ -185,18 +194,20 @@ struct ConfigReloadTests {
         // Every acknowledged span arrives, once, in both sinks.
         let chSent = "otelcol_exporter_sent_spans_total{exporter=\"clickhouse\"}"
         let lfSent = "otelcol_exporter_sent_spans_total{exporter=\"langfuse\"}"
-        #expect(try await eventually(30) {
-            let ch = await CollectorProcess.metricIfPresent(metrics, chSent)
-            let lf = await CollectorProcess.metricIfPresent(metrics, lfSent)
-            return ch == Double(sent) && lf == Double(sent)
-        }, "\(collector.output.suffix(3000))")
+        #expect(
+            try await eventually(30) {
+                let ch = await CollectorProcess.metricIfPresent(metrics, chSent)
+                let lf = await CollectorProcess.metricIfPresent(metrics, lfSent)
+                return ch == Double(sent) && lf == Double(sent)
+            }, "\(collector.output.suffix(3000))")
         #expect(try sql(clickhouse, password: "n3w-pa55", "SELECT count() FROM \(database).observations FINAL") == "\(sent)")
         let received = try await Self.json(langfuse.url + "/__control/keys")
         #expect(received["spans"]?.numberValue == Double(sent), "\(received)")
         // No request was ever refused for its credentials, and nothing was dropped.
         let passwords = try await Self.json(clickhouse.url + "/passwords")
         #expect(passwords["requests"]?["(refused)"] == nil, "\(passwords)")
-        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"permanent_error\"}") == 0)
+        #expect(
+            try await CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"permanent_error\"}") == 0)
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"langfuse\",reason=\"permanent_error\"}") == 0)
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_config_hash") != hashBefore)
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_config_reloads_total{outcome=\"failed\"}") == 0)
@@ -228,8 +239,9 @@ struct ConfigReloadTests {
         }
         func send(_ seed: UInt64) async throws {
             let body: [UInt8] = try SampleRequests.llmShaped(spans: 4, seed: seed).serializedBytes()
-            let r = try await HTTPTransport(tls: nil).send(.POST, "http://127.0.0.1:\(otlp)/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
-                                                           body: body, timeout: .seconds(5))
+            let r = try await HTTPTransport(tls: nil).send(
+                .POST, "http://127.0.0.1:\(otlp)/v1/traces", headers: [("Content-Type", "application/x-protobuf")],
+                body: body, timeout: .seconds(5))
             #expect(r.status == 200, "\(r.status) \(r.text)")
         }
         func written() -> [String: Int] {

@@ -66,10 +66,11 @@ struct ConfigValidationTests {
     }
 
     func load(_ yaml: String, env: [String: String] = [:]) throws -> CollectorConfig {
-        let loader = ConfigLoader(substitution: Substitution(environment: env) { (path) throws(ConfigError) -> String in
-            guard path == "/run/secrets/token" else { throw ConfigError("", "cannot read \(path)") }
-            return "s3cr3t\n"
-        })
+        let loader = ConfigLoader(
+            substitution: Substitution(environment: env) { (path) throws(ConfigError) -> String in
+                guard path == "/run/secrets/token" else { throw ConfigError("", "cannot read \(path)") }
+                return "s3cr3t\n"
+            })
         return try CollectorConfig(try loader.load(["yaml:" + yaml]))
     }
 
@@ -86,16 +87,21 @@ struct ConfigValidationTests {
 
     /// The OpenTelemetry Collector's exporter names decode as ours; the id keeps the written name.
     @Test func collectorTypeNamesAreAliases() throws {
-        let c = try load("""
+        let c = try load(
+            """
             receivers: {otlp: {protocols: {http: {}}}}
             exporters:
               otlp/gw: {endpoint: "gateway:4317", tls: {insecure: true}}
               otlphttp: {endpoint: "http://gateway:4318"}
             service: {pipelines: {traces: {receivers: [otlp], exporters: [otlp/gw, otlphttp]}}}
             """)
-        guard let grpc = c.exporters[try ComponentID(parsing: "otlp/gw", path: "")]?.config as? OTLPGRPCExporter.Config else { Issue.record("otlp/gw is not otlp_grpc"); return }
+        guard let grpc = c.exporters[try ComponentID(parsing: "otlp/gw", path: "")]?.config as? OTLPGRPCExporter.Config else {
+            Issue.record("otlp/gw is not otlp_grpc"); return
+        }
         #expect(grpc.host == "gateway" && grpc.port == 4317 && grpc.plaintext)
-        guard c.exporters[try ComponentID(parsing: "otlphttp", path: "")]?.config is OTLPHTTPExporter.Config else { Issue.record("otlphttp is not otlp_http"); return }
+        guard c.exporters[try ComponentID(parsing: "otlphttp", path: "")]?.config is OTLPHTTPExporter.Config else {
+            Issue.record("otlphttp is not otlp_http"); return
+        }
         #expect(c.aliased.map { "\($0.section).\($0.id)=\($0.type)" }.sorted() == ["exporters.otlp/gw=otlp_grpc", "exporters.otlphttp=otlp_http"])
     }
 
@@ -110,7 +116,9 @@ struct ConfigValidationTests {
         #expect(otlp.grpc?.maxReceiveMessageBytes == 32 << 20)
         guard let batch = c.processors[try ComponentID(parsing: "batch", path: "")]?.config as? BatchProcessor.Config else { Issue.record("no batch"); return }
         #expect(batch.sendBatchSize == 512 && batch.timeout == .seconds(2))
-        guard let ml = c.processors[try ComponentID(parsing: "memory_limiter", path: "")]?.config as? MemoryLimiter.Config else { Issue.record("no memory_limiter"); return }
+        guard let ml = c.processors[try ComponentID(parsing: "memory_limiter", path: "")]?.config as? MemoryLimiter.Config else {
+            Issue.record("no memory_limiter"); return
+        }
         #expect(ml.limit == .mebibytes(limit: 400, spike: 80))
         #expect(c.telemetry.metricsEndpoint.port == 9999 && c.telemetry.logLevel == "debug")
     }
@@ -119,27 +127,54 @@ struct ConfigValidationTests {
         ("exporters:\n  file/local: {directory: d, rotate_bytes: 5}", "exporters.file/local.rotate_bytes: unknown key"),
         ("receivers:\n  otlp: {protocols: {http: {endpoint: nowhere}}}", "receivers.otlp.protocols.http.endpoint: 'nowhere' is not host:port"),
         ("receivers:\n  otlp: {}", "receivers.otlp.protocols: is required: enable grpc and/or http"),
-        ("receivers:\n  zipkin: {}", "receivers.zipkin: the zipkin receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"),
-        ("receivers:\n  jaeger: {protocols: {grpc: {}}}", "receivers.jaeger: the jaeger receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"),
-        ("receivers:\n  prometheus: {}", "receivers.prometheus: the prometheus receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"),
+        (
+            "receivers:\n  zipkin: {}",
+            "receivers.zipkin: the zipkin receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"
+        ),
+        (
+            "receivers:\n  jaeger: {protocols: {grpc: {}}}",
+            "receivers.jaeger: the jaeger receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"
+        ),
+        (
+            "receivers:\n  prometheus: {}",
+            "receivers.prometheus: the prometheus receiver is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp receiver; known: otlp)"
+        ),
         ("receivers:\n  kafka: {}", "receivers.kafka: unknown receiver type 'kafka' (known: otlp)"),
         ("exporters:\n  otlp/gw: {endpoint: gw:4317, compresion: gzip}", "exporters.otlp/gw.compresion: unknown key"),
         ("processors:\n  batch: {timeout: 5}", "processors.batch.timeout: expected a duration such as \"5s\" or \"200ms\", got '5'"),
         ("processors:\n  batch: {send_batch_size: many}", "processors.batch.send_batch_size: expected an integer, got 'many'"),
         ("processors:\n  memory_limiter: {}", "processors.memory_limiter.limit_mib: is required and must be positive"),
         ("processors:\n  environment: {}", "processors.environment: give at least one of rules, from_attribute or value"),
-        ("processors:\n  environment: {value: 'Prod!'}", "processors.environment.value: 'Prod!' is not a valid Langfuse environment (lower-case a-z, 0-9, _ and -, at most 40 characters, not starting with 'langfuse')"),
-        ("processors:\n  attributes: {actions: [{key: a, action: squash}]}", "processors.attributes.actions[0].action: 'squash' is not one of insert, update, upsert, delete, hash"),
-        ("processors:\n  attributes: {actions: [{key: a, action: insert}]}", "processors.attributes.actions[0]: insert needs exactly one of value or from_attribute"),
+        (
+            "processors:\n  environment: {value: 'Prod!'}",
+            "processors.environment.value: 'Prod!' is not a valid Langfuse environment (lower-case a-z, 0-9, _ and -, at most 40 characters, not starting with 'langfuse')"
+        ),
+        (
+            "processors:\n  attributes: {actions: [{key: a, action: squash}]}",
+            "processors.attributes.actions[0].action: 'squash' is not one of insert, update, upsert, delete, hash"
+        ),
+        (
+            "processors:\n  attributes: {actions: [{key: a, action: insert}]}",
+            "processors.attributes.actions[0]: insert needs exactly one of value or from_attribute"
+        ),
         ("processors:\n  attributes: {actions: [{pattern: '(', action: delete}]}", "processors.attributes.actions[0].pattern: invalid regular expression '('"),
         ("exporters:\n  debug: {verbosity: loud}", "exporters.debug.verbosity: 'loud' is not one of basic, normal, detailed"),
         ("exporters:\n  file: {directory: d, sending_queue: {queue_size: 0}}", "exporters.file.sending_queue.queue_size: 0 is outside 1...1000000"),
         ("exporters:\n  file: {directory: d, sending_queue: {fsync: always}}", "exporters.file.sending_queue.fsync: only with storage: disk"),
-        ("exporters:\n  file: {directory: d, sending_queue: {storage: disk, fsync: sometimes}}", "exporters.file.sending_queue.fsync: 'sometimes' is not one of always, batch, never"),
+        (
+            "exporters:\n  file: {directory: d, sending_queue: {storage: disk, fsync: sometimes}}",
+            "exporters.file.sending_queue.fsync: 'sometimes' is not one of always, batch, never"
+        ),
         ("exporters:\n  file: {directory: d, sending_queue: {storage: tape}}", "exporters.file.sending_queue.storage: 'tape' is not one of memory, disk"),
-        ("exporters:\n  s3: {bucket: traces, access_key_id: k, secret_access_key: s, max_object_age: 2h}", "exporters.s3.max_object_age: must be between 10ms and 1h"),
+        (
+            "exporters:\n  s3: {bucket: traces, access_key_id: k, secret_access_key: s, max_object_age: 2h}",
+            "exporters.s3.max_object_age: must be between 10ms and 1h"
+        ),
         ("exporters:\n  langfuse: {host: x, public_key: p, secret_key: s}", "exporters.langfuse.host: expected the Langfuse base URL"),
-        ("exporters:\n  otlp_grpc: {endpoint: 'https://gw:4317', tls: {insecure: true}}", "exporters.otlp_grpc.tls.insecure: contradicts the https:// endpoint"),
+        (
+            "exporters:\n  otlp_grpc: {endpoint: 'https://gw:4317', tls: {insecure: true}}",
+            "exporters.otlp_grpc.tls.insecure: contradicts the https:// endpoint"
+        ),
         ("exporters:\n  otlp_http: {endpoint: http://gw:4318, headers: {'bad header': x}}", "exporters.otlp_http.headers.bad header: not a valid header name"),
         ("connectors:\n  spanmetrics: {}", "connectors: connectors are not supported"),
         ("servce: {}", "servce: unknown section (expected receivers, processors, exporters, extensions, service)"),
@@ -151,22 +186,32 @@ struct ConfigValidationTests {
         #expect(found.contains { $0.hasPrefix(expected) }, "got \(found)")
     }
 
-    @Test(arguments: [("shutdown_timeout: 0s", "service.shutdown_timeout: must be positive"),
-                      ("shutdown_timeout: soon", "service.shutdown_timeout: expected a duration"),
-                      ("telemetry: {logs: {encoding: xml}}", "service.telemetry.logs.encoding: 'xml' is not one of text, json")])
+    @Test(arguments: [
+        ("shutdown_timeout: 0s", "service.shutdown_timeout: must be positive"),
+        ("shutdown_timeout: soon", "service.shutdown_timeout: expected a duration"),
+        ("telemetry: {logs: {encoding: xml}}", "service.telemetry.logs.encoding: 'xml' is not one of text, json"),
+    ])
     func serviceMistakesNameTheirPath(_ fragment: String, _ expected: String) {
-        let found = errors("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice:\n  \(fragment)\n  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}\n")
+        let found = errors(
+            "receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice:\n  \(fragment)\n  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}\n"
+        )
         #expect(found.contains { $0.hasPrefix(expected) }, "got \(found)")
     }
 
     @Test func serviceSettingsDecode() throws {
-        let c = try load("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice:\n  shutdown_timeout: 45s\n  telemetry: {logs: {encoding: json}}\n  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}\n")
+        let c = try load(
+            "receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice:\n  shutdown_timeout: 45s\n  telemetry: {logs: {encoding: json}}\n  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}\n"
+        )
         #expect(c.shutdownTimeout == .seconds(45) && c.telemetry.logEncoding == "json")
-        #expect(try load("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}").shutdownTimeout == .seconds(10))
+        #expect(
+            try load(
+                "receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}"
+            ).shutdownTimeout == .seconds(10))
     }
 
     @Test func pipelineReferencesAreChecked() {
-        let found = errors("""
+        let found = errors(
+            """
             receivers: {otlp: {protocols: {http: {}}}}
             exporters: {debug: {}}
             service:
@@ -192,7 +237,8 @@ struct ConfigValidationTests {
             service: {pipelines: {traces: {receivers: [otlp], exporters: [debug/disk, debug/memory]}}}
             """
         let app = CollectorApp(config: try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])), logger: Logger(label: "t"))
-        #expect(throws: ConfigError("service.pipelines.traces.exporters", "give every exporter of a pipeline the same sending_queue.storage (disk or memory)")) {
+        #expect(throws: ConfigError("service.pipelines.traces.exporters", "give every exporter of a pipeline the same sending_queue.storage (disk or memory)"))
+        {
             try app.checkRunnable()
         }
     }
@@ -215,16 +261,20 @@ struct ConfigValidationTests {
         #expect(missing.contains { $0.contains("receivers.otlp.protocols.http.endpoint: environment variable HOST is not set") })
         // References nest, innermost first: a secret file whose path has a default.
         let nested = yaml.replacingOccurrences(of: "${file:/run/secrets/token}", with: "${file:${env:TOKEN_FILE:-/run/secrets/token}}")
-        guard let b = try load(nested, env: ["HOST": "h"]).processors.values.first?.config as? AttributesProcessor.Config else { Issue.record("no processor"); return }
+        guard let b = try load(nested, env: ["HOST": "h"]).processors.values.first?.config as? AttributesProcessor.Config else {
+            Issue.record("no processor"); return
+        }
         #expect(b.actions[0].value == .string("s3cr3t"))
     }
 
     @Test func mergingAndSources() throws {
-        let base = "receivers: {otlp: {protocols: {http: {endpoint: 'localhost:1'}}}}\nexporters: {debug: {}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n"
+        let base =
+            "receivers: {otlp: {protocols: {http: {endpoint: 'localhost:1'}}}}\nexporters: {debug: {}}\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n"
         let override = "receivers: {otlp: {protocols: {http: {endpoint: 'localhost:2'}}}}\n"
-        let loader = ConfigLoader(substitution: Substitution(environment: ["OTEL_CONFIG": base]) { (p) throws(ConfigError) -> String in
-            throw ConfigError("", "no file \(p)")
-        })
+        let loader = ConfigLoader(
+            substitution: Substitution(environment: ["OTEL_CONFIG": base]) { (p) throws(ConfigError) -> String in
+                throw ConfigError("", "no file \(p)")
+            })
         let c = try CollectorConfig(try loader.load(["env:OTEL_CONFIG", "yaml:" + override]))
         guard let otlp = c.receivers.values.first?.config as? OTLPReceiver.Config else { Issue.record("no receiver"); return }
         #expect(otlp.http?.endpoint.port == 2)
@@ -237,13 +287,16 @@ struct ConfigValidationTests {
         #expect(errors("a: [1, 2").first?.contains("not valid YAML") == true)
         #expect(errors("receivers: {}\nreceivers: {}").first?.contains("duplicated key") == true)
         // Anchors and aliases expand as YAML defines.
-        let c = try load("exporters: {debug: &d {verbosity: normal}, 'debug/2': *d}\nreceivers: {otlp: {protocols: {http: {}}}}\n"
-            + "service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, debug/2]}}}\n")
+        let c = try load(
+            "exporters: {debug: &d {verbosity: normal}, 'debug/2': *d}\nreceivers: {otlp: {protocols: {http: {}}}}\n"
+                + "service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, debug/2]}}}\n")
         #expect(c.exporters.count == 2)
     }
 
-    @Test(arguments: [("5s", Duration.seconds(5)), ("200ms", .milliseconds(200)), ("1m30s", .seconds(90)), ("1h", .seconds(3600)),
-                      ("1.5s", .milliseconds(1500))])
+    @Test(arguments: [
+        ("5s", Duration.seconds(5)), ("200ms", .milliseconds(200)), ("1m30s", .seconds(90)), ("1h", .seconds(3600)),
+        ("1.5s", .milliseconds(1500)),
+    ])
     func durations(_ text: String, _ expected: Duration) {
         #expect(ConfigDuration.parse(text) == expected)
     }
@@ -266,10 +319,12 @@ struct PipelineFilesTests {
         let token = NSTemporaryDirectory() + "genai-pipeline-token-\(UUID().uuidString)"
         try "t0ken\n".write(toFile: token, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: token) }
-        let env = ["CLICKHOUSE_URL": "http://127.0.0.1:8123", "LANGFUSE_PROJECT_ID": "proj-1", "S3_BUCKET": "genai-traces",
-                   "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "LANGFUSE_HOST": "https://cloud.langfuse.com",
-                   "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "OTLP_GATEWAY_ENDPOINT": "http://gateway:4317",
-                   "GENAI_COLLECTOR_TOKEN_FILE": token, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": token, "GENAI_GATEWAY_TOKEN_FILE": token]
+        let env = [
+            "CLICKHOUSE_URL": "http://127.0.0.1:8123", "LANGFUSE_PROJECT_ID": "proj-1", "S3_BUCKET": "genai-traces",
+            "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "LANGFUSE_HOST": "https://cloud.langfuse.com",
+            "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "OTLP_GATEWAY_ENDPOINT": "http://gateway:4317",
+            "GENAI_COLLECTOR_TOKEN_FILE": token, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": token, "GENAI_GATEWAY_TOKEN_FILE": token,
+        ]
         for f in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
             #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader(environment: env).load(["yaml:" + text])) }

@@ -26,8 +26,9 @@ struct ContainerImageTests {
         let (_, head) = try await offPool { try Scripts.command(["git", "-C", Self.root.path, "rev-parse", "HEAD"]) }
         let (inspected, revision) = try await podman(["image", "inspect", "--format", "{{index .Labels \"org.opencontainers.image.revision\"}}", Self.image])
         try #require(inspected == 0, "no image \(Self.image): run scripts/build-image.sh (scripts/test.sh does): \(revision)")
-        #expect(revision.trimmingCharacters(in: .whitespacesAndNewlines) == head.trimmingCharacters(in: .whitespacesAndNewlines),
-                "the image is of another commit: run scripts/build-image.sh")
+        #expect(
+            revision.trimmingCharacters(in: .whitespacesAndNewlines) == head.trimmingCharacters(in: .whitespacesAndNewlines),
+            "the image is of another commit: run scripts/build-image.sh")
 
         let data = NSTemporaryDirectory() + "genai-image-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -35,10 +36,15 @@ struct ContainerImageTests {
         #expect(chown(data, 65532, 65532) == 0)
         let name = "genai-test-\(UUID().uuidString.prefix(8))"
         // Host networking on loopback only: the embedded default's ports, reachable from the test alone.
-        let (started, id) = try await podman(["run", "-d", "--name", name, "--network", "host", "--read-only", "--tmpfs", "/tmp",
-                                               "-v", "\(data):/var/lib/genai-collector", "-e", "GENAI_COLLECTOR_HOST=127.0.0.1", Self.image])
+        let (started, id) = try await podman([
+            "run", "-d", "--name", name, "--network", "host", "--read-only", "--tmpfs", "/tmp",
+            "-v", "\(data):/var/lib/genai-collector", "-e", "GENAI_COLLECTOR_HOST=127.0.0.1", Self.image,
+        ])
         try #require(started == 0, "podman run: \(id)")
-        defer { _ = try? Scripts.command(["podman", "rm", "-f", name], environment: ["CONTAINERS_CONF": Self.root.appendingPathComponent("deploy/image/containers.conf").path]) }
+        defer {
+            _ = try? Scripts.command(
+                ["podman", "rm", "-f", name], environment: ["CONTAINERS_CONF": Self.root.appendingPathComponent("deploy/image/containers.conf").path])
+        }
 
         let ready = try await eventually(20) {
             let r = try? await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:13133/", headers: [], body: nil, timeout: .seconds(2))
@@ -50,7 +56,9 @@ struct ContainerImageTests {
         // Unprivileged, on a read-only root, writing only to the volume.
         let (_, pid) = try await podman(["inspect", "--format", "{{.State.Pid}}", name])
         let status = try String(contentsOfFile: "/proc/\(pid.trimmingCharacters(in: .whitespacesAndNewlines))/status", encoding: .utf8)
-        let uid = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }.map { $0.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().map(String.init) }
+        let uid = status.split(separator: "\n").first { $0.hasPrefix("Uid:") }.map {
+            $0.split(whereSeparator: { $0 == "\t" || $0 == " " }).dropFirst().map(String.init)
+        }
         #expect(uid == ["65532", "65532", "65532", "65532"], "\(String(describing: uid))")
         let (rootWrite, rootOut) = try await podman(["exec", name, "/bin/sh", "-c", ": > /probe"])
         #expect(rootWrite != 0 && rootOut.contains("Read-only file system"), "\(rootOut)")

@@ -16,8 +16,10 @@ import NIOHTTP1
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct DurabilityTests {
 
-    static func collector(clickhouse url: String, user: String, password: String, database: String,
-                          queue: String, extraQueue: String = "") -> String {
+    static func collector(
+        clickhouse url: String, user: String, password: String, database: String,
+        queue: String, extraQueue: String = ""
+    ) -> String {
         """
         receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
         processors:
@@ -40,8 +42,10 @@ struct DurabilityTests {
     }
 
     func sql(_ server: ClickHouseTestServer, _ query: String) throws -> String {
-        let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
-                                                  "--data-binary", query, server.url + "/"])
+        let (status, out) = try Scripts.command([
+            "curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
+            "--data-binary", query, server.url + "/",
+        ])
         #expect(status == 0, "\(query): \(out)")
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -75,8 +79,10 @@ struct DurabilityTests {
             """
         let (status, out) = try await offPool {
             // Under `timeout`: a collector that starts anyway is stopped, and fails the test (124).
-            try spawnAndWait(["timeout", "20", "setpriv", "--reuid", "65532", "--regid", "65532", "--clear-groups", CollectorProcess.binary.path,
-                              "run", "--config", "yaml:" + yaml])
+            try spawnAndWait([
+                "timeout", "20", "setpriv", "--reuid", "65532", "--regid", "65532", "--clear-groups", CollectorProcess.binary.path,
+                "run", "--config", "yaml:" + yaml,
+            ])
         }
         #expect(status == 1, "\(out)")
         #expect(out.contains("exporters.otlp_http.sending_queue.directory") && out.contains("cannot read the queue directory"), "\(out)")
@@ -96,9 +102,11 @@ struct DurabilityTests {
         let retries = "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}"
 
         // 1. ClickHouse unreachable: the client's spans are acknowledged from the disk queue only.
-        let first = try await CollectorProcess(yaml: Self.collector(clickhouse: "http://127.0.0.1:\(nobody)",
-                                                                    user: server.user, password: server.password, database: database, queue: queue),
-                                               servers: ["otlp/http", "metrics"])
+        let first = try await CollectorProcess(
+            yaml: Self.collector(
+                clickhouse: "http://127.0.0.1:\(nobody)",
+                user: server.user, password: server.password, database: database, queue: queue),
+            servers: ["otlp/http", "metrics"])
         var (otlp, metrics) = (first.port("otlp/http"), first.port("metrics"))
         for _ in 0..<3 {
             let url = "http://127.0.0.1:\(otlp)/v1/traces"
@@ -117,9 +125,11 @@ struct DurabilityTests {
         first.process.waitUntilExit()
         // 2b. Started again with ClickHouse still down: 10 more traces, then a graceful stop, which
         // leaves what it could not send on disk.
-        let again = try await CollectorProcess(yaml: Self.collector(clickhouse: "http://127.0.0.1:\(nobody)",
-                                                                    user: server.user, password: server.password, database: database, queue: queue),
-                                               servers: ["otlp/http", "metrics"])
+        let again = try await CollectorProcess(
+            yaml: Self.collector(
+                clickhouse: "http://127.0.0.1:\(nobody)",
+                user: server.user, password: server.password, database: database, queue: queue),
+            servers: ["otlp/http", "metrics"])
         (otlp, metrics) = (again.port("otlp/http"), again.port("metrics"))
         let url = "http://127.0.0.1:\(otlp)/v1/traces"
         let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "gzip", "10"]) }
@@ -127,9 +137,11 @@ struct DurabilityTests {
         again.stop()
 
         // 3. Restarted with ClickHouse reachable: everything acknowledged (120 spans) arrives, once.
-        let second = try await CollectorProcess(yaml: Self.collector(clickhouse: server.url, user: server.user,
-                                                                     password: server.password, database: database, queue: queue),
-                                                servers: ["otlp/http", "metrics"])
+        let second = try await CollectorProcess(
+            yaml: Self.collector(
+                clickhouse: server.url, user: server.user,
+                password: server.password, database: database, queue: queue),
+            servers: ["otlp/http", "metrics"])
         (otlp, metrics) = (second.port("otlp/http"), second.port("metrics"))
         defer { second.stop() }
         #expect(try await eventually(60) { await CollectorProcess.metricIfPresent(metrics, sent) == 120 }, "\(second.output.suffix(3000))")
@@ -138,9 +150,11 @@ struct DurabilityTests {
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
         second.stop()
         // Nothing is left to replay after a clean stop.
-        let third = try await CollectorProcess(yaml: Self.collector(clickhouse: server.url, user: server.user,
-                                                                    password: server.password, database: database, queue: queue),
-                                               servers: ["otlp/http", "metrics"])
+        let third = try await CollectorProcess(
+            yaml: Self.collector(
+                clickhouse: server.url, user: server.user,
+                password: server.password, database: database, queue: queue),
+            servers: ["otlp/http", "metrics"])
         (otlp, metrics) = (third.port("otlp/http"), third.port("metrics"))
         defer { third.stop() }
         #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 0)
@@ -154,9 +168,11 @@ struct DurabilityTests {
         _ = try sql(server, "CREATE DATABASE IF NOT EXISTS \(database)")
         let queue = NSTemporaryDirectory() + "genai-queue-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: queue) }
-        let collector = try await CollectorProcess(yaml: Self.collector(clickhouse: server.url, user: server.user,
-                                                                        password: server.password, database: database, queue: queue),
-                                                   servers: ["otlp/http", "metrics"])
+        let collector = try await CollectorProcess(
+            yaml: Self.collector(
+                clickhouse: server.url, user: server.user,
+                password: server.password, database: database, queue: queue),
+            servers: ["otlp/http", "metrics"])
         let (otlp, metrics) = (collector.port("otlp/http"), collector.port("metrics"))
         defer { collector.stop() }
         // The sink fails the next 40 statements (about four seconds of retries) while the load goes on.
@@ -173,7 +189,8 @@ struct DurabilityTests {
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_exporter_retries_total{exporter=\"clickhouse\"}") > 0)
         #expect(try sql(server, "SELECT count() FROM \(database).observations FINAL") == "120")
         #expect(try sql(server, "SELECT count() FROM \(database).traces FINAL") == "40")
-        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
+        #expect(
+            try await CollectorProcess.requireMetric(metrics, "genai_collector_dropped_spans_total{exporter=\"clickhouse\",reason=\"retries_exhausted\"}") == 0)
         // Translated once per span, on the way out (not at intake, not again per retry), and the
         // GenAI series counted once from that translation.
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_translated_spans_total") == 120)
@@ -195,22 +212,28 @@ struct DurabilityTests {
         // A port held and never listened on: ClickHouse there is unreachable (connection refused).
         let unreachable = try ReservedPort()
         let nobody = unreachable.port
-        let collector = try await CollectorProcess(yaml: Self.collector(clickhouse: "http://127.0.0.1:\(nobody)",
-                                                                        user: "u", password: "p", database: "default", queue: queue,
-                                                                        extraQueue: ", max_size_mib: 1"),
-                                                   servers: ["otlp/http", "metrics"])
+        let collector = try await CollectorProcess(
+            yaml: Self.collector(
+                clickhouse: "http://127.0.0.1:\(nobody)",
+                user: "u", password: "p", database: "default", queue: queue,
+                extraQueue: ", max_size_mib: 1"),
+            servers: ["otlp/http", "metrics"])
         let (otlp, metrics) = (collector.port("otlp/http"), collector.port("metrics"))
         defer { collector.stop() }
         var answers: [String] = []
         for _ in 0..<4 {
-            answers.append(try Scripts.command(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H",
-                                                 "Content-Type: application/x-protobuf", "--data-binary", "@" + body,
-                                                 "http://127.0.0.1:\(otlp)/v1/traces"]).1)
+            answers.append(
+                try Scripts.command([
+                    "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H",
+                    "Content-Type: application/x-protobuf", "--data-binary", "@" + body,
+                    "http://127.0.0.1:\(otlp)/v1/traces",
+                ]).1)
         }
         #expect(answers[0].hasPrefix("200") && answers[1].hasPrefix("200"), "\(answers)")
         #expect(answers[2] == "503 5" && answers[3] == "503 5", "\(answers)")
         #expect(collector.process.isRunning)
-        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_pushbacks_total{exporter=\"clickhouse\",reason=\"full\"}") == 2)
+        #expect(
+            try await CollectorProcess.requireMetric(metrics, "genai_collector_persistent_queue_pushbacks_total{exporter=\"clickhouse\",reason=\"full\"}") == 2)
         #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_exporter_queue_size{exporter=\"clickhouse\"}") == 2)
     }
 }

@@ -25,9 +25,11 @@ struct EndToEndTests {
     /// Starts the collector with `receiverExtras` under the HTTP protocol, runs `client` with the
     /// bound port, waits until `expectedSpans` were exported, shuts down gracefully, reads the files.
     /// `exporter`: the exporters section's one entry (`id: {settings}`) instead of the file exporter.
-    func run(expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
-             order: [String]? = nil, exporter: (id: String, yaml: String)? = nil, transport: String = "http",
-             client: @Sendable (Int) async throws -> (Int32, String)) async throws -> Run {
+    func run(
+        expectedSpans: Int, receiverExtras: String = "", processors: String = "environment: {value: e2e}",
+        order: [String]? = nil, exporter: (id: String, yaml: String)? = nil, transport: String = "http",
+        client: @Sendable (Int) async throws -> (Int32, String)
+    ) async throws -> Run {
         let chain = (order ?? (processors.contains("memory_limiter") ? ["memory_limiter"] : []) + ["environment"]) + ["batch"]
         // Made Scripts.here, so that listing it below cannot fail for a reason that hides a missing export.
         let dir = NSTemporaryDirectory() + "genai-e2e-\(UUID().uuidString)"
@@ -55,8 +57,9 @@ struct EndToEndTests {
                 // expectations are recorded against this test.
                 let (status, output) = try await client(bound)
                 #expect(status == 0, "client: \(output)")
-                #expect(try await eventually { app.counters.total(.exporterSentSpans) >= expectedSpans },
-                        "sent \(app.counters.total(.exporterSentSpans)) of \(expectedSpans); client said: \(output)")
+                #expect(
+                    try await eventually { app.counters.total(.exporterSentSpans) >= expectedSpans },
+                    "sent \(app.counters.total(.exporterSentSpans)) of \(expectedSpans); client said: \(output)")
                 trigger.triggerGracefulShutdown()
                 try await group.waitForAll()
             }
@@ -74,8 +77,10 @@ struct EndToEndTests {
 
     @Test(arguments: [("http", "none"), ("http", "gzip"), ("grpc", "none"), ("grpc", "gzip")])
     func openTelemetrySDKExporter(_ transport: String, _ compression: String) async throws {
-        let r = try await run(expectedSpans: 12, processors: "environment: {from_attribute: deployment.environment.name, value: e2e}",
-                              transport: transport) { port in
+        let r = try await run(
+            expectedSpans: 12, processors: "environment: {from_attribute: deployment.environment.name, value: e2e}",
+            transport: transport
+        ) { port in
             let endpoint = transport == "grpc" ? "127.0.0.1:\(port)" : "http://127.0.0.1:\(port)/v1/traces"
             return try await Scripts.py("send_spans.py", [endpoint, compression, "4", transport])
         }
@@ -97,10 +102,20 @@ struct EndToEndTests {
         #expect(r.events.allSatisfy { $0["body"]?["environment"]?.stringValue == "staging" })
         // GenAI series: observations by type, tokens by model/environment/type/bucket.
         #expect(r.app.counters.value(.observations, ["type": "generation", "environment": "staging"]) == 4)
-        #expect(r.app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
-                                               "observation_type": "generation", "usage": "input"]) == 400)
-        #expect(r.app.counters.value(.tokens, ["model": "gpt-4o-2024-08-06", "environment": "staging",
-                                               "observation_type": "generation", "usage": "input_cached_tokens"]) == 80)
+        #expect(
+            r.app.counters.value(
+                .tokens,
+                [
+                    "model": "gpt-4o-2024-08-06", "environment": "staging",
+                    "observation_type": "generation", "usage": "input",
+                ]) == 400)
+        #expect(
+            r.app.counters.value(
+                .tokens,
+                [
+                    "model": "gpt-4o-2024-08-06", "environment": "staging",
+                    "observation_type": "generation", "usage": "input_cached_tokens",
+                ]) == 80)
     }
 
     /// Over gRPC, malformed data is INVALID_ARGUMENT and an empty request is a valid no-op.
@@ -146,8 +161,10 @@ struct EndToEndTests {
         let dir = NSTemporaryDirectory() + "genai-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try Scripts.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        let made = try Scripts.command([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+        ])
         #expect(made.0 == 0, "\(made.1)")
         let tls = ", tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\"}"
         let capture = Scripts.here.deletingLastPathComponent().appendingPathComponent("Fixtures/openinference_openai_3chats.otlp.pb").path
@@ -155,8 +172,10 @@ struct EndToEndTests {
             if transport == "http" {
                 let plain = try await Scripts.cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(port)/v1/traces"])
                 #expect(plain.1 != "200")  // plaintext is not served on a TLS port
-                return try await Scripts.cmd(["curl", "-sf", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/x-protobuf",
-                                    "--data-binary", "@" + capture, "https://127.0.0.1:\(port)/v1/traces"])
+                return try await Scripts.cmd([
+                    "curl", "-sf", "--cacert", dir + "/cert.pem", "-H", "Content-Type: application/x-protobuf",
+                    "--data-binary", "@" + capture, "https://127.0.0.1:\(port)/v1/traces",
+                ])
             }
             let secure = try await Scripts.py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", ""], environment: ["GRPC_ROOT_CERT": dir + "/cert.pem"])
             #expect(secure.0 == 0 && secure.1.hasPrefix("OK"), "\(secure.1)")
@@ -169,11 +188,14 @@ struct EndToEndTests {
     /// number and an API key inside `gen_ai.input.messages` leave as valid JSON without any of the
     /// three; the authorization header is masked by key; the call is priced.
     @Test func redactionAndCostInferenceEndToEnd() async throws {
-        let r = try await run(expectedSpans: 1, processors: """
-            redaction: {mark_applied: true}
-              cost_inference: {}
-              environment: {value: e2e}
-            """, order: ["redaction", "environment", "cost_inference"]) { port in
+        let r = try await run(
+            expectedSpans: 1,
+            processors: """
+                redaction: {mark_applied: true}
+                  cost_inference: {}
+                  environment: {value: e2e}
+                """, order: ["redaction", "environment", "cost_inference"]
+        ) { port in
             try await Scripts.py("send_pii.py", ["http://127.0.0.1:\(port)/v1/traces"])
         }
         let text = JSONWriter.serialize(.array(r.events))
@@ -199,8 +221,10 @@ struct EndToEndTests {
         defer { server.stop() }
         let database = "e2e_\(UInt32.random(in: 0...UInt32.max))"
         func sql(_ query: String) throws -> String {
-            let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
-                                             "--data-binary", query, server.url + "/"])
+            let (status, out) = try Scripts.command([
+                "curl", "-s", "-S", "--fail-with-body", "-u", "\(server.user):\(server.password)",
+                "--data-binary", query, server.url + "/",
+            ])
             #expect(status == 0, "\(query): \(out)")
             return out.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -208,13 +232,18 @@ struct EndToEndTests {
         let clickhouse = """
             clickhouse: {endpoint: "\(server.url)", username: "\(server.user)", password: "\(server.password)", database: \(database), project_id: proj-e2e, create_schema: true}
             """
-        _ = try await run(expectedSpans: 12, processors: "environment: {value: e2e}\n  cost_inference: {}",
-                          order: ["environment", "cost_inference"], exporter: ("clickhouse", clickhouse)) { port in
+        _ = try await run(
+            expectedSpans: 12, processors: "environment: {value: e2e}\n  cost_inference: {}",
+            order: ["environment", "cost_inference"], exporter: ("clickhouse", clickhouse)
+        ) { port in
             try await Scripts.py("send_spans.py", ["http://127.0.0.1:\(port)/v1/traces", "gzip", "4"])
         }
         #expect(try sql("SELECT count() FROM \(database).observations FINAL") == "12")
         #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "4")
-        #expect(try sql("SELECT countIf(type = 'GENERATION' AND provided_model_name LIKE 'gpt-4o%' AND cost_details['total'] > 0 AND usage_details['total'] > 0 AND internal_model_id IS NOT NULL) FROM \(database).observations FINAL") == "4")
+        #expect(
+            try sql(
+                "SELECT countIf(type = 'GENERATION' AND provided_model_name LIKE 'gpt-4o%' AND cost_details['total'] > 0 AND usage_details['total'] > 0 AND internal_model_id IS NOT NULL) FROM \(database).observations FINAL"
+            ) == "4")
         #expect(try sql("SELECT countIf(type = 'AGENT') + countIf(type = 'TOOL') FROM \(database).observations FINAL") == "8")
         #expect(try sql("SELECT DISTINCT environment FROM \(database).observations FINAL") == "staging")
         #expect(try sql("SELECT countIf(user_id = 'user-7' AND project_id = 'proj-e2e') FROM \(database).traces FINAL") == "4")
@@ -236,11 +265,15 @@ struct EndToEndTests {
         let (dir, big, small) = try Self.bigAndSmallRequests()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         @Sendable func post(_ port: Int, _ file: String) async throws -> String {
-            try await Scripts.cmd(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
-                         "--data-binary", "@" + file, "http://127.0.0.1:\(port)/v1/traces"]).1
+            try await Scripts.cmd([
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code} %header{retry-after}", "-H", "Content-Type: application/x-protobuf",
+                "--data-binary", "@" + file, "http://127.0.0.1:\(port)/v1/traces",
+            ]).1
         }
-        let r = try await run(expectedSpans: 3, receiverExtras: ", max_request_body_size: 1048576",
-                              processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}") { port in
+        let r = try await run(
+            expectedSpans: 3, receiverExtras: ", max_request_body_size: 1048576",
+            processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}"
+        ) { port in
             // 770 KB x 3 (decoded tables, translation) passes the 1 MiB admission budget: pushback.
             let refused = try await post(port, big)
             #expect(refused == "503 1", "\(refused)")
@@ -264,8 +297,10 @@ struct EndToEndTests {
     @Test func grpcPushbackIsUnavailable() async throws {
         let (dir, big, small) = try Self.bigAndSmallRequests()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let r = try await run(expectedSpans: 3, processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}",
-                              transport: "grpc") { port in
+        let r = try await run(
+            expectedSpans: 3, processors: "environment: {value: e2e}\n  memory_limiter: {limit_mib: 2, spike_limit_mib: 1}",
+            transport: "grpc"
+        ) { port in
             let refused = try await Scripts.py("grpc_raw.py", ["--expect", "UNAVAILABLE", "127.0.0.1:\(port)", "@" + big])
             #expect(refused.0 == 0, "\(refused.1)")
             let taken = try await Scripts.py("grpc_raw.py", ["--expect", "OK", "127.0.0.1:\(port)", "@" + small])
@@ -279,7 +314,8 @@ struct EndToEndTests {
     /// A note the translator makes is counted by reason: an infinite time to first chunk is dropped
     /// (`completion_start_invalid`) and the span still arrives.
     @Test func translationNotesAreCounted() async throws {
-        let body = #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"chat gpt-4o","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.response.time_to_first_chunk","value":{"stringValue":"inf"}}]}]}]}]}"#
+        let body =
+            #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"chat gpt-4o","startTimeUnixNano":"1700000000000000000","endTimeUnixNano":"1700000001000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},{"key":"gen_ai.response.time_to_first_chunk","value":{"stringValue":"inf"}}]}]}]}]}"#
         let r = try await run(expectedSpans: 1) { port in
             try await Scripts.cmd(["curl", "-sf", "-H", "Content-Type: application/json", "--data-binary", body, "http://127.0.0.1:\(port)/v1/traces"])
         }

@@ -61,7 +61,8 @@ struct ForwardingTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (gateway, http, grpc, metrics) = try await Self.startGateway(dir)
         defer { gateway.stop() }
-        let exporter = transport == "http-json"
+        let exporter =
+            transport == "http-json"
             ? "otlp_http: {traces_endpoint: \"http://127.0.0.1:\(http)/api/public/otel/v1/traces\", encoding: json, timeout: 30s, headers: {authorization: \"Bearer gw-token\"}}"
             : Self.exporter(transport, port: transport == "http" ? http : grpc, token: "gw-token")
         try await CollectorHarness.with([Self.sidecar(exporter)]) { apps in
@@ -119,7 +120,8 @@ struct ForwardingTests {
             #expect(sc.counters.total(.droppedSpans) == 0 && sc.counters.total(.exporterSentSpans) == 0)
             // The gateway comes up; the retried batch arrives, once.
             reserved.release()
-            let (gateway, _, _, metrics) = transport == "http"
+            let (gateway, _, _, metrics) =
+                transport == "http"
                 ? try await Self.startGateway(dir, http: reserved.port) : try await Self.startGateway(dir, grpc: reserved.port)
             defer { gateway.stop() }
             #expect(try await eventually { await CollectorProcess.metricIfPresent(metrics, Self.gatewaySent) == 6 }, "\(gateway.output)")
@@ -140,8 +142,10 @@ struct ForwardingTLSTests {
         let dir = NSTemporaryDirectory() + "genai-gw-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try Scripts.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                                                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        let made = try Scripts.command([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+        ])
         #expect(made.0 == 0, "\(made.1)")
         let tls = "tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\"}"
         let gatewayYAML = """

@@ -67,7 +67,9 @@ struct GRPCFramingTests {
         #expect(try await CollectorProcess.requireMetric(metrics, "otelcol_receiver_accepted_spans_total{\(series)}") == 6)
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"invalid\",\(series)}") == 9)
         #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"too_large\",\(series)}") == 2)
-        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"unsupported_media_type\",\(series)}") == 1)
+        #expect(
+            try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"unsupported_media_type\",\(series)}")
+                == 1)
         collector.stop()
         // And exactly those six spans reached the exporter.
         let lines = try CollectorHarness.lines(dir).filter { $0["type"]?.stringValue == "generation-create" }

@@ -51,8 +51,10 @@ struct GatewayTests {
         defer { langfuse.stop() }
         let database = "gw_\(UInt32.random(in: 0...UInt32.max))"
         func sql(_ query: String) throws -> String {
-            let (status, out) = try Scripts.command(["curl", "-s", "-S", "--fail-with-body", "-u", "\(clickhouse.user):\(clickhouse.password)",
-                                                      "--data-binary", query, clickhouse.url + "/"])
+            let (status, out) = try Scripts.command([
+                "curl", "-s", "-S", "--fail-with-body", "-u", "\(clickhouse.user):\(clickhouse.password)",
+                "--data-binary", query, clickhouse.url + "/",
+            ])
             #expect(status == 0, "\(query): \(out)")
             return out.trimmingCharacters(in: .whitespacesAndNewlines)
         }
@@ -96,10 +98,12 @@ struct GatewayTests {
         }
 
         // ClickHouse, read with FINAL.
-        let rows = try sql("""
+        let rows = try sql(
+            """
             SELECT id, trace_id, name, type, ifNull(provided_model_name, ''), usage_details['total'], round(cost_details['total'], 9)
             FROM \(database).observations FINAL WHERE project_id = 'proj-gw' ORDER BY id FORMAT TSV
-            """).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+            """
+        ).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == 13)
         #expect(try sql("SELECT count() FROM \(database).traces FINAL") == "5")
 
@@ -117,8 +121,10 @@ struct GatewayTests {
         let typeOf = ["generation-create": "GENERATION", "agent-create": "AGENT", "tool-create": "TOOL", "span-create": "SPAN"]
         let expected = observations.map { e -> [String] in
             let cost = String(format: "%.9f", e.body.costDetails?["total"] ?? 0)
-            return [e.body.id ?? "", e.body.traceId ?? "", e.body.name ?? "", typeOf[e.type] ?? e.type, e.body.model ?? "",
-                    String(e.body.usageDetails?["total"] ?? 0), cost]
+            return [
+                e.body.id ?? "", e.body.traceId ?? "", e.body.name ?? "", typeOf[e.type] ?? e.type, e.body.model ?? "",
+                String(e.body.usageDetails?["total"] ?? 0), cost,
+            ]
         }.sorted { $0[0] < $1[0] }
         let normalized = rows.map { r in r.enumerated().map { i, v in i == 6 ? String(format: "%.9f", Double(v) ?? -1) : v } }
         #expect(normalized == expected)

@@ -14,7 +14,8 @@ struct GenAIMetricsTests {
         var spans: [String] = []
         for i in 0..<models {
             let id = String(format: "%016x", i + 1)
-            spans.append("""
+            spans.append(
+                """
                 {"traceId": "0000000000000000\(id)", "spanId": "\(id)", "name": "chat", "startTimeUnixNano": "1764400000000000000",
                  "endTimeUnixNano": "1764400001000000000", "attributes": [
                   {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},

@@ -42,9 +42,10 @@ struct HealthTests {
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
         let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
-        #expect(try await eventually {
-            (await CollectorProcess.metricIfPresent(collector.port("metrics"), "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}") ?? 0) > 0
-        })
+        #expect(
+            try await eventually {
+                (await CollectorProcess.metricIfPresent(collector.port("metrics"), "genai_collector_exporter_retries_total{exporter=\"otlp_http\"}") ?? 0) > 0
+            })
         collector.process.terminate()  // SIGTERM: drain begins
         var draining: (code: String, body: String)?
         let deadline = ContinuousClock.now + .seconds(8)
@@ -99,8 +100,9 @@ struct HealthTests {
             do { parsed.append(try JSONParser().parse(String(line))) } catch { Issue.record("not a JSON log line: \(line)") }
         }
         #expect(parsed.allSatisfy { $0["ts"]?.stringValue != nil && $0["level"]?.stringValue != nil && $0["msg"]?.stringValue != nil })
-        #expect(parsed.contains { $0["reason"]?.stringValue == "shutdown_deadline" && $0["exporter"]?.stringValue == "otlp_http" },
-                "\(collector.output.suffix(2000))")
+        #expect(
+            parsed.contains { $0["reason"]?.stringValue == "shutdown_deadline" && $0["exporter"]?.stringValue == "otlp_http" },
+            "\(collector.output.suffix(2000))")
     }
 
     /// As the image runs it, without root: accepted connections are served (a socket option that
@@ -122,7 +124,9 @@ struct HealthTests {
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
         let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }
         #expect(status == 0, "\(out)")
-        let (grpcStatus, grpcOut) = try await offPool { try Scripts.python("send_spans.py", ["127.0.0.1:\(collector.port("otlp/grpc"))", "none", "1", "grpc"]) }
+        let (grpcStatus, grpcOut) = try await offPool {
+            try Scripts.python("send_spans.py", ["127.0.0.1:\(collector.port("otlp/grpc"))", "none", "1", "grpc"])
+        }
         #expect(grpcStatus == 0, "\(grpcOut)")
         let sent = "otelcol_exporter_sent_spans_total{exporter=\"debug\"}"
         #expect(try await eventually { await CollectorProcess.metricIfPresent(collector.port("metrics"), sent) == 6 }, "\(collector.output.suffix(2000))")

@@ -48,7 +48,8 @@ struct ReceiverBoundaryTests {
     }
 
     static func refused(_ s: Started, _ reason: String) async throws -> Double {
-        try await CollectorProcess.requireMetric(s.metrics, "genai_collector_receiver_refused_requests_total{reason=\"\(reason)\",receiver=\"otlp\",transport=\"http\"}")
+        try await CollectorProcess.requireMetric(
+            s.metrics, "genai_collector_receiver_refused_requests_total{reason=\"\(reason)\",receiver=\"otlp\",transport=\"http\"}")
     }
 
     /// 40 connections each post 20 MiB without credentials: all get 401 from the head alone, the
@@ -112,10 +113,13 @@ struct ReceiverBoundaryTests {
         let (grpc, metrics) = (collector.port("otlp/grpc"), collector.port("metrics"))
         let r = try await Self.attack(["connections", "127.0.0.1", String(grpc), "8"])
         #expect(r["closed"] == .int(3) && r["open"] == .int(5), "\(r)")
-        #expect(try await CollectorProcess.requireMetric(metrics, "genai_collector_receiver_refused_requests_total{reason=\"max_connections\",receiver=\"otlp\",transport=\"grpc\"}") == 3)
-        #expect(try await eventually(10) {
-            (try? Scripts.python("grpc_frames.py", ["127.0.0.1:\(grpc)", Self.fixture, String(16 << 20), "valid"]).1.contains("\"grpc_status\": 0")) == true
-        })
+        #expect(
+            try await CollectorProcess.requireMetric(
+                metrics, "genai_collector_receiver_refused_requests_total{reason=\"max_connections\",receiver=\"otlp\",transport=\"grpc\"}") == 3)
+        #expect(
+            try await eventually(10) {
+                (try? Scripts.python("grpc_frames.py", ["127.0.0.1:\(grpc)", Self.fixture, String(16 << 20), "valid"]).1.contains("\"grpc_status\": 0")) == true
+            })
         #expect(collector.process.isRunning)
     }
 

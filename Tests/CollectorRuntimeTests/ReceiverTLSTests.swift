@@ -23,8 +23,10 @@ struct ReceiverTLSTests {
         let dir = NSTemporaryDirectory() + "genai-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let made = try Scripts.command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                                                "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem"])
+        let made = try Scripts.command([
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem",
+        ])
         #expect(made.0 == 0, "\(made.1)")
         let tls = "tls: {cert_file: \"\(dir)/cert.pem\", key_file: \"\(dir)/key.pem\", min_version: \"\(minVersion)\"}"
         let yaml = """
@@ -54,8 +56,11 @@ struct ReceiverTLSTests {
                 return r
             }
             let tls12 = minVersion == "1.2" ? "TLSv1.2" : "refused"
-            #expect(results == ["tls1.0": "refused", "tls1.1": "refused", "rsa-cbc": "refused", "rsa-gcm": "refused", "ecdhe-cbc": "refused",
-                                "ecdhe-gcm": tls12, "ecdhe-chacha": tls12, "tls1.3": "TLSv1.3"], "port \(port) (alpn \(alpn))")
+            #expect(
+                results == [
+                    "tls1.0": "refused", "tls1.1": "refused", "rsa-cbc": "refused", "rsa-gcm": "refused", "ecdhe-cbc": "refused",
+                    "ecdhe-gcm": tls12, "ecdhe-chacha": tls12, "tls1.3": "TLSv1.3",
+                ], "port \(port) (alpn \(alpn))")
         }
     }
 }

@@ -22,8 +22,11 @@ struct ResourceDetectionTests {
               telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], processors: [resourcedetection, resource], exporters: [file]}}
             """
-        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics"], environment: [
-            "OTEL_RESOURCE_ATTRIBUTES": "k8s.pod.name=chat-7d9f,k8s.namespace.name=payments,k8s.node.name=10.0.10.5"])
+        let collector = try await CollectorProcess(
+            yaml: yaml, servers: ["otlp/http", "metrics"],
+            environment: [
+                "OTEL_RESOURCE_ATTRIBUTES": "k8s.pod.name=chat-7d9f,k8s.namespace.name=payments,k8s.node.name=10.0.10.5"
+            ])
         defer { collector.stop() }
         let url = "http://127.0.0.1:\(collector.port("otlp/http"))/v1/traces"
         let (status, out) = try await offPool { try Scripts.python("send_spans.py", [url, "none", "1"]) }

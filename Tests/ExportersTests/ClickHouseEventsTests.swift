@@ -31,27 +31,30 @@ struct ClickHouseEventsTests {
         let dir = NSTemporaryDirectory() + "genai-chdb-events-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         func insert(_ bytes: [UInt8]) -> String { "INSERT INTO events_full FORMAT JSONEachRow\n" + String(decoding: bytes, as: UTF8.self) }
-        let results = try await ClickHouseRowTests.chdb(dir, ClickHouseSchema.ddl(ClickHouseSchema.v4, database: nil, cluster: nil) + [
-            insert(events(parts, eventTime: 1_700_000_000_000)),
-            insert(events(parts, eventTime: 1_700_000_001_000)),  // a retry: FINAL keeps one row per span
-            "SELECT count() FROM events_full",
-            "SELECT count() FROM events_full FINAL",
-            """
-            SELECT span_id, trace_id, parent_span_id, type, provided_model_name, usage_details['total'], toString(total_cost),
-                   toUnixTimestamp64Micro(start_time), toUnixTimestamp64Micro(event_ts), environment, service_name, input_length = length(input)
-            FROM events_full FINAL ORDER BY span_id
-            """,
-            "SELECT count() FROM events_full FINAL WHERE user_id = 'user-42' AND session_id = 'sess-7'",
-            "SELECT count() FROM events_full FINAL WHERE length(metadata_names) = length(metadata_values) AND length(metadata_names) > 0",
-            "SELECT countIf(calculated_total_cost > 0) FROM events_full FINAL",
-        ])
+        let results = try await ClickHouseRowTests.chdb(
+            dir,
+            ClickHouseSchema.ddl(ClickHouseSchema.v4, database: nil, cluster: nil) + [
+                insert(events(parts, eventTime: 1_700_000_000_000)),
+                insert(events(parts, eventTime: 1_700_000_001_000)),  // a retry: FINAL keeps one row per span
+                "SELECT count() FROM events_full",
+                "SELECT count() FROM events_full FINAL",
+                """
+                SELECT span_id, trace_id, parent_span_id, type, provided_model_name, usage_details['total'], toString(total_cost),
+                       toUnixTimestamp64Micro(start_time), toUnixTimestamp64Micro(event_ts), environment, service_name, input_length = length(input)
+                FROM events_full FINAL ORDER BY span_id
+                """,
+                "SELECT count() FROM events_full FINAL WHERE user_id = 'user-42' AND session_id = 'sess-7'",
+                "SELECT count() FROM events_full FINAL WHERE length(metadata_names) = length(metadata_values) AND length(metadata_names) > 0",
+                "SELECT countIf(calculated_total_cost > 0) FROM events_full FINAL",
+            ])
         let r = results.suffix(6)
         #expect(r[r.startIndex] == ["\(2 * observations.count)"])
         #expect(r[r.startIndex + 1] == ["\(observations.count)"])
-        let read = Dictionary(uniqueKeysWithValues: r[r.startIndex + 2].map { line -> (String, [String]) in
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            return (f[0], f)
-        })
+        let read = Dictionary(
+            uniqueKeysWithValues: r[r.startIndex + 2].map { line -> (String, [String]) in
+                let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                return (f[0], f)
+            })
         for o in observations {
             let f = try #require(read[o.id.hex], "span \(o.id.hex) missing")
             #expect(f[1] == o.traceID.hex && f[2] == (o.parentObservationID?.hex ?? "") && f[3] == o.type.rawValue && f[4] == (o.model ?? ""))
@@ -76,8 +79,10 @@ struct ClickHouseEventsTests {
     @Test func metadataFlattensByPath() throws {
         let batch = TraceBatch()
         let encoder = ClickHouseRowEncoder(projectID: "p", eventTimeMillis: 0)
-        let members = [RecordMember("a", .json(.object([JSONMember("b", .int(1)), JSONMember("c", .string("s"))]))),
-                       RecordMember("list", .json(.array([.int(1), .int(2)])))]
+        let members = [
+            RecordMember("a", .json(.object([JSONMember("b", .int(1)), JSONMember("c", .string("s"))]))),
+            RecordMember("list", .json(.array([.int(1), .int(2)]))),
+        ]
         let (names, values) = encoder.flattenedMetadata(members, batch: batch)
         #expect(names == ["a.b", "a.c", "list"] && values == ["1", "s", "[1,2]"])
     }

@@ -15,8 +15,10 @@ import NIOHTTP1
 struct ClickHouseExporterTests {
     typealias Server = ClickHouseTestServer
 
-    func exporter(_ server: Server, database: String, password: String? = nil, createSchema: Bool = true, url: String? = nil,
-                  schema: String = "langfuse_v3", extra: [ConfigEntry] = []) throws -> ClickHouseExporter {
+    func exporter(
+        _ server: Server, database: String, password: String? = nil, createSchema: Bool = true, url: String? = nil,
+        schema: String = "langfuse_v3", extra: [ConfigEntry] = []
+    ) throws -> ClickHouseExporter {
         var entries = [
             ConfigEntry("schema", .scalar(schema, quoted: true)),
             ConfigEntry("endpoint", .scalar(url ?? server.url, quoted: true)),
@@ -62,13 +64,18 @@ struct ClickHouseExporterTests {
         let after = Int64(Date().timeIntervalSince1970 * 1000)
         func count(_ sql: String) async throws -> Int { Int(try await e.send(sql, body: nil).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
         // event_ts is the version ReplacingMergeTree keeps the latest of: the time of each write.
-        let versions = try await e.send("SELECT min(toUnixTimestamp64Milli(event_ts)), max(toUnixTimestamp64Milli(event_ts)) FROM \(db).observations FORMAT TSV", body: nil)
-            .split(whereSeparator: \.isWhitespace).compactMap { Int64($0) }
+        let versions = try await e.send(
+            "SELECT min(toUnixTimestamp64Milli(event_ts)), max(toUnixTimestamp64Milli(event_ts)) FROM \(db).observations FORMAT TSV", body: nil
+        )
+        .split(whereSeparator: \.isWhitespace).compactMap { Int64($0) }
         #expect(versions.count == 2 && versions[0] >= before && versions[1] <= after, "event_ts \(versions) outside \(before)...\(after)")
         #expect(try await count("SELECT count() FROM \(db).observations FINAL") == observations)
         #expect(try await count("SELECT count() FROM \(db).observations") == 2 * observations)
         #expect(try await count("SELECT count() FROM \(db).traces FINAL") == traces)
-        #expect(try await count("SELECT count() FROM \(db).observations FINAL WHERE project_id = 'proj-1' AND has(mapKeys(usage_details), 'total') AND type = 'GENERATION'") > 0)
+        #expect(
+            try await count(
+                "SELECT count() FROM \(db).observations FINAL WHERE project_id = 'proj-1' AND has(mapKeys(usage_details), 'total') AND type = 'GENERATION'") > 0
+        )
     }
 
     /// `auth: basic`, `compression: none` and `async_insert: false` change how the inserts travel (the
@@ -80,16 +87,20 @@ struct ClickHouseExporterTests {
         func stats() async throws -> [String: Int] {
             let r = try await HTTPTransport(tls: nil).send(.GET, server.url + "/stats", headers: [], body: nil, timeout: .seconds(5))
             let json = try JSONParser().parse(r.text)
-            return Dictionary(uniqueKeysWithValues: ["auth_basic", "auth_headers", "gzip_bodies", "plain_bodies", "async_insert", "inserts"].map {
-                ($0, Int(json[$0]?.numberValue ?? -1))
-            })
+            return Dictionary(
+                uniqueKeysWithValues: ["auth_basic", "auth_headers", "gzip_bodies", "plain_bodies", "async_insert", "inserts"].map {
+                    ($0, Int(json[$0]?.numberValue ?? -1))
+                })
         }
         let item = try Self.item()
         let observations = item.records!.flatMap(\.observations).count
         let db = try await database("options", try exporter(server, database: "default", createSchema: false))
-        let plain = try exporter(server, database: db, extra: [
-            ConfigEntry("auth", .scalar("basic", quoted: false)), ConfigEntry("compression", .scalar("none", quoted: false)),
-            ConfigEntry("async_insert", .scalar("false", quoted: false))])
+        let plain = try exporter(
+            server, database: db,
+            extra: [
+                ConfigEntry("auth", .scalar("basic", quoted: false)), ConfigEntry("compression", .scalar("none", quoted: false)),
+                ConfigEntry("async_insert", .scalar("false", quoted: false)),
+            ])
         #expect(try await plain.send("SELECT 1", body: nil).trimmingCharacters(in: .whitespacesAndNewlines) == "1")  // creates the schema
         let s0 = try await stats()
         try await plain.export(item)
@@ -122,7 +133,10 @@ struct ClickHouseExporterTests {
         func count(_ sql: String) async throws -> Int { Int(try await e.send(sql, body: nil).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1 }
         #expect(try await count("SELECT count() FROM \(db).observations FINAL") == observations)
         #expect(try await count("SELECT count() FROM \(db).events_full FINAL") == observations)
-        #expect(try await count("SELECT count() FROM \(db).events_full AS e FINAL JOIN \(db).observations AS o FINAL ON e.span_id = o.id AND e.trace_id = o.trace_id WHERE e.cost_details = o.cost_details AND e.usage_details = o.usage_details") == observations)
+        #expect(
+            try await count(
+                "SELECT count() FROM \(db).events_full AS e FINAL JOIN \(db).observations AS o FINAL ON e.span_id = o.id AND e.trace_id = o.trace_id WHERE e.cost_details = o.cost_details AND e.usage_details = o.usage_details"
+            ) == observations)
     }
 
     @Test func failuresAreClassified() async throws {
@@ -162,7 +176,9 @@ struct ClickHouseExporterTests {
     }
 
     @Test func classification() {
-        #expect(ClickHouseExporter.classify(status: 400, code: 27, message: "Code: 27. DB::Exception: Cannot parse input", retryAfter: nil) == .permanent("ClickHouse 400 code 27: Code: 27. DB::Exception: Cannot parse input"))
+        #expect(
+            ClickHouseExporter.classify(status: 400, code: 27, message: "Code: 27. DB::Exception: Cannot parse input", retryAfter: nil)
+                == .permanent("ClickHouse 400 code 27: Code: 27. DB::Exception: Cannot parse input"))
         #expect(ClickHouseExporter.classify(status: 500, code: 53, message: "Code: 53. Type mismatch", retryAfter: nil).isPermanent)
         #expect(ClickHouseExporter.classify(status: 500, code: 117, message: "Code: 117. Incorrect data", retryAfter: nil).isPermanent)
         #expect(!ClickHouseExporter.classify(status: 500, code: 241, message: "Code: 241. Memory limit exceeded", retryAfter: nil).isPermanent)

@@ -16,8 +16,9 @@ struct ClickHouseRowTests {
 
     /// Runs statements in a chDB database in `dir`; returns each statement's TSV lines.
     static func chdb(_ dir: String, _ statements: [String]) async throws -> [[String]] {
-        let r = try await PythonTool.run([here.appendingPathComponent("chdb_run.py").path, dir],
-                                   input: Array(try JSONSerialization.data(withJSONObject: statements)))
+        let r = try await PythonTool.run(
+            [here.appendingPathComponent("chdb_run.py").path, dir],
+            input: Array(try JSONSerialization.data(withJSONObject: statements)))
         try #require(r.status == 0, "chDB: \(r.stderr)")
         let out = r.text
         var results: [[String]] = [[]]
@@ -81,24 +82,27 @@ struct ClickHouseRowTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = rows(parts, eventTime: 1_700_000_000_000), again = rows(parts, eventTime: 1_700_000_001_000)
         func insert(_ table: String, _ bytes: [UInt8]) -> String { "INSERT INTO \(table) FORMAT JSONEachRow\n" + String(decoding: bytes, as: UTF8.self) }
-        let results = try await Self.chdb(dir, ClickHouseSchema.ddl(ClickHouseSchema.v3, database: nil, cluster: nil) + [
-            insert("observations", first.observations), insert("traces", first.traces),
-            // The same spans again (a retry after a crash): FINAL must not count them twice.
-            insert("observations", again.observations), insert("traces", again.traces),
-            "SELECT count() FROM observations",
-            "SELECT count() FROM observations FINAL",
-            "SELECT count() FROM traces FINAL",
-            "SELECT id, trace_id, type, ifNull(provided_model_name, ''), usage_details['total'], toString(cost_details['total']), environment, toUnixTimestamp64Milli(start_time), toUnixTimestamp64Milli(event_ts) FROM observations FINAL ORDER BY id",
-            "SELECT id, name, ifNull(user_id, ''), ifNull(session_id, ''), arrayStringConcat(tags, ','), length(ifNull(input, '')) > 0 FROM traces FINAL ORDER BY id",
-        ])
+        let results = try await Self.chdb(
+            dir,
+            ClickHouseSchema.ddl(ClickHouseSchema.v3, database: nil, cluster: nil) + [
+                insert("observations", first.observations), insert("traces", first.traces),
+                // The same spans again (a retry after a crash): FINAL must not count them twice.
+                insert("observations", again.observations), insert("traces", again.traces),
+                "SELECT count() FROM observations",
+                "SELECT count() FROM observations FINAL",
+                "SELECT count() FROM traces FINAL",
+                "SELECT id, trace_id, type, ifNull(provided_model_name, ''), usage_details['total'], toString(cost_details['total']), environment, toUnixTimestamp64Milli(start_time), toUnixTimestamp64Milli(event_ts) FROM observations FINAL ORDER BY id",
+                "SELECT id, name, ifNull(user_id, ''), ifNull(session_id, ''), arrayStringConcat(tags, ','), length(ifNull(input, '')) > 0 FROM traces FINAL ORDER BY id",
+            ])
         let counts = results.suffix(5)
         #expect(counts[counts.startIndex] == ["\(2 * observations.count)"])
         #expect(counts[counts.startIndex + 1] == ["\(observations.count)"])
         #expect(counts[counts.startIndex + 2] == ["\(traceIDs.count)"])
-        let read = Dictionary(uniqueKeysWithValues: counts[counts.startIndex + 3].map { line -> (String, [String]) in
-            let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            return (f[0], f)
-        })
+        let read = Dictionary(
+            uniqueKeysWithValues: counts[counts.startIndex + 3].map { line -> (String, [String]) in
+                let f = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+                return (f[0], f)
+            })
         for o in observations {
             let f = try #require(read[o.id.hex], "observation \(o.id.hex) missing")
             #expect(f[1] == o.traceID.hex && f[2] == o.type.rawValue && f[3] == (o.model ?? "") && f[6] == o.environment)

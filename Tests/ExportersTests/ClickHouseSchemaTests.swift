@@ -11,9 +11,11 @@ struct ClickHouseSchemaTests {
     func applyInChDB(_ statements: [String]) async throws -> [String] {
         let dir = NSTemporaryDirectory() + "genai-chdb-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let results = try await ClickHouseRowTests.chdb(dir, statements + [
-            "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() ORDER BY table, position",
-        ])
+        let results = try await ClickHouseRowTests.chdb(
+            dir,
+            statements + [
+                "SELECT table, name, type FROM system.columns WHERE database = currentDatabase() ORDER BY table, position"
+            ])
         return results.last ?? []
     }
 

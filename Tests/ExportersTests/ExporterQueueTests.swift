@@ -32,7 +32,11 @@ final class ScriptedExporter: Exporter {
         exported.withLock { $0 += item.spanCount }
     }
 
-    func release() { gate.withLock { $0?.resume(); $0 = nil } }
+    func release() {
+        gate.withLock {
+            $0?.resume(); $0 = nil
+        }
+    }
     func shutdown() async {}
 }
 
@@ -149,7 +153,7 @@ struct ExporterQueueTests {
         try await withQueue(queue) { () async throws in
             #expect(queue.offer(item(spans: 1)))
             #expect(try await eventually { exporter.attempts.withLock { $0.count } == 1 })  // the sender holds the first
-            #expect(queue.offer(item(spans: 1)))   // fills the queue
+            #expect(queue.offer(item(spans: 1)))  // fills the queue
             #expect(!queue.offer(item(spans: 5)))  // refused
             exporter.release()
             #expect(try await eventually { exporter.exported.withLock { $0 } == 1 && exporter.attempts.withLock { $0.count } == 2 })
@@ -179,8 +183,9 @@ struct ExporterQueueTests {
         let exporter = ScriptedExporter(failures: Array(repeating: .retryable("down"), count: 10_000))
         let counters = Counters()
         let released = Mutex(0)
-        let queue = ExporterQueue(exporter: exporter, settings: settings(maxElapsed: .zero), counters: counters,
-                                  logger: Logger(label: "t"), drainTimeout: .milliseconds(300))
+        let queue = ExporterQueue(
+            exporter: exporter, settings: settings(maxElapsed: .zero), counters: counters,
+            logger: Logger(label: "t"), drainTimeout: .milliseconds(300))
         let started = ContinuousClock.now
         try await withQueue(queue) { () async throws in
             for _ in 0..<3 { queue.offer(item(spans: 4) { released.withLock { $0 += 1 } }) }
@@ -200,9 +205,13 @@ struct ExporterQueueTests {
             let needsRecords = false
             let state = Mutex((now: 0, peak: 0, done: 0))
             func export(_ item: ExportItem) async throws(ExportFailure) {
-                state.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                state.withLock {
+                    $0.now += 1; $0.peak = max($0.peak, $0.now)
+                }
                 try? await Task.sleep(for: .milliseconds(100))
-                state.withLock { $0.now -= 1; $0.done += 1 }
+                state.withLock {
+                    $0.now -= 1; $0.done += 1
+                }
             }
             func shutdown() async {}
         }

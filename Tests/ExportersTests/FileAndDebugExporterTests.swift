@@ -12,11 +12,12 @@ import Testing
 @Suite(.timeLimit(.minutes(5)))
 struct FileAndDebugExporterTests {
     static func fileConfig(_ dir: String, format: String, maxBytes: Int) throws -> FileExporter.Config {
-        var map = try ConfigMap(.mapping([
-            ConfigEntry("directory", .scalar(dir, quoted: true)),
-            ConfigEntry("format", .scalar(format, quoted: false)),
-            ConfigEntry("max_file_size_bytes", .scalar(String(maxBytes), quoted: false)),
-        ]), path: "exporters.file")
+        var map = try ConfigMap(
+            .mapping([
+                ConfigEntry("directory", .scalar(dir, quoted: true)),
+                ConfigEntry("format", .scalar(format, quoted: false)),
+                ConfigEntry("max_file_size_bytes", .scalar(String(maxBytes), quoted: false)),
+            ]), path: "exporters.file")
         let c = try FileExporter.Config(&map)
         try map.finish()
         return c

@@ -24,7 +24,8 @@ struct LangfuseExporterTests {
             "timeout": "5s",
         ]
         values.merge(extra) { $1 }
-        var map = try ConfigMap(.mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }), path: "exporters.langfuse")
+        var map = try ConfigMap(
+            .mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }), path: "exporters.langfuse")
         let c = try LangfuseExporter.Config(&map)
         try map.finish()
         return c
@@ -53,14 +54,16 @@ struct LangfuseExporterTests {
     }
 
     static func received(_ server: LangfuseTestServer) async throws -> Received {
-        let r = try await HTTPTransport(tls: nil).send(.GET, server.url + "/__control/received", headers: [], body: nil, timeout: .seconds(5), maxResponseBytes: 1 << 28)
+        let r = try await HTTPTransport(tls: nil).send(
+            .GET, server.url + "/__control/received", headers: [], body: nil, timeout: .seconds(5), maxResponseBytes: 1 << 28)
         return try JSONDecoder().decode(Received.self, from: Data(r.body))
     }
 
     /// Commands the next failure; the server must take it.
     static func failNext(_ server: LangfuseTestServer, _ command: String) async throws {
-        let r = try await HTTPTransport(tls: nil).send(.POST, server.url + "/__control/fail", headers: [("Content-Type", "application/json")],
-                                                       body: Array(command.utf8), timeout: .seconds(5))
+        let r = try await HTTPTransport(tls: nil).send(
+            .POST, server.url + "/__control/fail", headers: [("Content-Type", "application/json")],
+            body: Array(command.utf8), timeout: .seconds(5))
         try #require(r.status == 200, "the contract server refused the failure command: \(r.status) \(r.text)")
     }
 
@@ -87,7 +90,8 @@ struct LangfuseExporterTests {
     @Test func otlpRequestsAreCutAtTheSizeLimit() async throws {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
-        let e = try LangfuseExporter(config: try Self.config(server, ["max_request_bytes": "65536", "compression": "none"]), settings: .standalone("langfuse", .exporter))
+        let e = try LangfuseExporter(
+            config: try Self.config(server, ["max_request_bytes": "65536", "compression": "none"]), settings: .standalone("langfuse", .exporter))
         // Ten requests of ~20 KiB: joined up to the limit, never beyond it.
         let parts = try (1...10).map { seed in try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 10, seed: UInt64(seed)).serializedBytes()) }
         #expect(parts.allSatisfy { OTLPProtobufEncoder().encode($0).count < 32_768 })
@@ -103,7 +107,9 @@ struct LangfuseExporterTests {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
         let counters = Counters()
-        let e = try LangfuseExporter(config: try Self.config(server, ["mode": "ingestion", "max_request_bytes": "65536"]), settings: .standalone("langfuse", .exporter, counters: counters))
+        let e = try LangfuseExporter(
+            config: try Self.config(server, ["mode": "ingestion", "max_request_bytes": "65536"]),
+            settings: .standalone("langfuse", .exporter, counters: counters))
         // The captures and synthetic fixtures, plus 200 LLM-shaped spans so the events need several requests.
         var records = try ClickHouseRowTests.records()
         records.append(GenAITranslator().translate(try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 200).serializedBytes())))
@@ -198,8 +204,9 @@ struct LangfuseExporterTests {
         let counters = Counters()
         var s = settings(initial: .milliseconds(50))
         s.timeout = .seconds(1)
-        let queue = ExporterQueue(exporter: try LangfuseExporter(config: try Self.config(server), settings: .standalone("langfuse", .exporter)), settings: s,
-                                  counters: counters, logger: Logger(label: "t"))
+        let queue = ExporterQueue(
+            exporter: try LangfuseExporter(config: try Self.config(server), settings: .standalone("langfuse", .exporter)), settings: s,
+            counters: counters, logger: Logger(label: "t"))
         let item = try Self.item()
         try await withQueue(queue) { () async throws in
             // 429 with Retry-After: 1 → the next attempt waits a second.

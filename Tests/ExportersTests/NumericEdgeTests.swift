@@ -20,13 +20,17 @@ struct NumericEdgeTests {
         for i in ["-9223372036854775808", "-9223372036854775807", "9223372036854775807", "9223372036854775806", "0", "-1", "1"] {
             v.append(#"{"intValue":"\#(i)"}"#)
         }
-        for d in ["\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "1e300", "-1e300", "9.223372036854775807e18", "-9.25e18",
-                  "9.25e18", "2e10", "5e-324", "1e400", "-0.0", "1.5"] {
+        for d in [
+            "\"NaN\"", "\"Infinity\"", "\"-Infinity\"", "1e300", "-1e300", "9.223372036854775807e18", "-9.25e18",
+            "9.25e18", "2e10", "5e-324", "1e400", "-0.0", "1.5",
+        ] {
             v.append(#"{"doubleValue":\#(d)}"#)
         }
-        for s in ["NaN", "Infinity", "-Infinity", "inf", "-inf", "1e300", "-1e300", "9223372036854775807", "9223372036854775808",
-                  "-9223372036854775809", "18446744073709551615", "18446744073709551616", "2e10", "-5", "1e-400", "0x10", " 12 ", "",
-                  "99999999999999999999999999999999"] {
+        for s in [
+            "NaN", "Infinity", "-Infinity", "inf", "-inf", "1e300", "-1e300", "9223372036854775807", "9223372036854775808",
+            "-9223372036854775809", "18446744073709551615", "18446744073709551616", "2e10", "-5", "1e-400", "0x10", " 12 ", "",
+            "99999999999999999999999999999999",
+        ] {
             v.append(#"{"stringValue":"\#(s)"}"#)
         }
         // The same edges inside JSON documents, for the keys read as JSON blobs.
@@ -45,8 +49,10 @@ struct NumericEdgeTests {
     static let familyKeys: [String] = {
         var keys: [String] = []
         for p in AttributeKeyPrefix.allCases {
-            for suffix in ["input_tokens", "total", "cost", "0.content", "9223372036854775807.content",
-                           "99999999999999999999.message.content", "10000.message.content"] {
+            for suffix in [
+                "input_tokens", "total", "cost", "0.content", "9223372036854775807.content",
+                "99999999999999999999.message.content", "10000.message.content",
+            ] {
                 keys.append(p.rawValue + suffix)
             }
         }
@@ -58,27 +64,29 @@ struct NumericEdgeTests {
         for (n, value) in edgeValues.enumerated() {
             let (start, end) = times[n % times.count]
             let spanID = String(format: "%016x", n + 1)
-            spans.append("""
-            {"traceId":"0123456789abcdef0123456789abcdef","spanId":"\(spanID)","name":"edge",
-             "startTimeUnixNano":"\(start)","endTimeUnixNano":"\(end)",
-             "attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},
-                           {"key":"gen_ai.usage.input_tokens","value":{"intValue":"10"}},
-                           {"key":"\(key)","value":\(value)}],
-             "events":[{"timeUnixNano":"\(end)","name":"gen_ai.content.completion.chunk","attributes":[{"key":"\(key)","value":\(value)}]}]}
-            """)
+            spans.append(
+                """
+                {"traceId":"0123456789abcdef0123456789abcdef","spanId":"\(spanID)","name":"edge",
+                 "startTimeUnixNano":"\(start)","endTimeUnixNano":"\(end)",
+                 "attributes":[{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o"}},
+                               {"key":"gen_ai.usage.input_tokens","value":{"intValue":"10"}},
+                               {"key":"\(key)","value":\(value)}],
+                 "events":[{"timeUnixNano":"\(end)","name":"gen_ai.content.completion.chunk","attributes":[{"key":"\(key)","value":\(value)}]}]}
+                """)
         }
         let body = """
-        {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"edge"}},
-          {"key":"\(key)","value":{"doubleValue":"Infinity"}}]},
-          "scopeSpans":[{"scope":{"name":"ai","version":"1"},"spans":[\(spans.joined(separator: ","))]}]}]}
-        """
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"edge"}},
+              {"key":"\(key)","value":{"doubleValue":"Infinity"}}]},
+              "scopeSpans":[{"scope":{"name":"ai","version":"1"},"spans":[\(spans.joined(separator: ","))]}]}]}
+            """
         return Array(body.utf8)
     }
 
     static func s3Config(_ format: String) throws -> S3Exporter.Config {
         let values = ["endpoint": "http://127.0.0.1:9", "bucket": "bucket", "access_key_id": "a", "secret_access_key": "s", "format": format]
-        var map = try ConfigMap(.mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }),
-                                path: "exporters.s3")
+        var map = try ConfigMap(
+            .mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: true)) }),
+            path: "exporters.s3")
         let c = try S3Exporter.Config(&map)
         try map.finish()
         return c
@@ -138,10 +146,10 @@ struct NumericEdgeTests {
     ])
     func unusableFirstChunkDelaysAreNoted(_ key: String, _ value: String) throws {
         let body = """
-        {"resourceSpans":[{"scopeSpans":[{"scope":{"name":"ai"},"spans":[{"traceId":"0123456789abcdef0123456789abcdef",
-          "spanId":"0123456789abcdef","name":"ai.streamText.doStream","startTimeUnixNano":"1764400000000000000",
-          "endTimeUnixNano":"1764400001000000000","attributes":[{"key":"\(key)","value":\(value)}]}]}]}]}
-        """
+            {"resourceSpans":[{"scopeSpans":[{"scope":{"name":"ai"},"spans":[{"traceId":"0123456789abcdef0123456789abcdef",
+              "spanId":"0123456789abcdef","name":"ai.streamText.doStream","startTimeUnixNano":"1764400000000000000",
+              "endTimeUnixNano":"1764400001000000000","attributes":[{"key":"\(key)","value":\(value)}]}]}]}]}
+            """
         var stats = GenAITranslator.Stats()
         let records = GenAITranslator().translate(parts: [try OTLPJSONDecoder().decode(Array(body.utf8))], stats: &stats)
         #expect(records[0].observations[0].completionStartTime == nil)
@@ -150,10 +158,10 @@ struct NumericEdgeTests {
 
     @Test func usableFirstChunkDelaysStillCount() throws {
         let body = """
-        {"resourceSpans":[{"scopeSpans":[{"scope":{"name":"ai"},"spans":[{"traceId":"0123456789abcdef0123456789abcdef",
-          "spanId":"0123456789abcdef","name":"ai.streamText.doStream","startTimeUnixNano":"1764400000000500000",
-          "endTimeUnixNano":"1764400001000000000","attributes":[{"key":"ai.response.msToFirstChunk","value":{"doubleValue":249.2}}]}]}]}]}
-        """
+            {"resourceSpans":[{"scopeSpans":[{"scope":{"name":"ai"},"spans":[{"traceId":"0123456789abcdef0123456789abcdef",
+              "spanId":"0123456789abcdef","name":"ai.streamText.doStream","startTimeUnixNano":"1764400000000500000",
+              "endTimeUnixNano":"1764400001000000000","attributes":[{"key":"ai.response.msToFirstChunk","value":{"doubleValue":249.2}}]}]}]}]}
+            """
         var stats = GenAITranslator.Stats()
         let records = GenAITranslator().translate(parts: [try OTLPJSONDecoder().decode(Array(body.utf8))], stats: &stats)
         #expect(records[0].observations[0].completionStartTime == "2025-11-29T07:06:40.250Z")
@@ -164,11 +172,11 @@ struct NumericEdgeTests {
     /// as the last instant ClickHouse's DateTime64 holds.
     @Test func farFutureCompletionStartIsClamped() throws {
         let body = """
-        {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef",
-          "spanId":"0123456789abcdef","name":"g","startTimeUnixNano":"1764400000000000000",
-          "endTimeUnixNano":"18446744073709551615","attributes":[
-          {"key":"langfuse.observation.completion_start_time","value":{"stringValue":"9999-12-31T23:59:59.999Z"}}]}]}]}]}
-        """
+            {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef",
+              "spanId":"0123456789abcdef","name":"g","startTimeUnixNano":"1764400000000000000",
+              "endTimeUnixNano":"18446744073709551615","attributes":[
+              {"key":"langfuse.observation.completion_start_time","value":{"stringValue":"9999-12-31T23:59:59.999Z"}}]}]}]}]}
+            """
         var stats = GenAITranslator.Stats()
         let records = GenAITranslator().translate(parts: [try OTLPJSONDecoder().decode(Array(body.utf8))], stats: &stats)
         var v4: [UInt8] = [], v3: [UInt8] = []

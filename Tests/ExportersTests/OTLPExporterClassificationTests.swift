@@ -23,9 +23,11 @@ struct OTLPExporterClassificationTests {
 
     @Test func grpcCodes() {
         let retryable: Set<RPCError.Code> = [.cancelled, .deadlineExceeded, .aborted, .outOfRange, .unavailable, .dataLoss, .resourceExhausted]
-        let all: [RPCError.Code] = [.cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists, .permissionDenied,
-                                    .resourceExhausted, .failedPrecondition, .aborted, .outOfRange, .unimplemented, .internalError,
-                                    .unavailable, .dataLoss, .unauthenticated]
+        let all: [RPCError.Code] = [
+            .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists, .permissionDenied,
+            .resourceExhausted, .failedPrecondition, .aborted, .outOfRange, .unimplemented, .internalError,
+            .unavailable, .dataLoss, .unauthenticated,
+        ]
         for code in all {
             let failure = OTLPGRPCExporter.classify(RPCError(code: code, message: "m"))
             #expect(failure.isPermanent != retryable.contains(code), "\(code): \(failure)")

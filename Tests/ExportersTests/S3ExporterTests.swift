@@ -65,7 +65,9 @@ struct S3ExporterTests {
         if shiftHours > 0 {
             for i in parts.indices {
                 var batch = parts[i].batch
-                for j in batch.spans.indices { batch.spans[j].startTimeUnixNano += shiftHours * 3_600_000_000_000; batch.spans[j].endTimeUnixNano += shiftHours * 3_600_000_000_000 }
+                for j in batch.spans.indices {
+                    batch.spans[j].startTimeUnixNano += shiftHours * 3_600_000_000_000; batch.spans[j].endTimeUnixNano += shiftHours * 3_600_000_000_000
+                }
                 parts[i] = GenAITranslator().translate(batch)
             }
         }
@@ -91,7 +93,8 @@ struct S3ExporterTests {
     @Test func keysFollowTheDocumentedLayout() {
         let hour = S3ObjectKey.hour(unixNanos: 1_795_986_000_000_000_000 + 59 * 60_000_000_000)  // 2026-11-29T21:59Z
         let uuid = S3ObjectKey.uuid()
-        #expect(S3ObjectKey.make(prefix: "raw/otel", projectID: "p1", hour: hour, uuid: uuid, fileExtension: "jsonl.gz")
+        #expect(
+            S3ObjectKey.make(prefix: "raw/otel", projectID: "p1", hour: hour, uuid: uuid, fileExtension: "jsonl.gz")
                 == "raw/otel/p1/year=2026/month=11/day=29/hour=21/\(uuid).jsonl.gz")
         #expect(S3ObjectKey.make(prefix: "", projectID: nil, hour: 0, uuid: "u", fileExtension: "binpb") == "year=1970/month=01/day=01/hour=00/u.binpb")
         #expect(uuid.count == 36 && Array(uuid)[14] == "4")
@@ -140,8 +143,14 @@ struct S3ExporterTests {
             // One object per hour of the records' own time (the second batch is an hour later).
             let now = S3ObjectKey.hour(unixNanos: S3Exporter.nowNanos())
             func hour(_ nanos: UInt64) -> Int64 { nanos > 0 ? S3ObjectKey.hour(unixNanos: nanos) : now }
-            let hours = Set((first.records! + second.records!).flatMap { r in r.traces.map { hour($0.timestampUnixNano) } + r.observations.map { hour($0.startTimeUnixNano) } })
-            let expectedSegments = Set(hours.map { S3ObjectKey.make(prefix: "", projectID: nil, hour: $0, uuid: "u", fileExtension: "x").split(separator: "/").prefix(4).joined(separator: "/") })
+            let hours = Set(
+                (first.records! + second.records!).flatMap { r in
+                    r.traces.map { hour($0.timestampUnixNano) } + r.observations.map { hour($0.startTimeUnixNano) }
+                })
+            let expectedSegments = Set(
+                hours.map {
+                    S3ObjectKey.make(prefix: "", projectID: nil, hour: $0, uuid: "u", fileExtension: "x").split(separator: "/").prefix(4).joined(separator: "/")
+                })
             #expect(stored.objects.count == hours.count)
             #expect(counters.value(.exporterObjects, ["exporter": "s3"]) == stored.objects.count)
             #expect(counters.value(.exporterObjectBytes, ["exporter": "s3"]) == stored.objects.reduce(0) { $0 + $1.size })
@@ -188,16 +197,18 @@ struct S3ExporterTests {
     @Test func aServerErrorIsRetriedUntilStored() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
-        let front = try await ScriptServer(script: "chdb_http_front.py", arguments: { _ in ["--upstream", server.endpoint, "--port", "0"] },
-                                           what: "the fault-injecting front for moto")
+        let front = try await ScriptServer(
+            script: "chdb_http_front.py", arguments: { _ in ["--upstream", server.endpoint, "--port", "0"] },
+            what: "the fault-injecting front for moto")
         defer { front.stop() }
         let frontURL = "http://127.0.0.1:\(front.port)"
         var c = try Self.config(server, ["endpoint": frontURL, "max_object_age": "100ms"])
         c.sending.initialInterval = .milliseconds(50)
         c.sending.maxInterval = .milliseconds(200)
         let counters = Counters()
-        let queue = ExporterQueue(exporter: try S3Exporter(config: c, settings: .standalone("s3", .exporter, counters: counters)), settings: c.sending,
-                                  counters: counters, logger: Logger(label: "t"))
+        let queue = ExporterQueue(
+            exporter: try S3Exporter(config: c, settings: .standalone("s3", .exporter, counters: counters)), settings: c.sending,
+            counters: counters, logger: Logger(label: "t"))
         let item = try Self.item()
         let fail = try await HTTPTransport(tls: nil).send(.POST, frontURL + "/fail?n=2&status=503", headers: [], body: [], timeout: .seconds(5))
         try #require(fail.status == 200)
@@ -223,8 +234,13 @@ struct S3ExporterTests {
         defer { server.stop() }
         let clock = ManualClock()
         let settings = ComponentSettings(id: ComponentID(type: "s3"), kind: .exporter, logger: Logger(label: "t"), counters: Counters(), clock: clock)
-        let e = try S3Exporter(config: try Self.config(server, ["format": "otlp_json", "compression": "none", "partition_by": "upload_time",
-                                                               "max_object_age": "1h"]), settings: settings)
+        let e = try S3Exporter(
+            config: try Self.config(
+                server,
+                [
+                    "format": "otlp_json", "compression": "none", "partition_by": "upload_time",
+                    "max_object_age": "1h",
+                ]), settings: settings)
         let item = try Self.item()
         try await Self.running(e) {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -247,7 +263,9 @@ struct S3ExporterTests {
         defer { server.stop() }
         // 7,000 LLM-shaped spans encode to more than one 5 MiB part.
         let request = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 7000).serializedBytes())
-        let e = try S3Exporter(config: try Self.config(server, ["format": "otlp_proto", "compression": "none", "part_size_bytes": "5242880"]), settings: .standalone("s3", .exporter))
+        let e = try S3Exporter(
+            config: try Self.config(server, ["format": "otlp_proto", "compression": "none", "part_size_bytes": "5242880"]),
+            settings: .standalone("s3", .exporter))
         let body = OTLPProtobufEncoder().encode(request)
         #expect(body.count > 5 << 20)
         try await Self.running(e) {
@@ -295,7 +313,8 @@ struct S3ExporterTests {
         let server = try await S3TestServer()
         defer { server.stop() }
         let temporary = ["access_key_id": server.temporaryKeyID, "secret_access_key": server.temporarySecret]
-        let e = try S3Exporter(config: try Self.config(server, temporary.merging(["session_token": server.sessionToken]) { $1 }), settings: .standalone("s3", .exporter))
+        let e = try S3Exporter(
+            config: try Self.config(server, temporary.merging(["session_token": server.sessionToken]) { $1 }), settings: .standalone("s3", .exporter))
         let item = try Self.item()
         try await Self.running(e) {
             try await e.export(item)
@@ -318,9 +337,11 @@ struct S3ExporterTests {
     @Test func wrongCredentialsAndAMissingBucketArePermanentAndCounted() async throws {
         let server = try await S3TestServer()
         defer { server.stop() }
-        for (config, expected) in [(try Self.config(server, secret: "wrong-secret"), "SignatureDoesNotMatch"),
-                                   (try Self.config(server, ["access_key_id": "AKIAUNKNOWN0000000000"]), "InvalidAccessKeyId"),
-                                   (try Self.config(server, ["bucket": "no-such-bucket"]), "NoSuchBucket")] {
+        for (config, expected) in [
+            (try Self.config(server, secret: "wrong-secret"), "SignatureDoesNotMatch"),
+            (try Self.config(server, ["access_key_id": "AKIAUNKNOWN0000000000"]), "InvalidAccessKeyId"),
+            (try Self.config(server, ["bucket": "no-such-bucket"]), "NoSuchBucket"),
+        ] {
             let e = try S3Exporter(config: config, settings: .standalone("s3", .exporter))
             let item = try Self.item()
             try await Self.running(e) {
@@ -334,8 +355,9 @@ struct S3ExporterTests {
         }
         // Through the sending queue: dropped once, counted with its reason, never retried.
         let counters = Counters()
-        let queue = ExporterQueue(exporter: try S3Exporter(config: try Self.config(server, secret: "wrong-secret"), settings: .standalone("s3", .exporter)),
-                                  settings: settings(), counters: counters, logger: Logger(label: "t"))
+        let queue = ExporterQueue(
+            exporter: try S3Exporter(config: try Self.config(server, secret: "wrong-secret"), settings: .standalone("s3", .exporter)),
+            settings: settings(), counters: counters, logger: Logger(label: "t"))
         let item = try Self.item()
         try await withQueue(queue) { () async throws in
             queue.offer(item)

@@ -10,8 +10,10 @@ struct FlattenedMessagesTests {
     }
 
     @Test func nestedListsAndObjects() {
-        let v = rebuild([("0.role", .string("assistant")), ("0.tool_calls.0.function.name", .string("f")),
-                         ("0.tool_calls.0.function.arguments", .string("{}")), ("1.role", .string("user"))])
+        let v = rebuild([
+            ("0.role", .string("assistant")), ("0.tool_calls.0.function.name", .string("f")),
+            ("0.tool_calls.0.function.arguments", .string("{}")), ("1.role", .string("user")),
+        ])
         #expect(v == json(#"[{"role":"assistant","tool_calls":[{"function":{"name":"f","arguments":"{}"}}]},{"role":"user"}]"#))
     }
 

@@ -11,8 +11,10 @@ import Testing
 @Suite(.timeLimit(.minutes(5)))
 struct GoldenTests {
     static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
-    static let synthetic = ["genai_semconv_current", "genai_semconv_legacy", "openinference_kinds", "vercel_ai",
-                            "pydantic_logfire", "agent_tree"]
+    static let synthetic = [
+        "genai_semconv_current", "genai_semconv_legacy", "openinference_kinds", "vercel_ai",
+        "pydantic_logfire", "agent_tree",
+    ]
 
     func check(_ name: String, _ batch: TraceBatch) throws {
         let records = GenAITranslator().translate(batch)

@@ -24,7 +24,8 @@ struct IngestionContractTests {
         return Schema(envelope: names(doc["envelope"]), events: events, levels: names(doc["levels"]))
     }
 
-    static let inputs: [String] = FixtureFiles.captures.map { $0 + ".otlp.json" }
+    static let inputs: [String] =
+        FixtureFiles.captures.map { $0 + ".otlp.json" }
         + GoldenTests.synthetic.map { "synthetic/\($0).otlp.json" }
 
     @Test(arguments: inputs)

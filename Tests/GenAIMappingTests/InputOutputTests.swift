@@ -15,62 +15,95 @@ struct InputOutputTests {
 
     /// Expected values are JSON texts of the expected input/output (a string attribute stays a string).
     static let cases: [Case] = [
-        Case(note: "langfuse keys first", attributes: [("langfuse.observation.input", "in"), ("input.value", "x"),
-             ("langfuse.observation.output", "out")], input: "\"in\"", output: "\"out\""),
-        Case(note: "winner takes both sides: input.value beats gen_ai.completion.*",
-             attributes: [("input.value", "question"), ("gen_ai.completion.0.content", "answer")], input: "\"question\"", output: nil),
-        Case(note: "mlflow before traceloop", attributes: [("mlflow.spanInputs", "a"), ("traceloop.entity.input", "b")],
-             input: "\"a\"", output: nil),
-        Case(note: "traceloop entity", attributes: [("traceloop.entity.input", "i"), ("traceloop.entity.output", "o")],
-             input: "\"i\"", output: "\"o\""),
+        Case(
+            note: "langfuse keys first",
+            attributes: [
+                ("langfuse.observation.input", "in"), ("input.value", "x"),
+                ("langfuse.observation.output", "out"),
+            ], input: "\"in\"", output: "\"out\""),
+        Case(
+            note: "winner takes both sides: input.value beats gen_ai.completion.*",
+            attributes: [("input.value", "question"), ("gen_ai.completion.0.content", "answer")], input: "\"question\"", output: nil),
+        Case(
+            note: "mlflow before traceloop", attributes: [("mlflow.spanInputs", "a"), ("traceloop.entity.input", "b")],
+            input: "\"a\"", output: nil),
+        Case(
+            note: "traceloop entity", attributes: [("traceloop.entity.input", "i"), ("traceloop.entity.output", "o")],
+            input: "\"i\"", output: "\"o\""),
         Case(note: "pydantic/pipecat input/output", attributes: [("input", "i"), ("output", "o")], input: "\"i\"", output: "\"o\""),
-        Case(note: "pydantic-ai messages with system instructions",
-             attributes: [("pydantic_ai.all_messages", "[{\"role\":\"user\",\"content\":\"hi\"}]"),
-                          ("gen_ai.system_instructions", "[{\"type\":\"text\",\"content\":\"Be nice\"}]"),
-                          ("final_result", "ok")], scope: "pydantic-ai",
-             input: "\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":\\\"Be nice\\\"},{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"hi\\\"}]\"",
-             output: "\"ok\""),
-        Case(note: "pydantic-ai tool arguments", attributes: [("tool_arguments", "{}"), ("tool_response", "r")],
-             input: "\"{}\"", output: "\"r\""),
-        Case(note: "flattened gen_ai.prompt rebuild",
-             attributes: [("gen_ai.prompt.0.role", "user"), ("gen_ai.prompt.0.content", "hi"),
-                          ("gen_ai.completion.0.role", "assistant"), ("gen_ai.completion.0.content", "hello")],
-             input: "[{\"role\":\"user\",\"content\":\"hi\"}]", output: "[{\"role\":\"assistant\",\"content\":\"hello\"}]"),
-        Case(note: "bare gen_ai.completion is used as is", attributes: [("gen_ai.prompt", "p"), ("gen_ai.completion", "c")],
-             input: "\"p\"", output: "\"c\""),
-        Case(note: "flattened llm.input_messages (Langfuse shape outside OpenInference LLM spans)",
-             attributes: [("llm.input_messages.0.message.role", "user")], input: "[{\"message\":{\"role\":\"user\"}}]", output: nil),
-        Case(note: "ours: OpenInference LLM messages beat input.value, unwrapped",
-             attributes: [("openinference.span.kind", "LLM"), ("input.value", "{raw}"),
-                          ("llm.input_messages.0.message.role", "user"), ("llm.input_messages.0.message.content", "hi"),
-                          ("llm.output_messages.0.message.role", "assistant")],
-             input: "[{\"role\":\"user\",\"content\":\"hi\"}]", output: "[{\"role\":\"assistant\"}]"),
-        Case(note: "gen_ai.input.messages with system instructions prepended (string input stays a string)",
-             attributes: [("gen_ai.input.messages", "[{\"role\":\"user\",\"parts\":[]}]"), ("gen_ai.system_instructions", "sys"),
-                          ("gen_ai.output.messages", "[]")],
-             input: "\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":\\\"sys\\\"},{\\\"role\\\":\\\"user\\\",\\\"parts\\\":[]}]\"",
-             output: "\"[]\""),
-        Case(note: "an existing system message is not duplicated",
-             attributes: [("gen_ai.input.messages", "[{\"role\":\"system\",\"content\":\"x\"}]"), ("gen_ai.system_instructions", "sys")],
-             input: "\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":\\\"x\\\"}]\"", output: nil),
-        Case(note: "tool call arguments and result", attributes: [("gen_ai.tool.call.arguments", "{\"q\":1}"), ("gen_ai.tool.call.result", "42")],
-             input: "\"{\\\"q\\\":1}\"", output: "\"42\""),
-        Case(note: "ADK request/response", attributes: [("gcp.vertex.agent.llm_request", "req"), ("gcp.vertex.agent.llm_response", "{}"),
-             ("gcp.vertex.agent.tool_response", "tr")], input: "\"req\"", output: "\"tr\""),
+        Case(
+            note: "pydantic-ai messages with system instructions",
+            attributes: [
+                ("pydantic_ai.all_messages", "[{\"role\":\"user\",\"content\":\"hi\"}]"),
+                ("gen_ai.system_instructions", "[{\"type\":\"text\",\"content\":\"Be nice\"}]"),
+                ("final_result", "ok"),
+            ], scope: "pydantic-ai",
+            input: "\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":\\\"Be nice\\\"},{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"hi\\\"}]\"",
+            output: "\"ok\""),
+        Case(
+            note: "pydantic-ai tool arguments", attributes: [("tool_arguments", "{}"), ("tool_response", "r")],
+            input: "\"{}\"", output: "\"r\""),
+        Case(
+            note: "flattened gen_ai.prompt rebuild",
+            attributes: [
+                ("gen_ai.prompt.0.role", "user"), ("gen_ai.prompt.0.content", "hi"),
+                ("gen_ai.completion.0.role", "assistant"), ("gen_ai.completion.0.content", "hello"),
+            ],
+            input: "[{\"role\":\"user\",\"content\":\"hi\"}]", output: "[{\"role\":\"assistant\",\"content\":\"hello\"}]"),
+        Case(
+            note: "bare gen_ai.completion is used as is", attributes: [("gen_ai.prompt", "p"), ("gen_ai.completion", "c")],
+            input: "\"p\"", output: "\"c\""),
+        Case(
+            note: "flattened llm.input_messages (Langfuse shape outside OpenInference LLM spans)",
+            attributes: [("llm.input_messages.0.message.role", "user")], input: "[{\"message\":{\"role\":\"user\"}}]", output: nil),
+        Case(
+            note: "ours: OpenInference LLM messages beat input.value, unwrapped",
+            attributes: [
+                ("openinference.span.kind", "LLM"), ("input.value", "{raw}"),
+                ("llm.input_messages.0.message.role", "user"), ("llm.input_messages.0.message.content", "hi"),
+                ("llm.output_messages.0.message.role", "assistant"),
+            ],
+            input: "[{\"role\":\"user\",\"content\":\"hi\"}]", output: "[{\"role\":\"assistant\"}]"),
+        Case(
+            note: "gen_ai.input.messages with system instructions prepended (string input stays a string)",
+            attributes: [
+                ("gen_ai.input.messages", "[{\"role\":\"user\",\"parts\":[]}]"), ("gen_ai.system_instructions", "sys"),
+                ("gen_ai.output.messages", "[]"),
+            ],
+            input: "\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":\\\"sys\\\"},{\\\"role\\\":\\\"user\\\",\\\"parts\\\":[]}]\"",
+            output: "\"[]\""),
+        Case(
+            note: "an existing system message is not duplicated",
+            attributes: [("gen_ai.input.messages", "[{\"role\":\"system\",\"content\":\"x\"}]"), ("gen_ai.system_instructions", "sys")],
+            input: "\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":\\\"x\\\"}]\"", output: nil),
+        Case(
+            note: "tool call arguments and result", attributes: [("gen_ai.tool.call.arguments", "{\"q\":1}"), ("gen_ai.tool.call.result", "42")],
+            input: "\"{\\\"q\\\":1}\"", output: "\"42\""),
+        Case(
+            note: "ADK request/response",
+            attributes: [
+                ("gcp.vertex.agent.llm_request", "req"), ("gcp.vertex.agent.llm_response", "{}"),
+                ("gcp.vertex.agent.tool_response", "tr"),
+            ], input: "\"req\"", output: "\"tr\""),
         Case(note: "Logfire prompt", attributes: [("prompt", "p"), ("all_messages_events", "e")], input: "\"p\"", output: "\"e\""),
-        Case(note: "Logfire events attribute",
-             attributes: [("events", "[{\"event.name\":\"gen_ai.user.message\",\"content\":\"hi\"},{\"event.name\":\"gen_ai.choice\",\"index\":0}]")],
-             input: "[{\"event.name\":\"gen_ai.user.message\",\"content\":\"hi\"}]", output: "{\"event.name\":\"gen_ai.choice\",\"index\":0}"),
-        Case(note: "Vercel: prompt messages, response text", attributes: [("ai.prompt.messages", "[]"), ("ai.response.text", "t")],
-             scope: "ai", input: "\"[]\"", output: "\"t\""),
-        Case(note: "Vercel: text plus tool calls become one assistant message",
-             attributes: [("ai.prompt", "p"), ("ai.response.text", "t"), ("ai.response.toolCalls", "[{\"toolName\":\"x\"}]")], scope: "ai",
-             input: "\"p\"", output: "\"{\\\"role\\\":\\\"assistant\\\",\\\"content\\\":\\\"t\\\",\\\"tool_calls\\\":[{\\\"toolName\\\":\\\"x\\\"}]}\""),
-        Case(note: "Vercel fills a missing side from gen_ai messages",
-             attributes: [("ai.prompt", "p"), ("gen_ai.output.messages", "[1]")], scope: "ai", input: "\"p\"", output: "\"[1]\""),
-        Case(note: "Genkit input messages and output message",
-             attributes: [("genkit:input", "{\"messages\":[1],\"config\":{}}"), ("genkit:output", "{\"message\":{\"role\":\"model\"}}")],
-             scope: "genkit-tracer", input: "[1]", output: "{\"role\":\"model\"}"),
+        Case(
+            note: "Logfire events attribute",
+            attributes: [("events", "[{\"event.name\":\"gen_ai.user.message\",\"content\":\"hi\"},{\"event.name\":\"gen_ai.choice\",\"index\":0}]")],
+            input: "[{\"event.name\":\"gen_ai.user.message\",\"content\":\"hi\"}]", output: "{\"event.name\":\"gen_ai.choice\",\"index\":0}"),
+        Case(
+            note: "Vercel: prompt messages, response text", attributes: [("ai.prompt.messages", "[]"), ("ai.response.text", "t")],
+            scope: "ai", input: "\"[]\"", output: "\"t\""),
+        Case(
+            note: "Vercel: text plus tool calls become one assistant message",
+            attributes: [("ai.prompt", "p"), ("ai.response.text", "t"), ("ai.response.toolCalls", "[{\"toolName\":\"x\"}]")], scope: "ai",
+            input: "\"p\"", output: "\"{\\\"role\\\":\\\"assistant\\\",\\\"content\\\":\\\"t\\\",\\\"tool_calls\\\":[{\\\"toolName\\\":\\\"x\\\"}]}\""),
+        Case(
+            note: "Vercel fills a missing side from gen_ai messages",
+            attributes: [("ai.prompt", "p"), ("gen_ai.output.messages", "[1]")], scope: "ai", input: "\"p\"", output: "\"[1]\""),
+        Case(
+            note: "Genkit input messages and output message",
+            attributes: [("genkit:input", "{\"messages\":[1],\"config\":{}}"), ("genkit:output", "{\"message\":{\"role\":\"model\"}}")],
+            scope: "genkit-tracer", input: "[1]", output: "{\"role\":\"model\"}"),
         Case(note: "nothing", attributes: [("http.method", "GET")], input: nil, output: nil),
     ]
 
@@ -96,9 +129,14 @@ struct InputOutputTests {
 
     @Test func inferenceDetailsEventWins() throws {
         let o = try observation([("input.value", .s("ignored"))]) { span in
-            span.events = [("gen_ai.client.inference.operation.details", 1, [
-                ("gen_ai.input.messages", .s("[{\"role\":\"user\"}]")), ("gen_ai.output.messages", .s("[{\"role\":\"assistant\"}]")),
-            ])]
+            span.events = [
+                (
+                    "gen_ai.client.inference.operation.details", 1,
+                    [
+                        ("gen_ai.input.messages", .s("[{\"role\":\"user\"}]")), ("gen_ai.output.messages", .s("[{\"role\":\"assistant\"}]")),
+                    ]
+                )
+            ]
         }
         #expect(o.input == .string("[{\"role\":\"user\"}]"))
         #expect(o.output == .string("[{\"role\":\"assistant\"}]"))
@@ -106,8 +144,10 @@ struct InputOutputTests {
 
     @Test func legacyContentEvents() throws {
         let o = try observation([]) { span in
-            span.events = [("gen_ai.content.prompt", 1, [("gen_ai.prompt", .s("p"))]),
-                           ("gen_ai.content.completion", 2, [("other", .s("c"))])]
+            span.events = [
+                ("gen_ai.content.prompt", 1, [("gen_ai.prompt", .s("p"))]),
+                ("gen_ai.content.completion", 2, [("other", .s("c"))]),
+            ]
         }
         #expect(o.input == .string("p"))
         #expect(o.output == json(#"{"other":"c"}"#))
@@ -122,8 +162,10 @@ struct InputOutputTests {
         #expect(stringInput.input == json(#"{"prompt":"plain","tools":[{"name":"get_weather","parameters":{}}]}"#))
         let noInput = try observation([("gen_ai.tool.definitions", .s(defs))])
         #expect(noInput.input == json(#"{"tools":[{"name":"get_weather","parameters":{}}]}"#))
-        let objectInput = try observation([("input.value", .s(#"{"q":1,"tools":[{"name":"get_weather"}]}"#)),
-                                           ("gen_ai.tool.definitions", .s(#"[{"name":"get_weather"},{"name":"other"}]"#))])
+        let objectInput = try observation([
+            ("input.value", .s(#"{"q":1,"tools":[{"name":"get_weather"}]}"#)),
+            ("gen_ai.tool.definitions", .s(#"[{"name":"get_weather"},{"name":"other"}]"#)),
+        ])
         #expect(objectInput.input == json(#"{"q":1,"tools":[{"name":"get_weather"},{"name":"other"}]}"#))
     }
 }

@@ -17,9 +17,9 @@ struct KeyScalingTests {
 
     static func translateNow(_ attributes: [String]) throws -> (LangfuseRecords, GenAITranslator.Stats) {
         let body = """
-        {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",
-        "name":"chat","startTimeUnixNano":"1764400000000000000","attributes":[\(attributes.joined(separator: ","))]}]}]}]}
-        """
+            {"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",
+            "name":"chat","startTimeUnixNano":"1764400000000000000","attributes":[\(attributes.joined(separator: ","))]}]}]}]}
+            """
         var stats = GenAITranslator.Stats()
         let records = GenAITranslator().translate(parts: [try OTLPJSONDecoder().decode(Array(body.utf8))], stats: &stats)
         _ = IngestionBatchEncoder().encode(records[0])
@@ -31,8 +31,10 @@ struct KeyScalingTests {
     @Test(.timeLimit(.minutes(1)))
     func aMetadataObjectWithManyKeysIsCappedAndCounted() async throws {
         let object = (0..<100_000).map { #"\"k\#($0)\":1"# }.joined(separator: ",")
-        let (r, stats) = try await Self.translate([Self.attribute("langfuse.observation.metadata", "{\(object)}"),
-                                             Self.attribute("langfuse.trace.metadata", "{\(object)}")])
+        let (r, stats) = try await Self.translate([
+            Self.attribute("langfuse.observation.metadata", "{\(object)}"),
+            Self.attribute("langfuse.trace.metadata", "{\(object)}"),
+        ])
         let user = r.observations[0].metadata.filter { !["attributes", "resourceAttributes", "scope"].contains($0.key) }
         #expect(user.count == MappingTables.maxMetadataKeys)
         #expect(user.first?.key == "k0" && user.last?.key == "k1023")
@@ -51,8 +53,9 @@ struct KeyScalingTests {
 
     @Test(.timeLimit(.minutes(1)))
     func manyDottedMetadataAndParameterKeys() async throws {
-        let (r, stats) = try await Self.translate((0..<50_000).map { Self.attribute("langfuse.observation.metadata.k\($0)", "v") }
-            + (0..<50_000).map { Self.attribute("gen_ai.request.p\($0)", "1") })
+        let (r, stats) = try await Self.translate(
+            (0..<50_000).map { Self.attribute("langfuse.observation.metadata.k\($0)", "v") }
+                + (0..<50_000).map { Self.attribute("gen_ai.request.p\($0)", "1") })
         #expect(r.observations[0].modelParameters?.count == 50_000)
         #expect(stats.notes[.metadataKeysDropped] == 50_000 - 1024)
     }
@@ -80,12 +83,15 @@ struct RepeatBudgetTests {
         let list = (0..<spans).map { i in
             #"{"traceId":"0123456789abcdef0123456789abcdef","spanId":"\#(String(format: "%016x", i + 1))","name":"s"}"#
         }.joined(separator: ",")
-        return Array(#"{"resourceSpans":[{"resource":{"attributes":[{"key":"big","value":{"stringValue":"\#(big)"}}]},"scopeSpans":[{"scope":{"name":"sc"},"spans":[\#(list)]}]}]}"#.utf8)
+        return Array(
+            #"{"resourceSpans":[{"resource":{"attributes":[{"key":"big","value":{"stringValue":"\#(big)"}}]},"scopeSpans":[{"scope":{"name":"sc"},"spans":[\#(list)]}]}]}"#
+                .utf8)
     }
 
     @Test func aHugeResourceOnManySpansIsNotRepeated() async throws {
         let (records, stats) = try await offPool { () -> (LangfuseRecords, GenAITranslator.Stats) in
-            let batch = try OTLPProtobufDecoder().decode(OTLPProtobufEncoder().encode(try OTLPJSONDecoder().decode(Self.request(resourceBytes: 1 << 20, spans: 2000))))
+            let batch = try OTLPProtobufDecoder().decode(
+                OTLPProtobufEncoder().encode(try OTLPJSONDecoder().decode(Self.request(resourceBytes: 1 << 20, spans: 2000))))
             var stats = GenAITranslator.Stats()
             return (GenAITranslator().translate(parts: [batch], stats: &stats)[0], stats)
         }

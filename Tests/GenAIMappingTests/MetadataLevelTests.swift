@@ -5,9 +5,11 @@ import Testing
 @Suite(.timeLimit(.minutes(5)))
 struct MetadataTests {
     @Test func attributesAreStringifiedAndMessageFamiliesLeftOut() throws {
-        let o = try observation([("http.status", .i(200)), ("flag", .b(true)), ("list", .arr([.s("a")])),
-                                 ("obj", .kv([("k", .s("v"))])), ("gen_ai.prompt.0.content", .s("hi")),
-                                 ("langfuse.observation.metadata.x", .s("1")), ("input.value", .s("in"))])
+        let o = try observation([
+            ("http.status", .i(200)), ("flag", .b(true)), ("list", .arr([.s("a")])),
+            ("obj", .kv([("k", .s("v"))])), ("gen_ai.prompt.0.content", .s("hi")),
+            ("langfuse.observation.metadata.x", .s("1")), ("input.value", .s("in")),
+        ])
         let attrs = o.metadata.value(for: "attributes")
         #expect(attrs == json(#"{"http.status":"200","flag":"true","list":"[\"a\"]","obj":"{\"k\":\"v\"}"}"#))
         #expect(o.metadata.value(for: "x") == .string("1"))
@@ -25,9 +27,11 @@ struct MetadataTests {
     }
 
     @Test func blobThenDottedKeys() throws {
-        let o = try observation([("langfuse.observation.metadata", .s(#"{"a":1,"b":2}"#)), ("langfuse.observation.metadata.b", .s("dotted")),
-                                 ("ai.telemetry.metadata.userId", .s("hidden")), ("ai.telemetry.metadata.feature", .s("f")),
-                                 ("langfuse.observation.metadata.q", .s("\"quoted\""))])
+        let o = try observation([
+            ("langfuse.observation.metadata", .s(#"{"a":1,"b":2}"#)), ("langfuse.observation.metadata.b", .s("dotted")),
+            ("ai.telemetry.metadata.userId", .s("hidden")), ("ai.telemetry.metadata.feature", .s("f")),
+            ("langfuse.observation.metadata.q", .s("\"quoted\"")),
+        ])
         #expect(o.metadata.value(for: "a") == .int(1))
         #expect(o.metadata.value(for: "b") == .string("dotted"))
         #expect(o.metadata.value(for: "feature") == .string("f"))
@@ -43,8 +47,9 @@ struct MetadataTests {
     }
 
     @Test func traceMetadataLayers() throws {
-        let r = try translate([TestSpan(attributes: [("langfuse.trace.metadata.k", .s("span")), ("langfuse.trace.metadata.only", .s("x"))])],
-                              resource: [("langfuse.trace.metadata.k", .s("resource")), ("langfuse.trace.metadata.r", .s("y"))])
+        let r = try translate(
+            [TestSpan(attributes: [("langfuse.trace.metadata.k", .s("span")), ("langfuse.trace.metadata.only", .s("x"))])],
+            resource: [("langfuse.trace.metadata.k", .s("resource")), ("langfuse.trace.metadata.r", .s("y"))])
         let md = r.json(r.traces[0].metadata) ?? []
         #expect(md.value(for: "k") == .string("span"))
         #expect(md.value(for: "r") == .string("y"))
@@ -57,16 +62,22 @@ struct MetadataTests {
 
 @Suite(.timeLimit(.minutes(5)))
 struct LevelTests {
-    @Test(arguments: [("warn", ObservationLevel.warning), ("Critical", .error), ("verbose", .debug), ("success", .default),
-                      ("bogus", .default)])
+    @Test(arguments: [
+        ("warn", ObservationLevel.warning), ("Critical", .error), ("verbose", .debug), ("success", .default),
+        ("bogus", .default),
+    ])
     func levelAliases(_ raw: String, _ expected: ObservationLevel) throws {
         #expect(try observation([("langfuse.observation.level", .s(raw))]).level == expected)
     }
 
     @Test func errorStatusMakesAnErrorWithItsMessage() throws {
-        let o = try observation([]) { $0.statusCode = 2; $0.statusMessage = "boom" }
+        let o = try observation([]) {
+            $0.statusCode = 2; $0.statusMessage = "boom"
+        }
         #expect(o.level == .error && o.statusMessage == "boom")
-        let explicit = try observation([("langfuse.observation.status_message", .s("mine"))]) { $0.statusCode = 2; $0.statusMessage = "boom" }
+        let explicit = try observation([("langfuse.observation.status_message", .s("mine"))]) {
+            $0.statusCode = 2; $0.statusMessage = "boom"
+        }
         #expect(explicit.statusMessage == "mine")
     }
 
@@ -87,10 +98,12 @@ struct LevelTests {
     }
 
     @Test func completionStartTime() throws {
-        #expect(try observation([("langfuse.observation.completion_start_time", .s("2024-05-01T10:00:00.123456+02:00"))])
-            .completionStartTime == "2024-05-01T10:00:00.123456+02:00")
-        #expect(try observation([("langfuse.observation.completion_start_time", .s("\"2024-05-01T10:00:00Z\""))])
-            .completionStartTime == "2024-05-01T10:00:00Z")
+        #expect(
+            try observation([("langfuse.observation.completion_start_time", .s("2024-05-01T10:00:00.123456+02:00"))])
+                .completionStartTime == "2024-05-01T10:00:00.123456+02:00")
+        #expect(
+            try observation([("langfuse.observation.completion_start_time", .s("\"2024-05-01T10:00:00Z\""))])
+                .completionStartTime == "2024-05-01T10:00:00Z")
         #expect(try observation([("langfuse.observation.completion_start_time", .s("soon"))]).completionStartTime == nil)
         #expect(try observation([("ai.response.msToFirstChunk", .d(12.2))]).completionStartTime == "2023-11-14T22:13:20.136Z")
         #expect(try observation([("gen_ai.response.time_to_first_chunk", .d(0.5))]).completionStartTime == "2023-11-14T22:13:20.623Z")

@@ -21,15 +21,22 @@ struct ModelTests {
     }
 
     @Test func parametersFromRequestKeys() throws {
-        let o = try observation([("gen_ai.request.model", .s("m")), ("gen_ai.request.temperature", .d(0.5)),
-                                 ("gen_ai.request.stop_sequences", .arr([.s("x")])), ("gen_ai.request.max_tokens", .i(10))])
-        #expect(o.modelParameters == [JSONMember("temperature", .double(0.5)), JSONMember("stop_sequences", .string(#"["x"]"#)),
-                                      JSONMember("max_tokens", .int(10))])
+        let o = try observation([
+            ("gen_ai.request.model", .s("m")), ("gen_ai.request.temperature", .d(0.5)),
+            ("gen_ai.request.stop_sequences", .arr([.s("x")])), ("gen_ai.request.max_tokens", .i(10)),
+        ])
+        #expect(
+            o.modelParameters == [
+                JSONMember("temperature", .double(0.5)), JSONMember("stop_sequences", .string(#"["x"]"#)),
+                JSONMember("max_tokens", .int(10)),
+            ])
     }
 
     @Test func explicitParametersWin() throws {
-        let o = try observation([("langfuse.observation.model.parameters", .s(#"{"temperature":0,"tools":[1]}"#)),
-                                 ("gen_ai.request.top_p", .d(1))])
+        let o = try observation([
+            ("langfuse.observation.model.parameters", .s(#"{"temperature":0,"tools":[1]}"#)),
+            ("gen_ai.request.top_p", .d(1)),
+        ])
         #expect(o.modelParameters == [JSONMember("temperature", .int(0)), JSONMember("tools", .string("[1]"))])
     }
 
@@ -39,8 +46,11 @@ struct ModelTests {
     }
 
     @Test func vercelFixedParameterSet() throws {
-        let o = try observation([("ai.model.id", .s("m")), ("gen_ai.request.temperature", .d(0.3)), ("ai.settings.maxRetries", .i(2)),
-                                 ("langfuse.observation.model.parameters", .s(#"{"mode":"json"}"#))], scope: "ai")
+        let o = try observation(
+            [
+                ("ai.model.id", .s("m")), ("gen_ai.request.temperature", .d(0.3)), ("ai.settings.maxRetries", .i(2)),
+                ("langfuse.observation.model.parameters", .s(#"{"mode":"json"}"#)),
+            ], scope: "ai")
         let params = o.modelParameters ?? []
         #expect(params.value(for: "temperature") == .string("0.3"))
         #expect(params.value(for: "maxRetries") == .string("2"))
@@ -57,61 +67,82 @@ struct UsageTests {
     }
 
     @Test func genericGenAIUsageSplitsCachedAndReasoning() throws {
-        let u = try usage([("gen_ai.usage.input_tokens", .i(100)), ("gen_ai.usage.output_tokens", .i(50)),
-                           ("gen_ai.usage.cache_read.input_tokens", .i(30)), ("gen_ai.usage.cache_creation.input_tokens", .i(10)),
-                           ("gen_ai.usage.reasoning.output_tokens", .i(20))])
-        #expect(u == ["input": 60, "output": 30, "total": 150, "input_cached_tokens": 30, "input_cache_creation": 10,
-                      "output_reasoning_tokens": 20])
+        let u = try usage([
+            ("gen_ai.usage.input_tokens", .i(100)), ("gen_ai.usage.output_tokens", .i(50)),
+            ("gen_ai.usage.cache_read.input_tokens", .i(30)), ("gen_ai.usage.cache_creation.input_tokens", .i(10)),
+            ("gen_ai.usage.reasoning.output_tokens", .i(20)),
+        ])
+        #expect(
+            u == [
+                "input": 60, "output": 30, "total": 150, "input_cached_tokens": 30, "input_cache_creation": 10,
+                "output_reasoning_tokens": 20,
+            ])
     }
 
     @Test func legacyNamesAndOpenInferenceCounts() throws {
-        #expect(try usage([("gen_ai.usage.prompt_tokens", .i(5)), ("gen_ai.usage.completion_tokens", .i(7))])
-            == ["input": 5, "output": 7, "total": 12])
-        #expect(try usage([("llm.token_count.prompt", .i(21)), ("llm.token_count.completion", .i(8)), ("llm.token_count.total", .i(29)),
-                           ("llm.token_count.prompt_details.cache_read", .i(4))])
-            == ["input": 17, "output": 8, "total": 29, "input_cached_tokens": 4])
+        #expect(
+            try usage([("gen_ai.usage.prompt_tokens", .i(5)), ("gen_ai.usage.completion_tokens", .i(7))])
+                == ["input": 5, "output": 7, "total": 12])
+        #expect(
+            try usage([
+                ("llm.token_count.prompt", .i(21)), ("llm.token_count.completion", .i(8)), ("llm.token_count.total", .i(29)),
+                ("llm.token_count.prompt_details.cache_read", .i(4)),
+            ])
+                == ["input": 17, "output": 8, "total": 29, "input_cached_tokens": 4])
     }
 
     @Test func totalIsAlwaysPresentAndOtherKeysPassThrough() throws {
-        #expect(try usage([("gen_ai.usage.input_tokens", .i(3)), ("gen_ai.usage.details.custom_tokens", .i(2))])
-            == ["input": 3, "total": 5, "custom_tokens": 2])
+        #expect(
+            try usage([("gen_ai.usage.input_tokens", .i(3)), ("gen_ai.usage.details.custom_tokens", .i(2))])
+                == ["input": 3, "total": 5, "custom_tokens": 2])
         #expect(try usage([("gen_ai.usage.cost", .d(0.5))]) == nil)
     }
 
     @Test func openAIUsageObjectInUsageDetails() throws {
-        let details = #"{"prompt_tokens":21,"completion_tokens":8,"total_tokens":29,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}"#
-        #expect(try usage([("langfuse.observation.usage_details", .s(details))])
-            == ["input": 17, "output": 6, "total": 29, "input_cached_tokens": 4, "output_reasoning_tokens": 2])
+        let details =
+            #"{"prompt_tokens":21,"completion_tokens":8,"total_tokens":29,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":2}}"#
+        #expect(
+            try usage([("langfuse.observation.usage_details", .s(details))])
+                == ["input": 17, "output": 6, "total": 29, "input_cached_tokens": 4, "output_reasoning_tokens": 2])
     }
 
     @Test func plainUsageDetailsKeepOnlyNonNegativeIntegers() throws {
-        #expect(try usage([("langfuse.observation.usage_details", .s(#"{"input":10,"output":2.5,"bad":-1,"x":"7"}"#))])
-            == ["input": 10, "total": 17, "x": 7])
+        #expect(
+            try usage([("langfuse.observation.usage_details", .s(#"{"input":10,"output":2.5,"bad":-1,"x":"7"}"#))])
+                == ["input": 10, "total": 17, "x": 7])
     }
 
     @Test func unusableUsageDetails() throws {
         // A non-object stops the chain (no fallback); text that is not JSON falls through.
         #expect(try usage([("langfuse.observation.usage_details", .s("[1,2]")), ("gen_ai.usage.input_tokens", .i(3))]) == nil)
-        #expect(try usage([("langfuse.observation.usage_details", .s("not json")), ("gen_ai.usage.input_tokens", .i(3))])
-            == ["input": 3, "total": 3])
+        #expect(
+            try usage([("langfuse.observation.usage_details", .s("not json")), ("gen_ai.usage.input_tokens", .i(3))])
+                == ["input": 3, "total": 3])
     }
 
     @Test func vercelUsageWithProviderMetadata() throws {
         let meta = #"{"anthropic":{"usage":{"cache_creation_input_tokens":5,"cache_read_input_tokens":7}}}"#
-        #expect(try usage([("gen_ai.usage.input_tokens", .i(100)), ("gen_ai.usage.output_tokens", .i(10)), ("ai.usage.tokens", .i(110)),
-                           ("ai.response.providerMetadata", .s(meta))], scope: "ai")
-            == ["input": 88, "output": 10, "total": 110, "input_cache_creation": 5, "input_cached_tokens": 7])
+        #expect(
+            try usage(
+                [
+                    ("gen_ai.usage.input_tokens", .i(100)), ("gen_ai.usage.output_tokens", .i(10)), ("ai.usage.tokens", .i(110)),
+                    ("ai.response.providerMetadata", .s(meta)),
+                ], scope: "ai")
+                == ["input": 88, "output": 10, "total": 110, "input_cache_creation": 5, "input_cached_tokens": 7])
     }
 
     @Test func genkitUsage() throws {
         let out = #"{"usage":{"inputTokens":10,"outputTokens":9,"totalTokens":19,"thoughtsTokens":4}}"#
-        #expect(try usage([("genkit:output", .s(out))], scope: "genkit-tracer")
-            == ["input": 10, "output": 5, "total": 19, "output_reasoning_tokens": 4])
+        #expect(
+            try usage([("genkit:output", .s(out))], scope: "genkit-tracer")
+                == ["input": 10, "output": 5, "total": 19, "output_reasoning_tokens": 4])
     }
 
     @Test func invokeAgentKeepsUsageOutsideTheVercelSDK() throws {
-        let attrs: [(String, A)] = [("gen_ai.operation.name", .s("invoke_agent")), ("gen_ai.request.model", .s("gpt-4o")),
-                                    ("gen_ai.usage.input_tokens", .i(9)), ("gen_ai.usage.cost", .d(0.01))]
+        let attrs: [(String, A)] = [
+            ("gen_ai.operation.name", .s("invoke_agent")), ("gen_ai.request.model", .s("gpt-4o")),
+            ("gen_ai.usage.input_tokens", .i(9)), ("gen_ai.usage.cost", .d(0.01)),
+        ]
         let other = try observation(attrs, scope: "openai-agents")
         #expect(other.type == .agent)
         #expect(other.model == "gpt-4o")

@@ -15,31 +15,41 @@ struct ObservationTypeTests {
     }
 
     static let cases: [Case] = [
-        Case(note: "langfuse.observation.type wins over everything",
-             attributes: [("langfuse.observation.type", "tool"), ("openinference.span.kind", "LLM"), ("gen_ai.request.model", "m")],
-             expected: .tool),
-        Case(note: "unknown langfuse type falls through", attributes: [("langfuse.observation.type", "invalid_type"),
-             ("openinference.span.kind", "RETRIEVER")], expected: .retriever),
+        Case(
+            note: "langfuse.observation.type wins over everything",
+            attributes: [("langfuse.observation.type", "tool"), ("openinference.span.kind", "LLM"), ("gen_ai.request.model", "m")],
+            expected: .tool),
+        Case(
+            note: "unknown langfuse type falls through",
+            attributes: [
+                ("langfuse.observation.type", "invalid_type"),
+                ("openinference.span.kind", "RETRIEVER"),
+            ], expected: .retriever),
         Case(note: "langfuse type is case-sensitive", attributes: [("langfuse.observation.type", "GENERATION")], expected: .span),
         Case(note: "OpenInference LLM", attributes: [("openinference.span.kind", "LLM")], expected: .generation),
         Case(note: "OpenInference kinds are upper-case only", attributes: [("openinference.span.kind", "Agent")], expected: .span),
-        Case(note: "OpenInference beats gen_ai.operation.name",
-             attributes: [("openinference.span.kind", "CHAIN"), ("gen_ai.operation.name", "chat")], expected: .chain),
+        Case(
+            note: "OpenInference beats gen_ai.operation.name",
+            attributes: [("openinference.span.kind", "CHAIN"), ("gen_ai.operation.name", "chat")], expected: .chain),
         Case(note: "gen_ai chat", attributes: [("gen_ai.operation.name", "chat")], expected: .generation),
         Case(note: "gen_ai embeddings", attributes: [("gen_ai.operation.name", "embeddings")], expected: .embedding),
         Case(note: "gen_ai execute_tool", attributes: [("gen_ai.operation.name", "execute_tool")], expected: .tool),
-        Case(note: "invoke_agent beats a model attribute",
-             attributes: [("gen_ai.operation.name", "invoke_agent"), ("gen_ai.request.model", "gpt-4o")], expected: .agent),
+        Case(
+            note: "invoke_agent beats a model attribute",
+            attributes: [("gen_ai.operation.name", "invoke_agent"), ("gen_ai.request.model", "gpt-4o")], expected: .agent),
         Case(note: "ours: retrieval is a retriever", attributes: [("gen_ai.operation.name", "retrieval")], expected: .retriever),
         Case(note: "ours: invoke_workflow is a chain", attributes: [("gen_ai.operation.name", "invoke_workflow")], expected: .chain),
         Case(note: "Genkit model", attributes: [("genkit:metadata:subtype", "model")], expected: .generation),
         Case(note: "Genkit tool.v2", attributes: [("genkit:metadata:subtype", "tool.v2")], expected: .tool),
-        Case(note: "Vercel doGenerate with a model",
-             attributes: [("operation.name", "ai.generateText.doGenerate my-fn"), ("ai.model.id", "gpt-4o")], expected: .generation),
-        Case(note: "Vercel doEmbed by operationId",
-             attributes: [("ai.operationId", "ai.embed.doEmbed"), ("ai.model.id", "text-embedding-3")], expected: .embedding),
-        Case(note: "Vercel outer span: only ai.model.id does not trigger the model fallback",
-             attributes: [("operation.name", "ai.generateText"), ("ai.model.id", "gpt-4o")], expected: .span),
+        Case(
+            note: "Vercel doGenerate with a model",
+            attributes: [("operation.name", "ai.generateText.doGenerate my-fn"), ("ai.model.id", "gpt-4o")], expected: .generation),
+        Case(
+            note: "Vercel doEmbed by operationId",
+            attributes: [("ai.operationId", "ai.embed.doEmbed"), ("ai.model.id", "text-embedding-3")], expected: .embedding),
+        Case(
+            note: "Vercel outer span: only ai.model.id does not trigger the model fallback",
+            attributes: [("operation.name", "ai.generateText"), ("ai.model.id", "gpt-4o")], expected: .span),
         Case(note: "Vercel toolCall", attributes: [("operation.name", "ai.toolCall search")], expected: .tool),
         Case(note: "gen_ai.tool.name", attributes: [("gen_ai.tool.name", "search")], expected: .tool),
         Case(note: "gen_ai.tool.call.id", attributes: [("gen_ai.tool.call.id", "call_1")], expected: .tool),

@@ -50,32 +50,52 @@ struct TestSpan {
             m.append(JSONMember("status", .object(st)))
         }
         if !events.isEmpty {
-            m.append(JSONMember("events", .array(events.map {
-                .object([JSONMember("name", .string($0.name)), JSONMember("timeUnixNano", .string(String($0.time))),
-                         JSONMember("attributes", GenAIMappingTests.attributes($0.attributes))])
-            })))
+            m.append(
+                JSONMember(
+                    "events",
+                    .array(
+                        events.map {
+                            .object([
+                                JSONMember("name", .string($0.name)), JSONMember("timeUnixNano", .string(String($0.time))),
+                                JSONMember("attributes", GenAIMappingTests.attributes($0.attributes)),
+                            ])
+                        })))
         }
         return .object(m)
     }
 }
 
 /// Builds an OTLP/JSON request and decodes it with the real decoder.
-func makeBatch(_ spans: [TestSpan], scope: String = "test-scope", scopeVersion: String = "1.0",
-               resource: [(String, A)] = [("service.name", .s("svc"))]) throws -> TraceBatch {
-    let doc = JSONValue.object([JSONMember("resourceSpans", .array([.object([
-        JSONMember("resource", .object([JSONMember("attributes", attributes(resource))])),
-        JSONMember("scopeSpans", .array([.object([
-            JSONMember("scope", .object([JSONMember("name", .string(scope)), JSONMember("version", .string(scopeVersion))])),
-            JSONMember("spans", .array(spans.map(\.json))),
-        ])])),
-    ])]))])
+func makeBatch(
+    _ spans: [TestSpan], scope: String = "test-scope", scopeVersion: String = "1.0",
+    resource: [(String, A)] = [("service.name", .s("svc"))]
+) throws -> TraceBatch {
+    let doc = JSONValue.object([
+        JSONMember(
+            "resourceSpans",
+            .array([
+                .object([
+                    JSONMember("resource", .object([JSONMember("attributes", attributes(resource))])),
+                    JSONMember(
+                        "scopeSpans",
+                        .array([
+                            .object([
+                                JSONMember("scope", .object([JSONMember("name", .string(scope)), JSONMember("version", .string(scopeVersion))])),
+                                JSONMember("spans", .array(spans.map(\.json))),
+                            ])
+                        ])),
+                ])
+            ]))
+    ])
     var w = JSONWriter()
     w.write(doc)
     return try OTLPJSONDecoder().decode(w.bytes)
 }
 
-func translate(_ spans: [TestSpan], scope: String = "test-scope", scopeVersion: String = "1.0",
-               resource: [(String, A)] = [("service.name", .s("svc"))]) throws -> LangfuseRecords {
+func translate(
+    _ spans: [TestSpan], scope: String = "test-scope", scopeVersion: String = "1.0",
+    resource: [(String, A)] = [("service.name", .s("svc"))]
+) throws -> LangfuseRecords {
     GenAITranslator().translate(try makeBatch(spans, scope: scope, scopeVersion: scopeVersion, resource: resource))
 }
 
@@ -92,9 +112,11 @@ struct RenderedObservation {
 }
 
 /// The single observation of a one-span request.
-func observation(_ attributes: [(String, A)], name: String = "span", scope: String = "test-scope",
-                 resource: [(String, A)] = [("service.name", .s("svc"))],
-                 configure: (inout TestSpan) -> Void = { _ in }) throws -> RenderedObservation {
+func observation(
+    _ attributes: [(String, A)], name: String = "span", scope: String = "test-scope",
+    resource: [(String, A)] = [("service.name", .s("svc"))],
+    configure: (inout TestSpan) -> Void = { _ in }
+) throws -> RenderedObservation {
     var span = TestSpan(attributes: attributes, name: name)
     configure(&span)
     let records = try translate([span], scope: scope, resource: resource)

@@ -4,8 +4,9 @@ import Testing
 
 @Suite(.timeLimit(.minutes(5)))
 struct TraceRecordTests {
-    let root = TestSpan(attributes: [("langfuse.trace.name", .s("my-trace")), ("input.value", .s("q"))], name: "root",
-                        spanID: "1111111111111111")
+    let root = TestSpan(
+        attributes: [("langfuse.trace.name", .s("my-trace")), ("input.value", .s("q"))], name: "root",
+        spanID: "1111111111111111")
 
     func child(_ attrs: [(String, A)], id: String = "2222222222222222") -> TestSpan {
         TestSpan(attributes: attrs, name: "child", spanID: id, parentID: "1111111111111111")

@@ -10,24 +10,28 @@ enum Canonical {
 
     // MARK: swift-protobuf side
     static func of(_ r: ExportRequest) -> JSONValue {
-        .array(r.resourceSpans.map { rs in
-            .object([
-                JSONMember("hasResource", .bool(rs.hasResource)),
-                JSONMember("attributes", attrs(rs.resource.attributes)),
-                JSONMember("dropped", .int(Int64(rs.resource.droppedAttributesCount))),
-                JSONMember("schema", .string(rs.schemaURL)),
-                JSONMember("scopes", .array(rs.scopeSpans.map { ss in
-                    .object([
-                        JSONMember("hasScope", .bool(ss.hasScope)),
-                        JSONMember("name", .string(ss.scope.name)), JSONMember("version", .string(ss.scope.version)),
-                        JSONMember("attributes", attrs(ss.scope.attributes)),
-                        JSONMember("dropped", .int(Int64(ss.scope.droppedAttributesCount))),
-                        JSONMember("schema", .string(ss.schemaURL)),
-                        JSONMember("spans", .array(ss.spans.map(span))),
-                    ])
-                })),
-            ])
-        })
+        .array(
+            r.resourceSpans.map { rs in
+                .object([
+                    JSONMember("hasResource", .bool(rs.hasResource)),
+                    JSONMember("attributes", attrs(rs.resource.attributes)),
+                    JSONMember("dropped", .int(Int64(rs.resource.droppedAttributesCount))),
+                    JSONMember("schema", .string(rs.schemaURL)),
+                    JSONMember(
+                        "scopes",
+                        .array(
+                            rs.scopeSpans.map { ss in
+                                .object([
+                                    JSONMember("hasScope", .bool(ss.hasScope)),
+                                    JSONMember("name", .string(ss.scope.name)), JSONMember("version", .string(ss.scope.version)),
+                                    JSONMember("attributes", attrs(ss.scope.attributes)),
+                                    JSONMember("dropped", .int(Int64(ss.scope.droppedAttributesCount))),
+                                    JSONMember("schema", .string(ss.schemaURL)),
+                                    JSONMember("spans", .array(ss.spans.map(span))),
+                                ])
+                            })),
+                ])
+            })
     }
 
     static func span(_ s: Opentelemetry_Proto_Trace_V1_Span) -> JSONValue {
@@ -38,19 +42,34 @@ enum Canonical {
             JSONMember("kind", .int(Int64(s.kind.rawValue))),
             JSONMember("start", .string(String(s.startTimeUnixNano))), JSONMember("end", .string(String(s.endTimeUnixNano))),
             JSONMember("attributes", attrs(s.attributes)), JSONMember("dropped", .int(Int64(s.droppedAttributesCount))),
-            JSONMember("events", .array(s.events.map { e in
-                .object([JSONMember("time", .string(String(e.timeUnixNano))), JSONMember("name", .string(e.name)),
-                         JSONMember("attributes", attrs(e.attributes)), JSONMember("dropped", .int(Int64(e.droppedAttributesCount)))])
-            })),
+            JSONMember(
+                "events",
+                .array(
+                    s.events.map { e in
+                        .object([
+                            JSONMember("time", .string(String(e.timeUnixNano))), JSONMember("name", .string(e.name)),
+                            JSONMember("attributes", attrs(e.attributes)), JSONMember("dropped", .int(Int64(e.droppedAttributesCount))),
+                        ])
+                    })),
             JSONMember("droppedEvents", .int(Int64(s.droppedEventsCount))),
-            JSONMember("links", .array(s.links.map { l in
-                .object([JSONMember("trace", hex(l.traceID)), JSONMember("span", hex(l.spanID)), JSONMember("state", .string(l.traceState)),
-                         JSONMember("attributes", attrs(l.attributes)), JSONMember("dropped", .int(Int64(l.droppedAttributesCount))),
-                         JSONMember("flags", .int(Int64(l.flags)))])
-            })),
+            JSONMember(
+                "links",
+                .array(
+                    s.links.map { l in
+                        .object([
+                            JSONMember("trace", hex(l.traceID)), JSONMember("span", hex(l.spanID)), JSONMember("state", .string(l.traceState)),
+                            JSONMember("attributes", attrs(l.attributes)), JSONMember("dropped", .int(Int64(l.droppedAttributesCount))),
+                            JSONMember("flags", .int(Int64(l.flags))),
+                        ])
+                    })),
             JSONMember("droppedLinks", .int(Int64(s.droppedLinksCount))),
-            JSONMember("status", s.hasStatus ? .object([JSONMember("code", .int(Int64(s.status.code.rawValue))),
-                                                        JSONMember("message", .string(s.status.message))]) : .null),
+            JSONMember(
+                "status",
+                s.hasStatus
+                    ? .object([
+                        JSONMember("code", .int(Int64(s.status.code.rawValue))),
+                        JSONMember("message", .string(s.status.message)),
+                    ]) : .null),
             JSONMember("flags", .int(Int64(s.flags))),
         ])
     }
@@ -74,24 +93,28 @@ enum Canonical {
 
     // MARK: our side
     static func of(_ b: TraceBatch) -> JSONValue {
-        .array(b.resources.map { r in
-            .object([
-                JSONMember("hasResource", .bool(r.hasResource)),
-                JSONMember("attributes", attrs(b, b.attributes[r.attributes.range])),
-                JSONMember("dropped", .int(Int64(r.droppedAttributesCount))),
-                JSONMember("schema", .string(b.string(r.schemaURL))),
-                JSONMember("scopes", .array(b.scopes[r.scopes.range].map { s in
-                    .object([
-                        JSONMember("hasScope", .bool(s.hasScope)),
-                        JSONMember("name", .string(b.string(s.name))), JSONMember("version", .string(b.string(s.version))),
-                        JSONMember("attributes", attrs(b, b.attributes[s.attributes.range])),
-                        JSONMember("dropped", .int(Int64(s.droppedAttributesCount))),
-                        JSONMember("schema", .string(b.string(s.schemaURL))),
-                        JSONMember("spans", .array(b.spans[s.spans.range].map { span(b, $0) })),
-                    ])
-                })),
-            ])
-        })
+        .array(
+            b.resources.map { r in
+                .object([
+                    JSONMember("hasResource", .bool(r.hasResource)),
+                    JSONMember("attributes", attrs(b, b.attributes[r.attributes.range])),
+                    JSONMember("dropped", .int(Int64(r.droppedAttributesCount))),
+                    JSONMember("schema", .string(b.string(r.schemaURL))),
+                    JSONMember(
+                        "scopes",
+                        .array(
+                            b.scopes[r.scopes.range].map { s in
+                                .object([
+                                    JSONMember("hasScope", .bool(s.hasScope)),
+                                    JSONMember("name", .string(b.string(s.name))), JSONMember("version", .string(b.string(s.version))),
+                                    JSONMember("attributes", attrs(b, b.attributes[s.attributes.range])),
+                                    JSONMember("dropped", .int(Int64(s.droppedAttributesCount))),
+                                    JSONMember("schema", .string(b.string(s.schemaURL))),
+                                    JSONMember("spans", .array(b.spans[s.spans.range].map { span(b, $0) })),
+                                ])
+                            })),
+                ])
+            })
     }
 
     static func idHex(_ bytes: [UInt8]) -> JSONValue { hex(Data(bytes)) }
@@ -106,21 +129,37 @@ enum Canonical {
             JSONMember("start", .string(String(s.startTimeUnixNano))), JSONMember("end", .string(String(s.endTimeUnixNano))),
             JSONMember("attributes", attrs(b, b.attributes[s.attributes.range])),
             JSONMember("dropped", .int(Int64(s.droppedAttributesCount))),
-            JSONMember("events", .array(b.events[s.events.range].map { e in
-                .object([JSONMember("time", .string(String(e.timeUnixNano))), JSONMember("name", .string(b.string(e.name))),
-                         JSONMember("attributes", attrs(b, b.attributes[e.attributes.range])),
-                         JSONMember("dropped", .int(Int64(e.droppedAttributesCount)))])
-            })),
+            JSONMember(
+                "events",
+                .array(
+                    b.events[s.events.range].map { e in
+                        .object([
+                            JSONMember("time", .string(String(e.timeUnixNano))), JSONMember("name", .string(b.string(e.name))),
+                            JSONMember("attributes", attrs(b, b.attributes[e.attributes.range])),
+                            JSONMember("dropped", .int(Int64(e.droppedAttributesCount))),
+                        ])
+                    })),
             JSONMember("droppedEvents", .int(Int64(s.droppedEventsCount))),
-            JSONMember("links", .array(b.links[s.links.range].map { l in
-                .object([JSONMember("trace", .string(l.traceID.hex)), JSONMember("span", .string(l.spanID.hex)),
-                         JSONMember("state", .string(b.string(l.traceState))),
-                         JSONMember("attributes", attrs(b, b.attributes[l.attributes.range])),
-                         JSONMember("dropped", .int(Int64(l.droppedAttributesCount))), JSONMember("flags", .int(Int64(l.flags)))])
-            })),
+            JSONMember(
+                "links",
+                .array(
+                    b.links[s.links.range].map { l in
+                        .object([
+                            JSONMember("trace", .string(l.traceID.hex)), JSONMember("span", .string(l.spanID.hex)),
+                            JSONMember("state", .string(b.string(l.traceState))),
+                            JSONMember("attributes", attrs(b, b.attributes[l.attributes.range])),
+                            JSONMember("dropped", .int(Int64(l.droppedAttributesCount))), JSONMember("flags", .int(Int64(l.flags))),
+                        ])
+                    })),
             JSONMember("droppedLinks", .int(Int64(s.droppedLinksCount))),
-            JSONMember("status", s.status.map { .object([JSONMember("code", .int(Int64($0.code))),
-                                                         JSONMember("message", .string(b.string($0.message)))]) } ?? .null),
+            JSONMember(
+                "status",
+                s.status.map {
+                    .object([
+                        JSONMember("code", .int(Int64($0.code))),
+                        JSONMember("message", .string(b.string($0.message))),
+                    ])
+                } ?? .null),
             JSONMember("flags", .int(Int64(s.flags))),
         ])
     }

@@ -33,12 +33,12 @@ struct FuzzTests {
             guard !b.isEmpty else { break }
             let at = Int(rng.next() % UInt64(b.count))
             switch rng.next() % 6 {
-            case 0: b[at] ^= UInt8(1 << (rng.next() % 8))                    // bit flip
-            case 1: b[at] = [0x00, 0xFF, 0x7F, 0x80, 0xC3][Int(rng.next() % 5)] // interesting byte
-            case 2: b = Array(b.prefix(at))                                     // truncation
+            case 0: b[at] ^= UInt8(1 << (rng.next() % 8))  // bit flip
+            case 1: b[at] = [0x00, 0xFF, 0x7F, 0x80, 0xC3][Int(rng.next() % 5)]  // interesting byte
+            case 2: b = Array(b.prefix(at))  // truncation
             case 3: b.insert(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF, 0x0F], at: at)  // absurd length
             case 4: b.remove(at: at)
-            default:                                                            // duplicate a chunk
+            default:  // duplicate a chunk
                 let n = min(16, b.count - at)
                 b.insert(contentsOf: b[at..<(at + n)], at: at)
             }

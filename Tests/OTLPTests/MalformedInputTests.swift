@@ -60,7 +60,7 @@ struct MalformedProtobufTests {
         var value: [UInt8] = [0x10, 0x01]  // bool_value = true
         for _ in 0..<40 {
             let values = [0x0A] + varint(value.count) + value  // ArrayValue.values
-            value = [0x2A] + varint(values.count) + values      // AnyValue.array_value
+            value = [0x2A] + varint(values.count) + values  // AnyValue.array_value
         }
         let kv: [UInt8] = [0x0A, 0x01, 0x6B, 0x12] + varint(value.count) + value
         let span: [UInt8] = [0x4A] + varint(kv.count) + kv
@@ -99,11 +99,12 @@ struct OTLPJSONVariantTests {
     }
 
     @Test func snakeCaseKeysAndEnumNamesAreAccepted() throws {
-        let b = try decode(#"""
-        {"resource_spans":[{"scope_spans":[{"spans":[{"trace_id":"0AF7651916CD43DD8448EB211C80319C","span_id":"b7ad6b7169203331",
-          "name":"x","kind":"SPAN_KIND_CLIENT","start_time_unix_nano":1700000000000000000,
-          "status":{"code":"STATUS_CODE_ERROR"},"attributes":[{"key":"n","value":{"int_value":"42"}}]}]}]}]}
-        """#)
+        let b = try decode(
+            #"""
+            {"resource_spans":[{"scope_spans":[{"spans":[{"trace_id":"0AF7651916CD43DD8448EB211C80319C","span_id":"b7ad6b7169203331",
+              "name":"x","kind":"SPAN_KIND_CLIENT","start_time_unix_nano":1700000000000000000,
+              "status":{"code":"STATUS_CODE_ERROR"},"attributes":[{"key":"n","value":{"int_value":"42"}}]}]}]}]}
+            """#)
         #expect(b.spans.count == 1)
         #expect(b.spans[0].kind == 3 && b.spans[0].status?.code == 2)
         #expect(b.spans[0].traceID.hex == "0af7651916cd43dd8448eb211c80319c")
@@ -112,7 +113,9 @@ struct OTLPJSONVariantTests {
     }
 
     @Test func int64AsStringOrNumber() throws {
-        let b = try decode(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"","spanId":"","attributes":[{"key":"a","value":{"intValue":7}},{"key":"b","value":{"intValue":"-9223372036854775808"}}]}]}]}]}"#)
+        let b = try decode(
+            #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"","spanId":"","attributes":[{"key":"a","value":{"intValue":7}},{"key":"b","value":{"intValue":"-9223372036854775808"}}]}]}]}]}"#
+        )
         #expect(b.attributes.map(\.value) == [.int(7), .int(Int64.min)])
     }
 
@@ -190,9 +193,11 @@ struct OTLPJSONNumberEdgeTests {
         #expect(throws: OTLPDecodingError.self) { try OTLPJSONDecoder().decode(span(#""startTimeUnixNano":\#(t)"#)) }
     }
 
-    @Test(arguments: [#"{"intValue":-9.25e18}"#, #"{"intValue":9.25e18}"#, #"{"intValue":9223372036854775808}"#,
-                      #"{"intValue":"9223372036854775808"}"#, #"{"intValue":"18446744073709551615"}"#, #"{"intValue":1e300}"#,
-                      #"{"intValue":0.5}"#])
+    @Test(arguments: [
+        #"{"intValue":-9.25e18}"#, #"{"intValue":9.25e18}"#, #"{"intValue":9223372036854775808}"#,
+        #"{"intValue":"9223372036854775808"}"#, #"{"intValue":"18446744073709551615"}"#, #"{"intValue":1e300}"#,
+        #"{"intValue":0.5}"#,
+    ])
     func intValuesOutsideInt64AreRefused(_ v: String) throws {
         #expect(throws: OTLPDecodingError.self) { try OTLPJSONDecoder().decode(attribute(v)) }
     }
@@ -208,9 +213,11 @@ struct OTLPJSONNumberEdgeTests {
 
     /// Error text says where and what, never repeats what was sent.
     @Test func errorsDoNotRepeatTheInput() {
-        for body in [span(#""startTimeUnixNano":"secret-token-123""#), attribute(#"{"doubleValue":"secret-token-123"}"#),
-                     Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"secret-token-123"}]}]}]}"#.utf8),
-                     Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"secret-token-123"}]}]}]}"#.utf8)] {
+        for body in [
+            span(#""startTimeUnixNano":"secret-token-123""#), attribute(#"{"doubleValue":"secret-token-123"}"#),
+            Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"secret-token-123"}]}]}]}"#.utf8),
+            Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"spanId":"secret-token-123"}]}]}]}"#.utf8),
+        ] {
             do {
                 _ = try OTLPJSONDecoder().decode(body)
                 Issue.record("expected an error")
@@ -289,7 +296,9 @@ struct DecodedSizeBudgetTests {
     @Test func theGzipBombOfEmptySpansIsRefusedThroughTheRequestDecoder() async throws {
         let (size, refused) = try await offPool { () -> (Int, OTLPDecodingError?) in
             let gz = try Gzip.compress(Self.emptySpans(10_000_000), level: 9)
-            do throws(OTLPDecodingError) { _ = try OTLPRequestDecoder(maxDecompressedBytes: 20 << 20).decode(gz); return (gz.count, nil) } catch { return (gz.count, error) }
+            do throws(OTLPDecodingError) { _ = try OTLPRequestDecoder(maxDecompressedBytes: 20 << 20).decode(gz); return (gz.count, nil) } catch {
+                return (gz.count, error)
+            }
         }
         #expect(size < 40_000)  // about 19 KB
         #expect(refused?.kind == .decodedTooLarge(limit: 40 << 20))
@@ -327,7 +336,8 @@ struct DecodedSizeBudgetTests {
 /// What follows compressed data is either another gzip member, inflated too, or an error.
 @Suite(.timeLimit(.minutes(5)))
 struct CompressedTrailerTests {
-    let a = Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","name":"a"}]}]}]}"#.utf8)
+    let a = Array(
+        #"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","name":"a"}]}]}]}"#.utf8)
 
     @Test func everyGzipMemberIsInflated() throws {
         let two = try Gzip.compress(Array(a.prefix(40))) + Gzip.compress(Array(a.dropFirst(40)))

@@ -110,7 +110,11 @@ struct MergeDifferentialTests {
         switch rng.next() % 6 {
         case 0:
             var res = Opentelemetry_Proto_Resource_V1_Resource()
-            res.attributes = [KeyValue.with { $0.key = "service.name"; $0.value = anyValue(&rng) }]
+            res.attributes = [
+                KeyValue.with {
+                    $0.key = "service.name"; $0.value = anyValue(&rng)
+                }
+            ]
             res.droppedAttributesCount = UInt32(rng.next() % 3)
             extra = field(1, serialized(res))
         case 1:
@@ -118,7 +122,11 @@ struct MergeDifferentialTests {
             path.append((2, s))
             var scope = Opentelemetry_Proto_Common_V1_InstrumentationScope()
             scope.name = rng.next() % 2 == 0 ? "" : "second-scope"
-            scope.attributes = [KeyValue.with { $0.key = "scope.attr"; $0.value = anyValue(&rng) }]
+            scope.attributes = [
+                KeyValue.with {
+                    $0.key = "scope.attr"; $0.value = anyValue(&rng)
+                }
+            ]
             extra = field(1, serialized(scope))
         default:
             guard let s = pick(rs.scopeSpans.count), let k = pick(rs.scopeSpans[s].spans.count) else { return nil }
@@ -142,7 +150,11 @@ struct MergeDifferentialTests {
                 case (.kvlistValue?, 0):
                     path.append((2, 0))
                     var more = Opentelemetry_Proto_Common_V1_KeyValueList()
-                    more.values = [KeyValue.with { $0.key = "extra"; $0.value = anyValue(&rng) }]
+                    more.values = [
+                        KeyValue.with {
+                            $0.key = "extra"; $0.value = anyValue(&rng)
+                        }
+                    ]
                     extra = field(6, serialized(more))
                 default:
                     extra = field(2, serialized(anyValue(&rng)))
@@ -240,7 +252,8 @@ struct MergeDifferentialTests {
                     // upb knows fields our schema does not (Resource.entity_refs, say) and checks their
                     // strings; we skip them as unknown, as swift-protobuf built from our schema does.
                     if answer.hasSuffix("String field had bad UTF-8"), let r = try? ExportRequest(serializedBytes: m),
-                       Canonical.of(b) == Canonical.of(r) {
+                        Canonical.of(b) == Canonical.of(r)
+                    {
                         outsideSchema += 1
                     } else {
                         out.append("mutant \(i): we accepted, upb refused (\(answer))")

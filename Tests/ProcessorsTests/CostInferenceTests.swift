@@ -9,14 +9,17 @@ import Testing
 @Suite(.timeLimit(.minutes(5)))
 struct CostInferenceTests {
     static func chat(_ model: String, input: Int, output: Int, extra: [(String, String)] = []) -> [(String, String)] {
-        [("gen_ai.operation.name", "chat"), ("gen_ai.request.model", model),
-         ("gen_ai.usage.input_tokens", String(input)), ("gen_ai.usage.output_tokens", String(output))] + extra
+        [
+            ("gen_ai.operation.name", "chat"), ("gen_ai.request.model", model),
+            ("gen_ai.usage.input_tokens", String(input)), ("gen_ai.usage.output_tokens", String(output)),
+        ] + extra
     }
 
     /// The cost the processor wrote on span `i`, by key.
     func cost(_ b: TraceBatch, _ i: Int) -> [String: Double]? {
         guard let text = value(b, span: i, "langfuse.observation.cost_details"),
-              case .object(let members)? = JSONParser.parseIfJSON(text) else { return nil }
+            case .object(let members)? = JSONParser.parseIfJSON(text)
+        else { return nil }
         return Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value.numberValue ?? .nan) })
     }
 
@@ -37,38 +40,53 @@ struct CostInferenceTests {
 
     static let cases: [Case] = [
         // 1000 × 2.5e-6 + 500 × 1e-5
-        Case(name: "openai plain", attributes: chat("gpt-4o", input: 1000, output: 500),
-             cost: ["input": 0.0025, "output": 0.005, "total": 0.0075], model: "gpt-4o", tier: "Standard"),
+        Case(
+            name: "openai plain", attributes: chat("gpt-4o", input: 1000, output: 500),
+            cost: ["input": 0.0025, "output": 0.005, "total": 0.0075], model: "gpt-4o", tier: "Standard"),
         // Provider prefix and case: the pattern matches `openai/GPT-4o`.
-        Case(name: "provider prefix", attributes: chat("openai/GPT-4o", input: 1000, output: 0),
-             cost: ["input": 0.0025, "output": 0, "total": 0.0025], model: "gpt-4o", tier: "Standard"),
+        Case(
+            name: "provider prefix", attributes: chat("openai/GPT-4o", input: 1000, output: 0),
+            cost: ["input": 0.0025, "output": 0, "total": 0.0025], model: "gpt-4o", tier: "Standard"),
         // Cached input is split out of input (1000 - 400 = 600 at 2.5e-6; 400 at 1.25e-6).
-        Case(name: "openai cached", attributes: chat("gpt-4o", input: 1000, output: 100, extra: [("gen_ai.usage.cache_read.input_tokens", "400")]),
-             cost: ["input": 0.0015, "input_cached_tokens": 0.0005, "output": 0.001, "total": 0.003], model: "gpt-4o", tier: "Standard"),
+        Case(
+            name: "openai cached", attributes: chat("gpt-4o", input: 1000, output: 100, extra: [("gen_ai.usage.cache_read.input_tokens", "400")]),
+            cost: ["input": 0.0015, "input_cached_tokens": 0.0005, "output": 0.001, "total": 0.003], model: "gpt-4o", tier: "Standard"),
         // Reasoning split out of output (300 - 200 = 100 at 8e-6; 200 at 8e-6).
-        Case(name: "reasoning", attributes: chat("o3", input: 100, output: 300, extra: [("gen_ai.usage.reasoning.output_tokens", "200")]),
-             cost: ["input": 0.0002, "output": 0.0008, "output_reasoning_tokens": 0.0016, "total": 0.0026], model: "o3", tier: "Standard"),
+        Case(
+            name: "reasoning", attributes: chat("o3", input: 100, output: 300, extra: [("gen_ai.usage.reasoning.output_tokens", "200")]),
+            cost: ["input": 0.0002, "output": 0.0008, "output_reasoning_tokens": 0.0016, "total": 0.0026], model: "o3", tier: "Standard"),
         // service_tier=flex: the Flex tier (gpt-5 input 6.25e-7, output 5e-6).
-        Case(name: "flex tier", attributes: chat("gpt-5", input: 2000, output: 1000, extra: [("gen_ai.request.service_tier", "flex")]),
-             cost: ["input": 0.00125, "output": 0.005, "total": 0.00625], model: "gpt-5", tier: "Flex"),
+        Case(
+            name: "flex tier", attributes: chat("gpt-5", input: 2000, output: 1000, extra: [("gen_ai.request.service_tier", "flex")]),
+            cost: ["input": 0.00125, "output": 0.005, "total": 0.00625], model: "gpt-5", tier: "Flex"),
         // service_tier=priority: the Fast mode tier.
-        Case(name: "priority tier", attributes: chat("gpt-5", input: 2000, output: 1000, extra: [("gen_ai.request.service_tier", "priority")]),
-             cost: ["input": 0.005, "output": 0.02, "total": 0.025], model: "gpt-5", tier: "Fast mode"),
+        Case(
+            name: "priority tier", attributes: chat("gpt-5", input: 2000, output: 1000, extra: [("gen_ai.request.service_tier", "priority")]),
+            cost: ["input": 0.005, "output": 0.02, "total": 0.025], model: "gpt-5", tier: "Fast mode"),
         // Anthropic cache creation (3.75e-6) and read (3e-7); Bedrock's regional model id matches.
-        Case(name: "anthropic cache", attributes: chat("us.anthropic.claude-sonnet-4-20250514-v1:0", input: 10000, output: 1000,
-                                                       extra: [("gen_ai.usage.cache_creation.input_tokens", "2000"), ("gen_ai.usage.cache_read.input_tokens", "4000")]),
-             cost: ["input": 0.012, "input_cache_creation": 0.0075, "input_cached_tokens": 0.0012, "output": 0.015, "total": 0.0357],
-             model: "claude-sonnet-4-20250514", tier: "Standard"),
+        Case(
+            name: "anthropic cache",
+            attributes: chat(
+                "us.anthropic.claude-sonnet-4-20250514-v1:0", input: 10000, output: 1000,
+                extra: [("gen_ai.usage.cache_creation.input_tokens", "2000"), ("gen_ai.usage.cache_read.input_tokens", "4000")]),
+            cost: ["input": 0.012, "input_cache_creation": 0.0075, "input_cached_tokens": 0.0012, "output": 0.015, "total": 0.0357],
+            model: "claude-sonnet-4-20250514", tier: "Standard"),
         // Over 200k input tokens: gemini-2.5-pro's Large Context tier (2.5e-6 / 1.5e-5).
-        Case(name: "large context tier", attributes: chat("gemini-2.5-pro", input: 250_000, output: 1000),
-             cost: ["input": 0.625, "output": 0.015, "total": 0.64], model: "gemini-2.5-pro", tier: "Large Context"),
+        Case(
+            name: "large context tier", attributes: chat("gemini-2.5-pro", input: 250_000, output: 1000),
+            cost: ["input": 0.625, "output": 0.015, "total": 0.64], model: "gemini-2.5-pro", tier: "Large Context"),
         // At 200k exactly the default tier (gt, not gte).
-        Case(name: "tier threshold", attributes: chat("gemini-2.5-pro", input: 200_000, output: 1000),
-             cost: ["input": 0.25, "output": 0.01, "total": 0.26], model: "gemini-2.5-pro", tier: "Standard"),
+        Case(
+            name: "tier threshold", attributes: chat("gemini-2.5-pro", input: 200_000, output: 1000),
+            cost: ["input": 0.25, "output": 0.01, "total": 0.26], model: "gemini-2.5-pro", tier: "Standard"),
         // An embedding model priced by total only: 5000 × 2e-8.
-        Case(name: "total price", attributes: [("gen_ai.operation.name", "embeddings"), ("gen_ai.request.model", "text-embedding-3-small"),
-                                                ("gen_ai.usage.input_tokens", "5000")],
-             cost: ["total": 0.0001], model: "text-embedding-3-small", tier: "Standard"),
+        Case(
+            name: "total price",
+            attributes: [
+                ("gen_ai.operation.name", "embeddings"), ("gen_ai.request.model", "text-embedding-3-small"),
+                ("gen_ai.usage.input_tokens", "5000"),
+            ],
+            cost: ["total": 0.0001], model: "text-embedding-3-small", tier: "Standard"),
     ]
 
     @Test(arguments: cases)
@@ -87,7 +105,9 @@ struct CostInferenceTests {
 
     /// Langfuse's own model and tier ids travel with the match, for rows that link to them.
     @Test func langfuseIDsAreRecorded() throws {
-        var b = try batch([Self.chat("gpt-4o", input: 10, output: 10), Self.chat("gpt-4o", input: 10, output: 10, extra: [("gen_ai.request.service_tier", "priority")])])
+        var b = try batch([
+            Self.chat("gpt-4o", input: 10, output: 10), Self.chat("gpt-4o", input: 10, output: 10, extra: [("gen_ai.request.service_tier", "priority")]),
+        ])
         _ = CostInferenceProcessor(config: .init()).process(&b)
         #expect(value(b, span: 0, CollectorAttributeKey.costModelID) == "b9854a5c92dc496b997d99d20")
         #expect(value(b, span: 0, CollectorAttributeKey.costTierID) == "b9854a5c92dc496b997d99d20_tier_default")
@@ -117,8 +137,10 @@ struct CostInferenceTests {
     }
 
     @Test func unknownModelsAreCountedByNameAndGetNoCost() throws {
-        var b = try batch([Self.chat("acme-llm-7b", input: 10, output: 10), Self.chat("acme-llm-7b", input: 1, output: 1),
-                           [("gen_ai.request.model", "gpt-4o")], [("other", "x")]])
+        var b = try batch([
+            Self.chat("acme-llm-7b", input: 10, output: 10), Self.chat("acme-llm-7b", input: 1, output: 1),
+            [("gen_ai.request.model", "gpt-4o")], [("other", "x")],
+        ])
         let outcome = CostInferenceProcessor(id: "cost_inference/main", config: .init()).process(&b)
         #expect(outcome["unknown_model"] == 2 && outcome["no_usage"] == 1 && outcome["no_model"] == 1)
         #expect(outcome.metrics[Counters.Key(.costUnknownModelSpans, ["processor": "cost_inference/main", "model": "acme-llm-7b"])] == 2)
@@ -146,12 +168,20 @@ struct CostInferenceTests {
 
     /// An in-house model added inline, and an override of a built-in price, both winning over the catalog.
     @Test func inlineModelsOverrideTheCatalog() throws {
-        let c = try config([ConfigEntry("models", .sequence([
-            .mapping([ConfigEntry("model_name", Self.s("acme-llm")), ConfigEntry("match_pattern", Self.s("(?i)^acme-llm(-\\d+b)?$")),
-                      ConfigEntry("prices_per_unit", .mapping([ConfigEntry("input", Self.s("1e-6")), ConfigEntry("output", Self.s("2e-6"))]))]),
-            .mapping([ConfigEntry("model_name", Self.s("gpt-4o-negotiated")), ConfigEntry("match_pattern", Self.s("^gpt-4o$")),
-                      ConfigEntry("prices_per_unit", .mapping([ConfigEntry("input", Self.s("1e-6")), ConfigEntry("output", Self.s("1e-6"))]))]),
-        ]))])
+        let c = try config([
+            ConfigEntry(
+                "models",
+                .sequence([
+                    .mapping([
+                        ConfigEntry("model_name", Self.s("acme-llm")), ConfigEntry("match_pattern", Self.s("(?i)^acme-llm(-\\d+b)?$")),
+                        ConfigEntry("prices_per_unit", .mapping([ConfigEntry("input", Self.s("1e-6")), ConfigEntry("output", Self.s("2e-6"))])),
+                    ]),
+                    .mapping([
+                        ConfigEntry("model_name", Self.s("gpt-4o-negotiated")), ConfigEntry("match_pattern", Self.s("^gpt-4o$")),
+                        ConfigEntry("prices_per_unit", .mapping([ConfigEntry("input", Self.s("1e-6")), ConfigEntry("output", Self.s("1e-6"))])),
+                    ]),
+                ]))
+        ])
         #expect(c.catalog.models.count == 169)
         var b = try batch([Self.chat("acme-llm-7b", input: 1000, output: 1000), Self.chat("gpt-4o", input: 1000, output: 1000)])
         let outcome = CostInferenceProcessor(config: c).process(&b)
@@ -163,31 +193,68 @@ struct CostInferenceTests {
 
     @Test func aPriceFileIsReadByTheSameLoader() throws {
         let path = "/tmp/genai-prices-\(UInt64.random(in: 0...UInt64.max)).json"
-        try #"{"models":[{"model_name":"acme","match_pattern":"^acme$","prices_per_unit":{"input":0.001,"output":0.002},"pricing_tiers":[{"name":"Batch","priority":1,"conditions":[{"source":"metadata","key":"mode","operator":"in","values":["batch"]}],"prices_per_unit":{"input":0.0005,"output":0.001}}]}]}"#
+        try
+            #"{"models":[{"model_name":"acme","match_pattern":"^acme$","prices_per_unit":{"input":0.001,"output":0.002},"pricing_tiers":[{"name":"Batch","priority":1,"conditions":[{"source":"metadata","key":"mode","operator":"in","values":["batch"]}],"prices_per_unit":{"input":0.0005,"output":0.001}}]}]}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let c = try config([ConfigEntry("builtin_prices", Self.s("false")), ConfigEntry("price_file", Self.s(path))])
         #expect(c.catalog.models.count == 1)
-        var b = try batch([Self.chat("acme", input: 10, output: 10),
-                           Self.chat("acme", input: 10, output: 10, extra: [("langfuse.observation.metadata.mode", "batch")])])
+        var b = try batch([
+            Self.chat("acme", input: 10, output: 10),
+            Self.chat("acme", input: 10, output: 10, extra: [("langfuse.observation.metadata.mode", "batch")]),
+        ])
         _ = CostInferenceProcessor(config: c).process(&b)
         expectClose(cost(b, 0), ["input": 0.01, "output": 0.02, "total": 0.03], "default tier")
         expectClose(cost(b, 1), ["input": 0.005, "output": 0.01, "total": 0.015], "metadata tier")
         #expect(value(b, span: 1, CollectorAttributeKey.costTier) == "Batch")
     }
 
-    @Test(arguments: [
-        ([ConfigEntry("provided_cost", s("sometimes"))], "processors.cost_inference.provided_cost: 'sometimes' is not one of keep, recompute"),
-        ([ConfigEntry("builtin_prices", s("false"))], "processors.cost_inference: no prices: builtin_prices is false and neither price_file nor models is given"),
-        ([ConfigEntry("models", .sequence([.mapping([ConfigEntry("model_name", s("x")), ConfigEntry("match_pattern", s("(")),
-                                                    ConfigEntry("prices_per_unit", .mapping([]))])]))], "processors.cost_inference.models[0].match_pattern: invalid regular expression"),
-        ([ConfigEntry("models", .sequence([.mapping([ConfigEntry("model_name", s("x")), ConfigEntry("match_pattern", s("^x$")),
-                                                    ConfigEntry("prices_per_unit", .mapping([ConfigEntry("input", s("-1"))]))])]))],
-         "processors.cost_inference.models[0].prices_per_unit.input: a price must be a non-negative number"),
-        ([ConfigEntry("models", .sequence([.mapping([ConfigEntry("model_name", s("x")), ConfigEntry("match_pattern", s("^x$")), ConfigEntry("price", s("1")),
-                                                    ConfigEntry("prices_per_unit", .mapping([]))])]))], "processors.cost_inference.models[0].price: unknown key"),
-        ([ConfigEntry("price_file", s("/nonexistent/prices.json"))], "processors.cost_inference.price_file: cannot read /nonexistent/prices.json"),
-    ] as [([ConfigEntry], String)])
+    @Test(
+        arguments: [
+            ([ConfigEntry("provided_cost", s("sometimes"))], "processors.cost_inference.provided_cost: 'sometimes' is not one of keep, recompute"),
+            (
+                [ConfigEntry("builtin_prices", s("false"))],
+                "processors.cost_inference: no prices: builtin_prices is false and neither price_file nor models is given"
+            ),
+            (
+                [
+                    ConfigEntry(
+                        "models",
+                        .sequence([
+                            .mapping([
+                                ConfigEntry("model_name", s("x")), ConfigEntry("match_pattern", s("(")),
+                                ConfigEntry("prices_per_unit", .mapping([])),
+                            ])
+                        ]))
+                ], "processors.cost_inference.models[0].match_pattern: invalid regular expression"
+            ),
+            (
+                [
+                    ConfigEntry(
+                        "models",
+                        .sequence([
+                            .mapping([
+                                ConfigEntry("model_name", s("x")), ConfigEntry("match_pattern", s("^x$")),
+                                ConfigEntry("prices_per_unit", .mapping([ConfigEntry("input", s("-1"))])),
+                            ])
+                        ]))
+                ],
+                "processors.cost_inference.models[0].prices_per_unit.input: a price must be a non-negative number"
+            ),
+            (
+                [
+                    ConfigEntry(
+                        "models",
+                        .sequence([
+                            .mapping([
+                                ConfigEntry("model_name", s("x")), ConfigEntry("match_pattern", s("^x$")), ConfigEntry("price", s("1")),
+                                ConfigEntry("prices_per_unit", .mapping([])),
+                            ])
+                        ]))
+                ], "processors.cost_inference.models[0].price: unknown key"
+            ),
+            ([ConfigEntry("price_file", s("/nonexistent/prices.json"))], "processors.cost_inference.price_file: cannot read /nonexistent/prices.json"),
+        ] as [([ConfigEntry], String)])
     func configMistakesNameTheirPath(_ entries: [ConfigEntry], _ message: String) throws {
         expectRefused(message) { _ = try config(entries) }
     }

@@ -8,7 +8,8 @@ import Testing
 @Suite(.timeLimit(.minutes(5)))
 struct MemoryLimiterConfigTests {
     func config(_ values: [String: String]) throws(ConfigError) -> MemoryLimiter.Config {
-        var map = try ConfigMap(.mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: false)) }), path: "processors.memory_limiter")
+        var map = try ConfigMap(
+            .mapping(values.sorted { $0.key < $1.key }.map { ConfigEntry($0.key, .scalar($0.value, quoted: false)) }), path: "processors.memory_limiter")
         let c = try MemoryLimiter.Config(&map)
         try map.finish()
         return c

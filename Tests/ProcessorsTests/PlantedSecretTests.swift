@@ -34,33 +34,34 @@ struct PlantedSecretTests {
         let half = s.count / 2
         let (a, b) = (json(String(s.prefix(half))), json(String(s.dropFirst(half))))
         return """
-        [{"key":"k.\(e).x","value":{"stringValue":"v \(e) w"}},
-         {"key":"num","value":{"intValue":"4111111111111111"}},
-         {"key":"dbl","value":{"doubleValue":4111111111111111.0}},
-         {"key":"arr","value":{"arrayValue":{"values":[{"stringValue":"\(e)"},{"intValue":"4111111111111111"},
-            {"kvlistValue":{"values":[{"key":"\(e)","value":{"stringValue":"\(e)"}},{"key":"deep","value":{"arrayValue":{"values":[{"stringValue":"\(e)"}]}}}]}}]}}},
-         {"key":"map","value":{"kvlistValue":{"values":[{"key":"inner.\(e)","value":{"stringValue":"\(e)"}},{"key":"n","value":{"doubleValue":4111111111111111.0}}]}}},
-         {"key":"bin","value":{"bytesValue":"\(b64)"}},
-         {"key":"doc","value":{"stringValue":"\(doc)"}},
-         {"key":"gen_ai.prompt.0.content","value":{"stringValue":"hello \(a)"}},
-         {"key":"gen_ai.prompt.1.content","value":{"stringValue":"\(b) bye"}},
-         {"key":"gen_ai.prompt.0.role","value":{"stringValue":"user"}}]
-        """
+            [{"key":"k.\(e).x","value":{"stringValue":"v \(e) w"}},
+             {"key":"num","value":{"intValue":"4111111111111111"}},
+             {"key":"dbl","value":{"doubleValue":4111111111111111.0}},
+             {"key":"arr","value":{"arrayValue":{"values":[{"stringValue":"\(e)"},{"intValue":"4111111111111111"},
+                {"kvlistValue":{"values":[{"key":"\(e)","value":{"stringValue":"\(e)"}},{"key":"deep","value":{"arrayValue":{"values":[{"stringValue":"\(e)"}]}}}]}}]}}},
+             {"key":"map","value":{"kvlistValue":{"values":[{"key":"inner.\(e)","value":{"stringValue":"\(e)"}},{"key":"n","value":{"doubleValue":4111111111111111.0}}]}}},
+             {"key":"bin","value":{"bytesValue":"\(b64)"}},
+             {"key":"doc","value":{"stringValue":"\(doc)"}},
+             {"key":"gen_ai.prompt.0.content","value":{"stringValue":"hello \(a)"}},
+             {"key":"gen_ai.prompt.1.content","value":{"stringValue":"\(b) bye"}},
+             {"key":"gen_ai.prompt.0.role","value":{"stringValue":"user"}}]
+            """
     }
 
     static func request(_ s: String) -> [UInt8] {
         let e = json(s)
         let attrs = attributes(s)
-        return Array("""
-        {"resourceSpans":[{"resource":{"attributes":\(attrs)},"schemaUrl":"https://schemas.example/\(e)",
-          "scopeSpans":[{"scope":{"name":"scope \(e)","version":"v \(e)","attributes":\(attrs)},"schemaUrl":"https://s/\(e)",
-            "spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","traceState":"vendor=\(e)",
-              "name":"chat \(e)","kind":3,"startTimeUnixNano":"1764400000000000000","endTimeUnixNano":"1764400001000000000",
-              "attributes":\(attrs),
-              "events":[{"timeUnixNano":"1764400000500000000","name":"event \(e)","attributes":\(attrs)}],
-              "links":[{"traceId":"fedcba9876543210fedcba9876543210","spanId":"fedcba9876543210","traceState":"v=\(e)","attributes":\(attrs)}],
-              "status":{"code":2,"message":"failed for \(e)"}}]}]}]}
-        """.utf8)
+        return Array(
+            """
+            {"resourceSpans":[{"resource":{"attributes":\(attrs)},"schemaUrl":"https://schemas.example/\(e)",
+              "scopeSpans":[{"scope":{"name":"scope \(e)","version":"v \(e)","attributes":\(attrs)},"schemaUrl":"https://s/\(e)",
+                "spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","traceState":"vendor=\(e)",
+                  "name":"chat \(e)","kind":3,"startTimeUnixNano":"1764400000000000000","endTimeUnixNano":"1764400001000000000",
+                  "attributes":\(attrs),
+                  "events":[{"timeUnixNano":"1764400000500000000","name":"event \(e)","attributes":\(attrs)}],
+                  "links":[{"traceId":"fedcba9876543210fedcba9876543210","spanId":"fedcba9876543210","traceState":"v=\(e)","attributes":\(attrs)}],
+                  "status":{"code":2,"message":"failed for \(e)"}}]}]}]}
+            """.utf8)
     }
 
     /// Every string and bytes value, key, name, version, URL and trace state left in the batch.

@@ -10,17 +10,27 @@ func batch(_ spans: [[(String, String)]], resource: [(String, String)] = [], eve
         .array(list.map { .object([JSONMember("key", .string($0.0)), JSONMember("value", .object([JSONMember("stringValue", .string($0.1))]))]) })
     }
     let spanValues: [JSONValue] = spans.enumerated().map { i, a in
-        var members = [JSONMember("traceId", .string("0af7651916cd43dd8448eb211c80319c")),
-                       JSONMember("spanId", .string(String(format16: i + 1))), JSONMember("name", .string("s\(i)")),
-                       JSONMember("attributes", attrs(a))]
+        var members = [
+            JSONMember("traceId", .string("0af7651916cd43dd8448eb211c80319c")),
+            JSONMember("spanId", .string(String(format16: i + 1))), JSONMember("name", .string("s\(i)")),
+            JSONMember("attributes", attrs(a)),
+        ]
         // An event after each span's attributes, so growing a span must move its slice.
-        if events { members.append(JSONMember("events", .array([.object([JSONMember("name", .string("e")), JSONMember("attributes", attrs([("ek", "ev")]))])]))) }
+        if events {
+            members.append(JSONMember("events", .array([.object([JSONMember("name", .string("e")), JSONMember("attributes", attrs([("ek", "ev")]))])])))
+        }
         return .object(members)
     }
-    let doc = JSONValue.object([JSONMember("resourceSpans", .array([.object([
-        JSONMember("resource", .object([JSONMember("attributes", attrs(resource))])),
-        JSONMember("scopeSpans", .array([.object([JSONMember("spans", .array(spanValues))])])),
-    ])]))])
+    let doc = JSONValue.object([
+        JSONMember(
+            "resourceSpans",
+            .array([
+                .object([
+                    JSONMember("resource", .object([JSONMember("attributes", attrs(resource))])),
+                    JSONMember("scopeSpans", .array([.object([JSONMember("spans", .array(spanValues))])])),
+                ])
+            ]))
+    ])
     var w = JSONWriter()
     w.write(doc)
     return try OTLPJSONDecoder().decode(w.bytes)
@@ -68,9 +78,10 @@ struct EnvironmentProcessorTests {
     }
 
     @Test func rulesThenAttributeThenValue() throws {
-        let p = EnvironmentProcessor(config: EnvironmentProcessor.Config(
-            rules: [.init(attribute: "k8s.namespace.name", equals: nil, matches: try CompiledPattern("-stg$", path: ""), environment: "staging")],
-            fromAttribute: "env.hint", value: "production"))
+        let p = EnvironmentProcessor(
+            config: EnvironmentProcessor.Config(
+                rules: [.init(attribute: "k8s.namespace.name", equals: nil, matches: try CompiledPattern("-stg$", path: ""), environment: "staging")],
+                fromAttribute: "env.hint", value: "production"))
         var b = try batch([[("k8s.namespace.name", "shop-stg")], [("env.hint", "QA")], [("other", "x")]], events: true)
         let outcome = p.process(&b)
         #expect(value(b, span: 0, "langfuse.environment") == "staging")
@@ -107,14 +118,28 @@ struct EnvironmentProcessorTests {
     }
 
     @Test func configFromYAMLShape() throws {
-        let c = try config([ConfigEntry("rules", .sequence([.mapping([
-            ConfigEntry("attribute", .scalar("service.name", quoted: false)), ConfigEntry("equals", .scalar("checkout-dev", quoted: false)),
-            ConfigEntry("environment", .scalar("dev", quoted: false)),
-        ])])), ConfigEntry("override", .scalar("true", quoted: false))])
+        let c = try config([
+            ConfigEntry(
+                "rules",
+                .sequence([
+                    .mapping([
+                        ConfigEntry("attribute", .scalar("service.name", quoted: false)), ConfigEntry("equals", .scalar("checkout-dev", quoted: false)),
+                        ConfigEntry("environment", .scalar("dev", quoted: false)),
+                    ])
+                ])), ConfigEntry("override", .scalar("true", quoted: false)),
+        ])
         #expect(c.rules.count == 1 && c.rules[0].equals == "checkout-dev" && c.override)
         #expect(throws: ConfigError.self) {
-            try config([ConfigEntry("rules", .sequence([.mapping([ConfigEntry("attribute", .scalar("a", quoted: false)),
-                                                                  ConfigEntry("environment", .scalar("x", quoted: false))])]))])
+            try config([
+                ConfigEntry(
+                    "rules",
+                    .sequence([
+                        .mapping([
+                            ConfigEntry("attribute", .scalar("a", quoted: false)),
+                            ConfigEntry("environment", .scalar("x", quoted: false)),
+                        ])
+                    ]))
+            ])
         }
     }
 }
@@ -124,13 +149,14 @@ struct AttributesProcessorTests {
     typealias Step = AttributesProcessor.Step
 
     @Test func insertUpdateUpsert() throws {
-        let p = AttributesProcessor(config: .init(actions: [
-            Step(action: .insert, key: "team", pattern: nil, value: .string("payments"), fromAttribute: nil),
-            Step(action: .insert, key: "existing", pattern: nil, value: .string("ignored"), fromAttribute: nil),
-            Step(action: .update, key: "missing", pattern: nil, value: .int(1), fromAttribute: nil),
-            Step(action: .update, key: "existing", pattern: nil, value: .bool(true), fromAttribute: nil),
-            Step(action: .upsert, key: "tenant", pattern: nil, value: nil, fromAttribute: "x-tenant"),
-        ]))
+        let p = AttributesProcessor(
+            config: .init(actions: [
+                Step(action: .insert, key: "team", pattern: nil, value: .string("payments"), fromAttribute: nil),
+                Step(action: .insert, key: "existing", pattern: nil, value: .string("ignored"), fromAttribute: nil),
+                Step(action: .update, key: "missing", pattern: nil, value: .int(1), fromAttribute: nil),
+                Step(action: .update, key: "existing", pattern: nil, value: .bool(true), fromAttribute: nil),
+                Step(action: .upsert, key: "tenant", pattern: nil, value: nil, fromAttribute: "x-tenant"),
+            ]))
         var b = try batch([[("existing", "old"), ("x-tenant", "acme")], [("existing", "old")]], events: true)
         let outcome = p.process(&b)
         #expect(value(b, span: 0, "team") == "payments" && value(b, span: 1, "team") == "payments")
@@ -141,10 +167,11 @@ struct AttributesProcessorTests {
     }
 
     @Test func deleteByKeyAndPattern() throws {
-        let p = AttributesProcessor(config: .init(actions: [
-            Step(action: .delete, key: "secret", pattern: nil, value: nil, fromAttribute: nil),
-            Step(action: .delete, key: nil, pattern: try CompiledPattern("^http\\.request\\.header\\.", path: ""), value: nil, fromAttribute: nil),
-        ]))
+        let p = AttributesProcessor(
+            config: .init(actions: [
+                Step(action: .delete, key: "secret", pattern: nil, value: nil, fromAttribute: nil),
+                Step(action: .delete, key: nil, pattern: try CompiledPattern("^http\\.request\\.header\\.", path: ""), value: nil, fromAttribute: nil),
+            ]))
         var b = try batch([[("secret", "1"), ("http.request.header.authorization", "Bearer x"), ("keep", "k")]])
         let outcome = p.process(&b)
         #expect(b.spans[0].attributes.count == 1 && value(b, span: 0, "keep") == "k")

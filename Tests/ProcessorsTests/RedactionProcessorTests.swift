@@ -7,7 +7,8 @@ import Testing
 
 @Suite(.timeLimit(.minutes(5)))
 struct RedactionProcessorTests {
-    static let messages = #"[{"role":"system","content":"Be brief."},{"role":"user","parts":[{"type":"text","content":"I am jane.doe@example.com, card 4111 1111 1111 1111, my key is sk-proj-AbCdEf0123456789GhIjKlMnOp.\nThanks \"bot\""}],"meta":{"depth":[1,[2,[3]]],"ok":true,"n":null}}]"#
+    static let messages =
+        #"[{"role":"system","content":"Be brief."},{"role":"user","parts":[{"type":"text","content":"I am jane.doe@example.com, card 4111 1111 1111 1111, my key is sk-proj-AbCdEf0123456789GhIjKlMnOp.\nThanks \"bot\""}],"meta":{"depth":[1,[2,[3]]],"ok":true,"n":null}}]"#
 
     func config(_ entries: [ConfigEntry]) throws -> RedactionProcessor.Config {
         try decodeConfig(entries, path: "processors.redaction") { (m) throws(ConfigError) in try RedactionProcessor.Config(&m) }
@@ -46,16 +47,20 @@ struct RedactionProcessorTests {
     }
 
     @Test func hashingGivesStablePseudonyms() throws {
-        let c = try config([ConfigEntry("detectors", .mapping([ConfigEntry("email", Self.s("hash"))])),
-                            ConfigEntry("hash_key", .scalar("0123456789abcdef-test-key", quoted: true))])
+        let c = try config([
+            ConfigEntry("detectors", .mapping([ConfigEntry("email", Self.s("hash"))])),
+            ConfigEntry("hash_key", .scalar("0123456789abcdef-test-key", quoted: true)),
+        ])
         var b = try batch([[("user.email", "Jane.Doe@Example.com")], [("note", "mail jane.doe@example.com please")]])
         _ = RedactionProcessor(config: c).process(&b)
         let a = try #require(value(b, span: 0, "user.email")), m = try #require(value(b, span: 1, "note"))
         #expect(a.hasPrefix("<EMAIL:") && a.count == "<EMAIL:12345678>".count)
         #expect(m == "mail \(a) please")  // same person, same pseudonym (case folded)
         // Another key, another pseudonym.
-        let other = try config([ConfigEntry("detectors", .mapping([ConfigEntry("email", Self.s("hash"))])),
-                                ConfigEntry("hash_key", .scalar("another-key-of-16-bytes", quoted: true))])
+        let other = try config([
+            ConfigEntry("detectors", .mapping([ConfigEntry("email", Self.s("hash"))])),
+            ConfigEntry("hash_key", .scalar("another-key-of-16-bytes", quoted: true)),
+        ])
         var b2 = try batch([[("user.email", "jane.doe@example.com")]])
         _ = RedactionProcessor(config: other).process(&b2)
         #expect(value(b2, span: 0, "user.email") != a)
@@ -73,8 +78,12 @@ struct RedactionProcessorTests {
     }
 
     @Test func keyRules() throws {
-        var b = try batch([[("http.request.header.authorization", "Basic dXNlcjpwYXNz"), ("ai.request.headers.x-custom", "v"),
-                            ("my_api_key", "plain"), ("gen_ai.usage.input_tokens", "12")]])
+        var b = try batch([
+            [
+                ("http.request.header.authorization", "Basic dXNlcjpwYXNz"), ("ai.request.headers.x-custom", "v"),
+                ("my_api_key", "plain"), ("gen_ai.usage.input_tokens", "12"),
+            ]
+        ])
         _ = RedactionProcessor(config: .init()).process(&b)
         #expect(value(b, span: 0, "http.request.header.authorization") == "<REDACTED>")
         #expect(value(b, span: 0, "ai.request.headers.x-custom") == "<REDACTED>" && value(b, span: 0, "my_api_key") == "<REDACTED>")
@@ -82,8 +91,9 @@ struct RedactionProcessorTests {
         #expect(value(b, span: 0, "redaction.deny_key.count") == "3")
 
         let allow = try config([ConfigEntry("allowed_keys", .sequence([Self.s("gen_ai.*"), Self.s("service.name")]))])
-        var b2 = try batch([[("gen_ai.request.model", "gpt-4o"), ("user.email", "a@example.com"), ("custom", "x")]],
-                           resource: [("service.name", "shop"), ("host.name", "h1")])
+        var b2 = try batch(
+            [[("gen_ai.request.model", "gpt-4o"), ("user.email", "a@example.com"), ("custom", "x")]],
+            resource: [("service.name", "shop"), ("host.name", "h1")])
         _ = RedactionProcessor(config: allow).process(&b2)
         #expect(value(b2, span: 0, "gen_ai.request.model") == "gpt-4o" && value(b2, span: 0, "user.email") == nil && value(b2, span: 0, "custom") == nil)
         #expect(b2.resources[0].attributes.count == 1)
@@ -126,15 +136,25 @@ struct RedactionProcessorTests {
         #expect(value(b, span: 0, "note") == "<EMPLOYEE_ID> works on <CODENAME>, not nightjars; mail <EMAIL>")
     }
 
-    @Test(arguments: [
-        ([ConfigEntry("detectors", .mapping([ConfigEntry("emails", s("mask"))]))], "processors.redaction.detectors.emails: unknown detector"),
-        ([ConfigEntry("detectors", .mapping([ConfigEntry("email", s("hide"))]))], "processors.redaction.detectors.email: 'hide' is not one of mask, hash, drop, off"),
-        ([ConfigEntry("default_action", s("hash"))], "processors.redaction.hash_key: required when a rule's action is hash"),
-        ([ConfigEntry("default_action", s("hash")), ConfigEntry("hash_key", s("short"))], "processors.redaction.hash_key: must be at least 16 bytes"),
-        ([ConfigEntry("custom", .sequence([.mapping([ConfigEntry("name", s("email")), ConfigEntry("pattern", s("x"))])]))], "processors.redaction.custom[0].name: 'email' is already a rule name"),
-        ([ConfigEntry("custom", .sequence([.mapping([ConfigEntry("name", s("bad")), ConfigEntry("pattern", s("("))])]))], "processors.redaction.custom[0].pattern: invalid regular expression"),
-        ([ConfigEntry("deny_key", .sequence([]))], "processors.redaction.deny_key: unknown key"),
-    ] as [([ConfigEntry], String)])
+    @Test(
+        arguments: [
+            ([ConfigEntry("detectors", .mapping([ConfigEntry("emails", s("mask"))]))], "processors.redaction.detectors.emails: unknown detector"),
+            (
+                [ConfigEntry("detectors", .mapping([ConfigEntry("email", s("hide"))]))],
+                "processors.redaction.detectors.email: 'hide' is not one of mask, hash, drop, off"
+            ),
+            ([ConfigEntry("default_action", s("hash"))], "processors.redaction.hash_key: required when a rule's action is hash"),
+            ([ConfigEntry("default_action", s("hash")), ConfigEntry("hash_key", s("short"))], "processors.redaction.hash_key: must be at least 16 bytes"),
+            (
+                [ConfigEntry("custom", .sequence([.mapping([ConfigEntry("name", s("email")), ConfigEntry("pattern", s("x"))])]))],
+                "processors.redaction.custom[0].name: 'email' is already a rule name"
+            ),
+            (
+                [ConfigEntry("custom", .sequence([.mapping([ConfigEntry("name", s("bad")), ConfigEntry("pattern", s("("))])]))],
+                "processors.redaction.custom[0].pattern: invalid regular expression"
+            ),
+            ([ConfigEntry("deny_key", .sequence([]))], "processors.redaction.deny_key: unknown key"),
+        ] as [([ConfigEntry], String)])
     func configMistakesNameTheirPath(_ entries: [ConfigEntry], _ message: String) throws {
         expectRefused(message) { _ = try config(entries) }
     }
@@ -170,7 +190,9 @@ struct RedactionReachTests {
 
     /// Numbers are read as digits under `numeric_keys` (every key by default); `[]` turns it off.
     @Test func numbersUnderNumericKeys() throws {
-        let json = Self.span(#"[{"key":"card","value":{"intValue":"4111111111111111"}},{"key":"amount","value":{"doubleValue":4111111111111111.0}},{"key":"tokens","value":{"intValue":"1200"}}]"#)
+        let json = Self.span(
+            #"[{"key":"card","value":{"intValue":"4111111111111111"}},{"key":"amount","value":{"doubleValue":4111111111111111.0}},{"key":"tokens","value":{"intValue":"1200"}}]"#
+        )
         var b = try Self.decode(json)
         _ = RedactionProcessor(config: .init()).process(&b)
         #expect(value(b, span: 0, "card") == "<CREDIT_CARD>" && value(b, span: 0, "amount") == "<CREDIT_CARD>")
@@ -197,26 +219,30 @@ struct RedactionReachTests {
     /// Names, versions, URLs and trace states are text too.
     @Test func namesVersionsURLsAndTraceStates() throws {
         let json = """
-        {"resourceSpans":[{"schemaUrl":"https://x/alice@example.com","scopeSpans":[{"scope":{"name":"bob@example.com","version":"4111111111111111"},
-          "schemaUrl":"s/carol@example.com","spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",
-          "traceState":"v=dave@example.com","name":"s","events":[{"name":"mail erin@example.com"}],
-          "links":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","traceState":"w=frank@example.com"}]}]}]}]}
-        """
+            {"resourceSpans":[{"schemaUrl":"https://x/alice@example.com","scopeSpans":[{"scope":{"name":"bob@example.com","version":"4111111111111111"},
+              "schemaUrl":"s/carol@example.com","spans":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef",
+              "traceState":"v=dave@example.com","name":"s","events":[{"name":"mail erin@example.com"}],
+              "links":[{"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","traceState":"w=frank@example.com"}]}]}]}]}
+            """
         var b = try Self.decode(json)
         let outcome = RedactionProcessor(config: .init()).process(&b)
-        let texts = [b.string(b.resources[0].schemaURL), b.string(b.scopes[0].name), b.string(b.scopes[0].version), b.string(b.scopes[0].schemaURL),
-                     b.string(b.spans[0].traceState), b.string(b.events[0].name), b.string(b.links[0].traceState)]
+        let texts = [
+            b.string(b.resources[0].schemaURL), b.string(b.scopes[0].name), b.string(b.scopes[0].version), b.string(b.scopes[0].schemaURL),
+            b.string(b.spans[0].traceState), b.string(b.events[0].name), b.string(b.links[0].traceState),
+        ]
         #expect(texts == ["https://x/<EMAIL>", "<EMAIL>", "<CREDIT_CARD>", "s/<EMAIL>", "v=<EMAIL>", "mail <EMAIL>", "w=<EMAIL>"])
         #expect(outcome.metrics[Counters.Key(.redactions, ["processor": "redaction", "rule": "email", "action": "mask"])] == 6)
     }
 
     /// A value split across flattened message parts is found joined; each part loses its share.
     @Test func splitAcrossFlattenedMessages() throws {
-        var b = try Self.decode(Self.span(#"""
-            [{"key":"gen_ai.prompt.1.content","value":{"stringValue":"example.com, thanks"}},
-             {"key":"gen_ai.prompt.0.content","value":{"stringValue":"write to alice@"}},
-             {"key":"gen_ai.prompt.0.role","value":{"stringValue":"user"}}]
-            """#))
+        var b = try Self.decode(
+            Self.span(
+                #"""
+                [{"key":"gen_ai.prompt.1.content","value":{"stringValue":"example.com, thanks"}},
+                 {"key":"gen_ai.prompt.0.content","value":{"stringValue":"write to alice@"}},
+                 {"key":"gen_ai.prompt.0.role","value":{"stringValue":"user"}}]
+                """#))
         _ = RedactionProcessor(config: .init()).process(&b)
         #expect(value(b, span: 0, "gen_ai.prompt.0.content") == "write to <EMAIL>")
         #expect(value(b, span: 0, "gen_ai.prompt.1.content") == ", thanks")
@@ -239,15 +265,15 @@ struct RedactionReachTests {
         let processor = RedactionProcessor(config: .init())
         // Sixteen characters, the shortest run looked at, and a long one.
         for run in ["b@example.io", "mail alice.leak@example.com now"].map({ Data($0.utf8).base64EncodedString() }) {
-        for offset in 0..<17 {
-            for (before, after) in [(" ", " "), ("\"", "\""), (":", "."), ("\n", "\t")] {
-                let text = String(repeating: "x", count: offset) + before + run + after + "tail"
-                let out = try #require(processor.redact(text: Array(text.utf8)), "offset \(offset)")
-                let s = String(decoding: out, as: UTF8.self)
-                #expect(!s.contains(run.prefix(16)) && !s.contains("="), "offset \(offset): \(s)")
-                #expect(s.hasSuffix(after + "tail") && s.hasPrefix(String(repeating: "x", count: offset) + before))
+            for offset in 0..<17 {
+                for (before, after) in [(" ", " "), ("\"", "\""), (":", "."), ("\n", "\t")] {
+                    let text = String(repeating: "x", count: offset) + before + run + after + "tail"
+                    let out = try #require(processor.redact(text: Array(text.utf8)), "offset \(offset)")
+                    let s = String(decoding: out, as: UTF8.self)
+                    #expect(!s.contains(run.prefix(16)) && !s.contains("="), "offset \(offset): \(s)")
+                    #expect(s.hasSuffix(after + "tail") && s.hasPrefix(String(repeating: "x", count: offset) + before))
+                }
             }
-        }
         }
         let binary = Data((0..<48).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 200) }).base64EncodedString()
         for clean in ["id " + binary + " end", "aVeryLongCamelCaseIdentifierName", "the_quick_brown_fox_jumps_over"] {

@@ -61,7 +61,9 @@ struct RedactionQualityTests {
                 let removed = RedactionScore.find(value, in: out) == nil
                 let stillJSON = sample.text.first != UInt8(ascii: "{") || (try? JSONParser().parse(out)) != nil
                 perKind[sample.kind, default: (0, 0)].total += 1
-                if removed && stillJSON { perKind[sample.kind]!.found += 1 } else if misses.count < 10 {
+                if removed && stillJSON {
+                    perKind[sample.kind]!.found += 1
+                } else if misses.count < 10 {
                     misses.append("\(sample.kind): \(String(decoding: sample.text, as: UTF8.self)) → \(String(decoding: out, as: UTF8.self))")
                 }
             }

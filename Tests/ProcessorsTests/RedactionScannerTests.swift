@@ -36,8 +36,10 @@ struct RedactionScannerTests {
         ("v6 2001:db8:85a3::8a2e:370:7334 ok", .ipAddress, "2001:db8:85a3::8a2e:370:7334"),
         ("link-local fe80::1ff:fe23:4567:890a%eth0", .ipAddress, "fe80::1ff:fe23:4567:890a"),
         ("full 2001:0db8:0000:0000:0000:ff00:0042:8329", .ipAddress, "2001:0db8:0000:0000:0000:ff00:0042:8329"),
-        ("token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
-         .jwt, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+        (
+            "token eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U end",
+            .jwt, "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+        ),
         ("OPENAI_API_KEY=sk-proj-AbCdEf0123456789GhIjKlMnOp", .openAIKey, "sk-proj-AbCdEf0123456789GhIjKlMnOp"),
         ("key sk-ant-api03-AbCdEf0123456789GhIjKlMnOpQr", .anthropicKey, "sk-ant-api03-AbCdEf0123456789GhIjKlMnOpQr"),
         ("id AKIAIOSFODNN7EXAMPLE", .awsAccessKey, "AKIAIOSFODNN7EXAMPLE"),
@@ -47,8 +49,10 @@ struct RedactionScannerTests {
         ("slack xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOp", .slackToken, "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOp"),
         ("maps AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe", .googleAPIKey, "AIzaSyDaGmWKa4JsXZ-HjGw7ISLn_3namBGewQe"),
         ("Authorization: Bearer abcdef0123456789ABCDEF.xyz", .bearerToken, "abcdef0123456789ABCDEF.xyz"),
-        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\ntail", .privateKey,
-         "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"),
+        (
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----\ntail", .privateKey,
+            "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----"
+        ),
         ("db postgres://admin:s3cr3t@db.internal:5432/app", .urlCredentials, "admin:s3cr3t"),
     ]
 
@@ -60,21 +64,21 @@ struct RedactionScannerTests {
     }
 
     static let negatives: [String] = [
-        "order 4111111111111112 shipped",                  // fails Luhn
-        "ref 1234567890123456",                             // no card network, fails Luhn
-        "at 2024-05-17T10:32:11Z and 1715941931123 ms",     // timestamps
-        "build 10.0.19041.1 and v2.11.0 and 1.2.3",         // versions
+        "order 4111111111111112 shipped",  // fails Luhn
+        "ref 1234567890123456",  // no card network, fails Luhn
+        "at 2024-05-17T10:32:11Z and 1715941931123 ms",  // timestamps
+        "build 10.0.19041.1 and v2.11.0 and 1.2.3",  // versions
         "uuid 550e8400-e29b-41d4-a716-446655440000",
         "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
         "git 4e1243bd22c66e76c2ba9eddc1f91394e57f9f83",
         "std::vector<int> and a::b and 10:30:00",
         "ssn-shaped 000-12-3456 and 666-12-3456 and 123-00-6789",
-        "IBAN-shaped DE89 3704 0044 0532 0130 01",           // bad check digits
+        "IBAN-shaped DE89 3704 0044 0532 0130 01",  // bad check digits
         "ip 256.1.1.1 and 1.2.3 and 01.02.03.04",
         "sk-learn and sk-lowercaseonlylettersmuchlongerthantwenty",
         "user@localhost and @handle and a@b",
         "price 1,234,567.89 and (12) items, 555-0132",
-        "http://example.com/path?user=a:b@c",                // not in the authority
+        "http://example.com/path?user=a:b@c",  // not in the authority
         "Bearer short",
         "eyJ not a jwt.here.either",
     ]

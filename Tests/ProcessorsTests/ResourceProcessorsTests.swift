@@ -12,7 +12,9 @@ func resourceValue(_ b: TraceBatch, _ key: String) -> String? {
 /// resource attributes), as the OpenTelemetry Collector's processors of those names.
 @Suite(.timeLimit(.minutes(5)))
 struct ResourceProcessorsTests {
-    static let operatorEnv = ["OTEL_RESOURCE_ATTRIBUTES": "k8s.pod.name=chat-7d9f,k8s.namespace.name=payments, k8s.node.name=10.0.10.5,service.name=from-env,note=a%2Cb%3Dc%20d"]
+    static let operatorEnv = [
+        "OTEL_RESOURCE_ATTRIBUTES": "k8s.pod.name=chat-7d9f,k8s.namespace.name=payments, k8s.node.name=10.0.10.5,service.name=from-env,note=a%2Cb%3Dc%20d"
+    ]
 
     func detection(_ entries: [ConfigEntry], _ env: [String: String] = operatorEnv) throws -> ResourceDetectionProcessor {
         let c = try decodeConfig(entries, path: "processors.resourcedetection") { (m) throws(ConfigError) in try ResourceDetectionProcessor.Config(&m) }
@@ -59,15 +61,27 @@ struct ResourceProcessorsTests {
     }
 
     @Test func theResourceProcessorActsOnResourceAttributes() throws {
-        var b = try batch([[("deployment.environment", "span-level")], [("x", "y")]],
-                          resource: [("deployment.environment", "staging"), ("host.name", "ip-10-0-0-1"), ("secret.token", "t")], events: true)
-        let c = try decodeConfig([ConfigEntry("actions", .sequence([
-            .mapping([ConfigEntry("key", plain("cluster")), ConfigEntry("action", plain("insert")), ConfigEntry("value", plain("oke-prod"))]),
-            .mapping([ConfigEntry("key", plain("deployment.environment")), ConfigEntry("action", plain("update")), ConfigEntry("value", plain("production"))]),
-            .mapping([ConfigEntry("key", plain("host.id")), ConfigEntry("action", plain("upsert")), ConfigEntry("from_attribute", plain("host.name"))]),
-            .mapping([ConfigEntry("pattern", plain("^secret\\.")), ConfigEntry("action", plain("delete"))]),
-            .mapping([ConfigEntry("key", plain("host.name")), ConfigEntry("action", plain("hash"))]),
-        ]))], path: "processors.resource") { (m) throws(ConfigError) in try AttributesProcessor.Config(&m) }
+        var b = try batch(
+            [[("deployment.environment", "span-level")], [("x", "y")]],
+            resource: [("deployment.environment", "staging"), ("host.name", "ip-10-0-0-1"), ("secret.token", "t")], events: true)
+        let c = try decodeConfig(
+            [
+                ConfigEntry(
+                    "actions",
+                    .sequence([
+                        .mapping([ConfigEntry("key", plain("cluster")), ConfigEntry("action", plain("insert")), ConfigEntry("value", plain("oke-prod"))]),
+                        .mapping([
+                            ConfigEntry("key", plain("deployment.environment")), ConfigEntry("action", plain("update")),
+                            ConfigEntry("value", plain("production")),
+                        ]),
+                        .mapping([
+                            ConfigEntry("key", plain("host.id")), ConfigEntry("action", plain("upsert")), ConfigEntry("from_attribute", plain("host.name")),
+                        ]),
+                        .mapping([ConfigEntry("pattern", plain("^secret\\.")), ConfigEntry("action", plain("delete"))]),
+                        .mapping([ConfigEntry("key", plain("host.name")), ConfigEntry("action", plain("hash"))]),
+                    ]))
+            ], path: "processors.resource"
+        ) { (m) throws(ConfigError) in try AttributesProcessor.Config(&m) }
         let outcome = AttributesProcessor(config: c, target: .resources).process(&b)
         #expect(resourceValue(b, "cluster") == "oke-prod" && resourceValue(b, "deployment.environment") == "production")
         #expect(resourceValue(b, "host.id") == "ip-10-0-0-1" && resourceValue(b, "secret.token") == nil)

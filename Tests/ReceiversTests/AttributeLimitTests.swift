@@ -24,10 +24,10 @@ struct AttributeLimitTests {
             (0..<n).map { #"{"key":"\#(prefix)\#($0)","value":{"intValue":"\#($0)"}}"# }.joined(separator: ",")
         }
         let body = """
-        {"resourceSpans":[{"resource":{"attributes":[\(attrs(resourceAttributes, "r"))]},"scopeSpans":[{"spans":[
-         {"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","droppedAttributesCount":3,
-          "attributes":[\(attrs(spanAttributes, "s"))],"events":[{"name":"e","attributes":[\(attrs(eventAttributes, "e"))]}]}]}]}]}
-        """
+            {"resourceSpans":[{"resource":{"attributes":[\(attrs(resourceAttributes, "r"))]},"scopeSpans":[{"spans":[
+             {"traceId":"0123456789abcdef0123456789abcdef","spanId":"0123456789abcdef","droppedAttributesCount":3,
+              "attributes":[\(attrs(spanAttributes, "s"))],"events":[{"name":"e","attributes":[\(attrs(eventAttributes, "e"))]}]}]}]}]}
+            """
         return OTLPProtobufEncoder().encode(try! OTLPJSONDecoder().decode(Array(body.utf8)))
     }
 
@@ -47,7 +47,8 @@ struct AttributeLimitTests {
         let counters = Counters()
         let r = OTLPHTTPReceiver(id: "otlp", config: try Self.config("").http!, consumer: consumer, counters: counters, logger: Logger(label: "t"))
         let body = Self.request(spanAttributes: 1500, eventAttributes: 1100, resourceAttributes: 1030)
-        let answer = await r.handle(HTTPRequest(method: .POST, path: "/v1/traces", headers: HTTPHeaders([("Content-Type", "application/x-protobuf")]), body: body))
+        let answer = await r.handle(
+            HTTPRequest(method: .POST, path: "/v1/traces", headers: HTTPHeaders([("Content-Type", "application/x-protobuf")]), body: body))
         #expect(answer.status == .ok)
         let batch = try #require(consumer.last.withLock { $0 })
         #expect(batch.spans[0].attributes.count == 1024)

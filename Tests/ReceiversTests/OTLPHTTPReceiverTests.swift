@@ -34,9 +34,20 @@ final class StubConsumer: TraceConsumer {
 @Suite(.timeLimit(.minutes(5)))
 struct OTLPHTTPReceiverTests {
     static func config(_ yaml: String = "") throws -> OTLPReceiver.Config.HTTP {
-        var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", yaml.isEmpty ? .null : .mapping([
-            ConfigEntry("max_request_body_size", .scalar(yaml, quoted: false)),
-        ]))]))]), path: "receivers.otlp")
+        var m = try ConfigMap(
+            .mapping([
+                ConfigEntry(
+                    "protocols",
+                    .mapping([
+                        ConfigEntry(
+                            "http",
+                            yaml.isEmpty
+                                ? .null
+                                : .mapping([
+                                    ConfigEntry("max_request_body_size", .scalar(yaml, quoted: false))
+                                ]))
+                    ]))
+            ]), path: "receivers.otlp")
         return try OTLPReceiver.Config(&m).http!
     }
 
@@ -44,8 +55,10 @@ struct OTLPHTTPReceiverTests {
         OTLPHTTPReceiver(id: "otlp", config: try config ?? Self.config(), consumer: consumer, counters: Counters(), logger: Logger(label: "test"))
     }
 
-    func request(_ body: [UInt8]?, path: String = "/v1/traces", method: HTTPMethod = .POST,
-                 headers: [(String, String)] = [("Content-Type", "application/x-protobuf")]) -> HTTPRequest {
+    func request(
+        _ body: [UInt8]?, path: String = "/v1/traces", method: HTTPMethod = .POST,
+        headers: [(String, String)] = [("Content-Type", "application/x-protobuf")]
+    ) -> HTTPRequest {
         HTTPRequest(method: method, path: path, headers: HTTPHeaders(headers), body: body ?? [])
     }
 
@@ -89,9 +102,18 @@ struct OTLPHTTPReceiverTests {
 
     /// `traces_url_path` moves the OTLP path; the Langfuse SDKs' path stays; the default path is then a 404.
     @Test func tracesURLPathIsServed() async throws {
-        var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", .mapping([
-            ConfigEntry("traces_url_path", .scalar("/ingest/otlp", quoted: false)),
-        ]))]))]), path: "receivers.otlp")
+        var m = try ConfigMap(
+            .mapping([
+                ConfigEntry(
+                    "protocols",
+                    .mapping([
+                        ConfigEntry(
+                            "http",
+                            .mapping([
+                                ConfigEntry("traces_url_path", .scalar("/ingest/otlp", quoted: false))
+                            ]))
+                    ]))
+            ]), path: "receivers.otlp")
         let config = try OTLPReceiver.Config(&m).http!
         let consumer = StubConsumer()
         let r = try receiver(consumer, config: config)
@@ -107,7 +129,8 @@ struct OTLPHTTPReceiverTests {
         let get = await r.handle(request(nil, method: .GET))
         #expect(get.status == .methodNotAllowed && get.headers.contains { $0 == ("Allow", "POST") })
         #expect(await r.handle(request(capture, headers: [("Content-Type", "text/plain")])).status == .unsupportedMediaType)
-        #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "br")])).status == .unsupportedMediaType)
+        #expect(
+            await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "br")])).status == .unsupportedMediaType)
         let bad = await r.handle(request(Array("not protobuf".utf8)))
         #expect(bad.status == .badRequest)
         #expect(String(decoding: bad.body, as: UTF8.self).contains("invalid OTLP trace request"))
@@ -172,8 +195,9 @@ struct OTLPHTTPReceiverTests {
     /// the refusal is counted per request.
     @Test func pushbackBeforeDecodingIsCountedPerRequest() async throws {
         let counters = Counters()
-        let r = OTLPHTTPReceiver(id: "otlp", config: try Self.config(), consumer: StubConsumer(refuseAtPrecheck: true), counters: counters,
-                                 logger: Logger(label: "test"))
+        let r = OTLPHTTPReceiver(
+            id: "otlp", config: try Self.config(), consumer: StubConsumer(refuseAtPrecheck: true), counters: counters,
+            logger: Logger(label: "test"))
         for body in [capture, [0xFF, 0xFF, 0xFF]] {
             let response = await r.handle(request(body))
             #expect(response.status == .serviceUnavailable)
@@ -183,18 +207,40 @@ struct OTLPHTTPReceiverTests {
     }
 
     @Test func authentication() async throws {
-        var m = try ConfigMap(.mapping([ConfigEntry("protocols", .mapping([ConfigEntry("http", .mapping([ConfigEntry("auth", .mapping([
-            ConfigEntry("bearer_tokens", .sequence([.scalar("t0ken", quoted: false)])),
-            ConfigEntry("basic", .sequence([.mapping([ConfigEntry("username", .scalar("pk-lf-test", quoted: false)),
-                                                       ConfigEntry("password", .scalar("sk-lf-test", quoted: false))])])),
-        ]))]))]))]), path: "receivers.otlp")
+        var m = try ConfigMap(
+            .mapping([
+                ConfigEntry(
+                    "protocols",
+                    .mapping([
+                        ConfigEntry(
+                            "http",
+                            .mapping([
+                                ConfigEntry(
+                                    "auth",
+                                    .mapping([
+                                        ConfigEntry("bearer_tokens", .sequence([.scalar("t0ken", quoted: false)])),
+                                        ConfigEntry(
+                                            "basic",
+                                            .sequence([
+                                                .mapping([
+                                                    ConfigEntry("username", .scalar("pk-lf-test", quoted: false)),
+                                                    ConfigEntry("password", .scalar("sk-lf-test", quoted: false)),
+                                                ])
+                                            ])),
+                                    ]))
+                            ]))
+                    ]))
+            ]), path: "receivers.otlp")
         let r = try receiver(StubConsumer(), config: try OTLPReceiver.Config(&m).http!)
         let none = await r.handle(request(capture))
         #expect(none.status == .unauthorized && none.headers.contains { $0.0 == "WWW-Authenticate" })
-        #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer wrong")])).status == .unauthorized)
+        #expect(
+            await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer wrong")])).status == .unauthorized)
         #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("Authorization", "Bearer t0ken")])).status == .ok)
         // The Langfuse SDK's own header (from the capture's request.json).
-        #expect(await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("authorization", "Basic cGstbGYtdGVzdDpzay1sZi10ZXN0")])).status == .ok)
+        #expect(
+            await r.handle(request(capture, headers: [("Content-Type", "application/x-protobuf"), ("authorization", "Basic cGstbGYtdGVzdDpzay1sZi10ZXN0")]))
+                .status == .ok)
     }
 }
 
@@ -220,8 +266,10 @@ struct ZstdTests {
         #expect(try Zstd.decompress(compressed, limit: 1 << 20) == capture)
         let consumer = StubConsumer()
         let r = OTLPHTTPReceiver(id: "otlp", config: try OTLPHTTPReceiverTests.config(), consumer: consumer, counters: Counters(), logger: Logger(label: "t"))
-        let response = await r.handle(HTTPRequest(method: .POST, path: "/v1/traces",
-            headers: HTTPHeaders([("Content-Type", "application/x-protobuf"), ("Content-Encoding", "zstd")]), body: compressed))
+        let response = await r.handle(
+            HTTPRequest(
+                method: .POST, path: "/v1/traces",
+                headers: HTTPHeaders([("Content-Type", "application/x-protobuf"), ("Content-Encoding", "zstd")]), body: compressed))
         #expect(response.status == .ok)
         #expect(consumer.spans.withLock { $0 } == 3)
     }
@@ -248,15 +296,17 @@ struct ZstdTests {
 struct PartialSuccessTests {
     @Test func spansWithoutIDsAreRefusedAndReported() async throws {
         let json = #"""
-        {"resourceSpans":[{"scopeSpans":[{"spans":[
-          {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"ok"},
-          {"traceId":"","spanId":"b7ad6b7169203332","name":"no trace id"},
-          {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"0000000000000000","name":"zero span id"}]}]}]}
-        """#
+            {"resourceSpans":[{"scopeSpans":[{"spans":[
+              {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"ok"},
+              {"traceId":"","spanId":"b7ad6b7169203332","name":"no trace id"},
+              {"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"0000000000000000","name":"zero span id"}]}]}]}
+            """#
         let consumer = StubConsumer()
         let r = OTLPHTTPReceiver(id: "otlp", config: try OTLPHTTPReceiverTests.config(), consumer: consumer, counters: Counters(), logger: Logger(label: "t"))
-        let response = await r.handle(HTTPRequest(method: .POST, path: "/v1/traces",
-            headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(json.utf8)))
+        let response = await r.handle(
+            HTTPRequest(
+                method: .POST, path: "/v1/traces",
+                headers: HTTPHeaders([("Content-Type", "application/json")]), body: Array(json.utf8)))
         #expect(response.status == .ok)
         let body = try JSONParser().parse(response.body)
         #expect(body["partialSuccess"]?["rejectedSpans"] == .string("2"))
@@ -271,10 +321,11 @@ struct PartialSuccessTests {
         var b = try OTLPProtobufDecoder().decode(try SampleRequests.random(seed: 3).serializedBytes())
         let before = b.spans.count
         var drop = false
-        let removed = b.removeSpans { _ in drop.toggle(); return drop }
+        let removed = b.removeSpans { _ in
+            drop.toggle(); return drop
+        }
         #expect(removed == (before + 1) / 2 && b.spans.count == before - removed)
         #expect(b.scopes.reduce(0) { $0 + Int($1.spans.count) } == b.spans.count)
         #expect(b.scopes.allSatisfy { $0.spans.range.upperBound <= b.spans.count })
     }
 }
-

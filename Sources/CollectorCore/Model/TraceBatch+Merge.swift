@@ -20,55 +20,61 @@ extension TraceBatch {
             self = other
             return
         }
-        let o = Offsets(bytes: bytes.count, attributes: attributes.count, nested: nestedAttributes.count,
-                        arrays: arrayValues.count, spans: spans.count, scopes: scopes.count, resources: resources.count,
-                        events: events.count, links: links.count)
+        let o = Offsets(
+            bytes: bytes.count, attributes: attributes.count, nested: nestedAttributes.count,
+            arrays: arrayValues.count, spans: spans.count, scopes: scopes.count, resources: resources.count,
+            events: events.count, links: links.count)
         bytes.append(contentsOf: other.bytes)
         attributes.append(contentsOf: other.attributes.map { o.shift($0) })
         nestedAttributes.append(contentsOf: other.nestedAttributes.map { o.shift($0) })
         arrayValues.append(contentsOf: other.arrayValues.map { o.shift($0) })
-        events.append(contentsOf: other.events.map { e in
-            var e = e
-            e.name = o.shift(e.name)
-            e.attributes = o.shift(e.attributes, by: o.attributes)
-            return e
-        })
-        links.append(contentsOf: other.links.map { l in
-            var l = l
-            l.traceState = o.shift(l.traceState)
-            l.attributes = o.shift(l.attributes, by: o.attributes)
-            return l
-        })
-        spans.append(contentsOf: other.spans.map { s in
-            var s = s
-            s.name = o.shift(s.name)
-            s.traceState = o.shift(s.traceState)
-            s.attributes = o.shift(s.attributes, by: o.attributes)
-            s.events = o.shift(s.events, by: o.events)
-            s.links = o.shift(s.links, by: o.links)
-            if var st = s.status {
-                st.message = o.shift(st.message)
-                s.status = st
-            }
-            return s
-        })
-        scopes.append(contentsOf: other.scopes.map { sc in
-            var sc = sc
-            sc.name = o.shift(sc.name)
-            sc.version = o.shift(sc.version)
-            sc.schemaURL = o.shift(sc.schemaURL)
-            sc.attributes = o.shift(sc.attributes, by: o.attributes)
-            sc.spans = o.shift(sc.spans, by: o.spans)
-            sc.resourceIndex += UInt32(o.resources)
-            return sc
-        })
-        resources.append(contentsOf: other.resources.map { r in
-            var r = r
-            r.schemaURL = o.shift(r.schemaURL)
-            r.attributes = o.shift(r.attributes, by: o.attributes)
-            r.scopes = o.shift(r.scopes, by: o.scopes)
-            return r
-        })
+        events.append(
+            contentsOf: other.events.map { e in
+                var e = e
+                e.name = o.shift(e.name)
+                e.attributes = o.shift(e.attributes, by: o.attributes)
+                return e
+            })
+        links.append(
+            contentsOf: other.links.map { l in
+                var l = l
+                l.traceState = o.shift(l.traceState)
+                l.attributes = o.shift(l.attributes, by: o.attributes)
+                return l
+            })
+        spans.append(
+            contentsOf: other.spans.map { s in
+                var s = s
+                s.name = o.shift(s.name)
+                s.traceState = o.shift(s.traceState)
+                s.attributes = o.shift(s.attributes, by: o.attributes)
+                s.events = o.shift(s.events, by: o.events)
+                s.links = o.shift(s.links, by: o.links)
+                if var st = s.status {
+                    st.message = o.shift(st.message)
+                    s.status = st
+                }
+                return s
+            })
+        scopes.append(
+            contentsOf: other.scopes.map { sc in
+                var sc = sc
+                sc.name = o.shift(sc.name)
+                sc.version = o.shift(sc.version)
+                sc.schemaURL = o.shift(sc.schemaURL)
+                sc.attributes = o.shift(sc.attributes, by: o.attributes)
+                sc.spans = o.shift(sc.spans, by: o.spans)
+                sc.resourceIndex += UInt32(o.resources)
+                return sc
+            })
+        resources.append(
+            contentsOf: other.resources.map { r in
+                var r = r
+                r.schemaURL = o.shift(r.schemaURL)
+                r.attributes = o.shift(r.attributes, by: o.attributes)
+                r.scopes = o.shift(r.scopes, by: o.scopes)
+                return r
+            })
     }
 }
 

@@ -17,7 +17,8 @@ extension TraceBatch {
                 for i in slice.range {
                     let r = attributes[i].key
                     if Int(r.count) == want.count,
-                       want.count == 0 || memEqual(store.baseAddress! + r.lowerBound, want.baseAddress!, want.count) {
+                        want.count == 0 || memEqual(store.baseAddress! + r.lowerBound, want.baseAddress!, want.count)
+                    {
                         found = i
                     }
                 }

@@ -59,7 +59,8 @@ public struct ByteKeyTable<Value: Sendable>: Sendable {
                     let s = slots[h]
                     if s.length < 0 { return nil }
                     if Int(s.length) == p.count,
-                       p.count == 0 || memEqual(keys.baseAddress! + Int(s.offset), p.baseAddress!, p.count) {
+                        p.count == 0 || memEqual(keys.baseAddress! + Int(s.offset), p.baseAddress!, p.count)
+                    {
                         return values[Int(s.value)]
                     }
                     h = (h + 1) & mask

@@ -20,10 +20,11 @@ public struct KeyClassifier: Sendable {
         prefixBytes = bytes
         prefixesByFirstByte = buckets
         let families = AttributeKeyPrefix.allCases
-        keys = ByteKeyTable(AttributeKey.allCases.enumerated().map { i, key in
-            let family = families.firstIndex { key.rawValue.hasPrefix($0.rawValue) && key.rawValue != $0.rawValue }
-            return (key.rawValue, (Int32(i), Int32(family ?? -1)))
-        })
+        keys = ByteKeyTable(
+            AttributeKey.allCases.enumerated().map { i, key in
+                let family = families.firstIndex { key.rawValue.hasPrefix($0.rawValue) && key.rawValue != $0.rawValue }
+                return (key.rawValue, (Int32(i), Int32(family ?? -1)))
+            })
     }
 
     /// Both answers in one probe for known keys; the prefix scan runs only for unknown ones.

@@ -63,7 +63,8 @@ public enum Timestamp {
         guard b.count >= 10, digits(0..<4), b[4] == 45, digits(5..<7), b[7] == 45, digits(8..<10) else { return false }
         if b.count == 10 { return true }
         guard b.count >= 19, b[10] == 84 || b[10] == 32, digits(11..<13), b[13] == 58, digits(14..<16), b[16] == 58,
-              digits(17..<19) else { return false }
+            digits(17..<19)
+        else { return false }
         var i = 19
         if i < b.count, b[i] == 46 {
             i += 1

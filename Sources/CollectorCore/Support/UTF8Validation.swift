@@ -8,7 +8,8 @@ public enum UTF8Validation {
             // ASCII fast path: 32 bytes a step while they last (prompts are mostly ASCII), then 8.
             while i + 32 <= count {
                 let q = UnsafeRawPointer(p + i)
-                let word = q.loadUnaligned(as: UInt64.self) | q.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                let word =
+                    q.loadUnaligned(as: UInt64.self) | q.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
                     | q.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | q.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
                 if word & 0x8080_8080_8080_8080 != 0 { break }
                 i += 32

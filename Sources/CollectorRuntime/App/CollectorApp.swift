@@ -71,8 +71,10 @@ public struct CollectorApp: Sendable {
     /// (`RECEIVER/http`, `RECEIVER/grpc`, `metrics`, `health`), so `:0` endpoints can be found.
     /// With `reload`, the files the config read are watched (and SIGHUP handled), and a changed
     /// config is swapped in without a restart: see `GenerationHost`.
-    public func run(shutdownSignals: [UnixSignal] = [.sigterm, .sigint], reload: (source: ConfigSource, loaded: LoadedConfig)? = nil,
-                    onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }) async throws {
+    public func run(
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint], reload: (source: ConfigSource, loaded: LoadedConfig)? = nil,
+        onListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }
+    ) async throws {
         try checkRunnable()
         let admission = try makeAdmission()
         let generation = try makeGeneration(config, hash: reload?.loaded.hash ?? 0, admission: admission, previous: nil)
@@ -99,23 +101,29 @@ public struct CollectorApp: Sendable {
             receivers += try receiver.factory.make(erased: receiver.config, settings: settings(id, .receiver), context: context)
         }
         let metricsAuth = AuthSource(config.telemetry.metricsAuth)
-        var telemetry: [any Service] = [TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, auth: metricsAuth, counters: counters, logger: logger) { port in
-            onListening("metrics", port)
-        }]
+        var telemetry: [any Service] = [
+            TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, auth: metricsAuth, counters: counters, logger: logger) { port in
+                onListening("metrics", port)
+            }
+        ]
         for id in config.enabledExtensions {
             guard let e = config.extensions[id] else { continue }
-            telemetry.append(try e.factory.make(erased: e.config, settings: settings(id, .extension), context: ExtensionContext(readiness: readiness, onListening: onListening)))
+            telemetry.append(
+                try e.factory.make(
+                    erased: e.config, settings: settings(id, .extension), context: ExtensionContext(readiness: readiness, onListening: onListening)))
         }
-        let host = GenerationHost(app: self, source: reload?.source, admission: admission, first: generation,
-                                  watched: reload?.loaded.files ?? [], switches: switches, receiverAuth: receiverAuth, metricsAuth: metricsAuth)
+        let host = GenerationHost(
+            app: self, source: reload?.source, admission: admission, first: generation,
+            watched: reload?.loaded.files ?? [], switches: switches, receiverAuth: receiverAuth, metricsAuth: metricsAuth)
         // Shut down in reverse order: readiness turns false first, then the receivers close, then the
         // generation drains (batchers, fan-outs, exporter queues); health and /metrics go last, so
         // probes see 503 and scrapes see the drain.
         let services: [any Service] = telemetry + [host] + receivers + [NotReadyOnShutdown(readiness: readiness)]
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0) },
-            gracefulShutdownSignals: shutdownSignals,
-            logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: shutdownSignals,
+                logger: logger))
         logger.info("starting", metadata: ["pipelines": "\(config.pipelines.map(\.id.description))"])
         try await group.run()
         readiness.set(false)
@@ -180,10 +188,14 @@ public struct CollectorApp: Sendable {
         if oldTelemetry != newTelemetry { return "service.telemetry" }
         if old.enabledExtensions != new.enabledExtensions { return "extensions" }
         // Components that hold sockets or a budget shared by requests in flight.
-        if let id = fixedChange(old.extensions.mapValues { ($0.factory.reloadable, $0.config) }, new.extensions.mapValues { ($0.factory.reloadable, $0.config) }) {
+        if let id = fixedChange(
+            old.extensions.mapValues { ($0.factory.reloadable, $0.config) }, new.extensions.mapValues { ($0.factory.reloadable, $0.config) })
+        {
             return "extensions.\(id)"
         }
-        if let id = fixedChange(old.processors.mapValues { ($0.factory.reloadable, $0.config) }, new.processors.mapValues { ($0.factory.reloadable, $0.config) }) {
+        if let id = fixedChange(
+            old.processors.mapValues { ($0.factory.reloadable, $0.config) }, new.processors.mapValues { ($0.factory.reloadable, $0.config) })
+        {
             return "processors.\(id) (\(id.type) cannot change without a restart)"
         }
         for (id, e) in new.exporters {
@@ -194,8 +206,10 @@ public struct CollectorApp: Sendable {
     }
 
     /// The first component that cannot be reloaded and was added, removed or changed.
-    static func fixedChange(_ old: [ComponentID: (reloadable: Bool, config: any ComponentConfig)],
-                            _ new: [ComponentID: (reloadable: Bool, config: any ComponentConfig)]) -> ComponentID? {
+    static func fixedChange(
+        _ old: [ComponentID: (reloadable: Bool, config: any ComponentConfig)],
+        _ new: [ComponentID: (reloadable: Bool, config: any ComponentConfig)]
+    ) -> ComponentID? {
         let ids = Set(old.keys).union(new.keys).sorted { $0.description < $1.description }
         for id in ids {
             let (a, b) = (old[id], new[id])
@@ -221,8 +235,10 @@ public struct CollectorApp: Sendable {
             disk = previous  // a reload keeps the open queue (restartRequired has checked its settings)
         } else {
             do throws(DiskQueueError) {
-                disk = try DiskQueue(.init(directory: persistent.directory + "/" + Self.directoryName(id), maxBytes: persistent.maxBytes,
-                                           fsync: persistent.fsync, dropOldest: persistent.dropOldest))
+                disk = try DiskQueue(
+                    .init(
+                        directory: persistent.directory + "/" + Self.directoryName(id), maxBytes: persistent.maxBytes,
+                        fsync: persistent.fsync, dropOldest: persistent.dropOldest))
             } catch {
                 throw ConfigError("exporters.\(id).sending_queue.directory", "\(error)")
             }
@@ -235,8 +251,9 @@ public struct CollectorApp: Sendable {
                 if case .batching(let b) = try processor.factory.make(erased: processor.config, settings: settings(processorID, .processor)) { batching = b }
             }
         }
-        return ExporterQueue(exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, disk: disk,
-                             batching: ExporterQueue.Batching(spans: batching?.spans ?? 8192, wait: batching?.wait ?? .milliseconds(200)))
+        return ExporterQueue(
+            exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, disk: disk,
+            batching: ExporterQueue.Batching(spans: batching?.spans ?? 8192, wait: batching?.wait ?? .milliseconds(200)))
     }
 
     /// `clickhouse/main` → `clickhouse_main`: one directory per exporter.
@@ -266,7 +283,9 @@ public struct CollectorApp: Sendable {
 
 extension CollectorApp {
     /// A pipeline's in-place processors in config order, for a dry run (`genai-collector process`).
-    public static func spanProcessors(of pipeline: CollectorConfig.Pipeline, in config: CollectorConfig) throws(ConfigError) -> [(id: String, processor: any SpanProcessor)] {
+    public static func spanProcessors(
+        of pipeline: CollectorConfig.Pipeline, in config: CollectorConfig
+    ) throws(ConfigError) -> [(id: String, processor: any SpanProcessor)] {
         let app = CollectorApp(config: config, logger: Logger(label: "genai-collector"))
         var out: [(id: String, processor: any SpanProcessor)] = []
         for id in pipeline.processors {
@@ -317,7 +336,11 @@ final class BoundCounter: Sendable {
     }
 
     func one() {
-        if remaining.withLock({ $0 -= 1; return $0 == 0 }) { onAll() }
+        if remaining.withLock({
+            $0 -= 1; return $0 == 0
+        }) {
+            onAll()
+        }
     }
 }
 

@@ -164,8 +164,10 @@ final class Generation: Sendable {
     let inFlight = InFlight()
     let finished = Gate()
 
-    init(config: CollectorConfig, hash: UInt64, queues: [ComponentID: ExporterQueue], consumers: [ComponentID: any TraceConsumer],
-         services: [any Service], logger: Logger) {
+    init(
+        config: CollectorConfig, hash: UInt64, queues: [ComponentID: ExporterQueue], consumers: [ComponentID: any TraceConsumer],
+        services: [any Service], logger: Logger
+    ) {
         self.config = config
         self.hash = hash
         self.queues = queues
@@ -187,8 +189,10 @@ final class GenerationHost: Service {
     let metricsAuth: AuthSource
     let watched: [(path: String, fingerprint: UInt64)]
 
-    init(app: CollectorApp, source: ConfigSource?, admission: Admission, first: Generation, watched: [(path: String, fingerprint: UInt64)],
-         switches: [ComponentID: ConsumerSwitch], receiverAuth: [String: AuthSource], metricsAuth: AuthSource) {
+    init(
+        app: CollectorApp, source: ConfigSource?, admission: Admission, first: Generation, watched: [(path: String, fingerprint: UInt64)],
+        switches: [ComponentID: ConsumerSwitch], receiverAuth: [String: AuthSource], metricsAuth: AuthSource
+    ) {
         self.app = app
         self.source = source
         self.admission = admission
@@ -268,8 +272,10 @@ final class GenerationHost: Service {
     }
 
     /// One reload; the new generation, or nil when the old one keeps running.
-    private func reload(from current: Generation, source: ConfigSource, group: inout ThrowingTaskGroup<Void, any Error>,
-                        seen: inout [String: UInt64]) async -> Generation? {
+    private func reload(
+        from current: Generation, source: ConfigSource, group: inout ThrowingTaskGroup<Void, any Error>,
+        seen: inout [String: UInt64]
+    ) async -> Generation? {
         let logger = app.logger
         func count(_ outcome: String) { app.counters.add(.configReloads, 1, ["outcome": outcome]) }
         let loaded: LoadedConfig
@@ -290,8 +296,9 @@ final class GenerationHost: Service {
         }
         if let reason = CollectorApp.restartRequired(from: current.config, to: loaded.config) {
             count("restart_required")
-            logger.error("config changed in a way a reload cannot apply; restart to apply it. The running config stays",
-                         metadata: ["change": "\(reason)"])
+            logger.error(
+                "config changed in a way a reload cannot apply; restart to apply it. The running config stays",
+                metadata: ["change": "\(reason)"])
             return nil
         }
         let next: Generation

@@ -10,7 +10,7 @@ import Receivers
 /// factory, implementation) and one line here; the conformance suite then covers it.
 public enum ComponentRegistry {
     public static let receivers: [any ReceiverFactory] = [
-        OTLPReceiver.Factory(),
+        OTLPReceiver.Factory()
     ]
     public static let processors: [any ProcessorFactory] = [
         MemoryLimiter.Factory(),
@@ -32,18 +32,18 @@ public enum ComponentRegistry {
         OTLPGRPCExporter.Factory(),
     ]
     public static let extensions: [any ExtensionFactory] = [
-        HealthCheck.Factory(),
+        HealthCheck.Factory()
     ]
 
     /// The OpenTelemetry Collector's names for our types, by section, so its configs carry over.
     static let aliases: [String: [String: String]] = [
-        "exporters": ["otlp": OTLPGRPCExporter.Config.type, "otlphttp": OTLPHTTPExporter.Config.type],
+        "exporters": ["otlp": OTLPGRPCExporter.Config.type, "otlphttp": OTLPHTTPExporter.Config.type]
     ]
 
     /// Types the OpenTelemetry Collector's Helm chart enables by default that we do not implement:
     /// named in the error, so a carried-over config fails with what to remove.
     static let notImplemented: [String: Set<String>] = [
-        "receivers": ["jaeger", "zipkin", "prometheus"],
+        "receivers": ["jaeger", "zipkin", "prometheus"]
     ]
 
     /// Every registered factory's kind, type and example config, in registry order.

@@ -53,7 +53,8 @@ public struct CollectorConfig: Sendable {
         var top: ConfigMap
         do { top = try ConfigMap(root, path: "") } catch { throw ConfigErrors([error]) }
         for key in top.keys where !Self.sections.contains(key) {
-            errors.append(ConfigError(key, key == "connectors" ? "connectors are not supported" : "unknown section (expected \(Self.sections.joined(separator: ", ")))"))
+            errors.append(
+                ConfigError(key, key == "connectors" ? "connectors are not supported" : "unknown section (expected \(Self.sections.joined(separator: ", ")))"))
         }
         receivers = Self.components(&top, "receivers", ComponentRegistry.receivers, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
             try f.decodeReceiver(&m)
@@ -80,7 +81,8 @@ public struct CollectorConfig: Sendable {
         var lines: [String] = []
         for p in pipelines {
             let processors = p.processors.isEmpty ? "" : " → " + p.processors.map(\.description).joined(separator: " → ")
-            lines.append("  \(p.id): \(p.receivers.map(\.description).joined(separator: ", "))\(processors) → \(p.exporters.map(\.description).joined(separator: ", "))")
+            lines.append(
+                "  \(p.id): \(p.receivers.map(\.description).joined(separator: ", "))\(processors) → \(p.exporters.map(\.description).joined(separator: ", "))")
         }
         func section(_ name: String, _ types: [ComponentID: String]) {
             guard !types.isEmpty else { return }
@@ -101,11 +103,13 @@ public struct CollectorConfig: Sendable {
 
     /// One section: `type[/name]` keys, each decoded by its type's factory (an alias by its
     /// canonical type's; the id keeps the name written, so references match it).
-    static func components<F, C>(_ top: inout ConfigMap, _ section: String, _ factories: [F], _ typeOf: (F) -> String,
-                                 _ declared: inout [String: Set<ComponentID>],
-                                 _ aliased: inout [(section: String, id: ComponentID, type: String)],
-                                 _ errors: inout [ConfigError],
-                                 decode: (F, inout ConfigMap) throws(ConfigError) -> C) -> [ComponentID: Component<F, C>] {
+    static func components<F, C>(
+        _ top: inout ConfigMap, _ section: String, _ factories: [F], _ typeOf: (F) -> String,
+        _ declared: inout [String: Set<ComponentID>],
+        _ aliased: inout [(section: String, id: ComponentID, type: String)],
+        _ errors: inout [ConfigError],
+        decode: (F, inout ConfigMap) throws(ConfigError) -> C
+    ) -> [ComponentID: Component<F, C>] {
         var registry: [String: F] = [:]
         for f in factories { registry[typeOf(f)] = f }
         var out: [ComponentID: Component<F, C>] = [:]
@@ -122,7 +126,10 @@ public struct CollectorConfig: Sendable {
                 guard let factory = registry[canonical ?? id.type] else {
                     let known = registry.keys.sorted().joined(separator: ", ")
                     if ComponentRegistry.notImplemented[section]?.contains(id.type) == true {
-                        throw ConfigError(path, "the \(id.type) \(kind) is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp \(kind); known: \(known))")
+                        throw ConfigError(
+                            path,
+                            "the \(id.type) \(kind) is not implemented: genai-collector takes OTLP only (remove it, or send OTLP to an otlp \(kind); known: \(known))"
+                        )
                     }
                     throw ConfigError(path, "unknown \(kind) type '\(id.type)' (known: \(known))")
                 }
@@ -188,8 +195,10 @@ public struct CollectorConfig: Sendable {
     }
 
     /// A list of component ids that must all be defined in their section.
-    private func references(_ m: inout ConfigMap, _ key: String, required: Bool,
-                            _ errors: inout [ConfigError]) throws(ConfigError) -> [ComponentID] {
+    private func references(
+        _ m: inout ConfigMap, _ key: String, required: Bool,
+        _ errors: inout [ConfigError]
+    ) throws(ConfigError) -> [ComponentID] {
         let defined = declared[key] ?? []
         let names = try m.strings(key)
         if required && names.isEmpty { throw ConfigError(m.childPath(key), "needs at least one") }

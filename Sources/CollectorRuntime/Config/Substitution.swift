@@ -102,7 +102,7 @@ struct Substitution {
             name = String(name[..<r.lowerBound])
         }
         guard let first = name.first, first.isLetter || first == "_", name.count <= 200,
-              name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") })
         else {
             throw ConfigError(path, "'${\(reference)}' is not a variable reference (${env:NAME}, ${env:NAME:-default} or ${file:PATH})")
         }
@@ -142,8 +142,11 @@ public final class SubstitutionLog: Sendable {
 
     public func redact(_ error: ConfigError) -> ConfigError {
         let relevant = entries.withLock { all in
-            all.filter { !$0.value.isEmpty && (error.path.isEmpty || $0.path == error.path || $0.path.hasPrefix(error.path + ".")
-                                               || $0.path.hasPrefix(error.path + "[")) }
+            all.filter {
+                !$0.value.isEmpty
+                    && (error.path.isEmpty || $0.path == error.path || $0.path.hasPrefix(error.path + ".")
+                        || $0.path.hasPrefix(error.path + "["))
+            }
         }
         var message = error.message
         // Longest values first, so a value that contains another is replaced whole.

@@ -43,7 +43,11 @@ enum GenAIMetrics {
                 let model = records.observations[i].model
                 let s = Series(model: model, environment: records.observations[i].environment, type: records.observations[i].type)
                 if last < 0 || series[last].0 != s {
-                    last = series.firstIndex { $0.0 == s } ?? { series.append((s, Sums())); return series.count - 1 }()
+                    last =
+                        series.firstIndex { $0.0 == s }
+                        ?? {
+                            series.append((s, Sums())); return series.count - 1
+                        }()
                 }
                 series[last].1.observations += 1
                 guard model != nil else { continue }

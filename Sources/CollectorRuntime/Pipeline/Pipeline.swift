@@ -22,8 +22,10 @@ final class Pipeline: TraceConsumer, Sendable {
     /// exporters batch from their queues.
     let durable: Bool
 
-    init(id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batching: BatchingStage?, fanOut: FanOut,
-         fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)) {
+    init(
+        id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batching: BatchingStage?, fanOut: FanOut,
+        fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    ) {
         self.id = id
         self.admission = admission
         self.before = before
@@ -118,7 +120,8 @@ final class FanOut: Sendable {
     }
 
     func count(_ outcome: ProcessorOutcome, _ processor: String) {
-        counters.add(outcome.counts.map { (Counters.Key(.processorOutcomes, ["processor": processor, "outcome": $0.key]), Double($0.value)) }
-            + outcome.metrics.map { ($0.key, Double($0.value)) })
+        counters.add(
+            outcome.counts.map { (Counters.Key(.processorOutcomes, ["processor": processor, "outcome": $0.key]), Double($0.value)) }
+                + outcome.metrics.map { ($0.key, Double($0.value)) })
     }
 }

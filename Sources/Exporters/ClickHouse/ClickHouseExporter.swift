@@ -134,8 +134,9 @@ public final class ClickHouseExporter: Exporter {
         }
         let response = try await transport.post(url, headers: headers, body: body ?? [], gzipLevel: config.gzip ? 3 : nil, timeout: config.sending.timeout)
         guard response.status == 200 else {
-            throw Self.classify(status: response.status, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),
-                                message: response.text, retryAfter: response.retryAfter)
+            throw Self.classify(
+                status: response.status, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),
+                message: response.text, retryAfter: response.retryAfter)
         }
         return response.text
     }
@@ -143,9 +144,9 @@ public final class ClickHouseExporter: Exporter {
     /// ClickHouse error codes that resending the same rows cannot fix.
     static let permanentCodes: Set<Int> = [
         6, 26, 27, 38, 41, 53, 62, 69, 70, 72, 117, 130, 131, 386,  // parse and type errors in the data
-        8, 16, 47,                                                   // missing or unknown columns
-        60, 81,                                                      // unknown table or database
-        497, 516,                                                    // not allowed, authentication failed
+        8, 16, 47,  // missing or unknown columns
+        60, 81,  // unknown table or database
+        497, 516,  // not allowed, authentication failed
     ]
 
     static func classify(status: UInt, code: Int?, message: String, retryAfter: Duration?) -> ExportFailure {

@@ -274,7 +274,8 @@ public struct ClickHouseRowEncoder: Sendable {
             return v
         }
         guard b.count >= 19, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-              let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d) else { return nil }
+            let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d)
+        else { return nil }
         var i = 19
         var ms: Int64 = 0
         if i < b.count, b[i] == UInt8(ascii: ".") {

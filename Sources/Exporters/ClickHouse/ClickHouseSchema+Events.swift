@@ -37,12 +37,15 @@ extension ClickHouseSchema {
             .init("usage_details", "Map(LowCardinality(String), UInt64)"),
             .init("provided_cost_details", "Map(LowCardinality(String), Decimal(18, 12))"),
             .init("cost_details", "Map(LowCardinality(String), Decimal(18, 12))"),
-            .init("calculated_input_cost", "Decimal(18, 12)",
-                  materialized: "arraySum(mapValues(mapFilter((k, v) -> position(k, 'input') > 0, cost_details)))"),
-            .init("calculated_output_cost", "Decimal(18, 12)",
-                  materialized: "arraySum(mapValues(mapFilter((k, v) -> position(k, 'output') > 0, cost_details)))"),
-            .init("calculated_total_cost", "Decimal(18, 12)",
-                  materialized: "arraySum(mapValues(mapFilter((k, v) -> position(k, 'input') > 0 OR position(k, 'output') > 0, cost_details)))"),
+            .init(
+                "calculated_input_cost", "Decimal(18, 12)",
+                materialized: "arraySum(mapValues(mapFilter((k, v) -> position(k, 'input') > 0, cost_details)))"),
+            .init(
+                "calculated_output_cost", "Decimal(18, 12)",
+                materialized: "arraySum(mapValues(mapFilter((k, v) -> position(k, 'output') > 0, cost_details)))"),
+            .init(
+                "calculated_total_cost", "Decimal(18, 12)",
+                materialized: "arraySum(mapValues(mapFilter((k, v) -> position(k, 'input') > 0 OR position(k, 'output') > 0, cost_details)))"),
             .init("total_cost", "Decimal(18, 12)", alias: "cost_details['total']"),
             .init("usage_pricing_tier_id", "Nullable(String)"),
             .init("usage_pricing_tier_name", "Nullable(String)"),

@@ -12,8 +12,10 @@ public struct ClickHouseTable: Sendable, Equatable {
         public let materialized: String?
         public let alias: String?
 
-        init(_ name: String, _ type: String, default defaultExpression: String? = nil, codec: String? = nil,
-             materialized: String? = nil, alias: String? = nil) {
+        init(
+            _ name: String, _ type: String, default defaultExpression: String? = nil, codec: String? = nil,
+            materialized: String? = nil, alias: String? = nil
+        ) {
             self.name = name
             self.type = type
             self.defaultExpression = defaultExpression

@@ -53,15 +53,18 @@ public final class LangfuseExporter: Exporter {
     /// One POST; non-2xx answers become failures.
     @discardableResult
     func post(_ body: [UInt8], contentType: String) async throws(ExportFailure) -> HTTPTransport.Response {
-        var headers = [("Authorization", authorization), ("Content-Type", contentType),
-                       ("x-langfuse-sdk-name", "genai-collector"), ("x-langfuse-sdk-version", CollectorVersion.current)]
+        var headers = [
+            ("Authorization", authorization), ("Content-Type", contentType),
+            ("x-langfuse-sdk-name", "genai-collector"), ("x-langfuse-sdk-version", CollectorVersion.current),
+        ]
         if !config.ingestionMode { headers.append(("x-langfuse-ingestion-version", "4")) }
         let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.sending.timeout)
         guard (200..<300).contains(response.status) else {
             let failure = Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             if response.status == 401 || response.status == 403 {
-                logger.error("Langfuse refused the credentials; check public_key, secret_key and host",
-                             metadata: ["exporter": "\(id)", "status": "\(response.status)", "host": "\(config.host)"])
+                logger.error(
+                    "Langfuse refused the credentials; check public_key, secret_key and host",
+                    metadata: ["exporter": "\(id)", "status": "\(response.status)", "host": "\(config.host)"])
             }
             throw failure
         }
@@ -160,7 +163,8 @@ enum IngestionRequests {
     /// with an id and an integer status for every error.
     static func errors(in body: [UInt8]) -> [EventError]? {
         guard let doc = try? JSONParser().parse(body), doc["successes"]?.arrayValue != nil,
-              let errors = doc["errors"]?.arrayValue else { return nil }
+            let errors = doc["errors"]?.arrayValue
+        else { return nil }
         var out: [EventError] = []
         for e in errors {
             guard let id = e["id"]?.stringValue, let status = (e["status"]?.numberValue).flatMap({ Int(exactly: $0) }) else { return nil }

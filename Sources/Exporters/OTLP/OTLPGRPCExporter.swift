@@ -71,7 +71,8 @@ public final class OTLPGRPCExporter: Exporter {
             do {
                 response = try await client.unary(
                     request: ClientRequest(message: body, metadata: metadata), descriptor: TraceService.export,
-                    serializer: RawBytes(), deserializer: RawBytes(), options: options) { try $0.message }
+                    serializer: RawBytes(), deserializer: RawBytes(), options: options
+                ) { try $0.message }
             } catch let error as RPCError {
                 throw Self.classify(error)
             } catch {

@@ -79,19 +79,23 @@ struct S3Client: Sendable {
         try await call(.GET, key: key, query: [], headers: [], body: nil, maxResponseBytes: 1 << 30).body
     }
 
-    private func call(_ method: HTTPMethod, key: String, query: [(String, String)], headers: [(String, String)], body: [UInt8]?,
-                      maxResponseBytes: Int = 1 << 20) async throws(ExportFailure) -> HTTPTransport.Response {
+    private func call(
+        _ method: HTTPMethod, key: String, query: [(String, String)], headers: [(String, String)], body: [UInt8]?,
+        maxResponseBytes: Int = 1 << 20
+    ) async throws(ExportFailure) -> HTTPTransport.Response {
         let path = basePath + SigV4.encodePath(key)
         let payloadHash = body.map { SigV4.payloadHash($0) } ?? SigV4.emptyPayloadHash
         var all = headers
         all.append(("host", host))
-        all += signer.sign(method: method.rawValue, path: path, query: query, headers: all, payloadHash: payloadHash,
-                           unixSeconds: Int64(Date().timeIntervalSince1970))
+        all += signer.sign(
+            method: method.rawValue, path: path, query: query, headers: all, payloadHash: payloadHash,
+            unixSeconds: Int64(Date().timeIntervalSince1970))
         let queryString = query.map { $0.1.isEmpty ? SigV4.encode($0.0, slash: true) : SigV4.encode($0.0, slash: true) + "=" + SigV4.encode($0.1, slash: true) }
             .joined(separator: "&")
         let url = origin + path + (queryString.isEmpty ? "" : "?" + queryString)
-        let response = try await transport.send(method, url, headers: all, body: body, timeout: config.sending.timeout,
-                                                maxResponseBytes: maxResponseBytes)
+        let response = try await transport.send(
+            method, url, headers: all, body: body, timeout: config.sending.timeout,
+            maxResponseBytes: maxResponseBytes)
         guard (200..<300).contains(response.status) else {
             throw Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
         }
@@ -99,8 +103,10 @@ struct S3Client: Sendable {
     }
 
     /// S3 error codes worth retrying although their status is 4xx.
-    static let retryableCodes: Set<String> = ["RequestTimeout", "RequestTimeTooSkewed", "SlowDown", "InternalError", "ServiceUnavailable",
-                                              "OperationAborted", "Throttling", "ThrottlingException", "RequestLimitExceeded"]
+    static let retryableCodes: Set<String> = [
+        "RequestTimeout", "RequestTimeTooSkewed", "SlowDown", "InternalError", "ServiceUnavailable",
+        "OperationAborted", "Throttling", "ThrottlingException", "RequestLimitExceeded",
+    ]
 
     static func classify(status: UInt, body: String, retryAfter: Duration? = nil) -> ExportFailure {
         let code = xmlElement("Code", in: body)

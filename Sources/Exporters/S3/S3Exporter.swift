@@ -91,8 +91,10 @@ actor RollingObjects {
     private let jobStream: AsyncStream<Job>
     let clock: any Clock<Duration>
 
-    init(config: S3Exporter.Config, client: S3Client, clock: any Clock<Duration> = ContinuousClock(),
-         onStored: @escaping @Sendable (Int) -> Void = { _ in }) {
+    init(
+        config: S3Exporter.Config, client: S3Client, clock: any Clock<Duration> = ContinuousClock(),
+        onStored: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.config = config
         self.client = client
         self.clock = clock
@@ -163,17 +165,19 @@ actor RollingObjects {
     private func openObject(_ hour: Int64) -> OpenObject {
         if open.count >= Self.maxOpenObjects, let oldest = open.min(by: { $0.value.serial < $1.value.serial })?.key { close(oldest) }
         serial += 1
-        let key = S3ObjectKey.make(prefix: config.prefix, projectID: config.projectID, hour: hour, uuid: S3ObjectKey.uuid(),
-                                   fileExtension: config.fileExtension)
+        let key = S3ObjectKey.make(
+            prefix: config.prefix, projectID: config.projectID, hour: hour, uuid: S3ObjectKey.uuid(),
+            fileExtension: config.fileExtension)
         let object = OpenObject(key: key, serial: serial)
         open[hour] = object
         let age = config.maxObjectAge
         let s = serial
         let clock = clock
-        jobs.yield(.timer {
-            guard (try? await clock.sleep(for: age)) != nil else { return }  // cancelled: stopping
-            await self.closeIfOpen(hour, serial: s)
-        })
+        jobs.yield(
+            .timer {
+                guard (try? await clock.sleep(for: age)) != nil else { return }  // cancelled: stopping
+                await self.closeIfOpen(hour, serial: s)
+            })
         return object
     }
 
@@ -204,11 +208,12 @@ actor RollingObjects {
         let client = client
         let config = config
         let onStored = onStored
-        let queued = jobs.yield(.upload {
-            let result = await upload.run(client, config)
-            if case .success = result { onStored(upload.body.count) }
-            upload.done.resolve(result)
-        })
+        let queued = jobs.yield(
+            .upload {
+                let result = await upload.run(client, config)
+                if case .success = result { onStored(upload.body.count) }
+                upload.done.resolve(result)
+            })
         if case .terminated = queued { upload.done.resolve(.failure(.retryable("the exporter has stopped"))) }
     }
 }

@@ -58,7 +58,9 @@ extension S3Exporter {
             while endpoint.hasSuffix("/") { endpoint.removeLast() }
             bucket = try map.requiredString("bucket")
             // S3's bucket naming rules: 3–63 of a-z 0-9 . -, starting and ending with a letter or digit.
-            let okBucket = (3...63).contains(bucket.utf8.count) && bucket.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D }
+            let okBucket =
+                (3...63).contains(bucket.utf8.count)
+                && bucket.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E || $0 == 0x2D }
                 && bucket.first != "-" && bucket.first != "." && bucket.last != "-" && bucket.last != "."
             guard okBucket else { throw ConfigError(map.childPath("bucket"), "'\(bucket)' is not a valid bucket name (3-63 of a-z 0-9 . -)") }
             prefix = try map.string("prefix", default: "").split(separator: "/").joined(separator: "/")

@@ -39,8 +39,10 @@ public struct SigV4: Sendable {
     /// - `path`: the canonical URI, already percent-encoded once (`encodePath`).
     /// - `headers`: the other headers to sign (`host` is required; names in any case).
     /// - `unixSeconds`: the signing time.
-    public func sign(method: String, path: String, query: [(String, String)], headers: [(String, String)],
-                     payloadHash: String, unixSeconds: Int64) -> [(String, String)] {
+    public func sign(
+        method: String, path: String, query: [(String, String)], headers: [(String, String)],
+        payloadHash: String, unixSeconds: Int64
+    ) -> [(String, String)] {
         let (amzDate, day) = Self.timestamps(unixSeconds)
         var added: [(String, String)] = [("x-amz-date", amzDate)]
         if service == "s3" { added.append(("x-amz-content-sha256", payloadHash)) }
@@ -52,12 +54,15 @@ public struct SigV4: Sendable {
         let scope = "\(day)/\(region)/\(service)/aws4_request"
         let stringToSign = "AWS4-HMAC-SHA256\n\(amzDate)\n\(scope)\n\(Self.hex(SHA256.hash(data: Array(canonical.utf8))))"
         let signature = Self.hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: signingKey(day: day)))
-        added.append(("authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"))
+        added.append(
+            ("authorization", "AWS4-HMAC-SHA256 Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"))
         return added
     }
 
-    func canonicalRequest(method: String, path: String, query: [(String, String)], headers: [(String, String)],
-                          signedHeaders: String, payloadHash: String) -> String {
+    func canonicalRequest(
+        method: String, path: String, query: [(String, String)], headers: [(String, String)],
+        signedHeaders: String, payloadHash: String
+    ) -> String {
         var pairs: [(String, String)] = query.map { (Self.encode($0.0, slash: true), Self.encode($0.1, slash: true)) }
         pairs.sort { (a: (String, String), b: (String, String)) -> Bool in a.0 == b.0 ? a.1 < b.1 : a.0 < b.0 }
         let q: String = pairs.map { (p: (String, String)) -> String in p.0 + "=" + p.1 }.joined(separator: "&")

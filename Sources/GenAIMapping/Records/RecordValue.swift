@@ -66,9 +66,10 @@ extension TraceBatch {
         case .json(let j): return j
         case .attribute(let a): return jsonValue(a)
         case .attributeTexts(let selection):
-            return .object(selection.entries(in: self).map {
-                JSONMember(string(attributes[$0.position].key), .string(stringified(attributes[$0.value].value)))
-            })
+            return .object(
+                selection.entries(in: self).map {
+                    JSONMember(string(attributes[$0.position].key), .string(stringified(attributes[$0.value].value)))
+                })
         }
     }
 

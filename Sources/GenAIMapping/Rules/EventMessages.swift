@@ -19,11 +19,13 @@ extension SpanContext {
         // 1. The GenAI 1.37+ single event with the whole exchange.
         if let details = events.last(where: { eventName($0) == GenAIEventName.inferenceDetails.rawValue }) {
             let input = eventAttribute(details, .genAIInputMessages).map(RecordValue.attribute)
-            var io = IO(input: input.map { withSystemInstructions($0, from: eventAttribute(details, .genAISystemInstructions)) },
-                        output: eventAttribute(details, .genAIOutputMessages).map(RecordValue.attribute))
+            var io = IO(
+                input: input.map { withSystemInstructions($0, from: eventAttribute(details, .genAISystemInstructions)) },
+                output: eventAttribute(details, .genAIOutputMessages).map(RecordValue.attribute))
             if !found(io) {
-                io = IO(input: eventAttribute(details, .genAIToolCallArguments).map(RecordValue.attribute),
-                        output: eventAttribute(details, .genAIToolCallResult).map(RecordValue.attribute))
+                io = IO(
+                    input: eventAttribute(details, .genAIToolCallArguments).map(RecordValue.attribute),
+                    output: eventAttribute(details, .genAIToolCallResult).map(RecordValue.attribute))
             }
             if found(io) { return io }
         }
@@ -39,8 +41,9 @@ extension SpanContext {
             }
         }
         if !messages.isEmpty || !choices.isEmpty {
-            return IO(input: messages.isEmpty ? nil : .json(.array(messages)),
-                      output: choices.isEmpty ? nil : .json(choices.count == 1 ? choices[0] : .array(choices)))
+            return IO(
+                input: messages.isEmpty ? nil : .json(.array(messages)),
+                output: choices.isEmpty ? nil : .json(choices.count == 1 ? choices[0] : .array(choices)))
         }
         // 3. Legacy gen_ai.content.prompt / gen_ai.content.completion events.
         func legacy(_ name: GenAIEventName, _ key: AttributeKey) -> RecordValue? {

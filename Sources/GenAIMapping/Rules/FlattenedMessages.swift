@@ -44,7 +44,8 @@ struct FlattenedMessages {
     static func index(_ segment: Substring) -> Int? {
         let u = segment.utf8
         guard let first = u.first, u.count <= 18, first != 0x30 || u.count == 1,
-              u.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            u.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        else { return nil }
         return Int(segment)
     }
 

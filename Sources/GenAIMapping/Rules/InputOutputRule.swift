@@ -27,8 +27,9 @@ extension SpanContext {
         if scopeName == ScopeName.genkit.rawValue { return genkitIO() }
         if scopeName == ScopeName.vercelAI.rawValue { return vercelIO() }
         if scopeName == ScopeName.flue.rawValue {
-            io = IO(input: firstParsed([.flueTurnInput, .flueToolArguments, .flueTaskPrompt, .flueWorkflowPayload]).map(RecordValue.json),
-                    output: firstParsed([.flueTurnOutput, .flueToolResult, .flueTaskResult, .flueOperationResult, .flueWorkflowResult]).map(RecordValue.json))
+            io = IO(
+                input: firstParsed([.flueTurnInput, .flueToolArguments, .flueTaskPrompt, .flueWorkflowPayload]).map(RecordValue.json),
+                output: firstParsed([.flueTurnOutput, .flueToolResult, .flueTaskResult, .flueOperationResult, .flueWorkflowResult]).map(RecordValue.json))
             if found(io) { return io }
         }
         io = eventsIO()
@@ -37,16 +38,18 @@ extension SpanContext {
         if found(io) { return io }
         io = pair(.logfirePrompt, .logfireAllMessagesEvents)
         if found(io) { return io }
-        io = IO(input: firstTruthy([.livekitInputText, .livekitUserTranscript, .livekitChatContext]),
-                output: firstTruthy([.livekitFunctionToolOutput, .livekitResponseText]))
+        io = IO(
+            input: firstTruthy([.livekitInputText, .livekitUserTranscript, .livekitChatContext]),
+            output: firstTruthy([.livekitFunctionToolOutput, .livekitResponseText]))
         if found(io) { return io }
         io = logfireEventsIO()
         if found(io) { return io }
         // Ours: an OpenInference LLM span's structured messages beat its raw request/response text.
         if string(.openInferenceSpanKind) == "LLM", hasFamily(.llmInputMessages) || hasFamily(.llmOutputMessages) {
-            io = IO(input: rebuilt(.llmInputMessages).map { .json(Self.chatMessages($0)) },
-                    output: rebuilt(.llmOutputMessages).map { .json(Self.chatMessages($0)) },
-                    consumed: [.inputValue, .outputValue].filter { has($0) })
+            io = IO(
+                input: rebuilt(.llmInputMessages).map { .json(Self.chatMessages($0)) },
+                output: rebuilt(.llmOutputMessages).map { .json(Self.chatMessages($0)) },
+                consumed: [.inputValue, .outputValue].filter { has($0) })
             if found(io) { return io }
         }
         for (i, o) in Self.plainPairs {
@@ -97,8 +100,9 @@ extension SpanContext {
     private func genkitIO() -> IO {
         let input = parsedJSON(.genkitInput)
         let output = parsedJSON(.genkitOutput)
-        return IO(input: input.map { .json($0["messages"] ?? $0) }, output: output.map { .json($0["message"] ?? $0) },
-                  consumed: [.genkitInput, .genkitOutput])
+        return IO(
+            input: input.map { .json($0["messages"] ?? $0) }, output: output.map { .json($0["message"] ?? $0) },
+            consumed: [.genkitInput, .genkitOutput])
     }
 
     private func vercelIO() -> IO {
@@ -106,20 +110,27 @@ extension SpanContext {
         io.input = firstTruthy([.aiPromptMessages, .aiPrompt, .aiToolCallArgs])
         if let text = value(.aiResponseText), let calls = value(.aiResponseToolCalls) {
             let toolCalls = parsedJSON(.aiResponseToolCalls) ?? batch.jsonValue(calls)
-            io.output = .json(.string(JSONWriter.serialize(.object([
-                JSONMember("role", .string("assistant")), JSONMember("content", batch.jsonValue(text)),
-                JSONMember("tool_calls", toolCalls),
-            ]))))
+            io.output = .json(
+                .string(
+                    JSONWriter.serialize(
+                        .object([
+                            JSONMember("role", .string("assistant")), JSONMember("content", batch.jsonValue(text)),
+                            JSONMember("tool_calls", toolCalls),
+                        ]))))
         } else {
-            io.output = truthy(.aiResponseText).map(RecordValue.attribute) ?? firstPresent([
-                .aiResultText, .aiToolCallResult, .aiResponseObject, .aiResultObject, .aiResponseToolCalls, .aiResultToolCalls,
-            ])
+            io.output =
+                truthy(.aiResponseText).map(RecordValue.attribute)
+                ?? firstPresent([
+                    .aiResultText, .aiToolCallResult, .aiResponseObject, .aiResultObject, .aiResponseToolCalls, .aiResultToolCalls,
+                ])
         }
         let genAI = genAIMessagesIO()
         if io.input == nil { io.input = genAI.input }
         if io.output == nil { io.output = genAI.output }
-        io.consumed = [.aiPromptMessages, .aiPrompt, .aiToolCallArgs, .aiResponseText, .aiResultText, .aiToolCallResult,
-                       .aiResponseObject, .aiResultObject, .aiResponseToolCalls, .aiResultToolCalls].filter { has($0) }
+        io.consumed = [
+            .aiPromptMessages, .aiPrompt, .aiToolCallArgs, .aiResponseText, .aiResultText, .aiToolCallResult,
+            .aiResponseObject, .aiResultObject, .aiResponseToolCalls, .aiResultToolCalls,
+        ].filter { has($0) }
         return io
     }
 
@@ -135,8 +146,9 @@ extension SpanContext {
         }
         let input = usable(.adkLLMRequest) ?? value(.adkToolCallArgs).map(RecordValue.attribute)
         let output = usable(.adkLLMResponse) ?? value(.adkToolResponse).map(RecordValue.attribute)
-        return IO(input: input, output: output,
-                  consumed: [.adkLLMRequest, .adkLLMResponse, .adkToolCallArgs, .adkToolResponse].filter { has($0) })
+        return IO(
+            input: input, output: output,
+            consumed: [.adkLLMRequest, .adkLLMResponse, .adkToolCallArgs, .adkToolResponse].filter { has($0) })
     }
 
     private func flattened(_ family: AttributeKeyPrefix, bare: AttributeKey?) -> RecordValue? {
@@ -153,8 +165,9 @@ extension SpanContext {
     func genAIMessagesIO() -> IO {
         if has(.genAIInputMessages) || has(.genAIOutputMessages) {
             let input = value(.genAIInputMessages).map { withSystemInstructions(.attribute($0), from: value(.genAISystemInstructions)) }
-            let io = IO(input: input, output: value(.genAIOutputMessages).map(RecordValue.attribute),
-                        consumed: [.genAIInputMessages, .genAIOutputMessages, .genAISystemInstructions].filter { has($0) })
+            let io = IO(
+                input: input, output: value(.genAIOutputMessages).map(RecordValue.attribute),
+                consumed: [.genAIInputMessages, .genAIOutputMessages, .genAISystemInstructions].filter { has($0) })
             if found(io) { return io }
         }
         return pair(.genAIToolCallArguments, .genAIToolCallResult)
@@ -168,12 +181,13 @@ extension SpanContext {
             return item
         }
         guard case .array(let items) = v else { return v }
-        return .array(items.map { item in
-            guard case .object(var message) = unwrap(item, "message") else { return item }
-            if case .array(let calls)? = message.value(for: "tool_calls") {
-                message.set("tool_calls", .array(calls.map { unwrap($0, "tool_call") }))
-            }
-            return .object(message)
-        })
+        return .array(
+            items.map { item in
+                guard case .object(var message) = unwrap(item, "message") else { return item }
+                if case .array(let calls)? = message.value(for: "tool_calls") {
+                    message.set("tool_calls", .array(calls.map { unwrap($0, "tool_call") }))
+                }
+                return .object(message)
+            })
     }
 }

@@ -56,7 +56,8 @@ extension SpanContext {
         if let e = batch.events[span.events.range].first(where: {
             batch.equals($0.name, SpanEventName.firstTokenEvent) || batch.equals($0.name, SpanEventName.completionChunkEvent)
         }),
-           e.timeUnixNano > 0 {
+            e.timeUnixNano > 0
+        {
             return .time(Timestamp.iso8601Millis(unixNanos: e.timeUnixNano))
         }
         return .none
@@ -77,7 +78,8 @@ extension SpanContext {
     /// The start plus a delay, in integer arithmetic only once the delay is known to fit.
     static func after(_ startUnixNanos: UInt64, delayNanos: Double) -> CompletionStart {
         guard delayNanos.isFinite, delayNanos >= 0, delayNanos <= maxFirstChunkDelayNanos,
-              let delay = UInt64(exactly: delayNanos.rounded(.down)) else { return .invalid }
+            let delay = UInt64(exactly: delayNanos.rounded(.down))
+        else { return .invalid }
         let (sum, overflow) = startUnixNanos.addingReportingOverflow(delay)
         return overflow ? .invalid : .time(Timestamp.iso8601Millis(unixNanos: sum))
     }

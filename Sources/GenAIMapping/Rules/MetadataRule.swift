@@ -24,8 +24,9 @@ extension SpanContext {
         if case .object(let members)? = blob { out = members }
         let own: AttributeKeyPrefix = domain == .observation ? .langfuseObservationMetadata : .langfuseTraceMetadata
         for f in [own, .langfuseMetadata, .aiTelemetryMetadata] where hasFamily(f) {
-            out.setAll(family(f).lazy.filter { f != .aiTelemetryMetadata || !MappingTables.aiTelemetryReserved.contains($0.suffix) }
-                .map { ($0.suffix, Self.dottedValue(batch.jsonValue($0.value))) })
+            out.setAll(
+                family(f).lazy.filter { f != .aiTelemetryMetadata || !MappingTables.aiTelemetryReserved.contains($0.suffix) }
+                    .map { ($0.suffix, Self.dottedValue(batch.jsonValue($0.value))) })
         }
         return out
     }
@@ -34,7 +35,8 @@ extension SpanContext {
     /// Langfuse Python SDK writes) is unwrapped; Langfuse keeps the quotes.
     static func dottedValue(_ j: JSONValue) -> JSONValue {
         if case .string(let s) = j, s.count >= 2, s.hasPrefix("\""), s.hasSuffix("\""),
-           case .string(let inner)? = JSONParser.parseIfJSON(s) {
+            case .string(let inner)? = JSONParser.parseIfJSON(s)
+        {
             return .string(inner)
         }
         return j
@@ -45,8 +47,10 @@ extension SpanContext {
         var excluded: [Int32] = []
         for key in consumed + tools.consumed { if let i = index.index(key) { excluded.append(Int32(i)) } }
         for key in MappingTables.metadataExcludedKeys { if let i = index.index(key) { excluded.append(Int32(i)) } }
-        for p in index.prefixed where MappingTables.metadataExcludedFamilyIDs[Int(p.family)]
-            || (tools.consumedLLMTools && Int(p.family) == AttributeKeyPrefix.llmTools.ordinal) {
+        for p in index.prefixed
+        where MappingTables.metadataExcludedFamilyIDs[Int(p.family)]
+            || (tools.consumedLLMTools && Int(p.family) == AttributeKeyPrefix.llmTools.ordinal)
+        {
             excluded.append(p.index)
         }
         return AttributeSelection(slice: span.attributes, excluded: excluded)

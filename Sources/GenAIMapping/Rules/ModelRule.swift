@@ -40,12 +40,13 @@ extension SpanContext {
         for family in [AttributeKeyPrefix.genAIRequest, .llmInvocationParameters] where hasFamily(family) {
             let id = UInt8(family.ordinal)
             let prefixLength = family.rawValue.utf8.count
-            params.setAll(index.prefixed.lazy.filter { $0.family == id }.compactMap { p -> (String, JSONValue)? in
-                let a = batch.attributes[Int(p.index)]
-                let suffix = ByteRange(start: Int(a.key.start) + prefixLength, count: Int(a.key.count) - prefixLength)
-                if batch.equals(suffix, "model") { return nil }
-                return (text(suffix), parameterValue(batch.jsonValue(a.value)))
-            })
+            params.setAll(
+                index.prefixed.lazy.filter { $0.family == id }.compactMap { p -> (String, JSONValue)? in
+                    let a = batch.attributes[Int(p.index)]
+                    let suffix = ByteRange(start: Int(a.key.start) + prefixLength, count: Int(a.key.count) - prefixLength)
+                    if batch.equals(suffix, "model") { return nil }
+                    return (text(suffix), parameterValue(batch.jsonValue(a.value)))
+                })
         }
         return params.isEmpty ? nil : params
     }

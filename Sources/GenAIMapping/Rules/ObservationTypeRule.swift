@@ -24,7 +24,7 @@ extension SpanContext {
     /// Langfuse Python SDK ≤ 3.3 marked generations as spans; their generation keys give them away.
     private func oldPythonSDKGeneration() -> Bool {
         guard string(.langfuseObservationType) == "span", scopeName == ScopeName.langfuseSDKPrefix.rawValue,
-              case .string(let lang)? = resourceValue(.telemetrySDKLanguage), batch.string(lang) == "python"
+            case .string(let lang)? = resourceValue(.telemetrySDKLanguage), batch.string(lang) == "python"
         else { return false }
         if !scope.version.isEmpty, !versionAtMost(scope.version, major: 3, minor: 3) { return false }
         return MappingTables.generationOnlyKeys.contains { has($0) }

@@ -107,8 +107,10 @@ extension SpanContext {
         let keys = Set(raw.map(\.0))
         let chat = ["prompt_tokens", "completion_tokens", "total_tokens"]
         let responses = ["input_tokens", "output_tokens", "total_tokens"]
-        for (shape, detailKeys) in [(chat, ["prompt_tokens_details", "completion_tokens_details"]),
-                                    (responses, ["input_tokens_details", "output_tokens_details"])]
+        for (shape, detailKeys) in [
+            (chat, ["prompt_tokens_details", "completion_tokens_details"]),
+            (responses, ["input_tokens_details", "output_tokens_details"]),
+        ]
         where keys.isSubset(of: Set(shape + detailKeys)) && keys.contains(shape[0]) && keys.contains(shape[1]) {
             var u = UsageDetails()
             let values = Dictionary(raw, uniquingKeysWith: { _, b in b })
@@ -183,8 +185,9 @@ extension SpanContext {
 
     private func adkCachedTokens(_ u: inout UsageDetails) {
         guard u[UsageKeys.cachedInput] == nil,
-              let cached = parsedJSON(.adkLLMResponse)?["usage_metadata"]?["cached_content_token_count"],
-              let c = number(cached) else { return }
+            let cached = parsedJSON(.adkLLMResponse)?["usage_metadata"]?["cached_content_token_count"],
+            let c = number(cached)
+        else { return }
         u[UsageKeys.cachedInput] = count(c)
         if let input = u[UsageKeys.input] { u[UsageKeys.input] = max(0, input - count(c)) }
     }
@@ -216,5 +219,3 @@ func count(_ d: Double) -> Int64 {
     guard d.isFinite else { return 0 }
     return Int64(max(min(d, 9.0e18), -9.0e18))
 }
-
-

@@ -38,22 +38,23 @@ public struct GenAITranslator: Sendable {
         for batch in parts {
             var records = LangfuseRecords(batch: batch)
             records.observations.reserveCapacity(batch.spans.count)
-            stats.notes.add(forEachSpan(batch) { ctx, _ in
-                let (observation, attributes) = self.observation(ctx, stats: &stats)
-                stats.spans += 1
-                if let trace = traceRecord(ctx, observation, attributes) {
-                    if trace.kind == .minimal {
-                        if traceKinds[trace.id] == nil {
-                            pendingMinimal.append((out.count, trace))
-                            traceKinds[trace.id] = .minimal
+            stats.notes.add(
+                forEachSpan(batch) { ctx, _ in
+                    let (observation, attributes) = self.observation(ctx, stats: &stats)
+                    stats.spans += 1
+                    if let trace = traceRecord(ctx, observation, attributes) {
+                        if trace.kind == .minimal {
+                            if traceKinds[trace.id] == nil {
+                                pendingMinimal.append((out.count, trace))
+                                traceKinds[trace.id] = .minimal
+                            }
+                        } else {
+                            traceKinds[trace.id] = trace.kind
+                            records.traces.append(trace)
                         }
-                    } else {
-                        traceKinds[trace.id] = trace.kind
-                        records.traces.append(trace)
                     }
-                }
-                records.observations.append(consume observation)
-            })
+                    records.observations.append(consume observation)
+                })
             out.append(records)
         }
         // A minimal record (one per trace at most) is only needed for a trace that got no full or
@@ -126,8 +127,9 @@ public struct GenAITranslator: Sendable {
     private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, AttributeSelection) {
         let span = ctx.span
         let type = ctx.observationType()
-        var o = LangfuseObservation(id: span.spanID, traceID: span.traceID, type: type, name: ctx.observationName(),
-                                    environment: ctx.environment())
+        var o = LangfuseObservation(
+            id: span.spanID, traceID: span.traceID, type: type, name: ctx.observationName(),
+            environment: ctx.environment())
         o.parentObservationID = span.parentSpanID
         (o.startTimeUnixNano, o.endTimeUnixNano) = Self.times(span)
         let io = ctx.inputOutput()
@@ -166,8 +168,9 @@ public struct GenAITranslator: Sendable {
 
     private func traceRecord(_ ctx: SpanContext, _ o: borrowing LangfuseObservation, _ attributes: AttributeSelection) -> LangfuseTrace? {
         let kind: LangfuseTrace.Kind = ctx.isRoot ? .full : (ctx.hasTraceUpdates ? .update : .minimal)
-        var t = LangfuseTrace(kind: kind, id: o.traceID, sourceSpanID: o.id, timestampUnixNano: o.startTimeUnixNano,
-                              environment: o.environment)
+        var t = LangfuseTrace(
+            kind: kind, id: o.traceID, sourceSpanID: o.id, timestampUnixNano: o.startTimeUnixNano,
+            environment: o.environment)
         if kind == .minimal { return t }
         t.userID = ctx.userID()
         t.sessionID = ctx.sessionID()
@@ -219,13 +222,15 @@ public struct GenAITranslator: Sendable {
                 break
             }
         }
-        traceMetadata.setAll(batch.attributes[r.attributes.range].lazy.flatMap { a in
-            let key = batch.string(a.key)
-            return [AttributeKeyPrefix.langfuseTraceMetadata, .langfuseMetadata].lazy.filter { key.hasPrefix($0.rawValue) }
-                .map { (String(key.dropFirst($0.rawValue.count)), SpanContext.dottedValue(batch.jsonValue(a.value))) }
-        })
-        return ResourceFacts(attributesValue: .json(.object(batch.jsonObject(r.attributes))), values: values,
-                             traceMetadata: traceMetadata)
+        traceMetadata.setAll(
+            batch.attributes[r.attributes.range].lazy.flatMap { a in
+                let key = batch.string(a.key)
+                return [AttributeKeyPrefix.langfuseTraceMetadata, .langfuseMetadata].lazy.filter { key.hasPrefix($0.rawValue) }
+                    .map { (String(key.dropFirst($0.rawValue.count)), SpanContext.dottedValue(batch.jsonValue(a.value))) }
+            })
+        return ResourceFacts(
+            attributesValue: .json(.object(batch.jsonObject(r.attributes))), values: values,
+            traceMetadata: traceMetadata)
     }
 
     func scopeFacts(_ batch: TraceBatch, _ s: ScopeEntry) -> ScopeFacts {
@@ -233,7 +238,8 @@ public struct GenAITranslator: Sendable {
         let version = batch.string(s.version)
         var json: [JSONMember] = [JSONMember("name", .string(name)), JSONMember("version", .string(version))]
         json.append(JSONMember("attributes", .object(batch.jsonObject(s.attributes))))
-        return ScopeFacts(name: name, version: version, jsonValue: .json(.object(json)),
-                          isLangfuseSDK: name.hasPrefix(ScopeName.langfuseSDKPrefix.rawValue))
+        return ScopeFacts(
+            name: name, version: version, jsonValue: .json(.object(json)),
+            isLangfuseSDK: name.hasPrefix(ScopeName.langfuseSDKPrefix.rawValue))
     }
 }

@@ -20,9 +20,11 @@ extension GenAITranslator {
     /// Visits every span of the batch with its pricing facts, in table order.
     public func pricingFacts(_ batch: TraceBatch, _ visit: (PricingFacts) -> Void) {
         forEachSpan(batch) { ctx, spanIndex in
-            visit(PricingFacts(span: spanIndex, type: ctx.observationType(), environment: ctx.environment(),
-                               model: ctx.modelName(), modelParameters: ctx.modelParameters(), usage: ctx.usageDetails(),
-                               providedCost: ctx.costDetails(), metadata: ctx.userMetadata(.observation)))
+            visit(
+                PricingFacts(
+                    span: spanIndex, type: ctx.observationType(), environment: ctx.environment(),
+                    model: ctx.modelName(), modelParameters: ctx.modelParameters(), usage: ctx.usageDetails(),
+                    providedCost: ctx.costDetails(), metadata: ctx.userMetadata(.observation)))
         }
     }
 }

@@ -59,7 +59,6 @@ struct SpanContext {
 
     func json(_ key: AttributeKey) -> JSONValue? { value(key).map { batch.jsonValue($0) } }
 
-
     /// The value as text: strings as they are, other values as JSON text.
     func text(_ key: AttributeKey) -> String? { value(key).map(stringified) }
 

@@ -10,9 +10,10 @@ struct TextCache {
     mutating func text(_ r: ByteRange, in batch: TraceBatch) -> String {
         if r.count == 0 { return "" }
         if r.count > TextCache.maxLength { return batch.string(r) }
-        let h = batch.bytes.withUnsafeBufferPointer {
-            ByteKeyTable<Int>.hash(UnsafeBufferPointer(rebasing: $0[r.lowerBound..<r.upperBound]))
-        } & (TextCache.slotCount - 1)
+        let h =
+            batch.bytes.withUnsafeBufferPointer {
+                ByteKeyTable<Int>.hash(UnsafeBufferPointer(rebasing: $0[r.lowerBound..<r.upperBound]))
+            } & (TextCache.slotCount - 1)
         if let slot = slots[h], batch.sameBytes(slot.range, r) { return slot.text }
         let text = batch.string(r)
         slots[h] = (r, text)

@@ -25,12 +25,16 @@ public struct OTLPJSONDecoder: Sendable {
             // A kvlist level costs four JSON levels (value, kvlistValue, values, entry); the request's
             // own structure about fourteen. The builder enforces `maxValueDepth` as protobuf does.
             let parser = JSONParser(maxDepth: maxValueDepth * 4 + 16, maxValues: max(1, maxDecodedBytes / JSONParser.bytesPerValue))
-            root = try parser.parse(bytes, reserve: reserve.map { r in { n in
-                treeBytes = n
-                if r(n) { return true }
-                refusedByReserver = true
-                return false
-            } })
+            root = try parser.parse(
+                bytes,
+                reserve: reserve.map { r in
+                    { n in
+                        treeBytes = n
+                        if r(n) { return true }
+                        refusedByReserver = true
+                        return false
+                    }
+                })
         } catch {
             switch error.reason {
             case .tooDeep: throw OTLPDecodingError(.tooDeep, field: "", offset: error.offset)
@@ -146,8 +150,10 @@ struct JSONBatchBuilder {
         batch.scopes.append(entry)
     }
 
-    static let spanKinds = ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT",
-                            "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"]
+    static let spanKinds = [
+        "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT",
+        "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER",
+    ]
     static let statusCodes = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"]
 
     mutating func span(_ v: JSONValue, _ path: String) throws(OTLPDecodingError) {

@@ -56,29 +56,37 @@ public struct OTLPJSONEncoder: Sendable {
         if !s.attributes.isEmpty { m.append(JSONMember("attributes", attributes(b, s.attributes))) }
         if s.droppedAttributesCount > 0 { m.append(JSONMember("droppedAttributesCount", .int(Int64(s.droppedAttributesCount)))) }
         if !s.events.isEmpty {
-            m.append(JSONMember("events", .array(b.events[s.events.range].map { e in
-                var em: [JSONMember] = [
-                    JSONMember("timeUnixNano", .string(String(e.timeUnixNano))),
-                    JSONMember("name", .string(b.string(e.name))),
-                ]
-                if !e.attributes.isEmpty { em.append(JSONMember("attributes", attributes(b, e.attributes))) }
-                if e.droppedAttributesCount > 0 { em.append(JSONMember("droppedAttributesCount", .int(Int64(e.droppedAttributesCount)))) }
-                return .object(em)
-            })))
+            m.append(
+                JSONMember(
+                    "events",
+                    .array(
+                        b.events[s.events.range].map { e in
+                            var em: [JSONMember] = [
+                                JSONMember("timeUnixNano", .string(String(e.timeUnixNano))),
+                                JSONMember("name", .string(b.string(e.name))),
+                            ]
+                            if !e.attributes.isEmpty { em.append(JSONMember("attributes", attributes(b, e.attributes))) }
+                            if e.droppedAttributesCount > 0 { em.append(JSONMember("droppedAttributesCount", .int(Int64(e.droppedAttributesCount)))) }
+                            return .object(em)
+                        })))
         }
         if s.droppedEventsCount > 0 { m.append(JSONMember("droppedEventsCount", .int(Int64(s.droppedEventsCount)))) }
         if !s.links.isEmpty {
-            m.append(JSONMember("links", .array(b.links[s.links.range].map { l in
-                var lm: [JSONMember] = [
-                    JSONMember("traceId", .string(l.traceID.isZero ? "" : l.traceID.hex)),
-                    JSONMember("spanId", .string(l.spanID.isZero ? "" : l.spanID.hex)),
-                ]
-                if !l.traceState.isEmpty { lm.append(JSONMember("traceState", .string(b.string(l.traceState)))) }
-                if !l.attributes.isEmpty { lm.append(JSONMember("attributes", attributes(b, l.attributes))) }
-                if l.droppedAttributesCount > 0 { lm.append(JSONMember("droppedAttributesCount", .int(Int64(l.droppedAttributesCount)))) }
-                if l.flags != 0 { lm.append(JSONMember("flags", .int(Int64(l.flags)))) }
-                return .object(lm)
-            })))
+            m.append(
+                JSONMember(
+                    "links",
+                    .array(
+                        b.links[s.links.range].map { l in
+                            var lm: [JSONMember] = [
+                                JSONMember("traceId", .string(l.traceID.isZero ? "" : l.traceID.hex)),
+                                JSONMember("spanId", .string(l.spanID.isZero ? "" : l.spanID.hex)),
+                            ]
+                            if !l.traceState.isEmpty { lm.append(JSONMember("traceState", .string(b.string(l.traceState)))) }
+                            if !l.attributes.isEmpty { lm.append(JSONMember("attributes", attributes(b, l.attributes))) }
+                            if l.droppedAttributesCount > 0 { lm.append(JSONMember("droppedAttributesCount", .int(Int64(l.droppedAttributesCount)))) }
+                            if l.flags != 0 { lm.append(JSONMember("flags", .int(Int64(l.flags)))) }
+                            return .object(lm)
+                        })))
         }
         if s.droppedLinksCount > 0 { m.append(JSONMember("droppedLinksCount", .int(Int64(s.droppedLinksCount)))) }
         if let st = s.status {

@@ -26,8 +26,9 @@ public struct OTLPProtobufDecoder: Sendable {
         if let reserve, !reserve(batch.tableBytes) { throw OTLPDecodingError(.overMemoryBudget, field: "") }
         try bytes.withUnsafeBufferPointer { (buf) throws(OTLPDecodingError) in
             guard let base = buf.baseAddress, !buf.isEmpty else { return }
-            var walker = Walker(base: base, maxDepth: maxValueDepth, batch: batch, budget: maxDecodedBytes, limit: maxDecodedBytes,
-                                reserve: reserve, reservedUpTo: batch.tableBytes)
+            var walker = Walker(
+                base: base, maxDepth: maxValueDepth, batch: batch, budget: maxDecodedBytes, limit: maxDecodedBytes,
+                reserve: reserve, reservedUpTo: batch.tableBytes)
             batch = TraceBatch()  // drop the second reference so tables are uniquely owned
             try walker.request(0..<buf.count)
             batch = walker.batch
@@ -120,7 +121,11 @@ struct Walker {
             var rd2 = reader(r)
             while !rd2.atEnd {
                 let (f, w) = try rd2.tag("ResourceSpans")
-                if f == 2 { try scopeSpans(try rd2.lengthDelimited("ResourceSpans.scope_spans"), resource: index) } else { try rd2.skip(w, field: f, "ResourceSpans") }
+                if f == 2 {
+                    try scopeSpans(try rd2.lengthDelimited("ResourceSpans.scope_spans"), resource: index)
+                } else {
+                    try rd2.skip(w, field: f, "ResourceSpans")
+                }
             }
         }
         entry.scopes = TableSlice(start: firstScope, count: batch.scopes.count - firstScope)

@@ -37,8 +37,10 @@ public struct AttributesProcessor: SpanProcessor {
         target == .spans ? batch.spans[owner].attributes : batch.resources[owner].attributes
     }
 
-    private func apply(_ step: Step, _ n: Int, _ owner: Int, _ batch: inout TraceBatch, _ keys: inout [String: ByteRange],
-                       _ values: inout [Int: AttributeValue], _ outcome: inout ProcessorOutcome) {
+    private func apply(
+        _ step: Step, _ n: Int, _ owner: Int, _ batch: inout TraceBatch, _ keys: inout [String: ByteRange],
+        _ values: inout [Int: AttributeValue], _ outcome: inout ProcessorOutcome
+    ) {
         switch step.action {
         case .insert, .update, .upsert:
             guard let key = step.key else { return }
@@ -58,10 +60,15 @@ public struct AttributesProcessor: SpanProcessor {
             }
             let keyRange = keys[key] ?? batch.store(key)
             keys[key] = keyRange
-            if target == .spans { batch.setSpanAttribute(owner, key: keyRange, value: value) } else { batch.setResourceAttribute(owner, key: keyRange, value: value) }
+            if target == .spans {
+                batch.setSpanAttribute(owner, key: keyRange, value: value)
+            } else {
+                batch.setResourceAttribute(owner, key: keyRange, value: value)
+            }
             outcome.add(step.action.rawValue)
         case .delete:
-            let removed = target == .spans
+            let removed =
+                target == .spans
                 ? batch.removeSpanAttributes(owner) { matches(step, $0) } : batch.removeResourceAttributes(owner) { matches(step, $0) }
             if removed > 0 { outcome.add("delete", removed) }
         case .hash:
@@ -88,4 +95,3 @@ public struct AttributesProcessor: SpanProcessor {
         }
     }
 }
-

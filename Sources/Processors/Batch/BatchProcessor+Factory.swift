@@ -13,9 +13,10 @@ extension BatchProcessor {
         public var stage: ProcessorStage { .batching }
         public func make(_ config: Config, settings: ComponentSettings) -> ProcessorRole {
             let clock = settings.clock
-            return .batching(BatchingStage(spans: config.sendBatchSize, wait: config.timeout) { handoff in
-                Batcher(config: config, handoff: handoff, clock: clock)
-            })
+            return .batching(
+                BatchingStage(spans: config.sendBatchSize, wait: config.timeout) { handoff in
+                    Batcher(config: config, handoff: handoff, clock: clock)
+                })
         }
     }
 }

@@ -125,8 +125,9 @@ public struct PriceCatalog: Sendable, Equatable {
             if conditions.isEmpty { throw ConfigError(t.childPath("conditions"), "a tier needs at least one condition") }
             return Tier(name: name, id: tierID, priority: priority, conditions: conditions, prices: try Self.prices(&t, "prices_per_unit", required: true))
         }
-        return Model(name: name, id: id, pattern: pattern, defaultTier: defaultTier, defaultTierID: defaultTierID, prices: prices,
-                     tiers: tiers.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element))
+        return Model(
+            name: name, id: id, pattern: pattern, defaultTier: defaultTier, defaultTierID: defaultTierID, prices: prices,
+            tiers: tiers.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element))
     }
 
     private static func condition(_ c: inout ConfigMap) throws(ConfigError) -> Condition {

@@ -64,7 +64,8 @@ extension EnvironmentProcessor {
         /// A configured name must survive Langfuse's normalisation, or every span would say `default`.
         static func checkName(_ name: String, path: String) throws(ConfigError) {
             if Environment.normalize(name) == Environment.defaultName && name.lowercased() != Environment.defaultName {
-                throw ConfigError(path, "'\(name)' is not a valid Langfuse environment (lower-case a-z, 0-9, _ and -, at most 40 characters, not starting with 'langfuse')")
+                throw ConfigError(
+                    path, "'\(name)' is not a valid Langfuse environment (lower-case a-z, 0-9, _ and -, at most 40 characters, not starting with 'langfuse')")
             }
         }
     }

@@ -25,7 +25,8 @@ enum Base64Runs {
                 let w = UnsafeRawPointer(p).loadUnaligned(as: UInt64.self)
                 let below = (w &- 0x2B2B_2B2B_2B2B_2B2B) & ~w & 0x8080_8080_8080_8080
                 guard below | (w & 0x8080_8080_8080_8080) == 0 else { block += 8; continue }
-                let all = c[Int(p[0])] & c[Int(p[1])] & c[Int(p[2])] & c[Int(p[3])]
+                let all =
+                    c[Int(p[0])] & c[Int(p[1])] & c[Int(p[2])] & c[Int(p[3])]
                     & c[Int(p[4])] & c[Int(p[5])] & c[Int(p[6])] & c[Int(p[7])]
                 guard all & base64 != 0 else { block += 8; continue }
                 var s = block
@@ -62,7 +63,13 @@ enum Base64Runs {
         var c = [UInt8](repeating: 0, count: 256)
         for b in 0..<256 {
             let x = UInt8(b)
-            if isUpper(x) { c[b] = upper | base64 } else if isAlpha(x) { c[b] = lower | base64 } else if isDigit(x) || "+/-_".utf8.contains(x) { c[b] = other | base64 }
+            if isUpper(x) {
+                c[b] = upper | base64
+            } else if isAlpha(x) {
+                c[b] = lower | base64
+            } else if isDigit(x) || "+/-_".utf8.contains(x) {
+                c[b] = other | base64
+            }
         }
         return c
     }()
@@ -72,8 +79,9 @@ enum Base64Runs {
     static func decodeText(_ t: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> [UInt8]? {
         // Twelve bytes tell most binary apart; then the probe; then the whole run.
         guard headIsText(t, s),
-              let head = Base64URL.decodePrefix(t, s, min(e, s + probe * 4 / 3), bytes: min(probe, (e - s) * 3 / 4)),
-              isText(head) else { return nil }
+            let head = Base64URL.decodePrefix(t, s, min(e, s + probe * 4 / 3), bytes: min(probe, (e - s) * 3 / 4)),
+            isText(head)
+        else { return nil }
         guard let all = Base64URL.decodePrefix(t, s, e, bytes: (e - s) * 3 / 4), isText(all) else { return nil }
         return all
     }

@@ -30,20 +30,20 @@ enum Checksums {
         if [5018, 5020, 5038, 5893, 6304, 6390, 6759, 6761, 6762, 6763, 604].contains(p4) || (56...58).contains(prefix(2)) {
             return (12...19).contains(n)
         }
-        if p4 == 2131 || p4 == 1800 { return n == 15 }                                   // JCB, 15 digits
+        if p4 == 2131 || p4 == 1800 { return n == 15 }  // JCB, 15 digits
         switch d[0] {
-        case 0x34: return n == 13 || n == 16 || n == 19                                    // Visa
-        case 0x35: return (51...55).contains(prefix(2)) && n == 16                         // Mastercard
-        case 0x32: return (2221...2720).contains(p4) && n == 16                            // Mastercard 2-series
+        case 0x34: return n == 13 || n == 16 || n == 19  // Visa
+        case 0x35: return (51...55).contains(prefix(2)) && n == 16  // Mastercard
+        case 0x32: return (2221...2720).contains(p4) && n == 16  // Mastercard 2-series
         case 0x33:
             let p2 = prefix(2)
-            if p2 == 34 || p2 == 37 { return n == 15 }                                    // Amex
-            if p2 == 35 { return (16...19).contains(n) }                                   // JCB (3528–3589, and test ranges around it)
+            if p2 == 34 || p2 == 37 { return n == 15 }  // Amex
+            if p2 == 35 { return (16...19).contains(n) }  // JCB (3528–3589, and test ranges around it)
             if (300...305).contains(prefix(3)) || p2 == 36 || p2 == 38 || p2 == 39 { return (14...19).contains(n) }  // Diners
             return false
         case 0x36:
             if p4 == 6011 || prefix(2) == 65 || (644...649).contains(prefix(3)) { return (16...19).contains(n) }  // Discover
-            if prefix(2) == 62 { return (16...19).contains(n) }                            // UnionPay
+            if prefix(2) == 62 { return (16...19).contains(n) }  // UnionPay
             return false
         default: return false
         }

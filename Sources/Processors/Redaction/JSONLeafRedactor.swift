@@ -20,12 +20,14 @@ enum JSONLeafRedactor {
 
     static let redacted: [UInt8] = Array("\"<REDACTED>\"".utf8)
 
-    static func redact(_ t: UnsafeBufferPointer<UInt8>, _ redactor: TextRedactor, maxDepth: Int,
-                       deniedKey: (UnsafeBufferPointer<UInt8>) -> Bool,
-                       scratch: inout [ScanMatch], into outcome: inout TextOutcome) -> Result {
+    static func redact(
+        _ t: UnsafeBufferPointer<UInt8>, _ redactor: TextRedactor, maxDepth: Int,
+        deniedKey: (UnsafeBufferPointer<UInt8>) -> Bool,
+        scratch: inout [ScanMatch], into outcome: inout TextOutcome
+    ) -> Result {
         let n = t.count
         var out: [UInt8]?  // allocated at the first change
-        var copied = 0     // t[..<copied] is already in `out`
+        var copied = 0  // t[..<copied] is already in `out`
         var writer = JSONWriter(capacity: 0)  // escapes replaced values exactly as every JSON the project writes
         var depth = 0
         var sawContainer = false
@@ -99,8 +101,10 @@ enum JSONLeafRedactor {
                 var e = i + 1
                 var digits = c == UInt8(ascii: "-") ? 0 : 1
                 var plain = true
-                while e < n, isDigit(t[e]) || t[e] == UInt8(ascii: ".") || t[e] == UInt8(ascii: "e") || t[e] == UInt8(ascii: "E")
-                    || t[e] == UInt8(ascii: "+") || t[e] == UInt8(ascii: "-") {
+                while e < n,
+                    isDigit(t[e]) || t[e] == UInt8(ascii: ".") || t[e] == UInt8(ascii: "e") || t[e] == UInt8(ascii: "E")
+                        || t[e] == UInt8(ascii: "+") || t[e] == UInt8(ascii: "-")
+                {
                     if isDigit(t[e]) { digits += 1 } else { plain = false }
                     e += 1
                 }
@@ -134,7 +138,8 @@ enum JSONLeafRedactor {
     /// below 10^19; nil otherwise.
     static func integerDigits(_ token: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard let d = Double(String(decoding: token, as: UTF8.self)), d == d.rounded(), abs(d) < 1e19,
-              let u = UInt64(exactly: abs(d)) else { return nil }
+            let u = UInt64(exactly: abs(d))
+        else { return nil }
         return Array(((d < 0 ? "-" : "") + String(u)).utf8)
     }
 
@@ -168,8 +173,10 @@ enum JSONLeafRedactor {
             return nil
         default:
             var e = s
-            while e < n, !(t[e] == UInt8(ascii: ",") || t[e] == UInt8(ascii: "}") || t[e] == UInt8(ascii: "]")
-                           || t[e] == 0x20 || t[e] == 0x0A || t[e] == 0x0D || t[e] == 0x09) { e += 1 }
+            while e < n,
+                !(t[e] == UInt8(ascii: ",") || t[e] == UInt8(ascii: "}") || t[e] == UInt8(ascii: "]")
+                    || t[e] == 0x20 || t[e] == 0x0A || t[e] == 0x0D || t[e] == 0x09)
+            { e += 1 }
             return e > s ? e : nil
         }
     }
@@ -200,7 +207,8 @@ enum JSONLeafRedactor {
                 i += 6
                 if (0xD800...0xDBFF).contains(unit) {
                     if i + 5 < n, t[i] == UInt8(ascii: "\\"), t[i + 1] == UInt8(ascii: "u"),
-                       let low = NormalizedText.hex4(t, i + 2), (0xDC00...0xDFFF).contains(low) {
+                        let low = NormalizedText.hex4(t, i + 2), (0xDC00...0xDFFF).contains(low)
+                    {
                         scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
                         i += 6
                     } else {

@@ -28,8 +28,11 @@ public struct KeyGlob: Sendable, Equatable {
         var m: UInt64 = 0
         for b in bytes {
             let l = b | 0x20
-            if l >= UInt8(ascii: "a"), l <= UInt8(ascii: "z") { m |= 1 << UInt64(l - UInt8(ascii: "a")) }
-            else if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") { m |= 1 << UInt64(26 + b - UInt8(ascii: "0")) }
+            if l >= UInt8(ascii: "a"), l <= UInt8(ascii: "z") {
+                m |= 1 << UInt64(l - UInt8(ascii: "a"))
+            } else if b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+                m |= 1 << UInt64(26 + b - UInt8(ascii: "0"))
+            }
         }
         return m
     }

@@ -41,7 +41,8 @@ extension PIIScanner {
     func topLevelEnd(_ t: UnsafeBufferPointer<UInt8>, _ first: Int, _ e: Int) -> Int? {
         guard e - first >= 2 else { return nil }
         if e - first > 4, lower(t[first]) == UInt8(ascii: "x"), lower(t[first + 1]) == UInt8(ascii: "n"),
-           t[first + 2] == UInt8(ascii: "-"), t[first + 3] == UInt8(ascii: "-") {
+            t[first + 2] == UInt8(ascii: "-"), t[first + 3] == UInt8(ascii: "-")
+        {
             return e
         }
         var end = first
@@ -69,7 +70,10 @@ extension PIIScanner {
             if c == UInt8(ascii: "@") { break }
             if c == UInt8(ascii: ":") { hasColon = true }
             if c == UInt8(ascii: "/") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#") || c <= 0x20 || c == UInt8(ascii: "\"")
-                || c == UInt8(ascii: "'") || c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "\\") { return nil }
+                || c == UInt8(ascii: "'") || c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "\\")
+            {
+                return nil
+            }
             e += 1
             if e - s > 512 { return nil }
         }

@@ -59,7 +59,8 @@ extension PIIScanner {
         // separator, or 10+ digits led by 0, or 12+ digits), so they cost no group parsing.
         var k = i
         while k < n, isDigit(t[k]) { k += 1 }
-        let continues = k + 1 < n && Self.separatorBit(t[k]) != nil
+        let continues =
+            k + 1 < n && Self.separatorBit(t[k]) != nil
             && (isDigit(t[k + 1]) || t[k + 1] == UInt8(ascii: "(")) || k < n && t[k] == UInt8(ascii: "(")
         if !continues && (k - i < 10 || k - i < 12 && t[i] != 0x30) { return nil }
         let g = groups(t, i)
@@ -81,9 +82,10 @@ extension PIIScanner {
         // Cards: one kind of separator (space, dash, slash, underscore; dots only between four
         // groups of four, which no IP address or version number has).
         if on(.creditCard), (12...19).contains(g.digits.count), sepBits.nonzeroBitCount <= 1,
-           sepBits != 4 || (sizes.count == 4 && sizes.allFourButLast && g.digits.count == 16),
-           sizes.count == 1 || sizes.allFourButLast || sizes.is(0x465, 3) || sizes.is(0x464, 3),
-           boundary(g.end), Checksums.plausibleCard(g.digits.array), Checksums.luhn(g.digits.array) {
+            sepBits != 4 || (sizes.count == 4 && sizes.allFourButLast && g.digits.count == 16),
+            sizes.count == 1 || sizes.allFourButLast || sizes.is(0x465, 3) || sizes.is(0x464, 3),
+            boundary(g.end), Checksums.plausibleCard(g.digits.array), Checksums.luhn(g.digits.array)
+        {
             return (.creditCard, i, g.end)
         }
         if on(.phone), let e = phoneNumber(t, i) { return (.phone, i, e) }

@@ -79,7 +79,8 @@ extension PIIScanner {
     func slack(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         let n = t.count
         guard i + 5 < n, t[i + 1] == UInt8(ascii: "o"), t[i + 2] == UInt8(ascii: "x"), "bpasro".utf8.contains(t[i + 3]),
-              t[i + 4] == UInt8(ascii: "-") else { return nil }
+            t[i + 4] == UInt8(ascii: "-")
+        else { return nil }
         var e = i + 5
         var digits = 0
         while e < n, isAlnum(t[e]) || t[e] == UInt8(ascii: "-") {
@@ -118,8 +119,9 @@ extension PIIScanner {
         var padded = e
         while padded < t.count, padded - e < 2, t[padded] == UInt8(ascii: "=") { padded += 1 }
         guard e - s >= 8, padded >= t.count || !isWord(t[padded]),
-              let decoded = Base64URL.decodePrefix(t, s, e, bytes: (e - s) * 3 / 4),
-              decoded.contains(UInt8(ascii: ":")), decoded.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+            let decoded = Base64URL.decodePrefix(t, s, e, bytes: (e - s) * 3 / 4),
+            decoded.contains(UInt8(ascii: ":")), decoded.allSatisfy({ $0 >= 0x20 && $0 < 0x7F })
+        else { return nil }
         return (s, padded)
     }
 
@@ -176,7 +178,8 @@ extension PIIScanner {
     func iban(_ t: UnsafeBufferPointer<UInt8>, _ i: Int) -> Int? {
         let n = t.count
         guard i + 4 < n, isUpper(t[i + 1]), isDigit(t[i + 2]), isDigit(t[i + 3]),
-              let length = Checksums.ibanLengths[UInt16(t[i]) << 8 | UInt16(t[i + 1])] else { return nil }
+            let length = Checksums.ibanLengths[UInt16(t[i]) << 8 | UInt16(t[i + 1])]
+        else { return nil }
         var chars: [UInt8] = []
         chars.reserveCapacity(length)
         var e = i

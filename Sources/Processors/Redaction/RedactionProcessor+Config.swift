@@ -42,9 +42,11 @@ extension RedactionProcessor {
         ]
 
         /// Every built-in detector with one action, default key rules.
-        public init(defaultAction: RedactionAction = .mask, actions: [Detector: RedactionAction] = [:], hashKey: [UInt8]? = nil,
-                    denyKeys: [String] = Config.defaultDenyKeys, allowedKeys: [String] = [], numericKeys: [String] = ["*"],
-                    spanCounts: Bool = true, markApplied: Bool = false, maxJSONDepth: Int = 64) {
+        public init(
+            defaultAction: RedactionAction = .mask, actions: [Detector: RedactionAction] = [:], hashKey: [UInt8]? = nil,
+            denyKeys: [String] = Config.defaultDenyKeys, allowedKeys: [String] = [], numericKeys: [String] = ["*"],
+            spanCounts: Bool = true, markApplied: Bool = false, maxJSONDepth: Int = 64
+        ) {
             rules = Detector.allCases.map { d in
                 RedactionRule(name: d.rawValue, kind: .builtin(d), action: actions[d] ?? defaultAction, placeholder: Array("<\(d.placeholderName)>".utf8))
             }
@@ -70,13 +72,14 @@ extension RedactionProcessor {
                 try d.finish()
             }
             let key = try map.string("hash_key").map { Array($0.utf8) }
-            self.init(defaultAction: defaultAction, actions: actions, hashKey: key,
-                      denyKeys: map.has("deny_keys") ? try map.strings("deny_keys") : Config.defaultDenyKeys,
-                      allowedKeys: try map.strings("allowed_keys"),
-                      numericKeys: map.has("numeric_keys") ? try map.strings("numeric_keys") : ["*"],
-                      spanCounts: try map.bool("span_counts", default: true),
-                      markApplied: try map.bool("mark_applied", default: false),
-                      maxJSONDepth: try map.int("max_json_depth", default: 64, range: 1...1024))
+            self.init(
+                defaultAction: defaultAction, actions: actions, hashKey: key,
+                denyKeys: map.has("deny_keys") ? try map.strings("deny_keys") : Config.defaultDenyKeys,
+                allowedKeys: try map.strings("allowed_keys"),
+                numericKeys: map.has("numeric_keys") ? try map.strings("numeric_keys") : ["*"],
+                spanCounts: try map.bool("span_counts", default: true),
+                markApplied: try map.bool("mark_applied", default: false),
+                maxJSONDepth: try map.int("max_json_depth", default: 64, range: 1...1024))
             var names = Set(Detector.allCases.map(\.rawValue))
             func checkName(_ name: String, _ path: String) throws(ConfigError) {
                 guard !name.isEmpty, name.utf8.allSatisfy({ isDigit($0) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == UInt8(ascii: "_") }) else {

@@ -213,9 +213,11 @@ extension RedactionProcessor {
             var handled = false
             if first < t.count, t[first] == UInt8(ascii: "{") || t[first] == UInt8(ascii: "[") {
                 let deny = config.denyKeys
-                switch JSONLeafRedactor.redact(t, processor.redactor, maxDepth: config.maxJSONDepth,
-                                               deniedKey: { k in KeyGlob.any(deny, k) },
-                                               scratch: &scratch, into: &o) {
+                switch JSONLeafRedactor.redact(
+                    t, processor.redactor, maxDepth: config.maxJSONDepth,
+                    deniedKey: { k in KeyGlob.any(deny, k) },
+                    scratch: &scratch, into: &o)
+                {
                 case .done: handled = true
                 case .notJSON: o = TextOutcome()
                 case .tooDeep:

@@ -56,7 +56,10 @@ public struct RedactionScore: Sendable {
             if !scratch.isEmpty {
                 falsePositives[sample.kind]!.hits += 1
                 let m = scratch[0]
-                example(sample.kind, "false positive (\(Detector.allCases[m.rule].rawValue)) in \(sample.kind): \(String(decoding: sample.text[m.start..<m.end], as: UTF8.self))")
+                example(
+                    sample.kind,
+                    "false positive (\(Detector.allCases[m.rule].rawValue)) in \(sample.kind): \(String(decoding: sample.text[m.start..<m.end], as: UTF8.self))"
+                )
             }
             scratch.removeAll(keepingCapacity: true)
             return

@@ -19,7 +19,9 @@ public struct ResourceDetectionProcessor: SpanProcessor {
             detectors = try map.strings("detectors")
             if detectors.isEmpty { throw ConfigError(map.childPath("detectors"), "give at least one detector (env)") }
             for (i, d) in detectors.enumerated() where !ResourceDetectionProcessor.detectors.contains(d) {
-                throw ConfigError("\(map.childPath("detectors"))[\(i)]", "the '\(d)' detector is not implemented (known: \(ResourceDetectionProcessor.detectors.joined(separator: ", ")))")
+                throw ConfigError(
+                    "\(map.childPath("detectors"))[\(i)]",
+                    "the '\(d)' detector is not implemented (known: \(ResourceDetectionProcessor.detectors.joined(separator: ", ")))")
             }
             override = try map.bool("override", default: true)
             // Accepted for the collector's configs: detection reads the environment, which cannot time out.

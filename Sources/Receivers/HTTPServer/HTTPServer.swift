@@ -16,8 +16,10 @@ public struct HTTPRequest: @unchecked Sendable {  // the reservation is used by 
     public var body: [UInt8]
     public var reservation: RequestReservation
 
-    public init(method: HTTPMethod, path: String, headers: HTTPHeaders, body: [UInt8],
-                reservation: RequestReservation = RequestReservation(budget: UnlimitedMemory())) {
+    public init(
+        method: HTTPMethod, path: String, headers: HTTPHeaders, body: [UInt8],
+        reservation: RequestReservation = RequestReservation(budget: UnlimitedMemory())
+    ) {
         self.method = method
         self.path = path
         self.headers = headers
@@ -31,8 +33,10 @@ public struct HTTPResponse: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
 
-    public init(_ status: HTTPResponseStatus, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = [],
-                headers: [(String, String)] = []) {
+    public init(
+        _ status: HTTPResponseStatus, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = [],
+        headers: [(String, String)] = []
+    ) {
         self.status = status
         self.headers = [("Content-Type", contentType)] + headers
         self.body = body
@@ -78,10 +82,12 @@ public final class HTTPServer: Service, Sendable {
     /// instead of a reset; beyond this the connection is closed.
     static let drainAfterEarlyAnswer = 1 << 20
 
-    public init(name: String, endpoint: Endpoint, tls: TLSConfig? = nil, maxBodyBytes: Int, limits: HTTPServerLimits = .defaults,
-                memory: any MemoryBudget = UnlimitedMemory(), logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in },
-                onRefused: @escaping @Sendable (String) -> Void = { _ in },
-                headCheck: @escaping HeadCheck = { _ in nil }, handler: @escaping Handler) {
+    public init(
+        name: String, endpoint: Endpoint, tls: TLSConfig? = nil, maxBodyBytes: Int, limits: HTTPServerLimits = .defaults,
+        memory: any MemoryBudget = UnlimitedMemory(), logger: Logger, onBound: @escaping @Sendable (Int) -> Void = { _ in },
+        onRefused: @escaping @Sendable (String) -> Void = { _ in },
+        headCheck: @escaping HeadCheck = { _ in nil }, handler: @escaping Handler
+    ) {
         self.name = name
         self.endpoint = endpoint
         self.tls = tls
@@ -212,8 +218,10 @@ public final class HTTPServer: Service, Sendable {
                     case (.end, .reading(let h, let body, let reservation)):
                         step = .waiting
                         let path = String(h.uri.split(separator: "?", maxSplits: 1).first ?? "")
-                        let response = await handler(HTTPRequest(method: h.method, path: path, headers: h.headers, body: body,
-                                                                 reservation: reservation))
+                        let response = await handler(
+                            HTTPRequest(
+                                method: h.method, path: path, headers: h.headers, body: body,
+                                reservation: reservation))
                         let keepAlive = h.isKeepAlive && !connections.closing
                         try await write(response, for: h, keepAlive: keepAlive, to: outbound)
                         // Shutdown may have begun during the write; it skipped this busy connection.
@@ -232,12 +240,15 @@ public final class HTTPServer: Service, Sendable {
 
     private func refusal() -> HTTPResponse {
         let seconds = max(1, Int(memory.retryAfter.components.seconds))
-        return .text(.serviceUnavailable, "memory limit of \(memory.limitBytes >> 20) MiB in flight reached; retry later",
-                     headers: [("Retry-After", String(seconds))])
+        return .text(
+            .serviceUnavailable, "memory limit of \(memory.limitBytes >> 20) MiB in flight reached; retry later",
+            headers: [("Retry-After", String(seconds))])
     }
 
-    private func write(_ response: HTTPResponse, for head: HTTPRequestHead, keepAlive: Bool,
-                       to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws {
+    private func write(
+        _ response: HTTPResponse, for head: HTTPRequestHead, keepAlive: Bool,
+        to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
+    ) async throws {
         var headers = HTTPHeaders(response.headers)
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }

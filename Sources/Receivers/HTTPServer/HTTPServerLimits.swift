@@ -14,8 +14,9 @@ public struct HTTPServerLimits: Sendable, Equatable {
     /// this rate on average.
     public var minBodyBytesPerSecond: Int
 
-    public static let defaults = HTTPServerLimits(maxConnections: 4096, readHeaderTimeout: .seconds(10), idleTimeout: .seconds(60),
-                                                  minBodyBytesPerSecond: 4096)
+    public static let defaults = HTTPServerLimits(
+        maxConnections: 4096, readHeaderTimeout: .seconds(10), idleTimeout: .seconds(60),
+        minBodyBytesPerSecond: 4096)
 
     public init(maxConnections: Int, readHeaderTimeout: Duration, idleTimeout: Duration, minBodyBytesPerSecond: Int) {
         self.maxConnections = maxConnections

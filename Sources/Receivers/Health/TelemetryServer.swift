@@ -17,10 +17,14 @@ public final class Readiness: Sendable {
 /// The health endpoint (as the collector's `health_check` extension, which Kubernetes probes) and
 /// the Prometheus `/metrics` endpoint.
 public enum TelemetryEndpoints {
-    public static func health(_ config: HealthCheck.Config, readiness: Readiness, logger: Logger,
-                              onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
-        HTTPServer(name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
-                   headCheck: { head in check(head, auth: config.auth) }) { request in
+    public static func health(
+        _ config: HealthCheck.Config, readiness: Readiness, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) -> HTTPServer {
+        HTTPServer(
+            name: "health_check", endpoint: config.endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
+            headCheck: { head in check(head, auth: config.auth) }
+        ) { request in
             switch request.path {
             case config.path, "/readyz":
                 // Ready: every receiver listens and no drain has begun. A sink being down does not
@@ -61,7 +65,11 @@ public enum TelemetryEndpoints {
             }
             for loop in loops {
                 loop.execute {
-                    if state.withLock({ s in s.remaining -= 1; return s.remaining == 0 }) { finish(true) }
+                    if state.withLock({ s in
+                        s.remaining -= 1; return s.remaining == 0
+                    }) {
+                        finish(true)
+                    }
                 }
             }
             let nanos = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
@@ -69,10 +77,14 @@ public enum TelemetryEndpoints {
         }
     }
 
-    public static func metrics(_ endpoint: Endpoint, auth: AuthSource = AuthSource(nil), counters: Counters, logger: Logger,
-                               onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
-        HTTPServer(name: "metrics", endpoint: endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
-                   headCheck: { head in check(head, auth: auth.current) }) { request in
+    public static func metrics(
+        _ endpoint: Endpoint, auth: AuthSource = AuthSource(nil), counters: Counters, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) -> HTTPServer {
+        HTTPServer(
+            name: "metrics", endpoint: endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
+            headCheck: { head in check(head, auth: auth.current) }
+        ) { request in
             guard request.path == "/metrics" else { return .text(.notFound, "metrics are at /metrics") }
             return HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(PrometheusText.render(counters).utf8))
         }

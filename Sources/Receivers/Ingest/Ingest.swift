@@ -63,14 +63,17 @@ struct Ingest: Sendable {
             bodyBytes = body.count
             let base = coding == .identity ? body.capacity : compressed + body.capacity
             let budget = maxBodyBytes * OTLPRequestDecoder.decodedBytesPerBodyByte
-            batch = json ? try OTLPJSONDecoder(maxDecodedBytes: budget).decode(body) { reservation.cover(base + $0) }
+            batch =
+                json
+                ? try OTLPJSONDecoder(maxDecodedBytes: budget).decode(body) { reservation.cover(base + $0) }
                 : try OTLPProtobufDecoder(maxDecodedBytes: budget).decode(body) { reservation.cover(base + $0) }
         } catch {
             switch error.kind {
             case .overMemoryBudget:
                 countRefused(WireStatus.overMemoryLimit.reason)
-                return .refused(reason: "memory limit of \(reservation.budget.limitBytes >> 20) MiB in flight reached",
-                                retryAfter: reservation.budget.retryAfter)
+                return .refused(
+                    reason: "memory limit of \(reservation.budget.limitBytes >> 20) MiB in flight reached",
+                    retryAfter: reservation.budget.retryAfter)
             case .tooLarge, .decodedTooLarge:
                 countRefused(WireStatus.tooLarge.reason)
                 return .tooLarge("request too large: \(error)")
@@ -87,8 +90,9 @@ struct Ingest: Sendable {
         let held = batch.bytes.capacity + batch.tableBytes
         guard reservation.cover(held) else {
             countRefused(WireStatus.overMemoryLimit.reason)
-            return .refused(reason: "memory limit of \(reservation.budget.limitBytes >> 20) MiB in flight reached",
-                            retryAfter: reservation.budget.retryAfter)
+            return .refused(
+                reason: "memory limit of \(reservation.budget.limitBytes >> 20) MiB in flight reached",
+                retryAfter: reservation.budget.retryAfter)
         }
         reservation.shrink(to: held)
         return await deliver(batch, bodyBytes: bodyBytes, reservation: reservation)

@@ -130,8 +130,11 @@ final class GRPCRequestGuard: ChannelDuplexHandler {
                     return finish(context, .error(code: GRPCEnvelope.invalidArgument, "a compressed message without grpc-encoding"))
                 }
                 guard length <= maxMessageBytes else {
-                    return finish(context, .error(code: GRPCEnvelope.resourceExhausted,
-                                                  "message of \(length) bytes is over the \(maxMessageBytes)-byte limit"))
+                    return finish(
+                        context,
+                        .error(
+                            code: GRPCEnvelope.resourceExhausted,
+                            "message of \(length) bytes is over the \(maxMessageBytes)-byte limit"))
                 }
                 guard reservation.cover(length + GRPCEnvelope.overhead) else {
                     return finish(context, .error(code: GRPCEnvelope.unavailable, "memory limit reached; retry later"))
@@ -158,8 +161,11 @@ final class GRPCRequestGuard: ChannelDuplexHandler {
         guard case .reading = state else { return }
         if let expected {
             let got = message.map { $0.readableBytes - GRPCEnvelope.overhead } ?? 0
-            return finish(context, .error(code: GRPCEnvelope.invalidArgument,
-                                          "truncated message: its length prefix says \(expected) bytes, \(got) arrived"))
+            return finish(
+                context,
+                .error(
+                    code: GRPCEnvelope.invalidArgument,
+                    "truncated message: its length prefix says \(expected) bytes, \(got) arrived"))
         }
         if !prefix.isEmpty {
             return finish(context, .error(code: GRPCEnvelope.invalidArgument, "truncated message: \(prefix.count) bytes of a 5-byte length prefix"))

@@ -27,8 +27,10 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     private let open = OpenConnections()
 
     /// `auth`: the credentials to check, if they may change while running (a reload); else the config's.
-    public init(id: String, config: OTLPReceiver.Config.GRPC, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger,
-                onBound: @escaping @Sendable (Int) -> Void = { _ in }) {
+    public init(
+        id: String, config: OTLPReceiver.Config.GRPC, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger,
+        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
         self.id = id
         self.config = config
         self.consumer = consumer
@@ -79,8 +81,9 @@ public final class OTLPGRPCReceiver: Service, Sendable {
                 }
                 c.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
                     stream.eventLoop.makeCompletedFuture {
-                        try stream.pipeline.syncOperations.addHandler(GRPCRequestGuard(maxMessageBytes: maxMessageBytes, memory: memory) { ingest.countRefused($0) },
-                                                                      position: .first)
+                        try stream.pipeline.syncOperations.addHandler(
+                            GRPCRequestGuard(maxMessageBytes: maxMessageBytes, memory: memory) { ingest.countRefused($0) },
+                            position: .first)
                     }
                 }
             })
@@ -120,20 +123,25 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         switch envelope {
         case .error(let code, let message):
             ingest.countRefused(WireStatus(grpc: UInt8(clamping: code)).reason)
-            return StreamingServerResponse(error: RPCError(code: RPCError.Code(Status.Code(rawValue: code) ?? .invalidArgument) ?? .invalidArgument,
-                                                           message: message))
+            return StreamingServerResponse(
+                error: RPCError(
+                    code: RPCError.Code(Status.Code(rawValue: code) ?? .invalidArgument) ?? .invalidArgument,
+                    message: message))
         case .message(let body, let coding):
             let reservation = RequestReservation(budget: consumer.memory)
             guard reservation.cover(body.capacity) else {
                 ingest.countRefused(WireStatus.overMemoryLimit.reason)
                 return Self.refused("memory limit reached", consumer.memory.retryAfter)
             }
-            let outcome = await ingest.receive(body, coding: coding == .gzip ? .gzip : coding == .deflate ? .deflate : .identity, json: false,
-                                               maxBodyBytes: config.maxReceiveMessageBytes, reservation: reservation)
+            let outcome = await ingest.receive(
+                body, coding: coding == .gzip ? .gzip : coding == .deflate ? .deflate : .identity, json: false,
+                maxBodyBytes: config.maxReceiveMessageBytes, reservation: reservation)
             switch outcome {
             case .accepted(let rejected):
-                return StreamingServerResponse(single: ServerResponse(message: OTLPResponse.success(
-                    .protobuf, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected))))
+                return StreamingServerResponse(
+                    single: ServerResponse(
+                        message: OTLPResponse.success(
+                            .protobuf, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected))))
             case .refused(let reason, let retryAfter):
                 return Self.refused(reason, retryAfter)
             case .tooLarge(let message):
@@ -149,7 +157,8 @@ public final class OTLPGRPCReceiver: Service, Sendable {
     }
 
     private static func error(_ status: WireStatus, _ message: String) -> StreamingServerResponse<[UInt8]> {
-        StreamingServerResponse(error: RPCError(code: RPCError.Code(Status.Code(rawValue: Int(status.grpc)) ?? .invalidArgument) ?? .invalidArgument, message: message))
+        StreamingServerResponse(
+            error: RPCError(code: RPCError.Code(Status.Code(rawValue: Int(status.grpc)) ?? .invalidArgument) ?? .invalidArgument, message: message))
     }
 }
 

@@ -29,10 +29,11 @@ public struct OTLPHTTPReceiver: Sendable {
 
     public func server(onBound: @escaping @Sendable (Int) -> Void = { _ in }) -> HTTPServer {
         let ingest = self.ingest
-        return HTTPServer(name: "\(id)/http", endpoint: config.endpoint, tls: config.tls, maxBodyBytes: config.maxRequestBodyBytes,
-                          limits: config.server, memory: consumer.memory, logger: logger, onBound: onBound,
-                          onRefused: { ingest.countRefused($0) },
-                          headCheck: { head in check(head) }, handler: { request in await handle(request) })
+        return HTTPServer(
+            name: "\(id)/http", endpoint: config.endpoint, tls: config.tls, maxBodyBytes: config.maxRequestBodyBytes,
+            limits: config.server, memory: consumer.memory, logger: logger, onBound: onBound,
+            onRefused: { ingest.countRefused($0) },
+            headCheck: { head in check(head) }, handler: { request in await handle(request) })
     }
 
     private var ingest: Ingest { Ingest(receiver: id, transport: "http", consumer: consumer, counters: counters, limits: config.limits) }
@@ -52,8 +53,11 @@ public struct OTLPHTTPReceiver: Sendable {
         }
         // Exactly one Authorization header: a second one could hide the one a proxy checked.
         if let auth = auth.current, !Credentials.accepts(Credentials.single(head.headers["authorization"]), auth) {
-            return refuse("unauthenticated", .text(.unauthorized, "missing or invalid credentials",
-                                                   headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")]))
+            return refuse(
+                "unauthenticated",
+                .text(
+                    .unauthorized, "missing or invalid credentials",
+                    headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")]))
         }
         guard let encoding = Self.encoding(head.headers) else {
             return refuse("unsupported_media_type", .text(.unsupportedMediaType, "content type must be application/x-protobuf or application/json"))
@@ -62,12 +66,14 @@ public struct OTLPHTTPReceiver: Sendable {
         case nil:
             return refuse("unsupported_media_type", .text(.unsupportedMediaType, "content encoding is not supported (identity, gzip, deflate, zstd)"))
         case .zstd? where !Zstd.isAvailable:
-            return refuse("unsupported_media_type", .text(.unsupportedMediaType, "content encoding zstd is not available on this machine (libzstd.so.1 not found)"))
+            return refuse(
+                "unsupported_media_type", .text(.unsupportedMediaType, "content encoding zstd is not available on this machine (libzstd.so.1 not found)"))
         default:
             break
         }
         if let length = head.headers.first(name: "content-length").flatMap(Int.init),
-           case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: length) {
+            case .refused(let reason, let retryAfter)? = ingest.precheck(bodyBytes: length)
+        {
             return Self.reply(encoding, .overMemoryLimit, "data refused: \(reason)", [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
         }
         return nil
@@ -79,12 +85,15 @@ public struct OTLPHTTPReceiver: Sendable {
         head.headers = request.headers
         if let early = check(head) { return early }
         let encoding = Self.encoding(request.headers) ?? .protobuf
-        let outcome = await ingest.receive(request.body, coding: Self.coding(request.headers) ?? .identity, json: encoding == .json,
-                                           maxBodyBytes: config.maxRequestBodyBytes, reservation: request.reservation)
+        let outcome = await ingest.receive(
+            request.body, coding: Self.coding(request.headers) ?? .identity, json: encoding == .json,
+            maxBodyBytes: config.maxRequestBodyBytes, reservation: request.reservation)
         switch outcome {
         case .accepted(let rejected):
-            return HTTPResponse(.ok, contentType: encoding.mediaType, body: OTLPResponse.success(
-                encoding, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected)))
+            return HTTPResponse(
+                .ok, contentType: encoding.mediaType,
+                body: OTLPResponse.success(
+                    encoding, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected)))
         case .refused(let reason, let retryAfter):
             return Self.reply(encoding, .overMemoryLimit, "data refused: \(reason)", [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
         case .tooLarge(let message):
@@ -95,13 +104,16 @@ public struct OTLPHTTPReceiver: Sendable {
         }
     }
 
-    static func reply(_ encoding: OTLPResponse.Encoding, _ status: WireStatus, _ message: String,
-                      _ headers: [(String, String)] = []) -> HTTPResponse {
+    static func reply(
+        _ encoding: OTLPResponse.Encoding, _ status: WireStatus, _ message: String,
+        _ headers: [(String, String)] = []
+    ) -> HTTPResponse {
         HTTPResponse(status.http, contentType: encoding.mediaType, body: OTLPResponse.status(encoding, status.otlpCode, message), headers: headers)
     }
 
     static func encoding(_ headers: HTTPHeaders) -> OTLPResponse.Encoding? {
-        let contentType = (headers.first(name: "content-type") ?? "").split(separator: ";").first
+        let contentType =
+            (headers.first(name: "content-type") ?? "").split(separator: ";").first
             .map { $0.trimmingSpaces.lowercased() } ?? ""
         switch contentType {
         case "application/x-protobuf": return .protobuf

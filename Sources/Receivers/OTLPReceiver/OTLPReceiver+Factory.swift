@@ -44,15 +44,19 @@ extension OTLPReceiver {
             var services: [any Service] = []
             let id = settings.id.description
             if let http = config.http {
-                let receiver = OTLPHTTPReceiver(id: id, config: http, consumer: context.consumer, auth: context.auth["http"],
-                                                counters: settings.counters, logger: settings.logger)
+                let receiver = OTLPHTTPReceiver(
+                    id: id, config: http, consumer: context.consumer, auth: context.auth["http"],
+                    counters: settings.counters, logger: settings.logger)
                 services.append(receiver.server { port in context.onListening("http", port) })
             }
             if let grpc = config.grpc {
-                services.append(OTLPGRPCReceiver(id: id, config: grpc, consumer: context.consumer, auth: context.auth["grpc"],
-                                                 counters: settings.counters, logger: settings.logger) { port in
-                    context.onListening("grpc", port)
-                })
+                services.append(
+                    OTLPGRPCReceiver(
+                        id: id, config: grpc, consumer: context.consumer, auth: context.auth["grpc"],
+                        counters: settings.counters, logger: settings.logger
+                    ) { port in
+                        context.onListening("grpc", port)
+                    })
             }
             return services
         }
