@@ -177,6 +177,8 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case deploymentEnvironmentName = "deployment.environment.name"
     case deploymentEnvironment = "deployment.environment"
     case telemetrySDKLanguage = "telemetry.sdk.language"
+    case telemetrySDKName = "telemetry.sdk.name"
+    case telemetrySDKVersion = "telemetry.sdk.version"
 }
 
 /// Key families read by prefix (flattened messages, usage counters, dotted metadata ...).

@@ -126,15 +126,15 @@ struct SpanSources {
             var s = Source()
             if Int(scope.resourceIndex) < batch.resources.count {
                 let attributes = batch.resources[Int(scope.resourceIndex)].attributes
-                func text(_ key: String) -> String {
-                    guard let i = batch.attributeIndex(in: attributes, key: key), case .string(let r) = batch.attributes[i].value else { return "" }
+                func text(_ key: AttributeKey) -> String {
+                    guard let i = batch.attributeIndex(in: attributes, key: key.rawValue), case .string(let r) = batch.attributes[i].value else { return "" }
                     return batch.string(r)
                 }
-                s.serviceName = text("service.name")
-                s.serviceVersion = text("service.version")
-                s.sdkLanguage = text("telemetry.sdk.language")
-                s.sdkName = text("telemetry.sdk.name")
-                s.sdkVersion = text("telemetry.sdk.version")
+                s.serviceName = text(.serviceName)
+                s.serviceVersion = text(.serviceVersion)
+                s.sdkLanguage = text(.telemetrySDKLanguage)
+                s.sdkName = text(.telemetrySDKName)
+                s.sdkVersion = text(.telemetrySDKVersion)
             }
             s.scopeName = batch.string(scope.name)
             s.scopeVersion = batch.string(scope.version)

@@ -12,7 +12,7 @@ extension SpanContext {
         case .some(.none):
             return nil
         case .none:
-            for key in [AttributeKey.genAIUsageCost, .llmCostTotal] {
+            for key in MappingTables.providedTotalCostKeys {
                 if let v = value(key), let n = number(batch.jsonValue(v)), n >= 0 {
                     cost["total"] = n
                     break

@@ -44,7 +44,7 @@ extension SpanContext {
             if t.hasPrefix("\""), case .string(let inner)? = JSONParser.parseIfJSON(t) { t = inner }
             if Timestamp.isISO8601Date(t) { return .time(t) }
         }
-        for key in [AttributeKey.aiResponseMsToFirstChunk, .aiStreamMsToFirstChunk] {
+        for key in MappingTables.firstChunkDelayKeys {
             if let v = value(key), let ms = number(batch.jsonValue(v)), ms >= 0 {
                 return Self.after(span.startTimeUnixNano, delayNanos: ms.rounded(.up) * 1e6)
             }

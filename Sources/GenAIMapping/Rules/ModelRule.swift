@@ -33,11 +33,11 @@ extension SpanContext {
             let config = parsedJSON(.genkitInput)?["config"] ?? parsedJSON(.genkitOutput)?["request"]?["config"]
             if case .object(let members)? = config { return members.map { JSONMember($0.key, parameterValue($0.value)) } }
         }
-        for key in [AttributeKey.llmInvocationParameters, .modelConfig] {
+        for key in MappingTables.modelParameterObjectKeys {
             if case .object(let members)? = parsedJSON(key) { return members.map { JSONMember($0.key, parameterValue($0.value)) } }
         }
         var params: [JSONMember] = []
-        for family in [AttributeKeyPrefix.genAIRequest, .llmInvocationParameters] where hasFamily(family) {
+        for family in MappingTables.modelParameterFamilies where hasFamily(family) {
             let id = UInt8(family.ordinal)
             let prefixLength = family.rawValue.utf8.count
             params.setAll(

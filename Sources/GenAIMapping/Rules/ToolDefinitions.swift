@@ -16,7 +16,7 @@ extension SpanContext {
             if case .string(let s) = v, let parsed = JSONParser.parseIfJSON(s) { item = parsed }
             tools.definitions.append(item)
         }
-        for key in [AttributeKey.aiPromptTools, .genAIToolDefinitions] where has(key) {
+        for key in MappingTables.toolDefinitionKeys where has(key) {
             let v = parsedJSON(key) ?? json(key) ?? .null
             if case .array(let items) = v { items.forEach(add) } else { add(v) }
             tools.consumed.append(key)

@@ -216,7 +216,7 @@ public struct GenAITranslator: Sendable {
         for key in AttributeKey.allCases { if let i = index.index(key) { values[key.ordinal] = batch.attributes[i].value } }
         // Trace metadata set on the resource: blob, then dotted keys.
         var traceMetadata: [JSONMember] = []
-        for blobKey in [AttributeKey.langfuseTraceMetadata, .langfuseMetadata] {
+        for blobKey in MappingTables.resourceTraceMetadataKeys {
             if case .string(let s)? = values[blobKey.ordinal], case .object(let m)? = JSONParser.parseIfJSON(batch.string(s)) {
                 traceMetadata = m
                 break
@@ -225,7 +225,7 @@ public struct GenAITranslator: Sendable {
         traceMetadata.setAll(
             batch.attributes[r.attributes.range].lazy.flatMap { a in
                 let key = batch.string(a.key)
-                return [AttributeKeyPrefix.langfuseTraceMetadata, .langfuseMetadata].lazy.filter { key.hasPrefix($0.rawValue) }
+                return MappingTables.resourceTraceMetadataFamilies.lazy.filter { key.hasPrefix($0.rawValue) }
                     .map { (String(key.dropFirst($0.rawValue.count)), SpanContext.dottedValue(batch.jsonValue(a.value))) }
             })
         return ResourceFacts(

@@ -1,7 +1,7 @@
 import CollectorCore
 
 /// The precedence lists of the mapping, each in one place. Order is precedence: first wins.
-enum MappingTables {
+public enum MappingTables {
     /// User metadata keys kept per record (blob and dotted keys together); a client can send a
     /// metadata object of any size, and every key costs work in each exporter.
     static let maxMetadataKeys = 1024
@@ -56,13 +56,27 @@ enum MappingTables {
         .llmModelName, .model, .embeddingModelName,
     ]
 
+    /// Model parameters as one JSON object, before the per-parameter families.
+    static let modelParameterObjectKeys: [AttributeKey] = [.llmInvocationParameters, .modelConfig]
+    static let modelParameterFamilies: [AttributeKeyPrefix] = [.genAIRequest, .llmInvocationParameters]
+    /// Tool definitions offered to the model.
+    static let toolDefinitionKeys: [AttributeKey] = [.aiPromptTools, .genAIToolDefinitions]
+
+    // MARK: Cost and timing
+    /// A total cost the instrumentation computed, when no cost details are given.
+    static let providedTotalCostKeys: [AttributeKey] = [.genAIUsageCost, .llmCostTotal]
+    /// Milliseconds from the start to the first streamed chunk (the Vercel AI SDK).
+    static let firstChunkDelayKeys: [AttributeKey] = [.aiResponseMsToFirstChunk, .aiStreamMsToFirstChunk]
+
     // MARK: Identity
     static let userIDKeys: [AttributeKey] = [.langfuseUserID, .userID]
     static let sessionIDKeys: [AttributeKey] = [.langfuseSessionID, .sessionID, .genAIConversationID]
     static let tagKeys: [AttributeKey] = [.langfuseTraceTags, .langfuseTags]
     /// Dotted metadata spellings consulted after the keys above, in this order.
     static let identityMetadataFamilies: [AttributeKeyPrefix] = [.langfuseObservationMetadata, .langfuseTraceMetadata]
-    static let environmentKeys: [AttributeKey] = [.langfuseEnvironment, .deploymentEnvironmentName, .deploymentEnvironment]
+    /// Where Langfuse reads a span's environment (span, then resource); the environment processor
+    /// keeps one it finds here.
+    public static let environmentKeys: [AttributeKey] = [.langfuseEnvironment, .deploymentEnvironmentName, .deploymentEnvironment]
     /// Keys that make a child span update its trace. Langfuse's list plus `gen_ai.conversation.id`,
     /// `langfuse.tags` and `langfuse.public`, which otherwise never reach the trace from a child.
     static let traceUpdateKeys: [AttributeKey] = [
@@ -71,6 +85,10 @@ enum MappingTables {
         .genAIConversationID, .langfuseTags, .langfusePublic, .traceloopUserID, .traceloopSessionID,
     ]
     static let aiTelemetryReserved: Set<String> = ["userId", "sessionId", "tags", "langfusePrompt"]
+
+    /// Trace metadata set on a resource: a JSON blob, then dotted keys.
+    static let resourceTraceMetadataKeys: [AttributeKey] = [.langfuseTraceMetadata, .langfuseMetadata]
+    static let resourceTraceMetadataFamilies: [AttributeKeyPrefix] = [.langfuseTraceMetadata, .langfuseMetadata]
 
     // MARK: Level
     static let levels: [String: ObservationLevel] = [

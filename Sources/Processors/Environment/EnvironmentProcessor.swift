@@ -1,4 +1,5 @@
 import CollectorCore
+import GenAIMapping
 
 /// Tags every span with a Langfuse environment (`langfuse.environment`), from rules, another
 /// attribute or a static value, normalised as Langfuse normalises it. By default a span that already
@@ -42,7 +43,7 @@ public struct EnvironmentProcessor: SpanProcessor {
 
     /// The environment Langfuse would already read from the span or its resource.
     func existing(_ batch: TraceBatch, _ span: TableSlice, _ resource: TableSlice) -> String? {
-        for key in [AttributeKey.langfuseEnvironment, .deploymentEnvironmentName, .deploymentEnvironment] {
+        for key in MappingTables.environmentKeys {
             if let v = lookup(batch, key.rawValue, span, resource) { return v }
         }
         return nil
