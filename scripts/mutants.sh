@@ -27,18 +27,18 @@ echo "scratch copy: $scratch at $(git -C "$scratch" rev-parse --short HEAD); bui
 # One bug per line, tab-separated: name, file, exact text (<NL> is a line break), replacement, and
 # the tests that must catch it (a `swift test --filter` pattern).
 mutants=$(cat <<'EOF'
-fsync	Sources/Exporters/Persistent/DiskQueue.swift	guard case .batch(let spacing) = config.fsync else { return seq }	guard case .batch(let spacing) = config.fsync, Bool(false) else { return seq }	DiskQueueTests
-crc	Sources/Exporters/Persistent/DiskQueue+Files.swift	guard crc == get32(bytes, offset + 4) else { return nil }	guard crc == crc || crc == get32(bytes, offset + 4) else { return nil }	DiskQueueTests
+fsync	Sources/CollectorQueue/DiskQueue.swift	guard case .batch(let spacing) = config.fsync else { return seq }	guard case .batch(let spacing) = config.fsync, Bool(false) else { return seq }	DiskQueueTests
+crc	Sources/CollectorQueue/DiskQueue+Files.swift	guard crc == get32(bytes, offset + 4) else { return nil }	guard crc == crc || crc == get32(bytes, offset + 4) else { return nil }	DiskQueueTests
 retry	Sources/Exporters/OTLP/OTLPHTTPExporter.swift	[429, 502, 503, 504].contains(status)	[429, 502, 504].contains(status)	OTLPExporterClassificationTests
 email	Sources/Processors/Redaction/PIIScanner.swift	if on(.email), let (s, e) = email(	if on(.email) && Bool(false), let (s, e) = email(	ProcessorsTests
 cached	Sources/GenAIMapping/Rules/UsageRule.swift	count(max(0, input - cacheRead - cacheCreation - inputAudio))	count(max(0, input - cacheCreation - inputAudio))	GenAIMappingTests
 auth	Sources/Receivers/HTTPServer/Credentials.swift	        return matched<NL>	        return matched || Bool(true)<NL>	EndToEndTests|ReceiverBoundaryTests
 event_ts	Sources/Exporters/ClickHouse/ClickHouseExporter.swift	eventTimeMillis: Self.nowMillis()	eventTimeMillis: 1_700_000_000_000	ClickHouseExporterTests
-memory	Sources/CollectorRuntime/Pipeline/Admission.swift	guard current <= limitBytes - bytes else { return false }	guard current <= Int.max - bytes else { return false }	AdmissionTests|oversizedBodiesAndPushback|grpcPushbackIsUnavailable|ReceiverBoundaryTests
+memory	Sources/Processors/MemoryLimiter/Admission.swift	guard current <= limitBytes - bytes else { return false }	guard current <= Int.max - bytes else { return false }	AdmissionTests|oversizedBodiesAndPushback|grpcPushbackIsUnavailable|ReceiverBoundaryTests
 environment	Sources/Processors/Environment/EnvironmentProcessor.swift	if let from = config.fromAttribute, let v = lookup(batch, from, span, resource) { return v }	if let from = config.fromAttribute, Bool(false), let v = lookup(batch, from, span, resource) { return v }	EnvironmentProcessorTests|EndToEndTests
 s3_payload	Sources/Exporters/S3/SigV4.swift	\n\(signedHeaders)\n\(payloadHash)"	\n\(signedHeaders)\n\(Self.emptyPayloadHash)"	SigV4Tests|S3ExporterTests
 json_leaves	Sources/Processors/Redaction/RedactionProcessor+Walker.swift	                let deny = config.denyKeys<NL>	                if Bool(true) { return .keep }<NL>                let deny = config.denyKeys<NL>	ProcessorsTests
-drain	Sources/Exporters/Sending/ExporterQueue.swift	(s.items.isEmpty ? nil : s.items.removeFirst(), s.closed)	(s.items.isEmpty || s.closed ? nil : s.items.removeFirst(), s.closed)	ExporterQueueTests|EndToEndTests
+drain	Sources/ExporterHelper/ExporterQueue.swift	(s.items.isEmpty ? nil : s.items.removeFirst(), s.closed)	(s.items.isEmpty || s.closed ? nil : s.items.removeFirst(), s.closed)	ExporterQueueTests|EndToEndTests
 EOF
 )
 
