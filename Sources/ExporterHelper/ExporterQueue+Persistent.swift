@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import CollectorQueue
 import Foundation
 import GenAIMapping
@@ -42,14 +43,14 @@ extension ExporterQueue {
             await persistentLoop(disk, until: nil)
         } onGracefulShutdown: {
             self.state.withLock {
-                $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout)
+                $0.closed = true; $0.drainDeadline = self.time.now() + ($0.handingOver ? .zero : self.drainTimeout)
             }
             self.wake.yield()
         }
         // What is still in flight gets until the deadline; the rest stays on disk. Replaced by a
         // reload, it stops at once and leaves the queue open to its successor, which shares it.
         let handingOver = self.handingOver
-        await persistentLoop(disk, until: ContinuousClock.now + (handingOver ? .zero : drainTimeout))
+        await persistentLoop(disk, until: time.now() + (handingOver ? .zero : drainTimeout))
         if !handingOver {
             do throws(DiskQueueError) {
                 try disk.close()
@@ -63,14 +64,14 @@ extension ExporterQueue {
         await exporter.shutdown()
     }
 
-    private func persistentLoop(_ disk: DiskQueue, until deadline: ContinuousClock.Instant?) async {
+    private func persistentLoop(_ disk: DiskQueue, until deadline: Duration?) async {
         await withTaskGroup(of: Void.self) { group in
             var waiting = wakeups.makeAsyncIterator()
             var running = 0
             while true {
                 let closed = state.withLock { $0.closed }
                 if let deadline {
-                    if ContinuousClock.now >= deadline || disk.pending.records == 0 { break }
+                    if time.now() >= deadline || disk.pending.records == 0 { break }
                 } else if closed {
                     break
                 }
@@ -99,7 +100,7 @@ extension ExporterQueue {
         }
     }
 
-    private func sendRecords(_ records: [DiskQueue.Record], _ disk: DiskQueue, deadline: ContinuousClock.Instant?) async {
+    private func sendRecords(_ records: [DiskQueue.Record], _ disk: DiskQueue, deadline: Duration?) async {
         var parts: [TraceBatch] = []
         var done: [UInt64] = []
         var seqs: [UInt64] = []

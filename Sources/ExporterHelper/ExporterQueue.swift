@@ -1,4 +1,5 @@
 import CollectorCore
+import ComponentModel
 import CollectorQueue
 import GenAIMapping
 import Logging
@@ -11,6 +12,8 @@ import Synchronization
 /// taking new batches and drains what it holds within `drainTimeout`.
 public final class ExporterQueue: Service, Sendable {
     public let exporter: any Exporter
+    /// Retry waits, attempt timeouts and drain deadlines run on it.
+    let time: Timeline
     public let settings: ExporterSettings
     let counters: Counters
     let logger: Logger
@@ -36,7 +39,7 @@ public final class ExporterQueue: Service, Sendable {
         var items: [ExportItem] = []
         var closed = false
         /// Set when shutdown begins: batches in flight stop retrying then.
-        var drainDeadline: ContinuousClock.Instant?
+        var drainDeadline: Duration?
         /// Spans the persistent queue dropped as oldest that the counters already show.
         var reportedDropOldest = 0
         /// A config reload replaces this queue: shutdown then stops at once and hands what is left
@@ -86,8 +89,10 @@ public final class ExporterQueue: Service, Sendable {
 
     public init(
         exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
-        drainTimeout: Duration = .seconds(10), disk: DiskQueue? = nil, batching: Batching = Batching(spans: 8192, wait: .milliseconds(200))
+        drainTimeout: Duration = .seconds(10), disk: DiskQueue? = nil, batching: Batching = Batching(spans: 8192, wait: .milliseconds(200)),
+        clock: any Clock<Duration> = ContinuousClock()
     ) {
+        self.time = Timeline(clock)
         self.exporter = exporter
         self.settings = settings
         self.counters = counters
@@ -167,7 +172,7 @@ public final class ExporterQueue: Service, Sendable {
                 await sendLoop(until: nil)
             } onGracefulShutdown: {
                 self.state.withLock {
-                    $0.closed = true; $0.drainDeadline = .now + ($0.handingOver ? .zero : self.drainTimeout)
+                    $0.closed = true; $0.drainDeadline = self.time.now() + ($0.handingOver ? .zero : self.drainTimeout)
                 }
                 self.wake.yield()
             }
@@ -176,7 +181,7 @@ public final class ExporterQueue: Service, Sendable {
         // Drain what is left, within the deadline (at once when handing over); the rest goes to the
         // successor, or is dropped and counted.
         let handingOver = self.handingOver
-        let deadline = ContinuousClock.now + (handingOver ? .zero : drainTimeout)
+        let deadline = time.now() + (handingOver ? .zero : drainTimeout)
         await sendLoop(until: deadline)
         let left = state.withLock { s -> [ExportItem] in
             defer { s.items.removeAll() }
@@ -190,12 +195,12 @@ public final class ExporterQueue: Service, Sendable {
     }
 
     /// Sends until closed and empty (or past `deadline`), up to `numConsumers` batches at once.
-    private func sendLoop(until deadline: ContinuousClock.Instant?) async {
+    private func sendLoop(until deadline: Duration?) async {
         await withTaskGroup(of: Void.self) { group in
             var waiting = wakeups.makeAsyncIterator()
             var running = 0
             while true {
-                if let deadline, ContinuousClock.now >= deadline { break }
+                if let deadline, time.now() >= deadline { break }
                 if running >= settings.numConsumers {
                     await group.next()
                     running -= 1
@@ -228,15 +233,15 @@ public final class ExporterQueue: Service, Sendable {
 
     /// Sends with retries. Past `deadline` (shutdown) the batch is dropped and counted, or, with
     /// `keep` (it is on disk), left for the next start.
-    func send(_ item: ExportItem, deadline: ContinuousClock.Instant?, keep: Bool = false) async -> Outcome {
-        let started = ContinuousClock.now
+    func send(_ item: ExportItem, deadline: Duration?, keep: Bool = false) async -> Outcome {
+        let started = time.now()
         var delay = settings.initialInterval
         var attempt = 0
         while true {
             attempt += 1
             let failure: ExportFailure
             do {
-                try await withTimeout(settings.timeout + exporter.holdLimit) { () async throws(ExportFailure) in try await self.exporter.export(item) }
+                try await withTimeout(settings.timeout + exporter.holdLimit, time) { () async throws(ExportFailure) in try await self.exporter.export(item) }
                 counters.add(.exporterSentSpans, item.spanCount, labels)
                 return .sent
             } catch {
@@ -248,7 +253,7 @@ public final class ExporterQueue: Service, Sendable {
             }
             var wait = failure.retryAfter ?? jittered(delay)
             if wait > settings.maxInterval && failure.retryAfter == nil { wait = settings.maxInterval }
-            let now = ContinuousClock.now
+            let now = time.now()
             let deadline = deadline ?? state.withLock { $0.drainDeadline }
             if keep || handingOver, let deadline, now + wait > deadline { return .kept }
             // max_elapsed_time: 0 retries for ever (a persistent queue's usual setting).
@@ -265,7 +270,7 @@ public final class ExporterQueue: Service, Sendable {
             counters.add(.exporterRetries, 1, labels)
             logger.info(
                 "export failed; retrying", metadata: ["exporter": "\(exporter.id)", "attempt": "\(attempt)", "error": "\(failure.message)", "in": "\(wait)"])
-            try? await Task.sleep(for: wait)
+            try? await time.sleep(wait)
             delay = min(delay * 2, settings.maxInterval)
         }
     }
@@ -283,13 +288,13 @@ public final class ExporterQueue: Service, Sendable {
 }
 
 /// Runs `body`, failing as retryable if it takes longer than `limit`.
-func withTimeout(_ limit: Duration, _ body: @escaping @Sendable () async throws(ExportFailure) -> Void) async throws(ExportFailure) {
+func withTimeout(_ limit: Duration, _ time: Timeline, _ body: @escaping @Sendable () async throws(ExportFailure) -> Void) async throws(ExportFailure) {
     let result: Result<Void, ExportFailure> = await withTaskGroup(of: Result<Void, ExportFailure>?.self) { group in
         group.addTask {
             do throws(ExportFailure) { try await body(); return .success(()) } catch { return .failure(error) }
         }
         group.addTask {
-            try? await Task.sleep(for: limit)
+            try? await time.sleep(limit)
             return Task.isCancelled ? nil : .failure(.retryable("timed out after \(limit)"))
         }
         var outcome: Result<Void, ExportFailure> = .failure(.retryable("cancelled"))

@@ -112,15 +112,24 @@ struct ExporterQueueTests {
         #expect(released.withLock { $0 })
     }
 
+    /// Retry-After on a test clock: the second attempt comes when the clock has moved the whole 30 s
+    /// the peer asked for, not a moment before.
     @Test func honoursRetryAfter() async throws {
-        let exporter = ScriptedExporter(failures: [.retryable("429", retryAfter: .milliseconds(300))])
-        let queue = ExporterQueue(exporter: exporter, settings: settings(), counters: Counters(), logger: Logger(label: "t"))
+        let exporter = ScriptedExporter(failures: [.retryable("429", retryAfter: .seconds(30))])
+        let clock = ManualClock()
+        let queue = ExporterQueue(
+            exporter: exporter, settings: settings(maxElapsed: .seconds(300)), counters: Counters(), logger: Logger(label: "t"), clock: clock)
         try await withQueue(queue) { () async throws in
             queue.offer(item(spans: 1))
+            // The first attempt failed and its timeout (sleep 1) was cancelled; the retry wait is sleep 2.
+            #expect(try await eventually { exporter.attempts.withLock { $0.count } == 1 && clock.sleepsStarted == 2 && clock.sleeping == 1 })
+            clock.advance(by: .seconds(29))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(exporter.attempts.withLock { $0.count } == 1, "retried before Retry-After")
+            clock.advance(by: .seconds(1))
             #expect(try await eventually { exporter.exported.withLock { $0 } == 1 })
         }
-        let times = exporter.attempts.withLock { $0 }
-        #expect(times.count == 2 && times[1] - times[0] >= .milliseconds(300))
+        #expect(exporter.attempts.withLock { $0.count } == 2)
     }
 
     @Test func permanentFailuresAreDroppedAndCounted() async throws {

@@ -228,7 +228,8 @@ public struct CollectorApp: Sendable {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")
         }
         guard let persistent = sending.persistent else {
-            return ExporterQueue(exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout)
+            return ExporterQueue(
+                exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, clock: clock)
         }
         var disk: DiskQueue
         if let previous {
@@ -253,7 +254,7 @@ public struct CollectorApp: Sendable {
         }
         return ExporterQueue(
             exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, disk: disk,
-            batching: ExporterQueue.Batching(spans: batching?.spans ?? 8192, wait: batching?.wait ?? .milliseconds(200)))
+            batching: ExporterQueue.Batching(spans: batching?.spans ?? 8192, wait: batching?.wait ?? .milliseconds(200)), clock: clock)
     }
 
     /// `clickhouse/main` → `clickhouse_main`: one directory per exporter.
