@@ -5,6 +5,8 @@ import ComponentModel
 /// What every exporter's config has besides its own keys: the sending machinery, and client TLS
 /// for those that connect.
 public protocol ExporterConfiguration: ComponentConfig {
+    /// The key written in the config.
+    static var type: String { get }
     var sending: ExporterSettings { get }
     var tls: TLSClientConfig? { get }
 }
@@ -50,5 +52,31 @@ extension ExporterFactory {
     public func make(erased config: any ExporterConfiguration, settings: ComponentSettings) throws(ExportFailure) -> any Exporter {
         guard let c = config as? Config else { throw .permanent("a \(Swift.type(of: config)) config reached the \(type) factory") }
         return try make(c, settings: settings)
+    }
+}
+
+/// An exporter built from its config and settings alone; `ExporterType<E>` is then its whole factory.
+public protocol ConfiguredExporter: Exporter {
+    associatedtype Config: ExporterConfiguration
+    init(config: Config, settings: ComponentSettings) throws(ExportFailure)
+    /// Its smallest config, as a YAML flow map.
+    static var example: String { get }
+    /// See `ExporterFactory.unbatchedWarning`.
+    static var unbatchedWarning: String? { get }
+}
+
+extension ConfiguredExporter {
+    public static var unbatchedWarning: String? { nil }
+}
+
+/// The factory of any `ConfiguredExporter`: the registry lists `ExporterType<ClickHouseExporter>()`.
+public struct ExporterType<E: ConfiguredExporter>: ExporterFactory {
+    public typealias Config = E.Config
+    public init() {}
+    public var type: String { Config.type }
+    public var example: String { E.example }
+    public var unbatchedWarning: String? { E.unbatchedWarning }
+    public func make(_ config: Config, settings: ComponentSettings) throws(ExportFailure) -> any Exporter {
+        try E(config: config, settings: settings)
     }
 }

@@ -23,13 +23,13 @@ public enum ComponentRegistry {
         RedactionProcessor.Factory(),
     ]
     public static let exporters: [any ExporterFactory] = [
-        FileExporter.Factory(),
-        DebugExporter.Factory(),
-        ClickHouseExporter.Factory(),
-        S3Exporter.Factory(),
-        LangfuseExporter.Factory(),
-        OTLPHTTPExporter.Factory(),
-        OTLPGRPCExporter.Factory(),
+        ExporterType<FileExporter>(),
+        ExporterType<DebugExporter>(),
+        ExporterType<ClickHouseExporter>(),
+        ExporterType<S3Exporter>(),
+        ExporterType<LangfuseExporter>(),
+        ExporterType<OTLPHTTPExporter>(),
+        ExporterType<OTLPGRPCExporter>(),
     ]
     public static let extensions: [any ExtensionFactory] = [
         HealthCheck.Factory()

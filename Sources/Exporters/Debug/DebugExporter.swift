@@ -11,7 +11,11 @@ public struct DebugExporter: Exporter {
     let config: DebugExporter.Config
     let write: @Sendable (String) -> Void
 
-    public init(config: Config, settings: ComponentSettings, write: @escaping @Sendable (String) -> Void = { print($0) }) {
+    public init(config: Config, settings: ComponentSettings) {
+        self.init(config: config, settings: settings) { print($0) }
+    }
+
+    public init(config: Config, settings: ComponentSettings, write: @escaping @Sendable (String) -> Void) {
         self.id = settings.id.description
         self.config = config
         self.write = write
