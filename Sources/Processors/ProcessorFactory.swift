@@ -53,3 +53,24 @@ extension ProcessorFactory {
         try make(typed(config, path: settings.path), settings: settings)
     }
 }
+
+/// An in-place processor built from its config and settings alone; `InPlaceProcessorType<P>` is then
+/// its whole factory.
+public protocol ConfiguredProcessor: SpanProcessor {
+    associatedtype Config: ComponentConfig
+    static var type: String { get }
+    /// Its smallest config, as a YAML flow map.
+    static var example: String { get }
+    init(config: Config, settings: ComponentSettings) throws(ConfigError)
+}
+
+/// The factory of any `ConfiguredProcessor`: the registry lists `InPlaceProcessorType<RedactionProcessor>()`.
+public struct InPlaceProcessorType<P: ConfiguredProcessor>: ProcessorFactory {
+    public typealias Config = P.Config
+    public init() {}
+    public var type: String { P.type }
+    public var example: String { P.example }
+    public func make(_ config: Config, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole {
+        .inPlace(try P(config: config, settings: settings))
+    }
+}

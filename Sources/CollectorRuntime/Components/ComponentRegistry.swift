@@ -15,12 +15,12 @@ public enum ComponentRegistry {
     public static let processors: [any ProcessorFactory] = [
         MemoryLimiter.Factory(),
         BatchProcessor.Factory(),
-        EnvironmentProcessor.Factory(),
+        InPlaceProcessorType<EnvironmentProcessor>(),
         AttributesProcessor.Factory(),
         AttributesProcessor.Factory(type: "resource", target: .resources),
-        ResourceDetectionProcessor.Factory(),
-        CostInferenceProcessor.Factory(),
-        RedactionProcessor.Factory(),
+        InPlaceProcessorType<ResourceDetectionProcessor>(),
+        InPlaceProcessorType<CostInferenceProcessor>(),
+        InPlaceProcessorType<RedactionProcessor>(),
     ]
     public static let exporters: [any ExporterFactory] = [
         ExporterType<FileExporter>(),

@@ -12,14 +12,11 @@ extension ResourceDetectionProcessor.Config: ComponentConfig {
     }
 }
 
-extension ResourceDetectionProcessor {
-    public struct Factory: ProcessorFactory {
-        public typealias Config = ResourceDetectionProcessor.Config
-        public init() {}
-        public var type: String { ResourceDetectionProcessor.type }
-        public var example: String { "{detectors: [env]}" }
-        public func make(_ config: Config, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole {
-            .inPlace(try ResourceDetectionProcessor(config: config, environment: ProcessEnvironment.variables))
-        }
+extension ResourceDetectionProcessor: ConfiguredProcessor {
+    public static var example: String { "{detectors: [env]}" }
+
+    /// Reads the process's environment, once.
+    public init(config: Config, settings: ComponentSettings) throws(ConfigError) {
+        try self.init(config: config, environment: ProcessEnvironment.variables)
     }
 }
