@@ -123,9 +123,9 @@ struct ExporterQueueTests {
             queue.offer(item(spans: 1))
             // The first attempt failed and its timeout (sleep 1) was cancelled; the retry wait is sleep 2.
             #expect(try await eventually { exporter.attempts.withLock { $0.count } == 1 && clock.sleepsStarted == 2 && clock.sleeping == 1 })
+            // `advance` wakes due sleeps before it returns: the wait still sleeping is not due.
             clock.advance(by: .seconds(29))
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(exporter.attempts.withLock { $0.count } == 1, "retried before Retry-After")
+            #expect(clock.sleeping == 1 && exporter.attempts.withLock { $0.count } == 1, "retried before Retry-After")
             clock.advance(by: .seconds(1))
             #expect(try await eventually { exporter.exported.withLock { $0 } == 1 })
         }
