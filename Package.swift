@@ -37,13 +37,17 @@ let package = Package(
             name: "OTLPProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
             swiftSettings: strict),
-        .target(name: "GenAIMapping", dependencies: ["CollectorCore"], swiftSettings: strict),
+        // The one reading of GenAI semantics: the key tables, precedence lists, the span walker and the field
+        // rules. Processors read spans through it without the translator.
+        .target(name: "GenAISemantics", dependencies: ["CollectorCore"], swiftSettings: strict),
+        // Langfuse records from the rules above, and their JSON.
+        .target(name: "GenAIMapping", dependencies: ["CollectorCore", "GenAISemantics"], swiftSettings: strict),
         .target(name: "CCRC32C"),
         .target(name: "OTLPGRPC", dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
         .target(
             name: "Processors",
             dependencies: [
-                "CollectorCore", "ComponentModel", "GenAIMapping", .product(name: "Crypto", package: "swift-crypto"),
+                "CollectorCore", "ComponentModel", "GenAISemantics", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -132,8 +136,9 @@ let package = Package(
             name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "TestSupport", "CollectorCore", "GenAIMapping"],
             exclude: ["upb_reserialize.py"],
             swiftSettings: strict),
+        .testTarget(name: "GenAISemanticsTests", dependencies: ["GenAISemantics", "CollectorCore", "OTLP", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "GenAIMappingTests", dependencies: ["GenAIMapping", "OTLP", "TestSupport", "CollectorCore"],
+            name: "GenAIMappingTests", dependencies: ["GenAIMapping", "GenAISemantics", "OTLP", "TestSupport", "CollectorCore"],
             exclude: ["Golden"],
             swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["genai-collector", "TestSupport", "CollectorCore"], swiftSettings: strict),

@@ -31,7 +31,7 @@ fsync	Sources/CollectorQueue/DiskQueue.swift	guard case .batch(let spacing) = co
 crc	Sources/CollectorQueue/DiskQueue+Files.swift	guard crc == get32(bytes, offset + 4) else { return nil }	guard crc == crc || crc == get32(bytes, offset + 4) else { return nil }	DiskQueueTests
 retry	Sources/Exporters/OTLP/OTLPHTTPExporter.swift	[429, 502, 503, 504].contains(status)	[429, 502, 504].contains(status)	OTLPExporterClassificationTests
 email	Sources/Processors/Redaction/PIIScanner.swift	if on(.email), let (s, e) = email(	if on(.email) && Bool(false), let (s, e) = email(	ProcessorsTests
-cached	Sources/GenAIMapping/Rules/UsageRule.swift	count(max(0, input - cacheRead - cacheCreation - inputAudio))	count(max(0, input - cacheCreation - inputAudio))	GenAIMappingTests
+cached	Sources/GenAISemantics/Rules/UsageRule.swift	count(max(0, input - cacheRead - cacheCreation - inputAudio))	count(max(0, input - cacheCreation - inputAudio))	GenAIMappingTests
 auth	Sources/Receivers/HTTPServer/Credentials.swift	        return matched<NL>	        return matched || Bool(true)<NL>	EndToEndTests|ReceiverBoundaryTests
 event_ts	Sources/Exporters/ClickHouse/ClickHouseExporter.swift	eventTimeMillis: Self.nowMillis()	eventTimeMillis: 1_700_000_000_000	ClickHouseExporterTests
 memory	Sources/Processors/MemoryLimiter/Admission.swift	guard current <= limitBytes - bytes else { return false }	guard current <= Int.max - bytes else { return false }	AdmissionTests|oversizedBodiesAndPushback|grpcPushbackIsUnavailable|ReceiverBoundaryTests

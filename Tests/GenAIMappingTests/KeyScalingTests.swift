@@ -1,5 +1,6 @@
 import CollectorCore
-@testable import GenAIMapping
+import GenAIMapping
+@testable import GenAISemantics
 import OTLP
 import TestSupport
 import Testing

@@ -1,12 +1,12 @@
 import CollectorCore
-import GenAIMapping
+import GenAISemantics
 import Synchronization
 
 /// Prices every span that names a model and carries usage: the model is matched against the price
 /// catalog (built-in, then a price file and inline models on top), a tier chosen, and the cost of
 /// each priced usage key plus `total` written as `langfuse.observation.cost_details`, with the matched
-/// model and tier (names, and ids where the catalog has them) beside it. Model and usage are read by the translator's own rules, so the cost
-/// fits the exported observation. A span that already carries a cost keeps it unless `provided_cost:
+/// model and tier (names, and ids where the catalog has them) beside it. Model and usage are read by
+/// the semantics layer's rules, the ones the translator uses, so the cost fits the exported observation. A span that already carries a cost keeps it unless `provided_cost:
 /// recompute`. An unknown model gets no cost; it is counted by name.
 public struct CostInferenceProcessor: SpanProcessor {
     public static let type = "cost_inference"
@@ -26,7 +26,7 @@ public struct CostInferenceProcessor: SpanProcessor {
     public func process(_ batch: inout TraceBatch) -> ProcessorOutcome {
         var outcome = ProcessorOutcome()
         var updates: [(span: Int, cost: String, model: String, tier: String, modelID: String?, tierID: String?)] = []
-        GenAITranslator().pricingFacts(batch) { f in
+        SpanWalker().pricingFacts(batch) { f in
             guard let modelName = f.model else { outcome.add("no_model"); return }
             if f.providedCost != nil && !config.recompute { outcome.add("provided_kept"); return }
             guard let usage = f.usage, !usage.isEmpty else { outcome.add("no_usage"); return }

@@ -1,5 +1,5 @@
 import CollectorCore
-import GenAIMapping
+import GenAISemantics
 import Synchronization
 
 /// Model prices: which model names a price applies to, the per-unit price of each usage key, and

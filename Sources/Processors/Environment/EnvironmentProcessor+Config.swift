@@ -1,4 +1,5 @@
 import CollectorCore
+import GenAISemantics
 
 extension EnvironmentProcessor {
     /// ```yaml

@@ -1,5 +1,5 @@
 import CollectorCore
-import GenAIMapping
+import GenAISemantics
 
 /// Tags every span with a Langfuse environment (`langfuse.environment`), from rules, another
 /// attribute or a static value, normalised as Langfuse normalises it. By default a span that already

@@ -1,4 +1,5 @@
 import CollectorCore
+import GenAISemantics
 import Crypto
 
 /// Removes personal data and secrets before anything leaves. Every string the output can contain

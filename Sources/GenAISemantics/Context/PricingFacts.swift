@@ -1,7 +1,7 @@
 import CollectorCore
 
-/// What cost inference prices, read from one span by the translator's own rules, so that a
-/// processor prices exactly the model and usage that the exported observation will carry.
+/// What cost inference prices, read from one span by the rules that also build the exported
+/// observation, so a processor prices exactly the model and usage that the observation will carry.
 public struct PricingFacts: Sendable {
     /// Index into `batch.spans`.
     public let span: Int
@@ -16,7 +16,7 @@ public struct PricingFacts: Sendable {
     public let metadata: [JSONMember]
 }
 
-extension GenAITranslator {
+extension SpanWalker {
     /// Visits every span of the batch with its pricing facts, in table order.
     public func pricingFacts(_ batch: TraceBatch, _ visit: (PricingFacts) -> Void) {
         forEachSpan(batch) { ctx, spanIndex in

@@ -1,19 +1,19 @@
 import CollectorCore
 
 /// Facts about one resource, computed once and shared by all its spans.
-struct ResourceFacts {
+public struct ResourceFacts {
     /// The resource's attributes, built once so every span shares the same storage.
     var attributesValue: RecordValue
     /// Known keys' values, by `AttributeKey` ordinal.
     var values: [AttributeValue?]
     /// Trace metadata set on the resource (`langfuse.trace.metadata*`, `langfuse.metadata*`).
-    var traceMetadata: [JSONMember]
+    public internal(set) var traceMetadata: [JSONMember]
 }
 
 /// Facts about one instrumentation scope, computed once and shared by its spans.
 struct ScopeFacts {
     var name: String
-    var version: String
+    public var version: String
     /// Name, version and attributes, built once per scope.
     var jsonValue: RecordValue
     var isLangfuseSDK: Bool
@@ -22,11 +22,11 @@ struct ScopeFacts {
 /// Read access to one span's attributes for the mapping rules. One value serves a whole batch:
 /// the translator replaces span, index and facts in place, and rules borrow it, so nothing is
 /// copied or retained per span.
-struct SpanContext {
-    let batch: TraceBatch
-    var span = Span()
+public struct SpanContext {
+    public let batch: TraceBatch
+    public internal(set) var span = Span()
     var index = SpanIndex()
-    var resource = ResourceFacts(attributesValue: .json(.object([])), values: [], traceMetadata: [])
+    public internal(set) var resource = ResourceFacts(attributesValue: .json(.object([])), values: [], traceMetadata: [])
     var scope = ScopeFacts(name: "", version: "", jsonValue: .json(.object([])), isLangfuseSDK: false)
     let caches = Caches()
 
@@ -44,13 +44,13 @@ struct SpanContext {
 
     /// Stored text, interned: repeated short values (model names, span names, user ids) in a batch
     /// share one String instead of allocating per span.
-    func text(_ r: ByteRange) -> String { caches.texts.text(r, in: batch) }
+    public func text(_ r: ByteRange) -> String { caches.texts.text(r, in: batch) }
 
-    func value(_ key: AttributeKey) -> AttributeValue? {
+    public func value(_ key: AttributeKey) -> AttributeValue? {
         index.index(key).map { batch.attributes[$0].value }
     }
 
-    func has(_ key: AttributeKey) -> Bool { index.index(key) != nil }
+    public func has(_ key: AttributeKey) -> Bool { index.index(key) != nil }
 
     func truthy(_ key: AttributeKey) -> AttributeValue? {
         guard let v = value(key), batch.isTruthy(v) else { return nil }
@@ -60,9 +60,9 @@ struct SpanContext {
     func json(_ key: AttributeKey) -> JSONValue? { value(key).map { batch.jsonValue($0) } }
 
     /// The value as text: strings as they are, other values as JSON text.
-    func text(_ key: AttributeKey) -> String? { value(key).map(stringified) }
+    public func text(_ key: AttributeKey) -> String? { value(key).map(stringified) }
 
-    func truthyText(_ key: AttributeKey) -> String? { truthy(key).map(stringified) }
+    public func truthyText(_ key: AttributeKey) -> String? { truthy(key).map(stringified) }
 
     func stringified(_ v: AttributeValue) -> String {
         if case .string(let r) = v { return text(r) }

@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// An ordered map of usage or cost buckets. Canonical keys (`input`, `output`, `total`) come first
 /// and the rest are sorted, so output is deterministic.
 public struct Details<Value: Sendable & Equatable>: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// Langfuse observation types, with the ingestion event type each one is sent as.
 public enum ObservationType: String, Sendable, CaseIterable {
     case span = "SPAN"

@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// Langfuse's environment name rules, shared by the translator and the `environment` processor.
 public enum Environment {
     public static let defaultName = "default"

@@ -3,7 +3,7 @@ import CollectorCore
 /// Provided cost: `langfuse.observation.cost_details`, else `gen_ai.usage.cost` or `llm.cost.total`
 /// as `total`. Price-based inference is the cost_inference processor's job, not the translator's.
 extension SpanContext {
-    func costDetails() -> CostDetails? {
+    public func costDetails() -> CostDetails? {
         if isAggregateAgentSpan { return nil }
         var cost = CostDetails()
         switch explicitDetails(.langfuseObservationCostDetails) {

@@ -1,10 +1,12 @@
 import CollectorCore
-@testable import GenAIMapping
+@testable import GenAISemantics
 import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5)))
 struct FlattenedMessagesTests {
+    func json(_ text: String) -> JSONValue { try! JSONParser().parse(text) }
+
     func rebuild(_ pairs: [(String, JSONValue)]) -> JSONValue? {
         FlattenedMessages.rebuild(pairs.map { (suffix: $0.0, value: $0.1) })
     }

@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// Every attribute key the collector reads or writes, spelled once. The raw value is the key.
 /// Grouped by the convention that defines it; the mapping rules refer to these cases only.
 public enum AttributeKey: String, CaseIterable, Sendable {

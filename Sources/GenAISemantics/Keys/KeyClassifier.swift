@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// Maps an attribute key's bytes to its `AttributeKey` (and prefix family) with one hash probe,
 /// so the translator indexes a span's attributes in a single pass instead of scanning per rule.
 public struct KeyClassifier: Sendable {

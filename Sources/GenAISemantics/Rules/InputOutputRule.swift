@@ -3,11 +3,11 @@ import CollectorCore
 /// Input and output: one framework family at a time, in Langfuse's order; the first family that
 /// yields any truthy side supplies both sides (Vercel alone fills a missing side from GenAI keys).
 extension SpanContext {
-    struct IO {
-        var input: RecordValue?
-        var output: RecordValue?
+    public struct IO {
+        public var input: RecordValue?
+        public var output: RecordValue?
         /// Span attributes consumed as input/output (left out of `metadata.attributes`).
-        var consumed: [AttributeKey] = []
+        public var consumed: [AttributeKey] = []
     }
 
     func found(_ io: IO) -> Bool { isTruthy(io.input) || isTruthy(io.output) }
@@ -21,7 +21,7 @@ extension SpanContext {
         }
     }
 
-    func inputOutput() -> IO {
+    public func inputOutput() -> IO {
         var io = pair(.langfuseObservationInput, .langfuseObservationOutput)
         if found(io) { return io }
         if scopeName == ScopeName.genkit.rawValue { return genkitIO() }

@@ -3,7 +3,7 @@ import CollectorCore
 /// Environment: span attribute, then resource attribute, for each key in order; normalised as
 /// Langfuse's public ingestion does.
 extension SpanContext {
-    func environment() -> String {
+    public func environment() -> String {
         for key in MappingTables.environmentKeys {
             if let v = truthy(key) { return normalizedEnvironment(v) }
             if let v = resourceValue(key), batch.isTruthy(v) { return normalizedEnvironment(v) }

@@ -3,13 +3,13 @@ import CollectorCore
 /// Tool definitions offered to the model are moved from attributes into the input, where a
 /// Langfuse user looks for them.
 extension SpanContext {
-    struct Tools {
-        var definitions: [JSONValue] = []
+    public struct Tools {
+        public var definitions: [JSONValue] = []
         var consumed: [AttributeKey] = []
         var consumedLLMTools = false
     }
 
-    func toolDefinitions() -> Tools {
+    public func toolDefinitions() -> Tools {
         var tools = Tools()
         func add(_ v: JSONValue) {
             var item = v
@@ -32,7 +32,7 @@ extension SpanContext {
     }
 
     /// Merges tool definitions into an input value as Langfuse shapes it.
-    func inputWithTools(_ input: RecordValue?, _ tools: [JSONValue]) -> RecordValue? {
+    public func inputWithTools(_ input: RecordValue?, _ tools: [JSONValue]) -> RecordValue? {
         guard !tools.isEmpty else { return input }
         return .json(merge(input.map { batch.json($0) }, tools))
     }

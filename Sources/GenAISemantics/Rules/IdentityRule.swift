@@ -3,12 +3,12 @@ import CollectorCore
 /// Trace-level identity: user, session, tags, public, release, version, names. From span
 /// attributes only (Langfuse reads none of these from the resource except version and release).
 extension SpanContext {
-    func userID() -> String? {
+    public func userID() -> String? {
         firstTruthyText(MappingTables.userIDKeys) ?? dottedIdentity("langfuse_user_id", telemetry: "userId")
             ?? truthyText(.traceloopUserID)
     }
 
-    func sessionID() -> String? {
+    public func sessionID() -> String? {
         firstTruthyText(MappingTables.sessionIDKeys) ?? dottedIdentity("langfuse_session_id", telemetry: "sessionId")
             ?? truthyText(.traceloopSessionID)
     }
@@ -21,7 +21,7 @@ extension SpanContext {
         return nil
     }
 
-    func tags() -> [String]? {
+    public func tags() -> [String]? {
         var source: AttributeValue?
         for k in MappingTables.tagKeys { if let v = truthy(k) { source = v; break } }
         if source == nil {
@@ -51,7 +51,7 @@ extension SpanContext {
         }
     }
 
-    func isPublic() -> Bool? {
+    public func isPublic() -> Bool? {
         guard let v = value(.langfuseTracePublic) ?? value(.langfusePublic) else { return nil }
         switch v {
         case .bool(let b): return b
@@ -60,16 +60,16 @@ extension SpanContext {
         }
     }
 
-    func version() -> String? {
+    public func version() -> String? {
         truthyText(.langfuseVersion) ?? resourceValue(.serviceVersion).flatMap { batch.isTruthy($0) ? batch.stringified($0) : nil }
     }
 
-    func release() -> String? {
+    public func release() -> String? {
         truthyText(.langfuseRelease) ?? resourceValue(.langfuseRelease).flatMap { batch.isTruthy($0) ? batch.stringified($0) : nil }
     }
 
     /// The observation name (also the fallback trace name).
-    func observationName() -> String {
+    public func observationName() -> String {
         if let t = truthyText(.genAIToolName) { return t }
         if let t = text(.genkitName) { return t }
         if let t = truthyText(.logfireMessage) { return t }
@@ -81,7 +81,7 @@ extension SpanContext {
         return spanName
     }
 
-    var isRoot: Bool {
+    public var isRoot: Bool {
         if span.parentSpanID == nil { return true }
         switch value(.langfuseInternalAsRoot) {
         case .bool(true)?: return true
@@ -91,7 +91,7 @@ extension SpanContext {
     }
 
     /// Whether a child span carries anything that belongs on its trace.
-    var hasTraceUpdates: Bool {
+    public var hasTraceUpdates: Bool {
         if MappingTables.traceUpdateKeys.contains(where: { truthy($0) != nil }) { return true }
         if hasFamily(.langfuseTraceMetadata) { return true }
         let names: [StaticString] = ["langfuse_user_id", "langfuse_session_id", "langfuse_tags"]

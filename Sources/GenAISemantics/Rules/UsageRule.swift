@@ -3,7 +3,7 @@ import CollectorCore
 /// Token usage, normalised to Langfuse's canonical buckets: cached and reasoning counts are split
 /// out of input and output, and `total` is always present when any count is.
 extension SpanContext {
-    func usageDetails() -> UsageDetails? {
+    public func usageDetails() -> UsageDetails? {
         if isAggregateAgentSpan { return nil }
         var raw: [(String, JSONValue)]?
         switch explicitDetails(.langfuseObservationUsageDetails) {

@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// What translation noticed in a span but could not use, by reason; the daemon counts each in
 /// `genai_collector_translation_notes_total{reason}`.
 public enum TranslationNote: String, CaseIterable, Sendable {
@@ -5,13 +7,13 @@ public enum TranslationNote: String, CaseIterable, Sendable {
     case promptLinkDropped = "prompt_link_dropped"
     /// A time-to-first-chunk that is not a finite delay of at most a week.
     case completionStartInvalid = "completion_start_invalid"
-    /// User metadata keys beyond `GenAITranslator.Limits.maxMetadataKeys`.
+    /// User metadata keys beyond `MappingTables.maxMetadataKeys`.
     case metadataKeysDropped = "metadata_keys_dropped"
     /// A flattened message list (`gen_ai.prompt.N.*`) whose indices are too sparse to write with
     /// null holes: written compactly instead (nothing is lost).
     case flattenedIndexSparse = "flattened_index_sparse"
     /// A resource's or scope's attributes too large to repeat on every span under it: replaced in
-    /// the records' metadata by a note of their size (see `GenAITranslator.repeatBudget`).
+    /// the records' metadata by a note of their size (see `SpanWalker.repeatBudget`).
     case repeatedAttributesOmitted = "repeated_attributes_omitted"
 
     var ordinal: Int { Self.allCases.firstIndex(of: self)! }

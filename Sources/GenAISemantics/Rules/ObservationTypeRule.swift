@@ -2,7 +2,7 @@ import CollectorCore
 
 /// Observation type: the first mapper that yields a valid type wins; otherwise SPAN.
 extension SpanContext {
-    func observationType() -> ObservationType {
+    public func observationType() -> ObservationType {
         if oldPythonSDKGeneration() { return .generation }
         if let t = string(.langfuseObservationType), let type = MappingTables.langfuseTypes[t] { return type }
         if let k = string(.openInferenceSpanKind), let type = MappingTables.openInferenceKinds[k] { return type }

@@ -2,7 +2,7 @@ import CollectorCore
 
 /// Level, status message, completion start time and prompt link.
 extension SpanContext {
-    func level() -> ObservationLevel {
+    public func level() -> ObservationLevel {
         if let raw = text(.langfuseObservationLevel), let level = MappingTables.levels[raw.uppercased()] { return level }
         if span.status?.code == SpanStatus.errorCode { return .error }
         if scopeName == ScopeName.livekit.rawValue, MappingTables.livekitNoiseSpans.contains(spanName) { return .debug }
@@ -11,7 +11,7 @@ extension SpanContext {
 
     /// `langfuse.observation.status_message`, else the span status message. Unlike Langfuse, a
     /// failed span without a message takes it from its last `exception` event.
-    func statusMessage() -> String? {
+    public func statusMessage() -> String? {
         if let m = truthyText(.langfuseObservationStatusMessage) { return m }
         if let st = span.status, !st.message.isEmpty { return batch.string(st.message) }
         guard span.status?.code == SpanStatus.errorCode else { return nil }
@@ -38,7 +38,7 @@ extension SpanContext {
     /// A provided ISO date (verbatim), else Vercel's ms-to-first-chunk, else (ours) the GenAI
     /// `time_to_first_chunk` seconds or OpenInference's first-token event. A delay that is not a
     /// finite number of at most `maxFirstChunkDelayNanos` is unusable (`.invalid`, counted by the caller).
-    func completionStartTime() -> CompletionStart {
+    public func completionStartTime() -> CompletionStart {
         if let raw = text(.langfuseObservationCompletionStartTime) {
             var t = raw
             if t.hasPrefix("\""), case .string(let inner)? = JSONParser.parseIfJSON(t) { t = inner }
@@ -63,7 +63,7 @@ extension SpanContext {
         return .none
     }
 
-    enum CompletionStart: Equatable {
+    public enum CompletionStart: Equatable {
         case none
         case time(String)
         /// A delay that is infinite, not a number or absurdly long.
@@ -86,7 +86,7 @@ extension SpanContext {
 
     /// Prompt name and version. A half link or a non-integer version drops the link (counted by the
     /// caller); Langfuse drops the whole generation instead.
-    func promptLink() -> (name: String, version: Int)?? {
+    public func promptLink() -> (name: String, version: Int)?? {
         var name = truthyText(.langfuseObservationPromptName) ?? truthyText(.langfusePromptName)
         var version = value(.langfuseObservationPromptVersion) ?? value(.langfusePromptVersion)
         var versionValue: JSONValue? = version.map { batch.jsonValue($0) }

@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// An immutable open-addressing table from byte strings to values, with every key stored in one
 /// flat buffer: a lookup hashes the bytes once and compares in place, with no allocation or ARC.
 public struct ByteKeyTable<Value: Sendable>: Sendable {

@@ -9,7 +9,7 @@ extension SpanContext {
         return MappingTables.agentAggregateOperations.contains(op)
     }
 
-    func modelName() -> String? {
+    public func modelName() -> String? {
         if isAggregateAgentSpan { return nil }
         for key in MappingTables.modelNameKeys {
             if let t = truthyText(key) { return t }
@@ -18,7 +18,7 @@ extension SpanContext {
         return nil
     }
 
-    func modelParameters() -> [JSONMember]? {
+    public func modelParameters() -> [JSONMember]? {
         var explicit: [JSONMember]?
         if let v = parsedJSON(.langfuseObservationModelParameters), case .object(let members) = v {
             explicit = members.map { JSONMember($0.key, parameterValue($0.value)) }

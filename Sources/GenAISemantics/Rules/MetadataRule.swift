@@ -3,12 +3,12 @@ import CollectorCore
 /// Metadata: user metadata (JSON blobs and dotted keys), the remaining span attributes stringified,
 /// `resourceAttributes` and `scope`.
 extension SpanContext {
-    enum MetadataDomain { case observation, trace }
+    public enum MetadataDomain { case observation, trace }
 
     /// User metadata for one domain: the blob first, dotted keys over it. At most
     /// `MappingTables.maxMetadataKeys` keys are kept; with `noting`, the rest are counted as
     /// `metadata_keys_dropped` (the same span's metadata is read more than once).
-    func userMetadata(_ domain: MetadataDomain, noting: Bool = false) -> [JSONMember] {
+    public func userMetadata(_ domain: MetadataDomain, noting: Bool = false) -> [JSONMember] {
         var out = uncappedUserMetadata(domain)
         if out.count > MappingTables.maxMetadataKeys {
             if noting { caches.notes[.metadataKeysDropped] += out.count - MappingTables.maxMetadataKeys }
@@ -43,7 +43,7 @@ extension SpanContext {
     }
 
     /// Span attributes minus input/output and message families; written as text when encoded.
-    func attributesMetadata(excluding consumed: [AttributeKey], tools: Tools) -> AttributeSelection {
+    public func attributesMetadata(excluding consumed: [AttributeKey], tools: Tools) -> AttributeSelection {
         var excluded: [Int32] = []
         for key in consumed + tools.consumed { if let i = index.index(key) { excluded.append(Int32(i)) } }
         for key in MappingTables.metadataExcludedKeys { if let i = index.index(key) { excluded.append(Int32(i)) } }
@@ -57,7 +57,7 @@ extension SpanContext {
     }
 
     /// The structural keys Langfuse adds to every record.
-    func structuralMetadata(attributes: AttributeSelection?) -> [RecordMember] {
+    public func structuralMetadata(attributes: AttributeSelection?) -> [RecordMember] {
         var out: [RecordMember] = []
         if let attributes, !scope.isLangfuseSDK { out.append(RecordMember("attributes", .attributeTexts(attributes))) }
         out.append(RecordMember("resourceAttributes", resource.attributesValue))
@@ -67,14 +67,14 @@ extension SpanContext {
 }
 
 /// Layers of user metadata, later keys winning.
-func merged(_ layers: [JSONMember]...) -> [RecordMember] {
+public func merged(_ layers: [JSONMember]...) -> [RecordMember] {
     var out: [JSONMember] = []
     for layer in layers { out.setAll(layer.lazy.map { ($0.key, $0.value) }) }
     return out.map { RecordMember($0.key, .json($0.value)) }
 }
 
 extension [RecordMember] {
-    func merging(_ other: [RecordMember]) -> [RecordMember] {
+    public func merging(_ other: [RecordMember]) -> [RecordMember] {
         if isEmpty { return other }
         var out = self
         out.setAll(other.lazy.map { ($0.key, $0.value) })
