@@ -73,7 +73,11 @@ final class CollectorProcess: @unchecked Sendable {
     /// `asUser`: run it as that uid and gid (through `setpriv`; the test process is root), as the
     /// container image does.
     /// `configFile`: write the config there and pass its path (a reload watches it), instead of `yaml:`.
-    init(yaml: String, servers: [String], environment: [String: String] = [:], asUser: UInt32? = nil, configFile: String? = nil) async throws {
+    /// `openFiles`: the process's file descriptor limit (through `prlimit`).
+    init(
+        yaml: String, servers: [String], environment: [String: String] = [:], asUser: UInt32? = nil, configFile: String? = nil,
+        openFiles: Int? = nil
+    ) async throws {
         let base = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString)"
         log = base + ".log"
         portsFile = base + ".ports.json"
@@ -88,6 +92,10 @@ final class CollectorProcess: @unchecked Sendable {
         if let uid = asUser {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", Self.binary.path] + process.arguments!
+        }
+        if let openFiles {
+            process.arguments = ["--nofile=\(openFiles):\(openFiles)", process.executableURL!.path] + process.arguments!
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
         }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.standardOutput = FileHandle(forWritingAtPath: log)

@@ -19,7 +19,9 @@ struct ReceiverBoundaryTests {
         let dir: String
     }
 
-    static func start(http extra: String = "", processors: String = "", pipeline: [String] = ["batch"], exporter: String = "debug") async throws -> Started {
+    static func start(
+        http extra: String = "", processors: String = "", pipeline: [String] = ["batch"], exporter: String = "debug", openFiles: Int? = nil
+    ) async throws -> Started {
         let dir = NSTemporaryDirectory() + "genai-boundary-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let exporters = exporter == "debug" ? "debug: {}" : "file/out: {directory: \"\(dir)/out\"}"
@@ -31,7 +33,7 @@ struct ReceiverBoundaryTests {
               telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines: {traces: {receivers: [otlp], processors: [\(pipeline.joined(separator: ", "))], exporters: [\(exporter == "debug" ? "debug" : "file/out")]}}
             """
-        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics"])
+        let collector = try await CollectorProcess(yaml: yaml, servers: ["otlp/http", "metrics"], openFiles: openFiles)
         return Started(collector: collector, http: collector.port("otlp/http"), metrics: collector.port("metrics"), dir: dir)
     }
 
@@ -94,6 +96,26 @@ struct ReceiverBoundaryTests {
         // Health of the rest: a new request is served once connections are freed.
         let ok = try await Self.attack(["half_close", "127.0.0.1", String(s.http), Self.fixture])
         #expect(ok["status"] == .int(200), "\(ok)")
+    }
+
+    /// Out of file descriptors: accepting fails, the listener backs off and retries, the failure is
+    /// counted, and the process lives on; once descriptors are free, requests are served again.
+    @Test(
+        .disabled(
+            "a known bug: about one run in three the process dies with SIGILL (a trap) while accepts fail with EMFILE; kept as the reproduction until it is fixed"
+        ))
+    func runningOutOfFileDescriptorsIsSurvivedAndCounted() async throws {
+        let s = try await Self.start(openFiles: 96)
+        defer { s.collector.stop() }
+        let r = try await Self.attack(["connections", "127.0.0.1", String(s.http), "150"])
+        // Held in the kernel's backlog, not closed: none is refused outright.
+        #expect(r["closed"] == .int(0), "\(r)")
+        #expect(s.collector.process.isRunning, "\(s.collector.output)")
+        // Proof the fault happened; how many retries failed depends on timing, so at least one.
+        #expect(try await Self.refused(s, "accept_failed") >= 1)
+        let ok = try await Self.attack(["half_close", "127.0.0.1", String(s.http), Self.fixture])
+        #expect(ok["status"] == .int(200), "\(ok)")
+        #expect(s.collector.process.isRunning)
     }
 
     /// The gRPC receiver's cap: connections beyond it are closed before HTTP/2 starts, and counted;

@@ -106,8 +106,15 @@ public final class HTTPServer: Service, Sendable {
         let sslContext = try tls.map { try NIOSSLContext(configuration: try ServerTLS.configuration($0)) }
         let limits = self.limits
         let onRefused = self.onRefused
+        let logger = self.logger
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
+            // Ahead of NIO's accept backoff, which pauses accepting for a second and swallows the error.
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptFailures(logger: logger, onRefused: onRefused))
+                }
+            }
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             // A TCP-level option: as a socket-level one the same number is SO_DEBUG, which needs
             // CAP_NET_ADMIN (a non-root container refused it, and the server stopped).
@@ -297,5 +304,27 @@ extension HTTPServer {
             }
             for c in idle { c.close(promise: nil) }
         }
+    }
+}
+
+/// Counts a failed accept (out of file descriptors, out of memory) and passes it on to NIO's
+/// backoff: the listener pauses and retries, the connection waits in the backlog, and nothing ends.
+final class AcceptFailures: ChannelInboundHandler, Sendable {
+    typealias InboundIn = any Channel
+    typealias InboundOut = any Channel
+    let logger: Logger
+    let onRefused: @Sendable (String) -> Void
+
+    init(logger: Logger, onRefused: @escaping @Sendable (String) -> Void) {
+        self.logger = logger
+        self.onRefused = onRefused
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is IOError {
+            onRefused("accept_failed")
+            logger.warning("accept failed; retrying in a second", metadata: ["error": "\(error)"])
+        }
+        context.fireErrorCaught(error)
     }
 }
