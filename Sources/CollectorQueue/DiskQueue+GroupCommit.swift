@@ -14,7 +14,8 @@ extension DiskQueue {
         state.withLock { $0.leaderWoken = false }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                // Cancelled only once the round was woken another way: nothing left to wake.
+                do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }
                 self.wakeLeader()
             }
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -36,6 +37,15 @@ extension DiskQueue {
             return s.leaderWake
         }
         waiting?.resume()
+    }
+
+    /// Syncs `fd` on the blocking-I/O pool; a pool that no longer runs is a failed sync, with its cause.
+    static func sync(_ fd: Int32, _ syncFile: @escaping @Sendable (Int32) -> Int32) async -> Result<Void, DiskQueueError> {
+        let failure: Int32
+        do { failure = try await NIOThreadPool.singleton.runIfActive { syncFile(fd) == 0 ? 0 : errno } } catch {
+            return .failure(.io("fsync not run: \(error)"))
+        }
+        return failure == 0 ? .success(()) : .failure(.io("fsync failed: \(String(cString: strerror(failure)))"))
     }
 
     /// A waiting append's answer: its record was synced (or not), or it leads the next round.
@@ -65,15 +75,10 @@ extension DiskQueue {
         if let closed {
             result = closed
         } else {
-            // 0, or the errno of a failed sync. On a thread of its own: a sync can take long on a busy
-            // disk, and the appends waiting for it must not hold a thread of the task pool meanwhile.
-            var failure: Int32 = 0
-            if let fd {
-                let syncFile = syncFile
-                failure = (try? await NIOThreadPool.singleton.runIfActive { syncFile(fd) == 0 ? 0 : errno }) ?? ESHUTDOWN
-            }
-            if failure == 0 { state.withLock { $0.stats.durableThrough = max($0.stats.durableThrough, written) } }
-            result = failure == 0 ? .success(()) : .failure(.io("fsync failed: \(String(cString: strerror(failure)))"))
+            // On a thread of its own: a sync can take long on a busy disk, and the appends waiting for
+            // it must not hold a thread of the task pool meanwhile.
+            if let fd { result = await Self.sync(fd, syncFile) } else { result = .success(()) }
+            if case .success = result { state.withLock { $0.stats.durableThrough = max($0.stats.durableThrough, written) } }
         }
         for w in waiters { w.resume(returning: .done(result)) }
         let next = state.withLock { s -> CheckedContinuation<SyncTurn, Never>? in

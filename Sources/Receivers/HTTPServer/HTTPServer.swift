@@ -314,6 +314,9 @@ final class AcceptFailures: ChannelInboundHandler, Sendable {
     typealias InboundOut = any Channel
     let logger: Logger
     let onRefused: @Sendable (String) -> Void
+    /// Failed accepts so far: they come in thousands a second while descriptors are gone, so the
+    /// log gets the first and every thousandth; the counter gets each.
+    private let failures = Atomic<Int>(0)
 
     init(logger: Logger, onRefused: @escaping @Sendable (String) -> Void) {
         self.logger = logger
@@ -323,7 +326,10 @@ final class AcceptFailures: ChannelInboundHandler, Sendable {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is IOError {
             onRefused("accept_failed")
-            logger.warning("accept failed; retrying in a second", metadata: ["error": "\(error)"])
+            let n = failures.add(1, ordering: .relaxed).newValue
+            if n == 1 || n % 1000 == 0 {
+                logger.warning("accept failed; retrying", metadata: ["error": "\(error)", "failures": "\(n)"])
+            }
         }
         context.fireErrorCaught(error)
     }
