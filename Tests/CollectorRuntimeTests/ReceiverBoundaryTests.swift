@@ -74,11 +74,12 @@ struct ReceiverBoundaryTests {
     }
 
     /// 300 connections send part of their headers and stop. With a 1 s header timeout all are closed
-    /// within a few seconds, and counted; with the default (10 s) they are all still open then.
+    /// within 8 s of the last connect (a loaded machine accepts late), and counted; with the default
+    /// (10 s) they are all still open 2 s after.
     @Test func slowHeadersAreClosed() async throws {
         let s = try await Self.start(http: ", read_header_timeout: 1s")
         defer { s.collector.stop() }
-        let r = try await Self.attack(["slow_headers", "127.0.0.1", String(s.http), "300", "4"])
+        let r = try await Self.attack(["slow_headers", "127.0.0.1", String(s.http), "300", "8"])
         #expect(r["closed"] == .int(300), "\(r)")
         #expect(try await Self.refused(s, "read_header_timeout") == 300)
         let d = try await Self.start()

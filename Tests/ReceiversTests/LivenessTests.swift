@@ -11,8 +11,11 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct LivenessTests {
     @Test func aStuckEventLoopFailsLivenessWithinTheLimit() async throws {
-        #expect(await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2)))
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        // A group of its own: blocking a loop of the shared one would stall every server the
+        // other tests start meanwhile.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        #expect(await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2), group: group))
+        let loop = group.next()
         let blocked = Atomic<Bool>(false)
         let release = Atomic<Bool>(false)
         loop.execute {
@@ -22,11 +25,12 @@ struct LivenessTests {
         }
         while !blocked.load(ordering: .acquiring) { try await Task.sleep(for: .milliseconds(10)) }
         let started = ContinuousClock.now
-        let alive = await TelemetryEndpoints.eventLoopsAnswer(within: .milliseconds(500))
+        let alive = await TelemetryEndpoints.eventLoopsAnswer(within: .milliseconds(500), group: group)
         #expect(!alive, "a blocked loop was reported alive")
         #expect(ContinuousClock.now - started < .seconds(10), "the check waited for the stuck loop")
         release.store(true, ordering: .releasing)
-        #expect(try await eventually { await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2)) })
+        #expect(try await eventually { await TelemetryEndpoints.eventLoopsAnswer(within: .seconds(2), group: group) })
+        try await group.shutdownGracefully()
     }
 
 }

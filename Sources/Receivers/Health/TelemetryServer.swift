@@ -49,8 +49,9 @@ public enum TelemetryEndpoints {
     /// Alive: this handler ran (the task pool answers) and every event loop the servers and clients
     /// share runs a no-op within `limit`. A loop stuck in blocking work fails it, and the kubelet
     /// restarts the pod.
-    static func eventLoopsAnswer(within limit: Duration) async -> Bool {
-        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+    /// `group`: the servers' loops; a test passes its own, so its fault stalls no other test.
+    static func eventLoopsAnswer(within limit: Duration, group: MultiThreadedEventLoopGroup = .singleton) async -> Bool {
+        let loops = Array(group.makeIterator())
         // Not a task group: it would wait for a stuck loop's answer forever. The first of "all
         // answered" and the timer (on a dispatch queue, not on a loop that may be the stuck one) wins.
         let state = Mutex<(remaining: Int, done: Bool)>((loops.count, false))
