@@ -134,6 +134,7 @@ enum BenchMain {
         var clickhouseRounds: Int?
         var keys = false
         var disguised: String?
+        var encoders = false
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -148,15 +149,20 @@ enum BenchMain {
             case "--clickhouse": clickhouseRounds = Int(args.next() ?? "") ?? 10
             case "--keys": keys = true
             case "--disguised": disguised = args.next()
+            case "--encoders": encoders = true
             default:
                 print(
-                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl]"
+                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]]"
                 )
                 return
             }
         }
         if let disguised {
             try RedactionBench.disguised(corpus: disguised)
+            return
+        }
+        if encoders {
+            try EncoderBench.run(spans: spans, seconds: seconds, python: pythonDir)
             return
         }
         if keys {

@@ -86,4 +86,25 @@ struct ClickHouseEventsTests {
         let (names, values) = encoder.flattenedMetadata(members, batch: batch)
         #expect(names == ["a.b", "a.c", "list"] && values == ["1", "s", "[1,2]"])
     }
+
+    /// The rows write the flattened arrays in place; they must equal the reference above on every
+    /// real capture's metadata (attribute texts, nested kvlists, JSON members).
+    @Test(arguments: FixtureFiles.captures)
+    func inPlaceFlatteningIsTheReference(_ capture: String) throws {
+        let batch = try OTLPProtobufDecoder().decode(try FixtureFiles.bytes(capture + ".otlp.pb"))
+        let records = GenAITranslator().translate(batch)
+        let encoder = ClickHouseRowEncoder(projectID: "p", eventTimeMillis: 0)
+        var compared = 0
+        for o in records.observations {
+            let (names, values) = encoder.flattenedMetadata(o.metadata, batch: batch)
+            for (wantNames, expected) in [(true, names), (false, values)] {
+                var w = RecordJSONWriter(batch: batch, capacity: 256)
+                encoder.flattened(o.metadata, names: wantNames, &w)
+                let got = try JSONParser().parse(w.bytes).arrayValue?.compactMap(\.stringValue)
+                #expect(got == expected, "\(o.name)")
+                compared += expected.count
+            }
+        }
+        #expect(compared > 10)
+    }
 }

@@ -6,6 +6,14 @@ public enum Timestamp {
     }
 
     public static func iso8601(millis raw: Int64) -> String {
+        String(unsafeUninitializedCapacity: 24) { out in
+            iso8601(millis: raw, into: out.baseAddress!)
+            return 24
+        }
+    }
+
+    /// The 24 bytes of `iso8601(millis:)`, written at `out`.
+    public static func iso8601(millis raw: Int64, into out: UnsafeMutablePointer<UInt8>) {
         // Four-digit years only: clamp to 0000-01-01 ... 9999-12-31.
         let millis = min(max(raw, -62_167_219_200_000), 253_402_300_799_999)
         var ms = millis % 1000
@@ -15,19 +23,16 @@ public enum Timestamp {
         var rem = secs % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = civil(fromDays: days)
-        return String(unsafeUninitializedCapacity: 24) { out in
-            func put(_ v: Int64, _ width: Int, at: Int) {
-                var x = v
-                for k in stride(from: at + width - 1, through: at, by: -1) {
-                    out[k] = UInt8(48 + x % 10)
-                    x /= 10
-                }
+        func put(_ v: Int64, _ width: Int, at: Int) {
+            var x = v
+            for k in stride(from: at + width - 1, through: at, by: -1) {
+                out[k] = UInt8(48 + x % 10)
+                x /= 10
             }
-            put(y, 4, at: 0); out[4] = 45; put(m, 2, at: 5); out[7] = 45; put(d, 2, at: 8); out[10] = 84
-            put(rem / 3600, 2, at: 11); out[13] = 58; put(rem / 60 % 60, 2, at: 14); out[16] = 58; put(rem % 60, 2, at: 17)
-            out[19] = 46; put(ms, 3, at: 20); out[23] = 90
-            return 24
         }
+        put(y, 4, at: 0); out[4] = 45; put(m, 2, at: 5); out[7] = 45; put(d, 2, at: 8); out[10] = 84
+        put(rem / 3600, 2, at: 11); out[13] = 58; put(rem / 60 % 60, 2, at: 14); out[16] = 58; put(rem % 60, 2, at: 17)
+        out[19] = 46; put(ms, 3, at: 20); out[23] = 90
     }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Hinnant's civil_from_days).

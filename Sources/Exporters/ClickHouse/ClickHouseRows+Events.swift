@@ -14,24 +14,24 @@ extension ClickHouseRowEncoder {
         let (_, traces) = Self.mergedTraces(parts)
         for records in parts {
             let sources = SpanSources(records.batch)
-            var w = RecordJSONWriter(batch: records.batch, capacity: 0)
-            w.w.bytes = out
+            var w = RecordJSONWriter(batch: records.batch, appendingTo: &out)
             for o in records.observations { event(o, trace: traces[o.traceID], parts: parts, sources: sources, &w) }
-            out = w.w.bytes
+            w.finish(into: &out)
         }
     }
 
     func event(_ o: LangfuseObservation, trace t: MergedTrace?, parts: [LangfuseRecords], sources: SpanSources, _ w: inout RecordJSONWriter) {
         w.beginObject()
         w.field("project_id", projectID)
-        w.field("trace_id", o.traceID.hex)
-        w.field("span_id", o.id.hex)
-        w.field("parent_span_id", o.parentObservationID?.hex ?? "")
+        w.field("trace_id", o.traceID)
+        w.field("span_id", o.id)
+        w.key("parent_span_id")
+        if let p = o.parentObservationID { w.hex(p) } else { w.string("") }
         w.key("start_time"); micros(o.startTimeUnixNano, &w)
         w.key("end_time")
-        if o.type == .event { w.json(.null) } else { micros(max(o.endTimeUnixNano, o.startTimeUnixNano), &w) }
+        if o.type == .event { w.null() } else { micros(max(o.endTimeUnixNano, o.startTimeUnixNano), &w) }
         w.key("completion_start_time")
-        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)), ms >= 0 { micros(millis: ms, &w) } else { w.json(.null) }
+        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)), ms >= 0 { micros(millis: ms, &w) } else { w.null() }
         w.field("name", o.name)
         w.field("type", o.type.rawValue)
         w.field("environment", o.environment)
@@ -40,26 +40,25 @@ extension ClickHouseRowEncoder {
         w.field("trace_name", t?.name ?? "")
         w.field("user_id", t?.userID ?? "")
         w.field("session_id", t?.sessionID ?? "")
-        w.key("tags"); w.json(.array((t?.tags.sorted() ?? []).map(JSONValue.string)))
+        w.key("tags"); strings(t?.tags.sorted() ?? [], &w)
         w.field("level", o.level.rawValue)
         w.field("status_message", o.statusMessage ?? "")
-        w.key("public"); w.json(.bool(t?.isPublic ?? false))
+        w.key("public"); w.bool(t?.isPublic ?? false)
         w.field("prompt_name", o.promptName ?? "")
         w.key("prompt_version")
-        if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.json(.int(Int64(v))) } else { w.json(.null) }
+        if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.int(Int64(v)) } else { w.null() }
         w.field("model_id", o.pricedModelID ?? "")
         w.field("provided_model_name", o.model ?? "")
         w.field("model_parameters", o.modelParameters.map { JSONWriter.serialize(.object($0)) } ?? "")
-        _ = usageAndCost(o, &w)
+        usageAndCost(o, &w)
         w.key("usage_pricing_tier_id"); nullable(o.pricingTierID, &w)
         w.key("usage_pricing_tier_name"); nullable(o.pricingTierName, &w)
         w.key("input")
         if let v = o.input { stringColumn(v, batch: w.batch, &w) } else { w.string("") }
         w.key("output")
         if let v = o.output { stringColumn(v, batch: w.batch, &w) } else { w.string("") }
-        let (names, values) = flattenedMetadata(o.metadata, batch: w.batch)
-        w.key("metadata_names"); w.json(.array(names.map(JSONValue.string)))
-        w.key("metadata_values"); w.json(.array(values.map(JSONValue.string)))
+        w.key("metadata_names"); flattened(o.metadata, names: true, &w)
+        w.key("metadata_values"); flattened(o.metadata, names: false, &w)
         w.field("source", "otel")
         let source = sources.of(o.id)
         w.field("service_name", source.serviceName)
@@ -70,9 +69,9 @@ extension ClickHouseRowEncoder {
         w.field("telemetry_sdk_name", source.sdkName)
         w.field("telemetry_sdk_version", source.sdkVersion)
         w.key("event_ts"); micros(millis: eventTimeMillis, &w)
-        w.key("is_deleted"); w.json(.int(0))
+        w.key("is_deleted"); w.int(0)
         w.endObject()
-        w.w.bytes.append(0x0A)
+        w.newline()
     }
 
     /// Epoch nanoseconds as decimal seconds with six places, `1716000000.123456`.
@@ -86,8 +85,71 @@ extension ClickHouseRowEncoder {
     }
 
     private func writeMicros(_ us: UInt64, _ w: inout RecordJSONWriter) {
-        let frac = String(us % 1_000_000)
-        w.rawJSON(Array("\(us / 1_000_000).\(String(repeating: "0", count: 6 - frac.count))\(frac)".utf8))
+        w.decimal(us, places: 6)
+    }
+
+    /// One of `flattenedMetadata`'s arrays written in place: the paths (`names`) or the values,
+    /// with no document or string built per member.
+    func flattened(_ members: [RecordMember], names: Bool, _ w: inout RecordJSONWriter) {
+        let batch = w.batch
+        var path: [UInt8] = []
+        w.beginArray()
+        func leaf(_ path: [UInt8], _ value: (inout RecordJSONWriter) -> Void, _ w: inout RecordJSONWriter) {
+            if names { w.stringBytes(path) } else { value(&w) }
+        }
+        func json(_ v: JSONValue, _ path: inout [UInt8], _ w: inout RecordJSONWriter) {
+            switch v {
+            case .object(let ms) where !ms.isEmpty:
+                for m in ms {
+                    let mark = path.count
+                    path.append(UInt8(ascii: "."))
+                    path.append(contentsOf: m.key.utf8)
+                    json(m.value, &path, &w)
+                    path.removeSubrange(mark...)
+                }
+            case .string(let s): leaf(path, { $0.string(s) }, &w)
+            default: leaf(path, { $0.string(JSONWriter.serialize(v)) }, &w)
+            }
+        }
+        func attribute(_ a: AttributeValue, _ path: inout [UInt8], _ w: inout RecordJSONWriter) {
+            switch a {
+            case .string(let r): leaf(path, { $0.storedString(r, in: batch) }, &w)
+            case .kvlist(let slice) where slice.count > 0:
+                for m in batch.nestedAttributes[slice.range] {
+                    let mark = path.count
+                    path.append(UInt8(ascii: "."))
+                    path.append(contentsOf: batch.bytes[m.key.lowerBound..<m.key.upperBound])
+                    attribute(m.value, &path, &w)
+                    path.removeSubrange(mark...)
+                }
+            default: json(batch.jsonValue(a), &path, &w)
+            }
+        }
+        for m in members {
+            path.removeAll(keepingCapacity: true)
+            path.append(contentsOf: m.key.utf8)
+            switch m.value {
+            case .json(let j): json(j, &path, &w)
+            case .attribute(let a): attribute(a, &path, &w)
+            case .attributeTexts(let selection):
+                let entries = selection.entries(in: batch)
+                if entries.isEmpty { leaf(path, { $0.string("{}") }, &w) }
+                for (position, valueIndex) in entries {
+                    let mark = path.count
+                    let key = batch.attributes[position].key
+                    path.append(UInt8(ascii: "."))
+                    path.append(contentsOf: batch.bytes[key.lowerBound..<key.upperBound])
+                    let value = batch.attributes[valueIndex].value
+                    if case .string(let r) = value {
+                        leaf(path, { $0.storedString(r, in: batch) }, &w)
+                    } else {
+                        leaf(path, { $0.string(batch.stringified(value)) }, &w)
+                    }
+                    path.removeSubrange(mark...)
+                }
+            }
+        }
+        w.endArray()
     }
 
     /// Metadata as parallel path/value arrays: `{"a": {"b": 1}}` → `["a.b"]`, `["1"]`.

@@ -31,23 +31,23 @@ public struct ClickHouseRowEncoder: Sendable {
     // MARK: observations
 
     public func observations(_ records: LangfuseRecords, into out: inout [UInt8]) {
-        var w = RecordJSONWriter(batch: records.batch, capacity: 0)
-        w.w.bytes = out
+        var w = RecordJSONWriter(batch: records.batch, appendingTo: &out)
         for o in records.observations { observation(o, &w) }
-        out = w.w.bytes
+        w.finish(into: &out)
     }
 
     func observation(_ o: LangfuseObservation, _ w: inout RecordJSONWriter) {
         w.beginObject()
-        w.field("id", o.id.hex)
-        w.field("trace_id", o.traceID.hex)
+        w.field("id", o.id)
+        w.field("trace_id", o.traceID)
         w.field("project_id", projectID)
         w.field("environment", o.environment)
         w.field("type", o.type.rawValue)
-        w.key("parent_observation_id"); nullable(o.parentObservationID?.hex, &w)
+        w.key("parent_observation_id")
+        if let p = o.parentObservationID { w.hex(p) } else { w.null() }
         w.key("start_time"); time(Self.millis(o.startTimeUnixNano), &w)
         w.key("end_time")
-        if o.type == .event { w.json(.null) } else { time(Self.millis(max(o.endTimeUnixNano, o.startTimeUnixNano)), &w) }
+        if o.type == .event { w.null() } else { time(Self.millis(max(o.endTimeUnixNano, o.startTimeUnixNano)), &w) }
         w.field("name", o.name)
         w.key("metadata"); metadata(o.metadata, &w)
         w.field("level", o.level.rawValue)
@@ -58,21 +58,22 @@ public struct ClickHouseRowEncoder: Sendable {
         w.key("provided_model_name"); nullable(o.model, &w)
         w.key("internal_model_id"); nullable(o.pricedModelID, &w)
         w.key("model_parameters")
-        if let p = o.modelParameters { w.string(JSONWriter.serialize(.object(p))) } else { w.json(.null) }
-        let cost = usageAndCost(o, &w)
-        w.key("total_cost"); w.json(cost.first { $0.key == "total" }?.value ?? .null)
+        if let p = o.modelParameters { w.string(JSONWriter.serialize(.object(p))) } else { w.null() }
+        let total = usageAndCost(o, &w)
+        w.key("total_cost")
+        if let total { w.double(total) } else { w.null() }
         w.key("completion_start_time")
-        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)) { time(ms, &w) } else { w.json(.null) }
-        w.key("prompt_id"); w.json(.null)
+        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)) { time(ms, &w) } else { w.null() }
+        w.key("prompt_id"); w.null()
         w.key("prompt_name"); nullable(o.promptName, &w)
         w.key("prompt_version")
-        if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.json(.int(Int64(v))) } else { w.json(.null) }
+        if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.int(Int64(v)) } else { w.null() }
         w.key("event_ts"); time(eventTimeMillis, &w)
-        w.key("is_deleted"); w.json(.int(0))
+        w.key("is_deleted"); w.int(0)
         w.key("usage_pricing_tier_id"); nullable(o.pricingTierID, &w)
         w.key("usage_pricing_tier_name"); nullable(o.pricingTierName, &w)
         w.endObject()
-        w.w.bytes.append(0x0A)
+        w.newline()
     }
 
     // MARK: traces
@@ -86,10 +87,9 @@ public struct ClickHouseRowEncoder: Sendable {
             // A trace seen only through minimal records (child spans without trace attributes) gets
             // no row: a row of defaults written after the root's full row would replace it.
             guard let t = merged[id], t.hasContent else { continue }
-            var w = RecordJSONWriter(batch: parts[t.valuePart].batch, capacity: 0)
-            w.w.bytes = out
+            var w = RecordJSONWriter(batch: parts[t.valuePart].batch, appendingTo: &out)
             trace(t, parts, &w)
-            out = w.w.bytes
+            w.finish(into: &out)
         }
     }
 
@@ -160,14 +160,14 @@ public struct ClickHouseRowEncoder: Sendable {
 
     func trace(_ t: MergedTrace, _ parts: [LangfuseRecords], _ w: inout RecordJSONWriter) {
         w.beginObject()
-        w.field("id", t.id.hex)
+        w.field("id", t.id)
         w.key("timestamp"); time(Self.millis(t.timestampUnixNano), &w)
         w.field("name", t.name ?? "")
         w.key("user_id"); nullable(t.userID, &w)
         w.key("metadata")
         w.beginObject()
         for (m, part) in t.metadata {
-            w.key(m.key)
+            w.key(dynamic: m.key)
             stringColumn(m.value, batch: parts[part].batch, &w)
         }
         w.endObject()
@@ -175,18 +175,18 @@ public struct ClickHouseRowEncoder: Sendable {
         w.key("version"); nullable(t.version, &w)
         w.field("project_id", projectID)
         w.field("environment", t.environment)
-        w.key("public"); w.json(.bool(t.isPublic))
-        w.key("bookmarked"); w.json(.bool(false))
-        w.key("tags"); w.json(.array(t.tags.sorted().map(JSONValue.string)))
+        w.key("public"); w.bool(t.isPublic)
+        w.key("bookmarked"); w.bool(false)
+        w.key("tags"); strings(t.tags.sorted(), &w)
         w.key("input")
-        if let (v, part) = t.input { stringColumn(v, batch: parts[part].batch, &w) } else { w.json(.null) }
+        if let (v, part) = t.input { stringColumn(v, batch: parts[part].batch, &w) } else { w.null() }
         w.key("output")
-        if let (v, part) = t.output { stringColumn(v, batch: parts[part].batch, &w) } else { w.json(.null) }
+        if let (v, part) = t.output { stringColumn(v, batch: parts[part].batch, &w) } else { w.null() }
         w.key("session_id"); nullable(t.sessionID, &w)
         w.key("event_ts"); time(eventTimeMillis, &w)
-        w.key("is_deleted"); w.json(.int(0))
+        w.key("is_deleted"); w.int(0)
         w.endObject()
-        w.w.bytes.append(0x0A)
+        w.newline()
     }
 
     // MARK: values
@@ -199,22 +199,35 @@ public struct ClickHouseRowEncoder: Sendable {
 
     /// Epoch milliseconds as decimal seconds, `1716000000.123`.
     private func time(_ ms: Int64, _ w: inout RecordJSONWriter) {
-        let v = Self.clampedMillis(ms)
-        let frac = v % 1000
-        w.rawJSON(Array("\(v / 1000).\(frac < 10 ? "00" : frac < 100 ? "0" : "")\(frac)".utf8))
+        w.decimal(UInt64(Self.clampedMillis(ms)), places: 3)
     }
 
     func nullable(_ s: String?, _ w: inout RecordJSONWriter) {
-        if let s { w.string(s) } else { w.json(.null) }
+        if let s { w.string(s) } else { w.null() }
+    }
+
+    func strings(_ list: [String], _ w: inout RecordJSONWriter) {
+        w.beginArray()
+        for s in list { w.string(s) }
+        w.endArray()
     }
 
     private func text(_ v: RecordValue?, _ w: inout RecordJSONWriter) {
-        guard let v else { w.json(.null); return }
+        guard let v else { w.null(); return }
         stringColumn(v, batch: w.batch, &w)
     }
 
     /// A String column: a string value as it is, anything else as its JSON text.
     func stringColumn(_ v: RecordValue, batch: TraceBatch, _ w: inout RecordJSONWriter) {
+        // Strings (most prompts and metadata values) are escaped once, straight from their bytes.
+        if case .attribute(.string(let r)) = v {
+            w.storedString(r, in: batch)
+            return
+        }
+        if case .json(.string(let s)) = v {
+            w.string(s)
+            return
+        }
         var inner = RecordJSONWriter(batch: batch, capacity: 64)
         inner.value(v)
         let bytes = inner.bytes
@@ -224,34 +237,58 @@ public struct ClickHouseRowEncoder: Sendable {
     private func metadata(_ members: [RecordMember], _ w: inout RecordJSONWriter) {
         w.beginObject()
         for m in members {
-            w.key(m.key)
+            w.key(dynamic: m.key)
             stringColumn(m.value, batch: w.batch, &w)
         }
         w.endObject()
     }
 
-    /// The usage and cost maps, the same in every Langfuse table: returns the cost members.
-    func usageAndCost(_ o: LangfuseObservation, _ w: inout RecordJSONWriter) -> [JSONMember] {
-        let usage = o.usageDetails.map(Self.usageMembers) ?? []
-        w.key("provided_usage_details"); w.json(.object(usage))
-        w.key("usage_details"); w.json(.object(usage))
-        let cost = o.costDetails.map(Self.costMembers) ?? []
+    /// The usage and cost maps, the same in every Langfuse table: returns the total cost, or nil
+    /// when there is no cost.
+    @discardableResult
+    func usageAndCost(_ o: LangfuseObservation, _ w: inout RecordJSONWriter) -> Double? {
+        w.key("provided_usage_details"); usage(o.usageDetails, &w)
+        w.key("usage_details"); usage(o.usageDetails, &w)
         // A cost the collector computed is not "provided"; one the client sent is both.
-        w.key("provided_cost_details"); w.json(.object(o.pricedModelID == nil && o.pricingTierName == nil ? cost : []))
-        w.key("cost_details"); w.json(.object(cost))
-        return cost
+        w.key("provided_cost_details")
+        if o.pricedModelID == nil && o.pricingTierName == nil { _ = cost(o.costDetails, &w) } else { w.beginObject(); w.endObject() }
+        w.key("cost_details")
+        return cost(o.costDetails, &w)
     }
 
-    static func usageMembers(_ u: UsageDetails) -> [JSONMember] {
-        var members = zip(u.keys, u.values).filter { $0.1 >= 0 }.map { JSONMember($0.0, .int($0.1)) }
-        if !u.keys.contains("total") { members.append(JSONMember("total", .int(u.values.filter { $0 >= 0 }.reduce(0, +)))) }
-        return members
+    /// Non-negative buckets, with `total` (their sum) when the client sent none.
+    private func usage(_ u: UsageDetails?, _ w: inout RecordJSONWriter) {
+        w.beginObject()
+        if let u {
+            var sum: Int64 = 0
+            for (k, v) in zip(u.keys, u.values) where v >= 0 {
+                w.key(dynamic: k); w.int(v)
+                sum &+= v
+            }
+            if !u.keys.contains("total") { w.key("total"); w.int(sum) }
+        }
+        w.endObject()
     }
 
-    static func costMembers(_ c: CostDetails) -> [JSONMember] {
-        var members = zip(c.keys, c.values).map { JSONMember($0.0, .double(clamp($0.1))) }
-        if !c.keys.contains("total") { members.append(JSONMember("total", .double(clamp(c.values.reduce(0, +))))) }
-        return members
+    /// Buckets clamped to the column's range, with `total` when the client sent none; returns the
+    /// total written.
+    private func cost(_ c: CostDetails?, _ w: inout RecordJSONWriter) -> Double? {
+        w.beginObject()
+        defer { w.endObject() }
+        guard let c else { return nil }
+        var total: Double?
+        var sum = 0.0
+        for (k, v) in zip(c.keys, c.values) {
+            let x = Self.clamp(v)
+            w.key(dynamic: k); w.double(x)
+            if k == "total" { total = x }
+            sum += v
+        }
+        if total == nil {
+            total = Self.clamp(sum)
+            w.key("total"); w.double(total!)
+        }
+        return total
     }
 
     static func clamp(_ x: Double) -> Double {

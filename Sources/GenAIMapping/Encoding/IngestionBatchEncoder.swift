@@ -6,7 +6,7 @@ public struct IngestionBatchEncoder: Sendable {
     public init() {}
 
     public func encode(_ records: LangfuseRecords) -> [UInt8] {
-        var w = RecordJSONWriter(batch: records.batch, capacity: records.batch.bytes.count + records.observations.count * 1024)
+        var w = RecordJSONWriter(batch: records.batch, capacity: records.batch.bytes.count * 2 + records.observations.count * 1024)
         w.beginObject()
         w.key("batch")
         w.beginArray()
@@ -19,9 +19,9 @@ public struct IngestionBatchEncoder: Sendable {
 
     /// One ingestion event per line (JSON Lines), trace events first.
     public func encodeLines(_ records: LangfuseRecords) -> [UInt8] {
-        var w = RecordJSONWriter(batch: records.batch, capacity: records.batch.bytes.count + records.observations.count * 1024)
-        for t in records.traces { trace(t, &w); w.w.bytes.append(0x0A) }
-        for o in records.observations { observation(o, &w); w.w.bytes.append(0x0A) }
+        var w = RecordJSONWriter(batch: records.batch, capacity: records.batch.bytes.count * 2 + records.observations.count * 1024)
+        for t in records.traces { trace(t, &w); w.newline() }
+        for o in records.observations { observation(o, &w); w.newline() }
         return w.bytes
     }
 
@@ -31,9 +31,9 @@ public struct IngestionBatchEncoder: Sendable {
     }
 
     func trace(_ t: LangfuseTrace, _ w: inout RecordJSONWriter) {
-        envelope(EventID.make(t.id, t.sourceSpanID, kind: 1), t.timestampUnixNano, "trace-create", &w)
-        w.field("id", t.id.hex)
-        w.field("timestamp", Timestamp.iso8601Millis(unixNanos: t.timestampUnixNano))
+        envelope(t.id, t.sourceSpanID, kind: 1, t.timestampUnixNano, "trace-create", &w)
+        w.field("id", t.id)
+        w.key("timestamp"); w.isoTime(unixNanos: t.timestampUnixNano)
         w.field("name", t.name)
         w.field("userId", t.userID)
         w.field("sessionId", t.sessionID)
@@ -42,29 +42,44 @@ public struct IngestionBatchEncoder: Sendable {
         w.field("release", t.release)
         w.field("version", t.version)
         if let metadata = t.metadata { w.key("metadata"); w.members(metadata) }
-        w.field("tags", t.tags.map { JSONValue.array($0.map(JSONValue.string)) })
-        w.field("public", t.isPublic.map(JSONValue.bool))
+        if let tags = t.tags {
+            w.key("tags")
+            w.beginArray()
+            for tag in tags { w.string(tag) }
+            w.endArray()
+        }
+        if let p = t.isPublic { w.key("public"); w.bool(p) }
         w.field("environment", t.environment)
         w.endObject()
         w.endObject()
     }
 
     func observation(_ o: LangfuseObservation, _ w: inout RecordJSONWriter) {
-        envelope(EventID.make(o.traceID, o.id, kind: 2), o.startTimeUnixNano, o.type.ingestionEventType, &w)
-        w.field("id", o.id.hex)
-        w.field("traceId", o.traceID.hex)
-        w.field("parentObservationId", o.parentObservationID?.hex)
+        envelope(o.traceID, o.id, kind: 2, o.startTimeUnixNano, o.type.ingestionEventType, &w)
+        w.field("id", o.id)
+        w.field("traceId", o.traceID)
+        w.field("parentObservationId", o.parentObservationID)
         w.field("name", o.name)
-        w.field("startTime", Timestamp.iso8601Millis(unixNanos: o.startTimeUnixNano))
-        if o.type != .event { w.field("endTime", Timestamp.iso8601Millis(unixNanos: o.endTimeUnixNano)) }
+        w.key("startTime"); w.isoTime(unixNanos: o.startTimeUnixNano)
+        if o.type != .event { w.key("endTime"); w.isoTime(unixNanos: o.endTimeUnixNano) }
         if o.type.carriesGenerationFields {
             w.field("completionStartTime", o.completionStartTime)
             w.field("model", o.model)
             w.field("modelParameters", o.modelParameters.map(JSONValue.object))
-            w.field("usageDetails", o.usageDetails.map { JSONValue.object($0.pairs.map { JSONMember($0.0, .int($0.1)) }) })
-            w.field("costDetails", o.costDetails.map { JSONValue.object($0.pairs.map { JSONMember($0.0, .double($0.1)) }) })
+            if let u = o.usageDetails {
+                w.key("usageDetails")
+                w.beginObject()
+                for (k, v) in zip(u.keys, u.values) { w.key(dynamic: k); w.int(v) }
+                w.endObject()
+            }
+            if let c = o.costDetails {
+                w.key("costDetails")
+                w.beginObject()
+                for (k, v) in zip(c.keys, c.values) { w.key(dynamic: k); w.double(v) }
+                w.endObject()
+            }
             w.field("promptName", o.promptName)
-            w.field("promptVersion", o.promptVersion.map { JSONValue.int(Int64($0)) })
+            if let v = o.promptVersion { w.key("promptVersion"); w.int(Int64(v)) }
         }
         w.field("input", o.input)
         w.field("output", o.output)
@@ -79,10 +94,10 @@ public struct IngestionBatchEncoder: Sendable {
     }
 
     /// Opens `{"id":…,"timestamp":…,"type":…,"body":{`; the caller closes both objects.
-    private func envelope(_ id: String, _ timestamp: UInt64, _ type: String, _ w: inout RecordJSONWriter) {
+    private func envelope(_ trace: TraceID, _ span: SpanID, kind: UInt64, _ timestamp: UInt64, _ type: String, _ w: inout RecordJSONWriter) {
         w.beginObject()
-        w.field("id", id)
-        w.field("timestamp", Timestamp.iso8601Millis(unixNanos: timestamp))
+        w.key("id"); EventID.write(trace, span, kind: kind, &w)
+        w.key("timestamp"); w.isoTime(unixNanos: timestamp)
         w.field("type", type)
         w.key("body")
         w.beginObject()
@@ -93,12 +108,23 @@ public struct IngestionBatchEncoder: Sendable {
 /// same ids and Langfuse can recognise the duplicates.
 enum EventID {
     static func make(_ trace: TraceID, _ span: SpanID, kind: UInt64) -> String {
+        let (hi, lo) = words(trace, span, kind: kind)
+        let h = Hex.encode(hi), l = Hex.encode(lo)
+        return "\(h.prefix(8))-\(h.dropFirst(8).prefix(4))-\(h.suffix(4))-\(l.prefix(4))-\(l.suffix(12))"
+    }
+
+    static func words(_ trace: TraceID, _ span: SpanID, kind: UInt64) -> (UInt64, UInt64) {
         var hi = mix(trace.high ^ mix(span.value &+ kind))
         var lo = mix(trace.low ^ mix(hi ^ span.value ^ (kind << 32)))
         hi = (hi & ~0xF000) | 0x4000  // version 4
         lo = (lo & ~(0xC << 60)) | (0x8 << 60)  // RFC 4122 variant
-        let h = Hex.encode(hi), l = Hex.encode(lo)
-        return "\(h.prefix(8))-\(h.dropFirst(8).prefix(4))-\(h.suffix(4))-\(l.prefix(4))-\(l.suffix(12))"
+        return (hi, lo)
+    }
+
+    /// `make`'s text, quoted, written in place.
+    static func write(_ trace: TraceID, _ span: SpanID, kind: UInt64, _ w: inout RecordJSONWriter) {
+        let (hi, lo) = words(trace, span, kind: kind)
+        w.uuid(hi, lo)
     }
 
     /// splitmix64's finaliser.

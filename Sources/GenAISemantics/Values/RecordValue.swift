@@ -38,11 +38,32 @@ public struct AttributeSelection: Sendable, Equatable {
             }
             return out
         }
-        var slotByKey: [String: Int] = [:]
-        slotByKey.reserveCapacity(kept.count)
-        for i in kept {
-            let key = batch.string(batch.attributes[i].key)
-            if let slot = slotByKey[key] { out[slot].value = i } else { slotByKey[key] = out.count; out.append((i, i)) }
+        // An open-addressing table of output slots keyed by the key bytes' hash, compared by bytes:
+        // no string or dictionary per span.
+        var size = 32
+        while size < kept.count * 2 { size <<= 1 }
+        let mask = size - 1
+        var table = [Int32](repeating: -1, count: size)
+        batch.bytes.withUnsafeBufferPointer { buf in
+            for i in kept {
+                let key = batch.attributes[i].key
+                var h: UInt64 = 0xCBF2_9CE4_8422_2325
+                for b in UnsafeBufferPointer(rebasing: buf[key.lowerBound..<key.upperBound]) { h = (h ^ UInt64(b)) &* 0x0100_0000_01B3 }
+                var at = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+                while true {
+                    let slot = Int(table[at])
+                    if slot < 0 {
+                        table[at] = Int32(out.count)
+                        out.append((i, i))
+                        break
+                    }
+                    if batch.sameBytes(batch.attributes[out[slot].position].key, key) {
+                        out[slot].value = i
+                        break
+                    }
+                    at = (at + 1) & mask
+                }
+            }
         }
         return out
     }
