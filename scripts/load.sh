@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark: LLM-shaped OTLP/HTTP (100 spans a request, fresh ids in every request) at the
-# running daemon (pipelines/load-test.yaml: memory_limiter → environment → batch → translate → debug
-# sink), then at a minimal Python reference receiver that fully parses each request with upb and
+# embedded default (pipelines/local.yaml, writing Langfuse events to files, which are counted after a
+# graceful stop), at the load-test pipeline (pipelines/load-test.yaml: memory_limiter → environment →
+# batch → translate → debug sink), then at a minimal Python reference receiver that fully parses each request with upb and
 # counts spans; same load, same machine, one run. The two alternate for ROUNDS rounds (default 3) so
 # machine noise hits both alike. Prints spans/s, CPU s per 100k spans, peak RSS, p50/p99 latency, and
 # the ratio per round and its median. A benchmark, not a test: it never fails on speed.
@@ -16,6 +17,7 @@ py=$(scripts/python-otlp.sh)
 swift build -c release --product genai-collector >/dev/null
 swift build -c release --product genai-collector-load >/dev/null
 bin=.build/release
+repo=$PWD
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load generator on the same cores"
 
 wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
@@ -30,6 +32,25 @@ run_collector() {  # label, extra load args
   kill -TERM $pid; wait $pid || true
 }
 
+# The embedded default (pipelines/local.yaml: memory_limiter → environment → batch → file exporter
+# writing Langfuse events), as a user runs it, from a fresh directory so its ./data is ours to count.
+# After a graceful stop every accepted span must be an observation event in the files.
+run_local() {  # label
+  local dir pid ok observations
+  dir=$(mktemp -d)
+  local exe=${daemon:-$bin/genai-collector}
+  [[ $exe == /* ]] || exe=$repo/$exe
+  (cd "$dir" && GENAI_COLLECTOR_HOST=127.0.0.1 exec "$exe" run --config "$repo/pipelines/local.yaml") > /dev/null 2>/tmp/genai-load-local.log &
+  pid=$!
+  wait_port 4318
+  $bin/genai-collector-load --port 4318 --pid $pid --seconds "$seconds" --connections "$connections" --label "$1" | tee /tmp/genai-load-line.txt
+  kill -TERM $pid; wait $pid || true
+  ok=$(sed -n 's/.*(\([0-9]*\) ok,.*/\1/p' /tmp/genai-load-line.txt | tail -1)
+  observations=$(cat "$dir"/data/*.jsonl 2>/dev/null | grep -vc '"type":"trace-create","body"' || true)
+  echo "  in the files after a graceful stop: ${observations:-0} observation events for $((ok * 100)) accepted spans$([ "${observations:-0}" -eq $((ok * 100)) ] && echo ", all of them" || echo ": MISSING $((ok * 100 - ${observations:-0}))")"
+  rm -rf "$dir"
+}
+
 run_reference() {
   PYTHONPATH="$py" python3 scripts/reference_receiver.py 14319 &
   local ref=$!
@@ -39,8 +60,17 @@ run_reference() {
 }
 
 ratios=()
+local_ratios=()
 baseline_ratios=()
+baseline_local_ratios=()
 for round in $(seq "$rounds"); do
+  run_local "genai-collector embedded default (local.yaml, file exporter), HTTP, max rate (round $round)"
+  ours_local=$(spans_per_s < /tmp/genai-load-line.txt)
+  if [ -n "${BASELINE:-}" ]; then
+    daemon=$BASELINE run_local "baseline $BASELINE embedded default, HTTP, max rate (round $round)"
+    base_local=$(spans_per_s < /tmp/genai-load-line.txt)
+    baseline_local_ratios+=("$(awk -v a="$ours_local" -v b="$base_local" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
+  fi
   run_collector "genai-collector HTTP, max rate (round $round)"
   ours=$(spans_per_s < /tmp/genai-load-line.txt)
   if [ -n "${BASELINE:-}" ]; then
@@ -51,12 +81,15 @@ for round in $(seq "$rounds"); do
   run_reference
   theirs=$(spans_per_s < /tmp/genai-load-line.txt)
   ratios+=("$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
+  local_ratios+=("$(awk -v a="$ours_local" -v b="$theirs" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
 done
+echo "ratio embedded default (local.yaml) / python upb reference (spans/s, HTTP, max rate), per round: ${local_ratios[*]}; median $(printf '%s\n' "${local_ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')  (goal >= 1.0)"
 echo "ratio genai-collector / python upb reference (spans/s, HTTP, max rate), per round: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
 
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 if [ -n "${BASELINE:-}" ]; then
   echo "ratio this build / baseline (spans/s, HTTP, max rate), per round: ${baseline_ratios[*]}; median $(median "${baseline_ratios[@]}")"
+  echo "ratio this build / baseline, embedded default (spans/s, HTTP, max rate), per round: ${baseline_local_ratios[*]}; median $(median "${baseline_local_ratios[@]}")"
 fi
 
 run_collector "genai-collector, 10k spans/s" --rate 10000

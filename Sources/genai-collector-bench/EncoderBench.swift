@@ -21,7 +21,7 @@ enum EncoderBench {
         let records = GenAITranslator().translate(batch)
         let rows = ClickHouseRowEncoder(projectID: "bench", eventTimeMillis: 1_700_000_000_000)
         let capacity = bytes.count * 3
-        let encoders = [
+        var encoders = [
             Encoder(name: "ingestion events") { IngestionBatchEncoder().encodeLines(records) },
             Encoder(name: "ClickHouse v3 rows") {
                 var out: [UInt8] = []
@@ -38,6 +38,8 @@ enum EncoderBench {
             },
             Encoder(name: "OTLP/JSON") { OTLPJSONEncoder().encode(batch) + [0x0A] },
         ]
+        // `BENCH_ENCODER=<name prefix>` keeps one encoder, for a profiler.
+        if let only = ProcessInfo.processInfo.environment["BENCH_ENCODER"] { encoders = encoders.filter { $0.name.hasPrefix(only) } }
         print("request: \(spans) LLM-shaped spans, \(bytes.count) bytes; \(records.observations.count) observations, \(records.traces.count) traces")
         var files: [String] = []
         for e in encoders {
@@ -101,7 +103,7 @@ enum EncoderBench {
     }
 
     static func row(_ name: String, bytes: Int, seconds t: Double, spans: Int) -> String {
-        name.padding(toLength: 36, withPad: " ", startingAt: 0)
+        name.padding(toLength: 46, withPad: " ", startingAt: 0)
             + String(format: "%9.1f MB/s  %10.0f spans/s  %7d bytes", Double(bytes) / t / 1e6, Double(spans) / t, bytes)
     }
 }

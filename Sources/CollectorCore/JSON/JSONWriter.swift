@@ -251,61 +251,73 @@ public struct JSONWriter {
 
     public mutating func writeStringBytes(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        guard let base = utf8.baseAddress else {
+        guard let base = utf8.baseAddress, utf8.count > 0 else {
             bytes.append(UInt8(ascii: "\""))
             return
         }
         let n = utf8.count
-        var runStart = 0
-        var i = 0
-        while i < n {
-            // Most text needs no escaping: skip sixteen clean bytes at a time (two SWAR words; Swift's
-            // SIMD types measured ten times slower here), then eight; a clean run is copied whole
-            // when an escape or the end is reached.
-            if i + 16 <= n {
-                let p = UnsafeRawPointer(base + i)
-                if !JSONWriter.needsEscape(p.loadUnaligned(as: UInt64.self)) && !JSONWriter.needsEscape(p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) {
-                    i += 16
-                    continue
+        // Escaped on the stack a chunk at a time (at most six bytes out per byte in, plus a word of
+        // slack), then appended in one copy: the loop below touches no array. Eight bytes are
+        // tested at once; a clean word is stored whole, a dirty one up to its first escape. The
+        // chunk keeps the buffer under 1 KiB, which Swift allocates on the stack (larger is a malloc).
+        let chunk = 160
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk * 6 + 8) { tmp in
+            let out = tmp.baseAddress!
+            var start = 0
+            while start < n {
+                let end = min(n, start + chunk)
+                var i = start
+                var o = 0
+                while i < end {
+                    if i + 8 <= end {
+                        let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                        UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
+                        let m = JSONWriter.escapeMask(word)
+                        if m == 0 {
+                            i += 8
+                            o += 8
+                            continue
+                        }
+                        let clean = m.trailingZeroBitCount >> 3  // exact for the first match
+                        i += clean
+                        o += clean
+                    }
+                    let c = base[i]
+                    i += 1
+                    if c >= 0x20 && c != 0x22 && c != 0x5C {
+                        out[o] = c
+                        o += 1
+                        continue
+                    }
+                    out[o] = 0x5C
+                    switch c {
+                    case 0x22, 0x5C: out[o + 1] = c
+                    case 0x0A: out[o + 1] = UInt8(ascii: "n")
+                    case 0x0D: out[o + 1] = UInt8(ascii: "r")
+                    case 0x09: out[o + 1] = UInt8(ascii: "t")
+                    case 0x08: out[o + 1] = UInt8(ascii: "b")
+                    case 0x0C: out[o + 1] = UInt8(ascii: "f")
+                    default:
+                        out[o + 1] = UInt8(ascii: "u")
+                        out[o + 2] = UInt8(ascii: "0")
+                        out[o + 3] = UInt8(ascii: "0")
+                        out[o + 4] = Hex.digits[Int(c >> 4)]
+                        out[o + 5] = Hex.digits[Int(c & 0xF)]
+                        o += 4
+                    }
+                    o += 2
                 }
+                bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
+                start = end
             }
-            if i + 8 <= n, !JSONWriter.needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
-                i += 8
-                continue
-            }
-            let c = base[i]
-            if c < 0x20 || c == 0x22 || c == 0x5C {
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: i - runStart)) }
-                // Two bytes for the common escapes, appended as bytes (no string in between).
-                let short: UInt8
-                switch c {
-                case 0x22, 0x5C: short = c
-                case 0x0A: short = UInt8(ascii: "n")
-                case 0x0D: short = UInt8(ascii: "r")
-                case 0x09: short = UInt8(ascii: "t")
-                case 0x08: short = UInt8(ascii: "b")
-                case 0x0C: short = UInt8(ascii: "f")
-                default: short = 0
-                }
-                bytes.append(0x5C)
-                if short != 0 {
-                    bytes.append(short)
-                } else {
-                    raw("u00" as StaticString)
-                    bytes.append(Hex.digits[Int(c >> 4)])
-                    bytes.append(Hex.digits[Int(c & 0xF)])
-                }
-                runStart = i + 1
-            }
-            i += 1
         }
-        if runStart < n { bytes.append(contentsOf: UnsafeBufferPointer(start: base + runStart, count: n - runStart)) }
         bytes.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any of eight bytes is a control character, `"` or `\` (SWAR; exact for "any").
+    /// The high bit of each of eight bytes that is a control character, `"` or `\` (SWAR). Bits
+    /// above the lowest may be false positives (a borrow carries), the lowest is exact.
     @inline(__always)
-    static func needsEscape(_ w: UInt64) -> Bool {
+    static func escapeMask(_ w: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let control = (w &- ones &* 0x20) & ~w & highs
@@ -313,6 +325,7 @@ public struct JSONWriter {
         let quote = (q &- ones) & ~q & highs
         let b = w ^ (ones &* 0x5C)
         let backslash = (b &- ones) & ~b & highs
-        return (control | quote | backslash) != 0
+        return control | quote | backslash
     }
+
 }

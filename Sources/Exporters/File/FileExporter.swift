@@ -3,6 +3,8 @@ import ExporterHelper
 import ComponentModel
 import GenAIMapping
 import OTLP
+import NIOPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -12,14 +14,22 @@ import Darwin
 /// Writes batches as JSON Lines under a directory: one Langfuse ingestion event per line
 /// (`format: langfuse`) or one OTLP/JSON export request per line (`format: otlp_json`). Files rotate
 /// by size and age and are fsynced when closed.
-public actor FileExporter: Exporter {
-    public nonisolated let id: String
-    public nonisolated let needsRecords: Bool
+///
+/// Swift's tasks run on the NIO event loops here (`CollectorApp.runTasksOnEventLoops`), so encoding
+/// and `write(2)` go to NIO's blocking thread pool: the loops keep receiving while a batch is
+/// written. Batches encode in parallel there; only the write holds the file's lock.
+public final class FileExporter: Exporter {
+    public let id: String
+    public let needsRecords: Bool
     private let config: FileExporter.Config
-    private var fd: Int32 = -1
-    private var written = 0
-    private var openedAt = ContinuousClock.now
-    private var sequence = 0
+    private let file = Mutex(OpenFile())
+
+    struct OpenFile {
+        var fd: Int32 = -1
+        var written = 0
+        var openedAt = ContinuousClock.now
+        var sequence = 0
+    }
 
     public init(config: Config, settings: ComponentSettings) {
         self.id = settings.id.description
@@ -28,59 +38,94 @@ public actor FileExporter: Exporter {
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
-        var lines: [UInt8] = []
-        if let records = item.records, needsRecords {
-            for r in records { lines += IngestionBatchEncoder().encodeLines(r) }
-        } else {
-            for part in item.parts { lines += OTLPJSONEncoder().encode(part) + [0x0A] }
+        let failure: ExportFailure?
+        do {
+            failure = try await NIOThreadPool.singleton.runIfActive { () -> ExportFailure? in
+                do throws(ExportFailure) {
+                    try self.encodeAndWrite(item)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+        } catch {
+            throw .retryable("the I/O thread pool did not take the write: \(error)")
         }
-        if fd >= 0, written > 0, written + lines.count > config.maxFileSizeBytes || ContinuousClock.now - openedAt >= config.rotateInterval {
-            close()
-        }
-        if fd < 0 { try open() }
-        try write(lines)
+        if let failure { throw failure }
     }
 
-    public func shutdown() async { close() }
+    /// Encoded part by part (a request's worth each, from the heap) rather than into one buffer: a
+    /// batch of thousands of spans encoded whole is tens of megabytes of fresh pages, and measured
+    /// slower. The batch is still written as one unit, into one file, as before.
+    func encodeAndWrite(_ item: ExportItem) throws(ExportFailure) {
+        var chunks: [[UInt8]] = []
+        if let records = item.records, needsRecords {
+            chunks = records.map { IngestionBatchEncoder().encodeLines($0) }
+        } else {
+            chunks = item.parts.map { part in
+                var line = OTLPJSONEncoder().encode(part)
+                line.append(0x0A)
+                return line
+            }
+        }
+        try append(chunks)
+    }
+
+    public func shutdown() async {
+        file.withLock { Self.close(&$0) }
+    }
+
+    private func append(_ chunks: [[UInt8]]) throws(ExportFailure) {
+        let size = chunks.reduce(0) { $0 + $1.count }
+        try file.withLock { (f: inout OpenFile) throws(ExportFailure) in
+            if f.fd >= 0, f.written > 0,
+                f.written + size > config.maxFileSizeBytes || ContinuousClock.now - f.openedAt >= config.rotateInterval
+            {
+                Self.close(&f)
+            }
+            if f.fd < 0 { try open(&f) }
+            for c in chunks { try Self.write(c, to: &f) }
+        }
+    }
 
     /// A new file, the process owner's only (`PrivateFiles`): created exclusively, so an existing
     /// file or a link planted at the name is never written through; the next name is tried instead.
-    private func open() throws(ExportFailure) {
+    private func open(_ f: inout OpenFile) throws(ExportFailure) {
         if let failure = PrivateFiles.makeDirectory(config.directory) { throw Self.failure("cannot create \(failure.path)", failure.errno) }
         for _ in 0..<16 {
-            sequence += 1
-            let name = "\(config.directory)/traces-\(Self.stamp())-\(sequence).jsonl"
-            let f = PrivateFiles.open(name, O_WRONLY | O_APPEND | O_EXCL)
-            if f < 0 && (errno == EEXIST || errno == ELOOP) { continue }
-            guard f >= 0 else { throw Self.failure("cannot open \(name)", errno) }
-            fd = f
-            written = 0
-            openedAt = .now
+            f.sequence += 1
+            let name = "\(config.directory)/traces-\(Self.stamp())-\(f.sequence).jsonl"
+            let fd = PrivateFiles.open(name, O_WRONLY | O_APPEND | O_EXCL)
+            if fd < 0 && (errno == EEXIST || errno == ELOOP) { continue }
+            guard fd >= 0 else { throw Self.failure("cannot open \(name)", errno) }
+            f.fd = fd
+            f.written = 0
+            f.openedAt = .now
             return
         }
         throw .retryable("cannot open a new file in \(config.directory): every name tried exists")
     }
 
-    private func write(_ bytes: [UInt8]) throws(ExportFailure) {
+    private static func write(_ bytes: [UInt8], to f: inout OpenFile) throws(ExportFailure) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(f.fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
                 let e = errno
-                close()  // a partly written line ends the file; the retry starts a new one
-                throw Self.failure("write failed", e)
+                close(&f)  // a partly written line ends the file; the retry starts a new one
+                throw failure("write failed", e)
             }
             offset += n
         }
-        written += bytes.count
+        f.written += bytes.count
     }
 
-    private func close() {
-        guard fd >= 0 else { return }
-        fsync(fd)
-        Glibc.close(fd)
-        fd = -1
+    private static func close(_ f: inout OpenFile) {
+        guard f.fd >= 0 else { return }
+        fsync(f.fd)
+        Glibc.close(f.fd)
+        f.fd = -1
     }
 
     /// A full or failing disk may recover; a path we may not write to will not.

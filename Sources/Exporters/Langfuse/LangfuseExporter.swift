@@ -36,8 +36,7 @@ public final class LangfuseExporter: Exporter {
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
         if config.ingestionMode {
-            var lines: [UInt8] = []
-            for r in item.records ?? [] { lines += IngestionBatchEncoder().encodeLines(r) }
+            let lines = IngestionBatchEncoder().encodeLines(item.records ?? [])
             for body in IngestionRequests.split(lines, limit: config.maxRequestBytes) {
                 try await sendIngestion(body)
             }

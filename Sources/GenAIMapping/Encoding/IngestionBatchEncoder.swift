@@ -19,10 +19,20 @@ public struct IngestionBatchEncoder: Sendable {
 
     /// One ingestion event per line (JSON Lines), trace events first.
     public func encodeLines(_ records: LangfuseRecords) -> [UInt8] {
-        var w = RecordJSONWriter(batch: records.batch, capacity: records.batch.bytes.count * 2 + records.observations.count * 1024)
-        for t in records.traces { trace(t, &w); w.newline() }
-        for o in records.observations { observation(o, &w); w.newline() }
-        return w.bytes
+        encodeLines([records])
+    }
+
+    /// The parts of a batch into one buffer, sized once for all of them (no regrowth or concatenation).
+    public func encodeLines(_ parts: [LangfuseRecords]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(parts.reduce(0) { $0 + $1.batch.bytes.count * 2 + $1.observations.count * 1024 })
+        for records in parts {
+            var w = RecordJSONWriter(batch: records.batch, appendingTo: &out)
+            for t in records.traces { trace(t, &w); w.newline() }
+            for o in records.observations { observation(o, &w); w.newline() }
+            w.finish(into: &out)
+        }
+        return out
     }
 
     /// The events as JSON documents (for tests and tools; `encode` is the fast path).
