@@ -64,6 +64,7 @@ let package = Package(
                 "CollectorCore", "ComponentModel", "CollectorQueue", "OTLP", "GenAIMapping",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -82,7 +82,9 @@ public struct HTTPTransport: Sendable {
         var headers = headers
         var payload = body
         if let gzipLevel, !body.isEmpty {
-            do { payload = try Gzip.compress(body, level: gzipLevel) } catch { throw .permanent("cannot gzip the body: \(error)", cause: error) }
+            payload = try await offLoop("the compression") { () throws(ExportFailure) in
+                do { return try Gzip.compress(body, level: gzipLevel) } catch { throw .permanent("cannot gzip the body: \(error)", cause: error) }
+            }
             headers.append(("Content-Encoding", "gzip"))
         }
         return try await send(.POST, url, headers: headers, body: payload, timeout: timeout)

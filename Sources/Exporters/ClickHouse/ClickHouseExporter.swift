@@ -97,20 +97,21 @@ public final class ClickHouseExporter: Exporter {
             schemaCreated.withLock { $0 = true }
         }
         let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: Self.nowMillis())
-        if config.schema != .langfuseV4 {
-            var traces: [UInt8] = []
-            encoder.traces(records, into: &traces)
-            var observations: [UInt8] = []
-            for r in records { encoder.observations(r, into: &observations) }
-            // Traces first: an observation row never waits on its trace row.
-            if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
-            if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
+        let schema = config.schema
+        // Rows are encoded off the event loops (see `offLoop`).
+        let (traces, observations, events) = try await offLoop("the row encoding") { () -> ([UInt8], [UInt8], [UInt8]) in
+            var traces: [UInt8] = [], observations: [UInt8] = [], events: [UInt8] = []
+            if schema != .langfuseV4 {
+                encoder.traces(records, into: &traces)
+                for r in records { encoder.observations(r, into: &observations) }
+            }
+            if schema != .langfuseV3 { encoder.events(records, into: &events) }
+            return (traces, observations, events)
         }
-        if config.schema != .langfuseV3 {
-            var events: [UInt8] = []
-            encoder.events(records, into: &events)
-            if !events.isEmpty { _ = try await send(insert("events_full"), body: events) }
-        }
+        // Traces first: an observation row never waits on its trace row.
+        if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
+        if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
+        if !events.isEmpty { _ = try await send(insert("events_full"), body: events) }
     }
 
     public func shutdown() async { await transport.shutdown() }

@@ -3,7 +3,6 @@ import ExporterHelper
 import ComponentModel
 import GenAIMapping
 import OTLP
-import NIOPosix
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -38,20 +37,7 @@ public final class FileExporter: Exporter {
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
-        let failure: ExportFailure?
-        do {
-            failure = try await NIOThreadPool.singleton.runIfActive { () -> ExportFailure? in
-                do throws(ExportFailure) {
-                    try self.encodeAndWrite(item)
-                    return nil
-                } catch {
-                    return error
-                }
-            }
-        } catch {
-            throw .retryable("the I/O thread pool did not take the write: \(error)")
-        }
-        if let failure { throw failure }
+        try await offLoop("the file write") { () throws(ExportFailure) in try self.encodeAndWrite(item) }
     }
 
     /// Encoded part by part (a request's worth each, from the heap) rather than into one buffer: a
