@@ -59,34 +59,38 @@ run_reference() {
   kill $ref; wait $ref 2>/dev/null || true
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# Runs one runner with this build, then (with BASELINE) with the baseline; sets ours and base.
+measure_pair() {  # runner, label, baseline label
+  "$1" "$2"
+  ours=$(spans_per_s < /tmp/genai-load-line.txt)
+  base=
+  if [ -n "${BASELINE:-}" ]; then
+    daemon=$BASELINE "$1" "$3"
+    base=$(spans_per_s < /tmp/genai-load-line.txt)
+  fi
+}
+
 ratios=()
 local_ratios=()
 baseline_ratios=()
 baseline_local_ratios=()
 for round in $(seq "$rounds"); do
-  run_local "genai-collector embedded default (local.yaml, file exporter), HTTP, max rate (round $round)"
-  ours_local=$(spans_per_s < /tmp/genai-load-line.txt)
-  if [ -n "${BASELINE:-}" ]; then
-    daemon=$BASELINE run_local "baseline $BASELINE embedded default, HTTP, max rate (round $round)"
-    base_local=$(spans_per_s < /tmp/genai-load-line.txt)
-    baseline_local_ratios+=("$(awk -v a="$ours_local" -v b="$base_local" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
-  fi
-  run_collector "genai-collector HTTP, max rate (round $round)"
-  ours=$(spans_per_s < /tmp/genai-load-line.txt)
-  if [ -n "${BASELINE:-}" ]; then
-    daemon=$BASELINE run_collector "baseline $BASELINE, max rate (round $round)"
-    base=$(spans_per_s < /tmp/genai-load-line.txt)
-    baseline_ratios+=("$(awk -v a="$ours" -v b="$base" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
-  fi
+  measure_pair run_local "genai-collector embedded default (local.yaml, file exporter), HTTP, max rate (round $round)" \
+    "baseline ${BASELINE:-} embedded default, HTTP, max rate (round $round)"
+  ours_local=$ours
+  [ -z "$base" ] || baseline_local_ratios+=("$(ratio "$ours" "$base")")
+  measure_pair run_collector "genai-collector HTTP, max rate (round $round)" "baseline ${BASELINE:-}, max rate (round $round)"
+  [ -z "$base" ] || baseline_ratios+=("$(ratio "$ours" "$base")")
   run_reference
   theirs=$(spans_per_s < /tmp/genai-load-line.txt)
-  ratios+=("$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
-  local_ratios+=("$(awk -v a="$ours_local" -v b="$theirs" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')")
+  ratios+=("$(ratio "$ours" "$theirs")")
+  local_ratios+=("$(ratio "$ours_local" "$theirs")")
 done
-echo "ratio embedded default (local.yaml) / python upb reference (spans/s, HTTP, max rate), per round: ${local_ratios[*]}; median $(printf '%s\n' "${local_ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')  (goal >= 1.0)"
-echo "ratio genai-collector / python upb reference (spans/s, HTTP, max rate), per round: ${ratios[*]}; median $(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
-
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "ratio embedded default (local.yaml) / python upb reference (spans/s, HTTP, max rate), per round: ${local_ratios[*]}; median $(median "${local_ratios[@]}")  (goal >= 1.0)"
+echo "ratio genai-collector / python upb reference (spans/s, HTTP, max rate), per round: ${ratios[*]}; median $(median "${ratios[@]}")"
 if [ -n "${BASELINE:-}" ]; then
   echo "ratio this build / baseline (spans/s, HTTP, max rate), per round: ${baseline_ratios[*]}; median $(median "${baseline_ratios[@]}")"
   echo "ratio this build / baseline, embedded default (spans/s, HTTP, max rate), per round: ${baseline_local_ratios[*]}; median $(median "${baseline_local_ratios[@]}")"
