@@ -37,7 +37,8 @@ public final class S3Exporter: Exporter {
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
-        let chunks = S3ObjectEncoder(config: config).chunks(item, nowNanos: Self.nowNanos())
+        let config = config
+        let chunks = try await offLoop("the object encoding") { S3ObjectEncoder(config: config).chunks(item, nowNanos: Self.nowNanos()) }
         guard !chunks.isEmpty else { return }
         let waits = await objects.add(chunks)
         var failure: ExportFailure?
