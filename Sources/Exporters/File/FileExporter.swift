@@ -57,8 +57,13 @@ public final class FileExporter: Exporter {
         try append(chunks)
     }
 
+    /// The close fsyncs: off the loops too, or inline if the pool has already stopped.
     public func shutdown() async {
-        file.withLock { Self.close(&$0) }
+        do {
+            try await offLoop("the file close") { self.file.withLock { Self.close(&$0) } }
+        } catch {
+            file.withLock { Self.close(&$0) }
+        }
     }
 
     private func append(_ chunks: [[UInt8]]) throws(ExportFailure) {
