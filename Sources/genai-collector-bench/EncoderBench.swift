@@ -47,7 +47,11 @@ enum EncoderBench {
             try Data(e.encode()).write(to: URL(fileURLWithPath: file))
             files.append(file)
         }
-        defer { for f in files { try? FileManager.default.removeItem(atPath: f) } }
+        defer {
+            for f in files {
+                do { try FileManager.default.removeItem(atPath: f) } catch { print("could not remove \(f): \(error)") }
+            }
+        }
         // Rounds alternate ours and orjson, so a neighbour's load on this shared machine falls on
         // both sides of each ratio; the median of the rounds is the figure.
         var ratios = Array(repeating: [Double](), count: encoders.count)

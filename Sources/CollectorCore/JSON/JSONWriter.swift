@@ -116,17 +116,8 @@ public struct JSONWriter {
     }
 
     public mutating func writeInt(_ v: Int64) {
-        scratch { buf in
-            let end = buf + 24
-            var start = JSONWriter.digits(v.magnitude, endingAt: end)
-            if v < 0 {
-                start -= 1
-                start.pointee = UInt8(ascii: "-")
-            }
-            let n = end - start
-            buf.update(from: start, count: n)
-            return n
-        }
+        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+        writeUInt(v.magnitude)
     }
 
     public mutating func writeUInt(_ v: UInt64) {
@@ -327,5 +318,4 @@ public struct JSONWriter {
         let backslash = (b &- ones) & ~b & highs
         return control | quote | backslash
     }
-
 }

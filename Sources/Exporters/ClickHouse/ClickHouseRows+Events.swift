@@ -88,8 +88,9 @@ extension ClickHouseRowEncoder {
         w.decimal(us, places: 6)
     }
 
-    /// One of `flattenedMetadata`'s arrays written in place: the paths (`names`) or the values,
-    /// with no document or string built per member.
+    /// Metadata flattened by dot-joined path into parallel arrays (`{"a": {"b": 1}}` → `["a.b"]`,
+    /// `["1"]`), one array a call: the paths (`names`) or the values (string leaves as they are, other
+    /// leaves and arrays as JSON text), with no document or string built per member.
     func flattened(_ members: [RecordMember], names: Bool, _ w: inout RecordJSONWriter) {
         let batch = w.batch
         var path: [UInt8] = []
@@ -150,25 +151,6 @@ extension ClickHouseRowEncoder {
             }
         }
         w.endArray()
-    }
-
-    /// Metadata as parallel path/value arrays: `{"a": {"b": 1}}` → `["a.b"]`, `["1"]`.
-    func flattenedMetadata(_ members: [RecordMember], batch: TraceBatch) -> ([String], [String]) {
-        var names: [String] = [], values: [String] = []
-        func walk(_ path: String, _ v: JSONValue) {
-            switch v {
-            case .object(let ms) where !ms.isEmpty:
-                for m in ms { walk(path + "." + m.key, m.value) }
-            case .string(let s):
-                names.append(path)
-                values.append(s)
-            default:
-                names.append(path)
-                values.append(JSONWriter.serialize(v))
-            }
-        }
-        for m in members { walk(m.key, batch.json(m.value)) }
-        return (names, values)
     }
 }
 

@@ -117,12 +117,6 @@ public struct IngestionBatchEncoder: Sendable {
 /// Ingestion event ids: UUIDv4-shaped and derived from the span, so a re-sent batch carries the
 /// same ids and Langfuse can recognise the duplicates.
 enum EventID {
-    static func make(_ trace: TraceID, _ span: SpanID, kind: UInt64) -> String {
-        let (hi, lo) = words(trace, span, kind: kind)
-        let h = Hex.encode(hi), l = Hex.encode(lo)
-        return "\(h.prefix(8))-\(h.dropFirst(8).prefix(4))-\(h.suffix(4))-\(l.prefix(4))-\(l.suffix(12))"
-    }
-
     static func words(_ trace: TraceID, _ span: SpanID, kind: UInt64) -> (UInt64, UInt64) {
         var hi = mix(trace.high ^ mix(span.value &+ kind))
         var lo = mix(trace.low ^ mix(hi ^ span.value ^ (kind << 32)))
@@ -131,7 +125,7 @@ enum EventID {
         return (hi, lo)
     }
 
-    /// `make`'s text, quoted, written in place.
+    /// The id as UUID text, quoted, written in place.
     static func write(_ trace: TraceID, _ span: SpanID, kind: UInt64, _ w: inout RecordJSONWriter) {
         let (hi, lo) = words(trace, span, kind: kind)
         w.uuid(hi, lo)

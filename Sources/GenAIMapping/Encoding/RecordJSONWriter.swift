@@ -137,15 +137,15 @@ public struct RecordJSONWriter {
     /// A string value stored in `batch` (which may be another part's), as a JSON string.
     public mutating func storedString(_ r: ByteRange, in batch: TraceBatch) {
         separate()
-        batch.bytes.withUnsafeBufferPointer { buf in
-            w.writeStringBytes(UnsafeBufferPointer(rebasing: buf[r.lowerBound..<r.upperBound]))
-        }
+        stored(r, of: batch)
     }
 
-    /// A stored string, quoted and escaped, straight from the batch's bytes.
-    public mutating func storedString(_ r: ByteRange) {
-        let store = batch.bytes
-        store.withUnsafeBufferPointer { buf in
+    /// A stored string of this writer's batch, quoted and escaped (the caller has separated).
+    private mutating func storedString(_ r: ByteRange) { stored(r, of: batch) }
+
+    /// Quoted and escaped straight from the batch's bytes.
+    private mutating func stored(_ r: ByteRange, of batch: TraceBatch) {
+        batch.bytes.withUnsafeBufferPointer { buf in
             w.writeStringBytes(UnsafeBufferPointer(rebasing: buf[r.lowerBound..<r.upperBound]))
         }
     }
