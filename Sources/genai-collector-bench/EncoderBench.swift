@@ -49,7 +49,9 @@ enum EncoderBench {
         }
         defer {
             for f in files {
-                do { try FileManager.default.removeItem(atPath: f) } catch { print("could not remove \(f): \(error)") }
+                do { if ProcessInfo.processInfo.environment["BENCH_KEEP"] == nil { try FileManager.default.removeItem(atPath: f) } } catch {
+                    print("could not remove \(f): \(error)")
+                }
             }
         }
         // Rounds alternate ours and orjson, so a neighbour's load on this shared machine falls on

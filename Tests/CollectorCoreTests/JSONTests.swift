@@ -56,8 +56,8 @@ struct JSONWriterTests {
         #expect(try JSONParser().parse(JSONWriter.pretty(v)) == v)
     }
 
-    /// The escaper works on words and stack chunks; a byte-at-a-time reference must agree for
-    /// escapes at every offset within a word, across the 160-byte chunk boundary, and at the ends.
+    /// The escaper works on words, pairs of words and 4 KiB chunks; a byte-at-a-time reference must
+    /// agree for escapes at every offset within a word, across the chunk boundary, and at the ends.
     @Test func escapingAgreesWithAByteAtATimeReference() {
         func reference(_ input: [UInt8]) -> [UInt8] {
             var out: [UInt8] = [0x22]
@@ -79,7 +79,7 @@ struct JSONWriterTests {
         var rng = SplitMix(seed: 11)
         let alphabet: [UInt8] = [0x00, 0x01, 0x08, 0x09, 0x0A, 0x0C, 0x0D, 0x1F, 0x20, 0x22, 0x5C, 0x41, 0x7A, 0x7F, 0xC3, 0xA9, 0xFF]
         var cases: [[UInt8]] = (0..<40).map { Array(repeating: UInt8(ascii: "a"), count: $0) }
-        for length in [0, 1, 7, 8, 9, 15, 16, 17, 159, 160, 161, 167, 320, 2049] {
+        for length in [0, 1, 7, 8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 159, 160, 161, 167, 320, 2049, 4095, 4096, 4097, 4111, 8200] {
             for _ in 0..<20 {
                 var text = [UInt8](repeating: UInt8(ascii: "x"), count: length)
                 for _ in 0..<(rng.next() % 6) where length > 0 { text[Int(rng.next() % UInt64(length))] = alphabet[Int(rng.next() % UInt64(alphabet.count))] }

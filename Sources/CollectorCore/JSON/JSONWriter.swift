@@ -81,25 +81,45 @@ public struct JSONWriter {
     /// Bytes that need no escaping (punctuation, a literal key).
     @inline(__always)
     public mutating func raw(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        let n = text.utf8CodeUnitCount
+        put(atMost: n) { out in
+            out.update(from: text.utf8Start, count: n)
+            return n
+        }
     }
 
-    /// `"key":` for a literal key that needs no escaping.
+    /// `"key":` for a literal key that needs no escaping; `,"key":` when `comma`.
     @inline(__always)
-    public mutating func key(_ text: StaticString) {
-        bytes.append(UInt8(ascii: "\""))
-        raw(text)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+    public mutating func key(_ text: StaticString, comma: Bool = false) {
+        let n = text.utf8CodeUnitCount
+        put(atMost: n + 4) { out in
+            var o = 0
+            if comma {
+                out[0] = UInt8(ascii: ",")
+                o = 1
+            }
+            out[o] = UInt8(ascii: "\"")
+            (out + o + 1).update(from: text.utf8Start, count: n)
+            out[o + n + 1] = UInt8(ascii: "\"")
+            out[o + n + 2] = UInt8(ascii: ":")
+            return o + n + 3
+        }
     }
 
-    /// Up to 40 bytes formatted on the stack, then appended in one copy.
+    /// Writes up to `atMost` bytes straight into the buffer's spare capacity (grown first if need
+    /// be); `body` returns how many it wrote. One capacity check per call, and no staging copy.
+    @inline(__always)
+    public mutating func put(atMost: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        bytes.append(addingCapacity: atMost) { span in
+            span.withUnsafeMutableBufferPointer { buf, initialized in
+                initialized += body(buf.baseAddress! + initialized)
+            }
+        }
+    }
+
     @inline(__always)
     mutating func scratch(_ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { buf in
-            let n = body(buf.baseAddress!)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: buf.baseAddress!, count: n))
-        }
+        put(atMost: 40, body)
     }
 
     /// Decimal digits of `v` ending just before `end`; returns where they start.
@@ -136,7 +156,7 @@ public struct JSONWriter {
             @inline(__always) func put(_ word: UInt64, at n: Int) {
                 var v = word
                 for i in stride(from: n + 15, through: n, by: -1) {
-                    buf[i] = Hex.digits[Int(v & 0xF)]
+                    buf[i] = Hex.digit(v)
                     v >>= 4
                 }
             }
@@ -160,7 +180,7 @@ public struct JSONWriter {
             // Right to left: hyphens after the 8th, 12th, 16th and 20th digit.
             for d in stride(from: 31, through: 0, by: -1) {
                 if d == 15 { v = high }
-                buf[i] = Hex.digits[Int(v & 0xF)]
+                buf[i] = Hex.digit(v)
                 v >>= 4
                 i -= 1
                 if d == 8 || d == 12 || d == 16 || d == 20 {
@@ -241,25 +261,40 @@ public struct JSONWriter {
     }
 
     public mutating func writeStringBytes(_ utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
         guard let base = utf8.baseAddress, utf8.count > 0 else {
-            bytes.append(UInt8(ascii: "\""))
+            raw("\"\"" as StaticString)
             return
         }
         let n = utf8.count
-        // Escaped on the stack a chunk at a time (at most six bytes out per byte in, plus a word of
-        // slack), then appended in one copy: the loop below touches no array. Eight bytes are
-        // tested at once; a clean word is stored whole, a dirty one up to its first escape. The
-        // chunk keeps the buffer under 1 KiB, which Swift allocates on the stack (larger is a malloc).
-        let chunk = 160
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: chunk * 6 + 8) { tmp in
-            let out = tmp.baseAddress!
-            var start = 0
-            while start < n {
-                let end = min(n, start + chunk)
-                var i = start
+        // Escaped straight into the buffer a chunk at a time: room for the worst case (six bytes
+        // out per byte in, plus a word of slack) is reserved per chunk, not for the whole string,
+        // so a long clean prompt does not grow the buffer sixfold. Eight bytes are tested at once;
+        // a clean word is stored whole, a dirty one up to its first escape.
+        let chunk = 4096
+        var start = 0
+        var first = true
+        while start < n {
+            let end = min(n, start + chunk)
+            let last = end == n
+            put(atMost: (end - start) * 6 + 18) { out in
                 var o = 0
+                if first {
+                    out[0] = UInt8(ascii: "\"")
+                    o = 1
+                }
+                var i = start
                 while i < end {
+                    // Two words a step while both are clean: the usual case in prose.
+                    while i + 16 <= end {
+                        let a = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                        let b = UnsafeRawPointer(base + i + 8).loadUnaligned(as: UInt64.self)
+                        if JSONWriter.escapeMask(a) | JSONWriter.escapeMask(b) != 0 { break }
+                        UnsafeMutableRawPointer(out + o).storeBytes(of: a, as: UInt64.self)
+                        UnsafeMutableRawPointer(out + o + 8).storeBytes(of: b, as: UInt64.self)
+                        i += 16
+                        o += 16
+                    }
+                    if i == end { break }
                     if i + 8 <= end {
                         let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                         UnsafeMutableRawPointer(out + o).storeBytes(of: word, as: UInt64.self)
@@ -292,17 +327,21 @@ public struct JSONWriter {
                         out[o + 1] = UInt8(ascii: "u")
                         out[o + 2] = UInt8(ascii: "0")
                         out[o + 3] = UInt8(ascii: "0")
-                        out[o + 4] = Hex.digits[Int(c >> 4)]
-                        out[o + 5] = Hex.digits[Int(c & 0xF)]
+                        out[o + 4] = Hex.digit(UInt64(c >> 4))
+                        out[o + 5] = Hex.digit(UInt64(c))
                         o += 4
                     }
                     o += 2
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(start: out, count: o))
-                start = end
+                if last {
+                    out[o] = UInt8(ascii: "\"")
+                    o += 1
+                }
+                return o
             }
+            first = false
+            start = end
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     /// The high bit of each of eight bytes that is a control character, `"` or `\` (SWAR). Bits

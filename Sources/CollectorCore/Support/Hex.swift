@@ -3,6 +3,14 @@ public enum Hex {
     @usableFromInline static let digits: [UInt8] = Array("0123456789abcdef".utf8)
     @usableFromInline static let upperDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
 
+    /// The lower-case digit of the low four bits, computed: no table, so no lazy-global check or
+    /// bounds check in the encoders' loops.
+    @inline(__always)
+    public static func digit(_ v: UInt64) -> UInt8 {
+        let d = UInt8(truncatingIfNeeded: v & 0xF)
+        return d < 10 ? 48 &+ d : 87 &+ d
+    }
+
     /// Two hex digits of `byte`, appended.
     @inlinable
     public static func append(_ byte: UInt8, to out: inout [UInt8], uppercase: Bool = false) {

@@ -43,8 +43,7 @@ public struct RecordJSONWriter {
     /// Writes `"key":` inside an object, for a literal key.
     @inline(__always)
     public mutating func key(_ key: StaticString) {
-        separate()
-        w.key(key)
+        w.key(key, comma: needsComma)
         needsComma = false  // the value follows without a comma
     }
 
