@@ -117,11 +117,6 @@ public struct JSONWriter {
         }
     }
 
-    @inline(__always)
-    mutating func scratch(_ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        put(atMost: 40, body)
-    }
-
     /// Decimal digits of `v` ending just before `end`; returns where they start.
     @inline(__always)
     static func digits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
@@ -141,7 +136,7 @@ public struct JSONWriter {
     }
 
     public mutating func writeUInt(_ v: UInt64) {
-        scratch { buf in
+        put(atMost: 40) { buf in
             let end = buf + 24
             let start = JSONWriter.digits(v, endingAt: end)
             let n = end - start
@@ -152,7 +147,7 @@ public struct JSONWriter {
 
     /// `"<16 or 32 lower-case hex digits>"` of one or two words (span and trace ids).
     public mutating func writeHexString(_ high: UInt64, _ low: UInt64? = nil) {
-        scratch { buf in
+        put(atMost: 40) { buf in
             @inline(__always) func put(_ word: UInt64, at n: Int) {
                 var v = word
                 for i in stride(from: n + 15, through: n, by: -1) {
@@ -174,7 +169,7 @@ public struct JSONWriter {
 
     /// `"xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"` of two words.
     public mutating func writeUUID(_ high: UInt64, _ low: UInt64) {
-        scratch { buf in
+        put(atMost: 40) { buf in
             var v = low
             var i = 36
             // Right to left: hyphens after the 8th, 12th, 16th and 20th digit.
@@ -196,7 +191,7 @@ public struct JSONWriter {
 
     /// `"2026-11-29T16:22:30.123Z"` (`Timestamp.iso8601(millis:)`, quoted).
     public mutating func writeISO8601(millis: Int64) {
-        scratch { buf in
+        put(atMost: 40) { buf in
             buf[0] = UInt8(ascii: "\"")
             Timestamp.iso8601(millis: millis, into: buf + 1)
             buf[25] = UInt8(ascii: "\"")
@@ -206,7 +201,7 @@ public struct JSONWriter {
 
     /// `seconds.fraction` with exactly `places` digits after the point (ClickHouse DateTime64).
     public mutating func writeDecimal(_ units: UInt64, places: Int) {
-        scratch { buf in
+        put(atMost: 40) { buf in
             var scale: UInt64 = 1
             for _ in 0..<places { scale *= 10 }
             let end = buf + 40
@@ -267,18 +262,16 @@ public struct JSONWriter {
         }
         let n = utf8.count
         // Escaped straight into the buffer a chunk at a time: room for the worst case (six bytes
-        // out per byte in, plus a word of slack) is reserved per chunk, not for the whole string,
+        // out per byte in, plus the quotes and a word of slack) is reserved per chunk, not for the whole string,
         // so a long clean prompt does not grow the buffer sixfold. Eight bytes are tested at once;
         // a clean word is stored whole, a dirty one up to its first escape.
         let chunk = 4096
         var start = 0
-        var first = true
         while start < n {
             let end = min(n, start + chunk)
-            let last = end == n
             put(atMost: (end - start) * 6 + 18) { out in
                 var o = 0
-                if first {
+                if start == 0 {
                     out[0] = UInt8(ascii: "\"")
                     o = 1
                 }
@@ -333,13 +326,12 @@ public struct JSONWriter {
                     }
                     o += 2
                 }
-                if last {
+                if end == n {
                     out[o] = UInt8(ascii: "\"")
                     o += 1
                 }
                 return o
             }
-            first = false
             start = end
         }
     }

@@ -47,8 +47,7 @@ public struct AttributeSelection: Sendable, Equatable {
         batch.bytes.withUnsafeBufferPointer { buf in
             for i in kept {
                 let key = batch.attributes[i].key
-                let h = AttributeSelection.hash(buf.baseAddress! + key.lowerBound, Int(key.count))
-                var at = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+                var at = ByteKeyTable<Int>.hash(UnsafeBufferPointer(rebasing: buf[key.lowerBound..<key.upperBound])) & mask
                 while true {
                     let slot = Int(table[at])
                     if slot < 0 {
@@ -65,24 +64,6 @@ public struct AttributeSelection: Sendable, Equatable {
             }
         }
         return out
-    }
-
-    /// A multiplicative hash of a key, eight bytes a step (keys are mostly 10–40 bytes long).
-    @inline(__always)
-    static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
-        var h = 0x9E37_79B9_7F4A_7C15 &* UInt64(n &+ 1)
-        var i = 0
-        while i + 8 <= n {
-            h = (h ^ UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            i += 8
-        }
-        var tail: UInt64 = 0
-        while i < n {
-            tail = tail << 8 | UInt64(p[i])
-            i += 1
-        }
-        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-        return h ^ (h >> 32)
     }
 }
 
