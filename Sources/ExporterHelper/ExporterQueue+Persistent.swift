@@ -65,6 +65,10 @@ extension ExporterQueue {
     }
 
     private func persistentLoop(_ disk: DiskQueue, until deadline: Duration?) async {
+        // The batch timer wakes this loop when the oldest record has waited `batching.wait`. The
+        // loop owns it: re-armed earlier, it replaces the old one; on exit it is cancelled and
+        // awaited, so a long batch wait never holds up shutdown.
+        var timer: (due: Duration, task: Task<Void, Never>)?
         await withTaskGroup(of: Void.self) { group in
             var waiting = wakeups.makeAsyncIterator()
             var running = 0
@@ -86,9 +90,19 @@ extension ExporterQueue {
                     continue
                 }
                 // Wait for a full batch, or until the oldest record has waited the batch timeout.
-                let waitedMillis = Int64(Date().timeIntervalSince1970 * 1000) - (pending.oldestMillis ?? 0)
-                if pending.spans < batching.spans && Duration.milliseconds(waitedMillis) < batching.wait && deadline == nil {
-                    try? await Task.sleep(for: .milliseconds(20))
+                // Records carry their wall-clock time (they outlive the process), so the age is
+                // read from the wall clock; the timer sleeps on the injected one.
+                let waited = Duration.milliseconds(Int64(Date().timeIntervalSince1970 * 1000) - (pending.oldestMillis ?? 0))
+                if pending.spans < batching.spans && waited < batching.wait && deadline == nil {
+                    let now = time.now()
+                    let due = now + (batching.wait - waited)
+                    if timer == nil || timer!.due <= now || timer!.due > due {
+                        timer?.task.cancel()
+                        let (time, wake) = (self.time, self.wake)
+                        timer = (due, Task { if (try? await time.sleep(due - now)) != nil { wake.yield() } })
+                    }
+                    // An append (a fuller batch), the timer, or shutdown wakes us.
+                    guard await waiting.next() != nil else { break }
                     continue
                 }
                 let records = disk.next(max: 10_000, maxSpans: batching.spans)
@@ -98,6 +112,8 @@ extension ExporterQueue {
             }
             await group.waitForAll()
         }
+        timer?.task.cancel()
+        await timer?.task.value
     }
 
     private func sendRecords(_ records: [DiskQueue.Record], _ disk: DiskQueue, deadline: Duration?) async {

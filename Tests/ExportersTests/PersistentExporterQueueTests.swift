@@ -5,7 +5,9 @@ import CollectorCore
 import Logging
 import OTLP
 import Foundation
+import SwiftProtobuf
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite(.timeLimit(.minutes(5)))
@@ -25,5 +27,33 @@ struct PersistentExporterQueueTests {
         queue.publishStats(disk)
         #expect(counters.value(.droppedSpans, ["exporter": "scripted", "reason": "queue_full_drop_oldest"]) == 9)
         #expect(counters.value(.exporterQueueSize, ["exporter": "scripted"]) == 2)
+    }
+
+    /// Nothing polls: a partial batch waits for the batch timer, which sleeps on the injected clock
+    /// (half a second of wall time passes and nothing is sent), and an append that fills a batch
+    /// wakes the sender at once, with the clock standing still.
+    @Test func partialBatchWaitsForTheTimerAndAFullOneIsSentAtOnce() async throws {
+        let dir = NSTemporaryDirectory() + "genai-wal-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let disk = try DiskQueue(.init(directory: dir, maxBytes: 1 << 20, fsync: .never, dropOldest: false))
+        let clock = ManualClock()
+        let exporter = ScriptedExporter()
+        let queue = ExporterQueue(
+            exporter: exporter, settings: settings(), counters: Counters(), logger: Logger(label: "t"), disk: disk,
+            batching: .init(spans: 6, wait: .milliseconds(200)), clock: clock)
+        let batch = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 3).serializedBytes())
+        try await withQueue(queue) {
+            try await queue.persist(batch)
+            #expect(try await eventually(10) { clock.sleeping == 1 }, "the batch timer is armed")
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(exporter.attempts.withLock { $0.count } == 0, "sent before its batch timer fired")
+            clock.advance(by: .milliseconds(200))
+            #expect(try await eventually(10) { exporter.exported.withLock { $0 } == 3 })
+            try await queue.persist(batch)
+            try await queue.persist(batch)
+            #expect(try await eventually(10) { exporter.exported.withLock { $0 } == 9 }, "a full batch waited for the clock")
+        }
+        #expect(exporter.exported.withLock { $0 } == 9)
+        #expect(exporter.attempts.withLock { $0.count } == 2, "one batch on the timer, one when full")
     }
 }
