@@ -21,7 +21,7 @@ struct ClickHouseSchemaCommandTests {
 
     @Test(arguments: ["langfuse_v3", "langfuse_v4", "both"])
     func theDDLRunsInARealEngine(_ schema: String) async throws {
-        let r = try cli.run(["clickhouse-schema", "--schema", schema, "--database", "lf"])
+        let r = try await cli.run(["clickhouse-schema", "--schema", schema, "--database", "lf"])
         #expect(r.status == 0, "\(r.stderr)")
         let ddl = String(decoding: r.stdout, as: UTF8.self)
         let statements = ddl.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
@@ -42,12 +42,12 @@ struct ClickHouseSchemaCommandTests {
         }
     }
 
-    @Test func clusterAndBadSchema() throws {
-        let clustered = try cli.run(["clickhouse-schema", "--cluster", "default"])
+    @Test func clusterAndBadSchema() async throws {
+        let clustered = try await cli.run(["clickhouse-schema", "--cluster", "default"])
         #expect(clustered.status == 0)
         let text = String(decoding: clustered.stdout, as: UTF8.self)
         #expect(text.contains("ON CLUSTER `default`") && text.contains("ReplicatedReplacingMergeTree(event_ts, is_deleted)"))
-        let bad = try cli.run(["clickhouse-schema", "--schema", "langfuse_v9"])
+        let bad = try await cli.run(["clickhouse-schema", "--schema", "langfuse_v9"])
         #expect(bad.status == 1 && bad.stderr.contains("--schema: 'langfuse_v9' is not one of"), "\(bad.stderr)")
         #expect(bad.stdout.isEmpty)
     }

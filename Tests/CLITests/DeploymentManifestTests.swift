@@ -245,10 +245,10 @@ struct DeploymentManifestTests {
                 for m in cm["data"]?.objectValue ?? [] { env[m.key] = m.value.stringValue }
             }
             for (name, text) in r.configTexts {
-                let missing = try cli.run(["validate", "--config", "yaml:" + text], environment: env)
+                let missing = try await cli.run(["validate", "--config", "yaml:" + text], environment: env)
                 #expect(missing.status == 1 && missing.stderr.contains(secrets), "\(dir) \(name): \(missing.stderr)")
                 for f in files { try "s3cr3t-\(f)\n".write(toFile: "\(secrets)/\(f)", atomically: true, encoding: .utf8) }
-                let ok = try cli.run(["validate", "--config", "yaml:" + text], environment: env)
+                let ok = try await cli.run(["validate", "--config", "yaml:" + text], environment: env)
                 #expect(ok.status == 0, "\(dir) \(name): \(ok.stderr)")
                 #expect(String(decoding: ok.stdout, as: UTF8.self).contains("config is valid"), "\(dir) \(name)")
                 validated += 1

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `genai-collector process`: the gateway pipeline's processors over a request with personal data
@@ -16,8 +17,8 @@ struct ProcessCommandTests {
         return ["GENAI_COLLECTOR_TOKEN_FILE": path, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": path]
     }()
 
-    @Test func gatewayRedactsPricesAndTagsWhatWouldLeave() throws {
-        let r = try cli.run(["process", "--config", Self.gateway, "--output", "langfuse", Self.request], environment: Self.tokens)
+    @Test func gatewayRedactsPricesAndTagsWhatWouldLeave() async throws {
+        let r = try await cli.run(["process", "--config", Self.gateway, "--output", "langfuse", Self.request], environment: Self.tokens)
         #expect(r.status == 0, "\(r.stderr)")
         let text = String(decoding: r.stdout, as: UTF8.self)
         for secret in ["jane.doe@example.com", "4111 1111 1111 1111", "sk-proj-AbCdEf0123456789GhIjKlMnOp"] { #expect(!text.contains(secret)) }
@@ -33,20 +34,20 @@ struct ProcessCommandTests {
         #expect((try? JSONSerialization.jsonObject(with: Data(input.utf8))) != nil, "the messages are still valid JSON")
     }
 
-    @Test func otlpJSONOutputIsTheProcessedRequest() throws {
-        let r = try cli.run(["process", "--config", Self.gateway, Self.request], environment: Self.tokens)
+    @Test func otlpJSONOutputIsTheProcessedRequest() async throws {
+        let r = try await cli.run(["process", "--config", Self.gateway, Self.request], environment: Self.tokens)
         #expect(r.status == 0, "\(r.stderr)")
         let text = String(decoding: r.stdout, as: UTF8.self)
         #expect(text.contains("\"resourceSpans\"") && text.contains("redaction.email.count") && text.contains("genai_collector.cost.model"))
         #expect(!text.contains("jane.doe@example.com"))
     }
 
-    @Test func mistakesFailWithAMessage() throws {
-        let noPipeline = try cli.run(["process", "--config", Self.gateway, "--pipeline", "traces/other", Self.request], environment: Self.tokens)
+    @Test func mistakesFailWithAMessage() async throws {
+        let noPipeline = try await cli.run(["process", "--config", Self.gateway, "--pipeline", "traces/other", Self.request], environment: Self.tokens)
         #expect(noPipeline.status == 1 && noPipeline.stdout.isEmpty && noPipeline.stderr.contains("no pipeline 'traces/other'"))
-        let badConfig = try cli.run(["process", "--config", "yaml:processors: {redaction: {default_action: hide}}", Self.request])
+        let badConfig = try await cli.run(["process", "--config", "yaml:processors: {redaction: {default_action: hide}}", Self.request])
         #expect(badConfig.status == 1 && badConfig.stderr.contains("processors.redaction.default_action"))
-        let badInput = try cli.run(["process", "--config", Self.gateway, "-"], stdin: Data("{not json".utf8), environment: Self.tokens)
+        let badInput = try await cli.run(["process", "--config", Self.gateway, "-"], stdin: Data("{not json".utf8), environment: Self.tokens)
         #expect(badInput.status == 1 && badInput.stdout.isEmpty && badInput.stderr.contains("invalid OTLP trace request"))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `genai-collector` binary as a user would.
@@ -15,9 +16,15 @@ struct TranslateCommandTests {
         var stderr: String
     }
 
-    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) throws -> Result {
+    /// Waits for the binary on a thread of its own: a test blocked on the cooperative pool (two threads
+    /// here) stalls every other test running beside it, and their timeouts with it.
+    func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) async throws -> Result {
+        try await offPool { try Self.runBlocking(arguments, stdin: stdin, environment: environment) }
+    }
+
+    static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]?) throws -> Result {
         let p = Process()
-        p.executableURL = Self.binary
+        p.executableURL = binary
         p.arguments = arguments
         if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe(), inp = Pipe()
@@ -43,41 +50,41 @@ struct TranslateCommandTests {
         "langfuse_sdk_observe_generation.otlp.pb", "langfuse_sdk_observe_generation.otlp.pb.gz",
         "langfuse_sdk_observe_generation.otlp.json",
     ])
-    func translatesEveryFormOfACapture(_ file: String) throws {
-        let r = try run(["translate", Self.fixtures.appendingPathComponent(file).path])
+    func translatesEveryFormOfACapture(_ file: String) async throws {
+        let r = try await run(["translate", Self.fixtures.appendingPathComponent(file).path])
         #expect(r.status == 0)
         #expect(r.stderr.isEmpty)
         let types = try batchTypes(r.stdout)
         #expect(types.contains("trace-create") && types.contains("tool-create") && types.contains("generation-create"))
     }
 
-    @Test func readsStandardInputWithAnExplicitFormat() throws {
+    @Test func readsStandardInputWithAnExplicitFormat() async throws {
         let body = try Data(contentsOf: Self.fixtures.appendingPathComponent("openinference_openai_3chats.otlp.json"))
-        let r = try run(["translate", "-", "--input-format", "json"], stdin: body)
+        let r = try await run(["translate", "-", "--input-format", "json"], stdin: body)
         #expect(r.status == 0)
         #expect(try batchTypes(r.stdout).filter { $0 == "generation-create" }.count == 3)
     }
 
-    @Test func badInputFailsWithOneLineAndNoOutput() throws {
-        let r = try run(["translate", "-"], stdin: Data([0x0A, 0xFF, 0xFF, 0xFF, 0x0F]))
+    @Test func badInputFailsWithOneLineAndNoOutput() async throws {
+        let r = try await run(["translate", "-"], stdin: Data([0x0A, 0xFF, 0xFF, 0xFF, 0x0F]))
         #expect(r.status != 0)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.hasPrefix("genai-collector: invalid OTLP trace request:"))
         #expect(r.stderr.filter { $0 == "\n" }.count == 1)
     }
 
-    @Test func wrongFormatFlagAndMissingFile() throws {
+    @Test func wrongFormatFlagAndMissingFile() async throws {
         let pb = Self.fixtures.appendingPathComponent("openinference_openai_3chats.otlp.pb").path
-        let asJSON = try run(["translate", pb, "--input-format", "json"])
+        let asJSON = try await run(["translate", pb, "--input-format", "json"])
         #expect(asJSON.status != 0 && asJSON.stdout.isEmpty)
-        let unknown = try run(["translate", pb, "--input-format", "yaml"])
+        let unknown = try await run(["translate", pb, "--input-format", "yaml"])
         #expect(unknown.status != 0 && unknown.stderr.contains("--input-format"))
-        let missing = try run(["translate", "/nonexistent/file.pb"])
+        let missing = try await run(["translate", "/nonexistent/file.pb"])
         #expect(missing.status != 0 && missing.stdout.isEmpty && missing.stderr.contains("/nonexistent/file.pb"))
     }
 
-    @Test func emptyInputIsAnError() throws {
-        let r = try run(["translate", "-"], stdin: Data())
+    @Test func emptyInputIsAnError() async throws {
+        let r = try await run(["translate", "-"], stdin: Data())
         #expect(r.status != 0 && r.stdout.isEmpty && r.stderr.contains("empty input"))
     }
 
@@ -95,8 +102,8 @@ struct TranslateCommandTests {
     }
 
     @Test(arguments: hostile)
-    func hostileInputTranslatesOrFailsCleanly(_ file: String) throws {
-        let r = try run(["translate", Self.fixtures.appendingPathComponent(file).path])
+    func hostileInputTranslatesOrFailsCleanly(_ file: String) async throws {
+        let r = try await run(["translate", Self.fixtures.appendingPathComponent(file).path])
         if Self.refusedHostile.contains(file) {
             #expect(r.status == 1)
             #expect(r.stdout.isEmpty)

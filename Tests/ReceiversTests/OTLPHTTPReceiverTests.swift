@@ -246,8 +246,13 @@ struct OTLPHTTPReceiverTests {
 
 @Suite(.timeLimit(.minutes(5)))
 struct ZstdTests {
-    /// Compresses with the `zstd` command-line tool (a real, independent encoder).
-    func zstd(_ input: [UInt8]) throws -> [UInt8] {
+    /// Compresses with the `zstd` command-line tool (a real, independent encoder), waiting off the
+    /// tests' cooperative pool.
+    func zstd(_ input: [UInt8]) async throws -> [UInt8] {
+        try await offPool { try Self.zstdBlocking(input) }
+    }
+
+    static func zstdBlocking(_ input: [UInt8]) throws -> [UInt8] {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("zstd-\(UUID().uuidString)")
         try Data(input).write(to: dir)
         defer { try? FileManager.default.removeItem(at: dir); try? FileManager.default.removeItem(atPath: dir.path + ".zst") }
@@ -261,7 +266,7 @@ struct ZstdTests {
 
     @Test func zstdBodiesAreAccepted() async throws {
         let capture = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb")
-        let compressed = try zstd(capture)
+        let compressed = try await zstd(capture)
         #expect(Zstd.isZstd(compressed))
         #expect(try Zstd.decompress(compressed, limit: 1 << 20) == capture)
         let consumer = StubConsumer()
@@ -274,16 +279,17 @@ struct ZstdTests {
         #expect(consumer.spans.withLock { $0 } == 3)
     }
 
-    @Test func zstdFramesAreAllReadAndTrailingGarbageRefused() throws {
+    @Test func zstdFramesAreAllReadAndTrailingGarbageRefused() async throws {
         let capture = try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb")
         let half = capture.count / 2
-        let two = try zstd(Array(capture.prefix(half))) + zstd(Array(capture.dropFirst(half)))
+        let two = try await zstd(Array(capture.prefix(half))) + zstd(Array(capture.dropFirst(half)))
         #expect(try Zstd.decompress(two, limit: 1 << 20) == capture)
-        #expect(throws: OTLPDecodingError.self) { try Zstd.decompress(try zstd(capture) + Array("junk".utf8), limit: 1 << 20) }
+        let junk = try await zstd(capture) + Array("junk".utf8)
+        #expect(throws: OTLPDecodingError.self) { try Zstd.decompress(junk, limit: 1 << 20) }
     }
 
-    @Test func zstdBombAndCorruption() throws {
-        let bomb = try zstd([UInt8](repeating: 7, count: 8 << 20))
+    @Test func zstdBombAndCorruption() async throws {
+        let bomb = try await zstd([UInt8](repeating: 7, count: 8 << 20))
         #expect(throws: OTLPDecodingError(.tooLarge(limit: 1 << 20), field: "")) { try Zstd.decompress(bomb, limit: 1 << 20) }
         #expect(throws: OTLPDecodingError.self) { try Zstd.decompress(Array(bomb.prefix(bomb.count / 2)), limit: 16 << 20) }
         var corrupt = bomb
