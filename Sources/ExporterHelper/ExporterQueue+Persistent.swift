@@ -65,9 +65,12 @@ extension ExporterQueue {
     }
 
     private func persistentLoop(_ disk: DiskQueue, until deadline: Duration?) async {
-        // The batch timer wakes this loop when the oldest record has waited `batching.wait`. The
-        // loop owns it: re-armed earlier, it replaces the old one; on exit it is cancelled and
-        // awaited, so a long batch wait never holds up shutdown.
+        // A partial batch is sent once the sender has held it for `batching.wait`, timed on the
+        // injected clock from when the sender first saw it (as a batch processor times a batch from
+        // its first item); a full one goes at once. The timer that wakes the loop is the loop's own:
+        // re-armed for each partial batch, and on exit cancelled and awaited, so a long batch wait
+        // never holds up shutdown.
+        var partialSince: Duration?
         var timer: (due: Duration, task: Task<Void, Never>)?
         await withTaskGroup(of: Void.self) { group in
             var waiting = wakeups.makeAsyncIterator()
@@ -86,25 +89,27 @@ extension ExporterQueue {
                 }
                 let pending = disk.pending
                 guard pending.records > 0 else {
+                    partialSince = nil
                     guard await waiting.next() != nil else { break }
                     continue
                 }
-                // Wait for a full batch, or until the oldest record has waited the batch timeout.
-                // Records carry their wall-clock time (they outlive the process), so the age is
-                // read from the wall clock; the timer sleeps on the injected one.
-                let waited = Duration.milliseconds(Int64(Date().timeIntervalSince1970 * 1000) - (pending.oldestMillis ?? 0))
-                if pending.spans < batching.spans && waited < batching.wait && deadline == nil {
-                    let now = time.now()
-                    let due = now + (batching.wait - waited)
-                    if timer == nil || timer!.due <= now || timer!.due > due {
-                        timer?.task.cancel()
-                        let (time, wake) = (self.time, self.wake)
-                        timer = (due, Task { if (try? await time.sleep(due - now)) != nil { wake.yield() } })
+                let now = time.now()
+                if pending.spans < batching.spans && deadline == nil {
+                    let since = partialSince ?? now
+                    partialSince = since
+                    let due = since + batching.wait
+                    if now < due {
+                        if timer?.due != due {
+                            timer?.task.cancel()
+                            let (time, wake) = (self.time, self.wake)
+                            timer = (due, Task { if (try? await time.sleep(due - now)) != nil { wake.yield() } })
+                        }
+                        // An append (a fuller batch), the timer, or shutdown wakes us.
+                        guard await waiting.next() != nil else { break }
+                        continue
                     }
-                    // An append (a fuller batch), the timer, or shutdown wakes us.
-                    guard await waiting.next() != nil else { break }
-                    continue
                 }
+                partialSince = nil
                 let records = disk.next(max: 10_000, maxSpans: batching.spans)
                 guard !records.isEmpty else { continue }
                 running += 1

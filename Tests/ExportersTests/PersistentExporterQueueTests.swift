@@ -31,7 +31,9 @@ struct PersistentExporterQueueTests {
 
     /// Nothing polls: a partial batch waits for the batch timer, which sleeps on the injected clock
     /// (half a second of wall time passes and nothing is sent), and an append that fills a batch
-    /// wakes the sender at once, with the clock standing still.
+    /// wakes the sender at once, with the clock standing still. The wait is a minute of the injected
+    /// clock, which the wall clock never reaches here, so a sender that timed batches by wall-clock
+    /// record ages fails it (the timer fires and the batch still looks young).
     @Test func partialBatchWaitsForTheTimerAndAFullOneIsSentAtOnce() async throws {
         let dir = NSTemporaryDirectory() + "genai-wal-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -40,18 +42,18 @@ struct PersistentExporterQueueTests {
         let exporter = ScriptedExporter()
         let queue = ExporterQueue(
             exporter: exporter, settings: settings(), counters: Counters(), logger: Logger(label: "t"), disk: disk,
-            batching: .init(spans: 6, wait: .milliseconds(200)), clock: clock)
+            batching: .init(spans: 6, wait: .seconds(60)), clock: clock)
         let batch = try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 3).serializedBytes())
         try await withQueue(queue) {
             try await queue.persist(batch)
-            #expect(try await eventually(10) { clock.sleeping == 1 }, "the batch timer is armed")
+            #expect(try await eventually { clock.sleeping == 1 }, "the batch timer is armed")
             try await Task.sleep(for: .milliseconds(500))
             #expect(exporter.attempts.withLock { $0.count } == 0, "sent before its batch timer fired")
-            clock.advance(by: .milliseconds(200))
-            #expect(try await eventually(10) { exporter.exported.withLock { $0 } == 3 })
+            clock.advance(by: .seconds(60))
+            #expect(try await eventually { exporter.exported.withLock { $0 } == 3 })
             try await queue.persist(batch)
             try await queue.persist(batch)
-            #expect(try await eventually(10) { exporter.exported.withLock { $0 } == 9 }, "a full batch waited for the clock")
+            #expect(try await eventually { exporter.exported.withLock { $0 } == 9 }, "a full batch waited for the clock")
         }
         #expect(exporter.exported.withLock { $0 } == 9)
         #expect(exporter.attempts.withLock { $0.count } == 2, "one batch on the timer, one when full")
