@@ -5,12 +5,13 @@ import Darwin
 #endif
 
 /// zstd through the system's libzstd, loaded at run time: no headers are needed to build, and a
-/// machine without the library answers zstd bodies with a clear error instead of failing to start.
+/// machine without the library answers zstd bodies with a clear error instead of failing to start
+/// (and a config asking to write zstd is refused).
 public enum Zstd {
     struct InBuffer { var src: UnsafeRawPointer?; var size: Int; var pos: Int }
     struct OutBuffer { var dst: UnsafeMutableRawPointer?; var size: Int; var pos: Int }
 
-    /// The few libzstd entry points the streaming decoder needs.
+    /// The few libzstd entry points the streaming decoder and the one-shot encoder need.
     struct Library: @unchecked Sendable {  // immutable function pointers into a library never unloaded
         let createDStream: @convention(c) () -> OpaquePointer?
         let freeDStream: @convention(c) (OpaquePointer?) -> Int
@@ -18,6 +19,8 @@ public enum Zstd {
         let decompressStream: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int
         let isError: @convention(c) (Int) -> UInt32
         let errorName: @convention(c) (Int) -> UnsafePointer<CChar>?
+        let compressBound: @convention(c) (Int) -> Int
+        let compress: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int, Int32) -> Int
 
         static func load() -> Library? {
             guard let handle = dlopen("libzstd.so.1", RTLD_NOW) ?? dlopen("libzstd.so", RTLD_NOW) ?? dlopen("libzstd.1.dylib", RTLD_NOW)
@@ -29,9 +32,13 @@ public enum Zstd {
                 let free = symbol("ZSTD_freeDStream", (@convention(c) (OpaquePointer?) -> Int).self),
                 let stream = symbol("ZSTD_decompressStream", (@convention(c) (OpaquePointer?, UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int).self),
                 let isError = symbol("ZSTD_isError", (@convention(c) (Int) -> UInt32).self),
-                let errorName = symbol("ZSTD_getErrorName", (@convention(c) (Int) -> UnsafePointer<CChar>?).self)
+                let errorName = symbol("ZSTD_getErrorName", (@convention(c) (Int) -> UnsafePointer<CChar>?).self),
+                let bound = symbol("ZSTD_compressBound", (@convention(c) (Int) -> Int).self),
+                let compress = symbol("ZSTD_compress", (@convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?, Int, Int32) -> Int).self)
             else { return nil }
-            return Library(createDStream: create, freeDStream: free, decompressStream: stream, isError: isError, errorName: errorName)
+            return Library(
+                createDStream: create, freeDStream: free, decompressStream: stream, isError: isError, errorName: errorName,
+                compressBound: bound, compress: compress)
         }
     }
 
@@ -91,6 +98,25 @@ public enum Zstd {
             }
         }
         if let failure { throw failure }
+        return out
+    }
+
+    /// The compression levels offered for writing (libzstd's regular range; 3 is its default).
+    public static let levels = 1...19
+
+    /// One zstd frame of `input`. Frames may follow one another; readers decode them as one stream.
+    public static func compress(_ input: [UInt8], level: Int) throws(OTLPDecodingError) -> [UInt8] {
+        guard let lib = library else { throw OTLPDecodingError(.decompression("zstd is not available: libzstd.so.1 not found"), field: "") }
+        let capacity = lib.compressBound(input.count)
+        var out = [UInt8](repeating: 0, count: capacity)
+        let n = out.withUnsafeMutableBytes { dst in
+            input.withUnsafeBytes { src in lib.compress(dst.baseAddress, capacity, src.baseAddress, src.count, Int32(level)) }
+        }
+        if lib.isError(n) != 0 {
+            let name = lib.errorName(n).map { String(cString: $0) } ?? "error"
+            throw OTLPDecodingError(.decompression("zstd compression failed: \(name)"), field: "")
+        }
+        out.removeLast(capacity - n)
         return out
     }
 }

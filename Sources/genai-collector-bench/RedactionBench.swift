@@ -139,11 +139,12 @@ enum ProcessorBench {
             eventBytes = out.count
         }
         print("  (events_full rows are \(eventBytes / max(1, spans)) bytes a span)")
-        // S3 object content: what one batch adds to an object (encoding, then the gzip member).
+        // S3 object content: what one batch adds to an object (encoding, then the gzip members or
+        // zstd frames), for each compression at the default level 3 and gzip at 1 as well.
         let item = ExportItem(batch: batch, records: records)
         for format in ["langfuse", "otlp_json", "otlp_proto"] {
-            for gzip in [false, true] {
-                let config = try S3Bench.config(format: format, gzip: gzip)
+            for (compression, level) in [("none", 3), ("gzip", 1), ("gzip", 3), ("zstd", 1), ("zstd", 3)] {
+                let config = try S3Bench.config(format: format, compression: compression, level: level)
                 var produced = 0
                 let start = DispatchTime.now().uptimeNanoseconds
                 var rounds = 0
@@ -153,7 +154,7 @@ enum ProcessorBench {
                 } while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds
                 let t = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(rounds)
                 print(
-                    "S3 object \(format)\(gzip ? " + gzip" : "")".padding(toLength: 32, withPad: " ", startingAt: 0)
+                    "S3 object \(format)\(compression == "none" ? "" : " + \(compression) \(level)")".padding(toLength: 32, withPad: " ", startingAt: 0)
                         + String(
                             format: "%9.0f spans/s  %7.1f MB/s of object content (%d bytes a span stored)", Double(spans) / t,
                             Double(S3Bench.rawBytes(config, item)) / t / 1e6, produced / max(1, spans)))
@@ -164,10 +165,10 @@ enum ProcessorBench {
 
 /// S3 object building as the exporter does it, without the upload.
 enum S3Bench {
-    static func config(format: String, gzip: Bool) throws -> S3Exporter.Config {
+    static func config(format: String, compression: String, level: Int) throws -> S3Exporter.Config {
         let entries = [
             ("bucket", "bench"), ("access_key_id", "k"), ("secret_access_key", "s"), ("format", format),
-            ("compression", gzip ? "gzip" : "none"),
+            ("compression", compression), ("compression_level", "\(level)"),
         ].map { ConfigEntry($0.0, .scalar($0.1, quoted: true)) }
         var map = try ConfigMap(.mapping(entries), path: "exporters.s3")
         return try S3Exporter.Config(&map)
@@ -177,15 +178,25 @@ enum S3Bench {
         S3ObjectEncoder(config: config).chunks(item, nowNanos: 1_700_000_000_000_000_000).reduce(0) { $0 + $1.bytes.count }
     }
 
-    /// The stored size of the batch's content (gzip members of at most 1 MiB, as the exporter stages them).
+    /// The stored size of the batch's content (gzip members or zstd frames of at most 1 MiB, as the
+    /// exporter stages them); -1 if compressing failed.
     static func objectBytes(_ config: S3Exporter.Config, _ item: ExportItem) -> Int {
         var stored = 0
         for chunk in S3ObjectEncoder(config: config).chunks(item, nowNanos: 1_700_000_000_000_000_000) {
-            guard config.gzip else { stored += chunk.bytes.count; continue }
+            guard config.compression != .none else { stored += chunk.bytes.count; continue }
             var offset = 0
             while offset < chunk.bytes.count {
                 let end = min(offset + (1 << 20), chunk.bytes.count)
-                stored += ((try? Gzip.compress(Array(chunk.bytes[offset..<end]), level: Int32(config.compressionLevel))) ?? []).count
+                let part = Array(chunk.bytes[offset..<end])
+                do {
+                    stored +=
+                        config.compression == .zstd
+                        ? try Zstd.compress(part, level: config.compressionLevel).count
+                        : try Gzip.compress(part, level: Int32(config.compressionLevel)).count
+                } catch {
+                    print("compressing failed: \(error)")
+                    return -1
+                }
                 offset = end
             }
         }

@@ -76,13 +76,19 @@ struct S3ExporterTests {
 
     @Test func configIsCheckedAndDefaulted() throws {
         let c = try Self.config(nil)
-        #expect(c.prefix == "raw" && c.format == .langfuse && c.gzip && c.partitionBySpanTime && c.sending.timeout == .seconds(10))
+        #expect(c.prefix == "raw" && c.format == .langfuse && c.compression == .gzip && c.partitionBySpanTime && c.sending.timeout == .seconds(10))
         #expect(c.fileExtension == "jsonl.gz" && c.maxObjectBytes == 64 << 20 && c.partSizeBytes == 8 << 20)
         #expect(throws: ConfigError.self) { try Self.config(nil, ["bucket": "Bad_Bucket"]) }
         #expect(throws: ConfigError.self) { try Self.config(nil, ["endpoint": "s3.example.com"]) }
         #expect(throws: ConfigError.self) { try Self.config(nil, ["part_size_bytes": "1024"]) }
         #expect(throws: ConfigError.self) { try Self.config(nil, ["format": "parquet"]) }
         #expect(throws: ConfigError.self) { try Self.config(nil, ["bucket_name": "x"]) }
+        let zstd = try Self.config(nil, ["compression": "zstd", "compression_level": "19"])
+        #expect(zstd.fileExtension == "jsonl.zst" && zstd.contentEncoding == "zstd" && zstd.compressionLevel == 19)
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["compression": "zstd", "compression_level": "20"]) }
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["compression_level": "10"]) }  // gzip stops at 9
+        #expect(throws: ConfigError.self) { try Self.config(nil, ["compression": "brotli"]) }
+        #expect(try Self.config(nil, ["compression": "none"]).contentEncoding == nil)
         let aws = try Self.config(nil, ["endpoint": "", "region": "eu-west-1", "force_path_style": "false"])
         let client = S3Client(config: aws, transport: try HTTPTransport(tls: nil))
         #expect(client.origin == "https://genai-traces.s3.eu-west-1.amazonaws.com" && client.basePath == "")
@@ -161,6 +167,31 @@ struct S3ExporterTests {
                 #expect(o.content_type == "application/x-ndjson" && o.content_encoding == "gzip")
                 #expect(o.lines?.allSatisfy { $0.type?.hasSuffix("-create") == true } == true)
             }
+        }
+    }
+
+    /// `compression: zstd`: an object of several zstd frames (one per MiB of content) that a real
+    /// zstd reader (Python's zstandard) decodes whole, every event in it.
+    @Test func zstdObjectsReadBackWhole() async throws {
+        let server = try await S3TestServer()
+        defer { server.stop() }
+        var c = try Self.config(server, ["compression": "zstd", "max_object_age": "30s"])
+        c.sending.numConsumers = 1  // the one batch in flight closes its objects at once
+        let e = try S3Exporter(config: c, settings: .standalone("s3", .exporter, counters: Counters()))
+        let one = try Self.item()
+        // Enough copies for more than one frame (1 MiB of content each) in one object.
+        let encoded = one.records!.reduce(0) { $0 + IngestionBatchEncoder().encodeLines([$1]).count }
+        let copies = (3 << 20) / max(encoded, 1) + 1
+        let big = ExportItem(
+            parts: Array(repeating: one.parts, count: copies).flatMap { $0 },
+            records: Array(repeating: one.records!, count: copies).flatMap { $0 })
+        try await Self.running(e) { try await e.export(big) }
+        let stored = try await Self.readBack(server)
+        let events = one.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count } * copies
+        #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
+        #expect(stored.objects.reduce(0) { $0 + $1.size } < encoded * copies / 4, "not compressed")
+        for o in stored.objects {
+            #expect(o.key.hasSuffix(".jsonl.zst") && o.content_encoding == "zstd", "\(o.key) \(o.content_encoding ?? "-")")
         }
     }
 

@@ -2,7 +2,8 @@
 """Reads a bucket back with boto3 (a real S3 client), for the S3 exporter tests.
 
 Prints one JSON document: {"objects": [{"key", "size", "content_type", "content_encoding",
-"lines": [...decoded JSON lines...] | "spans": N}]}. Gzip objects are decompressed (all members);
+"lines": [...decoded JSON lines...] | "spans": N}]}. Gzip objects are decompressed (all members),
+zstd objects too (all frames, with the zstandard package);
 protobuf objects are parsed as one ExportTraceServiceRequest with opentelemetry-proto.
 """
 import gzip
@@ -21,6 +22,9 @@ for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         body = got["Body"].read()
         if obj["Key"].endswith(".gz"):
             body = gzip.decompress(body)
+        elif obj["Key"].endswith(".zst"):
+            import zstandard
+            body = zstandard.ZstdDecompressor().decompressobj(read_across_frames=True).decompress(body)
         entry = {"key": obj["Key"], "size": obj["Size"], "content_type": got.get("ContentType"),
                  "content_encoding": got.get("ContentEncoding")}
         if ".binpb" in obj["Key"]:

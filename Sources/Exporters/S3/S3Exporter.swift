@@ -80,8 +80,8 @@ actor RollingObjects {
     private var held = 0
     /// More open hours than this (a backfill spanning days) closes the oldest first.
     static let maxOpenObjects = 8
-    /// Uncompressed bytes gathered before they become one gzip member.
-    static let gzipStage = 1 << 20
+    /// Uncompressed bytes gathered before they become one gzip member or zstd frame.
+    static let compressionStage = 1 << 20
 
     /// Age timers and uploads, run as children of `run()` (which the exporter's queue owns).
     enum Job: Sendable {
@@ -143,9 +143,9 @@ actor RollingObjects {
         for (hour, bytes) in chunks {
             let object = open[hour] ?? openObject(hour)
             object.rawBytes += bytes.count
-            if config.gzip {
+            if config.compression != .none {
                 object.staged += bytes
-                if object.staged.count >= Self.gzipStage { compressStaged(object) }
+                if object.staged.count >= Self.compressionStage { compressStaged(object) }
             } else {
                 object.body += bytes
             }
@@ -188,18 +188,23 @@ actor RollingObjects {
 
     private func compressStaged(_ object: OpenObject) {
         guard !object.staged.isEmpty, object.failure == nil else { return }
-        // A gzip file may hold several members; every reader decodes them as one stream.
+        // A gzip file may hold several members, a zstd file several frames; every reader decodes
+        // them as one stream.
         do {
-            object.body += try Gzip.compress(object.staged, level: Int32(config.compressionLevel))
+            if config.compression == .zstd {
+                object.body += try Zstd.compress(object.staged, level: config.compressionLevel)
+            } else {
+                object.body += try Gzip.compress(object.staged, level: Int32(config.compressionLevel))
+            }
         } catch {
-            object.failure = .retryable("cannot gzip the object: \(error)", cause: error)
+            object.failure = .retryable("cannot compress the object (\(config.compression.rawValue)): \(error)", cause: error)
         }
         object.staged = []
     }
 
     private func close(_ hour: Int64) {
         guard let object = open.removeValue(forKey: hour) else { return }
-        if config.gzip { compressStaged(object) }
+        if config.compression != .none { compressStaged(object) }
         if let failure = object.failure {
             object.done.resolve(.failure(failure))
             return
@@ -226,7 +231,7 @@ struct Upload: Sendable {
     let done: Completion
 
     func run(_ client: S3Client, _ config: S3Exporter.Config) async -> Result<Void, ExportFailure> {
-        let encoding = config.gzip ? "gzip" : nil
+        let encoding = config.contentEncoding
         do throws(ExportFailure) {
             if body.count <= config.partSizeBytes {
                 try await client.putObject(key: key, body: body, contentType: config.contentType, contentEncoding: encoding)
