@@ -32,7 +32,7 @@ public enum PythonTool {
         i.fileHandleForWriting.write(Data(input))
         try i.fileHandleForWriting.close()
         let out = o.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.waitForExit()
         while !reader.isFinished { usleep(1000) }
         return Result(status: p.terminationStatus, stdout: Array(out), stderr: String(decoding: errors.withLock { $0 }, as: UTF8.self))
     }

@@ -45,7 +45,7 @@ public final class ScriptServer: @unchecked Sendable {
         guard words.first == "listening", words.count >= 2 else {
             let text = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "") + line
             kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            p.waitForExit()
             try? FileManager.default.removeItem(atPath: directory)
             throw StartFailure(description: "\(what) did not start (scripts/test.sh installs what it needs): \(text.suffix(2000))")
         }
@@ -58,7 +58,7 @@ public final class ScriptServer: @unchecked Sendable {
     public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.waitForExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
     }

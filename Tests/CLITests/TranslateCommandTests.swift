@@ -36,7 +36,7 @@ struct TranslateCommandTests {
         try inp.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
+        p.waitForExit()
         return Result(status: p.terminationStatus, stdout: o, stderr: String(decoding: e, as: UTF8.self))
     }
 

@@ -63,7 +63,7 @@ struct ValidateCommandTests {
             p.standardError = err
             try p.run()
             let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+            p.waitForExit()
             return (p.terminationStatus, text)
         }
         #expect(status == 1)
@@ -106,7 +106,7 @@ struct ValidateCommandTests {
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
-            p.waitUntilExit()
+            p.waitForExit()
             return p.terminationStatus
         }
         #expect(status == 0)

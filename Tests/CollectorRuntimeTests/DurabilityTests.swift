@@ -122,7 +122,7 @@ struct DurabilityTests {
         #expect(try await eventually { (await CollectorProcess.metricIfPresent(metrics, retries) ?? 0) > 0 }, "\(first.output.suffix(2000))")
         // 2. kill -9: no shutdown, no flush.
         kill(first.process.processIdentifier, SIGKILL)
-        first.process.waitUntilExit()
+        first.process.waitForExit()
         // 2b. Started again with ClickHouse still down: 10 more traces, then a graceful stop, which
         // leaves what it could not send on disk.
         let again = try await CollectorProcess(

@@ -60,7 +60,7 @@ struct HealthTests {
             let ready = try await get(health, "/readyz"), live = try await get(health, "/livez")
             #expect(!collector.process.isRunning || (ready.code == "503" && live.code == "200"), "\(ready) \(live)")
         }
-        try await offPool { collector.process.waitUntilExit() }
+        try await offPool { collector.process.waitForExit() }
         #expect(collector.process.terminationStatus == 0)
         #expect(collector.output.contains("shutdown_deadline") || collector.output.contains("dropped"), "\(collector.output.suffix(2000))")
     }
@@ -87,7 +87,7 @@ struct HealthTests {
         #expect(try await eventually { (await CollectorProcess.metricIfPresent(collector.port("metrics"), retries) ?? 0) > 0 })
         let stopping = ContinuousClock.now
         collector.process.terminate()
-        try await offPool { collector.process.waitUntilExit() }
+        try await offPool { collector.process.waitForExit() }
         let drained = ContinuousClock.now - stopping
         #expect(collector.process.terminationStatus == 0)
         // The default deadline keeps this peer's batch for 10 s (the test above); an attempt that cannot

@@ -228,7 +228,7 @@ struct MergeDifferentialTests {
             p.standardOutput = pipe
             try p.run()
             let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+            p.waitForExit()
             return (p.terminationStatus, text)
         }
         #expect(status == 0)

@@ -20,7 +20,7 @@ struct RedactionQualityTests {
         let err = Pipe()
         p.standardError = err
         try p.run()
-        p.waitUntilExit()
+        p.waitForExit()
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         try #require(p.terminationStatus == 0, "corpus generator failed (is Faker installed? scripts/test.sh installs it): \(message)")
         return try RedactionScore.samples(jsonLines: Array(try Data(contentsOf: URL(fileURLWithPath: out))))

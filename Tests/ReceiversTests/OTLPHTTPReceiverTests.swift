@@ -260,7 +260,7 @@ struct ZstdTests {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["zstd", "-q", "-f", dir.path]
         try p.run()
-        p.waitUntilExit()
+        p.waitForExit()
         return Array(try Data(contentsOf: URL(fileURLWithPath: dir.path + ".zst")))
     }
 
