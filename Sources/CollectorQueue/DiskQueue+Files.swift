@@ -21,7 +21,9 @@ extension DiskQueue {
         return config.directory + "/seg-" + String(repeating: "0", count: max(0, 20 - digits.count)) + digits + ".wal"
     }
 
-    func openSegment(_ s: inout State, first: UInt64) throws(DiskQueueError) {
+    /// Creates segment `first` with its file header (and, unless `fsync: never`, its directory entry
+    /// synced).
+    func openSegment(first: UInt64) throws(DiskQueueError) -> Segment {
         let path = segmentPath(first)
         let fd = PrivateFiles.open(path, O_RDWR)  // 0600, never through a link: segments hold prompts
         guard fd >= 0 else { throw .io("cannot create \(path): \(String(cString: strerror(errno)))") }
@@ -29,15 +31,15 @@ extension DiskQueue {
             Glibc.close(fd)
             throw .io("cannot truncate \(path): \(String(cString: strerror(errno)))")
         }
-        try Self.pwriteAll(fd, Self.fileHeader, at: 0)
-        s.segments.append(Segment(first: first, fd: fd, size: Self.fileHeader.count, last: first &- 1))
-        if config.fsync != .never { try syncDirectory(config.directory) }
-    }
-
-    func syncActive(_ s: inout State) throws(DiskQueueError) {
-        guard let seg = s.segments.last else { return }
-        guard syncFile(seg.fd) == 0 else { throw .io("fsync failed: \(String(cString: strerror(errno)))") }
-        s.stats.durableThrough = max(s.stats.durableThrough, s.nextSeq - 1)
+        do throws(DiskQueueError) {
+            try Self.pwriteAll(fd, Self.fileHeader, at: 0)
+            if config.fsync != .never { try syncDirectory(config.directory) }
+        } catch {
+            Glibc.close(fd)
+            unlink(path)
+            throw error
+        }
+        return Segment(first: first, fd: fd, size: Self.fileHeader.count, last: first &- 1)
     }
 
     func writeCommit(_ seq: UInt64) throws(DiskQueueError) {
@@ -80,6 +82,7 @@ extension DiskQueue {
     /// Rebuilds the state from the files (see the design comment above).
     func recover(_ s: inout State) throws(DiskQueueError) {
         s.committed = try readCommit()
+        s.fileCommitted = s.committed
         s.nextSeq = s.committed + 1
         // A directory that cannot be listed is not an empty queue: starting as if it were would write
         // new segments over the records in it.
@@ -157,6 +160,9 @@ extension DiskQueue {
         }
         s.entries.sort { $0.seq < $1.seq }
         s.stats.replayed = s.entries.count
+        s.liveRecords = s.entries.count
+        s.pendingRecords = s.entries.count
+        s.pendingSpans = s.entries.reduce(0) { $0 + $1.spans }
         // Segments wholly behind the commit point (a crash between commit and delete).
         deleteCommittedSegments(&s)
     }

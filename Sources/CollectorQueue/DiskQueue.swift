@@ -1,5 +1,6 @@
 import CollectorCore
 import Foundation
+import NIOPosix
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -33,12 +34,18 @@ import Glibc
 // skipped; otherwise the rest of that segment is (in the newest segment the file is cut there, so a
 // torn write at a crash is removed before appends resume). Records before a bad one are never lost.
 //
-// Durability (`fsync`): `always` syncs each record before its append returns; `batch` (the default)
-// is group commit: an append waits for a sync that starts after its write, one sync serving every
-// append that arrived meanwhile; syncs run back to back under load, or at most one per
-// `fsync_interval` when that is set; `never` leaves it to the kernel: a
-// killed process loses nothing (the data is in the page cache), a crashed machine may lose the last
-// seconds.
+// Writing: one writer at a time, and never on the caller's thread. An append queues its record and
+// waits; the append that finds no writer at work leads a round in its own task: it takes every record
+// queued by then, writes them into the active segment with one `pwrite` per segment touched, syncs once
+// if the policy asks, writes the commit file if acknowledgements moved the commit point, all on the
+// blocking-I/O pool, then answers the appends of the round and hands the lead to the first append that
+// queued meanwhile. The lock guards only the bookkeeping; no file is read or written while it is held.
+//
+// Durability (`fsync`): `always` and `batch` (the default) answer an append only after a sync that
+// covers its record (group commit: one sync serves every record of a round); `batch` with an
+// `fsync_interval` starts rounds at most that often, so more appends share each sync; `never` leaves it
+// to the kernel: a killed process loses nothing (the data is in the page cache), a crashed machine may
+// lose the last seconds.
 
 /// Why the queue refused or failed; a full queue is pushback, not an error of the data.
 public enum DiskQueueError: Error, Equatable, CustomStringConvertible {
@@ -124,28 +131,52 @@ public final class DiskQueue: Sendable {
         var last: UInt64
     }
 
+    /// An append waiting for the writer.
+    struct Job {
+        let id: UInt64
+        let payload: [UInt8]
+        let spans: Int
+        let waiter: CheckedContinuation<Turn, Never>
+    }
+
+    /// A waiting append's answer: its record's sequence number (or why it has none), or the lead of
+    /// the next round.
+    enum Turn { case done(Result<UInt64, DiskQueueError>), lead(UInt64) }
+
     struct State {
         var segments: [Segment] = []
-        /// Records above `committed`, in sequence order.
+        /// Written records above `committed`, in sequence order.
         var entries: [Entry] = []
         var acked: Set<UInt64> = []
         var committed: UInt64 = 0
+        /// What the commit file holds; segments are deleted behind it only.
+        var fileCommitted: UInt64 = 0
+        /// The last commit point a round tried and failed to write (not retried until it moves).
+        var failedCommit: UInt64 = 0
+        /// A failed commit-file write, reported by the next `ack`.
+        var commitError: DiskQueueError?
         var nextSeq: UInt64 = 1
+        /// Bytes of records not yet committed, counting queued appends.
         var liveBytes = 0
+        /// Written records not acknowledged, and those of them not handed out.
+        var liveRecords = 0
+        var pendingRecords = 0
+        var pendingSpans = 0
         var stats = Stats()
         var closed = false
-        /// Group sync: appends waiting for the next sync, and whether one is scheduled.
-        var syncWaiters: [CheckedContinuation<SyncTurn, Never>] = []
-        /// An append is leading a sync round (its waiters are in `syncWaiters`).
-        var syncLeader = false
-        /// The leader is waiting out the spacing before it syncs.
-        var leaderWaiting = false
-        var lastSyncStart: ContinuousClock.Instant?
+        /// Appends waiting for a round, oldest first.
+        var jobs: [Job] = []
+        var nextJobID: UInt64 = 0
+        /// A writer (an append, or an `ack` moving the commit point) is leading rounds.
+        var writing = false
+        /// A round's I/O is under way; `close` waits for it.
+        var inRound = false
+        var roundEnded: [CheckedContinuation<Void, Never>] = []
+        var lastRoundStart: ContinuousClock.Instant?
         /// The leader waiting out the spacing, and whether it has been woken (by the time or by `close`).
+        var leaderWaiting = false
         var leaderWake: CheckedContinuation<Void, Never>?
         var leaderWoken = false
-        /// Set by `close`: the answer of a round that finds the queue closed.
-        var closeResult: Result<Void, DiskQueueError>?
     }
 
     public let config: Config
@@ -167,34 +198,29 @@ public final class DiskQueue: Sendable {
 
     // MARK: appending
 
-    /// Appends a record and returns once it is as durable as the `fsync` policy makes it.
+    /// Appends a record and returns its sequence number once it is as durable as the `fsync` policy
+    /// makes it.
     public func append(_ payload: [UInt8], spans: Int) async throws(DiskQueueError) -> UInt64 {
-        let seq = try state.withLock { s throws(DiskQueueError) -> UInt64 in
-            let seq = try write(&s, payload, spans: spans)
-            if config.fsync == .always { try syncActive(&s) }
-            return seq
-        }
-        guard case .batch(let spacing) = config.fsync else { return seq }
-        // Group commit: an append with no sync under way leads a round, in its own task; appends
-        // that come during it wait, and the first of them leads the next round, which covers them all.
-        let turn = await withCheckedContinuation { (c: CheckedContinuation<SyncTurn, Never>) in
-            let lead = state.withLock { s -> Bool in
-                if s.syncLeader { s.syncWaiters.append(c) }
-                defer { s.syncLeader = true }
-                return !s.syncLeader
+        let turn = await withCheckedContinuation { (c: CheckedContinuation<Turn, Never>) in
+            let answer = state.withLock { s -> Turn? in
+                do throws(DiskQueueError) { try admit(&s, bytes: Self.headerSize + payload.count) } catch { return .done(.failure(error)) }
+                s.nextJobID += 1
+                s.jobs.append(Job(id: s.nextJobID, payload: payload, spans: spans, waiter: c))
+                if s.writing { return nil }
+                s.writing = true
+                return .lead(s.nextJobID)
             }
-            if lead { c.resume(returning: .lead) }
+            if let answer { c.resume(returning: answer) }
         }
         switch turn {
-        case .done(let result): try result.get()
-        case .lead: try await syncRound(spacing).get()
+        case .done(let result): return try result.get()
+        case .lead(let me): return try await lead(me).get()
         }
-        return seq
     }
 
-    private func write(_ s: inout State, _ payload: [UInt8], spans: Int) throws(DiskQueueError) -> UInt64 {
+    /// Makes room for a record: refuses it when full, or drops the oldest unsent records to fit it.
+    private func admit(_ s: inout State, bytes size: Int) throws(DiskQueueError) {
         guard !s.closed else { throw .io("closed") }
-        let size = Self.headerSize + payload.count
         if s.liveBytes + size > config.maxBytes {
             guard config.dropOldest else { throw .full(limitBytes: config.maxBytes) }
             // Oldest unsent first; records out with an exporter now finish their attempt.
@@ -203,41 +229,14 @@ public final class DiskQueue: Sendable {
                 if !s.entries[i].handedOut && !s.acked.contains(s.entries[i].seq) {
                     s.stats.droppedOldestRecords += 1
                     s.stats.droppedOldestSpans += s.entries[i].spans
-                    s.acked.insert(s.entries[i].seq)
-                    s.liveBytes -= Self.headerSize + s.entries[i].length
+                    markAcked(&s, i)
                 }
                 i += 1
             }
             guard s.liveBytes + size <= config.maxBytes else { throw .full(limitBytes: config.maxBytes) }
-            try advanceCommit(&s)
+            advanceCommit(&s)
         }
-        if s.segments.isEmpty || s.segments[s.segments.count - 1].size >= config.segmentBytes {
-            if !s.segments.isEmpty, config.fsync != .never { try syncActive(&s) }
-            try openSegment(&s, first: s.nextSeq)
-        }
-        let seq = s.nextSeq
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var header = [UInt8](repeating: 0, count: Self.headerSize)
-        Self.put(&header, 8, seq)
-        Self.put(&header, 16, UInt64(bitPattern: now))
-        Self.put32(&header, 24, UInt32(clamping: spans))
-        var crc = header.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[8...])) }
-        crc = payload.withUnsafeBytes { CRC32C.update(crc, $0) }
-        Self.put32(&header, 0, UInt32(payload.count))
-        Self.put32(&header, 4, crc)
-        var segment = s.segments[s.segments.count - 1]
-        try Self.pwriteAll(segment.fd, header, at: segment.size)
-        try Self.pwriteAll(segment.fd, payload, at: segment.size + Self.headerSize)
-        s.entries.append(
-            Entry(
-                seq: seq, segment: segment.first, offset: segment.size + Self.headerSize, length: payload.count,
-                appendedAt: now, spans: spans))
-        segment.size += size
-        segment.last = seq
-        s.segments[s.segments.count - 1] = segment
-        s.nextSeq += 1
         s.liveBytes += size
-        return seq
     }
 
     // MARK: reading and acknowledging
@@ -245,93 +244,158 @@ public final class DiskQueue: Sendable {
     /// Records waiting to be handed out: how many, their spans, and the oldest one's append time.
     public var pending: (records: Int, spans: Int, oldestMillis: Int64?) {
         state.withLock { s in
-            var records = 0, spans = 0
-            var oldest: Int64?
-            for e in s.entries where !e.handedOut && !s.acked.contains(e.seq) {
-                records += 1
-                spans += e.spans
-                oldest = oldest ?? e.appendedAt
-            }
-            return (records, spans, oldest)
+            guard s.pendingRecords > 0 else { return (0, 0, nil) }
+            let oldest = s.entries.first { !$0.handedOut && !s.acked.contains($0.seq) }?.appendedAt
+            return (s.pendingRecords, s.pendingSpans, oldest)
         }
     }
 
     /// Up to `max` records not yet handed out (stopping once `maxSpans` spans are reached), oldest
-    /// first, marked as handed out.
-    public func next(max: Int, maxSpans: Int = .max) -> [Record] {
-        state.withLock { s in
-            var out: [Record] = []
+    /// first, marked as handed out. They are read on the blocking-I/O pool.
+    public func next(max: Int, maxSpans: Int = .max) async -> [Record] {
+        let picked = state.withLock { s -> [(entry: Entry, fd: Int32)] in
+            var out: [(entry: Entry, fd: Int32)] = []
             var spans = 0
             for i in s.entries.indices where !s.entries[i].handedOut && !s.acked.contains(s.entries[i].seq) {
                 guard out.count < max, spans < maxSpans else { break }
-                spans += s.entries[i].spans
-                s.entries[i].handedOut = true
                 let e = s.entries[i]
                 guard let fd = s.segments.first(where: { $0.first == e.segment })?.fd else { continue }
-                var payload = [UInt8](repeating: 0, count: e.length)
-                let ok = payload.withUnsafeMutableBytes { Self.preadAll(fd, $0, at: e.offset) }
-                guard ok else { continue }  // unreadable now: stays on disk, read again after a restart
-                out.append(Record(seq: e.seq, spans: e.spans, appendedAtMillis: e.appendedAt, payload: payload))
+                spans += e.spans
+                s.entries[i].handedOut = true
+                s.pendingRecords -= 1
+                s.pendingSpans -= e.spans
+                out.append((e, fd))
             }
             return out
         }
+        guard !picked.isEmpty else { return [] }
+        let read = try? await NIOThreadPool.singleton.runIfActive { () -> [Record?] in
+            picked.map { p in
+                var payload = [UInt8](repeating: 0, count: p.entry.length)
+                let ok = payload.withUnsafeMutableBytes { Self.preadAll(p.fd, $0, at: p.entry.offset) }
+                return ok ? Record(seq: p.entry.seq, spans: p.entry.spans, appendedAtMillis: p.entry.appendedAt, payload: payload) : nil
+            }
+        }
+        // The pool stopped (shutting down): nothing was read, and all of it is handed out again.
+        guard let read else {
+            release(picked.map(\.entry.seq))
+            return []
+        }
+        // An unreadable record stays handed out: on disk, and read again after a restart.
+        return read.compactMap { $0 }
     }
 
     /// Records handed out whose sending failed for now: handed out again by `next`.
     public func release(_ seqs: [UInt64]) {
-        let set = Set(seqs)
         state.withLock { s in
-            for i in s.entries.indices where set.contains(s.entries[i].seq) { s.entries[i].handedOut = false }
+            for seq in seqs {
+                guard let i = index(s, seq), s.entries[i].handedOut, !s.acked.contains(seq) else { continue }
+                s.entries[i].handedOut = false
+                s.pendingRecords += 1
+                s.pendingSpans += s.entries[i].spans
+            }
         }
     }
 
-    /// Records that are done (sent, or dropped and counted): never delivered again.
-    public func ack(_ seqs: [UInt64]) throws(DiskQueueError) {
-        try state.withLock { s throws(DiskQueueError) in
+    /// Records that are done (sent, or dropped and counted): never delivered again. The commit file
+    /// is written by the writer's next round (led here when no round is under way); a failed write of
+    /// it is thrown by this call or the next.
+    public func ack(_ seqs: [UInt64]) async throws(DiskQueueError) {
+        let lead = state.withLock { s -> Bool in
             for seq in seqs where seq > s.committed && !s.acked.contains(seq) {
-                s.acked.insert(seq)
-                if let e = s.entries.first(where: { $0.seq == seq }) { s.liveBytes -= Self.headerSize + e.length }
+                if let i = index(s, seq) { markAcked(&s, i) }
             }
-            try advanceCommit(&s)
+            advanceCommit(&s)
+            guard !s.writing, !s.closed, s.committed > s.fileCommitted, s.committed != s.failedCommit else { return false }
+            s.writing = true
+            return true
         }
+        if lead { _ = await self.lead(0) }
+        let failure = state.withLock { s -> DiskQueueError? in
+            defer { s.commitError = nil }
+            return s.commitError
+        }
+        if let failure { throw failure }
     }
 
     public var stats: Stats {
         state.withLock { s in
             var st = s.stats
-            let live = s.entries.filter { !s.acked.contains($0.seq) }
-            st.records = live.count
+            st.records = s.liveRecords
             st.bytes = s.liveBytes
-            st.oldestAppendMillis = live.first?.appendedAt
+            st.oldestAppendMillis = s.entries.first { !s.acked.contains($0.seq) }?.appendedAt
             return st
         }
     }
 
-    /// Appends waiting for the next group sync.
-    var waitingForSync: Int { state.withLock { $0.syncWaiters.count + ($0.leaderWaiting ? 1 : 0) } }
+    /// Appends waiting for a round.
+    var waitingForSync: Int { state.withLock { $0.jobs.count } }
 
-    /// Syncs and closes the files; what was not acknowledged is delivered after the next open. A
-    /// failed sync is the answer of every append still waiting for one (their records may not be on
-    /// disk), and is thrown.
-    public func close() throws(DiskQueueError) {
-        let (waiters, result) = state.withLock { s -> ([CheckedContinuation<SyncTurn, Never>], Result<Void, DiskQueueError>) in
-            guard !s.closed else { return ([], .success(())) }
-            var result: Result<Void, DiskQueueError> = .success(())
-            if config.fsync != .never {
-                do throws(DiskQueueError) { try syncActive(&s) } catch { result = .failure(error) }
-            }
-            for seg in s.segments { Glibc.close(seg.fd) }
-            s.closed = true
-            s.closeResult = result
-            defer { s.syncWaiters = [] }
-            return (s.syncWaiters, result)
+    /// Writes the commit point, syncs and closes the files; what was not acknowledged is delivered after
+    /// the next open. Appends still waiting are refused (their records were not written). A failed
+    /// sync or commit write is thrown.
+    public func close() async throws(DiskQueueError) {
+        let already = state.withLock { s -> Bool in
+            defer { s.closed = true }
+            return s.closed
         }
-        for w in waiters { w.resume(returning: .done(result)) }
+        guard !already else { return }
         wakeLeader()
+        // A round under way finishes its I/O first; a later one finds the queue closed and does none.
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let running = state.withLock { s -> Bool in
+                if s.inRound { s.roundEnded.append(c) }
+                return s.inRound
+            }
+            if !running { c.resume() }
+        }
+        let (segments, commit, written) = state.withLock { s in
+            (s.segments, s.committed > s.fileCommitted ? s.committed : nil, s.nextSeq - 1)
+        }
+        let finish = { @Sendable () -> Result<Void, DiskQueueError> in
+            var result: Result<Void, DiskQueueError> = .success(())
+            if let commit {
+                do throws(DiskQueueError) { try self.writeCommit(commit) } catch { result = .failure(error) }
+            }
+            if self.config.fsync != .never, let active = segments.last, self.syncFile(active.fd) != 0 {
+                result = .failure(.io("fsync failed: \(String(cString: strerror(errno)))"))
+            }
+            for seg in segments { Glibc.close(seg.fd) }
+            return result
+        }
+        let result = (try? await NIOThreadPool.singleton.runIfActive(finish)) ?? finish()
+        state.withLock { s in
+            if commit != nil, case .success = result { s.fileCommitted = s.committed }
+            if config.fsync != .never, case .success = result { s.stats.durableThrough = max(s.stats.durableThrough, written) }
+            s.segments = []
+        }
         try result.get()
     }
 
-    private func advanceCommit(_ s: inout State) throws(DiskQueueError) {
+    /// The index of record `seq` among the entries (they are in sequence order).
+    func index(_ s: State, _ seq: UInt64) -> Int? {
+        var lo = 0, hi = s.entries.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if s.entries[mid].seq < seq { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < s.entries.count && s.entries[lo].seq == seq ? lo : nil
+    }
+
+    /// Counts entry `i` as done; its bytes leave the bound.
+    func markAcked(_ s: inout State, _ i: Int) {
+        let e = s.entries[i]
+        s.acked.insert(e.seq)
+        s.liveBytes -= Self.headerSize + e.length
+        s.liveRecords -= 1
+        if !e.handedOut {
+            s.pendingRecords -= 1
+            s.pendingSpans -= e.spans
+        }
+    }
+
+    /// Moves the commit point over the acknowledged run after it; the writer's next round records it.
+    func advanceCommit(_ s: inout State) {
         var committed = s.committed
         while s.acked.contains(committed + 1) {
             committed += 1
@@ -341,7 +405,5 @@ public final class DiskQueue: Sendable {
         s.committed = committed
         let drop = s.entries.prefix { $0.seq <= committed }.count
         s.entries.removeFirst(drop)
-        try writeCommit(committed)
-        deleteCommittedSegments(&s)
     }
 }

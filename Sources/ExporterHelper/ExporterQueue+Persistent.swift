@@ -53,7 +53,7 @@ extension ExporterQueue {
         await persistentLoop(disk, until: time.now() + (handingOver ? .zero : drainTimeout))
         if !handingOver {
             do throws(DiskQueueError) {
-                try disk.close()
+                try await disk.close()
             } catch {
                 logger.error(
                     "persistent queue: the last sync failed; what was appended since the previous one is sent again only if it reached the disk",
@@ -110,7 +110,7 @@ extension ExporterQueue {
                     }
                 }
                 partialSince = nil
-                let records = disk.next(max: 10_000, maxSpans: batching.spans)
+                let records = await disk.next(max: 10_000, maxSpans: batching.spans)
                 guard !records.isEmpty else { continue }
                 running += 1
                 group.addTask { await self.sendRecords(records, disk, deadline: deadline) }
@@ -154,7 +154,7 @@ extension ExporterQueue {
             }
         }
         do {
-            try disk.ack(done)
+            try await disk.ack(done)
         } catch {
             logger.error(
                 "persistent queue: cannot record progress; records will be sent again after a restart",

@@ -53,7 +53,7 @@ struct DiskQueueTests {
                 model.records.append((seq, payload))
             case 40..<65:
                 let k = Int.random(in: 1...4, using: &rng)
-                let got = queue.next(max: k)
+                let got = await queue.next(max: k)
                 let want = Array(model.deliverable.prefix(k))
                 #expect(got.map(\.seq) == want.map(\.seq), "step \(step)")
                 #expect(got.map(\.payload) == want.map(\.payload), "step \(step)")
@@ -61,7 +61,7 @@ struct DiskQueueTests {
                 model.handedOut.formUnion(got.map(\.seq))
             case 65..<85:
                 let out = model.handedOut.sorted().filter { _ in Bool.random(using: &rng) }
-                try queue.ack(out)
+                try await queue.ack(out)
                 model.ack(out)
             case 85..<92:
                 let out = model.handedOut.sorted().filter { _ in Bool.random(using: &rng) }
@@ -72,17 +72,17 @@ struct DiskQueueTests {
                 queue = try DiskQueue(config)
                 model.restart()
             default:
-                try queue.close()
+                try await queue.close()
                 queue = try DiskQueue(config)
                 model.restart()
             }
             #expect(queue.stats.records == model.records.filter { $0.seq > model.committed && !model.acked.contains($0.seq) }.count, "step \(step)")
         }
         // Everything deliverable comes out, in order, after a last restart.
-        try queue.close()
+        try await queue.close()
         queue = try DiskQueue(config)
         model.restart()
-        #expect(queue.next(max: 10_000).map(\.seq) == model.deliverable.map(\.seq))
+        #expect(await queue.next(max: 10_000).map(\.seq) == model.deliverable.map(\.seq))
         #expect(queue.stats.corruptSkipped == 0)
     }
 
@@ -111,7 +111,7 @@ struct DiskQueueTests {
             }
             #expect(try await eventually { queue.waitingForSync == 1 }, "the append waits for the next round")
             let before = syncs.withLock { $0 }
-            #expect(throws: DiskQueueError.self) { try queue.close() }
+            await #expect(throws: DiskQueueError.self) { try await queue.close() }
             #expect(syncs.withLock { $0 } == before + 1, "close tried to sync")
             try await group.waitForAll()
         }
@@ -129,18 +129,18 @@ struct DiskQueueTests {
         let config = DiskQueue.Config(directory: dir, fsync: .always)
         var queue = try DiskQueue(config)
         for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
-        try queue.close()
+        try await queue.close()
         let path = try dir + "/" + segments(dir)[0]
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int
         #expect(truncate(path, off_t(size - 3)) == 0)  // the last write was torn by a crash
         queue = try DiskQueue(config)
-        #expect(queue.next(max: 10).map(\.seq) == [1, 2, 3, 4])
+        #expect(await queue.next(max: 10).map(\.seq) == [1, 2, 3, 4])
         #expect(queue.stats.corruptSkipped == 1)
         // Appends continue after the cut, and the file stays readable.
         #expect(try await queue.append([9], spans: 1) == 5)
-        try queue.close()
+        try await queue.close()
         queue = try DiskQueue(config)
-        #expect(queue.next(max: 10).map(\.payload) == (1...4).map { Array(repeating: UInt8($0), count: 50) } + [[9]])
+        #expect(await queue.next(max: 10).map(\.payload) == (1...4).map { Array(repeating: UInt8($0), count: 50) } + [[9]])
         #expect(queue.stats.corruptSkipped == 0)
     }
 
@@ -150,13 +150,13 @@ struct DiskQueueTests {
         let config = DiskQueue.Config(directory: dir, fsync: .never)
         var queue = try DiskQueue(config)
         for i in 1...5 { _ = try await queue.append(Array(repeating: UInt8(i), count: 50), spans: 1) }
-        try queue.close()
+        try await queue.close()
         let path = try dir + "/" + segments(dir)[0]
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         bytes[DiskQueue.fileHeader.count + 2 * (DiskQueue.headerSize + 50) + DiskQueue.headerSize + 10] ^= 0x40  // inside record 3's payload
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         queue = try DiskQueue(config)
-        #expect(queue.next(max: 10).map(\.seq) == [1, 2, 4, 5])
+        #expect(await queue.next(max: 10).map(\.seq) == [1, 2, 4, 5])
         #expect(queue.stats.corruptSkipped == 1)
     }
 
@@ -166,7 +166,7 @@ struct DiskQueueTests {
         let config = DiskQueue.Config(directory: dir, fsync: .never)
         var queue = try DiskQueue(config)
         _ = try await queue.append([1, 2, 3], spans: 1)
-        try queue.close()
+        try await queue.close()
         let path = try dir + "/" + segments(dir)[0]
         var bytes = [UInt8](FileManager.default.contents(atPath: path)!)
         #expect(Array(bytes.prefix(8)) == Array("GCWAL".utf8) + [0, 1, 0])
@@ -182,11 +182,11 @@ struct DiskQueueTests {
         let torn = dir + "/seg-00000000000000000002.wal"
         try Data(Array("GCW".utf8)).write(to: URL(fileURLWithPath: torn))
         queue = try DiskQueue(config)
-        #expect(queue.next(max: 10).map(\.payload) == [[1, 2, 3]])
+        #expect(await queue.next(max: 10).map(\.payload) == [[1, 2, 3]])
         #expect(try await queue.append([4], spans: 1) == 2)
-        try queue.close()
+        try await queue.close()
         queue = try DiskQueue(config)
-        #expect(queue.next(max: 10).map(\.seq) == [1, 2] && queue.stats.corruptSkipped == 0)
+        #expect(await queue.next(max: 10).map(\.seq) == [1, 2] && queue.stats.corruptSkipped == 0)
     }
 
     @Test func aFullQueuePushesBackOrDropsTheOldest() async throws {
@@ -196,8 +196,8 @@ struct DiskQueueTests {
         let queue = try DiskQueue(.init(directory: dir, maxBytes: 3 * record, fsync: .never))
         for _ in 0..<3 { _ = try await queue.append(Array(repeating: 1, count: 100), spans: 2) }
         await #expect(throws: DiskQueueError.full(limitBytes: 3 * record)) { _ = try await queue.append(Array(repeating: 1, count: 100), spans: 2) }
-        let out = queue.next(max: 1)
-        try queue.ack(out.map(\.seq))
+        let out = await queue.next(max: 1)
+        try await queue.ack(out.map(\.seq))
         #expect(try await queue.append(Array(repeating: 2, count: 100), spans: 2) == 4)
 
         let dir2 = Self.directory()
@@ -205,7 +205,7 @@ struct DiskQueueTests {
         let dropping = try DiskQueue(.init(directory: dir2, maxBytes: 3 * record, fsync: .never, dropOldest: true))
         for _ in 0..<5 { _ = try await dropping.append(Array(repeating: 1, count: 100), spans: 2) }
         #expect(dropping.stats.droppedOldestRecords == 2 && dropping.stats.droppedOldestSpans == 4)
-        #expect(dropping.next(max: 10).map(\.seq) == [3, 4, 5])
+        #expect(await dropping.next(max: 10).map(\.seq) == [3, 4, 5])
     }
 
     @Test func committedSegmentsAreDeletedAndTheCommitSurvivesARestart() async throws {
@@ -215,12 +215,12 @@ struct DiskQueueTests {
         var queue = try DiskQueue(config)
         for _ in 0..<20 { _ = try await queue.append(Array(repeating: 7, count: 40), spans: 1) }
         #expect(try segments(dir).count == 7)
-        let first = queue.next(max: 14)
-        try queue.ack(first.map(\.seq))
+        let first = await queue.next(max: 14)
+        try await queue.ack(first.map(\.seq))
         #expect(try segments(dir).count == 3)  // records 13-20 live in the last three segments
-        try queue.close()
+        try await queue.close()
         queue = try DiskQueue(config)
-        #expect(queue.next(max: 100).map(\.seq) == Array(15...20))
+        #expect(await queue.next(max: 100).map(\.seq) == Array(15...20))
         #expect(queue.stats.replayed == 6)
     }
 }
@@ -279,7 +279,7 @@ struct DiskQueueConcurrencyTests {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         #expect(early.isEmpty, "acknowledged before synced: \(early.prefix(5))")
-        try queue.close()
+        try await queue.close()
     }
 
     @Test func concurrentAppendsReadsAndAcks() async throws {
@@ -304,9 +304,9 @@ struct DiskQueueConcurrencyTests {
                 var acked: Set<UInt64> = []
                 var rng = SampleRNG(seed: 3)
                 while producersDone.count.withLock({ $0 }) < 4 {
-                    let got = queue.next(max: 10)
+                    let got = await queue.next(max: 10)
                     let done = got.map(\.seq).filter { _ in rng.next() % 2 == 0 }
-                    try queue.ack(done)
+                    try await queue.ack(done)
                     acked.formUnion(done)
                     queue.release(got.map(\.seq).filter { !acked.contains($0) })
                     await Task.yield()
@@ -323,13 +323,49 @@ struct DiskQueueConcurrencyTests {
         }
         #expect(!acked.isEmpty)
         #expect(Set(appended).count == 800 && appended.count == 800)
-        try queue.close()
+        try await queue.close()
         let reopened = try DiskQueue(config)
-        let after = Set(reopened.next(max: 10_000).map(\.seq))
+        let after = Set(await reopened.next(max: 10_000).map(\.seq))
         var committed: UInt64 = 0
         while acked.contains(committed + 1) { committed += 1 }
         #expect(after == Set(appended.filter { $0 > committed }))
         #expect(Set(appended).subtracting(acked).isSubset(of: after))
         #expect(reopened.stats.corruptSkipped == 0)
+    }
+
+    /// The file work runs on the blocking-I/O pool, never under the queue's lock: while a sync is
+    /// stuck (the injected one blocks until released; under `fsync: always`, which used to sync with
+    /// the lock held), the bookkeeping answers, and appends arriving meanwhile queue up and then share
+    /// one sync: 32 appends, two syncs, counted exactly.
+    @Test func aStuckSyncHoldsNoLockAndTheAppendsBehindItShareOne() async throws {
+        let dir = DiskQueueTests.directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let released = Atomic(false)
+        let syncs = Mutex<[String]>([])
+        let queue = try DiskQueue(DiskQueue.Config(directory: dir, fsync: .always)) { fd in
+            syncs.withLock { $0.append(Thread.current.name ?? "") }
+            while !released.load(ordering: .acquiring) { usleep(1000) }
+            return fdatasync(fd)
+        }
+        try await withThrowingTaskGroup(of: UInt64.self) { group in
+            group.addTask { try await queue.append([1], spans: 1) }
+            #expect(try await eventually { syncs.withLock { $0.count } == 1 }, "the first round is syncing")
+            // Stuck in the sync, and the lock is free: these answer (a record is counted and handed
+            // out only once its round is done).
+            #expect(queue.stats.records == 0 && queue.pending.records == 0)
+            #expect(await queue.next(max: 10).isEmpty)
+            for i in 0..<31 { group.addTask { try await queue.append([UInt8(i)], spans: 1) } }
+            #expect(try await eventually { queue.waitingForSync == 31 }, "the appends behind it wait for the next round")
+            #expect(syncs.withLock { $0.count } == 1)
+            released.store(true, ordering: .releasing)
+            var seqs: [UInt64] = []
+            for try await seq in group { seqs.append(seq) }
+            #expect(seqs.sorted() == Array(1...32))
+        }
+        #expect(syncs.withLock { $0.count } == 2, "one sync for the 31 appends that queued behind the first")
+        #expect(queue.stats.durableThrough == 32 && queue.stats.records == 32)
+        #expect(await queue.next(max: 100).count == 32)
+        for name in syncs.withLock({ $0 }) { #expect(name.hasPrefix("SGLTN-TP"), "synced on \(name), not the blocking-I/O pool") }
+        try await queue.close()
     }
 }

@@ -38,8 +38,8 @@ struct PrivateFilesTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let queue = try DiskQueue(DiskQueue.Config(directory: dir, fsync: .never))
         let seq = try await queue.append(Array("a prompt".utf8), spans: 1)
-        try queue.ack([seq])
-        try queue.close()
+        try await queue.ack([seq])
+        try await queue.close()
         let names = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(names.contains("commit") && names.contains { $0.hasPrefix("seg-") })
         for name in names { #expect(Self.mode(dir + "/" + name) == 0o600, "\(name)") }
