@@ -14,7 +14,7 @@ public enum PythonTool {
     }
 
     public static func run(_ arguments: [String], input: [UInt8] = []) async throws -> Result {
-        try await offPool { try runBlocking(arguments, input: input) }
+        try await withChildProcess { try runBlocking(arguments, input: input) }
     }
 
     static func runBlocking(_ arguments: [String], input: [UInt8]) throws -> Result {

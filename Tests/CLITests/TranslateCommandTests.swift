@@ -19,7 +19,7 @@ struct TranslateCommandTests {
     /// Waits for the binary on a thread of its own: a test blocked on the cooperative pool (two threads
     /// here) stalls every other test running beside it, and their timeouts with it.
     func run(_ arguments: [String], stdin: Data? = nil, environment: [String: String]? = nil) async throws -> Result {
-        try await offPool { try Self.runBlocking(arguments, stdin: stdin, environment: environment) }
+        try await withChildProcess { try Self.runBlocking(arguments, stdin: stdin, environment: environment) }
     }
 
     static func runBlocking(_ arguments: [String], stdin: Data?, environment: [String: String]?) throws -> Result {

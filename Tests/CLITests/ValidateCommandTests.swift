@@ -53,7 +53,7 @@ struct ValidateCommandTests {
             service: {pipelines: {traces: {receivers: [otlp], exporters: [debug, clickhouse]}}}
             """
         // Only these two variables: the test's own environment must not leak in.
-        let (status, text) = try await offPool { () -> (Int32, String) in
+        let (status, text) = try await withChildProcess { () -> (Int32, String) in
             let p = Process()
             p.executableURL = TranslateCommandTests.binary
             p.arguments = ["validate", "--config", "yaml:" + yaml]
@@ -98,7 +98,7 @@ struct ValidateCommandTests {
 
     @Test func configFromAnEnvironmentVariable() async throws {
         let config = try String(contentsOf: Self.pipelines.appendingPathComponent("local.yaml"), encoding: .utf8)
-        let status = try await offPool { () -> Int32 in
+        let status = try await withChildProcess { () -> Int32 in
             let p = Process()
             p.executableURL = TranslateCommandTests.binary
             p.arguments = ["validate", "--config=env:GENAI_TEST_CONFIG"]

@@ -249,7 +249,7 @@ struct ZstdTests {
     /// Compresses with the `zstd` command-line tool (a real, independent encoder), waiting off the
     /// tests' cooperative pool.
     func zstd(_ input: [UInt8]) async throws -> [UInt8] {
-        try await offPool { try Self.zstdBlocking(input) }
+        try await withChildProcess { try Self.zstdBlocking(input) }
     }
 
     static func zstdBlocking(_ input: [UInt8]) throws -> [UInt8] {
