@@ -67,58 +67,62 @@ extension ExporterQueue {
     private func persistentLoop(_ disk: DiskQueue, until deadline: Duration?) async {
         // A partial batch is sent once the sender has held it for `batching.wait`, timed on the
         // injected clock from when the sender first saw it (as a batch processor times a batch from
-        // its first item); a full one goes at once. The timer that wakes the loop is the loop's own:
-        // re-armed for each partial batch, and on exit cancelled and awaited, so a long batch wait
-        // never holds up shutdown.
+        // its first item); a full one goes at once. The timers that wake the loop are children of a
+        // group of its own: one armed per partial batch (one that fires after its batch went full
+        // only wakes the loop once more), all cancelled on exit, so a long batch wait never holds up
+        // shutdown.
         var partialSince: Duration?
-        var timer: (due: Duration, task: Task<Void, Never>)?
-        await withTaskGroup(of: Void.self) { group in
-            var waiting = wakeups.makeAsyncIterator()
-            var running = 0
-            while true {
-                let closed = state.withLock { $0.closed }
-                if let deadline {
-                    if time.now() >= deadline || disk.pending.records == 0 { break }
-                } else if closed {
-                    break
-                }
-                if running >= settings.numConsumers {
-                    await group.next()
-                    running -= 1
-                    continue
-                }
-                let pending = disk.pending
-                guard pending.records > 0 else {
-                    partialSince = nil
-                    guard await waiting.next() != nil else { break }
-                    continue
-                }
-                let now = time.now()
-                if pending.spans < batching.spans && deadline == nil {
-                    let since = partialSince ?? now
-                    partialSince = since
-                    let due = since + batching.wait
-                    if now < due {
-                        if timer?.due != due {
-                            timer?.task.cancel()
-                            let (time, wake) = (self.time, self.wake)
-                            timer = (due, Task { if (try? await time.sleep(due - now)) != nil { wake.yield() } })
-                        }
-                        // An append (a fuller batch), the timer, or shutdown wakes us.
+        var armedFor: Duration?
+        await withDiscardingTaskGroup { timers in
+            await withTaskGroup(of: Void.self) { group in
+                var waiting = wakeups.makeAsyncIterator()
+                var running = 0
+                while true {
+                    let closed = state.withLock { $0.closed }
+                    if let deadline {
+                        if time.now() >= deadline || disk.pending.records == 0 { break }
+                    } else if closed {
+                        break
+                    }
+                    if running >= settings.numConsumers {
+                        await group.next()
+                        running -= 1
+                        continue
+                    }
+                    let pending = disk.pending
+                    guard pending.records > 0 else {
+                        partialSince = nil
                         guard await waiting.next() != nil else { break }
                         continue
                     }
+                    let now = time.now()
+                    if pending.spans < batching.spans && deadline == nil {
+                        let since = partialSince ?? now
+                        partialSince = since
+                        let due = since + batching.wait
+                        if now < due {
+                            if armedFor != due {
+                                armedFor = due
+                                timers.addTask {
+                                    do { try await self.time.sleep(due - now) } catch { return }  // cancelled at exit
+                                    self.wake.yield()
+                                }
+                            }
+                            // An append (a fuller batch), the timer, or shutdown wakes us.
+                            guard await waiting.next() != nil else { break }
+                            continue
+                        }
+                    }
+                    partialSince = nil
+                    let records = await disk.next(max: 10_000, maxSpans: batching.spans)
+                    guard !records.isEmpty else { continue }
+                    running += 1
+                    group.addTask { await self.sendRecords(records, disk, deadline: deadline) }
                 }
-                partialSince = nil
-                let records = await disk.next(max: 10_000, maxSpans: batching.spans)
-                guard !records.isEmpty else { continue }
-                running += 1
-                group.addTask { await self.sendRecords(records, disk, deadline: deadline) }
+                await group.waitForAll()
             }
-            await group.waitForAll()
+            timers.cancelAll()
         }
-        timer?.task.cancel()
-        await timer?.task.value
     }
 
     private func sendRecords(_ records: [DiskQueue.Record], _ disk: DiskQueue, deadline: Duration?) async {
