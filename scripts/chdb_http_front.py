@@ -8,7 +8,7 @@ part of ClickHouse's HTTP interface the clickhouse exporter uses, answering as C
   credential answers 403 with `X-ClickHouse-Exception-Code: 516` and a `Code: 516. DB::Exception` body;
 - errors: syntax and parse errors 400, unknown table or database 404, others 500, each with the
   `X-ClickHouse-Exception-Code` header and a `Code: N. DB::Exception: ...` body;
-- `Content-Encoding: gzip` and chunked bodies; `GET /ping` answers `Ok.`;
+- `Content-Encoding: gzip` or `zstd` and chunked bodies; `GET /ping` answers `Ok.`;
 - POST /fail?n=N&status=S makes the next N queries fail with STATUS (tests of retries) and answers
   `{"pending": N}`; GET /fail answers `{"pending": P, "served": F}` (F: failures served so far), so a
   test proves its outage happened; `--delay-ms` slows every query;
@@ -59,7 +59,7 @@ class Front:
         self.failures_served = 0
         self.queries = 0
         # How requests came: auth method, body encoding, settings (GET /stats), for tests of options.
-        self.seen = {"auth_basic": 0, "auth_headers": 0, "auth_params": 0, "gzip_bodies": 0, "plain_bodies": 0,
+        self.seen = {"auth_basic": 0, "auth_headers": 0, "auth_params": 0, "gzip_bodies": 0, "zstd_bodies": 0, "plain_bodies": 0,
                      "async_insert": 0, "inserts": 0}
 
 
@@ -147,10 +147,10 @@ def make_handler(front):
             if front.upstream is not None:
                 return self.forward(body)
             if url.path == "/" and body and "query" in parse_qs(url.query):
-                gz = self.headers.get("Content-Encoding", "").lower() == "gzip"
+                coding = self.headers.get("Content-Encoding", "").lower()
                 with front.lock:
                     front.seen["inserts"] += 1
-                    front.seen["gzip_bodies" if gz else "plain_bodies"] += 1
+                    front.seen[{"gzip": "gzip_bodies", "zstd": "zstd_bodies"}.get(coding, "plain_bodies")] += 1
                     if parse_qs(url.query).get("async_insert") == ["1"]:
                         front.seen["async_insert"] += 1
             if self.headers.get("Content-Encoding", "").lower() == "gzip":
@@ -158,6 +158,12 @@ def make_handler(front):
                     body = gzip.decompress(body)
                 except OSError as e:
                     return self.reply(400, f"Code: 354. DB::Exception: cannot decompress gzip body: {e}. (CANNOT_DECOMPRESS)\n", 354)
+            elif self.headers.get("Content-Encoding", "").lower() == "zstd":
+                import zstandard  # only the zstd tests need it; the test venv has it
+                try:
+                    body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+                except zstandard.ZstdError as e:
+                    return self.reply(400, f"Code: 354. DB::Exception: cannot decompress zstd body: {e}. (CANNOT_DECOMPRESS)\n", 354)
             self.handle_query(url, body)
 
         def do_PUT(self):

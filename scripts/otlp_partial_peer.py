@@ -2,7 +2,8 @@
 """An OTLP/HTTP trace endpoint for tests that accepts each request but refuses some of its spans, as
 the OTLP specification's partial success allows: it parses the request with the real protobuf
 classes, answers 200 with an ExportTraceServiceResponse whose partial_success names the spans it
-refused (every span whose name starts with `refuse`), and counts what it took (GET /received).
+refused (every span whose name starts with `refuse`), and counts what it took and how the bodies
+were compressed (GET /received). It decodes gzip and zstd bodies.
 
 Prints `listening PORT`, then serves until killed.
 """
@@ -13,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 
-taken = {"requests": 0, "spans": 0, "refused": 0}
+taken = {"requests": 0, "spans": 0, "refused": 0, "gzip": 0, "zstd": 0, "identity": 0}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,8 +35,15 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        if self.headers.get("Content-Encoding", "").lower() == "gzip":
+        coding = self.headers.get("Content-Encoding", "").lower() or "identity"
+        if coding == "gzip":
             body = gzip.decompress(body)
+        elif coding == "zstd":
+            import zstandard  # an independent zstd reader; the test venv has it
+            body = zstandard.ZstdDecompressor().decompressobj().decompress(body)
+        elif coding != "identity":
+            return self.reply(415, f"unsupported Content-Encoding {coding}".encode(), "text/plain")
+        taken[coding] += 1
         request = ExportTraceServiceRequest()
         try:
             request.ParseFromString(body)

@@ -74,18 +74,16 @@ public struct HTTPTransport: Sendable {
         }
     }
 
-    /// POSTs `body`, gzipped at `gzipLevel` (with `Content-Encoding: gzip`) unless that is nil.
+    /// POSTs `body`, compressed as `compression` says (with its `Content-Encoding`).
     public func post(
-        _ url: String, headers: [(String, String)], body: [UInt8], gzipLevel: Int32?,
+        _ url: String, headers: [(String, String)], body: [UInt8], compression: BodyCompression,
         timeout: Duration
     ) async throws(ExportFailure) -> Response {
         var headers = headers
         var payload = body
-        if let gzipLevel, !body.isEmpty {
-            payload = try await offLoop("the compression") { () throws(ExportFailure) in
-                do { return try Gzip.compress(body, level: gzipLevel) } catch { throw .permanent("cannot gzip the body: \(error)", cause: error) }
-            }
-            headers.append(("Content-Encoding", "gzip"))
+        if let encoding = compression.contentEncoding, !body.isEmpty {
+            payload = try await offLoop("the compression") { () throws(ExportFailure) in try compression.compress(body) }
+            headers.append(("Content-Encoding", encoding))
         }
         return try await send(.POST, url, headers: headers, body: payload, timeout: timeout)
     }

@@ -88,7 +88,7 @@ struct ClickHouseExporterTests {
             let r = try await HTTPTransport(tls: nil).send(.GET, server.url + "/stats", headers: [], body: nil, timeout: .seconds(5))
             let json = try JSONParser().parse(r.text)
             return Dictionary(
-                uniqueKeysWithValues: ["auth_basic", "auth_headers", "gzip_bodies", "plain_bodies", "async_insert", "inserts"].map {
+                uniqueKeysWithValues: ["auth_basic", "auth_headers", "gzip_bodies", "zstd_bodies", "plain_bodies", "async_insert", "inserts"].map {
                     ($0, Int(json[$0]?.numberValue ?? -1))
                 })
         }
@@ -119,6 +119,66 @@ struct ClickHouseExporterTests {
         #expect(s2["auth_headers"]! - s1["auth_headers"]! >= more && s2["auth_basic"] == s1["auth_basic"])
         let count = try await defaults.send("SELECT count() FROM \(db).observations FINAL", body: nil)
         #expect(Int(count.trimmingCharacters(in: .whitespacesAndNewlines)) == observations)
+        // compression: zstd (ClickHouse decodes it; the front does with an independent zstd reader),
+        // into a database of its own so that every row it lands is counted.
+        let zdb = try await database("zstd", defaults)
+        let zstd = try exporter(
+            server, database: zdb,
+            extra: [
+                ConfigEntry("compression", .scalar("zstd", quoted: false)),
+                ConfigEntry("compression_params", .mapping([ConfigEntry("level", .scalar("5", quoted: false))])),
+            ])
+        #expect(zstd.config.compression == BodyCompression(.zstd, level: 5))
+        _ = try await zstd.send("SELECT 1", body: nil)  // creates the schema
+        let s3 = try await stats()
+        try await zstd.export(item)
+        let s4 = try await stats()
+        #expect(s4["inserts"]! - s3["inserts"]! == inserts)
+        #expect(s4["zstd_bodies"]! - s3["zstd_bodies"]! == inserts && s4["gzip_bodies"] == s3["gzip_bodies"] && s4["plain_bodies"] == s3["plain_bodies"])
+        let landed = try await zstd.send("SELECT count() FROM \(zdb).observations", body: nil)
+        #expect(Int(landed.trimmingCharacters(in: .whitespacesAndNewlines)) == observations)
+    }
+
+    /// `compression` and `compression_params` are the OpenTelemetry Collector's shape; gzip at level 1
+    /// is the default, a level outside the codec's range or a misspelt key is an error.
+    @Test func compressionSettingsAreValidated() throws {
+        func config(_ extra: [ConfigEntry]) throws(ConfigError) -> ClickHouseExporter.Config {
+            var map = try ConfigMap(
+                .mapping(
+                    [
+                        ConfigEntry("endpoint", .scalar("http://127.0.0.1:8123", quoted: true)),
+                        ConfigEntry("project_id", .scalar("p", quoted: true)),
+                    ] + extra), path: "exporters.clickhouse")
+            let c = try ClickHouseExporter.Config(&map)
+            try map.finish()
+            return c
+        }
+        #expect(try config([]).compression == BodyCompression(.gzip, level: 1))
+        #expect(try config([ConfigEntry("compression", .scalar("none", quoted: false))]).compression == .none)
+        let gzip9 = [ConfigEntry("compression_params", .mapping([ConfigEntry("level", .scalar("9", quoted: false))]))]
+        #expect(try config(gzip9).compression == BodyCompression(.gzip, level: 9))
+        func error(_ extra: [ConfigEntry]) -> String {
+            do {
+                _ = try config(extra)
+                return "accepted"
+            } catch { return error.description }
+        }
+        let zstd = ConfigEntry("compression", .scalar("zstd", quoted: false))
+        #expect(
+            error([zstd, ConfigEntry("compression_params", .mapping([ConfigEntry("level", .scalar("20", quoted: false))]))]).contains(
+                "compression_params.level"))
+        #expect(error([ConfigEntry("compression_params", .mapping([ConfigEntry("level", .scalar("0", quoted: false))]))]).contains("compression_params.level"))
+        #expect(
+            error([ConfigEntry("compression_params", .mapping([ConfigEntry("levle", .scalar("3", quoted: false))]))]).contains(
+                "compression_params.levle: unknown key"))
+        #expect(error([ConfigEntry("compression", .scalar("lz4", quoted: false))]).contains("exporters.clickhouse.compression"))
+        // Langfuse decodes gzip only: zstd is refused there, by name.
+        var langfuse = try ConfigMap(
+            .mapping([
+                ConfigEntry("host", .scalar("http://127.0.0.1:3000", quoted: true)), ConfigEntry("public_key", .scalar("pk", quoted: true)),
+                ConfigEntry("secret_key", .scalar("sk", quoted: true)), zstd,
+            ]), path: "exporters.langfuse")
+        #expect(throws: ConfigError("exporters.langfuse.compression", "'zstd' is not one of gzip, none")) { try LangfuseExporter.Config(&langfuse) }
     }
 
     @Test func bothSchemasAreWrittenFromOneBatch() async throws {

@@ -28,5 +28,30 @@ struct OTLPPartialSuccessTests {
         let r = try await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:\(peer.port)/received", headers: [], body: nil, timeout: .seconds(5))
         let taken = try JSONParser().parse(r.text)
         #expect(taken["spans"]?.numberValue == Double(batch.spans.count - refused) && taken["refused"]?.numberValue == Double(refused), "\(r.text)")
+        #expect(taken["gzip"]?.numberValue == taken["requests"]?.numberValue, "gzip is the default: \(r.text)")
+    }
+
+    /// `compression: zstd` with a level: the peer decodes the bodies with an independent zstd reader
+    /// and takes every span.
+    @Test func zstdBodiesReachThePeerWhole() async throws {
+        let peer = try await ScriptServer(script: "otlp_partial_peer.py", what: "the OTLP partial-success peer")
+        defer { peer.stop() }
+        var map = try ConfigMap(
+            .mapping([
+                ConfigEntry("endpoint", .scalar("http://127.0.0.1:\(peer.port)", quoted: true)),
+                ConfigEntry("compression", .scalar("zstd", quoted: false)),
+                ConfigEntry("compression_params", .mapping([ConfigEntry("level", .scalar("7", quoted: false))])),
+            ]), path: "exporters.otlp_http")
+        let config = try OTLPHTTPExporter.Config(&map)
+        try map.finish()
+        #expect(config.compression == BodyCompression(.zstd, level: 7))
+        let e = try OTLPHTTPExporter(config: config, settings: .standalone("otlp_http", .exporter))
+        let batch = try OTLPProtobufDecoder().decode(try FixtureFiles.bytes("openinference_openai_3chats.otlp.pb"))
+        try await e.export(ExportItem(batch: batch, records: nil))
+        await e.shutdown()
+        let r = try await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:\(peer.port)/received", headers: [], body: nil, timeout: .seconds(5))
+        let taken = try JSONParser().parse(r.text)
+        #expect(taken["spans"]?.numberValue == Double(batch.spans.count) && taken["refused"]?.numberValue == 0, "\(r.text)")
+        #expect((taken["zstd"]?.numberValue ?? 0) >= 1 && taken["zstd"]?.numberValue == taken["requests"]?.numberValue, "\(r.text)")
     }
 }

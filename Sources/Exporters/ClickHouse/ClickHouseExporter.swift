@@ -23,7 +23,8 @@ extension ClickHouseExporter {
     ///   schema: langfuse_v3                    # traces + observations; langfuse_v4: events_full; both
     ///   create_schema: false                   # true: CREATE TABLE IF NOT EXISTS before the first insert
     ///   cluster: ""                            # with create_schema: ON CLUSTER, replicated engines
-    ///   compression: gzip                      # gzip or none
+    ///   compression: gzip                      # gzip, zstd (ClickHouse decodes both) or none
+    ///   compression_params: {level: 1}         # gzip 1 (fastest, the default) … 9; zstd 1 … 19 (3)
     ///   async_insert: true                     # async_insert=1, wait_for_async_insert=1, as Langfuse
     ///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}   # for https://
     /// ```
@@ -43,7 +44,7 @@ extension ClickHouseExporter {
         public var schema: Schema
         public var createSchema: Bool
         public var cluster: String?
-        public var gzip: Bool
+        public var compression: BodyCompression
         public var asyncInsert: Bool
         public var tls: TLSClientConfig?
         public var sending: ExporterSettings
@@ -63,7 +64,7 @@ extension ClickHouseExporter {
             schema = try map.choice("schema", default: Schema.langfuseV3)
             createSchema = try map.bool("create_schema", default: false)
             cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
-            gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
+            compression = try BodyCompression.decode(&map, offering: [.gzip, .zstd, .none], gzipLevel: 1)
             asyncInsert = try map.bool("async_insert", default: true)
             tls = try map.tlsClient()
             sending = try ExporterSettings(&map)
@@ -133,7 +134,7 @@ public final class ClickHouseExporter: Exporter {
                 headers.append(("X-ClickHouse-Key", config.password))
             }
         }
-        let response = try await transport.post(url, headers: headers, body: body ?? [], gzipLevel: config.gzip ? 3 : nil, timeout: config.sending.timeout)
+        let response = try await transport.post(url, headers: headers, body: body ?? [], compression: config.compression, timeout: config.sending.timeout)
         guard response.status == 200 else {
             throw Self.classify(
                 status: response.status, code: response.headers.first(name: "X-ClickHouse-Exception-Code").flatMap(Int.init),

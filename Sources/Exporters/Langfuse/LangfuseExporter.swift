@@ -57,7 +57,7 @@ public final class LangfuseExporter: Exporter {
             ("x-langfuse-sdk-name", "genai-collector"), ("x-langfuse-sdk-version", CollectorVersion.current),
         ]
         if !config.ingestionMode { headers.append(("x-langfuse-ingestion-version", "4")) }
-        let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.sending.timeout)
+        let response = try await transport.post(config.url, headers: headers, body: body, compression: config.compression, timeout: config.sending.timeout)
         guard (200..<300).contains(response.status) else {
             let failure = Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             if response.status == 401 || response.status == 403 {

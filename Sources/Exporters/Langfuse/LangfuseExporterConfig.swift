@@ -12,7 +12,8 @@ extension LangfuseExporter {
     ///   public_key: ${env:LANGFUSE_PUBLIC_KEY}
     ///   secret_key: ${env:LANGFUSE_SECRET_KEY}
     ///   mode: otlp                                 # otlp (default) or ingestion
-    ///   compression: gzip                          # gzip or none
+    ///   compression: gzip                          # gzip or none (what Langfuse decodes)
+    ///   compression_params: {level: 1}             # gzip 1 (fastest, the default) … 9
     ///   max_request_bytes: 8388608                 # otlp: split above this; ingestion: at most 3500000
     ///   tls: {ca_file: …, insecure_skip_verify: false}
     /// ```
@@ -29,7 +30,7 @@ extension LangfuseExporter {
         public var publicKey: String
         public var secretKey: String
         public var ingestionMode: Bool
-        public var gzip: Bool
+        public var compression: BodyCompression
         public var maxRequestBytes: Int
         public var tls: TLSClientConfig?
         public var sending: ExporterSettings
@@ -43,7 +44,7 @@ extension LangfuseExporter {
             publicKey = try map.requiredString("public_key")
             secretKey = try map.requiredString("secret_key")
             ingestionMode = try map.choice("mode", ["otlp", "ingestion"], default: "otlp") == "ingestion"
-            gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
+            compression = try BodyCompression.decode(&map, offering: [.gzip, .none], gzipLevel: 1)
             let limit = ingestionMode ? Self.ingestionBatchLimit : 64 << 20
             maxRequestBytes = try map.int("max_request_bytes", default: ingestionMode ? Self.ingestionBatchLimit : 8 << 20, range: 65_536...limit)
             tls = try map.tlsClient()

@@ -11,7 +11,8 @@ extension OTLPHTTPExporter {
     ///   endpoint: ${env:OTLP_GATEWAY_ENDPOINT}   # base URL; /v1/traces is appended
     ///   traces_endpoint: ""                      # the full URL instead
     ///   headers: {authorization: "Bearer ${env:GATEWAY_TOKEN}"}
-    ///   compression: gzip                        # gzip or none
+    ///   compression: gzip                        # gzip, zstd or none
+    ///   compression_params: {level: 1}           # gzip 1 (fastest, the default) … 9; zstd 1 … 19 (3)
     ///   encoding: proto                          # proto or json
     ///   max_request_bytes: 8388608               # requests are joined up to this size
     ///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}
@@ -21,14 +22,14 @@ extension OTLPHTTPExporter {
 
         public var url: String
         public var headers: [(String, String)]
-        public var gzip: Bool
+        public var compression: BodyCompression
         public var json: Bool
         public var maxRequestBytes: Int
         public var tls: TLSClientConfig?
         public var sending: ExporterSettings
 
         public static func == (a: Self, b: Self) -> Bool {
-            a.url == b.url && a.headers.elementsEqual(b.headers) { $0 == $1 } && a.gzip == b.gzip && a.json == b.json
+            a.url == b.url && a.headers.elementsEqual(b.headers) { $0 == $1 } && a.compression == b.compression && a.json == b.json
                 && a.maxRequestBytes == b.maxRequestBytes && a.tls == b.tls && a.sending == b.sending
         }
 
@@ -44,7 +45,7 @@ extension OTLPHTTPExporter {
                 throw ConfigError(map.childPath(key), "expected an http:// or https:// URL, got '\(traces.isEmpty ? endpoint : traces)'")
             }
             headers = try map.headers("headers")
-            gzip = try map.choice("compression", ["gzip", "none"], default: "gzip") == "gzip"
+            compression = try BodyCompression.decode(&map, offering: [.gzip, .zstd, .none], gzipLevel: 1)
             json = try map.choice("encoding", ["proto", "json"], default: "proto") == "json"
             maxRequestBytes = try map.int("max_request_bytes", default: 8 << 20, range: 65_536...(64 << 20))
             tls = try map.tlsClient()

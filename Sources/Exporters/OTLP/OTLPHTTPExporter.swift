@@ -29,7 +29,7 @@ public final class OTLPHTTPExporter: Exporter {
         for body in bodies {
             var headers = config.headers
             headers.append(("Content-Type", config.json ? "application/json" : "application/x-protobuf"))
-            let response = try await transport.post(config.url, headers: headers, body: body, gzipLevel: config.gzip ? 6 : nil, timeout: config.sending.timeout)
+            let response = try await transport.post(config.url, headers: headers, body: body, compression: config.compression, timeout: config.sending.timeout)
             guard (200..<300).contains(response.status) else {
                 throw Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             }
