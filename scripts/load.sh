@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark: LLM-shaped OTLP/HTTP (100 spans a request, fresh ids in every request) at the
 # embedded default (pipelines/local.yaml, writing Langfuse events to files, which are counted after a
-# graceful stop), at the load-test pipeline (pipelines/load-test.yaml: memory_limiter → environment →
+# graceful stop), at the gateway (pipelines/gateway.yaml into three local sinks), at the load-test pipeline (pipelines/load-test.yaml: memory_limiter → environment →
 # batch → translate → debug sink), then at a minimal Python reference receiver that fully parses each request with upb and
 # counts spans; same load, same machine, one run. The two alternate for ROUNDS rounds (default 3) so
 # machine noise hits both alike. Prints spans/s, CPU s per 100k spans, peak RSS, p50/p99 latency, and
@@ -51,6 +51,50 @@ run_local() {  # label
   rm -rf "$dir"
 }
 
+# The gateway (pipelines/gateway.yaml as shipped: bearer token, memory_limiter → redaction →
+# environment → cost_inference → batch → ClickHouse, S3 and Langfuse, each with its disk queue),
+# its three sinks played by one bare HTTP server (`genai-collector-load --sink`) that reads each
+# request and answers 200, so the collector is what is measured. Its disk queues accept faster than
+# the sinks drain, so after the load it waits until every exporter has sent every accepted span and
+# reports that time too: accepted spans over load plus drain time is the rate it sustains. S3
+# objects close after 2 s instead of 60 (S3_MAX_OBJECT_AGE), so the drain is not a wait for a timer.
+sink_port=14400
+run_gateway() {  # label
+  local dir pid ok accepted t0 drained sent metrics exporter
+  dir=$(mktemp -d)
+  printf 'bench-otlp-token' > "$dir/otlp-token"
+  printf 'bench-metrics-token' > "$dir/metrics-token"
+  CLICKHOUSE_URL=http://127.0.0.1:$sink_port LANGFUSE_PROJECT_ID=bench \
+    S3_ENDPOINT=http://127.0.0.1:$sink_port S3_BUCKET=bench S3_FORCE_PATH_STYLE=true \
+    AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret S3_MAX_OBJECT_AGE=2s \
+    LANGFUSE_HOST=http://127.0.0.1:$sink_port LANGFUSE_PUBLIC_KEY=pk-lf-bench LANGFUSE_SECRET_KEY=sk-lf-bench \
+    GENAI_COLLECTOR_TOKEN_FILE=$dir/otlp-token GENAI_COLLECTOR_METRICS_TOKEN_FILE=$dir/metrics-token \
+    GENAI_COLLECTOR_STORAGE=$dir/queue GATEWAY_HTTP_ENDPOINT=127.0.0.1:14418 GATEWAY_GRPC_ENDPOINT=127.0.0.1:14417 \
+    GATEWAY_HEALTH_ENDPOINT=127.0.0.1:14433 GATEWAY_METRICS_ENDPOINT=127.0.0.1:14488 \
+    "${daemon:-$bin/genai-collector}" run --config pipelines/gateway.yaml > /dev/null 2>/tmp/genai-load-gateway.log &
+  pid=$!
+  wait_port 14418
+  $bin/genai-collector-load --port 14418 --pid $pid --seconds "$seconds" --connections "$connections" \
+    --header "Authorization: Bearer bench-otlp-token" --label "$1" | tee /tmp/genai-load-line.txt
+  ok=$(sed -n 's/.*(\([0-9]*\) ok,.*/\1/p' /tmp/genai-load-line.txt | tail -1)
+  accepted=$((ok * 100))
+  t0=$(date +%s.%N)
+  drained=
+  for _ in $(seq 1200); do
+    metrics=$(curl -s -H "Authorization: Bearer bench-metrics-token" http://127.0.0.1:14488/metrics)
+    drained=yes
+    for exporter in clickhouse s3 langfuse; do
+      sent=$(awk -v e="exporter=\"$exporter\"" 'index($0, "otelcol_exporter_sent_spans_total{") == 1 && index($0, e) { n += $2 } END { print n + 0 }' <<< "$metrics")
+      [ "$sent" -ge "$accepted" ] || drained=
+    done
+    [ -n "$drained" ] && break
+    sleep 0.1
+  done
+  echo "  sent by each of clickhouse, s3 and langfuse: $([ -n "$drained" ] && echo "all $accepted accepted spans" || echo "NOT all of $accepted within 120 s"), $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s after the load; sustained $(awk -v n="$accepted" -v s="$seconds" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", n / (s + b - a) }') spans/s"
+  kill -TERM $pid; wait $pid || true
+  rm -rf "$dir"
+}
+
 run_reference() {
   PYTHONPATH="$py" python3 scripts/reference_receiver.py 14319 &
   local ref=$!
@@ -73,8 +117,15 @@ measure_pair() {  # runner, label, baseline label
   fi
 }
 
+$bin/genai-collector-load --sink $sink_port &
+sink=$!
+trap 'kill $sink 2>/dev/null || true' EXIT
+wait_port $sink_port
+
 ratios=()
 local_ratios=()
+gateway_ratios=()
+baseline_gateway_ratios=()
 baseline_ratios=()
 baseline_local_ratios=()
 for round in $(seq "$rounds"); do
@@ -82,18 +133,25 @@ for round in $(seq "$rounds"); do
     "baseline ${BASELINE:-} embedded default, HTTP, max rate (round $round)"
   ours_local=$ours
   [ -z "$base" ] || baseline_local_ratios+=("$(ratio "$ours" "$base")")
+  measure_pair run_gateway "genai-collector gateway (gateway.yaml, three sinks), HTTP, max rate (round $round)" \
+    "baseline ${BASELINE:-} gateway, HTTP, max rate (round $round)"
+  ours_gateway=$ours
+  [ -z "$base" ] || baseline_gateway_ratios+=("$(ratio "$ours" "$base")")
   measure_pair run_collector "genai-collector HTTP, max rate (round $round)" "baseline ${BASELINE:-}, max rate (round $round)"
   [ -z "$base" ] || baseline_ratios+=("$(ratio "$ours" "$base")")
   run_reference
   theirs=$(spans_per_s < /tmp/genai-load-line.txt)
   ratios+=("$(ratio "$ours" "$theirs")")
   local_ratios+=("$(ratio "$ours_local" "$theirs")")
+  gateway_ratios+=("$(ratio "$ours_gateway" "$theirs")")
 done
 echo "ratio embedded default (local.yaml) / python upb reference (spans/s, HTTP, max rate), per round: ${local_ratios[*]}; median $(median "${local_ratios[@]}")  (goal >= 1.0)"
+echo "ratio gateway (gateway.yaml, accepted) / python upb reference (spans/s, HTTP, max rate), per round: ${gateway_ratios[*]}; median $(median "${gateway_ratios[@]}")"
 echo "ratio genai-collector / python upb reference (spans/s, HTTP, max rate), per round: ${ratios[*]}; median $(median "${ratios[@]}")"
 if [ -n "${BASELINE:-}" ]; then
   echo "ratio this build / baseline (spans/s, HTTP, max rate), per round: ${baseline_ratios[*]}; median $(median "${baseline_ratios[@]}")"
   echo "ratio this build / baseline, embedded default (spans/s, HTTP, max rate), per round: ${baseline_local_ratios[*]}; median $(median "${baseline_local_ratios[@]}")"
+  echo "ratio this build / baseline, gateway (spans/s, HTTP, max rate), per round: ${baseline_gateway_ratios[*]}; median $(median "${baseline_gateway_ratios[@]}")"
 fi
 
 run_collector "genai-collector, 10k spans/s" --rate 10000

@@ -135,6 +135,7 @@ enum BenchMain {
         var keys = false
         var disguised: String?
         var encoders = false
+        var onlyEncode: (String, Int)?
         var args = CommandLine.arguments.dropFirst().makeIterator()
         while let a = args.next() {
             switch a {
@@ -150,15 +151,20 @@ enum BenchMain {
             case "--keys": keys = true
             case "--disguised": disguised = args.next()
             case "--encoders": encoders = true
+            case "--only-encode": onlyEncode = (args.next() ?? "", Int(args.next() ?? "") ?? 10)
             default:
                 print(
-                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]]"
+                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS]"
                 )
                 return
             }
         }
         if let disguised {
             try RedactionBench.disguised(corpus: disguised)
+            return
+        }
+        if let (name, rounds) = onlyEncode {
+            try EncoderBench.only(name, rounds: rounds, spans: spans)
             return
         }
         if encoders {

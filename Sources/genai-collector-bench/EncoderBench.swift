@@ -15,13 +15,15 @@ enum EncoderBench {
         let encode: () -> [UInt8]
     }
 
-    static func run(spans: Int, seconds: Double, python: String?, rounds: Int = 3) throws {
+    /// Every JSON encoder (and the OTLP protobuf encoder the disk queue uses), on one request of
+    /// `spans` LLM-shaped spans decoded and translated once.
+    static func encoders(spans: Int) throws -> (bytes: [UInt8], records: LangfuseRecords, all: [Encoder]) {
         let bytes: [UInt8] = try SampleRequests.llmShaped(spans: spans).serializedBytes()
         let batch = try OTLPProtobufDecoder().decode(bytes)
         let records = GenAITranslator().translate(batch)
         let rows = ClickHouseRowEncoder(projectID: "bench", eventTimeMillis: 1_700_000_000_000)
         let capacity = bytes.count * 3
-        var encoders = [
+        let all = [
             Encoder(name: "ingestion events") { IngestionBatchEncoder().encodeLines(records) },
             Encoder(name: "ClickHouse v3 rows") {
                 var out: [UInt8] = []
@@ -37,7 +39,28 @@ enum EncoderBench {
                 return out
             },
             Encoder(name: "OTLP/JSON") { OTLPJSONEncoder().encode(batch) + [0x0A] },
+            Encoder(name: "OTLP protobuf") { OTLPProtobufEncoder().encode(batch) },
         ]
+        return (bytes, records, all)
+    }
+
+    /// `--only-encode NAME ROUNDS`: one encoder ROUNDS times and nothing else after the set-up, so
+    /// that callgrind's counts for two values of ROUNDS differ by the encoder's work alone.
+    static func only(_ name: String, rounds: Int, spans: Int) throws {
+        let (_, _, all) = try encoders(spans: spans)
+        guard let e = all.first(where: { $0.name.hasPrefix(name) }) else {
+            print("no encoder named \(name); one of: \(all.map(\.name).joined(separator: ", "))")
+            exit(2)
+        }
+        var n = 0
+        for _ in 0..<rounds { n &+= e.encode().count }
+        print("encoded \(n)")
+    }
+
+    static func run(spans: Int, seconds: Double, python: String?, rounds: Int = 3) throws {
+        let (bytes, records, all) = try encoders(spans: spans)
+        // The protobuf encoder has no orjson counterpart; `--processors` and alloc-count measure it.
+        var encoders = all.filter { $0.name != "OTLP protobuf" }
         // `BENCH_ENCODER=<name prefix>` keeps one encoder, for a profiler.
         if let only = ProcessInfo.processInfo.environment["BENCH_ENCODER"] { encoders = encoders.filter { $0.name.hasPrefix(only) } }
         print("request: \(spans) LLM-shaped spans, \(bytes.count) bytes; \(records.observations.count) observations, \(records.traces.count) traces")

@@ -26,8 +26,9 @@ final class LoadClient {
     deinit { close(fd) }
 
     /// Sends one request and returns the HTTP status.
-    func post(path: String, contentType: String, body: [UInt8]) throws -> Int {
-        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n"
+    func post(path: String, contentType: String, headers: [String] = [], body: [UInt8]) throws -> Int {
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: \(contentType)\r\n\(extra)Content-Length: \(body.count)\r\n\r\n"
         try send(Array(head.utf8))
         try send(body)
         return try readResponse()

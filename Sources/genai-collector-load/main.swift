@@ -8,6 +8,8 @@ import OTLPSamples
 /// percentiles, and the receiver process's CPU seconds per 100k spans and peak RSS.
 ///
 ///   genai-collector-load --port 4318 --pid PID [--seconds 10] [--connections 4] [--spans 100] [--rate SPANS_PER_S]
+///     [--header 'Name: value']
+///   genai-collector-load --sink PORT      (a fast stand-in for the gateway's sinks; see `Sink`)
 struct Options: Sendable {
     var port: UInt16 = 4318
     var pid: Int32?
@@ -19,6 +21,9 @@ struct Options: Sendable {
     var label = "target"
     /// Write the request as one gRPC length-prefixed message (for h2load) and exit.
     var writeGRPCBody: String?
+    /// Extra request header lines, such as a bearer token.
+    var headers: [String] = []
+    var sinkPort: UInt16?
 }
 
 func parseOptions() -> Options {
@@ -34,6 +39,8 @@ func parseOptions() -> Options {
         case "--rate": o.rate = Double(args.next() ?? "")
         case "--label": o.label = args.next() ?? o.label
         case "--write-grpc-body": o.writeGRPCBody = args.next()
+        case "--header": o.headers.append(args.next() ?? "")
+        case "--sink": o.sinkPort = UInt16(args.next() ?? "")
         default: print("unknown option \(a)"); exit(2)
         }
     }
@@ -96,7 +103,7 @@ func runLoad(_ o: Options) throws {
                     for k in 0..<4 { body[end - k] = template[end - k] ^ UInt8(truncatingIfNeeded: counter >> (8 * UInt64(k))) }
                 }
                 let t0 = Date()
-                let status = (try? client.post(path: o.path, contentType: "application/x-protobuf", body: body)) ?? 0
+                let status = (try? client.post(path: o.path, contentType: "application/x-protobuf", headers: o.headers, body: body)) ?? 0
                 latencies.append(Date().timeIntervalSince(t0))
                 // A server may close after an answer (a refusal before the body is read does); as
                 // an SDK would, open a new connection rather than fail every later request.
@@ -141,7 +148,9 @@ func runLoad(_ o: Options) throws {
 
 do {
     let options = parseOptions()
-    if let path = options.writeGRPCBody {
+    if let port = options.sinkPort {
+        try Sink().serve(port: port)
+    } else if let path = options.writeGRPCBody {
         let message: [UInt8] = try SampleRequests.llmShaped(spans: options.spansPerRequest, seed: 7).serializedBytes()
         let n = UInt32(message.count)
         let frame = [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + message
