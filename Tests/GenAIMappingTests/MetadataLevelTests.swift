@@ -15,6 +15,50 @@ struct MetadataTests {
         #expect(o.metadata.value(for: "x") == .string("1"))
     }
 
+    /// Every attribute that may carry an input or output is left out of `metadata.attributes`, on the
+    /// observation and on the trace, in every scope and whichever source won the input: the list as
+    /// the fidelity issue gives it, written here independently of the mapping tables.
+    static let ioKeys = [
+        "langfuse.trace.input", "langfuse.trace.output", "langfuse.observation.input", "langfuse.observation.output",
+        "ai.prompt.messages", "ai.prompt", "ai.toolCall.args", "ai.response.text", "ai.result.text", "ai.toolCall.result",
+        "ai.response.object", "ai.result.object", "ai.response.toolCalls", "ai.result.toolCalls",
+        "gcp.vertex.agent.llm_request", "gcp.vertex.agent.llm_response", "gcp.vertex.agent.tool_call_args",
+        "gcp.vertex.agent.tool_response", "prompt", "all_messages_events", "events", "lk.input_text", "lk.user_transcript",
+        "lk.chat_ctx", "lk.user_input", "lk.function_tool.output", "lk.response.text", "mlflow.spanInputs", "mlflow.spanOutputs",
+        "traceloop.entity.input", "traceloop.entity.output", "input.value", "output.value", "final_result",
+        "pydantic_ai.all_messages", "input", "output", "gen_ai.system_instructions", "gen_ai.input.messages",
+        "gen_ai.output.messages", "gen_ai.tool.call.arguments", "gen_ai.tool.call.result", "genkit:input", "genkit:output",
+        "flue.turn.input", "flue.tool.arguments", "flue.task.prompt", "flue.workflow.payload", "flue.turn.output",
+        "flue.tool.result", "flue.task.result", "flue.operation.result", "flue.workflow.result",
+    ]
+    /// Plain prefixes, no trailing dot: each of these starts with one.
+    static let prefixedKeys = [
+        "gen_ai.prompt", "gen_ai.prompt.0.content", "gen_ai.prompt_json", "gen_ai.completion", "gen_ai.completion.0.role",
+        "gen_ai.completions", "llm.input_messages", "llm.input_messages.0.message.content", "llm.input_messages_count",
+        "llm.output_messages.1.message.role", "llm.output_messagesx", "langfuse.trace.metadata", "langfuse.trace.metadata_v2",
+        "langfuse.observation.metadata.k", "langfuse.observation.metadatax", "ai.telemetry.metadata", "ai.telemetry.metadataId",
+    ]
+    /// Near misses that stay.
+    static let keptKeys = ["gen_ai.promp", "input.valuex", "my.input", "outputs", "ai.telemetry.functionId", "llm.input", "events.count"]
+
+    @Test(arguments: ["test-scope", "ai", "genkit-tracer", "@flue/opentelemetry", "pydantic-ai", "gcp.vertex.agent", "livekit-agents"])
+    func everyPossibleInputOutputKeyIsLeftOutOfAttributes(scope: String) throws {
+        let keys = Self.ioKeys + Self.prefixedKeys
+        // Langfuse's own input wins, so none of the others is consumed as input.
+        var attributes: [(String, A)] = [("langfuse.observation.input", .s("won"))]
+        attributes += keys.filter { $0 != "langfuse.observation.input" }.map { ($0, .s("v")) }
+        attributes += Self.keptKeys.map { ($0, .s("kept")) }
+        let r = try translate([TestSpan(attributes: attributes)], scope: scope)
+        for (what, members) in [("observation", r.json(r.observations[0].metadata)), ("trace", r.json(r.traces[0].metadata))] {
+            guard case .object(let kept)? = members?.value(for: "attributes") else {
+                Issue.record("\(scope): the \(what) has no metadata.attributes")
+                continue
+            }
+            let names = Set(kept.map(\.key))
+            #expect(names == Set(Self.keptKeys), "\(scope), \(what): \(names.sorted())")
+        }
+    }
+
     @Test func resourceAttributesAndScopeKeepTheirTypes() throws {
         let o = try observation([], resource: [("service.name", .s("svc")), ("pid", .i(7))])
         #expect(o.metadata.value(for: "resourceAttributes") == json(#"{"service.name":"svc","pid":7}"#))

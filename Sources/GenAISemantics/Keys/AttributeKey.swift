@@ -140,6 +140,7 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case livekitInputText = "lk.input_text"
     case livekitUserTranscript = "lk.user_transcript"
     case livekitChatContext = "lk.chat_ctx"
+    case livekitUserInput = "lk.user_input"
     case livekitFunctionToolOutput = "lk.function_tool.output"
     case livekitResponseText = "lk.response.text"
 

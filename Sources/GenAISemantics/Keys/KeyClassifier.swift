@@ -8,6 +8,8 @@ public struct KeyClassifier: Sendable {
     /// Prefix families, grouped by first byte so a key is compared only with plausible prefixes.
     private let prefixBytes: [UInt8]
     private let prefixesByFirstByte: [[(offset: Int, length: Int, family: Int)]]
+    /// `MappingTables.metadataExcludedPrefixes`, as bytes.
+    private let excludedPrefixes: [[UInt8]]
 
     public static let shared = KeyClassifier()
 
@@ -21,6 +23,7 @@ public struct KeyClassifier: Sendable {
         }
         prefixBytes = bytes
         prefixesByFirstByte = buckets
+        excludedPrefixes = MappingTables.metadataExcludedPrefixes.map { Array($0.utf8) }
         let families = AttributeKeyPrefix.allCases
         keys = ByteKeyTable(
             AttributeKey.allCases.enumerated().map { i, key in
@@ -37,6 +40,14 @@ public struct KeyClassifier: Sendable {
 
     /// Index into `AttributeKey.allCases`, or nil for a key the collector does not know.
     public func classify(_ p: UnsafeBufferPointer<UInt8>) -> Int32? { keys.lookup(p)?.0 }
+
+    /// Whether the key starts with one of the plain prefixes left out of `metadata.attributes`.
+    /// Only unknown keys outside every family ask, so this is off the common path.
+    public func excludedFromMetadata(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        excludedPrefixes.contains { prefix in
+            p.count >= prefix.count && prefix.withUnsafeBufferPointer { memEqual($0.baseAddress!, p.baseAddress!, prefix.count) }
+        }
+    }
 
     /// Index into `AttributeKeyPrefix.allCases` of the family this key belongs to, if any.
     public func prefix(_ p: UnsafeBufferPointer<UInt8>) -> Int? {

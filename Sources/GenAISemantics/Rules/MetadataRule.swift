@@ -42,11 +42,13 @@ extension SpanContext {
         return j
     }
 
-    /// Span attributes minus input/output and message families; written as text when encoded.
+    /// Span attributes minus what was consumed, every possible input/output key and the message and
+    /// metadata families (`MappingTables.metadataExcludedKeys` and `…Prefixes`); written as text.
     public func attributesMetadata(excluding consumed: [AttributeKey], tools: Tools) -> AttributeSelection {
         var excluded: [Int32] = []
         for key in consumed + tools.consumed { if let i = index.index(key) { excluded.append(Int32(i)) } }
-        for key in MappingTables.metadataExcludedKeys { if let i = index.index(key) { excluded.append(Int32(i)) } }
+        index.forEachKnown { key, i in if MappingTables.metadataExcludedKeyIDs[key] { excluded.append(i) } }
+        excluded += index.unknownExcluded
         for p in index.prefixed
         where MappingTables.metadataExcludedFamilyIDs[Int(p.family)]
             || (tools.consumedLLMTools && Int(p.family) == AttributeKeyPrefix.llmTools.ordinal)

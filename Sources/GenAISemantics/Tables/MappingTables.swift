@@ -99,14 +99,52 @@ public enum MappingTables {
     ]
 
     // MARK: Metadata
-    /// Families left out of `metadata.attributes` (they are carried as input/output or metadata).
-    static let metadataExcludedFamilies: [AttributeKeyPrefix] = [
-        .genAIPrompt, .genAICompletion, .llmInputMessages, .llmOutputMessages, .langfuseTraceMetadata,
-        .langfuseObservationMetadata, .aiTelemetryMetadata,
-    ]
-    static let metadataExcludedFamilyIDs: [Bool] = AttributeKeyPrefix.allCases.map(metadataExcludedFamilies.contains)
+    /// Every attribute that may carry an input or output, left out of `metadata.attributes` on
+    /// observations and traces in every scope, whichever source supplied the record's input/output
+    /// (Langfuse's fixed list, by convention), with the message and metadata keys.
     static let metadataExcludedKeys: [AttributeKey] = [
+        // Langfuse
+        .langfuseTraceInput, .langfuseTraceOutput, .langfuseObservationInput, .langfuseObservationOutput,
+        // Vercel AI SDK
+        .aiPromptMessages, .aiPrompt, .aiToolCallArgs, .aiResponseText, .aiResultText, .aiToolCallResult, .aiResponseObject, .aiResultObject,
+        .aiResponseToolCalls, .aiResultToolCalls,
+        // Google ADK
+        .adkLLMRequest, .adkLLMResponse, .adkToolCallArgs, .adkToolResponse,
+        // Logfire
+        .logfirePrompt, .logfireAllMessagesEvents, .logfireEvents,
+        // LiveKit
+        .livekitInputText, .livekitUserTranscript, .livekitChatContext, .livekitUserInput, .livekitFunctionToolOutput, .livekitResponseText,
+        // MLflow
+        .mlflowSpanInputs, .mlflowSpanOutputs,
+        // TraceLoop
+        .traceloopEntityInput, .traceloopEntityOutput,
+        // OpenInference
+        .inputValue, .outputValue,
+        // Pydantic AI
+        .pydanticFinalResult, .pydanticAllMessages,
+        // plain
+        .pydanticInput, .pydanticOutput,
+        // GenAI
+        .genAISystemInstructions, .genAIInputMessages, .genAIOutputMessages, .genAIToolCallArguments, .genAIToolCallResult,
+        // Genkit
+        .genkitInput, .genkitOutput,
+        // Flue
+        .flueTurnInput, .flueToolArguments, .flueTaskPrompt, .flueWorkflowPayload, .flueTurnOutput, .flueToolResult, .flueTaskResult, .flueOperationResult,
+        .flueWorkflowResult,
+        // what the metadata rule carries itself
         .genAIPrompt, .genAICompletion, .langfuseTraceMetadata, .langfuseObservationMetadata,
-        .langfuseObservationInput, .langfuseObservationOutput,
     ]
+    /// Plain prefixes, without a trailing dot: `gen_ai.prompt` also covers `gen_ai.prompt_json`.
+    static let metadataExcludedPrefixes: [String] = [
+        "gen_ai.prompt", "gen_ai.completion", "llm.input_messages", "llm.output_messages", "langfuse.trace.metadata",
+        "langfuse.observation.metadata", "ai.telemetry.metadata",
+    ]
+    /// Per `AttributeKey`: excluded by name or by one of the prefixes.
+    static let metadataExcludedKeyIDs: [Bool] = AttributeKey.allCases.map { key in
+        metadataExcludedKeys.contains(key) || metadataExcludedPrefixes.contains { key.rawValue.hasPrefix($0) }
+    }
+    /// Per prefix family (whose names end in a dot): inside one of the prefixes above.
+    static let metadataExcludedFamilyIDs: [Bool] = AttributeKeyPrefix.allCases.map { family in
+        metadataExcludedPrefixes.contains { family.rawValue.hasPrefix($0) }
+    }
 }
