@@ -168,4 +168,48 @@ struct InputOutputTests {
         ])
         #expect(objectInput.input == json(#"{"q":1,"tools":[{"name":"get_weather"},{"name":"other"}]}"#))
     }
+
+    struct MetadataToolsCase: Sendable, CustomStringConvertible {
+        let name: String
+        let tools: A
+        /// The observation's input after the move; nil: the tools stay in metadata, input as without them.
+        let input: String?
+        var description: String { name }
+    }
+
+    /// `gen_ai.tool.definitions` on every case: `b` (with `x`) and `c`.
+    static let metadataToolCases: [MetadataToolsCase] = [
+        MetadataToolsCase(
+            name: "text list, both tool shapes, first wins by name",
+            tools: .s(#"[{"name":"a"},{"type":"function","function":{"name":"b"}}]"#),
+            input: #"{"messages":["m"],"tools":[{"name":"a"},{"type":"function","function":{"name":"b"}},{"name":"c"}]}"#),
+        MetadataToolsCase(
+            name: "a list of texts", tools: .arr([.s(#"{"name":"a"}"#), .s(#"{"name":"c","y":2}"#)]),
+            input: #"{"messages":["m"],"tools":[{"name":"a"},{"name":"c","y":2},{"name":"b","x":1}]}"#),
+        MetadataToolsCase(name: "empty list", tools: .s("[]"), input: nil),
+        MetadataToolsCase(name: "an item without a name", tools: .s(#"[{"name":"a"},{"description":"d"}]"#), input: nil),
+        MetadataToolsCase(name: "an item that is not an object", tools: .s(#"[{"name":"a"},"b"]"#), input: nil),
+        MetadataToolsCase(name: "not JSON", tools: .s("[not json"), input: nil),
+        MetadataToolsCase(name: "an object, not a list", tools: .s(#"{"name":"a"}"#), input: nil),
+    ]
+
+    /// Tools named in the observation's metadata (`tools`, here from `ai.telemetry.metadata.tools`) move
+    /// into its input ahead of the attribute tools, de-duplicated by name, and leave its metadata; the
+    /// trace's metadata keeps them and the trace's input does not get them.
+    @Test(arguments: metadataToolCases)
+    func toolsNamedInMetadataMoveIntoTheInput(_ c: MetadataToolsCase) throws {
+        let r = try translate([
+            TestSpan(attributes: [
+                ("gen_ai.input.messages", .arr([.s("m")])), ("ai.telemetry.metadata.tools", c.tools),
+                ("gen_ai.tool.definitions", .s(#"[{"name":"b","x":1},{"name":"c"}]"#)),
+            ])
+        ])
+        let o = RenderedObservation(raw: r.observations[0], batch: r.batch)
+        let withoutMetadataTools = json(#"{"messages":["m"],"tools":[{"name":"b","x":1},{"name":"c"}]}"#)
+        #expect(o.input == (c.input.map(json) ?? withoutMetadataTools), "\(c.name)")
+        #expect((o.metadata.value(for: "tools") == nil) == (c.input != nil), "\(c.name)")
+        let trace = r.traces[0]
+        #expect(r.json(trace.input) == withoutMetadataTools, "\(c.name)")
+        #expect(r.json(trace.metadata)?.value(for: "tools") != nil, "\(c.name): the trace's metadata is never touched")
+    }
 }

@@ -41,9 +41,9 @@ public struct GenAITranslator: Sendable {
             records.observations.reserveCapacity(batch.spans.count)
             stats.notes.add(
                 walker.forEachSpan(batch) { ctx, _ in
-                    let (observation, attributes) = self.observation(ctx, stats: &stats)
+                    let (observation, attributes, traceInput) = self.observation(ctx, stats: &stats)
                     stats.spans += 1
-                    if let trace = traceRecord(ctx, observation, attributes) {
+                    if let trace = traceRecord(ctx, observation, attributes, traceInput) {
                         if trace.kind == .minimal {
                             if traceKinds[trace.id] == nil {
                                 pendingMinimal.append((out.count, trace))
@@ -66,8 +66,9 @@ public struct GenAITranslator: Sendable {
         return out
     }
 
-    /// The observation, and its `metadata.attributes` for the trace record to reuse.
-    private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, AttributeSelection) {
+    /// The observation, its `metadata.attributes` for the trace record to reuse, and the input a root
+    /// span gives its trace (without tools taken from the observation's metadata).
+    private func observation(_ ctx: SpanContext, stats: inout Stats) -> (LangfuseObservation, AttributeSelection, RecordValue?) {
         let span = ctx.span
         let type = ctx.observationType()
         var o = LangfuseObservation(
@@ -77,7 +78,17 @@ public struct GenAITranslator: Sendable {
         (o.startTimeUnixNano, o.endTimeUnixNano) = Self.times(span)
         let io = ctx.inputOutput()
         let tools = ctx.toolDefinitions()
-        o.input = ctx.inputWithTools(io.input, tools.definitions)
+        let traceInput = ctx.inputWithTools(io.input, tools.definitions)
+        // Tools named in the observation's metadata move into its input, ahead of the others.
+        var userMetadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation, noting: true))
+        if let i = userMetadata.firstIndex(where: { $0.key == "tools" }), case .json(let value) = userMetadata[i].value,
+            let named = SpanContext.metadataTools(value)
+        {
+            userMetadata.remove(at: i)
+            o.input = ctx.inputWithTools(io.input, named + tools.definitions)
+        } else {
+            o.input = traceInput
+        }
         o.output = io.output
         o.model = ctx.modelName()
         o.modelParameters = ctx.modelParameters()
@@ -104,12 +115,13 @@ public struct GenAITranslator: Sendable {
             }
         }
         let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: tools)
-        o.metadata = merged(ctx.resource.traceMetadata, ctx.userMetadata(.observation, noting: true))
-            .merging(ctx.structuralMetadata(attributes: attributes))
-        return (o, attributes)
+        o.metadata = userMetadata.merging(ctx.structuralMetadata(attributes: attributes))
+        return (o, attributes, traceInput)
     }
 
-    private func traceRecord(_ ctx: SpanContext, _ o: borrowing LangfuseObservation, _ attributes: AttributeSelection) -> LangfuseTrace? {
+    private func traceRecord(
+        _ ctx: SpanContext, _ o: borrowing LangfuseObservation, _ attributes: AttributeSelection, _ input: RecordValue?
+    ) -> LangfuseTrace? {
         let kind: LangfuseTrace.Kind = ctx.isRoot ? .full : (ctx.hasTraceUpdates ? .update : .minimal)
         var t = LangfuseTrace(
             kind: kind, id: o.traceID, sourceSpanID: o.id, timestampUnixNano: o.startTimeUnixNano,
@@ -127,7 +139,7 @@ public struct GenAITranslator: Sendable {
         if kind == .full {
             t.name = ctx.truthyText(.langfuseTraceName) ?? o.name
             // The root span's input/output is the trace's unless the trace keys say otherwise.
-            t.input = explicitInput ?? o.input
+            t.input = explicitInput ?? input
             t.output = explicitOutput ?? o.output
             t.metadata = base.merging(ctx.structuralMetadata(attributes: attributes))
         } else {

@@ -31,10 +31,30 @@ extension SpanContext {
         return tools
     }
 
-    /// Merges tool definitions into an input value as Langfuse shapes it.
+    /// Merges tool definitions into an input value as Langfuse shapes it, de-duplicated by name
+    /// (the first wins; a tool without a name is kept).
     public func inputWithTools(_ input: RecordValue?, _ tools: [JSONValue]) -> RecordValue? {
         guard !tools.isEmpty else { return input }
-        return .json(merge(input.map { batch.json($0) }, tools))
+        var seen = Set<String>()
+        let unique = tools.filter { tool in Self.toolName(tool).map { seen.insert($0).inserted } ?? true }
+        return .json(merge(input.map { batch.json($0) }, unique))
+    }
+
+    /// User metadata's top-level `tools` (say from `ai.telemetry.metadata.tools`), when it is a
+    /// non-empty list (parsed if text) whose every item (parsed if text) is an object with `name` or
+    /// `function.name`: those tools. Nil otherwise, and the metadata keeps the key.
+    public static func metadataTools(_ value: JSONValue) -> [JSONValue]? {
+        func parsed(_ v: JSONValue) -> JSONValue? {
+            guard case .string(let s) = v else { return v }
+            return JSONParser.parseIfJSON(s)
+        }
+        guard case .array(let items)? = parsed(value), !items.isEmpty else { return nil }
+        var tools: [JSONValue] = []
+        for item in items {
+            guard let tool = parsed(item), case .object = tool, toolName(tool) != nil else { return nil }
+            tools.append(tool)
+        }
+        return tools
     }
 
     private func merge(_ input: JSONValue?, _ tools: [JSONValue]) -> JSONValue {
@@ -49,8 +69,8 @@ extension SpanContext {
             return .object([JSONMember("messages", .array(messages)), JSONMember("tools", .array(tools))])
         case .object(var members)?:
             var merged = members.value(for: "tools")?.arrayValue ?? []
-            let names = Set(merged.compactMap(toolName))
-            merged += tools.filter { toolName($0).map { !names.contains($0) } ?? true }
+            let names = Set(merged.compactMap(Self.toolName))
+            merged += tools.filter { Self.toolName($0).map { !names.contains($0) } ?? true }
             members.set("tools", .array(merged))
             return .object(members)
         case .some(let other):
@@ -58,7 +78,7 @@ extension SpanContext {
         }
     }
 
-    private func toolName(_ tool: JSONValue) -> String? {
+    private static func toolName(_ tool: JSONValue) -> String? {
         tool["name"]?.stringValue ?? tool["function"]?["name"]?.stringValue
     }
 }
