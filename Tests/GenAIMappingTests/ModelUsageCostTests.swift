@@ -131,11 +131,36 @@ struct UsageTests {
                 == ["input": 88, "output": 10, "total": 110, "input_cache_creation": 5, "input_cached_tokens": 7])
     }
 
-    @Test func genkitUsage() throws {
-        let out = #"{"usage":{"inputTokens":10,"outputTokens":9,"totalTokens":19,"thoughtsTokens":4}}"#
-        #expect(
-            try usage([("genkit:output", .s(out))], scope: "genkit-tracer")
-                == ["input": 10, "output": 5, "total": 19, "output_reasoning_tokens": 4])
+    /// Genkit: thoughts are `output_reasoning` (not `output_reasoning_tokens`), come out of output
+    /// floored at 0, and a key is written only when its count is not zero.
+    @Test(
+        arguments: [
+            (#"{"inputTokens":10,"outputTokens":9,"totalTokens":19,"thoughtsTokens":4}"#, ["input": 10, "output": 5, "total": 19, "output_reasoning": 4]),
+            (#"{"inputTokens":10,"outputTokens":3,"totalTokens":19,"thoughtsTokens":4}"#, ["input": 10, "total": 19, "output_reasoning": 4]),
+            (#"{"inputTokens":10,"outputTokens":9,"totalTokens":19,"thoughtsTokens":0}"#, ["input": 10, "output": 9, "total": 19]),
+            (#"{"inputTokens":0,"outputTokens":7,"thoughtsTokens":2}"#, ["output": 5, "total": 7, "output_reasoning": 2]),
+            (#"{"inputTokens":0,"outputTokens":0,"totalTokens":0}"#, nil),
+        ] as [(String, [String: Int64]?)])
+    func genkitUsage(_ usageJSON: String, _ want: [String: Int64]?) throws {
+        let out = #"{"usage":"# + usageJSON + "}"
+        #expect(try usage([("genkit:output", .s(out))], scope: "genkit-tracer") == want)
+    }
+
+    /// Google ADK: the cached count in the `llm_response` blob comes out of input, and `total` is the
+    /// sum of the buckets after that split (not the span's own total); without a cached count the
+    /// span's total stands.
+    @Test(
+        arguments: [
+            (#"{"usage_metadata":{"cached_content_token_count":30}}"#, ["input": 70, "input_cached_tokens": 30, "output": 20, "total": 120]),
+            (#"{"usage_metadata":{}}"#, ["input": 100, "output": 20, "total": 130]),
+            (nil, ["input": 100, "output": 20, "total": 130]),
+        ] as [(String?, [String: Int64])])
+    func adkTotalsAfterTheCacheSplit(_ response: String?, _ want: [String: Int64]) throws {
+        var attributes: [(String, A)] = [
+            ("gen_ai.usage.input_tokens", .i(100)), ("gen_ai.usage.output_tokens", .i(20)), ("gen_ai.usage.total_tokens", .i(130)),
+        ]
+        if let response { attributes.append(("gcp.vertex.agent.llm_response", .s(response))) }
+        #expect(try usage(attributes, scope: "gcp.vertex.agent") == want)
     }
 
     @Test func invokeAgentKeepsUsageOutsideTheVercelSDK() throws {

@@ -114,6 +114,16 @@ struct CostInferenceTests {
         #expect(value(b, span: 1, CollectorAttributeKey.costTierID) == "ba3b2121-9c68-4333-af3b-26f98fbab7ee")
     }
 
+    /// Reasoning is priced under both names: `output_reasoning_tokens` (the conventions' bucket) and
+    /// `output_reasoning` (Genkit's), so a Gemini call through Genkit costs its thoughts too.
+    @Test(arguments: ["output_reasoning_tokens", "output_reasoning"])
+    func reasoningIsPricedUnderBothNames(_ key: String) throws {
+        let model = try #require(PriceCatalog.builtin.match("gemini-2.5-flash"))
+        let cost = try #require(CostInferenceProcessor.cost(usage: UsageDetails([("input", 100), ("output", 10), (key, 40)]), prices: model.prices))
+        // 100 × 3e-7 + 10 × 2.5e-6 + 40 × 2.5e-6
+        expectClose(Dictionary(uniqueKeysWithValues: cost.pairs), ["input": 3e-5, "output": 2.5e-5, key: 1e-4, "total": 1.55e-4], "\(key)")
+    }
+
     @Test func theCatalogHasEveryModel() {
         #expect(PriceCatalog.builtin.models.count == 167)
         #expect(PriceCatalog.builtin.match("gpt-4o-mini")?.name == "gpt-4o-mini")

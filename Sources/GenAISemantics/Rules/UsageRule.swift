@@ -20,7 +20,12 @@ extension SpanContext {
             usage = vercelUsage()
         } else {
             usage = genericUsage()
-            if scopeName == ScopeName.googleADK.rawValue { adkCachedTokens(&usage) } else { return usage.isEmpty ? nil : usage }
+            guard scopeName == ScopeName.googleADK.rawValue else { return usage.isEmpty ? nil : usage }
+            if adkCachedTokens(&usage) {
+                // The total is the buckets' sum after the split, whatever total came with the span.
+                usage[UsageKeys.total] = nil
+                usage[UsageKeys.total] = usage.values.reduce(0, +)
+            }
         }
         if usage.isEmpty { return nil }
         if usage[UsageKeys.total] == nil { usage[UsageKeys.total] = usage.values.reduce(0, +) }
@@ -136,14 +141,17 @@ extension SpanContext {
         return u
     }
 
+    /// Genkit's `genkit:output.usage`: thoughts are `output_reasoning` and come out of output
+    /// (floored at 0); a key is written only when its count is not zero.
     private func genkitUsage() -> UsageDetails? {
         guard case .object(let usage)? = parsedJSON(.genkitOutput)?["usage"] else { return nil }
         var u = UsageDetails()
+        func put(_ key: String, _ v: Double?) { if let v, count(v) != 0 { u[key] = count(v) } }
         let thoughts = number(usage.value(for: "thoughtsTokens") ?? .null)
-        if let i = number(usage.value(for: "inputTokens") ?? .null) { u[UsageKeys.input] = count(i) }
-        if let o = number(usage.value(for: "outputTokens") ?? .null) { u[UsageKeys.output] = count(max(0, o - (thoughts ?? 0))) }
-        if let t = number(usage.value(for: "totalTokens") ?? .null) { u[UsageKeys.total] = count(t) }
-        if let thoughts { u[UsageKeys.reasoning] = count(thoughts) }
+        put(UsageKeys.input, number(usage.value(for: "inputTokens") ?? .null))
+        put(UsageKeys.output, number(usage.value(for: "outputTokens") ?? .null).map { max(0, $0 - (thoughts ?? 0)) })
+        put(UsageKeys.total, number(usage.value(for: "totalTokens") ?? .null))
+        put(UsageKeys.genkitReasoning, thoughts)
         return u
     }
 
@@ -183,13 +191,15 @@ extension SpanContext {
         return u
     }
 
-    private func adkCachedTokens(_ u: inout UsageDetails) {
+    /// Takes ADK's cached count (from the `llm_response` blob) out of input; true when it did.
+    private func adkCachedTokens(_ u: inout UsageDetails) -> Bool {
         guard u[UsageKeys.cachedInput] == nil,
             let cached = parsedJSON(.adkLLMResponse)?["usage_metadata"]?["cached_content_token_count"],
             let c = number(cached)
-        else { return }
+        else { return false }
         u[UsageKeys.cachedInput] = count(c)
         if let input = u[UsageKeys.input] { u[UsageKeys.input] = max(0, input - count(c)) }
+        return true
     }
 }
 

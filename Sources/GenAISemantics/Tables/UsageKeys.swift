@@ -9,6 +9,8 @@ enum UsageKeys {
     static let cachedInput = "input_cached_tokens"
     static let cacheCreation = "input_cache_creation"
     static let reasoning = "output_reasoning_tokens"
+    /// Genkit's reasoning bucket (`thoughtsTokens`), as Langfuse names it for that scope only.
+    static let genkitReasoning = "output_reasoning"
     static let outputAudio = "output_audio_tokens"
 
     static let inputAliases = ["prompt_tokens", "input_tokens", "prompt"]
