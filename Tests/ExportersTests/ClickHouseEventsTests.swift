@@ -76,6 +76,37 @@ struct ClickHouseEventsTests {
         #expect((Int(r[r.startIndex + 5].first ?? "") ?? 0) == priced.count)
     }
 
+    /// A SPAN that reports usage and cost (an agent span carrying a remote agent's usage, say) keeps
+    /// them in its v4 row, as Langfuse's direct write path does, and in its v3 row; only the ingestion
+    /// event drops them, because Langfuse's span-create schema strips them.
+    @Test func spansKeepUsageAndCostInTheirRows() throws {
+        let request = #"""
+            {"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},
+              "scopeSpans":[{"scope":{"name":"remote-agent"},"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c",
+                "spanId":"b7ad6b7169203331","name":"call remote agent","startTimeUnixNano":"1700000000000000000",
+                "endTimeUnixNano":"1700000001000000000","attributes":[
+                  {"key":"gen_ai.usage.input_tokens","value":{"intValue":"900"}},
+                  {"key":"gen_ai.usage.output_tokens","value":{"intValue":"100"}},
+                  {"key":"gen_ai.usage.cost","value":{"doubleValue":0.25}}]}]}]}]}
+            """#
+        let records = GenAITranslator().translate(try OTLPJSONDecoder().decode(Array(request.utf8)))
+        let o = try #require(records.observations.first)
+        #expect(o.type == .span && o.usageDetails?["total"] == 1000 && o.costDetails?["total"] == 0.25)
+        func row(_ bytes: [UInt8]) throws -> JSONValue { try JSONParser().parse(Array(bytes.split(separator: 0x0A)[0])) }
+        let v4 = try row(events([records], eventTime: 1))
+        #expect(v4["usage_details"]?["input"]?.numberValue == 900 && v4["usage_details"]?["total"]?.numberValue == 1000, "\(v4)")
+        #expect(v4["cost_details"]?["total"]?.numberValue == 0.25, "\(v4)")
+        var v3bytes: [UInt8] = []
+        ClickHouseRowEncoder(projectID: "proj-1", eventTimeMillis: 1).observations(records, into: &v3bytes)
+        let v3 = try row(v3bytes)
+        #expect(v3["usage_details"]?["total"]?.numberValue == 1000 && v3["cost_details"]?["total"]?.numberValue == 0.25, "\(v3)")
+        let event = try JSONParser().parse(
+            IngestionBatchEncoder().encodeLines(records).split(separator: 0x0A).map(Array.init).first { line in
+                String(decoding: line, as: UTF8.self).contains("span-create")
+            } ?? [])
+        #expect(event["body"]?["usageDetails"] == nil && event["body"]?["costDetails"] == nil && event["body"]?["name"]?.stringValue == "call remote agent")
+    }
+
     @Test func metadataFlattensByPath() throws {
         let batch = TraceBatch()
         let encoder = ClickHouseRowEncoder(projectID: "p", eventTimeMillis: 0)
