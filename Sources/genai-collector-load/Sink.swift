@@ -15,14 +15,9 @@ final class Sink: @unchecked Sendable {  // `counts` is guarded by `lock`
         guard listener >= 0 else { throw LoadError("socket failed") }
         var one: Int32 = 1
         setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        guard withLoopback(port: port, { bind(listener, $0, $1) }) == 0, listen(listener, 128) == 0 else {
+            throw LoadError("cannot listen on 127.0.0.1:\(port)")
         }
-        guard rc == 0, listen(listener, 128) == 0 else { throw LoadError("cannot listen on 127.0.0.1:\(port)") }
         while true {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { continue }
