@@ -122,8 +122,8 @@ final class Sink: @unchecked Sendable {  // `counts` is guarded by `lock`
             while true {
                 guard let line = upTo([13, 10]), let size = Int(line.split(separator: ";").first ?? "", radix: 16) else { return nil }
                 if size == 0 {
-                    _ = upTo([13, 10])  // no trailers are sent to us; the empty line ends the body
-                    return total
+                    // No trailers are sent to us; the empty line ends the body.
+                    return upTo([13, 10]) == nil ? nil : total
                 }
                 guard skip(size) != nil, upTo([13, 10]) != nil else { return nil }
                 total += size
