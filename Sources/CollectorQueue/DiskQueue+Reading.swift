@@ -79,6 +79,7 @@ extension DiskQueue {
             s.writing = true
             return true
         }
+        // A commit-only round carries no append; a failed commit write surfaces through commitError.
         if lead { _ = await self.lead(0) }
         let failure = state.withLock { s -> DiskQueueError? in
             defer { s.commitError = nil }
