@@ -50,6 +50,11 @@ extension ExportFailure {
         status == 408 || status == 429 || status >= 500
     }
 
+    /// The same failure, its message prefixed with what was being done.
+    public func context(_ doing: String) -> ExportFailure {
+        ExportFailure(kind: kind, message: "\(doing): \(message)", retryAfter: retryAfter, cause: cause)
+    }
+
     /// A failed HTTP answer, classified by `isRetryable(httpStatus:)`.
     public static func http(_ status: UInt, _ summary: String, retryAfter: Duration? = nil) -> ExportFailure {
         isRetryable(httpStatus: Int(status)) ? .retryable(summary, retryAfter: retryAfter) : .permanent(summary)

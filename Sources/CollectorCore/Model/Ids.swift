@@ -13,6 +13,13 @@ public struct TraceID: Hashable, Sendable, Comparable {
 
     public var isZero: Bool { high == 0 && low == 0 }
 
+    /// From exactly 32 hex characters; nil otherwise.
+    public init?(hex: String) {
+        let b = Array(hex.utf8)
+        guard b.count == 32, let high = Hex.decodeWord(b[0..<16]), let low = Hex.decodeWord(b[16..<32]) else { return nil }
+        self.init(high: high, low: low)
+    }
+
     /// Lower-case hex, 32 characters.
     public var hex: String { Hex.encode(high) + Hex.encode(low) }
 

@@ -61,11 +61,18 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// span read back from a disk queue whose exporter needs Langfuse records (or feeds the GenAI
     /// series) in durable mode.
     case translatedSpans = "genai_collector_translated_spans"
+    /// What a trace-row writer (`clickhouse`) did with each trace of a batch, by `exporter` and
+    /// `outcome`: `hit` (merged over its cached row), `stored` (over the row read back from
+    /// ClickHouse), `new` (no row yet), `unchanged` (nothing new: not written again), `evicted` (a
+    /// cached row dropped for the memory bound). The cache's size is the `_bytes` gauge.
+    case traceRowCache = "genai_collector_trace_row_cache"
+    case traceRowCacheBytes = "genai_collector_trace_row_cache_bytes"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {
         switch self {
-        case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds, .configHash: return true
+        case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds, .configHash, .traceRowCacheBytes:
+            return true
         default: return false
         }
     }

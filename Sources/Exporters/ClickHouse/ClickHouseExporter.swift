@@ -26,6 +26,10 @@ extension ClickHouseExporter {
     ///   compression: gzip                      # gzip, zstd (ClickHouse decodes both) or none
     ///   compression_params: {level: 1}         # gzip 1 (fastest, the default) … 9; zstd 1 … 19 (3)
     ///   async_insert: true                     # async_insert=1, wait_for_async_insert=1, as Langfuse
+    ///   trace_cache:                           # trace rows merged across batches (see `TraceRowCache`)
+    ///     ttl: 10m                             # kept this long after their last write; 0: not kept
+    ///     max_size_mib: 64                     # memory bound, least recently written dropped first
+    ///     read_stored: true                    # on a miss, read the stored row (SELECT … FINAL) first
     ///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}   # for https://
     /// ```
     public struct Config: ExporterConfiguration {
@@ -46,6 +50,9 @@ extension ClickHouseExporter {
         public var cluster: String?
         public var compression: BodyCompression
         public var asyncInsert: Bool
+        public var traceCacheTTL: Duration
+        public var traceCacheMaxBytes: Int
+        public var readStoredTraces: Bool
         public var tls: TLSClientConfig?
         public var sending: ExporterSettings
 
@@ -66,6 +73,11 @@ extension ClickHouseExporter {
             cluster = try map.string("cluster").flatMap { $0.isEmpty ? nil : $0 }
             compression = try BodyCompression.decode(&map, offering: [.gzip, .zstd, .none], gzipLevel: 1)
             asyncInsert = try map.bool("async_insert", default: true)
+            var cache = try map.mapOrEmpty("trace_cache")
+            traceCacheTTL = try cache.duration("ttl", default: .seconds(600))
+            traceCacheMaxBytes = try cache.int("max_size_mib", default: 64, range: 1...65_536) << 20
+            readStoredTraces = try cache.bool("read_stored", default: true)
+            try cache.finish()
             tls = try map.tlsClient()
             sending = try ExporterSettings(&map)
         }
@@ -82,10 +94,14 @@ public final class ClickHouseExporter: Exporter {
     let config: ClickHouseExporter.Config
     let transport: HTTPTransport
     private let schemaCreated = Mutex(false)
+    let traceRows: TraceRowCache
+    let counters: Counters
 
     public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
         self.id = settings.id.description
         self.config = config
+        counters = settings.counters
+        traceRows = TraceRowCache(limits: .init(ttl: config.traceCacheTTL, maxBytes: config.traceCacheMaxBytes), time: Timeline(settings.clock))
         transport = try HTTPTransport(tls: config.tls)
     }
 
@@ -97,22 +113,88 @@ public final class ClickHouseExporter: Exporter {
             }
             schemaCreated.withLock { $0 = true }
         }
-        let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: Self.nowMillis())
+        let now = Self.nowMillis()
+        let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: now)
         let schema = config.schema
+        // The traces whose stored rows matter: those this batch changes (v3), and for v4 every trace
+        // with an observation here, whose rows repeat the trace's fields.
+        var ids: [TraceID] = []
+        var seen = Set<TraceID>()
+        for r in records {
+            for t in r.traces where (schema != .langfuseV3 || t.kind != .minimal) && seen.insert(t.id).inserted { ids.append(t.id) }
+        }
+        let missing = traceRows.missing(ids)
+        var read: [TraceID: TraceRow] = [:]
+        if config.readStoredTraces && !missing.isEmpty {
+            for r in try await readStored(missing) { read[r.id] = r }
+        }
+        let stored = read
+        let cache = traceRows
         // Rows are encoded off the event loops (see `offLoop`).
-        let (traces, observations, events) = try await offLoop("the row encoding") { () -> ([UInt8], [UInt8], [UInt8]) in
+        let (traces, observations, events, outcome) = try await offLoop("the row encoding") { () -> ([UInt8], [UInt8], [UInt8], TraceRowCache.Outcome) in
             var traces: [UInt8] = [], observations: [UInt8] = [], events: [UInt8] = []
+            let outcome = cache.apply(encoder.traceRows(records), stored: stored, nowMillis: now)
             if schema != .langfuseV4 {
-                encoder.traces(records, into: &traces)
+                encoder.traces(rows: outcome.write, into: &traces)
                 for r in records { encoder.observations(r, into: &observations) }
             }
-            if schema != .langfuseV3 { encoder.events(records, into: &events) }
-            return (traces, observations, events)
+            if schema != .langfuseV3 { encoder.events(records, traces: outcome.merged, into: &events) }
+            return (traces, observations, events, outcome)
         }
-        // Traces first: an observation row never waits on its trace row.
-        if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
-        if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
-        if !events.isEmpty { _ = try await send(insert("events_full"), body: events) }
+        count(outcome, read: missing.count, found: stored.count)
+        do {
+            // Traces first: an observation row never waits on its trace row.
+            if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
+            if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
+            if !events.isEmpty { _ = try await send(insert("events_full"), body: events) }
+        } catch {
+            // What the cache now holds may not have landed; the next update reads what did.
+            traceRows.forget(Array(outcome.merged.keys))
+            throw error
+        }
+    }
+
+    private func count(_ o: TraceRowCache.Outcome, read: Int, found: Int) {
+        let exporter = id
+        counters.add(
+            [
+                (.init(.traceRowCache, ["exporter": exporter, "outcome": "hit"]), Double(o.hits)),
+                (.init(.traceRowCache, ["exporter": exporter, "outcome": "stored"]), Double(found)),
+                (.init(.traceRowCache, ["exporter": exporter, "outcome": "new"]), Double(o.merged.count - o.hits - found)),
+                (.init(.traceRowCache, ["exporter": exporter, "outcome": "unchanged"]), Double(o.unchanged)),
+                (.init(.traceRowCache, ["exporter": exporter, "outcome": "evicted"]), Double(o.evicted)),
+            ].filter { $0.1 > 0 })
+        counters.set(.traceRowCacheBytes, traceRows.bytes, ["exporter": exporter])
+    }
+
+    /// The stored rows of these traces, read in chunks (one query per 500 ids): `traces FINAL`, or
+    /// for `langfuse_v4` alone each trace's latest `events_full` row.
+    func readStored(_ ids: [TraceID]) async throws(ExportFailure) -> [TraceRow] {
+        let v4 = config.schema == .langfuseV4
+        let db = ClickHouseSchema.quote(config.database)
+        let project = ClickHouseSchema.literal(config.projectID)
+        var rows: [TraceRow] = []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let list = ids[start..<min(start + 500, ids.count)].map { "'\($0.hex)'" }.joined(separator: ",")
+            let sql =
+                v4
+                ? """
+                SELECT trace_id, trace_name, user_id, session_id, tags, release, public, toUnixTimestamp64Milli(event_ts) AS ev \
+                FROM \(db).events_full WHERE project_id = \(project) AND trace_id IN (\(list)) \
+                ORDER BY event_ts DESC LIMIT 1 BY trace_id FORMAT JSONEachRow
+                """
+                : """
+                SELECT id, toUnixTimestamp64Milli(timestamp) AS ts, name, user_id, metadata, release, version, environment, public, \
+                tags, input, output, session_id, toUnixTimestamp64Milli(event_ts) AS ev \
+                FROM \(db).traces FINAL WHERE project_id = \(project) AND id IN (\(list)) FORMAT JSONEachRow
+                """
+            do throws(ExportFailure) {
+                rows += try ClickHouseRowEncoder.storedTraceRows(try await send(sql, body: nil), v4: v4)
+            } catch {
+                throw error.context("reading the stored rows of \(ids.count) traces (a user without SELECT: set trace_cache.read_stored: false)")
+            }
+        }
+        return rows
     }
 
     public func shutdown() async { await transport.shutdown() }

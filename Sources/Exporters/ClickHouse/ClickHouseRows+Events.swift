@@ -11,16 +11,22 @@ import GenAIMapping
 /// left to ClickHouse.
 extension ClickHouseRowEncoder {
     public func events(_ parts: [LangfuseRecords], into out: inout [UInt8]) {
-        let (_, traces) = Self.mergedTraces(parts)
+        var traces: [TraceID: TraceRow] = [:]
+        for r in traceRows(parts) { traces[r.id] = r }
+        events(parts, traces: traces, into: &out)
+    }
+
+    /// Rows whose `trace_*` columns come from `traces` (the merged rows, by trace id).
+    public func events(_ parts: [LangfuseRecords], traces: [TraceID: TraceRow], into out: inout [UInt8]) {
         for records in parts {
             let sources = SpanSources(records.batch)
             var w = RecordJSONWriter(batch: records.batch, appendingTo: &out)
-            for o in records.observations { event(o, trace: traces[o.traceID], parts: parts, sources: sources, &w) }
+            for o in records.observations { event(o, trace: traces[o.traceID], sources: sources, &w) }
             w.finish(into: &out)
         }
     }
 
-    func event(_ o: LangfuseObservation, trace t: MergedTrace?, parts: [LangfuseRecords], sources: SpanSources, _ w: inout RecordJSONWriter) {
+    func event(_ o: LangfuseObservation, trace t: TraceRow?, sources: SpanSources, _ w: inout RecordJSONWriter) {
         w.beginObject()
         w.field("project_id", projectID)
         w.field("trace_id", o.traceID)
@@ -40,7 +46,7 @@ extension ClickHouseRowEncoder {
         w.field("trace_name", t?.name ?? "")
         w.field("user_id", t?.userID ?? "")
         w.field("session_id", t?.sessionID ?? "")
-        w.key("tags"); strings(t?.tags.sorted() ?? [], &w)
+        w.key("tags"); strings(t?.tags ?? [], &w)
         w.field("level", o.level.rawValue)
         w.field("status_message", o.statusMessage ?? "")
         w.key("public"); w.bool(t?.isPublic ?? false)

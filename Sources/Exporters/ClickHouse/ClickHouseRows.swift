@@ -78,19 +78,20 @@ public struct ClickHouseRowEncoder: Sendable {
 
     // MARK: traces
 
-    /// One row per trace id across the batch's parts: the first record's timestamp (a root span's
-    /// if the batch has it), later non-empty fields over earlier ones, tags united and sorted,
-    /// metadata merged by top-level key.
+    /// One row per trace id across the batch's parts, from this batch alone: the first record's
+    /// timestamp (a root span's if the batch has it), later non-empty fields over earlier ones, tags
+    /// united and sorted, metadata merged by top-level key. The exporter merges these over the rows
+    /// already written first (`TraceRowCache`).
     public func traces(_ parts: [LangfuseRecords], into out: inout [UInt8]) {
-        let (order, merged) = Self.mergedTraces(parts)
-        for id in order {
-            // A trace seen only through minimal records (child spans without trace attributes) gets
-            // no row: a row of defaults written after the root's full row would replace it.
-            guard let t = merged[id], t.hasContent else { continue }
-            var w = RecordJSONWriter(batch: parts[t.valuePart].batch, appendingTo: &out)
-            trace(t, parts, &w)
-            w.finish(into: &out)
-        }
+        traces(rows: traceRows(parts), into: &out)
+    }
+
+    /// The rows with content; a trace seen only through minimal records (child spans without trace
+    /// attributes) gets no row: a row of defaults written after the root's full row would replace it.
+    public func traces(rows: [TraceRow], into out: inout [UInt8]) {
+        var w = RecordJSONWriter(batch: TraceBatch(), appendingTo: &out)
+        for r in rows where r.hasContent { trace(r, &w) }
+        w.finish(into: &out)
     }
 
     static func mergedTraces(_ parts: [LangfuseRecords]) -> ([TraceID], [TraceID: MergedTrace]) {
@@ -117,14 +118,13 @@ public struct ClickHouseRowEncoder: Sendable {
         var userID: String?
         var sessionID: String?
         var tags: Set<String> = []
-        var isPublic = false
+        var isPublic: Bool?
         var release: String?
         var version: String?
         /// Values that refer into a part's batch, with the part.
         var input: (RecordValue, Int)?
         var output: (RecordValue, Int)?
         var metadata: [(RecordMember, Int)] = []
-        var valuePart = 0
         /// Whether a full or update record contributed (a minimal one only names the trace).
         var hasContent = false
 
@@ -154,36 +154,33 @@ public struct ClickHouseRowEncoder: Sendable {
                 metadata.removeAll { $0.0.key == m.key }
                 metadata.append((m, part))
             }
-            valuePart = part
         }
     }
 
-    func trace(_ t: MergedTrace, _ parts: [LangfuseRecords], _ w: inout RecordJSONWriter) {
+    func trace(_ t: TraceRow, _ w: inout RecordJSONWriter) {
         w.beginObject()
         w.field("id", t.id)
-        w.key("timestamp"); time(Self.millis(t.timestampUnixNano), &w)
+        w.key("timestamp"); time(t.timestampMillis, &w)
         w.field("name", t.name ?? "")
         w.key("user_id"); nullable(t.userID, &w)
         w.key("metadata")
         w.beginObject()
-        for (m, part) in t.metadata {
+        for m in t.metadata {
             w.key(dynamic: m.key)
-            stringColumn(m.value, batch: parts[part].batch, &w)
+            w.string(m.value)
         }
         w.endObject()
         w.key("release"); nullable(t.release, &w)
         w.key("version"); nullable(t.version, &w)
         w.field("project_id", projectID)
         w.field("environment", t.environment)
-        w.key("public"); w.bool(t.isPublic)
+        w.key("public"); w.bool(t.isPublic ?? false)
         w.key("bookmarked"); w.bool(false)
-        w.key("tags"); strings(t.tags.sorted(), &w)
-        w.key("input")
-        if let (v, part) = t.input { stringColumn(v, batch: parts[part].batch, &w) } else { w.null() }
-        w.key("output")
-        if let (v, part) = t.output { stringColumn(v, batch: parts[part].batch, &w) } else { w.null() }
+        w.key("tags"); strings(t.tags, &w)
+        w.key("input"); nullable(t.input, &w)
+        w.key("output"); nullable(t.output, &w)
         w.key("session_id"); nullable(t.sessionID, &w)
-        w.key("event_ts"); time(eventTimeMillis, &w)
+        w.key("event_ts"); time(t.eventMillis > 0 ? t.eventMillis : eventTimeMillis, &w)
         w.key("is_deleted"); w.int(0)
         w.endObject()
         w.newline()

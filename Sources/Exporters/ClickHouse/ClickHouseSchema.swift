@@ -213,6 +213,16 @@ public enum ClickHouseSchema {
         }
     }
 
+    /// A ClickHouse string literal in single quotes.
+    static func literal(_ text: String) -> String {
+        var out = "'"
+        for ch in text {
+            if ch == "\\" || ch == "'" { out.append("\\") }
+            out.append(ch)
+        }
+        return out + "'"
+    }
+
     /// A ClickHouse identifier in back quotes.
     static func quote(_ identifier: String) -> String {
         var out = "`"
