@@ -91,7 +91,12 @@ struct ClickHouseTraceMergeTests {
         try await first.export(child1)
         #expect(cacheCount(first, "new") == 1 && cacheCount(first, "hit") == 1 && cacheCount(first, "stored") == 0)
 
+        // After a restart, a child without trace attributes first: it writes no row, and must not
+        // make the exporter believe the trace has none.
         let restarted = try helpers.exporter(server, database: db)
+        let bare = try Self.item(trace: trace, [Span(id: "00000000000000b3", parent: Self.rootSpan, name: "log", offsetMillis: 150)])
+        #expect(bare.records![0].traces.map(\.kind) == [.minimal])
+        try await restarted.export(bare)
         try await restarted.export(child2)
         #expect(cacheCount(restarted, "stored") == 1, "the restarted exporter read the stored row back")
         try await restarted.export(child2)  // a resend changes nothing: no fourth row

@@ -105,9 +105,11 @@ struct TraceRowCacheTests {
         let size = one.approximateBytes
         let cache = TraceRowCache(limits: .init(ttl: .seconds(600), maxBytes: 3 * size), time: Timeline(ManualClock()))
         let rows = (1...3).map { n in Self.row(UInt64(n)) { $0.input = String(repeating: "x", count: 1000) } }
-        _ = cache.apply(rows, stored: [:], nowMillis: 1)
+        let three = cache.apply(rows, stored: [:], nowMillis: 1)
+        #expect(three.write.count == 3 && three.evicted == 0)
         #expect(cache.count == 3 && cache.bytes == 3 * size)
-        _ = cache.apply([rows[0]], stored: [:], nowMillis: 2)  // 1 is now the most recent
+        let touched = cache.apply([rows[0]], stored: [:], nowMillis: 2)  // 1 is now the most recent
+        #expect(touched.hits == 1 && touched.unchanged == 1 && touched.write.isEmpty)
         let fourth = cache.apply([Self.row(4) { $0.input = String(repeating: "y", count: 1000) }], stored: [:], nowMillis: 3)
         #expect(fourth.evicted == 1 && cache.count == 3 && cache.bytes <= 3 * size)
         #expect(cache.missing(rows.map(\.id)) == [rows[1].id])
@@ -116,6 +118,15 @@ struct TraceRowCacheTests {
         // A row larger than the whole cache is written but not kept.
         let huge = cache.apply([Self.row(9) { $0.input = String(repeating: "z", count: 10 * size) }], stored: [:], nowMillis: 4)
         #expect(huge.write.count == 1 && cache.missing([Self.row(9).id]).count == 1)
+    }
+
+    /// A trace seen only through minimal records is not remembered as having no row: nobody read
+    /// whether it has one, and the next update must read it.
+    @Test func minimalOnlyTracesAreNotKept() {
+        let cache = TraceRowCache(limits: .init(ttl: .seconds(600), maxBytes: 1 << 20), time: Timeline(ManualClock()))
+        let out = cache.apply([Self.row(1, content: false)], stored: [:], nowMillis: 1)
+        #expect(out.write.isEmpty && out.merged.count == 1 && cache.count == 0)
+        #expect(cache.missing([Self.row(1).id]).count == 1)
     }
 
     @Test func ttlZeroKeepsNothing() {

@@ -141,7 +141,7 @@ public final class ClickHouseExporter: Exporter {
             if schema != .langfuseV3 { encoder.events(records, traces: outcome.merged, into: &events) }
             return (traces, observations, events, outcome)
         }
-        count(outcome, read: missing.count, found: stored.count)
+        count(outcome, found: stored.count)
         do {
             // Traces first: an observation row never waits on its trace row.
             if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
@@ -154,7 +154,7 @@ public final class ClickHouseExporter: Exporter {
         }
     }
 
-    private func count(_ o: TraceRowCache.Outcome, read: Int, found: Int) {
+    private func count(_ o: TraceRowCache.Outcome, found: Int) {
         let exporter = id
         counters.add(
             [

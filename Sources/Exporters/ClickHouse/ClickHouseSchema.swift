@@ -214,22 +214,19 @@ public enum ClickHouseSchema {
     }
 
     /// A ClickHouse string literal in single quotes.
-    static func literal(_ text: String) -> String {
-        var out = "'"
-        for ch in text {
-            if ch == "\\" || ch == "'" { out.append("\\") }
-            out.append(ch)
-        }
-        return out + "'"
-    }
+    static func literal(_ text: String) -> String { enclosed(text, in: "'") }
 
     /// A ClickHouse identifier in back quotes.
-    static func quote(_ identifier: String) -> String {
-        var out = "`"
-        for ch in identifier {
-            if ch == "\\" || ch == "`" { out.append("\\") }
+    static func quote(_ identifier: String) -> String { enclosed(identifier, in: "`") }
+
+    /// `text` between two `mark`s, the mark and backslashes escaped by a backslash.
+    private static func enclosed(_ text: String, in mark: Character) -> String {
+        var out = String(mark)
+        for ch in text {
+            if ch == "\\" || ch == mark { out.append("\\") }
             out.append(ch)
         }
-        return out + "`"
+        out.append(mark)
+        return out
     }
 }

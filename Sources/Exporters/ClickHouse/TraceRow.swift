@@ -113,7 +113,8 @@ extension ClickHouseRowEncoder {
         var inner = RecordJSONWriter(batch: batch, capacity: 64)
         inner.value(v)
         let bytes = inner.bytes
-        if bytes.first == UInt8(ascii: "\""), case .string(let s)? = try? JSONParser().parse(bytes) { return s }
+        // A value written as a JSON string goes into the column unquoted, as `stringColumn` writes it.
+        if bytes.first == UInt8(ascii: "\""), let s = bytes.withUnsafeBufferPointer(JSONParser.decodeString) { return s }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -130,9 +131,13 @@ extension ClickHouseRowEncoder {
     static func storedTraceRows(_ text: String, v4: Bool) throws(ExportFailure) -> [TraceRow] {
         var rows: [TraceRow] = []
         for line in text.split(separator: "\n") where !line.allSatisfy(\.isWhitespace) {
-            guard case .object(let o)? = try? JSONParser().parse(String(line)), let idText = o.value(for: v4 ? "trace_id" : "id")?.stringValue,
-                let id = TraceID(hex: idText)
-            else { throw .permanent("ClickHouse answered the stored-trace read with a line that is not a trace row: \(line.prefix(200))") }
+            let parsed: JSONValue
+            do { parsed = try JSONParser().parse(String(line)) } catch {
+                throw .permanent("ClickHouse answered the stored-trace read with a line that is not JSON: \(line.prefix(200))", cause: error)
+            }
+            guard case .object(let o) = parsed, let idText = o.value(for: v4 ? "trace_id" : "id")?.stringValue, let id = TraceID(hex: idText) else {
+                throw .permanent("ClickHouse answered the stored-trace read with a line that is not a trace row: \(line.prefix(200))")
+            }
             func text(_ k: String) -> String? { o.value(for: k)?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
             func int(_ k: String) -> Int64 {
                 switch o.value(for: k) {

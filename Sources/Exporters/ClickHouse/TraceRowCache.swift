@@ -5,7 +5,6 @@ import Synchronization
 /// The trace rows an exporter wrote recently, so the next update of a trace merges into the whole
 /// row instead of replacing it (Langfuse's worker keeps the same state for 10 minutes). Bounded by
 /// age (`ttl` since the last write, on the injected clock) and by bytes (least recently used first).
-/// A trace it holds without content is one known to have no row yet.
 final class TraceRowCache: Sendable {
     struct Limits: Sendable, Equatable {
         var ttl: Duration
@@ -79,7 +78,9 @@ final class TraceRowCache: Sendable {
                     out.write.append(row)
                 }
                 out.merged[row.id] = row
-                if limits.ttl > .zero { out.evicted += Self.put(row, expires: now + limits.ttl, limit: limits.maxBytes, &s) }
+                // Only rows with content are kept: "no row" is known only for the ids that were read
+                // back, and a minimal record's trace may well have a stored row nobody read.
+                if limits.ttl > .zero && row.hasContent { out.evicted += Self.put(row, expires: now + limits.ttl, limit: limits.maxBytes, &s) }
             }
             out.evicted += Self.dropExpired(now, &s)
         }
