@@ -103,7 +103,7 @@ struct NumericEdgeTests {
 
     /// Each key's request through everything; what came out wrong, by key.
     static func run(keys: [String], s3: [S3ObjectEncoder]) throws -> (Int, [String]) {
-        let cost = CostInferenceProcessor(config: .init(recompute: true))
+        let cost = CostInferenceProcessor(config: .init(providedCost: .recompute))
         let redaction = RedactionProcessor(config: .init())
         var spans = 0
         var problems: [String] = []

@@ -175,6 +175,10 @@ struct UsageTests {
         #expect(other.costDetails?["total"] == 0.01)
         let vercel = try observation(attrs, scope: "ai")
         #expect(vercel.model == nil && vercel.usageDetails == nil && vercel.costDetails == nil)
+        // Strands Agents' invoke_agent repeats its chats' tokens (Tests/Fixtures/frameworks/strands.otlp.pb).
+        let strands = try observation(attrs, scope: "strands.telemetry.tracer")
+        #expect(strands.type == .agent)
+        #expect(strands.model == nil && strands.usageDetails == nil && strands.costDetails == nil)
     }
 }
 

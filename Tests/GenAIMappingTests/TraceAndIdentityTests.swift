@@ -27,6 +27,17 @@ struct TraceRecordTests {
         #expect(r.observations[0].name == "search")
     }
 
+    /// OpenLIT puts the requested tool's name on the chat span; the model call keeps its own name.
+    @Test func aToolNameDoesNotRenameAModelCall() throws {
+        let chat = TestSpan(
+            attributes: [("gen_ai.operation.name", .s("chat")), ("gen_ai.tool.name", .s("get_weather")), ("gen_ai.request.model", .s("gpt-4o"))],
+            name: "chat gpt-4o")
+        let embedding = TestSpan(attributes: [("gen_ai.operation.name", .s("embeddings")), ("gen_ai.tool.name", .s("t"))], name: "embed")
+        let r = try translate([chat, embedding])
+        #expect(r.observations.map(\.type) == [.generation, .embedding])
+        #expect(r.observations.map(\.name) == ["chat gpt-4o", "embed"])
+    }
+
     @Test func childWithTraceAttributesMakesAnUpdate() throws {
         let r = try translate([child([("user.id", .s("u1")), ("langfuse.trace.input", .s("ti"))])])
         #expect(r.traces.map(\.kind) == [.update])

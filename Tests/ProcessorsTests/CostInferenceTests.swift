@@ -140,10 +140,26 @@ struct CostInferenceTests {
         #expect(GenAITranslator().translate(kept).observations[0].costDetails?["total"] == 0.5)
 
         var recomputed = try batch([attrs])
-        let outcome = CostInferenceProcessor(config: .init(recompute: true)).process(&recomputed)
+        let outcome = CostInferenceProcessor(config: .init(providedCost: .recompute)).process(&recomputed)
         #expect(outcome["priced"] == 1)
         expectClose(cost(recomputed, 0), ["input": 0.0025, "output": 0.005, "total": 0.0075], "recomputed")
         #expect(abs((GenAITranslator().translate(recomputed).observations[0].costDetails?["total"] ?? 0) - 0.0075) <= 1e-12)
+    }
+
+    /// OpenLIT reports `gen_ai.usage.cost = 0` for every model its price list lacks.
+    @Test func anAllZeroProvidedCostIsPricedOverUnlessKept() throws {
+        let attrs = Self.chat("gpt-4o", input: 1000, output: 500, extra: [("gen_ai.usage.cost", "0")])
+        var priced = try batch([attrs])
+        let outcome = CostInferenceProcessor(config: .init()).process(&priced)
+        #expect(outcome["priced_over_zero"] == 1 && outcome["priced"] == 0 && outcome["provided_kept"] == 0)
+        expectClose(cost(priced, 0), ["input": 0.0025, "output": 0.005, "total": 0.0075], "over zero")
+        #expect(abs((GenAITranslator().translate(priced).observations[0].costDetails?["total"] ?? 0) - 0.0075) <= 1e-12)
+
+        var kept = try batch([attrs])
+        let keep = CostInferenceProcessor(config: .init(providedCost: .keep)).process(&kept)
+        #expect(keep["provided_kept"] == 1 && keep["priced_over_zero"] == 0)
+        #expect(value(kept, span: 0, "langfuse.observation.cost_details") == nil)
+        #expect(GenAITranslator().translate(kept).observations[0].costDetails?["total"] == 0)
     }
 
     @Test func unknownModelsAreCountedByNameAndGetNoCost() throws {
@@ -221,7 +237,10 @@ struct CostInferenceTests {
 
     @Test(
         arguments: [
-            ([ConfigEntry("provided_cost", s("sometimes"))], "processors.cost_inference.provided_cost: 'sometimes' is not one of keep, recompute"),
+            (
+                [ConfigEntry("provided_cost", s("sometimes"))],
+                "processors.cost_inference.provided_cost: 'sometimes' is not one of keep_nonzero, keep, recompute"
+            ),
             (
                 [ConfigEntry("builtin_prices", s("false"))],
                 "processors.cost_inference: no prices: builtin_prices is false and neither price_file nor models is given"

@@ -72,7 +72,7 @@ public struct GenAITranslator: Sendable {
         let span = ctx.span
         let type = ctx.observationType()
         var o = LangfuseObservation(
-            id: span.spanID, traceID: span.traceID, type: type, name: ctx.observationName(),
+            id: span.spanID, traceID: span.traceID, type: type, name: ctx.observationName(type: type),
             environment: ctx.environment())
         o.parentObservationID = span.parentSpanID
         (o.startTimeUnixNano, o.endTimeUnixNano) = Self.times(span)

@@ -210,6 +210,7 @@ public enum ScopeName: String, Sendable {
     case googleADK = "gcp.vertex.agent"
     case livekit = "livekit-agents"
     case langfuseSDKPrefix = "langfuse-sdk"
+    case strands = "strands.telemetry.tracer"
 }
 
 /// Span event names that carry GenAI messages.

@@ -68,9 +68,11 @@ extension SpanContext {
         truthyText(.langfuseRelease) ?? resourceValue(.langfuseRelease).flatMap { batch.isTruthy($0) ? batch.stringified($0) : nil }
     }
 
-    /// The observation name (also the fallback trace name).
-    public func observationName() -> String {
-        if let t = truthyText(.genAIToolName) { return t }
+    /// The observation name (also the fallback trace name). Langfuse names any span by its
+    /// `gen_ai.tool.name`; we skip that for a model call, where it is the tool the model asked for
+    /// (OpenLIT's chat spans), not the call itself.
+    public func observationName(type: ObservationType) -> String {
+        if type != .generation && type != .embedding, let t = truthyText(.genAIToolName) { return t }
         if let t = text(.genkitName) { return t }
         if let t = truthyText(.logfireMessage) { return t }
         if let t = text(.aiToolCallName) { return t }

@@ -3,9 +3,9 @@ import CollectorCore
 /// Model name and model parameters.
 extension SpanContext {
     /// Langfuse strips model, usage and cost from `invoke_agent`/`agent_step` for every library;
-    /// the intent is the Vercel AI SDK's aggregate agent spans, so we strip them there only.
+    /// we strip them only where the agent span is an aggregate (`aggregatingAgentScopes`).
     var isAggregateAgentSpan: Bool {
-        guard scope.name == ScopeName.vercelAI.rawValue, let op = string(.genAIOperationName) else { return false }
+        guard MappingTables.aggregatingAgentScopes.contains(scope.name), let op = string(.genAIOperationName) else { return false }
         return MappingTables.agentAggregateOperations.contains(op)
     }
 

@@ -49,6 +49,10 @@ public enum MappingTables {
     ]
     /// Operations whose model, usage and cost Langfuse strips (aggregates of child calls in the Vercel AI SDK).
     static let agentAggregateOperations: Set<String> = ["invoke_agent", "agent_step"]
+    /// The scopes whose agent spans (`agentAggregateOperations`) sum their children's usage, so they are
+    /// stripped there only: the Vercel AI SDK and Strands Agents (its `invoke_agent` repeats every
+    /// chat's tokens). Elsewhere an agent span's usage is its own (a remote agent's spend).
+    static let aggregatingAgentScopes: Set<String> = [ScopeName.vercelAI.rawValue, ScopeName.strands.rawValue]
 
     // MARK: Model
     static let modelNameKeys: [AttributeKey] = [

@@ -6,8 +6,9 @@ import Synchronization
 /// catalog (built-in, then a price file and inline models on top), a tier chosen, and the cost of
 /// each priced usage key plus `total` written as `langfuse.observation.cost_details`, with the matched
 /// model and tier (names, and ids where the catalog has them) beside it. Model and usage are read by
-/// the semantics layer's rules, the ones the translator uses, so the cost fits the exported observation. A span that already carries a cost keeps it unless `provided_cost:
-/// recompute`. An unknown model gets no cost; it is counted by name.
+/// the semantics layer's rules, the ones the translator uses, so the cost fits the exported observation. A span that already carries a cost keeps it, unless
+/// the cost is all zeros (`provided_cost: keep_nonzero`, the default) or `provided_cost: recompute`.
+/// An unknown model gets no cost; it is counted by name.
 public struct CostInferenceProcessor: SpanProcessor {
     public static let type = "cost_inference"
     /// Distinct unknown model names kept as metric labels per processor; the rest count as `other`.
@@ -28,7 +29,16 @@ public struct CostInferenceProcessor: SpanProcessor {
         var updates: [(span: Int, cost: String, model: String, tier: String, modelID: String?, tierID: String?)] = []
         SpanWalker().pricingFacts(batch) { f in
             guard let modelName = f.model else { outcome.add("no_model"); return }
-            if f.providedCost != nil && !config.recompute { outcome.add("provided_kept"); return }
+            var overZero = false
+            if let provided = f.providedCost {
+                switch config.providedCost {
+                case .recompute: break
+                case .keep: outcome.add("provided_kept"); return
+                case .keepNonzero:
+                    guard provided.values.allSatisfy({ $0 == 0 }) else { outcome.add("provided_kept"); return }
+                    overZero = true
+                }
+            }
             guard let usage = f.usage, !usage.isEmpty else { outcome.add("no_usage"); return }
             guard let model = matches.match(modelName) else {
                 outcome.add("unknown_model")
@@ -40,7 +50,7 @@ public struct CostInferenceProcessor: SpanProcessor {
             let tier = model.tier(parameters: f.modelParameters, metadata: f.metadata, usage: usage)
             guard let cost = Self.cost(usage: usage, prices: tier.prices) else { outcome.add("no_priced_usage"); return }
             updates.append((f.span, Self.json(cost), model.name, tier.name, model.id, tier.id))
-            outcome.add("priced")
+            outcome.add(overZero ? "priced_over_zero" : "priced")
         }
         guard !updates.isEmpty else { return outcome }
         let costKey = batch.store(AttributeKey.langfuseObservationCostDetails.rawValue)
