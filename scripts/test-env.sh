@@ -28,3 +28,5 @@ venv=.build/test-venv
 "$venv/bin/python3" -m pip install -q --disable-pip-version-check -r Tests/requirements.txt
 export PATH="$PWD/$venv/bin:$PATH"
 
+# The agent frameworks the framework tests drive, each in its own environment (.build/frameworks).
+scripts/framework-env.sh
