@@ -15,6 +15,9 @@ struct Framework: Sendable, CustomTestStringConvertible {
     let spans: Int
     /// The name of the agent observation the model calls and the tool sit under.
     let agent: String
+    /// The user and session the app sets on its trace, if it sets them.
+    var user: String? = nil
+    var session: String? = nil
     var testDescription: String { name }
 
     static let all: [Framework] = [
@@ -24,7 +27,7 @@ struct Framework: Sendable, CustomTestStringConvertible {
         .init(name: "strands", spans: 6, agent: "invoke_agent weather_agent"),
         .init(name: "traceloop", spans: 5, agent: "weather_agent.agent"),
         .init(name: "openlit", spans: 6, agent: "invoke_agent weather_agent"),
-        .init(name: "langfuse_openai", spans: 4, agent: "weather_agent"),
+        .init(name: "langfuse_openai", spans: 4, agent: "weather_agent", user: "user-fw", session: "sess-fw"),
     ]
 
     /// gpt-4o-mini for the fake server's usage (21 input of which 4 cached, 8 output): 17 × 1.5e-7 +
@@ -43,6 +46,8 @@ struct Framework: Sendable, CustomTestStringConvertible {
         #expect(traceIDs.count == 1, "\(what): one trace per interaction, got \(traceIDs.sorted())")
         #expect(observations.count == spans, "\(what): \(observations.count) observations")
         #expect(traces.contains { $0["name"]?.stringValue?.isEmpty == false }, "\(what): the trace has a name")
+        if let user { #expect(traces.contains { $0["userId"]?.stringValue == user }, "\(what): user \(user)") }
+        if let session { #expect(traces.contains { $0["sessionId"]?.stringValue == session }, "\(what): session \(session)") }
 
         let generations = observations.filter { $0.type == "generation" }.map(\.body)
         #expect(generations.count == 2, "\(what): \(generations.count) generations")
@@ -98,6 +103,16 @@ struct Framework: Sendable, CustomTestStringConvertible {
 /// runs everywhere, with no framework installed.
 @Suite(.timeLimit(.minutes(5)))
 struct FrameworkCaptureTests {
+    /// Every capture has its expectations here, and every framework here its capture and its app.
+    @Test func everyFrameworkHasItsCaptureAndApp() throws {
+        let files = try FileManager.default.contentsOfDirectory(atPath: FixtureFiles.directory.appendingPathComponent("frameworks").path)
+        let captured = Set(files.filter { $0.hasSuffix(".otlp.pb") }.map { String($0.dropLast(".otlp.pb".count)) })
+        #expect(captured == Set(Framework.all.map(\.name)))
+        let apps = try FileManager.default.contentsOfDirectory(atPath: FrameworkEndToEndTests.apps.path)
+        #expect(Set(apps.filter { $0.hasSuffix(".requirements.txt") }.map { String($0.dropLast(".requirements.txt".count)) }) == captured)
+        #expect(captured.allSatisfy { apps.contains("\($0)_app.py") })
+    }
+
     @Test(arguments: Framework.all)
     func captureComesOutAsOneLangfuseTrace(_ framework: Framework) throws {
         var batch = try OTLPProtobufDecoder().decode(try FixtureFiles.bytes("frameworks/\(framework.name).otlp.pb"))

@@ -43,6 +43,21 @@ struct GoldenTests {
         try check(name, try OTLPJSONDecoder().decode(try FixtureFiles.bytes(name + ".otlp.json")))
     }
 
+    /// The agent frameworks' captures (scripts/capture-frameworks.py), named after their files.
+    static let frameworks =
+        ((try? FileManager.default.contentsOfDirectory(
+            atPath: FixtureFiles.directory.appendingPathComponent("frameworks").path)) ?? [])
+        .filter { $0.hasSuffix(".otlp.pb") }.map { String($0.dropLast(".otlp.pb".count)) }.sorted()
+
+    @Test func frameworkCapturesAreThere() {
+        #expect(!Self.frameworks.isEmpty, "Tests/Fixtures/frameworks holds no captures")
+    }
+
+    @Test(arguments: frameworks)
+    func frameworkCaptures(_ name: String) throws {
+        try check("framework_" + name, try OTLPProtobufDecoder().decode(try FixtureFiles.bytes("frameworks/\(name).otlp.pb")))
+    }
+
     @Test(arguments: synthetic)
     func attributeFamilies(_ name: String) throws {
         let batch = try OTLPJSONDecoder().decode(try FixtureFiles.bytes("synthetic/\(name).otlp.json"))
