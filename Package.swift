@@ -165,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "CollectorRuntimeTests",
             dependencies: [
-                "CollectorRuntime", "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "Exporters", "TestSupport",
+                "CollectorRuntime", "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "Exporters", "TestSupport", "OTLPSamples",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -96,9 +96,20 @@ public final class Lease: Sendable {
         if holders <= 0 { onRelease() }
     }
 
+    /// One more holder, taken by one that holds it already (a router splitting its item further).
+    public func retain() {
+        remaining.add(1, ordering: .relaxed)
+    }
+
     public func done() {
         if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { onRelease() }
     }
+}
+
+/// Takes batches to send later: a sending queue, or a router that hands each part to one.
+public protocol ExportItemSink: Sendable {
+    /// False when refused; the refusal is counted as a drop by whoever refused.
+    @discardableResult func offer(_ item: ExportItem) -> Bool
 }
 
 /// An exporter only encodes and sends; queueing, retry and timeouts are the `ExporterQueue`'s.

@@ -10,7 +10,7 @@ import Synchronization
 /// batches in flight, each retried with exponential backoff and jitter (honouring Retry-After) under a per-attempt timeout, and a
 /// count for every span sent, failed or dropped, with the reason. On graceful shutdown it stops
 /// taking new batches and drains what it holds within `drainTimeout`.
-public final class ExporterQueue: Service, Sendable {
+public final class ExporterQueue: Service, ExportItemSink, Sendable {
     public let exporter: any Exporter
     /// Retry waits, attempt timeouts and drain deadlines run on it.
     let time: Timeline
@@ -45,7 +45,7 @@ public final class ExporterQueue: Service, Sendable {
         /// A config reload replaces this queue: shutdown then stops at once and hands what is left
         /// (the batches held; with a disk queue, the open queue itself) to the successor.
         var handingOver = false
-        var successor: ExporterQueue?
+        var successor: (any ExportItemSink)?
         /// Awaited before the first send: the predecessor's senders must have stopped first.
         var gate: (@Sendable () async -> Void)?
         /// Durable mode: told the translated records of each batch this queue has sent.
@@ -61,8 +61,9 @@ public final class ExporterQueue: Service, Sendable {
 
     /// Marks this queue as replaced by a reload; call before its graceful shutdown. Its batches go
     /// to `successor` (nil: there is none, the exporter left the config; they are drained then).
-    /// With a disk queue, the successor shares the same `DiskQueue`, which stays open.
-    public func handOver(to successor: ExporterQueue?) {
+    /// With a disk queue, the successor shares the same `DiskQueue`, which stays open. (A load
+    /// balancer hands a departing backend's batches to its router, which re-routes each trace.)
+    public func handOver(to successor: (any ExportItemSink)?) {
         state.withLock { s in
             s.handingOver = successor != nil
             s.successor = successor

@@ -152,9 +152,12 @@ enum BenchMain {
             case "--disguised": disguised = args.next()
             case "--encoders": encoders = true
             case "--only-encode": onlyEncode = (args.next() ?? "", Int(args.next() ?? "") ?? 10)
+            case "--ring":
+                RingBench.run()
+                return
             default:
                 print(
-                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS]"
+                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS] [--ring]"
                 )
                 return
             }

@@ -131,7 +131,12 @@ extension TraceBatch {
     /// returns how many were dropped. (Their attributes stay in the tables, unreferenced.)
     @discardableResult
     public mutating func removeSpans(where shouldRemove: (Span) -> Bool) -> Int {
-        let drop = spans.map(shouldRemove)  // the predicate runs once per span
+        removeSpans(at: spans.map(shouldRemove))  // the predicate runs once per span
+    }
+
+    /// Drops the spans whose entry in `drop` (one per span) is true.
+    @discardableResult
+    public mutating func removeSpans(at drop: [Bool]) -> Int {
         guard drop.contains(true) else { return 0 }
         var kept: [Span] = []
         kept.reserveCapacity(spans.count)

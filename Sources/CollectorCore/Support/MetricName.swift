@@ -67,11 +67,21 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// cached row dropped for the memory bound). The cache's size is the `_bytes` gauge.
     case traceRowCache = "genai_collector_trace_row_cache"
     case traceRowCacheBytes = "genai_collector_trace_row_cache_bytes"
+    /// The `loadbalancing` exporter, with the OpenTelemetry Collector's names: backends on the ring
+    /// (gauge, by `exporter`); resolutions by `resolver` and `success`; ring changes by `resolver`;
+    /// exports to a backend by `endpoint` and `success`, and their seconds (`_backend_latency`, the
+    /// sum; divide by the outcome count for the mean).
+    case loadBalancerBackends = "otelcol_loadbalancer_num_backends"
+    case loadBalancerResolutions = "otelcol_loadbalancer_num_resolutions"
+    case loadBalancerBackendUpdates = "otelcol_loadbalancer_num_backend_updates"
+    case loadBalancerBackendOutcome = "otelcol_loadbalancer_backend_outcome"
+    case loadBalancerBackendLatency = "otelcol_loadbalancer_backend_latency_seconds"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {
         switch self {
-        case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds, .configHash, .traceRowCacheBytes:
+        case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds, .configHash, .traceRowCacheBytes,
+            .loadBalancerBackends:
             return true
         default: return false
         }

@@ -30,6 +30,7 @@ public enum ComponentRegistry {
         ExporterType<LangfuseExporter>(),
         ExporterType<OTLPHTTPExporter>(),
         ExporterType<OTLPGRPCExporter>(),
+        ExporterType<LoadBalancingExporter>(),
     ]
     public static let extensions: [any ExtensionFactory] = [
         HealthCheck.Factory()

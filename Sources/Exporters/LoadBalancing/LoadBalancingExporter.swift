@@ -1,0 +1,253 @@
+import CollectorCore
+import ComponentModel
+import ExporterHelper
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Routes each span to the backend that owns its routing key on a `HashRing`, so a trace (or a
+/// service) lands whole on one gateway. Each backend is an OTLP/gRPC exporter behind its own
+/// sending queue; `export` only splits and hands over, so a slow backend never holds up the rest.
+/// When the backends change, the ring is replaced first, then each departing backend's queue hands
+/// what it still holds (and what fails in flight) back to the router, which re-routes every trace
+/// to its new owner: nothing is dropped for a backend leaving.
+public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
+    public let id: String
+    public let needsRecords = false
+    let config: Config
+    let settings: ComponentSettings
+    let time: Timeline
+    private let state = Mutex(State())
+    private let changes: AsyncStream<Change>
+    private let change: AsyncStream<Change>.Continuation
+
+    struct State {
+        var ring = HashRing([])
+        /// Bumped with each new ring, so a router that split on an older one splits again.
+        var generation = 0
+        var backends: [String: Backend] = [:]
+    }
+
+    struct Backend {
+        let queue: ExporterQueue
+        let group: ServiceGroup
+    }
+
+    enum Change {
+        case started(String, ServiceGroup)
+        case stopped(ServiceGroup)
+    }
+
+    public static var example: String { "{protocol: {otlp: {tls: {insecure: true}}}, resolver: {static: {hostnames: [\"localhost:4317\"]}}}" }
+
+    public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
+        id = settings.id.description
+        self.config = config
+        self.settings = settings
+        time = Timeline(settings.clock)
+        (changes, change) = AsyncStream.makeStream(of: Change.self)
+        settings.counters.declare(.loadBalancerBackends, ["exporter": id])
+        switch config.resolver {
+        case .fixed(let endpoints):
+            settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "static", "success": "true"])
+            try update(endpoints.map(\.description), resolver: "static")
+        }
+    }
+
+    /// The backends' exporters and queues, each in a service group of its own so that one can stop
+    /// while the others run. Returns after `shutdown` has drained them.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await c in changes {
+                switch c {
+                case .started(let endpoint, let backend):
+                    group.addTask {
+                        do { try await backend.run() } catch {
+                            self.settings.logger.error(
+                                "load-balancing backend stopped", metadata: ["exporter": "\(self.id)", "endpoint": "\(endpoint)", "error": "\(error)"])
+                        }
+                    }
+                case .stopped(let backend):
+                    group.addTask { await backend.triggerGracefulShutdown() }
+                }
+            }
+        }
+    }
+
+    /// Replaces the set of backends: new ones start, departing ones hand their batches back to be
+    /// re-routed. An empty set is refused (a resolver keeps the last good one).
+    func update(_ endpoints: [String], resolver: String) throws(ExportFailure) {
+        let ring = HashRing(endpoints)
+        guard !ring.isEmpty else { return }
+        var made: [(String, Backend)] = []
+        let current = state.withLock { s in s.ring }
+        guard ring != current else { return }
+        for endpoint in ring.backends where !current.backends.contains(endpoint) {
+            made.append((endpoint, try makeBackend(endpoint)))
+        }
+        let departed = state.withLock { s -> [Backend] in
+            s.ring = ring
+            s.generation += 1
+            for (endpoint, backend) in made { s.backends[endpoint] = backend }
+            let gone = s.backends.keys.filter { !ring.backends.contains($0) }
+            return gone.compactMap { s.backends.removeValue(forKey: $0) }
+        }
+        settings.counters.set(.loadBalancerBackends, ring.backends.count, ["exporter": id])
+        if !current.isEmpty { settings.counters.add(.loadBalancerBackendUpdates, 1, ["exporter": id, "resolver": resolver]) }
+        for (endpoint, backend) in made { change.yield(.started(endpoint, backend.group)) }
+        for backend in departed {
+            backend.queue.handOver(to: self)
+            change.yield(.stopped(backend.group))
+        }
+        settings.logger.info(
+            "load-balancing backends", metadata: ["exporter": "\(id)", "backends": "\(ring.backends)", "departed": "\(departed.count)"])
+    }
+
+    private func makeBackend(_ endpoint: String) throws(ExportFailure) -> Backend {
+        var c = config.backend
+        do {
+            let parsed = try Endpoint(parsing: endpoint, path: "endpoint")
+            c.host = parsed.host
+            c.port = parsed.port
+        } catch {
+            throw .permanent("backend '\(endpoint)' is not host:port", cause: error)
+        }
+        let name = "\(id)[\(endpoint)]"
+        let backendSettings = ComponentSettings(
+            id: ComponentID(type: name), kind: .exporter, logger: settings.logger, counters: settings.counters, clock: settings.clock,
+            shutdownTimeout: settings.shutdownTimeout)
+        let exporter = MeasuredBackend(
+            inner: try OTLPGRPCExporter(config: c, settings: backendSettings), endpoint: endpoint, time: time, counters: settings.counters)
+        let queue = ExporterQueue(
+            exporter: exporter, settings: c.sending, counters: settings.counters, logger: settings.logger, drainTimeout: settings.shutdownTimeout,
+            clock: settings.clock)
+        return Backend(queue: queue, group: ServiceGroup(services: [queue], logger: settings.logger))
+    }
+
+    public func export(_ item: ExportItem) async throws(ExportFailure) {
+        // The sending queue completes the item's lease when this returns; the backends' queues
+        // hold it until they are done, so it gets one more holder here.
+        item.lease?.retain()
+        if !route(item) {
+            item.lease?.done()
+            throw .retryable("no load-balancing backend is known yet")
+        }
+    }
+
+    /// A departing backend's batch (or one that failed in flight there): routed again on the new ring.
+    @discardableResult
+    public func offer(_ item: ExportItem) -> Bool {
+        if route(item) { return true }
+        item.lease?.done()
+        settings.counters.add(.droppedSpans, item.spanCount, ["exporter": id, "reason": "no_backend"])
+        return false
+    }
+
+    /// Splits `item` by owner and offers each share to its backend's queue (which counts a refusal
+    /// as its own drop). The offers are made under the lock, on the ring the split used, so no share
+    /// reaches a backend after it was told to hand over. False when the ring is empty.
+    func route(_ item: ExportItem) -> Bool {
+        var (ring, generation) = state.withLock { ($0.ring, $0.generation) }
+        while true {
+            guard !ring.isEmpty else { return false }
+            let shares = split(item, ring)
+            let offered = state.withLock { s -> Bool in
+                guard s.generation == generation else {
+                    (ring, generation) = (s.ring, s.generation)
+                    return false
+                }
+                let targets = shares.indices.filter { !shares[$0].isEmpty }
+                let original = item.lease
+                let lease = Lease(holders: targets.count) { original?.done() }
+                for t in targets {
+                    // Every backend on the ring has a queue (`update` adds both under this lock).
+                    s.backends[ring.backends[t]]?.queue.offer(ExportItem(parts: shares[t], records: nil, lease: lease))
+                }
+                return true
+            }
+            if offered { return true }
+        }
+    }
+
+    /// The item's parts by owner (an index into `ring.backends`); a part owned by one backend whole
+    /// is passed on as it is.
+    private func split(_ item: ExportItem, _ ring: HashRing) -> [[TraceBatch]] {
+        var shares = [[TraceBatch]](repeating: [], count: ring.backends.count)
+        for part in item.parts where !part.spans.isEmpty {
+            let owners = Self.owners(part, ring: ring, key: config.routingKey)
+            let first = owners[0]
+            if owners.allSatisfy({ $0 == first }) {
+                shares[first].append(part)
+                continue
+            }
+            for owner in Set(owners) {
+                var share = part
+                share.removeSpans(at: owners.map { $0 != owner })
+                shares[owner].append(share)
+            }
+        }
+        return shares
+    }
+
+    /// Each span's owner, an index into `ring.backends`.
+    static func owners(_ batch: TraceBatch, ring: HashRing, key: Config.RoutingKey) -> [Int] {
+        switch key {
+        case .traceID:
+            return batch.spans.map { ring.owner(of: StableHash.mix($0.traceID.high ^ StableHash.mix($0.traceID.low))) ?? 0 }
+        case .service:
+            var byResource: [UInt32: Int] = [:]
+            var out = [Int](repeating: 0, count: batch.spans.count)
+            for scope in batch.scopes {
+                let owner: Int
+                if let known = byResource[scope.resourceIndex] {
+                    owner = known
+                } else {
+                    owner = ring.owner(of: StableHash.fnv1a(serviceName(batch, resource: Int(scope.resourceIndex)).utf8)) ?? 0
+                    byResource[scope.resourceIndex] = owner
+                }
+                for i in scope.spans.range { out[i] = owner }
+            }
+            return out
+        }
+    }
+
+    static func serviceName(_ batch: TraceBatch, resource: Int) -> String {
+        guard batch.resources.indices.contains(resource),
+            let i = batch.attributeIndex(in: batch.resources[resource].attributes, key: "service.name"),
+            case .string(let r) = batch.attributes[i].value
+        else { return "" }
+        return batch.string(r)
+    }
+
+    public func shutdown() async {
+        let groups = state.withLock { s in s.backends.values.map(\.group) }
+        for g in groups { change.yield(.stopped(g)) }
+        change.finish()
+    }
+}
+
+/// A backend's exporter, timed and counted as `otelcol_loadbalancer_backend_*`.
+struct MeasuredBackend: Exporter {
+    let inner: OTLPGRPCExporter
+    let endpoint: String
+    let time: Timeline
+    let counters: Counters
+    var id: String { inner.id }
+    var needsRecords: Bool { false }
+
+    func export(_ item: ExportItem) async throws(ExportFailure) {
+        let started = time.now()
+        var success = "false"
+        defer {
+            counters.add(.loadBalancerBackendOutcome, 1, ["endpoint": endpoint, "success": success])
+            let elapsed = time.now() - started
+            counters.add(
+                .loadBalancerBackendLatency, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, ["endpoint": endpoint])
+        }
+        try await inner.export(item)
+        success = "true"
+    }
+
+    func run() async { await inner.run() }
+    func shutdown() async { await inner.shutdown() }
+}
