@@ -74,9 +74,10 @@ final class CollectorProcess: @unchecked Sendable {
     /// container image does.
     /// `configFile`: write the config there and pass its path (a reload watches it), instead of `yaml:`.
     /// `openFiles`: the process's file descriptor limit (through `prlimit`).
+    /// `hosts`: the address a server bound, where it is not 127.0.0.1 (another loopback address).
     init(
         yaml: String, servers: [String], environment: [String: String] = [:], asUser: UInt32? = nil, configFile: String? = nil,
-        openFiles: Int? = nil
+        openFiles: Int? = nil, hosts: [String: String] = [:]
     ) async throws {
         let base = NSTemporaryDirectory() + "genai-proc-\(UUID().uuidString)"
         log = base + ".log"
@@ -109,7 +110,7 @@ final class CollectorProcess: @unchecked Sendable {
             let late = ContinuousClock.now >= deadline
             if let text = try? String(contentsOfFile: portsFile, encoding: .utf8), let json = try? JSONParser().parse(text) {
                 ports = Dictionary(uniqueKeysWithValues: servers.compactMap { name in json[name]?.numberValue.map { (name, Int($0)) } })
-                if ports.count == servers.count, ports.values.allSatisfy(Self.accepts) { return }
+                if ports.count == servers.count, ports.allSatisfy({ Self.accepts($0.value, host: hosts[$0.key] ?? "127.0.0.1") }) { return }
             }
             if late { break }
             try await Task.sleep(for: .milliseconds(50))
@@ -159,12 +160,12 @@ final class CollectorProcess: @unchecked Sendable {
         try? await requireMetric(port, series)
     }
 
-    static func accepts(_ port: Int) -> Bool {
+    static func accepts(_ port: Int, host: String = "127.0.0.1") -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_addr.s_addr = inet_addr(host)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         return withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

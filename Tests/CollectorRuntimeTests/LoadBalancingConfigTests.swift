@@ -38,10 +38,22 @@ struct LoadBalancingConfigTests {
         #expect(c.resolver == .fixed([Endpoint(host: "10.0.0.1", port: 4317), Endpoint(host: "gw-2", port: 4317)]))
     }
 
+    @Test func theDNSResolverDecodesWithTheCollectorsDefaults() throws {
+        let c = try decode("protocol: {otlp: {}}\nresolver: {dns: {hostname: gw-headless.obs.svc.cluster.local}}")
+        #expect(c.resolver == .dns(hostname: "gw-headless.obs.svc.cluster.local", port: 4317, interval: .seconds(5), timeout: .seconds(1), server: nil))
+        let d = try decode("protocol: {otlp: {}}\nresolver: {dns: {hostname: g, port: 14317, interval: 2s, timeout: 500ms, server: \"127.0.0.1:5353\"}}")
+        #expect(
+            d.resolver == .dns(hostname: "g", port: 14317, interval: .seconds(2), timeout: .milliseconds(500), server: Endpoint(host: "127.0.0.1", port: 5353)))
+    }
+
     @Test(arguments: [
         ("protocol: {otlp: {endpoint: \"x:1\"}}\nresolver: {static: {hostnames: [a]}}", "exporters.loadbalancing.protocol.otlp.endpoint: set by the resolver"),
         ("resolver: {static: {hostnames: [a]}}", "exporters.loadbalancing.protocol.otlp: required"),
-        ("protocol: {otlp: {}}", "exporters.loadbalancing.resolver.static: required"),
+        ("protocol: {otlp: {}}", "exporters.loadbalancing.resolver: required: static or dns"),
+        ("protocol: {otlp: {}}\nresolver: {static: {hostnames: [a]}, dns: {hostname: b}}", "exporters.loadbalancing.resolver: give one resolver"),
+        ("protocol: {otlp: {}}\nresolver: {dns: {port: 4317}}", "exporters.loadbalancing.resolver.dns.hostname"),
+        ("protocol: {otlp: {}}\nresolver: {dns: {hostname: b, server: nope}}", "exporters.loadbalancing.resolver.dns.server: 'nope' is not host:port"),
+        ("protocol: {otlp: {}}\nresolver: {dns: {hostname: b, interval: 0s}}", "exporters.loadbalancing.resolver.dns: interval and timeout must be positive"),
         ("protocol: {otlp: {}}\nresolver: {static: {hostnames: []}}", "exporters.loadbalancing.resolver.static.hostnames: list at least one"),
         ("protocol: {otlp: {tmeout: 1s}}\nresolver: {static: {hostnames: [a]}}", "exporters.loadbalancing.protocol.otlp.tmeout: unknown key"),
         ("protocol: {otlp: {}, otlp_http: {}}\nresolver: {static: {hostnames: [a]}}", "exporters.loadbalancing.protocol.otlp_http: unknown key"),

@@ -97,6 +97,8 @@ struct LoadBalancingTests {
         return sum
     }
 
+    /// The backends' timeout is generous in every test here: on a loaded machine a short one expires
+    /// after a gateway took the batch, and the resend (at-least-once, as designed) breaks exact counts.
     static func sidecar(backends: [Int]) -> String {
         let hostnames = backends.map { "\"127.0.0.1:\($0)\"" }.joined(separator: ", ")
         return """
@@ -157,7 +159,7 @@ struct LoadBalancingTests {
             exporters:
               loadbalancing:
                 protocol:
-                  otlp: {timeout: 2s, tls: {insecure: true}, headers: {authorization: "Bearer gw-token"}, retry_on_failure: {initial_interval: 100ms, max_interval: 200ms}}
+                  otlp: {timeout: 30s, tls: {insecure: true}, headers: {authorization: "Bearer gw-token"}, retry_on_failure: {initial_interval: 100ms, max_interval: 200ms}}
                 resolver: {static: {hostnames: [\(live.map { "\"\($0)\"" }.joined(separator: ", ")), "127.0.0.1:\(deadPort)"]}}
             service: {pipelines: {traces: {receivers: [otlp], exporters: [loadbalancing]}}}
             """
@@ -191,6 +193,105 @@ struct LoadBalancingTests {
         #expect(perGateway.reduce(0, +) == 5000, "each span once: \(perGateway)")
         #expect(Set(landed.keys) == Set(traceIDs))
         #expect(landed.values.allSatisfy { $0.count == 1 }, "\(landed.values.filter { $0.count > 1 }.count) traces split")
+    }
+
+    /// A gateway on a loopback address of its own (`127.0.0.N`) and the given gRPC port.
+    static func gatewayOn(_ host: String, port: Int, dir: String) async throws -> Gateway {
+        let yaml = """
+            receivers: {otlp: {protocols: {grpc: {endpoint: "\(host):\(port)", auth: {bearer_tokens: [gw-token]}}}}}
+            exporters:
+              file/out: {directory: "\(dir)"}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], exporters: [file/out]}}
+            """
+        let p = try await CollectorProcess(yaml: yaml, servers: ["otlp/grpc", "metrics"], hosts: ["otlp/grpc": host])
+        return (p, p.port("otlp/grpc"), p.port("metrics"), dir)
+    }
+
+    @Test func theDNSLookupAsksTheGivenServer() async throws {
+        let dns = try await ScriptServer(script: "dns_test_server.py", arguments: { [$0 + "/records.json"] }, what: "the DNS test server (dnslib)")
+        defer { dns.stop() }
+        try #"{"gateways.test.": ["127.0.0.3", "127.0.0.2"]}"#.write(toFile: dns.directory + "/records.json", atomically: true, encoding: .utf8)
+        let server = Endpoint(host: "127.0.0.1", port: Int(dns.port) ?? 0)
+        #expect(try await DNSLookup(hostname: "gateways.test", server: server, timeout: .seconds(2)).addresses() == ["127.0.0.2", "127.0.0.3"])
+        #expect(try await DNSLookup(hostname: "nothing.test", server: server, timeout: .seconds(2)).addresses() == [])
+        dns.stop()
+        // No answer: a retryable failure after the timeout, not a hang.
+        await #expect(throws: ExportFailure.self) {
+            _ = try await DNSLookup(hostname: "gateways.test", server: server, timeout: .milliseconds(300)).addresses()
+        }
+        #expect(try await DNSLookup(hostname: "localhost", server: nil, timeout: .seconds(1)).addresses().contains("127.0.0.1"))
+    }
+
+    /// The issue's scenario: a sidecar resolves three gateways (127.0.0.2-4, one port) through DNS;
+    /// half the traffic goes out; the third gateway is killed, more traffic arrives (its share
+    /// waits at the sidecar, retrying), then it leaves DNS. Every span arrives once, and the killed
+    /// gateway's traces move to the other two.
+    @Test func aGatewayKilledAndRemovedFromDNSLosesNothing() async throws {
+        let base = NSTemporaryDirectory() + "genai-lb-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let dns = try await ScriptServer(script: "dns_test_server.py", arguments: { [$0 + "/records.json"] }, what: "the DNS test server (dnslib)")
+        defer { dns.stop() }
+        let records = dns.directory + "/records.json"
+        let first = try await Self.gatewayOn("127.0.0.2", port: 0, dir: base + "/gw0")
+        var gateways = [first]
+        defer { for g in gateways { g.process.stop() } }
+        for (i, host) in ["127.0.0.3", "127.0.0.4"].enumerated() {
+            gateways.append(try await Self.gatewayOn(host, port: first.grpc, dir: base + "/gw\(i + 1)"))
+        }
+        try #"{"gateways.test.": ["127.0.0.2", "127.0.0.3", "127.0.0.4"]}"#.write(toFile: records, atomically: true, encoding: .utf8)
+        let sidecar = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            processors:
+              batch: {timeout: 100ms}
+            exporters:
+              loadbalancing:
+                retry_on_failure: {initial_interval: 100ms, max_interval: 200ms}
+                protocol:
+                  otlp: {timeout: 30s, tls: {insecure: true}, headers: {authorization: "Bearer gw-token"}, retry_on_failure: {initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 0}}
+                resolver: {dns: {hostname: gateways.test, port: \(first.grpc), interval: 100ms, timeout: 1s, server: "127.0.0.1:\(dns.port)"}}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [loadbalancing]}}
+            """
+        let (bodies, traceIDs) = Self.requests(traces: 1000, spansPerTrace: 5, perRequest: 100, seed: 23)
+        let ports = gateways.map(\.metrics)
+        var killedCount = 0
+        try await CollectorHarness.with([sidecar]) { apps in
+            let counters = apps[0].counters
+            let url = "http://127.0.0.1:\(apps[0].port("otlp/http"))/v1/traces"
+            let three = try await eventually(30) { counters.value(.loadBalancerBackends, ["exporter": "loadbalancing"]) == 3 }
+            #expect(three)
+            for body in bodies[..<25] { try await ConfigReloadTests.post(url, body) }
+            let half = try await eventually(60) { await Self.delivered(ports) == 2500 }
+            #expect(half)
+            gateways[2].process.stop()
+            killedCount = try CollectorHarness.lines(gateways[2].dir).filter { $0["type"]?.stringValue != "trace-create" }.count
+            #expect(killedCount > 0)
+            for body in bodies[25...] { try await ConfigReloadTests.post(url, body) }
+            let retrying = try await eventually(30) {
+                counters.value(.loadBalancerBackendOutcome, ["endpoint": "127.0.0.4:\(first.grpc)", "success": "false"]) > 0
+            }
+            #expect(retrying, "the killed gateway's share waits, retrying")
+            try #"{"gateways.test.": ["127.0.0.2", "127.0.0.3"]}"#.write(toFile: records, atomically: true, encoding: .utf8)
+            let rest = try await eventually(60) { await Self.delivered(Array(ports[..<2])) + Double(killedCount) == 5000 }
+            let count = await Self.delivered(Array(ports[..<2]))
+            #expect(rest, "delivered \(count) + \(killedCount) before the kill")
+            #expect(counters.value(.loadBalancerBackends, ["exporter": "loadbalancing"]) == 2)
+            #expect(counters.value(.loadBalancerResolutions, ["exporter": "loadbalancing", "resolver": "dns", "success": "true"]) > 2)
+            #expect(counters.total(.droppedSpans) == 0)
+        }
+        for g in gateways { g.process.stop() }
+        let (landed, perGateway) = try Self.landed(gateways)
+        #expect(perGateway.reduce(0, +) == 5000, "each span once: \(perGateway)")
+        #expect(perGateway[2] == killedCount, "nothing reached the killed gateway after it died")
+        #expect(Set(landed.keys) == Set(traceIDs))
+        // Traces the killed gateway had begun continue on another: they moved.
+        let moved = landed.values.filter { $0.contains(2) && $0.count > 1 }.count
+        #expect(moved > 0)
+        // Every other trace is whole on one gateway.
+        #expect(landed.values.filter { !$0.contains(2) }.allSatisfy { $0.count == 1 })
     }
 }
 

@@ -16,6 +16,8 @@ extension LoadBalancingExporter {
     ///       tls: {insecure: true}
     ///   resolver:
     ///     static: {hostnames: ["10.0.0.1:4317", "10.0.0.2:4317"]}   # port 4317 when left out
+    ///     # or dns: {hostname: gateway-headless.observability.svc.cluster.local, port: 4317,
+    ///     #          interval: 5s, timeout: 1s, server: "10.96.0.10:53"}   # server: ask it directly
     /// ```
     /// Its own `sending_queue` holds what arrives while no backend is known yet.
     public struct Config: ExporterConfiguration {
@@ -28,6 +30,8 @@ extension LoadBalancingExporter {
 
         public enum Resolver: Sendable, Equatable {
             case fixed([Endpoint])
+            /// Re-resolved every `interval`; a failed or empty lookup keeps the last good set.
+            case dns(hostname: String, port: Int, interval: Duration, timeout: Duration, server: Endpoint?)
         }
 
         public var routingKey: RoutingKey
@@ -49,18 +53,33 @@ extension LoadBalancingExporter {
             try template.finish()
 
             var resolvers = try map.mapOrEmpty("resolver")
-            guard var fixed = try resolvers.map("static") else {
-                throw ConfigError(resolvers.childPath("static"), "required: static.hostnames (the dns resolver is not available yet)")
+            let chosen = ["static", "dns"].filter { resolvers.has($0) }
+            guard chosen.count == 1 else {
+                throw ConfigError(resolvers.path, chosen.isEmpty ? "required: static or dns" : "give one resolver, static or dns")
+            }
+            if var dns = try resolvers.map("dns") {
+                let hostname = try dns.requiredString("hostname")
+                let port = try dns.int("port", default: 4317, range: 1...65535)
+                let interval = try dns.duration("interval", default: .seconds(5))
+                let timeout = try dns.duration("timeout", default: .seconds(1))
+                guard interval > .zero, timeout > .zero else { throw ConfigError(dns.path, "interval and timeout must be positive") }
+                let server = try dns.string("server").map { (text) throws(ConfigError) -> Endpoint in try Endpoint(parsing: text, path: dns.childPath("server"))
+                }
+                try dns.finish()
+                resolver = .dns(hostname: hostname, port: port, interval: interval, timeout: timeout, server: server)
+            } else if var fixed = try resolvers.map("static") {
+                var endpoints: [Endpoint] = []
+                for (i, text) in try fixed.strings("hostnames").enumerated() {
+                    let path = "\(fixed.childPath("hostnames"))[\(i)]"
+                    endpoints.append(try Endpoint(parsing: text.contains(":") && !text.hasSuffix("]") ? text : text + ":4317", path: path))
+                }
+                try fixed.finish()
+                if endpoints.isEmpty { throw ConfigError(fixed.childPath("hostnames"), "list at least one backend") }
+                resolver = .fixed(endpoints)
+            } else {
+                throw ConfigError(resolvers.path, "required: static or dns")
             }
             try resolvers.finish()
-            var endpoints: [Endpoint] = []
-            for (i, text) in try fixed.strings("hostnames").enumerated() {
-                let path = "\(fixed.childPath("hostnames"))[\(i)]"
-                endpoints.append(try Endpoint(parsing: text.contains(":") && !text.hasSuffix("]") ? text : text + ":4317", path: path))
-            }
-            try fixed.finish()
-            if endpoints.isEmpty { throw ConfigError(fixed.childPath("hostnames"), "list at least one backend") }
-            resolver = .fixed(endpoints)
             sending = try ExporterSettings(&map)
         }
 

@@ -51,12 +51,42 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
         case .fixed(let endpoints):
             settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "static", "success": "true"])
             try update(endpoints.map(\.description), resolver: "static")
+        case .dns:
+            for success in ["true", "false"] { settings.counters.declare(.loadBalancerResolutions, ["exporter": id, "resolver": "dns", "success": success]) }
+        }
+    }
+
+    /// The `dns` resolver: looks the name up now and every `interval` until cancelled. A lookup
+    /// that fails or finds nothing keeps the last good set, and is counted and logged.
+    func resolveForever() async {
+        guard case .dns(let hostname, let port, let interval, let timeout, let server) = config.resolver else { return }
+        let lookup = DNSLookup(hostname: hostname, server: server, timeout: timeout)
+        while !Task.isCancelled {
+            do throws(ExportFailure) {
+                let addresses = try await lookup.addresses()
+                guard !addresses.isEmpty else { throw .retryable("\(hostname) has no addresses") }
+                settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "dns", "success": "true"])
+                try update(addresses.map { Endpoint(host: $0, port: port).description }, resolver: "dns")
+            } catch {
+                settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "dns", "success": "false"])
+                settings.logger.warning(
+                    "load-balancing DNS lookup failed; keeping the backends", metadata: ["exporter": "\(id)", "hostname": "\(hostname)", "error": "\(error)"])
+            }
+            do { try await time.sleep(interval) } catch { return }
         }
     }
 
     /// The backends' exporters and queues, each in a service group of its own so that one can stop
     /// while the others run. Returns after `shutdown` has drained them.
     public func run() async {
+        await withTaskGroup(of: Void.self) { resolving in
+            resolving.addTask { await self.resolveForever() }
+            await runBackends()
+            resolving.cancelAll()
+        }
+    }
+
+    private func runBackends() async {
         await withDiscardingTaskGroup { group in
             for await c in changes {
                 switch c {
