@@ -314,7 +314,9 @@ struct PipelineFilesTests {
 
     @Test func everyPipelineFileValidates() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        for name in ["clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway"] { #expect(files.contains(name + ".yaml")) }
+        for name in ["clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway", "gateway-tier"] {
+            #expect(files.contains(name + ".yaml"))
+        }
         // The variables the files document, with the names users already know.
         let token = NSTemporaryDirectory() + "genai-pipeline-token-\(UUID().uuidString)"
         try "t0ken\n".write(toFile: token, atomically: true, encoding: .utf8)
@@ -324,6 +326,7 @@ struct PipelineFilesTests {
             "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "LANGFUSE_HOST": "https://cloud.langfuse.com",
             "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "OTLP_GATEWAY_ENDPOINT": "http://gateway:4317",
             "GENAI_COLLECTOR_TOKEN_FILE": token, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": token, "GENAI_GATEWAY_TOKEN_FILE": token,
+            "GATEWAY_HEADLESS_SERVICE": "genai-gateway-headless.observability.svc.cluster.local",
         ]
         for f in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
