@@ -96,13 +96,6 @@ public struct HTTPTransport: Sendable {
     static func redacted(_ url: String) -> String { String(url.prefix { $0 != "?" }) }
 }
 
-extension Duration {
-    var nanoseconds: Int64 {
-        let (s, atto) = components
-        return s * 1_000_000_000 + atto / 1_000_000_000
-    }
-}
-
 extension HTTPTransport.Response {
     /// `Retry-After` in seconds (the HTTP-date form is read as "soon").
     public var retryAfter: Duration? {

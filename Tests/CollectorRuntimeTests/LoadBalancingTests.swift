@@ -44,7 +44,7 @@ struct LoadBalancingTests {
     /// The body of `aDepartingBackendsTracesMoveToTheirNewOwners` while the queue runs.
     static func reroute(
         outer: ExporterQueue, lb: LoadBalancingExporter, bodies: [String], released: ReleasedLeases, counters: Counters, deadPort: Int,
-        live: [String], ports: [Int]
+        live: [Endpoint], ports: [Int]
     ) async throws {
         for body in bodies {
             let batch = try OTLPJSONDecoder().decode(Array(body.utf8))
@@ -153,7 +153,7 @@ struct LoadBalancingTests {
         // A port nothing listens on: bound, then closed.
         let (probe, _, deadPort, _) = try await ForwardingTests.startGateway(base + "/dead")
         probe.stop()
-        let live = gateways.map { "127.0.0.1:\($0.grpc)" }
+        let live = gateways.map { Endpoint(host: "127.0.0.1", port: $0.grpc) }
         let yaml = """
             receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
             exporters:

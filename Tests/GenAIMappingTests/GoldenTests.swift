@@ -43,14 +43,19 @@ struct GoldenTests {
         try check(name, try OTLPJSONDecoder().decode(try FixtureFiles.bytes(name + ".otlp.json")))
     }
 
-    /// The agent frameworks' captures (scripts/capture-frameworks.py), named after their files.
-    static let frameworks =
-        ((try? FileManager.default.contentsOfDirectory(
-            atPath: FixtureFiles.directory.appendingPathComponent("frameworks").path)) ?? [])
-        .filter { $0.hasSuffix(".otlp.pb") }.map { String($0.dropLast(".otlp.pb".count)) }.sorted()
+    /// The agent frameworks' captures (scripts/capture-frameworks.py), named after their files. A
+    /// listing that fails gives no cases here; `frameworkCapturesAreThere` lists again and says why.
+    static let frameworks = (try? captures(in: FixtureFiles.directory.appendingPathComponent("frameworks").path)) ?? []
 
-    @Test func frameworkCapturesAreThere() {
-        #expect(!Self.frameworks.isEmpty, "Tests/Fixtures/frameworks holds no captures")
+    static func captures(in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".otlp.pb") }.map { String($0.dropLast(".otlp.pb".count)) }.sorted()
+    }
+
+    @Test func frameworkCapturesAreThere() throws {
+        let listed = try Self.captures(in: FixtureFiles.directory.appendingPathComponent("frameworks").path)
+        #expect(!listed.isEmpty, "Tests/Fixtures/frameworks holds no captures")
+        #expect(Self.frameworks == listed)
     }
 
     @Test(arguments: frameworks)

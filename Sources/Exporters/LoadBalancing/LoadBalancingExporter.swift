@@ -50,7 +50,7 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
         switch config.resolver {
         case .fixed(let endpoints):
             settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "static", "success": "true"])
-            try update(endpoints.map(\.description), resolver: "static")
+            try update(endpoints, resolver: "static")
         case .dns:
             for success in ["true", "false"] { settings.counters.declare(.loadBalancerResolutions, ["exporter": id, "resolver": "dns", "success": success]) }
         }
@@ -66,7 +66,7 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
                 let addresses = try await lookup.addresses()
                 guard !addresses.isEmpty else { throw .retryable("\(hostname) has no addresses") }
                 settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "dns", "success": "true"])
-                try update(addresses.map { Endpoint(host: $0, port: port).description }, resolver: "dns")
+                try update(addresses.map { Endpoint(host: $0, port: port) }, resolver: "dns")
             } catch {
                 settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "dns", "success": "false"])
                 settings.logger.warning(
@@ -106,14 +106,17 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
 
     /// Replaces the set of backends: new ones start, departing ones hand their batches back to be
     /// re-routed. An empty set is refused (a resolver keeps the last good one).
-    func update(_ endpoints: [String], resolver: String) throws(ExportFailure) {
-        let ring = HashRing(endpoints)
-        guard !ring.isEmpty else { return }
-        var made: [(String, Backend)] = []
+    func update(_ endpoints: [Endpoint], resolver: String) throws(ExportFailure) {
+        var byName: [String: Endpoint] = [:]
+        for e in endpoints { byName[e.description] = e }
+        let names = byName.keys.sorted()
         let current = state.withLock { s in s.ring }
-        guard ring != current else { return }
-        for endpoint in ring.backends where !current.backends.contains(endpoint) {
-            made.append((endpoint, try makeBackend(endpoint)))
+        // The ring (thousands of points) is built only when the set of backends changed.
+        guard !names.isEmpty, names != current.backends else { return }
+        let ring = HashRing(names)
+        var made: [(String, Backend)] = []
+        for (name, endpoint) in byName where !current.backends.contains(name) {
+            made.append((name, try makeBackend(endpoint)))
         }
         let departed = state.withLock { s -> [Backend] in
             s.ring = ring
@@ -133,21 +136,16 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
             "load-balancing backends", metadata: ["exporter": "\(id)", "backends": "\(ring.backends)", "departed": "\(departed.count)"])
     }
 
-    private func makeBackend(_ endpoint: String) throws(ExportFailure) -> Backend {
+    private func makeBackend(_ endpoint: Endpoint) throws(ExportFailure) -> Backend {
         var c = config.backend
-        do {
-            let parsed = try Endpoint(parsing: endpoint, path: "endpoint")
-            c.host = parsed.host
-            c.port = parsed.port
-        } catch {
-            throw .permanent("backend '\(endpoint)' is not host:port", cause: error)
-        }
+        c.host = endpoint.host
+        c.port = endpoint.port
         let name = "\(id)[\(endpoint)]"
         let backendSettings = ComponentSettings(
             id: ComponentID(type: name), kind: .exporter, logger: settings.logger, counters: settings.counters, clock: settings.clock,
             shutdownTimeout: settings.shutdownTimeout)
         let exporter = MeasuredBackend(
-            inner: try OTLPGRPCExporter(config: c, settings: backendSettings), endpoint: endpoint, time: time, counters: settings.counters)
+            inner: try OTLPGRPCExporter(config: c, settings: backendSettings), endpoint: endpoint.description, time: time, counters: settings.counters)
         let queue = ExporterQueue(
             exporter: exporter, settings: c.sending, counters: settings.counters, logger: settings.logger, drainTimeout: settings.shutdownTimeout,
             clock: settings.clock)
@@ -271,8 +269,7 @@ struct MeasuredBackend: Exporter {
         defer {
             counters.add(.loadBalancerBackendOutcome, 1, ["endpoint": endpoint, "success": success])
             let elapsed = time.now() - started
-            counters.add(
-                .loadBalancerBackendLatency, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, ["endpoint": endpoint])
+            counters.add(.loadBalancerBackendLatency, elapsed.seconds, ["endpoint": endpoint])
         }
         try await inner.export(item)
         success = "true"

@@ -1,3 +1,4 @@
+import CollectorCore
 import NIOCore
 import NIOHTTP1
 
@@ -99,7 +100,7 @@ final class HTTPTimeouts: ChannelDuplexHandler {
     private func checkBodyRate(_ context: ChannelHandlerContext) {
         guard case .readingBody(let since, let bytes) = state else { return }
         let elapsed = Double((NIODeadline.now() - since).nanoseconds) / 1e9
-        let grace = Double(limits.readHeaderTimeout.components.seconds) + Double(limits.readHeaderTimeout.components.attoseconds) / 1e18
+        let grace = limits.readHeaderTimeout.seconds
         if Double(bytes) < Double(limits.minBodyBytesPerSecond) * (elapsed - grace) {
             fire(context, .slowBody)
             return

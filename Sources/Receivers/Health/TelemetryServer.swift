@@ -73,7 +73,7 @@ public enum TelemetryEndpoints {
                     }
                 }
             }
-            let nanos = limit.components.seconds * 1_000_000_000 + limit.components.attoseconds / 1_000_000_000
+            let nanos = limit.nanoseconds
             DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanos))) { finish(false) }
         }
     }
