@@ -3,7 +3,8 @@
 the OTLP specification's partial success allows: it parses the request with the real protobuf
 classes, answers 200 with an ExportTraceServiceResponse whose partial_success names the spans it
 refused (every span whose name starts with `refuse`), and counts what it took and how the bodies
-were compressed (GET /received). It decodes gzip and zstd bodies.
+were compressed (GET /received). It decodes gzip and zstd bodies. `batches` lists, per request,
+the spans it carried of each trace id (hex), so a test can see whether a trace came in one piece.
 
 Prints `listening PORT`, then serves until killed.
 """
@@ -14,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 
-taken = {"requests": 0, "spans": 0, "refused": 0, "gzip": 0, "zstd": 0, "identity": 0}
+taken = {"requests": 0, "spans": 0, "refused": 0, "gzip": 0, "zstd": 0, "identity": 0, "batches": []}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -54,6 +55,10 @@ class Handler(BaseHTTPRequestHandler):
         taken["requests"] += 1
         taken["spans"] += len(spans) - refused
         taken["refused"] += refused
+        traces = {}
+        for s in spans:
+            traces[s.trace_id.hex()] = traces.get(s.trace_id.hex(), 0) + 1
+        taken["batches"].append(traces)
         response = ExportTraceServiceResponse()
         if refused:
             response.partial_success.rejected_spans = refused

@@ -8,6 +8,8 @@ public enum ProcessorStage: Sendable {
     case inPlace
     /// Gathers requests into batches and hands them on from its own task.
     case batching
+    /// Holds spans until their trace is complete, then hands each trace on whole.
+    case grouping
     /// Bounds the bytes the process holds: one budget shared by every pipeline, which receivers
     /// consult before they read a body.
     case admission
@@ -18,6 +20,22 @@ public enum ProcessorRole: Sendable {
     case inPlace(any SpanProcessor)
     case batching(BatchingStage)
     case admission(Admission)
+    case grouping(GroupingStage)
+}
+
+/// A per-trace stage as the runtime wires it: given the memory budget (bytes) and where released
+/// traces go.
+public struct GroupingStage: Sendable {
+    public let make: @Sendable (_ budget: Int, _ forward: @escaping @Sendable ([TraceBuffer.Released]) async -> Void) -> any GroupingService
+
+    public init(make: @escaping @Sendable (Int, @escaping @Sendable ([TraceBuffer.Released]) async -> Void) -> any GroupingService) {
+        self.make = make
+    }
+}
+
+/// A running per-trace stage: requests go in with their admitted cost.
+public protocol GroupingService: Service {
+    func add(_ batch: TraceBatch, cost: Int) async
 }
 
 /// A batching stage as the runtime wires it: it is given the hand-off its batches go to.
@@ -36,7 +54,12 @@ public struct BatchingStage: Sendable {
 
 /// A running batching stage: requests go in with their admitted cost; batches come out on the hand-off.
 public protocol BatchingService: Service {
-    func add(_ batch: TraceBatch, cost: Int) async
+    /// `parts` go into one batch together (a whole trace is never cut across two).
+    func add(_ parts: [TraceBatch], cost: Int) async
+}
+
+extension BatchingService {
+    public func add(_ batch: TraceBatch, cost: Int) async { await add([batch], cost: cost) }
 }
 
 public protocol ProcessorFactory: ComponentFactory {

@@ -27,10 +27,14 @@ struct CollectorHarness {
         var counters: Counters { app.counters }
     }
 
-    static func with(_ yamls: [String], environment: [String: String]? = nil, _ body: ([Running]) async throws -> Void) async throws {
+    /// `clock`: timers, waits and deadlines run on it (a `ManualClock` the test advances).
+    static func with(
+        _ yamls: [String], environment: [String: String]? = nil, clock: any Clock<Duration> = ContinuousClock(),
+        _ body: ([Running]) async throws -> Void
+    ) async throws {
         let loader = environment.map { ConfigLoader(environment: $0) } ?? ConfigLoader()
         let running = try yamls.map { yaml in
-            Running(app: CollectorApp(config: try CollectorConfig(try loader.load(["yaml:" + yaml])), logger: Logger(label: "harness")))
+            Running(app: CollectorApp(config: try CollectorConfig(try loader.load(["yaml:" + yaml])), logger: Logger(label: "harness"), clock: clock))
         }
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -76,12 +76,20 @@ public enum MetricName: String, Sendable, CaseIterable {
     case loadBalancerBackendUpdates = "otelcol_loadbalancer_num_backend_updates"
     case loadBalancerBackendOutcome = "otelcol_loadbalancer_backend_outcome"
     case loadBalancerBackendLatency = "otelcol_loadbalancer_backend_latency_seconds"
+    /// The per-trace buffer (`groupbytrace`), by `processor`: traces, spans and bytes held (gauges),
+    /// and traces and spans released by `reason` (`complete`, `no_root`, `evicted_traces`,
+    /// `evicted_bytes`, `flushed`).
+    case groupByTraceTraces = "otelcol_processor_groupbytrace_num_traces_in_memory"
+    case groupByTraceSpans = "genai_collector_groupbytrace_spans_in_memory"
+    case groupByTraceBytes = "genai_collector_groupbytrace_bytes_in_memory"
+    case groupByTraceReleasedTraces = "otelcol_processor_groupbytrace_traces_released"
+    case groupByTraceReleasedSpans = "otelcol_processor_groupbytrace_spans_released"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {
         switch self {
         case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds, .configHash, .traceRowCacheBytes,
-            .loadBalancerBackends:
+            .loadBalancerBackends, .groupByTraceTraces, .groupByTraceSpans, .groupByTraceBytes:
             return true
         default: return false
         }

@@ -140,6 +140,7 @@ public struct CollectorApp: Sendable {
         }
         var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
         var batchers: [any BatchingService] = []
+        var groupers: [any GroupingService] = []
         var fanOuts: [FanOutService] = []
         for p in config.pipelines {
             let batched = p.processors.contains { config.processors[$0]?.factory.stage == .batching }
@@ -157,6 +158,7 @@ public struct CollectorApp: Sendable {
                     GenAIMetrics.record(records, into: counters)
                 }
             }
+            if let g = pipeline.grouper { groupers.append(g) }
             if let b = pipeline.batcher { batchers.append(b) }
             if let f = pipeline.fanOutService { fanOuts.append(f) }
             for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }
@@ -164,8 +166,9 @@ public struct CollectorApp: Sendable {
         let consumers = pipelinesByReceiver.mapValues { pipelines -> any TraceConsumer in
             pipelines.count == 1 ? pipelines[0] : FanIn(pipelines: pipelines)
         }
-        // Stopped in reverse: batchers flush first, then the fan-outs finish, then the queues drain.
-        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers
+        // Stopped in reverse: per-trace buffers release what they hold, batchers flush, then the
+        // fan-outs finish, then the queues drain.
+        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + groupers
         return Generation(config: config, hash: hash, queues: exporterQueues, consumers: consumers, services: services, logger: logger)
     }
 
@@ -264,21 +267,32 @@ public struct CollectorApp: Sendable {
 
     func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) throws(ConfigError) -> Pipeline {
         var before: [(id: String, processor: any SpanProcessor)] = []
+        var middle: [(id: String, processor: any SpanProcessor)] = []
         var after: [(id: String, processor: any SpanProcessor)] = []
+        var grouping: GroupingStage?
         var batching: BatchingStage?
         for id in p.processors {
             // The admission stage is the process's one budget, made once (`makeAdmission`).
             guard let c = config.processors[id], c.factory.stage != .admission else { continue }
             switch try c.factory.make(erased: c.config, settings: settings(id, .processor)) {
-            // Config order: processors listed before the batching stage run per request, the rest per batch.
+            // Config order: processors listed before the per-trace and batching stages run per
+            // request, those between them per trace, the rest per batch.
             case .inPlace(let processor):
-                if batching == nil { before.append((id.description, processor)) } else { after.append((id.description, processor)) }
+                if batching != nil {
+                    after.append((id.description, processor))
+                } else if grouping != nil {
+                    middle.append((id.description, processor))
+                } else {
+                    before.append((id.description, processor))
+                }
+            case .grouping(let stage): grouping = stage
             case .batching(let stage): batching = stage
             case .admission: break
             }
         }
         let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
-        return Pipeline(id: p.id.description, admission: admission, before: before, batching: batching, fanOut: fanOut)
+        return Pipeline(
+            id: p.id.description, admission: admission, before: before, grouping: grouping, middle: middle, batching: batching, fanOut: fanOut)
     }
 }
 

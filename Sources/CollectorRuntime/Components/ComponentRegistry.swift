@@ -15,6 +15,7 @@ public enum ComponentRegistry {
     public static let processors: [any ProcessorFactory] = [
         MemoryLimiter.Factory(),
         BatchProcessor.Factory(),
+        GroupByTrace.Factory(),
         InPlaceProcessorType<EnvironmentProcessor>(),
         AttributesProcessor.Factory(),
         AttributesProcessor.Factory(type: "resource", target: .resources),

@@ -186,12 +186,32 @@ public struct CollectorConfig: Sendable {
                 if Set(pipeline.processors).count != pipeline.processors.count {
                     throw ConfigError(m.childPath("processors"), "a processor is listed twice")
                 }
+                try checkStages(pipeline, path: m.childPath("processors"))
                 self.pipelines.append(pipeline)
             } catch {
                 errors.append(error)
             }
         }
         try pipelines.finish()
+    }
+
+    /// The stages a pipeline's processors form: at most one batching and one per-trace stage, the
+    /// per-trace one first (a batch cannot be taken apart into traces again).
+    private func checkStages(_ p: Pipeline, path: String) throws(ConfigError) {
+        let stages = p.processors.map { ($0, processors[$0]?.factory.stage) }
+        let batching = stages.filter { $0.1 == .batching }.map(\.0)
+        let grouping = stages.filter { $0.1 == .grouping }.map(\.0)
+        if batching.count > 1 { throw ConfigError(path, "lists \(batching.map(\.description).joined(separator: " and ")): one batching stage per pipeline") }
+        if grouping.count > 1 { throw ConfigError(path, "lists \(grouping.map(\.description).joined(separator: " and ")): one per-trace buffer per pipeline") }
+        guard let g = grouping.first else { return }
+        if let b = batching.first, p.processors.firstIndex(of: b)! < p.processors.firstIndex(of: g)! {
+            throw ConfigError(path, "\(g) must come before \(b): batches are made of whole traces, not taken apart into them")
+        }
+        let durable = !p.exporters.isEmpty && p.exporters.allSatisfy { exporters[$0]?.config.sending.persistent != nil }
+        if durable {
+            throw ConfigError(
+                path, "\(g) in a pipeline whose exporters all use storage: disk is not supported yet; use a memory queue on one of them")
+        }
     }
 
     /// A list of component ids that must all be defined in their section.

@@ -7,14 +7,17 @@ import Exporters
 import GenAIMapping
 import Processors
 
-/// One `service.pipelines.traces*` entry at run time: admission, the processors before the batch
-/// stage (run in the receiver's task), the batcher, then `FanOut`.
+/// One `service.pipelines.traces*` entry at run time: admission, the processors before the per-trace
+/// and batch stages (run in the receiver's task), the per-trace buffer, then `Downstream`.
 final class Pipeline: TraceConsumer, Sendable {
     let id: String
     let admission: Admission
     let before: [(id: String, processor: any SpanProcessor)]
-    let batcher: (any BatchingService)?
-    let fanOut: FanOut
+    /// With `groupbytrace`: holds each trace until it is complete, then hands it downstream.
+    let grouper: (any GroupingService)?
+    let downstream: Downstream
+    var fanOut: FanOut { downstream.fanOut }
+    var batcher: (any BatchingService)? { downstream.batcher }
     /// With a batcher: the stage that translates and fans out its flushed batches.
     let fanOutService: FanOutService?
     /// Durable mode (every exporter has `storage: disk`): each request, after all the processors,
@@ -23,17 +26,19 @@ final class Pipeline: TraceConsumer, Sendable {
     let durable: Bool
 
     init(
-        id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], batching: BatchingStage?, fanOut: FanOut,
+        id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], grouping: GroupingStage? = nil,
+        middle: [(id: String, processor: any SpanProcessor)] = [], batching: BatchingStage?, fanOut: FanOut,
         fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     ) {
         self.id = id
         self.admission = admission
         self.before = before
-        self.fanOut = fanOut
         durable = !fanOut.exporters.isEmpty && fanOut.exporters.allSatisfy { $0.disk != nil }
         let handoff = Handoff()
-        batcher = durable ? nil : batching.map { $0.make(handoff) }
+        downstream = Downstream(middle: middle, batcher: durable ? nil : batching.map { $0.make(handoff) }, fanOut: fanOut)
         fanOutService = durable || batching == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
+        let downstream = downstream
+        grouper = durable ? nil : grouping?.make(admission.limitBytes) { released in await downstream.take(released) }
     }
 
     func precheck(bodyBytes: Int) -> ConsumeOutcome? {
@@ -53,12 +58,43 @@ final class Pipeline: TraceConsumer, Sendable {
         var batch = batch
         for p in before { fanOut.count(p.processor.process(&batch), p.id) }
         if durable { return await persist(batch, cost: cost) }
-        if let batcher {
-            await batcher.add(batch, cost: cost)
+        if let grouper {
+            await grouper.add(batch, cost: cost)
         } else {
-            fanOut.deliver([batch], cost: cost)
+            await downstream.take([batch], cost: cost)
         }
         return .accepted
+    }
+}
+
+/// What follows the per-trace buffer: the processors between it and the batch stage (run on each
+/// whole trace), then the batcher, or the fan-out directly.
+final class Downstream: Sendable {
+    let middle: [(id: String, processor: any SpanProcessor)]
+    let batcher: (any BatchingService)?
+    let fanOut: FanOut
+
+    init(middle: [(id: String, processor: any SpanProcessor)], batcher: (any BatchingService)?, fanOut: FanOut) {
+        self.middle = middle
+        self.batcher = batcher
+        self.fanOut = fanOut
+    }
+
+    /// One request, or one trace's shares, with the admitted cost they hold.
+    func take(_ parts: [TraceBatch], cost: Int) async {
+        var parts = parts
+        for p in middle {
+            for i in parts.indices { fanOut.count(p.processor.process(&parts[i]), p.id) }
+        }
+        if let batcher {
+            await batcher.add(parts, cost: cost)
+        } else {
+            fanOut.deliver(parts, cost: cost)
+        }
+    }
+
+    func take(_ released: [TraceBuffer.Released]) async {
+        for r in released { await take(r.parts, cost: r.cost) }
     }
 }
 

@@ -22,14 +22,15 @@ public actor Batcher: BatchingService {
         self.clock = clock
     }
 
-    public func add(_ batch: TraceBatch, cost: Int) async {
-        // Keep batches within send_batch_max_size: flush first if this request would pass it.
-        // (A single request larger than the maximum is sent as it came.)
-        if config.sendBatchMaxSize > 0, pendingSpans > 0, pendingSpans + batch.spans.count > config.sendBatchMaxSize { await flush() }
+    public func add(_ parts: [TraceBatch], cost: Int) async {
+        // Keep batches within send_batch_max_size: flush first if these parts would pass it.
+        // (A single request or trace larger than the maximum is sent as it came.)
+        let spans = parts.reduce(0) { $0 + $1.spans.count }
+        if config.sendBatchMaxSize > 0, pendingSpans > 0, pendingSpans + spans > config.sendBatchMaxSize { await flush() }
         if pendingTicks == nil { pendingTicks = 0 }
-        pending.append(batch)
-        pendingSpans += batch.spans.count
-        pendingBytes += batch.bytes.count
+        pending += parts
+        pendingSpans += spans
+        pendingBytes += parts.reduce(0) { $0 + $1.bytes.count }
         pendingCost += cost
         if pendingSpans >= config.sendBatchSize || (config.sendBatchBytes > 0 && pendingBytes >= config.sendBatchBytes) { await flush() }
     }
