@@ -43,6 +43,8 @@ let package = Package(
         // Langfuse records from the rules above, and their JSON.
         .target(name: "GenAIMapping", dependencies: ["CollectorCore", "GenAISemantics"], swiftSettings: strict),
         .target(name: "CCRC32C"),
+        // Benchmarks only: the allocator's bytes in use.
+        .target(name: "CMallocStats"),
         .target(name: "OTLPGRPC", dependencies: [.product(name: "GRPCCore", package: "grpc-swift-2")], swiftSettings: strict),
         .target(
             name: "Processors",
@@ -125,7 +127,10 @@ let package = Package(
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-bench",
-            dependencies: ["CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPProto", "TestSupport", "Processors", "ExporterHelper", "Exporters"],
+            dependencies: [
+                "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPProto", "TestSupport", "Processors", "ExporterHelper", "Exporters",
+                "OTLPSamples", "CMallocStats",
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "genai-collector-load",
