@@ -15,9 +15,17 @@ import Synchronization
 extension ExporterQueue {
     /// Appends one request. Throws `.full` (pushback) or an I/O failure; either way the client retries.
     public func persist(_ batch: TraceBatch) async throws(DiskQueueError) {
+        try await persist(parts: [batch])
+    }
+
+    /// Appends several parts (a whole trace's shares) as one record: encoded back to back, they read
+    /// back as one request.
+    public func persist(parts: [TraceBatch]) async throws(DiskQueueError) {
         guard let disk else { return }
+        var payload: [UInt8] = []
+        for part in parts { payload += OTLPProtobufEncoder().encode(part) }
         do {
-            _ = try await disk.append(OTLPProtobufEncoder().encode(batch), spans: batch.spans.count)
+            _ = try await disk.append(payload, spans: parts.reduce(0) { $0 + $1.spans.count })
         } catch {
             let reason: String
             if case .full = error { reason = "full" } else { reason = "io" }

@@ -33,9 +33,14 @@ public struct GroupingStage: Sendable {
     }
 }
 
-/// A running per-trace stage: requests go in with their admitted cost.
+/// A running per-trace stage: requests go in with their admitted cost (and, in durable mode, the
+/// journal record they were written to).
 public protocol GroupingService: Service {
-    func add(_ batch: TraceBatch, cost: Int) async
+    func add(_ batch: TraceBatch, cost: Int, seq: UInt64?) async
+}
+
+extension GroupingService {
+    public func add(_ batch: TraceBatch, cost: Int) async { await add(batch, cost: cost, seq: nil) }
 }
 
 /// A batching stage as the runtime wires it: it is given the hand-off its batches go to.

@@ -73,7 +73,8 @@ struct GroupByTracePipelineTests {
             }
             let (requests, spans, total) = try await Self.arrivals(peer.port)
             #expect(all, "the peer has \(total) spans; released by reason: \(reasons)")
-            #expect(Set(requests.keys) == Set(ids))
+            let arrived = Set(requests.keys) == Set(ids)
+            #expect(arrived, "\(requests.count) of \(ids.count) traces arrived")
             #expect(requests.values.allSatisfy { $0 == 1 }, "traces in pieces: \(requests.filter { $0.value > 1 }.count)")
             #expect(spans.values.allSatisfy { $0 == 5 })
             let labels = ["processor": "groupbytrace", "reason": "complete"]
@@ -118,6 +119,69 @@ struct GroupByTracePipelineTests {
         #expect(c.value(.groupByTraceReleasedTraces, ["processor": "groupbytrace", "reason": "flushed"]) == 200)
     }
 
+    /// Durable mode: the buffer's journal. Traces acknowledged to the client and waiting in the
+    /// buffer survive kill -9: the next start reads them back and releases each whole, exactly once.
+    @Test func aCrashWhileTracesWaitLosesNothingAcknowledged() async throws {
+        let base = NSTemporaryDirectory() + "genai-gbt-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        func yaml(wait: String) -> String {
+            """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            processors: {groupbytrace: {wait_duration: \(wait)}}
+            exporters:
+              file/out: {directory: "\(base)/out", format: otlp_json, sending_queue: {storage: disk, directory: "\(base)/queue"}}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], processors: [groupbytrace], exporters: [file/out]}}
+            """
+        }
+        let sent = "otelcol_exporter_sent_spans_total{exporter=\"file/out\"}"
+        let replayed = "genai_collector_processor_outcomes_total{outcome=\"journal_replayed_spans\",processor=\"groupbytrace[traces]\"}"
+
+        // 1. Everything acknowledged, then held: the wait is an hour.
+        let first = try await CollectorProcess(yaml: yaml(wait: "1h"), servers: ["otlp/http", "metrics"])
+        let (bodies, ids) = LoadBalancingTests.requests(traces: 200, spansPerTrace: 5, perRequest: 20, seed: 23)
+        for body in bodies { try await ConfigReloadTests.post("http://127.0.0.1:\(first.port("otlp/http"))/v1/traces", body) }
+        let held = "genai_collector_groupbytrace_spans_in_memory{processor=\"groupbytrace\"}"
+        #expect(try await CollectorProcess.requireMetric(first.port("metrics"), held) == 1000)
+        #expect(try await CollectorProcess.requireMetric(first.port("metrics"), sent) == 0)
+        // 2. kill -9: no shutdown, no flush.
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitForExit()
+
+        // 3. Started again: the journal is read back, and each trace goes out whole once its wait is over.
+        let second = try await CollectorProcess(yaml: yaml(wait: "500ms"), servers: ["otlp/http", "metrics"])
+        let all = try await eventually(60) { await CollectorProcess.metricIfPresent(second.port("metrics"), sent) == 1000 }
+        #expect(all, "\(second.output.suffix(2000))")
+        #expect(try await CollectorProcess.requireMetric(second.port("metrics"), replayed) == 1000)
+        second.stop()
+        var lines: [String: Int] = [:]
+        var spans: [String: Int] = [:]
+        for line in try CollectorHarness.lines(base + "/out") {
+            var traces = Set<String>()
+            for rs in line["resourceSpans"]?.arrayValue ?? [] {
+                for ss in rs["scopeSpans"]?.arrayValue ?? [] {
+                    for span in ss["spans"]?.arrayValue ?? [] {
+                        guard let t = span["traceId"]?.stringValue else { continue }
+                        traces.insert(t)
+                        spans[t, default: 0] += 1
+                    }
+                }
+            }
+            for t in traces { lines[t, default: 0] += 1 }
+        }
+        let arrived = Set(lines.keys) == Set(ids)
+        #expect(arrived, "\(lines.count) of \(ids.count) traces arrived")
+        #expect(lines.values.allSatisfy { $0 == 1 } && spans.values.allSatisfy { $0 == 5 }, "each trace whole in one record, once")
+
+        // 4. Started once more: the journal was acknowledged, so nothing is read back or sent again.
+        let third = try await CollectorProcess(yaml: yaml(wait: "500ms"), servers: ["otlp/http", "metrics"])
+        defer { third.stop() }
+        try await Task.sleep(for: .seconds(1))
+        #expect(await CollectorProcess.metricIfPresent(third.port("metrics"), replayed) == 0)
+        #expect(await CollectorProcess.metricIfPresent(third.port("metrics"), sent) == 0)
+    }
+
     @Test func theStagesMustBeInAnOrderThatWorks() throws {
         let base = """
             receivers: {otlp: {protocols: {http: {}}}}
@@ -138,7 +202,7 @@ struct GroupByTracePipelineTests {
         #expect(errors("batch, groupbytrace").contains("groupbytrace must come before batch"))
         #expect(errors("batch, batch/2").contains("one batching stage per pipeline"))
         #expect(errors("groupbytrace, groupbytrace/2, batch").contains("one per-trace buffer per pipeline"))
-        #expect(errors("groupbytrace, batch", "file").contains("storage: disk"))
+        #expect(errors("groupbytrace, batch", "file") == "", "durable mode: the buffer keeps a journal")
         #expect(errors("groupbytrace, batch", "file, debug") == "")
     }
 }

@@ -140,7 +140,8 @@ public struct CollectorApp: Sendable {
         }
         var pipelinesByReceiver: [ComponentID: [Pipeline]] = [:]
         var batchers: [any BatchingService] = []
-        var groupers: [any GroupingService] = []
+        var groupers: [any Service] = []
+        var journals: [String: TraceJournal] = [:]
         var fanOuts: [FanOutService] = []
         for p in config.pipelines {
             let batched = p.processors.contains { config.processors[$0]?.factory.stage == .batching }
@@ -149,7 +150,9 @@ public struct CollectorApp: Sendable {
                     logger.warning("\(advice)", metadata: ["pipeline": "\(p.id)", "exporter": "\(id)"])
                 }
             }
-            let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues)
+            let journal = try app.makeJournal(p, queues: exporterQueues, reusing: previous?.journals)
+            if let journal { journals[journal.id] = journal }
+            let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues, journal: journal)
             // Durable: the GenAI series come from the first exporter's queue, as it sends.
             if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
                 let counters = counters
@@ -158,7 +161,11 @@ public struct CollectorApp: Sendable {
                     GenAIMetrics.record(records, into: counters)
                 }
             }
-            if let g = pipeline.grouper { groupers.append(g) }
+            if let g = pipeline.grouper {
+                // Durable: the journal is read back at the process's first start only (a reload's
+                // successor shares it with the generation before, which releases what it holds).
+                groupers.append(pipeline.journal.map { JournaledGrouping(grouper: g, journal: $0, replay: previous == nil) } ?? g)
+            }
             if let b = pipeline.batcher { batchers.append(b) }
             if let f = pipeline.fanOutService { fanOuts.append(f) }
             for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }
@@ -169,7 +176,8 @@ public struct CollectorApp: Sendable {
         // Stopped in reverse: per-trace buffers release what they hold, batchers flush, then the
         // fan-outs finish, then the queues drain.
         let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + groupers
-        return Generation(config: config, hash: hash, queues: exporterQueues, consumers: consumers, services: services, logger: logger)
+        return Generation(
+            config: config, hash: hash, queues: exporterQueues, journals: journals, consumers: consumers, services: services, logger: logger)
     }
 
     /// Why `new` cannot replace `old` without a restart (nil: it can). Listeners keep their sockets,
@@ -265,7 +273,32 @@ public struct CollectorApp: Sendable {
         String(id.description.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 
-    func makePipeline(_ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue]) throws(ConfigError) -> Pipeline {
+    /// A durable pipeline's per-trace journal: beside its first exporter's queue, with that queue's
+    /// size and fsync policy, never dropping (a full journal pushes back). A reload reuses the open one.
+    func makeJournal(
+        _ p: CollectorConfig.Pipeline, queues: [ComponentID: ExporterQueue], reusing previous: [String: TraceJournal]?
+    ) throws(ConfigError) -> TraceJournal? {
+        guard let grouping = p.processors.first(where: { config.processors[$0]?.factory.stage == .grouping }),
+            let first = p.exporters.first, let persistent = config.exporters[first]?.config.sending.persistent,
+            p.exporters.allSatisfy({ queues[$0]?.disk != nil })
+        else { return nil }
+        let id = "\(grouping)[\(p.id)]"
+        if let reused = previous?[id] {
+            reused.carriedOver.store(true, ordering: .relaxed)
+            return TraceJournal(disk: reused.disk, id: id, logger: logger, counters: counters, clock: clock)
+        }
+        let directory = persistent.directory + "/" + Self.directoryName(grouping) + "." + Self.directoryName(p.id) + ".journal"
+        do throws(DiskQueueError) {
+            let disk = try DiskQueue(.init(directory: directory, maxBytes: persistent.maxBytes, fsync: persistent.fsync, dropOldest: false))
+            return TraceJournal(disk: disk, id: id, logger: logger, counters: counters, clock: clock)
+        } catch {
+            throw ConfigError("processors.\(grouping)", "its journal at \(directory): \(error)")
+        }
+    }
+
+    func makePipeline(
+        _ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue], journal: TraceJournal? = nil
+    ) throws(ConfigError) -> Pipeline {
         var before: [(id: String, processor: any SpanProcessor)] = []
         var middle: [(id: String, processor: any SpanProcessor)] = []
         var after: [(id: String, processor: any SpanProcessor)] = []
@@ -292,7 +325,8 @@ public struct CollectorApp: Sendable {
         }
         let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
         return Pipeline(
-            id: p.id.description, admission: admission, before: before, grouping: grouping, middle: middle, batching: batching, fanOut: fanOut)
+            id: p.id.description, admission: admission, before: before, grouping: grouping, middle: middle, batching: batching, fanOut: fanOut,
+            journal: journal)
     }
 }
 

@@ -158,6 +158,8 @@ final class Generation: Sendable {
     let config: CollectorConfig
     let hash: UInt64
     let queues: [ComponentID: ExporterQueue]
+    /// Durable per-trace buffers' journals, by `processor[pipeline]`.
+    let journals: [String: TraceJournal]
     /// Per receiver: its pipelines (one, or a fan-in).
     let consumers: [ComponentID: any TraceConsumer]
     let group: ServiceGroup
@@ -165,12 +167,13 @@ final class Generation: Sendable {
     let finished = Gate()
 
     init(
-        config: CollectorConfig, hash: UInt64, queues: [ComponentID: ExporterQueue], consumers: [ComponentID: any TraceConsumer],
-        services: [any Service], logger: Logger
+        config: CollectorConfig, hash: UInt64, queues: [ComponentID: ExporterQueue], journals: [String: TraceJournal] = [:],
+        consumers: [ComponentID: any TraceConsumer], services: [any Service], logger: Logger
     ) {
         self.config = config
         self.hash = hash
         self.queues = queues
+        self.journals = journals
         self.consumers = consumers
         group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
     }

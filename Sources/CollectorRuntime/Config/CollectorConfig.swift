@@ -207,11 +207,6 @@ public struct CollectorConfig: Sendable {
         if let b = batching.first, p.processors.firstIndex(of: b)! < p.processors.firstIndex(of: g)! {
             throw ConfigError(path, "\(g) must come before \(b): batches are made of whole traces, not taken apart into them")
         }
-        let durable = !p.exporters.isEmpty && p.exporters.allSatisfy { exporters[$0]?.config.sending.persistent != nil }
-        if durable {
-            throw ConfigError(
-                path, "\(g) in a pipeline whose exporters all use storage: disk is not supported yet; use a memory queue on one of them")
-        }
     }
 
     /// A list of component ids that must all be defined in their section.

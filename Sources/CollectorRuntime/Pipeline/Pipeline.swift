@@ -22,23 +22,27 @@ final class Pipeline: TraceConsumer, Sendable {
     let fanOutService: FanOutService?
     /// Durable mode (every exporter has `storage: disk`): each request, after all the processors,
     /// is appended to every exporter's write-ahead queue before the client is answered; the
-    /// exporters batch from their queues.
+    /// exporters batch from their queues. With `groupbytrace`, the request goes to the buffer's own
+    /// journal instead, and each trace to the exporters' queues when it is released.
     let durable: Bool
+    let journal: TraceJournal?
 
     init(
         id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], grouping: GroupingStage? = nil,
-        middle: [(id: String, processor: any SpanProcessor)] = [], batching: BatchingStage?, fanOut: FanOut,
+        middle: [(id: String, processor: any SpanProcessor)] = [], batching: BatchingStage?, fanOut: FanOut, journal: TraceJournal? = nil,
         fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     ) {
         self.id = id
         self.admission = admission
         self.before = before
         durable = !fanOut.exporters.isEmpty && fanOut.exporters.allSatisfy { $0.disk != nil }
+        self.journal = durable && grouping != nil ? journal : nil
         let handoff = Handoff()
-        downstream = Downstream(middle: middle, batcher: durable ? nil : batching.map { $0.make(handoff) }, fanOut: fanOut)
+        downstream = Downstream(
+            middle: middle, batcher: durable ? nil : batching.map { $0.make(handoff) }, fanOut: fanOut, journal: self.journal)
         fanOutService = durable || batching == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
         let downstream = downstream
-        grouper = durable ? nil : grouping?.make(admission.limitBytes) { released in await downstream.take(released) }
+        grouper = durable && self.journal == nil ? nil : grouping?.make(admission.limitBytes) { released in await downstream.take(released) }
     }
 
     func precheck(bodyBytes: Int) -> ConsumeOutcome? {
@@ -57,6 +61,7 @@ final class Pipeline: TraceConsumer, Sendable {
         guard admission.tryReserve(cost - reserved) else { return refusal }
         var batch = batch
         for p in before { fanOut.count(p.processor.process(&batch), p.id) }
+        if durable, let grouper, let journal { return await journalAndHold(batch, cost: cost, grouper, journal) }
         if durable { return await persist(batch, cost: cost) }
         if let grouper {
             await grouper.add(batch, cost: cost)
@@ -68,16 +73,18 @@ final class Pipeline: TraceConsumer, Sendable {
 }
 
 /// What follows the per-trace buffer: the processors between it and the batch stage (run on each
-/// whole trace), then the batcher, or the fan-out directly.
+/// whole trace), then the batcher, or the fan-out directly; in durable mode, the exporters' queues.
 final class Downstream: Sendable {
     let middle: [(id: String, processor: any SpanProcessor)]
     let batcher: (any BatchingService)?
     let fanOut: FanOut
+    let journal: TraceJournal?
 
-    init(middle: [(id: String, processor: any SpanProcessor)], batcher: (any BatchingService)?, fanOut: FanOut) {
+    init(middle: [(id: String, processor: any SpanProcessor)], batcher: (any BatchingService)?, fanOut: FanOut, journal: TraceJournal? = nil) {
         self.middle = middle
         self.batcher = batcher
         self.fanOut = fanOut
+        self.journal = journal
     }
 
     /// One request, or one trace's shares, with the admitted cost they hold.
@@ -94,7 +101,9 @@ final class Downstream: Sendable {
     }
 
     func take(_ released: [TraceBuffer.Released]) async {
-        for r in released { await take(r.parts, cost: r.cost) }
+        for r in released {
+            if let journal { await persist(r, journal) } else { await take(r.parts, cost: r.cost) }
+        }
     }
 }
 

@@ -35,11 +35,11 @@ public final class GroupByTraceBuffer: GroupingService, Sendable {
         }
     }
 
-    public func add(_ batch: TraceBatch, cost: Int) async {
+    public func add(_ batch: TraceBatch, cost: Int, seq: UInt64?) async {
         let now = time.now()
         let released = state.withLock { s -> [TraceBuffer.Released] in
-            if s.closed { return s.buffer.add(batch, cost: cost, now: now) + s.buffer.drain() }
-            return s.buffer.add(batch, cost: cost, now: now)
+            if s.closed { return s.buffer.add(batch, cost: cost, now: now, seq: seq) + s.buffer.drain() }
+            return s.buffer.add(batch, cost: cost, now: now, seq: seq)
         }
         await hand(released)
     }

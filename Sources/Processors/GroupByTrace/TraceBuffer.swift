@@ -1,4 +1,5 @@
 import CollectorCore
+import Synchronization
 
 /// The per-trace buffer's state: traces by id, each with the shares of the requests that carried its
 /// spans. No clock and no lock: the caller passes the time and holds the lock.
@@ -42,6 +43,23 @@ public struct TraceBuffer {
         public var cost: Int
         public var spans: Int
         public var reason: Reason
+        /// Durable mode: the journal records its shares came from.
+        public var sources: [Source] = []
+    }
+
+    /// A journal record (durable mode): acknowledged once every trace with spans in it has been
+    /// passed on, whatever order they go in.
+    public final class Source: Sendable {
+        public let seq: UInt64
+        private let unsent: Atomic<Int>
+
+        init(seq: UInt64, shares: Int) {
+            self.seq = seq
+            unsent = Atomic(shares)
+        }
+
+        /// One share of the record is safely passed on; true when it was the last.
+        public func shareDone() -> Bool { unsent.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 }
     }
 
     /// A request's memory, held until every trace that has spans in it is released.
@@ -57,6 +75,7 @@ public struct TraceBuffer {
     struct Entry {
         var parts: [TraceBatch] = []
         var holdings: [Holding] = []
+        var sources: [Source] = []
         var cost = 0
         var spans = 0
         /// Bytes of this trace's own span tables (the shares' copies), beyond its requests'.
@@ -101,11 +120,12 @@ public struct TraceBuffer {
     }
 
     /// Takes a request's spans (all of them: a span with a zero trace id is a trace of its own) and
-    /// returns what must leave now to stay within the bounds.
-    public mutating func add(_ batch: TraceBatch, cost: Int, now: Duration) -> [Released] {
+    /// returns what must leave now to stay within the bounds. `seq`: its journal record (durable mode).
+    public mutating func add(_ batch: TraceBatch, cost: Int, now: Duration, seq: UInt64? = nil) -> [Released] {
         let shares = batch.splitByTrace()
         guard !shares.isEmpty else { return [] }
         let holding = Holding(bytes: batch.bytes.count + batch.tableBytes, shares: shares.count)
+        let source = seq.map { Source(seq: $0, shares: shares.count) }
         bytes += holding.bytes
         var costLeft = cost
         for (i, share) in shares.enumerated() {
@@ -119,6 +139,7 @@ public struct TraceBuffer {
             if e.parts.isEmpty { bytes += Self.entryBytes }
             e.parts.append(share.batch)
             e.holdings.append(holding)
+            if let source { e.sources.append(source) }
             e.cost += c
             e.spans += n
             e.ownBytes += own
@@ -200,6 +221,6 @@ public struct TraceBuffer {
         }
         bytes -= e.ownBytes + Self.entryBytes
         spans -= e.spans
-        return Released(trace: trace, parts: e.parts, cost: e.cost, spans: e.spans, reason: reason)
+        return Released(trace: trace, parts: e.parts, cost: e.cost, spans: e.spans, reason: reason, sources: e.sources)
     }
 }
