@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Processors",
             dependencies: [
-                "CollectorCore", "ComponentModel", "GenAISemantics", .product(name: "Crypto", package: "swift-crypto"),
+                "CollectorCore", "ComponentModel", "GenAISemantics", "GenAIMapping", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -10,6 +10,8 @@ public enum ProcessorStage: Sendable {
     case batching
     /// Holds spans until their trace is complete, then hands each trace on whole.
     case grouping
+    /// Keeps or drops each whole trace (after a grouping stage).
+    case sampling
     /// Bounds the bytes the process holds: one budget shared by every pipeline, which receivers
     /// consult before they read a body.
     case admission
@@ -21,6 +23,7 @@ public enum ProcessorRole: Sendable {
     case batching(BatchingStage)
     case admission(Admission)
     case grouping(GroupingStage)
+    case sampling(TailSampler)
 }
 
 /// A per-trace stage as the runtime wires it: given the memory budget (bytes) and where released

@@ -2,6 +2,7 @@ import CollectorCore
 @testable import ExporterHelper
 import CollectorRuntime
 import ComponentModel
+import Processors
 import Receivers
 import Foundation
 import Testing
@@ -39,6 +40,11 @@ struct ComponentConformanceTests {
         case .processor:
             sections[.processor] = "\(c.type): \(example)"
             pipeline.processors = c.type
+            // A trace-level stage needs whole traces: the per-trace buffer goes before it.
+            if ComponentRegistry.processors.first(where: { $0.type == c.type })?.stage == .sampling {
+                sections[.processor]! += "\n  groupbytrace: {}"
+                pipeline.processors = "groupbytrace, " + c.type
+            }
         case .exporter:
             sections[.exporter] = "\(c.type): \(example)"
             pipeline.exporters = c.type

@@ -84,6 +84,10 @@ public enum MetricName: String, Sendable, CaseIterable {
     case groupByTraceBytes = "genai_collector_groupbytrace_bytes_in_memory"
     case groupByTraceReleasedTraces = "otelcol_processor_groupbytrace_traces_released"
     case groupByTraceReleasedSpans = "otelcol_processor_groupbytrace_spans_released"
+    /// Tail sampling decisions, by `processor`: traces by the `policy` that kept them (`none` when
+    /// none did) and `sampled`, and their spans by `sampled`.
+    case tailSamplingTraces = "otelcol_processor_tail_sampling_count_traces_sampled"
+    case tailSamplingSpans = "genai_collector_tail_sampling_spans"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {

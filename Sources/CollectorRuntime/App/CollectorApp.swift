@@ -300,7 +300,7 @@ public struct CollectorApp: Sendable {
         _ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue], journal: TraceJournal? = nil
     ) throws(ConfigError) -> Pipeline {
         var before: [(id: String, processor: any SpanProcessor)] = []
-        var middle: [(id: String, processor: any SpanProcessor)] = []
+        var middle: [TraceStep] = []
         var after: [(id: String, processor: any SpanProcessor)] = []
         var grouping: GroupingStage?
         var batching: BatchingStage?
@@ -314,11 +314,12 @@ public struct CollectorApp: Sendable {
                 if batching != nil {
                     after.append((id.description, processor))
                 } else if grouping != nil {
-                    middle.append((id.description, processor))
+                    middle.append(.inPlace(id.description, processor))
                 } else {
                     before.append((id.description, processor))
                 }
             case .grouping(let stage): grouping = stage
+            case .sampling(let sampler): middle.append(.sample(sampler))
             case .batching(let stage): batching = stage
             case .admission: break
             }

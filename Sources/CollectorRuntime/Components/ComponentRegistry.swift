@@ -16,6 +16,7 @@ public enum ComponentRegistry {
         MemoryLimiter.Factory(),
         BatchProcessor.Factory(),
         GroupByTrace.Factory(),
+        TailSampling.Factory(),
         InPlaceProcessorType<EnvironmentProcessor>(),
         AttributesProcessor.Factory(),
         AttributesProcessor.Factory(type: "resource", target: .resources),

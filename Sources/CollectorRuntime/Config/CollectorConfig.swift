@@ -203,8 +203,18 @@ public struct CollectorConfig: Sendable {
         let grouping = stages.filter { $0.1 == .grouping }.map(\.0)
         if batching.count > 1 { throw ConfigError(path, "lists \(batching.map(\.description).joined(separator: " and ")): one batching stage per pipeline") }
         if grouping.count > 1 { throw ConfigError(path, "lists \(grouping.map(\.description).joined(separator: " and ")): one per-trace buffer per pipeline") }
+        let sampling = stages.filter { $0.1 == .sampling }.map(\.0)
+        func position(_ id: ComponentID) -> Int { p.processors.firstIndex(of: id)! }
+        for s in sampling {
+            guard let g = grouping.first, position(g) < position(s) else {
+                throw ConfigError(path, "\(s) decides on whole traces: put a groupbytrace processor before it")
+            }
+            if let b = batching.first, position(b) < position(s) {
+                throw ConfigError(path, "\(s) must come before \(b): it decides on whole traces, not batches")
+            }
+        }
         guard let g = grouping.first else { return }
-        if let b = batching.first, p.processors.firstIndex(of: b)! < p.processors.firstIndex(of: g)! {
+        if let b = batching.first, position(b) < position(g) {
             throw ConfigError(path, "\(g) must come before \(b): batches are made of whole traces, not taken apart into them")
         }
     }

@@ -29,7 +29,7 @@ final class Pipeline: TraceConsumer, Sendable {
 
     init(
         id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], grouping: GroupingStage? = nil,
-        middle: [(id: String, processor: any SpanProcessor)] = [], batching: BatchingStage?, fanOut: FanOut, journal: TraceJournal? = nil,
+        middle: [TraceStep] = [], batching: BatchingStage?, fanOut: FanOut, journal: TraceJournal? = nil,
         fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     ) {
         self.id = id
@@ -72,27 +72,29 @@ final class Pipeline: TraceConsumer, Sendable {
     }
 }
 
+/// A step between the per-trace buffer and the batch stage, run on each whole trace.
+enum TraceStep: Sendable {
+    case inPlace(String, any SpanProcessor)
+    case sample(TailSampler)
+}
+
 /// What follows the per-trace buffer: the processors between it and the batch stage (run on each
 /// whole trace), then the batcher, or the fan-out directly; in durable mode, the exporters' queues.
 final class Downstream: Sendable {
-    let middle: [(id: String, processor: any SpanProcessor)]
+    let middle: [TraceStep]
     let batcher: (any BatchingService)?
     let fanOut: FanOut
     let journal: TraceJournal?
 
-    init(middle: [(id: String, processor: any SpanProcessor)], batcher: (any BatchingService)?, fanOut: FanOut, journal: TraceJournal? = nil) {
+    init(middle: [TraceStep], batcher: (any BatchingService)?, fanOut: FanOut, journal: TraceJournal? = nil) {
         self.middle = middle
         self.batcher = batcher
         self.fanOut = fanOut
         self.journal = journal
     }
 
-    /// One request, or one trace's shares, with the admitted cost they hold.
+    /// One request (no per-trace buffer), with the admitted cost it holds.
     func take(_ parts: [TraceBatch], cost: Int) async {
-        var parts = parts
-        for p in middle {
-            for i in parts.indices { fanOut.count(p.processor.process(&parts[i]), p.id) }
-        }
         if let batcher {
             await batcher.add(parts, cost: cost)
         } else {
@@ -102,8 +104,39 @@ final class Downstream: Sendable {
 
     func take(_ released: [TraceBuffer.Released]) async {
         for r in released {
-            if let journal { await persist(r, journal) } else { await take(r.parts, cost: r.cost) }
+            guard let parts = traceSteps(r) else {
+                // Sampled out: its memory goes back, and its journal records are done with it.
+                fanOut.admission.release(r.cost)
+                if let journal { await journal.done(r.sources) }
+                continue
+            }
+            if let journal { await persist(r, parts: parts, journal) } else { await take(parts, cost: r.cost) }
         }
+    }
+
+    /// The steps between the buffer and the batch stage, in order, on one whole trace; nil when a
+    /// tail sampler drops it. A dropped trace's usage and cost still count in the GenAI series, so
+    /// they stay exact while less is stored.
+    func traceSteps(_ r: TraceBuffer.Released) -> [TraceBatch]? {
+        var parts = r.parts
+        for step in middle {
+            switch step {
+            case .inPlace(let id, let processor):
+                for i in parts.indices { fanOut.count(processor.process(&parts[i]), id) }
+            case .sample(let sampler):
+                var stats = GenAITranslator.Stats()
+                let records = GenAITranslator().translate(parts: parts, stats: &stats)
+                let decision = sampler.decide(trace: r.trace, parts: parts, records: records)
+                sampler.count(decision, spans: r.spans)
+                guard decision.keep else {
+                    fanOut.counters.add(.translatedSpans, r.spans)
+                    GenAIMetrics.record(stats.notes, into: fanOut.counters)
+                    GenAIMetrics.record(records, into: fanOut.counters)
+                    return nil
+                }
+            }
+        }
+        return parts
     }
 }
 

@@ -36,6 +36,22 @@ final class TraceJournal: Sendable {
     }
 }
 
+extension TraceJournal {
+    /// One trace's shares are passed on (or sampled out): the records it was the last share of are
+    /// acknowledged.
+    func done(_ sources: [TraceBuffer.Source]) async {
+        let done = sources.filter { $0.shareDone() }.map(\.seq)
+        guard !done.isEmpty else { return }
+        do throws(DiskQueueError) {
+            try await disk.ack(done)
+        } catch {
+            logger.error(
+                "groupbytrace journal: cannot record progress; its records will be read again after a restart",
+                metadata: ["processor": "\(id)", "error": "\(error)"])
+        }
+    }
+}
+
 extension Pipeline {
     /// Durable mode with a per-trace buffer: on disk in the journal, then held.
     func journalAndHold(_ batch: TraceBatch, cost: Int, _ grouper: any GroupingService, _ journal: TraceJournal) async -> ConsumeOutcome {
@@ -54,9 +70,9 @@ extension Pipeline {
 extension Downstream {
     /// A released trace into every exporter's queue (retried while the process runs; each queue
     /// takes it once), then its journal records acknowledged as far as they are complete.
-    func persist(_ r: TraceBuffer.Released, _ journal: TraceJournal) async {
-        var parts = r.parts
-        for p in middle + fanOut.after {
+    func persist(_ r: TraceBuffer.Released, parts: [TraceBatch], _ journal: TraceJournal) async {
+        var parts = parts
+        for p in fanOut.after {
             for i in parts.indices { fanOut.count(p.processor.process(&parts[i]), p.id) }
         }
         defer { fanOut.admission.release(r.cost) }
@@ -83,15 +99,7 @@ extension Downstream {
             do { try await journal.time.sleep(delay) } catch { return }
             delay = min(delay * 2, .seconds(5))
         }
-        let done = r.sources.filter { $0.shareDone() }.map(\.seq)
-        guard !done.isEmpty else { return }
-        do throws(DiskQueueError) {
-            try await journal.disk.ack(done)
-        } catch {
-            journal.logger.error(
-                "groupbytrace journal: cannot record progress; its records will be read again after a restart",
-                metadata: ["processor": "\(journal.id)", "error": "\(error)"])
-        }
+        await journal.done(r.sources)
     }
 
     private static let retried: ProcessorOutcome = {
