@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "GenAISemantics", dependencies: ["CollectorCore"], swiftSettings: strict),
         // Langfuse records from the rules above, and their JSON.
         .target(name: "GenAIMapping", dependencies: ["CollectorCore", "GenAISemantics"], swiftSettings: strict),
+        .target(name: "Connectors", dependencies: ["CollectorCore", "ComponentModel"], swiftSettings: strict),
         .target(name: "CCRC32C"),
         // Benchmarks only: the allocator's bytes in use.
         .target(name: "CMallocStats"),
@@ -103,7 +104,7 @@ let package = Package(
         .target(
             name: "CollectorRuntime",
             dependencies: [
-                "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "CollectorQueue", "Exporters", "GenAIMapping",
+                "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "CollectorQueue", "Exporters", "GenAIMapping", "Connectors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),

@@ -3,7 +3,7 @@ import Logging
 
 /// The sections of a config, one per kind of component.
 public enum ComponentKind: String, Sendable, CaseIterable {
-    case receiver, processor, exporter, `extension`
+    case receiver, processor, exporter, connector, `extension`
 
     /// The config section that lists components of this kind.
     public var section: String { rawValue + "s" }

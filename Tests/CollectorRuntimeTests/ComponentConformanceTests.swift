@@ -48,16 +48,21 @@ struct ComponentConformanceTests {
         case .exporter:
             sections[.exporter] = "\(c.type): \(example)"
             pipeline.exporters = c.type
+        case .connector:
+            // The connector ends a pipeline fed by the receiver and feeds `traces`, the one its example names.
+            sections[.connector] = "\(c.type): \(example)"
+            pipeline.receivers = c.type
         case .extension:
             sections[.extension] = "\(c.type): \(example)"
             extensions = "extensions: [\(c.type)], "
         }
+        let feeder = c.kind == .connector ? "traces/in: {receivers: [otlp], exporters: [\(c.type)]}, " : ""
         var text = ""
         for kind in ComponentKind.allCases {
             if let body = sections[kind] { text += "\(kind.section):\n  \(body)\n" }
         }
         text +=
-            "service: {\(extensions)telemetry: {metrics: {address: \"127.0.0.1:0\"}}, pipelines: {traces: {receivers: [\(pipeline.receivers)], processors: [\(pipeline.processors)], exporters: [\(pipeline.exporters)]}}}\n"
+            "service: {\(extensions)telemetry: {metrics: {address: \"127.0.0.1:0\"}}, pipelines: {\(feeder)traces: {receivers: [\(pipeline.receivers)], processors: [\(pipeline.processors)], exporters: [\(pipeline.exporters)]}}}\n"
         return text
     }
 

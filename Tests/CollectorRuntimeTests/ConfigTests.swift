@@ -176,8 +176,8 @@ struct ConfigValidationTests {
             "exporters.otlp_grpc.tls.insecure: contradicts the https:// endpoint"
         ),
         ("exporters:\n  otlp_http: {endpoint: http://gw:4318, headers: {'bad header': x}}", "exporters.otlp_http.headers.bad header: not a valid header name"),
-        ("connectors:\n  spanmetrics: {}", "connectors: connectors are not supported"),
-        ("servce: {}", "servce: unknown section (expected receivers, processors, exporters, extensions, service)"),
+        ("connectors:\n  spanmetrics: {}", "connectors.spanmetrics: unknown connector type 'spanmetrics' (known: routing)"),
+        ("servce: {}", "servce: unknown section (expected receivers, processors, exporters, connectors, extensions, service)"),
         ("receivers:\n  'otlp/': {}", "receivers.otlp/: 'otlp/' has an empty name after '/'"),
     ])
     func mistakesNameTheirPath(_ fragment: String, _ expected: String) {

@@ -31,22 +31,105 @@ extension ConfigMap {
     }
 }
 
-/// Accepted credentials for a receiver: bearer tokens and/or Basic user:password pairs.
+/// Accepted credentials for a receiver: bearer tokens and/or Basic user:password pairs, and
+/// tenants, each with credentials of its own that bind a request to that tenant.
 public struct AuthConfig: Sendable, Equatable {
     public var bearerTokens: [String]
     public var basic: [(username: String, password: String)]
+    /// By id; a credential names at most one tenant.
+    public var tenants: [Tenant]
+
+    public struct Tenant: Sendable, Equatable {
+        public var id: String
+        public var bearerTokens: [String]
+        public var basic: [(username: String, password: String)]
+
+        public static func == (a: Tenant, b: Tenant) -> Bool {
+            a.id == b.id && a.bearerTokens == b.bearerTokens && AuthConfig.same(a.basic, b.basic)
+        }
+    }
+
+    static func same(_ a: [(username: String, password: String)], _ b: [(username: String, password: String)]) -> Bool {
+        a.elementsEqual(b) { $0.username == $1.username && $0.password == $1.password }
+    }
 
     public static func == (a: AuthConfig, b: AuthConfig) -> Bool {
-        a.bearerTokens == b.bearerTokens && a.basic.elementsEqual(b.basic) { $0.username == $1.username && $0.password == $1.password }
+        a.bearerTokens == b.bearerTokens && same(a.basic, b.basic) && a.tenants == b.tenants
+    }
+
+    public init(bearerTokens: [String] = [], basic: [(username: String, password: String)] = [], tenants: [Tenant] = []) {
+        self.bearerTokens = bearerTokens
+        self.basic = basic
+        self.tenants = tenants
     }
 
     public init(_ map: inout ConfigMap) throws(ConfigError) {
-        bearerTokens = try map.strings("bearer_tokens")
-        if bearerTokens.contains(where: \.isEmpty) { throw ConfigError(map.childPath("bearer_tokens"), "tokens must not be empty") }
-        basic = try map.list("basic") { (m) throws(ConfigError) -> (username: String, password: String) in
+        (bearerTokens, basic) = try Self.credentials(&map)
+        tenants = []
+        if let node = map.node("tenants") {
+            let path = map.childPath("tenants")
+            var list = try ConfigMap(try Self.tenantsNode(node, path: path), path: path)
+            for entry in list.entries.sorted(by: { $0.key < $1.key }) {
+                var m = try ConfigMap(list.node(entry.key) ?? .null, path: list.childPath(entry.key))
+                let (tokens, basic) = try Self.credentials(&m)
+                try m.finish()
+                if tokens.isEmpty && basic.isEmpty { throw ConfigError(m.path, "give the tenant bearer_tokens and/or basic credentials") }
+                tenants.append(Tenant(id: entry.key, bearerTokens: tokens, basic: basic))
+            }
+            try list.finish()
+        }
+        if bearerTokens.isEmpty && basic.isEmpty && tenants.isEmpty { throw ConfigError(map.path, "give bearer_tokens, basic credentials and/or tenants") }
+        // One credential, one identity: a token shared by two tenants (or a tenant and the plain
+        // list) would make which project a request lands in a matter of order.
+        var seen: [String: String] = [:]
+        let all =
+            bearerTokens.map { ("bearer " + $0, "the plain credentials") } + basic.map { ("basic \($0.username):\($0.password)", "the plain credentials") }
+            + tenants.flatMap { t in
+                t.bearerTokens.map { ("bearer " + $0, "tenant \(t.id)") } + t.basic.map { ("basic \($0.username):\($0.password)", "tenant \(t.id)") }
+            }
+        for (credential, owner) in all {
+            if let other = seen[credential], other != owner {
+                throw ConfigError(map.path, "one credential is given to both \(other) and \(owner)")
+            }
+            seen[credential] = owner
+        }
+    }
+
+    static func credentials(_ map: inout ConfigMap) throws(ConfigError) -> ([String], [(username: String, password: String)]) {
+        let tokens = try map.strings("bearer_tokens")
+        if tokens.contains(where: \.isEmpty) { throw ConfigError(map.childPath("bearer_tokens"), "tokens must not be empty") }
+        let basic = try map.list("basic") { (m) throws(ConfigError) -> (username: String, password: String) in
             (try m.requiredString("username"), try m.requiredString("password"))
         }
-        if bearerTokens.isEmpty && basic.isEmpty { throw ConfigError(map.path, "give bearer_tokens and/or basic credentials") }
+        return (tokens, basic)
+    }
+
+    /// `tenants` is a map, or a string holding one as JSON: normally `${file:...}`, a mounted secret,
+    /// which a change reloads.
+    static func tenantsNode(_ node: ConfigNode, path: String) throws(ConfigError) -> ConfigNode {
+        guard case .scalar(let text, _) = node else { return node }
+        let json: JSONValue
+        do {
+            json = try JSONParser().parse(text)
+        } catch {
+            throw ConfigError(path, "expected a map of tenants, or a JSON object of them (from a file): \(error)")
+        }
+        return json.configNode
+    }
+}
+
+extension JSONValue {
+    /// The same tree as config nodes (numbers and booleans as plain scalars, strings quoted).
+    var configNode: ConfigNode {
+        switch self {
+        case .null: return .null
+        case .bool(let b): return .scalar(b ? "true" : "false", quoted: false)
+        case .int(let i): return .scalar(String(i), quoted: false)
+        case .double(let d): return .scalar(String(d), quoted: false)
+        case .string(let s): return .scalar(s, quoted: true)
+        case .array(let a): return .sequence(a.map(\.configNode))
+        case .object(let members): return .mapping(members.map { ConfigEntry($0.key, $0.value.configNode) })
+        }
     }
 }
 

@@ -15,6 +15,9 @@ public struct TraceBatch: Sendable, Equatable {
     public var nestedAttributes: [Attribute] = []
     /// Elements of `array` values.
     public var arrayValues: [AttributeValue] = []
+    /// The tenant the request's credentials are bound to (set by the receiver; never encoded, so a
+    /// client cannot set it).
+    public var tenant: String?
 
     public init(bytes: [UInt8] = []) {
         self.bytes = bytes

@@ -21,6 +21,8 @@ public enum ConsumeOutcome: Sendable, Equatable {
     case accepted
     /// Pushback: the client should retry after the given delay.
     case refused(reason: String, retryAfter: Duration)
+    /// No tenant takes the request (401): its credentials or its claim name none that is routed.
+    case unknownTenant(String)
 }
 
 /// Bytes in flight, bounded: a reservation is taken before memory is held and given back after.

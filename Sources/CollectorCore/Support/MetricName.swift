@@ -88,6 +88,14 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// none did) and `sampled`, and their spans by `sampled`.
     case tailSamplingTraces = "otelcol_processor_tail_sampling_count_traces_sampled"
     case tailSamplingSpans = "genai_collector_tail_sampling_spans"
+    /// Tenants (the `routing` connector), by `connector` and `tenant`: spans by `outcome`
+    /// (`accepted`, `refused`: no pipeline takes the tenant, or its pipeline pushed back); claims in
+    /// the data that named another tenant than the credentials (`outcome="conflict"`, spans); and
+    /// tokens and cost (as the GenAI series count them) by `tenant`.
+    case tenantSpans = "genai_collector_tenant_spans"
+    case tenantClaims = "genai_collector_tenant_claims"
+    case tenantTokens = "genai_collector_tenant_tokens"
+    case tenantCostUSD = "genai_collector_tenant_cost_usd"
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {

@@ -2,6 +2,7 @@ import CollectorCore
 import CollectorQueue
 import ExporterHelper
 import ComponentModel
+import Connectors
 import Exporters
 import Logging
 import NIOCore
@@ -143,7 +144,12 @@ public struct CollectorApp: Sendable {
         var groupers: [any Service] = []
         var journals: [String: TraceJournal] = [:]
         var fanOuts: [FanOutService] = []
-        for p in config.pipelines {
+        var built: [ComponentID: Pipeline] = [:]
+        // Pipelines that end in a connector come last: the pipelines it hands to exist by then.
+        let ordered =
+            config.pipelines.filter { !$0.exporters.contains { config.connectors[$0] != nil } }
+            + config.pipelines.filter { $0.exporters.contains { config.connectors[$0] != nil } }
+        for p in ordered {
             let batched = p.processors.contains { config.processors[$0]?.factory.stage == .batching }
             for id in p.exporters where !batched && previous == nil {
                 if let advice = config.exporters[id]?.factory.unbatchedWarning {
@@ -152,7 +158,14 @@ public struct CollectorApp: Sendable {
             }
             let journal = try app.makeJournal(p, queues: exporterQueues, reusing: previous?.journals)
             if let journal { journals[journal.id] = journal }
-            let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues, journal: journal)
+            var terminal: ConnectorTerminal?
+            if let id = p.exporters.first(where: { config.connectors[$0] != nil }), let c = config.connectors[id] {
+                let connector = try c.factory.make(erased: c.config, settings: app.settings(id, .connector))
+                terminal = ConnectorTerminal(
+                    connector: connector, id: id.description, targets: built.filter { c.factory.targets(c.config).contains($0.key) }, counters: counters)
+            }
+            let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues, journal: journal, terminal: terminal)
+            built[p.id] = pipeline
             // Durable: the GenAI series come from the first exporter's queue, as it sends.
             if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
                 let counters = counters
@@ -168,7 +181,8 @@ public struct CollectorApp: Sendable {
             }
             if let b = pipeline.batcher { batchers.append(b) }
             if let f = pipeline.fanOutService { fanOuts.append(f) }
-            for r in p.receivers { pipelinesByReceiver[r, default: []].append(pipeline) }
+            // A connector among the receivers is not a listener: the pipeline ending in it feeds this one.
+            for r in p.receivers where config.connectors[r] == nil { pipelinesByReceiver[r, default: []].append(pipeline) }
         }
         let consumers = pipelinesByReceiver.mapValues { pipelines -> any TraceConsumer in
             pipelines.count == 1 ? pipelines[0] : FanIn(pipelines: pipelines)
@@ -297,7 +311,8 @@ public struct CollectorApp: Sendable {
     }
 
     func makePipeline(
-        _ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue], journal: TraceJournal? = nil
+        _ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue], journal: TraceJournal? = nil,
+        terminal: ConnectorTerminal? = nil
     ) throws(ConfigError) -> Pipeline {
         var before: [(id: String, processor: any SpanProcessor)] = []
         var middle: [TraceStep] = []
@@ -327,7 +342,7 @@ public struct CollectorApp: Sendable {
         let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
         return Pipeline(
             id: p.id.description, admission: admission, before: before, grouping: grouping, middle: middle, batching: batching, fanOut: fanOut,
-            journal: journal)
+            journal: journal, terminal: terminal)
     }
 }
 

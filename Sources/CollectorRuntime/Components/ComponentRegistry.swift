@@ -2,6 +2,7 @@ import CollectorCore
 import CollectorQueue
 import ExporterHelper
 import ComponentModel
+import Connectors
 import Exporters
 import Processors
 import Receivers
@@ -37,6 +38,9 @@ public enum ComponentRegistry {
     public static let extensions: [any ExtensionFactory] = [
         HealthCheck.Factory()
     ]
+    public static let connectors: [any ConnectorFactory] = [
+        RoutingConnector.Factory()
+    ]
 
     /// The OpenTelemetry Collector's names for our types, by section, so its configs carry over.
     static let aliases: [String: [String: String]] = [
@@ -52,7 +56,8 @@ public enum ComponentRegistry {
     /// Every registered factory's kind, type and example config, in registry order.
     public static var all: [(kind: ComponentKind, type: String, example: String)] {
         receivers.map { (.receiver, $0.type, $0.example) } + processors.map { (.processor, $0.type, $0.example) }
-            + exporters.map { (.exporter, $0.type, $0.example) } + extensions.map { (.extension, $0.type, $0.example) }
+            + exporters.map { (.exporter, $0.type, $0.example) } + connectors.map { (.connector, $0.type, $0.example) }
+            + extensions.map { (.extension, $0.type, $0.example) }
     }
 }
 
@@ -60,3 +65,4 @@ public typealias ReceiverComponent = Component<any ReceiverFactory, any Receiver
 public typealias ProcessorComponent = Component<any ProcessorFactory, any ComponentConfig>
 public typealias ExporterComponent = Component<any ExporterFactory, any ExporterConfiguration>
 public typealias ExtensionComponent = Component<any ExtensionFactory, any ComponentConfig>
+public typealias ConnectorComponent = Component<any ConnectorFactory, any ComponentConfig>

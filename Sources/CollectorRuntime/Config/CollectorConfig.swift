@@ -2,6 +2,7 @@ import CollectorCore
 import CollectorQueue
 import ExporterHelper
 import ComponentModel
+import Connectors
 import Exporters
 import Processors
 import Receivers
@@ -30,6 +31,7 @@ public struct CollectorConfig: Sendable {
     public var processors: [ComponentID: ProcessorComponent] = [:]
     public var exporters: [ComponentID: ExporterComponent] = [:]
     public var extensions: [ComponentID: ExtensionComponent] = [:]
+    public var connectors: [ComponentID: ConnectorComponent] = [:]
     public var enabledExtensions: [ComponentID] = []
     public var pipelines: [Pipeline] = []
     public var telemetry = Telemetry()
@@ -39,7 +41,7 @@ public struct CollectorConfig: Sendable {
     /// Components written with an alias (`otlp` for `otlp_grpc`): section, id, canonical type.
     public private(set) var aliased: [(section: String, id: ComponentID, type: String)] = []
 
-    static let sections = ["receivers", "processors", "exporters", "extensions", "service"]
+    static let sections = ["receivers", "processors", "exporters", "connectors", "extensions", "service"]
     /// Ids written in each section, including those whose config had mistakes (reported once, there).
     private var declared: [String: Set<ComponentID>] = [:]
     static let logLevels = ["debug", "info", "warn", "error"]
@@ -53,8 +55,7 @@ public struct CollectorConfig: Sendable {
         var top: ConfigMap
         do { top = try ConfigMap(root, path: "") } catch { throw ConfigErrors([error]) }
         for key in top.keys where !Self.sections.contains(key) {
-            errors.append(
-                ConfigError(key, key == "connectors" ? "connectors are not supported" : "unknown section (expected \(Self.sections.joined(separator: ", ")))"))
+            errors.append(ConfigError(key, "unknown section (expected \(Self.sections.joined(separator: ", ")))"))
         }
         receivers = Self.components(&top, "receivers", ComponentRegistry.receivers, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
             try f.decodeReceiver(&m)
@@ -66,6 +67,9 @@ public struct CollectorConfig: Sendable {
             try f.decodeExporter(&m)
         }
         extensions = Self.components(&top, "extensions", ComponentRegistry.extensions, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
+            try f.decode(&m)
+        }
+        connectors = Self.components(&top, "connectors", ComponentRegistry.connectors, \.type, &declared, &aliased, &errors) { (f, m) throws(ConfigError) in
             try f.decode(&m)
         }
         attempt { () throws(ConfigError) in
@@ -94,6 +98,7 @@ public struct CollectorConfig: Sendable {
         section("receivers", receivers.mapValues(\.factory.type))
         section("processors", processors.mapValues(\.factory.type))
         section("exporters", exporters.mapValues(\.factory.type))
+        section("connectors", connectors.mapValues(\.factory.type))
         section("extensions", extensions.mapValues(\.factory.type))
         for a in aliased {
             lines.append("  \(a.section).\(a.id) is \(a.type) (\(a.id.type) is the OpenTelemetry Collector's name for it)")
@@ -179,9 +184,9 @@ public struct CollectorConfig: Sendable {
                 var m = try ConfigMap(entry.value, path: path)
                 let pipeline = Pipeline(
                     id: id,
-                    receivers: try references(&m, "receivers", required: true, &errors),
+                    receivers: try references(&m, "receivers", required: true, &errors, orConnector: true),
                     processors: try references(&m, "processors", required: false, &errors),
-                    exporters: try references(&m, "exporters", required: true, &errors))
+                    exporters: try references(&m, "exporters", required: true, &errors, orConnector: true))
                 try m.finish()
                 if Set(pipeline.processors).count != pipeline.processors.count {
                     throw ConfigError(m.childPath("processors"), "a processor is listed twice")
@@ -193,6 +198,43 @@ public struct CollectorConfig: Sendable {
             }
         }
         try pipelines.finish()
+        errors += checkConnectors()
+    }
+
+    /// Connectors join pipelines: one that ends in a connector has no other exporter and no stage
+    /// that holds data (it passes each request on as it comes); every pipeline a connector hands to
+    /// lists it as a receiver and does not itself end in a connector (no chains, no cycles).
+    private func checkConnectors() -> [ConfigError] {
+        var errors: [ConfigError] = []
+        let byID = Dictionary(uniqueKeysWithValues: pipelines.map { ($0.id, $0) })
+        for p in pipelines {
+            let path = "service.pipelines.\(p.id)"
+            let ends = p.exporters.filter { connectors[$0] != nil }
+            guard !ends.isEmpty else { continue }
+            if p.exporters.count > 1 {
+                errors.append(ConfigError(path + ".exporters", "a pipeline that ends in a connector (\(ends[0])) has no other exporter"))
+            }
+            if let held = p.processors.first(where: { processors[$0].map { $0.factory.stage != .inPlace && $0.factory.stage != .admission } ?? false }) {
+                errors.append(ConfigError(path + ".processors", "\(held) holds data; a pipeline that ends in a connector passes each request on as it comes"))
+            }
+            if p.receivers.contains(where: { connectors[$0] != nil }) {
+                errors.append(ConfigError(path + ".receivers", "a pipeline fed by a connector cannot end in one"))
+            }
+        }
+        for (id, c) in connectors.sortedByID {
+            let path = "connectors.\(id)"
+            if !pipelines.contains(where: { $0.exporters.contains(id) }) {
+                errors.append(ConfigError(path, "no pipeline ends in it (list it among a pipeline's exporters)"))
+            }
+            for target in c.factory.targets(c.config) {
+                guard let p = byID[target] else {
+                    errors.append(ConfigError(path, "hands to \(target), which is not defined under service.pipelines"))
+                    continue
+                }
+                if !p.receivers.contains(id) { errors.append(ConfigError(path, "hands to \(target), which does not list \(id) among its receivers")) }
+            }
+        }
+        return errors
     }
 
     /// The stages a pipeline's processors form: at most one batching and one per-trace stage, the
@@ -222,9 +264,9 @@ public struct CollectorConfig: Sendable {
     /// A list of component ids that must all be defined in their section.
     private func references(
         _ m: inout ConfigMap, _ key: String, required: Bool,
-        _ errors: inout [ConfigError]
+        _ errors: inout [ConfigError], orConnector: Bool = false
     ) throws(ConfigError) -> [ComponentID] {
-        let defined = declared[key] ?? []
+        let defined = (declared[key] ?? []).union(orConnector ? declared["connectors"] ?? [] : [])
         let names = try m.strings(key)
         if required && names.isEmpty { throw ConfigError(m.childPath(key), "needs at least one") }
         var ids: [ComponentID] = []

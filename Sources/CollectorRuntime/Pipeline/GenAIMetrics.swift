@@ -34,6 +34,25 @@ enum GenAIMetrics {
         for (note, n) in notes.nonZero { counters.add(.translationNotes, n, ["reason": note.rawValue]) }
     }
 
+    /// Tokens and cost by tenant, for the parts a `routing` connector tagged (`records[i]` is
+    /// `parts[i]`'s translation). Summed as the GenAI series sum them: observations with a model.
+    static func recordTenants(_ parts: [TraceBatch], _ records: [LangfuseRecords], into counters: Counters) {
+        guard parts.contains(where: { $0.tenant != nil }) else { return }
+        var tokens: [String: Double] = [:]
+        var cost: [String: Double] = [:]
+        for (part, r) in zip(parts, records) {
+            guard let tenant = part.tenant else { continue }
+            for o in r.observations where o.model != nil {
+                if let u = o.usageDetails { tokens[tenant, default: 0] += Double(u["total"] ?? u.values.reduce(0, +)) }
+                if let c = o.costDetails { cost[tenant, default: 0] += c["total"] ?? c.values.reduce(0, +) }
+            }
+        }
+        var out: [(Counters.Key, Double)] = []
+        for (tenant, n) in tokens { out.append((Counters.Key(.tenantTokens, ["tenant": counters.bounded("tenant", tenant, limit: 100)]), n)) }
+        for (tenant, usd) in cost { out.append((Counters.Key(.tenantCostUSD, ["tenant": counters.bounded("tenant", tenant, limit: 100)]), usd)) }
+        counters.add(out)
+    }
+
     static func record(_ parts: [LangfuseRecords], into counters: Counters) {
         var series: [(Series, Sums)] = []
         var last = -1

@@ -1,5 +1,6 @@
 import CollectorCore
 import CollectorQueue
+import Connectors
 import ExporterHelper
 import ComponentModel
 import Foundation
@@ -26,13 +27,16 @@ final class Pipeline: TraceConsumer, Sendable {
     /// journal instead, and each trace to the exporters' queues when it is released.
     let durable: Bool
     let journal: TraceJournal?
+    /// Ends in a connector: each request, after the processors, goes to the pipelines it names.
+    let terminal: ConnectorTerminal?
 
     init(
         id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], grouping: GroupingStage? = nil,
-        middle: [TraceStep] = [], batching: BatchingStage?, fanOut: FanOut, journal: TraceJournal? = nil,
+        middle: [TraceStep] = [], batching: BatchingStage?, fanOut: FanOut, journal: TraceJournal? = nil, terminal: ConnectorTerminal? = nil,
         fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
     ) {
         self.id = id
+        self.terminal = terminal
         self.admission = admission
         self.before = before
         durable = !fanOut.exporters.isEmpty && fanOut.exporters.allSatisfy { $0.disk != nil }
@@ -56,6 +60,11 @@ final class Pipeline: TraceConsumer, Sendable {
     var memory: any MemoryBudget { admission }
 
     func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
+        if let terminal {
+            var batch = batch
+            for p in before { fanOut.count(p.processor.process(&batch), p.id) }
+            return await terminal.consume(batch, bodyBytes: bodyBytes, reserved: reserved, admission: admission)
+        }
         // The receiver's reservation becomes part of the batch's cost; only the rest is taken now.
         let cost = admission.cost(ofBody: bodyBytes, reserved: reserved)
         guard admission.tryReserve(cost - reserved) else { return refusal }
@@ -132,6 +141,7 @@ final class Downstream: Sendable {
                     fanOut.counters.add(.translatedSpans, r.spans)
                     GenAIMetrics.record(stats.notes, into: fanOut.counters)
                     GenAIMetrics.record(records, into: fanOut.counters)
+                    GenAIMetrics.recordTenants(parts, records, into: fanOut.counters)
                     return nil
                 }
             }
@@ -190,6 +200,7 @@ final class FanOut: Sendable {
         counters.add(.translatedSpans, parts.reduce(0) { $0 + $1.spans.count })
         GenAIMetrics.record(stats.notes, into: counters)
         GenAIMetrics.record(records, into: counters)
+        GenAIMetrics.recordTenants(parts, records, into: counters)
         let admission = self.admission
         let lease = Lease(holders: exporters.count) { admission.release(cost) }
         for queue in exporters {
@@ -201,5 +212,49 @@ final class FanOut: Sendable {
         counters.add(
             outcome.counts.map { (Counters.Key(.processorOutcomes, ["processor": processor, "outcome": $0.key]), Double($0.value)) }
                 + outcome.metrics.map { ($0.key, Double($0.value)) })
+    }
+}
+
+/// The end of a pipeline that ends in a connector: routes each request and hands the shares to the
+/// pipelines it names, counting by tenant what they accept.
+final class ConnectorTerminal: Sendable {
+    let connector: any Connector
+    let id: String
+    let targets: [ComponentID: Pipeline]
+    let counters: Counters
+
+    init(connector: any Connector, id: String, targets: [ComponentID: Pipeline], counters: Counters) {
+        self.connector = connector
+        self.id = id
+        self.targets = targets
+        self.counters = counters
+    }
+
+    /// Each target takes its own share of the memory budget; the receiver's reservation is given
+    /// back once all have accepted (on a refusal the receiver gives it back). A refusal by one
+    /// target refuses the request: the client sends it again, and the targets that took it then
+    /// take it twice (every sink writes idempotently).
+    func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int, admission: Admission) async -> ConsumeOutcome {
+        let routes: [(pipeline: ComponentID, batch: TraceBatch)]
+        switch connector.route(batch) {
+        case .unknownTenant(let message): return .unknownTenant(message)
+        case .to(let r): routes = r
+        }
+        var outcome = ConsumeOutcome.accepted
+        var byTenant: [String: (spans: Int, accepted: Bool)] = [:]
+        for r in routes {
+            guard let target = targets[r.pipeline] else { continue }  // the config check guarantees it
+            let share = batch.spans.isEmpty ? 0 : bodyBytes * r.batch.spans.count / batch.spans.count
+            let o = await target.consume(r.batch, bodyBytes: share, reserved: 0)
+            let tenant = r.batch.tenant.map { counters.bounded("tenant", $0, limit: 100) } ?? "none"
+            let before = byTenant[tenant] ?? (r.batch.spans.count, true)
+            byTenant[tenant] = (before.spans, before.accepted && o == .accepted)
+            if o != .accepted { outcome = o }
+        }
+        for (tenant, t) in byTenant {
+            counters.add(.tenantSpans, t.spans, ["connector": id, "tenant": tenant, "outcome": t.accepted ? "accepted" : "refused"])
+        }
+        if outcome == .accepted { admission.release(reserved) }
+        return outcome
     }
 }

@@ -22,6 +22,8 @@ struct Ingest: Sendable {
         case tooLarge(String)
         /// 400 / INVALID_ARGUMENT.
         case invalid(String)
+        /// 401 / UNAUTHENTICATED: no tenant takes this request.
+        case unauthorized(String)
     }
 
     static func rejectedMessage(_ rejected: Int) -> String {
@@ -43,7 +45,9 @@ struct Ingest: Sendable {
         return refusal
     }
 
-    func receive(_ received: [UInt8], coding: Coding, json: Bool, maxBodyBytes: Int, reservation: RequestReservation) async -> Outcome {
+    func receive(
+        _ received: [UInt8], coding: Coding, json: Bool, maxBodyBytes: Int, reservation: RequestReservation, tenant: String? = nil
+    ) async -> Outcome {
         if case .refused(let reason, let retryAfter)? = precheck(bodyBytes: received.count) {
             return .refused(reason: reason, retryAfter: retryAfter)
         }
@@ -95,10 +99,11 @@ struct Ingest: Sendable {
                 retryAfter: reservation.budget.retryAfter)
         }
         reservation.shrink(to: held)
-        return await deliver(batch, bodyBytes: bodyBytes, reservation: reservation)
+        return await deliver(batch, bodyBytes: bodyBytes, reservation: reservation, tenant: tenant)
     }
 
-    func deliver(_ batch: consuming TraceBatch, bodyBytes: Int, reservation: RequestReservation) async -> Outcome {
+    func deliver(_ batch: consuming TraceBatch, bodyBytes: Int, reservation: RequestReservation, tenant: String? = nil) async -> Outcome {
+        batch.tenant = tenant
         let droppedAttributes = batch.limitAttributes(perOwner: limits.maxAttributes)
         if droppedAttributes > 0 {
             counters.add(.droppedAttributes, droppedAttributes, ["receiver": receiver, "reason": "attribute_limit"])
@@ -115,6 +120,10 @@ struct Ingest: Sendable {
         case .refused(let reason, let retryAfter):
             counters.add(.receiverRefusedSpans, batch.spans.count, labels)
             return .refused(reason: reason, retryAfter: retryAfter)
+        case .unknownTenant(let message):
+            countRefused("unknown_tenant")
+            counters.add(.receiverRefusedSpans, batch.spans.count, labels)
+            return .unauthorized(message)
         }
     }
 }

@@ -90,9 +90,13 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
         router.registerHandler(forMethod: TraceService.export, deserializer: GRPCEnvelope.Deserializer(), serializer: RawBytes()) { request, _ in
             // Exactly one authorization entry: a second one could hide the one a proxy checked.
-            if let auth = self.auth.current, !Credentials.accepts(Credentials.single(Array(request.metadata[stringValues: "authorization"])), auth) {
-                ingest.countRefused("unauthenticated")
-                return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
+            var tenant: String?
+            if let auth = self.auth.current {
+                guard let identity = Credentials.identify(Credentials.single(Array(request.metadata[stringValues: "authorization"])), auth) else {
+                    ingest.countRefused("unauthenticated")
+                    return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
+                }
+                tenant = identity.tenant
             }
             var envelopes: [GRPCEnvelope.Content] = []
             for try await message in request.messages { envelopes.append(message) }
@@ -100,7 +104,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
                 ingest.countRefused(WireStatus.invalid.reason)
                 return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "an Export call carries exactly one message"))
             }
-            return await self.handle(envelopes[0])
+            return await self.handle(envelopes[0], tenant: tenant)
         }
         let server = GRPCServer(transport: transport, router: router)
         try await withThrowingDiscardingTaskGroup { group in
@@ -119,7 +123,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         logger.info("stopped", metadata: ["server": "\(id)/grpc"])
     }
 
-    func handle(_ envelope: GRPCEnvelope.Content) async -> StreamingServerResponse<[UInt8]> {
+    func handle(_ envelope: GRPCEnvelope.Content, tenant: String? = nil) async -> StreamingServerResponse<[UInt8]> {
         switch envelope {
         case .error(let code, let message):
             ingest.countRefused(WireStatus(grpc: UInt8(clamping: code)).reason)
@@ -135,7 +139,7 @@ public final class OTLPGRPCReceiver: Service, Sendable {
             }
             let outcome = await ingest.receive(
                 body, coding: coding == .gzip ? .gzip : coding == .deflate ? .deflate : .identity, json: false,
-                maxBodyBytes: config.maxReceiveMessageBytes, reservation: reservation)
+                maxBodyBytes: config.maxReceiveMessageBytes, reservation: reservation, tenant: tenant)
             switch outcome {
             case .accepted(let rejected):
                 return StreamingServerResponse(
@@ -148,6 +152,8 @@ public final class OTLPGRPCReceiver: Service, Sendable {
                 return Self.error(.tooLarge, message)
             case .invalid(let message):
                 return Self.error(.invalid, message)
+            case .unauthorized(let message):
+                return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: message))
             }
         }
     }

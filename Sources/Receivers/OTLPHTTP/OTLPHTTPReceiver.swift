@@ -85,9 +85,11 @@ public struct OTLPHTTPReceiver: Sendable {
         head.headers = request.headers
         if let early = check(head) { return early }
         let encoding = Self.encoding(request.headers) ?? .protobuf
+        // `check` has accepted the credentials; the tenant they are bound to goes with the batch.
+        let tenant = auth.current.flatMap { Credentials.identify(Credentials.single(request.headers["authorization"]), $0)?.tenant }
         let outcome = await ingest.receive(
             request.body, coding: Self.coding(request.headers) ?? .identity, json: encoding == .json,
-            maxBodyBytes: config.maxRequestBodyBytes, reservation: request.reservation)
+            maxBodyBytes: config.maxRequestBodyBytes, reservation: request.reservation, tenant: tenant)
         switch outcome {
         case .accepted(let rejected):
             return HTTPResponse(
@@ -101,6 +103,9 @@ public struct OTLPHTTPReceiver: Sendable {
         case .invalid(let message):
             logger.debug("bad request", metadata: ["receiver": "\(id)", "error": "\(message)"])
             return Self.reply(encoding, .invalid, message)
+        case .unauthorized(let message):
+            return HTTPResponse.text(
+                .unauthorized, message, headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")])
         }
     }
 
