@@ -314,24 +314,45 @@ struct PipelineFilesTests {
 
     @Test func everyPipelineFileValidates() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        for name in ["clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway", "gateway-tier"] {
+        for name in ["clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway", "gateway-tier", "gateway-tenants", "gateway-sampling"] {
             #expect(files.contains(name + ".yaml"))
         }
         // The variables the files document, with the names users already know.
         let token = NSTemporaryDirectory() + "genai-pipeline-token-\(UUID().uuidString)"
         try "t0ken\n".write(toFile: token, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: token) }
+        let tenants = token + ".tenants.json"
+        try #"{"team-a": {"bearer_tokens": ["ta"]}, "team-b": {"bearer_tokens": ["tb"]}}"#.write(toFile: tenants, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: tenants) }
         let env = [
             "CLICKHOUSE_URL": "http://127.0.0.1:8123", "LANGFUSE_PROJECT_ID": "proj-1", "S3_BUCKET": "genai-traces",
             "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", "LANGFUSE_HOST": "https://cloud.langfuse.com",
             "LANGFUSE_PUBLIC_KEY": "pk-lf-1", "LANGFUSE_SECRET_KEY": "sk-lf-1", "OTLP_GATEWAY_ENDPOINT": "http://gateway:4317",
             "GENAI_COLLECTOR_TOKEN_FILE": token, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": token, "GENAI_GATEWAY_TOKEN_FILE": token,
             "GATEWAY_HEADLESS_SERVICE": "genai-gateway-headless.observability.svc.cluster.local",
+            "GENAI_COLLECTOR_TENANTS_FILE": tenants, "TEAM_A_PROJECT_ID": "proj-a", "TEAM_B_PROJECT_ID": "proj-b",
+            "TEAM_A_LANGFUSE_PUBLIC_KEY": "pk-a", "TEAM_A_LANGFUSE_SECRET_KEY": "sk-a", "TEAM_B_LANGFUSE_PUBLIC_KEY": "pk-b",
+            "TEAM_B_LANGFUSE_SECRET_KEY": "sk-b",
         ]
+        // Overlays: a second config over the file they extend.
+        let overlays = ["gateway-sampling.yaml": "gateway.yaml"]
         for f in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
-            #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader(environment: env).load(["yaml:" + text])) }
+            var sources = ["yaml:" + text]
+            if let base = overlays[f] { sources.insert("yaml:" + (try String(contentsOf: Self.directory.appendingPathComponent(base), encoding: .utf8)), at: 0) }
+            #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader(environment: env).load(sources)) }
         }
+        // The sampling overlay puts tail_sampling on whole traces, before the batch.
+        let sampled = try CollectorConfig(
+            try ConfigLoader(environment: env).load(
+                ["gateway.yaml", "gateway-sampling.yaml"].map { "yaml:" + (try! String(contentsOf: Self.directory.appendingPathComponent($0), encoding: .utf8)) }))
+        #expect(sampled.pipelines[0].processors.map(\.description).suffix(3) == ["groupbytrace", "tail_sampling", "batch"])
+        // The shared gateway: each team's pipeline behind the routing connector, tenants from the file.
+        let shared = try CollectorConfig(
+            try ConfigLoader(environment: env).load(["yaml:" + (try String(contentsOf: Self.directory.appendingPathComponent("gateway-tenants.yaml"), encoding: .utf8))]))
+        guard let intake = shared.receivers.values.first?.config as? OTLPReceiver.Config else { Issue.record("no receiver"); return }
+        #expect(intake.http?.auth?.tenants.map(\.id) == ["team-a", "team-b"] && intake.grpc?.auth?.tenants.map(\.id) == ["team-a", "team-b"])
+        #expect(Set(shared.pipelines.map(\.id.description)) == ["traces", "traces/team-a", "traces/team-b"])
         // A missing endpoint is named, not defaulted.
         let gateway = try String(contentsOf: Self.directory.appendingPathComponent("gateway.yaml"), encoding: .utf8)
         #expect(throws: ConfigError.self) { _ = try ConfigLoader(environment: [:]).load(["yaml:" + gateway]) }

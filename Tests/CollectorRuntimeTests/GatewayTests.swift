@@ -73,7 +73,7 @@ struct GatewayTests {
             "LANGFUSE_HOST": langfuse.url, "LANGFUSE_PUBLIC_KEY": langfuse.publicKey, "LANGFUSE_SECRET_KEY": langfuse.secretKey,
             "GATEWAY_GRPC_ENDPOINT": "127.0.0.1:0", "GATEWAY_HTTP_ENDPOINT": "127.0.0.1:0",
             "GATEWAY_HEALTH_ENDPOINT": "127.0.0.1:0", "GATEWAY_METRICS_ENDPOINT": "127.0.0.1:0",
-            "GENAI_COLLECTOR_TOKEN_FILE": tokenFile, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": tokenFile,
+            "GENAI_COLLECTOR_TOKEN_FILE": tokenFile, "GENAI_COLLECTOR_METRICS_TOKEN_FILE": tokenFile, "GATEWAY_TRACE_WAIT": "300ms",
         ]
         let yaml = try String(contentsOf: Self.root.appendingPathComponent("pipelines/gateway.yaml"), encoding: .utf8)
         try await CollectorHarness.with([yaml], environment: env) { apps in
