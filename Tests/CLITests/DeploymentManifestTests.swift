@@ -11,7 +11,9 @@ import Testing
 struct DeploymentManifestTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let kubernetes = root.appendingPathComponent("deploy/kubernetes")
-    static let directories = ["gateway", "gateway-instance-principal", "sidecar/native", "sidecar/classic", "sidecar/operator"]
+    static let directories = [
+        "gateway", "gateway-instance-principal", "gateway-tenants", "gateway-tier", "sidecar/native", "sidecar/classic", "sidecar/operator",
+    ]
     let cli = TranslateCommandTests()
 
     struct Rendered {
@@ -227,6 +229,44 @@ struct DeploymentManifestTests {
         }
     }
 
+    /// The load-balancing tier: a stateless Deployment in front of the gateway, every trace to one
+    /// replica through the gateway's headless Service, which the gateway's policy lets it reach.
+    @Test func theTierBalancesTracesOverTheGatewaysHeadlessService() async throws {
+        let all = try await render(["gateway", "gateway-tier", "gateway-tenants"])
+        let tier = try #require(all["gateway-tier"]), gateway = try #require(all["gateway"])
+        let deployment = try tier.one("Deployment")
+        #expect(tier.documents("StatefulSet").isEmpty && deployment["spec"]?["template"]?["spec"]?["volumeClaimTemplates"] == nil)
+        let config = try #require(tier.configs.values.first)
+        let lb = try #require(config["exporters"]?["loadbalancing"])
+        #expect(lb["routing_key"]?.stringValue == "traceID")
+        let headless = try #require(gateway.documents("Service").first { $0["spec"]?["clusterIP"]?.stringValue == "None" })
+        let name = try #require(headless["metadata"]?["name"]?.stringValue)
+        let namespace = try #require(headless["metadata"]?["namespace"]?.stringValue)
+        #expect(lb["resolver"]?["dns"]?["hostname"]?.stringValue == "\(name).\(namespace).svc.cluster.local")
+        let grpcPort = headless["spec"]?["ports"]?.arrayValue?.first { $0["name"]?.stringValue == "otlp-grpc" }?["port"]
+        #expect(lb["resolver"]?["dns"]?["port"] == grpcPort)
+        // The tier's pods may reach the gateway's OTLP/gRPC port.
+        let tierLabels = deployment["spec"]?["template"]?["metadata"]?["labels"]?["app.kubernetes.io/name"]
+        let rules = try gateway.one("NetworkPolicy")["spec"]?["ingress"]?.arrayValue ?? []
+        #expect(
+            rules.contains { rule in
+                (rule["from"]?.arrayValue ?? []).contains { $0["podSelector"]?["matchLabels"]?["app.kubernetes.io/name"] == tierLabels }
+                    && (rule["ports"]?.arrayValue ?? []).contains { $0["port"] == grpcPort }
+            })
+        // Clients reach the tier through its own Service, on the same ports as the gateway's.
+        let service = try tier.one("Service")
+        #expect(service["spec"]?["selector"] == deployment["spec"]?["selector"]?["matchLabels"])
+        let hpa = try tier.one("HorizontalPodAutoscaler")
+        #expect(hpa["spec"]?["scaleTargetRef"]?["kind"]?.stringValue == "Deployment")
+        // The shared gateway: the same StatefulSet, its config routing by tenant from the vault's tenants file.
+        let tenants = try #require(all["gateway-tenants"])
+        #expect(tenants.documents("StatefulSet").count == 1)
+        let shared = try #require(tenants.configs.values.first)
+        #expect(shared["connectors"]?["routing"] != nil)
+        #expect(tenants.secretFiles.values.joined().contains("tenants.json"))
+        #expect(shared["receivers"]?["otlp"]?["protocols"]?["http"]?["auth"]?["tenants"]?.stringValue?.hasSuffix("/tenants.json}") == true)
+    }
+
     /// Every config passes `genai-collector validate`, given exactly the files its
     /// SecretProviderClass mounts, and fails without them (so the check reads the secrets).
     /// Credentials are only ever `${file:}` references.
@@ -247,7 +287,11 @@ struct DeploymentManifestTests {
             for (name, text) in r.configTexts {
                 let missing = try await cli.run(["validate", "--config", "yaml:" + text], environment: env)
                 #expect(missing.status == 1 && missing.stderr.contains(secrets), "\(dir) \(name): \(missing.stderr)")
-                for f in files { try "s3cr3t-\(f)\n".write(toFile: "\(secrets)/\(f)", atomically: true, encoding: .utf8) }
+                for f in files {
+                    // A tenants file is JSON: a map of tenants to their credentials.
+                    let content = f.hasSuffix(".json") ? #"{"t": {"bearer_tokens": ["s3cr3t-\#(f)"]}}"# : "s3cr3t-\(f)\n"
+                    try content.write(toFile: "\(secrets)/\(f)", atomically: true, encoding: .utf8)
+                }
                 let ok = try await cli.run(["validate", "--config", "yaml:" + text], environment: env)
                 #expect(ok.status == 0, "\(dir) \(name): \(ok.stderr)")
                 #expect(String(decoding: ok.stdout, as: UTF8.self).contains("config is valid"), "\(dir) \(name)")
