@@ -85,15 +85,23 @@ public struct ExportItem: Sendable {
 }
 
 /// Shared by the copies of one batch sent to several exporters: when the last holder is done,
-/// `onRelease` runs (the pipeline frees the batch's admitted memory).
+/// `onRelease` runs (the pipeline frees the batch's admitted memory), told whether any holder
+/// dropped its copy rather than delivering it.
 public final class Lease: Sendable {
     private let remaining: Atomic<Int>
-    private let onRelease: @Sendable () -> Void
+    private let anyDropped = Atomic(false)
+    private let onRelease: @Sendable (_ dropped: Bool) -> Void
 
     public init(holders: Int, onRelease: @escaping @Sendable () -> Void) {
         remaining = Atomic(holders)
-        self.onRelease = onRelease
+        self.onRelease = { _ in onRelease() }
         if holders <= 0 { onRelease() }
+    }
+
+    public init(holders: Int, onRelease: @escaping @Sendable (_ dropped: Bool) -> Void) {
+        remaining = Atomic(holders)
+        self.onRelease = onRelease
+        if holders <= 0 { onRelease(false) }
     }
 
     /// One more holder, taken by one that holds it already (a router splitting its item further).
@@ -101,8 +109,10 @@ public final class Lease: Sendable {
         remaining.add(1, ordering: .relaxed)
     }
 
-    public func done() {
-        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { onRelease() }
+    /// `dropped`: this holder gave its copy up (counted where it did) instead of delivering it.
+    public func done(dropped: Bool = false) {
+        if dropped { anyDropped.store(true, ordering: .relaxed) }
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { onRelease(anyDropped.load(ordering: .acquiring)) }
     }
 }
 

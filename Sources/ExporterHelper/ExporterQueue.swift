@@ -84,7 +84,7 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
             next.offer(item)  // a full successor counts it as queue_full
             return
         }
-        item.lease?.done()
+        item.lease?.done(dropped: true)
         counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
     }
 
@@ -133,7 +133,7 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
             return s.items.count
         }
         guard let size else {
-            item.lease?.done()
+            item.lease?.done(dropped: true)
             counters.add(.exporterEnqueueFailedSpans, item.spanCount, labels)
             counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": "queue_full"])
             logger.warning("sending queue full; batch dropped", metadata: ["exporter": "\(exporter.id)", "spans": "\(item.spanCount)"])
@@ -219,10 +219,10 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
                 running += 1
                 group.addTask {
                     // Replaced by a reload: a batch that would retry goes to the successor instead.
-                    if await self.send(item, deadline: deadline) == .kept {
-                        self.pass(item, reason: "shutdown_deadline")
-                    } else {
-                        item.lease?.done()
+                    switch await self.send(item, deadline: deadline) {
+                    case .kept: self.pass(item, reason: "shutdown_deadline")
+                    case .dropped: item.lease?.done(dropped: true)
+                    case .sent: item.lease?.done()
                     }
                 }
             }

@@ -339,17 +339,23 @@ struct PipelineFilesTests {
         for f in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
             var sources = ["yaml:" + text]
-            if let base = overlays[f] { sources.insert("yaml:" + (try String(contentsOf: Self.directory.appendingPathComponent(base), encoding: .utf8)), at: 0) }
+            if let base = overlays[f] {
+                sources.insert("yaml:" + (try String(contentsOf: Self.directory.appendingPathComponent(base), encoding: .utf8)), at: 0)
+            }
             #expect(throws: Never.self, "\(f)") { _ = try CollectorConfig(try ConfigLoader(environment: env).load(sources)) }
         }
         // The sampling overlay puts tail_sampling on whole traces, before the batch.
         let sampled = try CollectorConfig(
             try ConfigLoader(environment: env).load(
-                ["gateway.yaml", "gateway-sampling.yaml"].map { "yaml:" + (try! String(contentsOf: Self.directory.appendingPathComponent($0), encoding: .utf8)) }))
+                ["gateway.yaml", "gateway-sampling.yaml"].map {
+                    "yaml:" + (try! String(contentsOf: Self.directory.appendingPathComponent($0), encoding: .utf8))
+                }))
         #expect(sampled.pipelines[0].processors.map(\.description).suffix(3) == ["groupbytrace", "tail_sampling", "batch"])
         // The shared gateway: each team's pipeline behind the routing connector, tenants from the file.
         let shared = try CollectorConfig(
-            try ConfigLoader(environment: env).load(["yaml:" + (try String(contentsOf: Self.directory.appendingPathComponent("gateway-tenants.yaml"), encoding: .utf8))]))
+            try ConfigLoader(environment: env).load([
+                "yaml:" + (try String(contentsOf: Self.directory.appendingPathComponent("gateway-tenants.yaml"), encoding: .utf8))
+            ]))
         guard let intake = shared.receivers.values.first?.config as? OTLPReceiver.Config else { Issue.record("no receiver"); return }
         #expect(intake.http?.auth?.tenants.map(\.id) == ["team-a", "team-b"] && intake.grpc?.auth?.tenants.map(\.id) == ["team-a", "team-b"])
         #expect(Set(shared.pipelines.map(\.id.description)) == ["traces", "traces/team-a", "traces/team-b"])

@@ -80,7 +80,9 @@ struct LoadBalancingConfigTests {
         let app = CollectorApp(config: c, logger: Logger(label: "t"))
         #expect(
             throws: ConfigError(
-                "exporters.loadbalancing.protocol.otlp.sending_queue.storage", "disk queues per backend are not available yet; use memory")
+                "exporters.loadbalancing.protocol.otlp.sending_queue.storage",
+                "a backend's queue is in memory; for durability put the disk queue on the exporter itself (its own sending_queue): a record is acknowledged once every backend has delivered its share"
+            )
         ) { try app.checkRunnable() }
     }
 }

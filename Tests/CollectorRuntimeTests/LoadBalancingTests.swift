@@ -142,6 +142,81 @@ struct LoadBalancingTests {
         #expect(perGateway.allSatisfy { $0 >= 1400 && $0 <= 1950 }, "\(perGateway)")
     }
 
+    /// Durable mode: the exporter's own queue is on disk, and a record is acknowledged only once every
+    /// backend has delivered its share. One gateway is down; the sidecar is killed -9 while its share
+    /// waits; the gateway comes up and the sidecar starts again: every span arrives (at least once;
+    /// the shares the live gateway had taken may come twice), each trace whole on its owner.
+    @Test func aCrashWhileABackendIsDownLosesNothing() async throws {
+        let base = NSTemporaryDirectory() + "genai-lb-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let up = try await ForwardingTests.startGateway(base + "/gw0")
+        let reserved = try ReservedPort()
+        let downPort = reserved.port
+        var processes = [up.0]
+        defer { for p in processes { p.stop() } }
+        let sidecar = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            processors:
+              batch: {timeout: 100ms}
+            exporters:
+              loadbalancing:
+                sending_queue: {storage: disk, directory: "\(base)/queue"}
+                retry_on_failure: {initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 0}
+                protocol:
+                  otlp: {timeout: 30s, tls: {insecure: true}, headers: {authorization: "Bearer gw-token"}, retry_on_failure: {initial_interval: 100ms, max_interval: 200ms, max_elapsed_time: 0}}
+                resolver: {static: {hostnames: ["127.0.0.1:\(up.2)", "127.0.0.1:\(downPort)"]}}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], processors: [batch], exporters: [loadbalancing]}}
+            """
+        let (bodies, traceIDs) = Self.requests(traces: 200, spansPerTrace: 5, perRequest: 50, seed: 29)
+        let first = try await CollectorProcess(yaml: sidecar, servers: ["otlp/http", "metrics"])
+        processes.append(first)
+        for body in bodies { try await ConfigReloadTests.post("http://127.0.0.1:\(first.port("otlp/http"))/v1/traces", body) }
+        // The down gateway's share waits, retrying; the live one's arrives.
+        let retrying = try await eventually(30) {
+            (await CollectorProcess.metricIfPresent(
+                first.port("metrics"), "genai_collector_exporter_retries_total{exporter=\"loadbalancing[127.0.0.1:\(downPort)]\"}") ?? 0) > 0
+        }
+        #expect(retrying)
+        let some = try await eventually(30) { (await CollectorProcess.metricIfPresent(up.3, ForwardingTests.gatewaySent) ?? 0) > 0 }
+        #expect(some)
+        // Nothing was acknowledged that a backend has not delivered: records wait on disk.
+        let waiting = try await CollectorProcess.requireMetric(first.port("metrics"), "otelcol_exporter_queue_size{exporter=\"loadbalancing\"}")
+        #expect(waiting > 0)
+        kill(first.process.processIdentifier, SIGKILL)
+        first.process.waitForExit()
+
+        reserved.release()
+        let down = try await ForwardingTests.startGateway(base + "/gw1", grpc: downPort)
+        processes.append(down.0)
+        let second = try await CollectorProcess(yaml: sidecar, servers: ["otlp/http", "metrics"])
+        processes.append(second)
+        let gateways: [Gateway] = [(up.0, up.2, up.3, base + "/gw0"), (down.0, down.2, down.3, base + "/gw1")]
+        func spans() throws -> Set<String> {
+            var ids = Set<String>()
+            for g in gateways {
+                for e in try CollectorHarness.lines(g.dir) where e["type"]?.stringValue != "trace-create" {
+                    if let id = e["body"]?["id"]?.stringValue { ids.insert(id) }
+                }
+            }
+            return ids
+        }
+        let all = try await eventually(60) { ((try? spans())?.count ?? 0) == 1000 }
+        #expect(all, "\(second.output.suffix(2000))")
+        let drained = try await eventually(30) {
+            await CollectorProcess.metricIfPresent(second.port("metrics"), "otelcol_exporter_queue_size{exporter=\"loadbalancing\"}") == 0
+        }
+        #expect(drained)
+        #expect(
+            try await CollectorProcess.requireMetric(
+                second.port("metrics"), "genai_collector_dropped_spans_total{exporter=\"loadbalancing\",reason=\"no_backend\"}") == 0)
+        let (landed, _) = try Self.landed(gateways)
+        let arrived = Set(landed.keys) == Set(traceIDs)
+        #expect(arrived, "\(landed.count) of \(traceIDs.count) traces arrived")
+        #expect(landed.values.allSatisfy { $0.count == 1 }, "each trace whole on its owner")
+    }
+
     /// A backend that never answers is on the ring from the start: its share waits in its queue,
     /// retrying. When it leaves the ring, that queue hands everything back and each trace goes to
     /// its new owner: all 1,000 traces arrive, each whole on one gateway, and no span is dropped.

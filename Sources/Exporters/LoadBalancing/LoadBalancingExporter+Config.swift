@@ -87,7 +87,10 @@ extension LoadBalancingExporter {
             try checkSending(path: path)
             try backend.checkRunnable(path: path + ".protocol.otlp")
             if backend.sending.persistent != nil {
-                throw ConfigError(path + ".protocol.otlp.sending_queue.storage", "disk queues per backend are not available yet; use memory")
+                throw ConfigError(
+                    path + ".protocol.otlp.sending_queue.storage",
+                    "a backend's queue is in memory; for durability put the disk queue on the exporter itself (its own sending_queue): a record is acknowledged once every backend has delivered its share"
+                )
             }
         }
     }

@@ -26,6 +26,10 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
         /// Bumped with each new ring, so a router that split on an older one splits again.
         var generation = 0
         var backends: [String: Backend] = [:]
+        /// Durable mode: records waiting for their backends' delivery, by id.
+        var waits: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        var nextWait: UInt64 = 0
+        var flushing = false
     }
 
     struct Backend {
@@ -47,6 +51,7 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
         time = Timeline(settings.clock)
         (changes, change) = AsyncStream.makeStream(of: Change.self)
         settings.counters.declare(.loadBalancerBackends, ["exporter": id])
+        settings.counters.declare(.droppedSpans, ["exporter": id, "reason": "no_backend"])
         switch config.resolver {
         case .fixed(let endpoints):
             settings.counters.add(.loadBalancerResolutions, 1, ["exporter": id, "resolver": "static", "success": "true"])
@@ -153,6 +158,7 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
+        if config.sending.persistent != nil { return try await exportDurably(item) }
         // The sending queue completes the item's lease when this returns; the backends' queues
         // hold it until they are done, so it gets one more holder here.
         item.lease?.retain()
@@ -162,11 +168,53 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
         }
     }
 
+    /// With its own queue on disk, the exporter reports a record sent only once every backend has
+    /// delivered its share, so the record is acknowledged then: a crash before that reads it back
+    /// and routes it again. A share a backend dropped, or shutdown, makes the whole record retry.
+    private func exportDurably(_ item: ExportItem) async throws(ExportFailure) {
+        let id = state.withLock { s -> UInt64 in
+            s.nextWait += 1
+            return s.nextWait
+        }
+        let delivered: Bool = await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                let registered = state.withLock { s -> Bool in
+                    guard !s.flushing else { return false }
+                    s.waits[id] = c
+                    return true
+                }
+                guard registered else { return c.resume(returning: false) }
+                let lease = Lease(holders: 1) { [weak self] dropped in self?.finishWait(id, delivered: !dropped) }
+                if !route(ExportItem(parts: item.parts, records: nil, lease: lease)) { finishWait(id, delivered: false) }
+            }
+        } onCancel: {
+            finishWait(id, delivered: false)
+        }
+        if !delivered { throw .retryable("not every load-balancing backend has delivered its share yet") }
+    }
+
+    private func finishWait(_ id: UInt64, delivered: Bool) {
+        state.withLock { $0.waits.removeValue(forKey: id) }?.resume(returning: delivered)
+    }
+
+    /// Durable: how long a record may wait for its backends (they retry on their own).
+    public var holdLimit: Duration { config.sending.persistent != nil ? .seconds(3600) : .zero }
+
+    /// Shutdown: records still waiting for their backends stay on disk, for the next start.
+    public func flushHeld() async {
+        let waits = state.withLock { s in
+            s.flushing = true
+            defer { s.waits.removeAll() }
+            return Array(s.waits.values)
+        }
+        for w in waits { w.resume(returning: false) }
+    }
+
     /// A departing backend's batch (or one that failed in flight there): routed again on the new ring.
     @discardableResult
     public func offer(_ item: ExportItem) -> Bool {
         if route(item) { return true }
-        item.lease?.done()
+        item.lease?.done(dropped: true)
         settings.counters.add(.droppedSpans, item.spanCount, ["exporter": id, "reason": "no_backend"])
         return false
     }
@@ -186,7 +234,7 @@ public final class LoadBalancingExporter: ConfiguredExporter, ExportItemSink {
                 }
                 let targets = shares.indices.filter { !shares[$0].isEmpty }
                 let original = item.lease
-                let lease = Lease(holders: targets.count) { original?.done() }
+                let lease = Lease(holders: targets.count) { dropped in original?.done(dropped: dropped) }
                 for t in targets {
                     // Every backend on the ring has a queue (`update` adds both under this lock).
                     s.backends[ring.backends[t]]?.queue.offer(ExportItem(parts: shares[t], records: nil, lease: lease))
