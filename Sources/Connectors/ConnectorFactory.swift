@@ -6,6 +6,9 @@ import ComponentModel
 public protocol ConnectorFactory: ComponentFactory {
     /// The pipelines its config may hand requests to; each must list the connector as a receiver.
     func targets(_ config: any ComponentConfig) -> [ComponentID]
+    /// The one tenant it hands `pipeline`, if only one (what that pipeline's queues report under,
+    /// where a request's tenant is not kept: durable mode).
+    func onlyTenant(_ config: any ComponentConfig, of pipeline: ComponentID) -> String?
     func make(_ config: Config, settings: ComponentSettings) throws(ConfigError) -> any Connector
 }
 

@@ -30,7 +30,8 @@ struct TenantTests {
 
     static func trace(_ prefix: String, _ n: Int) -> String { prefix + String(format: "%024x", n) }
 
-    @Test func eachTenantLandsInItsOwnProjectsOnly() async throws {
+    /// `durable`: every sink queues on disk (the GenAI series, per tenant too, then come from the queues as they send).
+    @Test(arguments: [false, true]) func eachTenantLandsInItsOwnProjectsOnly(durable: Bool) async throws {
         let clickhouse = try await ClickHouseTestServer()
         defer { clickhouse.stop() }
         let langfuseA = try await LangfuseTestServer()
@@ -55,15 +56,21 @@ struct TenantTests {
         _ = try sql("CREATE DATABASE IF NOT EXISTS \(database)")
         let tenants = try SecretMount(["tenants.json": #"{"team-a": {"bearer_tokens": ["tok-a"]}, "team-b": {"bearer_tokens": ["tok-b"]}}"#])
         defer { tenants.remove() }
+        let queue = NSTemporaryDirectory() + "genai-tenant-queue-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: queue) }
+        let disk = durable ? ", sending_queue: {storage: disk, directory: \"\(queue)\"}" : ""
         func sinks(_ t: String, _ langfuse: LangfuseTestServer) -> String {
             """
-              clickhouse/\(t): {endpoint: "\(clickhouse.url)", username: "\(clickhouse.user)", password: "\(clickhouse.password)", database: \(database), project_id: proj-\(t), create_schema: true, timeout: 30s}
-              langfuse/\(t): {host: "\(langfuse.url)", public_key: pk-\(t), secret_key: sk-\(t), timeout: 30s}
+              clickhouse/\(t): {endpoint: "\(clickhouse.url)", username: "\(clickhouse.user)", password: "\(clickhouse.password)", database: \(database), project_id: proj-\(t), create_schema: true, timeout: 30s\(disk)}
+              langfuse/\(t): {host: "\(langfuse.url)", public_key: pk-\(t), secret_key: sk-\(t), timeout: 30s\(disk)}
             """
         }
         let yaml = """
             receivers:
-              otlp: {protocols: {http: {endpoint: "127.0.0.1:0", auth: {tenants: "${file:\(tenants.dir)/tenants.json}"}}}}
+              otlp:
+                protocols:
+                  http: {endpoint: "127.0.0.1:0", auth: {tenants: "${file:\(tenants.dir)/tenants.json}"}}
+                  grpc: {endpoint: "127.0.0.1:0", auth: {tenants: "${file:\(tenants.dir)/tenants.json}"}}
             processors: {batch: {timeout: 100ms}}
             exporters:
             \(sinks("a", langfuseA))
@@ -90,28 +97,42 @@ struct TenantTests {
             #expect(try await Self.post(port, token: "tok-b", Self.body(traces: b)) == 200)
             #expect(try await Self.post(port, token: "tok-nobody", Self.body(traces: [Self.trace("cccccccc", 0)])) == 401)
             #expect(try await Self.post(port, token: "", Self.body(traces: [Self.trace("cccccccc", 1)])) == 401)
-            for (exporter, n) in [("clickhouse/a", 3), ("langfuse/a", 3), ("clickhouse/b", 2), ("langfuse/b", 2)] {
+            // Over gRPC with the real OpenTelemetry SDK: one agent trace of 3 spans as team B; none with an unknown token.
+            let grpc = "127.0.0.1:\(gw.port("otlp/grpc"))"
+            let viaGRPC = try await offPool {
+                try Scripts.python("send_spans.py", [grpc, "gzip", "1", "grpc"], environment: ["OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20tok-b"])
+            }
+            #expect(viaGRPC.0 == 0, "\(viaGRPC.1)")
+            let refused = try await offPool {
+                try Scripts.python("send_spans.py", [grpc, "gzip", "1", "grpc"], environment: ["OTEL_EXPORTER_OTLP_HEADERS": "authorization=Bearer%20tok-x"])
+            }
+            #expect(refused.0 != 0)
+            for (exporter, n) in [("clickhouse/a", 3), ("langfuse/a", 3), ("clickhouse/b", 5), ("langfuse/b", 5)] {
                 let sent = try await eventually(60) { gw.counters.value(.exporterSentSpans, ["exporter": exporter]) == n }
                 #expect(sent, "\(exporter)")
             }
             let c = gw.counters
             #expect(c.value(.tenantSpans, ["connector": "routing", "tenant": "team-a", "outcome": "accepted"]) == 3)
-            #expect(c.value(.tenantSpans, ["connector": "routing", "tenant": "team-b", "outcome": "accepted"]) == 2)
+            #expect(c.value(.tenantSpans, ["connector": "routing", "tenant": "team-b", "outcome": "accepted"]) == 5)
             #expect(c.value(.tenantClaims, ["connector": "routing", "tenant": "team-a", "outcome": "conflict"]) == 1)
             #expect(c.value(.receiverRefusedRequests, ["receiver": "otlp", "transport": "http", "reason": "unauthenticated"]) == 2)
-            #expect(c.value(.tenantTokens, ["tenant": "team-a"]) == 360 && c.value(.tenantTokens, ["tenant": "team-b"]) == 240)
+            #expect(c.value(.receiverRefusedRequests, ["receiver": "otlp", "transport": "grpc", "reason": "unauthenticated"]) >= 1)
+            // Team B's tokens: 240 over HTTP, and the SDK trace's chat call.
+            #expect(c.value(.tenantTokens, ["tenant": "team-a"]) == 360 && c.value(.tenantTokens, ["tenant": "team-b"]) > 240)
             #expect(c.total(.droppedSpans) == 0)
         }
         // ClickHouse: each trace under its tenant's project_id, and nowhere else.
         let rows = try sql("SELECT project_id, trace_id FROM \(database).observations FINAL ORDER BY trace_id FORMAT TSV")
             .split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
-        #expect(rows.map { $0[0] } == ["proj-a", "proj-a", "proj-a", "proj-b", "proj-b"], "\(rows)")
-        #expect(rows.map { $0[1] } == a + b)
+        #expect(Set(rows.filter { $0[0] == "proj-a" }.map { $0[1] }) == Set(a), "\(rows)")
+        let inB = rows.filter { $0[0] == "proj-b" }.map { $0[1] }
+        #expect(inB.count == 5 && Set(b).isSubset(of: Set(inB)) && Set(inB).isDisjoint(with: Set(a)), "\(rows)")
+        #expect(rows.count == 8)
         // Langfuse: each project got its tenant's spans only, under its own keys.
-        for (server, expected, key) in [(langfuseA, a, "pk-a"), (langfuseB, b, "pk-b")] {
+        for (server, expected, key) in [(langfuseA, Set(a), "pk-a"), (langfuseB, Set(inB), "pk-b")] {
             let received = try JSONParser().parse(try Scripts.command(["curl", "-s", server.url + "/__control/received"]).1)
             let traces = Set((received["spans"]?.arrayValue ?? []).compactMap { $0["trace_id"]?.stringValue })
-            #expect(traces == Set(expected), "\(server.url)")
+            #expect(traces == expected, "\(server.url)")
             let keys = (received["by_public_key"]?.objectValue ?? []).map(\.key)
             #expect(keys == [key])
         }

@@ -169,9 +169,14 @@ public struct CollectorApp: Sendable {
             // Durable: the GenAI series come from the first exporter's queue, as it sends.
             if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
                 let counters = counters
+                // A request's tenant is not kept on disk; a pipeline fed one tenant reports under it.
+                let fedByConnectorsOnly = p.receivers.allSatisfy { config.connectors[$0] != nil }
+                let tenant =
+                    fedByConnectorsOnly ? config.connectors.values.lazy.compactMap { $0.factory.onlyTenant($0.config, of: p.id) }.first : nil
                 first.reportSent { records, notes in
                     GenAIMetrics.record(notes, into: counters)
                     GenAIMetrics.record(records, into: counters)
+                    if let tenant { GenAIMetrics.recordTenant(tenant, records, into: counters) }
                 }
             }
             if let g = pipeline.grouper {

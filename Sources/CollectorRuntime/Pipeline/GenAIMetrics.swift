@@ -37,11 +37,20 @@ enum GenAIMetrics {
     /// Tokens and cost by tenant, for the parts a `routing` connector tagged (`records[i]` is
     /// `parts[i]`'s translation). Summed as the GenAI series sum them: observations with a model.
     static func recordTenants(_ parts: [TraceBatch], _ records: [LangfuseRecords], into counters: Counters) {
-        guard parts.contains(where: { $0.tenant != nil }) else { return }
+        recordTenants(zip(parts, records).map { ($0.tenant, $1) }, into: counters)
+    }
+
+    /// Durable mode: the records a queue sent, all of one tenant (the pipeline's only one).
+    static func recordTenant(_ tenant: String, _ records: [LangfuseRecords], into counters: Counters) {
+        recordTenants(records.map { (tenant, $0) }, into: counters)
+    }
+
+    static func recordTenants(_ tagged: [(String?, LangfuseRecords)], into counters: Counters) {
+        guard tagged.contains(where: { $0.0 != nil }) else { return }
         var tokens: [String: Double] = [:]
         var cost: [String: Double] = [:]
-        for (part, r) in zip(parts, records) {
-            guard let tenant = part.tenant else { continue }
+        for (tenant, r) in tagged {
+            guard let tenant else { continue }
             for o in r.observations where o.model != nil {
                 if let u = o.usageDetails { tokens[tenant, default: 0] += Double(u["total"] ?? u.values.reduce(0, +)) }
                 if let c = o.costDetails { cost[tenant, default: 0] += c["total"] ?? c.values.reduce(0, +) }

@@ -56,6 +56,11 @@ public enum RoutingConnector {
             for id in c.table.flatMap(\.pipelines) + c.defaultPipelines where !out.contains(id) { out.append(id) }
             return out
         }
+        public func onlyTenant(_ config: any ComponentConfig, of pipeline: ComponentID) -> String? {
+            guard let c = config as? Config, !c.defaultPipelines.contains(pipeline) else { return nil }
+            let tenants = c.table.filter { $0.pipelines.contains(pipeline) }.map(\.tenant)
+            return tenants.count == 1 ? tenants[0] : nil
+        }
         public func make(_ config: Config, settings: ComponentSettings) -> any Connector {
             TenantRouter(config: config, counters: settings.counters, connector: settings.id.description)
         }
