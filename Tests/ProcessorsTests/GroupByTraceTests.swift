@@ -43,6 +43,22 @@ struct GroupByTraceTests {
         #expect(one.splitByTrace().count == 1 && one.splitByTrace()[0].batch == one)
     }
 
+    @Test func sharesOfOneRequestAreMergedBackIntoOne() {
+        let b = Self.request([(1, 11, nil), (2, 21, nil), (1, 12, 11), (2, 22, 21), (1, 13, 11), (3, 31, nil)], scopes: 2)
+        let other = Self.request([(4, 41, nil)])
+        let shares = b.splitByTrace().map(\.batch)
+        let merged = TraceBatch.regrouping([shares[2], other, shares[0], shares[1]])
+        #expect(merged.count == 2, "the three shares are one request again; the other request stays apart")
+        #expect(merged[1] == other)
+        #expect(merged[0].spans.count == 6 && merged[0].scopes.map(\.spans.count) == [3, 3])
+        #expect(Set(merged[0].spans[merged[0].scopes[0].spans.range].map(\.spanID.value)) == [11, 21, 12])
+        #expect(Set(merged[0].spans[merged[0].scopes[1].spans.range].map(\.spanID.value)) == [22, 13, 31])
+        // A share whose tables changed since (a processor wrote to it) is not merged.
+        var changed = shares[1]
+        changed.store("written")
+        #expect(TraceBatch.regrouping([shares[0], changed]).count == 2)
+    }
+
     @Test func aTraceGoesWholeOnceItsRootHasComeAndItHasBeenQuietForTheWait() {
         var buffer = TraceBuffer(limits: Self.limits)
         #expect(buffer.add(Self.request([(1, 12, 11)]), cost: 10, now: Self.at(0)).isEmpty)

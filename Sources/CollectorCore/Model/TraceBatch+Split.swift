@@ -34,3 +34,54 @@ extension TraceBatch {
         return out
     }
 }
+
+extension TraceBatch {
+    /// Shares of one request put back together: parts that still hold the same byte store and
+    /// tables (split by trace, not changed since) become one batch, their spans kept in scope order;
+    /// any other part passes as it is. First appearance keeps the order.
+    public static func regrouping(_ parts: [TraceBatch]) -> [TraceBatch] {
+        guard parts.count > 1 else { return parts }
+        var groups: [[Int]] = []
+        var byOrigin: [Origin: Int] = [:]
+        for (i, p) in parts.enumerated() {
+            guard let origin = p.origin else {
+                groups.append([i])
+                continue
+            }
+            if let g = byOrigin[origin] {
+                groups[g].append(i)
+            } else {
+                byOrigin[origin] = groups.count
+                groups.append([i])
+            }
+        }
+        return groups.map { members in
+            guard members.count > 1 else { return parts[members[0]] }
+            var out = parts[members[0]]
+            var spans: [Span] = []
+            spans.reserveCapacity(members.reduce(0) { $0 + parts[$1].spans.count })
+            for s in out.scopes.indices {
+                let start = spans.count
+                for m in members { spans.append(contentsOf: parts[m].spans[parts[m].scopes[s].spans.range]) }
+                out.scopes[s].spans = TableSlice(start: start, count: spans.count - start)
+            }
+            out.spans = spans
+            return out
+        }
+    }
+
+    /// What identifies the request a share came from: its shared storage, and the shape of its tables.
+    private struct Origin: Hashable {
+        let bytes: UnsafeRawPointer
+        let attributes: UnsafeRawPointer?
+        let resources: UnsafeRawPointer?
+        let scopes: Int
+    }
+
+    private var origin: Origin? {
+        guard let bytes = self.bytes.withUnsafeBufferPointer({ $0.baseAddress.map(UnsafeRawPointer.init) }) else { return nil }
+        return Origin(
+            bytes: bytes, attributes: attributes.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) },
+            resources: resources.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }, scopes: scopes.count)
+    }
+}

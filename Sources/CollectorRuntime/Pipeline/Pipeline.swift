@@ -43,7 +43,8 @@ final class Pipeline: TraceConsumer, Sendable {
         self.journal = durable && grouping != nil ? journal : nil
         let handoff = Handoff()
         downstream = Downstream(
-            middle: middle, batcher: durable ? nil : batching.map { $0.make(handoff) }, fanOut: fanOut, journal: self.journal)
+            middle: middle, batcher: durable ? nil : batching.map { $0.make(handoff) }, fanOut: fanOut, journal: self.journal,
+            chunkSpans: batching?.spans ?? 8192)
         fanOutService = durable || batching == nil ? nil : FanOutService(handoff: handoff, fanOut: fanOut, workers: fanOutWorkers)
         let downstream = downstream
         grouper = durable && self.journal == nil ? nil : grouping?.make(admission.limitBytes) { released in await downstream.take(released) }
@@ -94,8 +95,12 @@ final class Downstream: Sendable {
     let batcher: (any BatchingService)?
     let fanOut: FanOut
     let journal: TraceJournal?
+    /// The most spans of released traces handed on together (the batch size): one record in
+    /// durable mode, one unit of the batcher otherwise.
+    let chunkSpans: Int
 
-    init(middle: [TraceStep], batcher: (any BatchingService)?, fanOut: FanOut, journal: TraceJournal? = nil) {
+    init(middle: [TraceStep], batcher: (any BatchingService)?, fanOut: FanOut, journal: TraceJournal? = nil, chunkSpans: Int = 8192) {
+        self.chunkSpans = chunkSpans
         self.middle = middle
         self.batcher = batcher
         self.fanOut = fanOut
@@ -112,6 +117,11 @@ final class Downstream: Sendable {
     }
 
     func take(_ released: [TraceBuffer.Released]) async {
+        // The traces released together go on together, in chunks of whole traces of up to
+        // `chunkSpans` spans, each trace's shares merged back with the others of the request they
+        // came in: a request of 100 one-span traces is one part again, not 100.
+        var chunk: [(TraceBuffer.Released, [TraceBatch])] = []
+        var spans = 0
         for r in released {
             guard let parts = traceSteps(r) else {
                 // Sampled out: its memory goes back, and its journal records are done with it.
@@ -119,7 +129,23 @@ final class Downstream: Sendable {
                 if let journal { await journal.done(r.sources) }
                 continue
             }
-            if let journal { await persist(r, parts: parts, journal) } else { await take(parts, cost: r.cost) }
+            chunk.append((r, parts))
+            spans += r.spans
+            if spans >= chunkSpans {
+                await pass(chunk)
+                chunk = []
+                spans = 0
+            }
+        }
+        if !chunk.isEmpty { await pass(chunk) }
+    }
+
+    private func pass(_ chunk: [(TraceBuffer.Released, [TraceBatch])]) async {
+        let parts = TraceBatch.regrouping(chunk.flatMap(\.1))
+        if let journal {
+            await persist(parts, cost: chunk.reduce(0) { $0 + $1.0.cost }, sources: chunk.flatMap(\.0.sources), journal)
+        } else {
+            await take(parts, cost: chunk.reduce(0) { $0 + $1.0.cost })
         }
     }
 

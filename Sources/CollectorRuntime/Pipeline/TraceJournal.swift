@@ -68,14 +68,14 @@ extension Pipeline {
 }
 
 extension Downstream {
-    /// A released trace into every exporter's queue (retried while the process runs; each queue
-    /// takes it once), then its journal records acknowledged as far as they are complete.
-    func persist(_ r: TraceBuffer.Released, parts: [TraceBatch], _ journal: TraceJournal) async {
+    /// Released traces into every exporter's queue as one record (retried while the process runs;
+    /// each queue takes it once), then their journal records acknowledged as far as they are complete.
+    func persist(_ parts: [TraceBatch], cost: Int, sources: [TraceBuffer.Source], _ journal: TraceJournal) async {
         var parts = parts
         for p in fanOut.after {
             for i in parts.indices { fanOut.count(p.processor.process(&parts[i]), p.id) }
         }
-        defer { fanOut.admission.release(r.cost) }
+        defer { fanOut.admission.release(cost) }
         var waiting = Array(fanOut.exporters.indices)
         var delay: Duration = .milliseconds(100)
         while !waiting.isEmpty {
@@ -91,15 +91,15 @@ extension Downstream {
             guard !waiting.isEmpty else { break }
             if journal.stopping.load(ordering: .relaxed) {
                 journal.logger.warning(
-                    "groupbytrace: a trace could not be queued for export at shutdown; it stays in the journal and goes after the next start",
-                    metadata: ["processor": "\(journal.id)", "spans": "\(r.spans)"])
+                    "groupbytrace: traces could not be queued for export at shutdown; they stay in the journal and go after the next start",
+                    metadata: ["processor": "\(journal.id)", "spans": "\(parts.reduce(0) { $0 + $1.spans.count })"])
                 return
             }
             fanOut.count(Self.retried, journal.id)
             do { try await journal.time.sleep(delay) } catch { return }
             delay = min(delay * 2, .seconds(5))
         }
-        await journal.done(r.sources)
+        await journal.done(sources)
     }
 
     private static let retried: ProcessorOutcome = {
