@@ -5,8 +5,8 @@
 #                  its dns resolver finds (a dnslib server on loopback answers for the headless name).
 # The three gateways (127.0.0.2-4, port 4317, bearer token) take OTLP/gRPC and drop it (batch →
 # debug), so the sidecar is what is measured. Both sidecars get the same memory limit (256 MiB). The
-# load is genai-collector-load's LLM-shaped OTLP/HTTP (100 spans a request, every span its own trace:
-# the worst case for the balancer, which splits every request three ways), first at a fixed rate
+# load is genai-collector-load's LLM-shaped OTLP/HTTP (100 spans a request in traces of four, so
+# the balancer splits every request three ways), first at a fixed rate
 # both sustain (RATE, default 8000 spans/s: the overhead is the CPU per span), then at max rate.
 # Rounds alternate the two sidecars (ROUNDS, default 3). Prints spans/s accepted, CPU s per 100k
 # spans, the spans the sidecar's exporter sent and dropped, and the ratios. A benchmark, not a test:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load benchmark: LLM-shaped OTLP/HTTP (100 spans a request, fresh ids in every request) at the
+# Load benchmark: LLM-shaped OTLP/HTTP (100 spans a request in 25 traces of four, fresh ids in every request) at the
 # embedded default (pipelines/local.yaml, writing Langfuse events to files, which are counted after a
 # graceful stop), at the gateway (pipelines/gateway.yaml into three local sinks), at the load-test pipeline (pipelines/load-test.yaml: memory_limiter → environment →
 # batch → translate → debug sink), then at a minimal Python reference receiver that fully parses each request with upb and

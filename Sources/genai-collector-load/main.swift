@@ -4,7 +4,7 @@ import SwiftProtobuf
 import OTLPSamples
 
 /// Sends LLM-shaped OTLP/HTTP protobuf at a running receiver over several keep-alive connections,
-/// with fresh trace and span ids in every request, and reports accepted spans/s, request latency
+/// in whole traces of four spans, with fresh trace and span ids in every request, and reports accepted spans/s, request latency
 /// percentiles, and the receiver process's CPU seconds per 100k spans and peak RSS.
 ///
 ///   genai-collector-load --port 4318 --pid PID [--seconds 10] [--connections 4] [--spans 100] [--rate SPANS_PER_S]
@@ -47,24 +47,45 @@ func parseOptions() -> Options {
     return o
 }
 
-/// Byte offsets of every trace and span id in the encoded request, found by searching for the ids.
+/// Byte offsets of the last byte of every occurrence of every trace and span id in the encoded
+/// request: an id that appears more than once (a trace id, a parent's span id) changes everywhere
+/// alike, so the traces stay whole.
 func idOffsets(in template: [UInt8], of request: ExportRequest) -> [Int] {
-    var offsets: [Int] = []
+    var ids = Set<[UInt8]>()
     for rs in request.resourceSpans {
         for ss in rs.scopeSpans {
             for s in ss.spans {
-                for id in [s.traceID, s.spanID, s.parentSpanID] where !id.isEmpty {
-                    let bytes = Array(id)
-                    var i = 0
-                    while i + bytes.count <= template.count {
-                        if template[i] == bytes[0], Array(template[i..<(i + bytes.count)]) == bytes { offsets.append(i + bytes.count - 1); break }
-                        i += 1
-                    }
-                }
+                for id in [s.traceID, s.spanID, s.parentSpanID] where !id.isEmpty { ids.insert(Array(id)) }
             }
         }
     }
-    return offsets
+    var offsets = Set<Int>()
+    for bytes in ids {
+        var i = 0
+        while i + bytes.count <= template.count {
+            if template[i] == bytes[0], Array(template[i..<(i + bytes.count)]) == bytes { offsets.insert(i + bytes.count - 1) }
+            i += 1
+        }
+    }
+    return offsets.sorted()
+}
+
+/// The load's request: LLM-shaped spans in whole traces of four (a root and three children of it),
+/// as an agent's request looks, so a per-trace buffer sees each trace complete.
+func loadRequest(spans: Int) -> ExportRequest {
+    var request = SampleRequests.llmShaped(spans: spans, seed: 7)
+    var spansOut = request.resourceSpans[0].scopeSpans[0].spans
+    for i in spansOut.indices {
+        let root = i - i % 4
+        if i == root {
+            spansOut[i].parentSpanID = Data()
+        } else {
+            spansOut[i].traceID = spansOut[root].traceID
+            spansOut[i].parentSpanID = spansOut[root].spanID
+        }
+    }
+    request.resourceSpans[0].scopeSpans[0].spans = spansOut
+    return request
 }
 
 final class Results: @unchecked Sendable {  // every field is guarded by `lock`
@@ -74,7 +95,7 @@ final class Results: @unchecked Sendable {  // every field is guarded by `lock`
 }
 
 func runLoad(_ o: Options) throws {
-    let request = SampleRequests.llmShaped(spans: o.spansPerRequest, seed: 7)
+    let request = loadRequest(spans: o.spansPerRequest)
     let template: [UInt8] = try request.serializedBytes()
     let lastIDBytes = idOffsets(in: template, of: request)
     let results = Results()
@@ -151,7 +172,7 @@ do {
     if let port = options.sinkPort {
         try Sink().serve(port: port)
     } else if let path = options.writeGRPCBody {
-        let message: [UInt8] = try SampleRequests.llmShaped(spans: options.spansPerRequest, seed: 7).serializedBytes()
+        let message: [UInt8] = try loadRequest(spans: options.spansPerRequest).serializedBytes()
         let n = UInt32(message.count)
         let frame = [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + message
         try Data(frame).write(to: URL(fileURLWithPath: path))
