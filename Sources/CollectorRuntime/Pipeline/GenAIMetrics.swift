@@ -52,8 +52,8 @@ enum GenAIMetrics {
         for (tenant, r) in tagged {
             guard let tenant else { continue }
             for o in r.observations where o.model != nil {
-                if let u = o.usageDetails { tokens[tenant, default: 0] += Double(u["total"] ?? u.values.reduce(0, +)) }
-                if let c = o.costDetails { cost[tenant, default: 0] += c["total"] ?? c.values.reduce(0, +) }
+                if let u = o.usageDetails { tokens[tenant, default: 0] += Double(u.overall) }
+                if let c = o.costDetails { cost[tenant, default: 0] += c.overall }
             }
         }
         var out: [(Counters.Key, Double)] = []

@@ -45,5 +45,11 @@ public struct Details<Value: Sendable & Equatable>: Sendable, Equatable {
     }
 }
 
+extension Details where Value: AdditiveArithmetic {
+    /// The `total` bucket, or the sum of the buckets when there is none: what one observation
+    /// counts toward a trace's tokens or cost.
+    public var overall: Value { self["total"] ?? values.reduce(.zero, +) }
+}
+
 public typealias UsageDetails = Details<Int64>
 public typealias CostDetails = Details<Double>

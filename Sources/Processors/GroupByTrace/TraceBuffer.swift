@@ -63,7 +63,7 @@ public struct TraceBuffer {
     }
 
     /// A request's memory, held until every trace that has spans in it is released.
-    final class Holding {
+    final class HeldRequest {
         let bytes: Int
         var shares: Int
         init(bytes: Int, shares: Int) {
@@ -72,9 +72,10 @@ public struct TraceBuffer {
         }
     }
 
-    struct Entry {
+    /// One trace in the buffer: its shares, the requests they keep alive, and when it last grew.
+    struct HeldTrace {
         var parts: [TraceBatch] = []
-        var holdings: [Holding] = []
+        var holdings: [HeldRequest] = []
         var sources: [Source] = []
         var cost = 0
         var spans = 0
@@ -102,7 +103,7 @@ public struct TraceBuffer {
     }
 
     public let limits: Limits
-    private var traces: [TraceID: Entry] = [:]
+    private var traces: [TraceID: HeldTrace] = [:]
     /// `idle[rooted]` and `idle[rootless]`: traces whose root has arrived, and those still without.
     private var idle = [Idle(), Idle()]
     private let rooted = 0, rootless = 1
@@ -113,7 +114,7 @@ public struct TraceBuffer {
     public var count: Int { traces.count }
 
     static let idleEntryBytes = MemoryLayout<(TraceID, UInt64)>.stride
-    static let entryBytes = MemoryLayout<TraceID>.stride + MemoryLayout<Entry>.stride + 64
+    static let entryBytes = MemoryLayout<TraceID>.stride + MemoryLayout<HeldTrace>.stride + 64
 
     public init(limits: Limits) {
         self.limits = limits
@@ -124,7 +125,7 @@ public struct TraceBuffer {
     public mutating func add(_ batch: TraceBatch, cost: Int, now: Duration, seq: UInt64? = nil) -> [Released] {
         let shares = batch.splitByTrace()
         guard !shares.isEmpty else { return [] }
-        let holding = Holding(bytes: batch.bytes.count + batch.tableBytes, shares: shares.count)
+        let holding = HeldRequest(bytes: batch.bytes.count + batch.tableBytes, shares: shares.count)
         let source = seq.map { Source(seq: $0, shares: shares.count) }
         bytes += holding.bytes
         var costLeft = cost
@@ -135,7 +136,7 @@ public struct TraceBuffer {
             costLeft -= c
             let own = shares.count == 1 ? 0 : n * TraceBatch.EntrySize.span + share.batch.scopes.count * TraceBatch.EntrySize.scope
             stamp += 1
-            var e = traces.removeValue(forKey: share.trace) ?? Entry()
+            var e = traces.removeValue(forKey: share.trace) ?? HeldTrace()
             if e.parts.isEmpty { bytes += Self.entryBytes }
             e.parts.append(share.batch)
             e.holdings.append(holding)
@@ -185,7 +186,7 @@ public struct TraceBuffer {
     }
 
     /// The live entry at the head of `idle`, stale heads dropped.
-    private mutating func liveHead(_ q: Int) -> Entry? {
+    private mutating func liveHead(_ q: Int) -> HeldTrace? {
         while let (trace, s) = idle[q].first {
             if let e = traces[trace], e.stamp == s { return e }
             idle[q].pop()

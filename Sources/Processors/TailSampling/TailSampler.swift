@@ -76,26 +76,12 @@ public struct TailSampler: Sendable {
 
     /// The trace's tokens: each observation's `total`, or the sum of its buckets without one.
     static func tokens(_ records: [LangfuseRecords]) -> Int64 {
-        var total: Int64 = 0
-        for r in records {
-            for o in r.observations {
-                guard let d = o.usageDetails else { continue }
-                total += d["total"] ?? d.values.reduce(0, +)
-            }
-        }
-        return total
+        records.reduce(0) { $0 + $1.observations.reduce(0) { $0 + ($1.usageDetails?.overall ?? 0) } }
     }
 
     /// The trace's cost in USD, summed as its tokens are.
     static func cost(_ records: [LangfuseRecords]) -> Double {
-        var total = 0.0
-        for r in records {
-            for o in r.observations {
-                guard let d = o.costDetails else { continue }
-                total += d["total"] ?? d.values.reduce(0, +)
-            }
-        }
-        return total
+        records.reduce(0) { $0 + $1.observations.reduce(0) { $0 + ($1.costDetails?.overall ?? 0) } }
     }
 
     /// A span a redaction processor changed: it carries `redaction.<rule>.count` or `redaction.applied`.
