@@ -53,7 +53,7 @@ struct TenantTests {
             #expect(status == 0, "\(query): \(out)")
             return out.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        _ = try sql("CREATE DATABASE IF NOT EXISTS \(database)")
+        #expect(try sql("CREATE DATABASE IF NOT EXISTS \(database)") == "")
         let tenants = try SecretMount(["tenants.json": #"{"team-a": {"bearer_tokens": ["tok-a"]}, "team-b": {"bearer_tokens": ["tok-b"]}}"#])
         defer { tenants.remove() }
         let queue = NSTemporaryDirectory() + "genai-tenant-queue-\(UUID().uuidString)"
@@ -180,8 +180,7 @@ struct TenantTests {
                 service: {pipelines: \(pipelines)}
                 """
             do {
-                _ = try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml]))
-                return ""
+                return try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])).pipelines.isEmpty ? "no pipeline" : ""
             } catch {
                 return "\(error)"
             }

@@ -77,15 +77,15 @@ struct GroupByTraceTests {
 
     @Test func aSpanArrivingStartsTheWaitAgain() {
         var buffer = TraceBuffer(limits: Self.limits)
-        _ = buffer.add(Self.request([(1, 11, nil)]), cost: 1, now: Self.at(0))
-        _ = buffer.add(Self.request([(1, 12, 11)]), cost: 1, now: Self.at(4))
+        #expect(buffer.add(Self.request([(1, 11, nil)]), cost: 1, now: Self.at(0)).isEmpty)
+        #expect(buffer.add(Self.request([(1, 12, 11)]), cost: 1, now: Self.at(4)).isEmpty)
         #expect(buffer.due(now: Self.at(8.9)).isEmpty)
         #expect(buffer.due(now: Self.at(9)).map(\.spans) == [2])
     }
 
     @Test func aTraceWithoutItsRootGoesAfterTheRootWait() {
         var buffer = TraceBuffer(limits: Self.limits)
-        _ = buffer.add(Self.request([(1, 12, 11)]), cost: 1, now: Self.at(0))
+        #expect(buffer.add(Self.request([(1, 12, 11)]), cost: 1, now: Self.at(0)).isEmpty)
         #expect(buffer.due(now: Self.at(29.9)).isEmpty)
         #expect(buffer.nextDue() == Self.at(30))
         let out = buffer.due(now: Self.at(30))
@@ -96,9 +96,9 @@ struct GroupByTraceTests {
         var limits = Self.limits
         limits.maxTraces = 2
         var buffer = TraceBuffer(limits: limits)
-        _ = buffer.add(Self.request([(1, 11, nil)]), cost: 1, now: Self.at(0))
-        _ = buffer.add(Self.request([(2, 22, 21)]), cost: 1, now: Self.at(1))
-        _ = buffer.add(Self.request([(1, 12, 11)]), cost: 1, now: Self.at(2))  // trace 1 is now the fresher
+        #expect(buffer.add(Self.request([(1, 11, nil)]), cost: 1, now: Self.at(0)).isEmpty)
+        #expect(buffer.add(Self.request([(2, 22, 21)]), cost: 1, now: Self.at(1)).isEmpty)
+        #expect(buffer.add(Self.request([(1, 12, 11)]), cost: 1, now: Self.at(2)).isEmpty)  // trace 1 is now the fresher
         let out = buffer.add(Self.request([(3, 31, nil)]), cost: 1, now: Self.at(3))
         #expect(out.map(\.trace.low) == [2] && out[0].reason == .evictedTraces)
         #expect(buffer.count == 2)
@@ -110,10 +110,10 @@ struct GroupByTraceTests {
         ]
         // What two and three such requests take, measured on an unbounded buffer.
         var probe = TraceBuffer(limits: Self.limits)
-        _ = probe.add(requests[0], cost: 1, now: Self.at(0))
-        _ = probe.add(requests[1], cost: 1, now: Self.at(1))
+        #expect(probe.add(requests[0], cost: 1, now: Self.at(0)).isEmpty)
+        #expect(probe.add(requests[1], cost: 1, now: Self.at(1)).isEmpty)
         let two = probe.bytes
-        _ = probe.add(requests[2], cost: 1, now: Self.at(2))
+        #expect(probe.add(requests[2], cost: 1, now: Self.at(2)).isEmpty)
         let three = probe.bytes
         var limits = Self.limits
         limits.maxBytes = two + (three - two) / 2
