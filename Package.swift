@@ -141,7 +141,7 @@ let package = Package(
         // Builds without AsyncHTTPClient or gRPC.
         .testTarget(name: "CollectorQueueTests", dependencies: ["CollectorQueue", "CollectorCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "TestSupport", "CollectorCore", "GenAIMapping"],
+            name: "OTLPTests", dependencies: ["OTLP", "OTLPProto", "OTLPSamples", "TestSupport", "CollectorCore", "GenAIMapping"],
             exclude: ["upb_reserialize.py"],
             swiftSettings: strict),
         .testTarget(name: "GenAISemanticsTests", dependencies: ["GenAISemantics", "CollectorCore", "OTLP", "TestSupport"], swiftSettings: strict),

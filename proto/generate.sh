@@ -26,7 +26,11 @@ protoc --plugin=protoc-gen-swift="$plugin" --swift_out="$out" --swift_opt=Visibi
   opentelemetry/proto/common/v1/common.proto \
   opentelemetry/proto/resource/v1/resource.proto \
   opentelemetry/proto/trace/v1/trace.proto \
-  opentelemetry/proto/collector/trace/v1/trace_service.proto
+  opentelemetry/proto/collector/trace/v1/trace_service.proto \
+  opentelemetry/proto/logs/v1/logs.proto \
+  opentelemetry/proto/collector/logs/v1/logs_service.proto \
+  opentelemetry/proto/metrics/v1/metrics.proto \
+  opentelemetry/proto/collector/metrics/v1/metrics_service.proto
 # Flatten the output: one module, distinct file names.
 find "$out" -name '*.pb.swift' -mindepth 2 | while read -r f; do
   mv "$f" "$out/$(echo "${f#$out/}" | tr '/' '_' | sed 's/^opentelemetry_proto_//')"

@@ -11,7 +11,9 @@ extension TraceBatch {
         out.events.reserveCapacity(parts.reduce(0) { $0 + $1.events.count })
         out.arrayValues.reserveCapacity(parts.reduce(0) { $0 + $1.arrayValues.count })
         out.nestedAttributes.reserveCapacity(parts.reduce(0) { $0 + $1.nestedAttributes.count })
-        for p in parts where !(p.spans.isEmpty && p.resources.isEmpty) { out.append(p) }
+        out.logRecords.reserveCapacity(parts.reduce(0) { $0 + $1.logRecords.count })
+        for p in parts where !(p.spans.isEmpty && p.resources.isEmpty && p.logRecords.isEmpty && p.metricPoints == 0) { out.append(p) }
+        out.signal = parts.first?.signal ?? .traces
         return out
     }
 
@@ -20,10 +22,16 @@ extension TraceBatch {
             self = other
             return
         }
+        if signal == .metrics {
+            // Two serialized requests concatenated are one request holding both's resource metrics.
+            bytes.append(contentsOf: other.bytes)
+            metricPoints += other.metricPoints
+            return
+        }
         let o = Offsets(
             bytes: bytes.count, attributes: attributes.count, nested: nestedAttributes.count,
             arrays: arrayValues.count, spans: spans.count, scopes: scopes.count, resources: resources.count,
-            events: events.count, links: links.count)
+            events: events.count, links: links.count, records: logRecords.count)
         bytes.append(contentsOf: other.bytes)
         attributes.append(contentsOf: other.attributes.map { o.shift($0) })
         nestedAttributes.append(contentsOf: other.nestedAttributes.map { o.shift($0) })
@@ -56,6 +64,15 @@ extension TraceBatch {
                 }
                 return s
             })
+        logRecords.append(
+            contentsOf: other.logRecords.map { r in
+                var r = r
+                r.severityText = o.shift(r.severityText)
+                r.eventName = o.shift(r.eventName)
+                r.body = r.body.map { o.shift($0) }
+                r.attributes = o.shift(r.attributes, by: o.attributes)
+                return r
+            })
         scopes.append(
             contentsOf: other.scopes.map { sc in
                 var sc = sc
@@ -64,6 +81,7 @@ extension TraceBatch {
                 sc.schemaURL = o.shift(sc.schemaURL)
                 sc.attributes = o.shift(sc.attributes, by: o.attributes)
                 sc.spans = o.shift(sc.spans, by: o.spans)
+                sc.logRecords = o.shift(sc.logRecords, by: o.records)
                 sc.resourceIndex += UInt32(o.resources)
                 return sc
             })
@@ -79,7 +97,7 @@ extension TraceBatch {
 }
 
 private struct Offsets {
-    var bytes, attributes, nested, arrays, spans, scopes, resources, events, links: Int
+    var bytes, attributes, nested, arrays, spans, scopes, resources, events, links, records: Int
 
     func shift(_ r: ByteRange) -> ByteRange {
         r.count == 0 ? .empty : ByteRange(start: Int(r.start) + bytes, count: Int(r.count))

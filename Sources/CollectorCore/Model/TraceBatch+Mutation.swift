@@ -92,7 +92,7 @@ extension TableSlice {
 }
 
 extension TraceBatch {
-    /// Keeps the first `max` attributes of every span, event, link, resource and scope, as the
+    /// Keeps the first `max` attributes of every span, event, link, log record, resource and scope, as the
     /// OpenTelemetry SDKs' attribute count limit does; the rest are added to the owner's dropped
     /// count. Nothing is copied: slices shrink in place. Returns how many were dropped.
     public mutating func limitAttributes(perOwner max: Int) -> Int {
@@ -115,6 +115,9 @@ extension TraceBatch {
         }
         for i in links.indices where links[i].attributes.count > limit {
             (links[i].attributes, links[i].droppedAttributesCount) = cap(links[i].attributes, links[i].droppedAttributesCount)
+        }
+        for i in logRecords.indices where logRecords[i].attributes.count > limit {
+            (logRecords[i].attributes, logRecords[i].droppedAttributesCount) = cap(logRecords[i].attributes, logRecords[i].droppedAttributesCount)
         }
         for i in resources.indices where resources[i].attributes.count > limit {
             (resources[i].attributes, resources[i].droppedAttributesCount) = cap(resources[i].attributes, resources[i].droppedAttributesCount)

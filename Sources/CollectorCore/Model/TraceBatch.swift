@@ -1,4 +1,6 @@
 /// The pipeline's value model for one export request: resource → scope → spans, in flat tables.
+/// A logs request uses the same tables with log records in place of spans (`signal` says which);
+/// a metrics request is passed through as its protobuf bytes, with its data points counted.
 ///
 /// `bytes` holds every string and bytes value; for protobuf input it *is* the request body, so
 /// decoding copies no payload. Tables are flat arrays addressed by `TableSlice`s, which keeps a
@@ -18,12 +20,26 @@ public struct TraceBatch: Sendable, Equatable {
     /// The tenant the request's credentials are bound to (set by the receiver; never encoded, so a
     /// client cannot set it).
     public var tenant: String?
+    public var signal: Signal = .traces
+    /// Logs only: the records, addressed by each scope's `logRecords` slice.
+    public var logRecords: [LogRecord] = []
+    /// Metrics only: the data points in `bytes` (an `ExportMetricsServiceRequest`, kept undecoded).
+    public var metricPoints: Int = 0
 
     public init(bytes: [UInt8] = []) {
         self.bytes = bytes
     }
 
     public var spanCount: Int { spans.count }
+
+    /// Spans, log records or data points: what the signal's counts are made of.
+    public var itemCount: Int {
+        switch signal {
+        case .traces: return spans.count
+        case .logs: return logRecords.count
+        case .metrics: return metricPoints
+        }
+    }
 
     /// Bytes each table entry takes, for budgets: decoders charge these as they append.
     public enum EntrySize {
@@ -34,13 +50,14 @@ public struct TraceBatch: Sendable, Equatable {
         public static let event = MemoryLayout<SpanEvent>.stride
         public static let link = MemoryLayout<SpanLink>.stride
         public static let value = MemoryLayout<AttributeValue>.stride
+        public static let logRecord = MemoryLayout<LogRecord>.stride
     }
 
     /// Memory the tables hold (by capacity), beyond the byte store.
     public var tableBytes: Int {
         resources.capacity * EntrySize.resource + scopes.capacity * EntrySize.scope + spans.capacity * EntrySize.span
             + (attributes.capacity + nestedAttributes.capacity) * EntrySize.attribute + events.capacity * EntrySize.event
-            + links.capacity * EntrySize.link + arrayValues.capacity * EntrySize.value
+            + links.capacity * EntrySize.link + arrayValues.capacity * EntrySize.value + logRecords.capacity * EntrySize.logRecord
     }
 
     /// Appends UTF-8 text to the byte store and returns its range (for values made by the pipeline).

@@ -17,7 +17,7 @@ public struct OTLPJSONDecoder: Sendable {
 
     /// `reserve`, when given, is told the memory held so far (the parsed tree, then the tree and the
     /// tables) as it grows; when it answers false decoding stops with `overMemoryBudget`.
-    public func decode(_ bytes: [UInt8], reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> TraceBatch {
+    public func decode(_ bytes: [UInt8], signal: Signal = .traces, reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> TraceBatch {
         let root: JSONValue
         var refusedByReserver = false
         var treeBytes = 0
@@ -43,7 +43,9 @@ public struct OTLPJSONDecoder: Sendable {
             default: throw OTLPDecodingError(.invalidJSON(error.reason.rawValue), field: "", offset: error.offset)
             }
         }
+        if signal == .metrics { return try MetricsTranscoder.batch(json: root) }
         var b = JSONBatchBuilder(maxDepth: maxValueDepth, budget: maxDecodedBytes)
+        b.batch.signal = signal
         b.reserve = reserve.map { r in { n in r(treeBytes + n) } }
         try b.request(root)
         return b.batch
@@ -87,8 +89,9 @@ struct JSONBatchBuilder {
     }
 
     mutating func request(_ root: JSONValue) throws(OTLPDecodingError) {
-        for (k, v) in try fields(root, "") where k == "resourceSpans" {
-            for (i, rs) in try list(v, "resourceSpans").enumerated() { try resourceSpans(rs, "resourceSpans[\(i)]") }
+        let name = batch.signal == .logs ? "resourceLogs" : "resourceSpans"
+        for (k, v) in try fields(root, "") where k == name {
+            for (i, rs) in try list(v, name).enumerated() { try resourceSpans(rs, "\(name)[\(i)]") }
         }
     }
 
@@ -108,9 +111,9 @@ struct JSONBatchBuilder {
                     default: break
                     }
                 }
-            case "scopeSpans":
-                for (i, ss) in try list(f, path + ".scopeSpans").enumerated() {
-                    try scopeSpans(ss, "\(path).scopeSpans[\(i)]", resource: index)
+            case "scopeSpans" where batch.signal == .traces, "scopeLogs" where batch.signal == .logs:
+                for (i, ss) in try list(f, path + "." + k).enumerated() {
+                    try scopeSpans(ss, "\(path).\(k)[\(i)]", resource: index)
                 }
             case "schemaUrl": entry.schemaURL = try text(f, path + ".schemaUrl")
             default: break
@@ -125,6 +128,7 @@ struct JSONBatchBuilder {
         var entry = ScopeEntry()
         entry.resourceIndex = UInt32(resource)
         let firstSpan = batch.spans.count
+        let firstRecord = batch.logRecords.count
         for (k, f) in try fields(v, path) {
             switch k {
             case "scope":
@@ -139,13 +143,16 @@ struct JSONBatchBuilder {
                     default: break
                     }
                 }
-            case "spans":
+            case "spans" where batch.signal == .traces:
                 for (i, s) in try list(f, path + ".spans").enumerated() { try span(s, "\(path).spans[\(i)]") }
+            case "logRecords" where batch.signal == .logs:
+                for (i, r) in try list(f, path + ".logRecords").enumerated() { try logRecord(r, "\(path).logRecords[\(i)]") }
             case "schemaUrl": entry.schemaURL = try text(f, path + ".schemaUrl")
             default: break
             }
         }
         entry.spans = TableSlice(start: firstSpan, count: batch.spans.count - firstSpan)
+        entry.logRecords = TableSlice(start: firstRecord, count: batch.logRecords.count - firstRecord)
         try charge(TraceBatch.EntrySize.scope)
         batch.scopes.append(entry)
     }

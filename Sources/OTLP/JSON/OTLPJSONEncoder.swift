@@ -1,6 +1,6 @@
 import CollectorCore
 
-/// Encodes a `TraceBatch` as spec OTLP/JSON: lowerCamelCase keys, lower-case hex ids,
+/// Encodes a `TraceBatch` (spans, log records, or metrics' protobuf bytes) as spec OTLP/JSON: lowerCamelCase keys, lower-case hex ids,
 /// 64-bit integers as decimal strings, enums as integers, bytes as base64.
 public struct OTLPJSONEncoder: Sendable {
     public init() {}
@@ -12,7 +12,11 @@ public struct OTLPJSONEncoder: Sendable {
     }
 
     public func document(_ batch: TraceBatch) -> JSONValue {
-        .object([JSONMember("resourceSpans", .array(batch.resources.map { resourceSpans(batch, $0) }))])
+        switch batch.signal {
+        case .traces: return .object([JSONMember("resourceSpans", .array(batch.resources.map { resourceSpans(batch, $0) }))])
+        case .logs: return .object([JSONMember("resourceLogs", .array(batch.resources.map { resourceSpans(batch, $0) }))])
+        case .metrics: return MetricsTranscoder.json(batch.bytes)
+        }
     }
 
     func resourceSpans(_ b: TraceBatch, _ r: ResourceEntry) -> JSONValue {
@@ -22,7 +26,7 @@ public struct OTLPJSONEncoder: Sendable {
             if r.droppedAttributesCount > 0 { res.append(JSONMember("droppedAttributesCount", .int(Int64(r.droppedAttributesCount)))) }
             m.append(JSONMember("resource", .object(res)))
         }
-        m.append(JSONMember("scopeSpans", .array(b.scopes[r.scopes.range].map { scopeSpans(b, $0) })))
+        m.append(JSONMember(b.signal == .logs ? "scopeLogs" : "scopeSpans", .array(b.scopes[r.scopes.range].map { scopeSpans(b, $0) })))
         if !r.schemaURL.isEmpty { m.append(JSONMember("schemaUrl", .string(b.string(r.schemaURL)))) }
         return .object(m)
     }
@@ -36,7 +40,11 @@ public struct OTLPJSONEncoder: Sendable {
             if s.droppedAttributesCount > 0 { sc.append(JSONMember("droppedAttributesCount", .int(Int64(s.droppedAttributesCount)))) }
             m.append(JSONMember("scope", .object(sc)))
         }
-        m.append(JSONMember("spans", .array(b.spans[s.spans.range].map { span(b, $0) })))
+        if b.signal == .logs {
+            m.append(JSONMember("logRecords", .array(b.logRecords[s.logRecords.range].map { logRecord(b, $0) })))
+        } else {
+            m.append(JSONMember("spans", .array(b.spans[s.spans.range].map { span(b, $0) })))
+        }
         if !s.schemaURL.isEmpty { m.append(JSONMember("schemaUrl", .string(b.string(s.schemaURL)))) }
         return .object(m)
     }
@@ -95,6 +103,22 @@ public struct OTLPJSONEncoder: Sendable {
             if st.code != 0 { sm.append(JSONMember("code", .int(Int64(st.code)))) }
             m.append(JSONMember("status", .object(sm)))
         }
+        return .object(m)
+    }
+
+    func logRecord(_ b: TraceBatch, _ r: LogRecord) -> JSONValue {
+        var m: [JSONMember] = []
+        if r.timeUnixNano != 0 { m.append(JSONMember("timeUnixNano", .string(String(r.timeUnixNano)))) }
+        if r.observedTimeUnixNano != 0 { m.append(JSONMember("observedTimeUnixNano", .string(String(r.observedTimeUnixNano)))) }
+        if r.severityNumber != 0 { m.append(JSONMember("severityNumber", .int(Int64(r.severityNumber)))) }
+        if !r.severityText.isEmpty { m.append(JSONMember("severityText", .string(b.string(r.severityText)))) }
+        if let body = r.body { m.append(JSONMember("body", anyValue(b, body))) }
+        if !r.attributes.isEmpty { m.append(JSONMember("attributes", attributes(b, r.attributes))) }
+        if r.droppedAttributesCount > 0 { m.append(JSONMember("droppedAttributesCount", .int(Int64(r.droppedAttributesCount)))) }
+        if r.flags != 0 { m.append(JSONMember("flags", .int(Int64(r.flags)))) }
+        if let t = r.traceID { m.append(JSONMember("traceId", .string(t.hex))) }
+        if let s = r.spanID { m.append(JSONMember("spanId", .string(s.hex))) }
+        if !r.eventName.isEmpty { m.append(JSONMember("eventName", .string(b.string(r.eventName)))) }
         return .object(m)
     }
 

@@ -1,7 +1,7 @@
 import CollectorCore
 
-/// Decodes a binary `ExportTraceServiceRequest` (or `TracesData`, which shares its layout) into a
-/// `TraceBatch` in one pass over the bytes. The request bytes become the batch's byte store:
+/// Decodes a binary `ExportTraceServiceRequest` (or `TracesData`, which shares its layout), or an
+/// `ExportLogsServiceRequest`, into a `TraceBatch` in one pass over the bytes. The request bytes become the batch's byte store:
 /// strings are validated in place and kept as ranges, so nothing is copied per value.
 public struct OTLPProtobufDecoder: Sendable {
     /// Maximum nesting of array/kvlist attribute values.
@@ -17,11 +17,13 @@ public struct OTLPProtobufDecoder: Sendable {
 
     /// `reserve`, when given, is told the decoded bytes so far as they grow (in steps of
     /// `reserveStep`); when it answers false decoding stops with `overMemoryBudget`.
-    public func decode(_ bytes: [UInt8], reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> TraceBatch {
+    public func decode(_ bytes: [UInt8], signal: Signal = .traces, reserve: ((Int) -> Bool)? = nil) throws(OTLPDecodingError) -> TraceBatch {
+        if signal == .metrics { return try MetricsTranscoder.batch(bytes) }
         var batch = TraceBatch(bytes: bytes)
+        batch.signal = signal
         // Tables grow only as input is consumed (each entry costs at least two input bytes),
         // so memory stays proportional to the request; these guesses only save regrowth.
-        batch.spans.reserveCapacity(bytes.count / 1024)
+        if signal == .logs { batch.logRecords.reserveCapacity(bytes.count / 512) } else { batch.spans.reserveCapacity(bytes.count / 1024) }
         batch.attributes.reserveCapacity(bytes.count / 96)
         if let reserve, !reserve(batch.tableBytes) { throw OTLPDecodingError(.overMemoryBudget, field: "") }
         try bytes.withUnsafeBufferPointer { (buf) throws(OTLPDecodingError) in
@@ -75,56 +77,73 @@ struct Walker {
 
     func reader(_ r: Range<Int>) -> WireReader { WireReader(base: base, pos: r.lowerBound, end: r.upperBound) }
 
+    /// The message names of one signal's request, for errors that say where the input is wrong.
+    struct Shape {
+        let request, items, resource, resourceField, scopes, schema, scopeMessage, scopeField, entries, scopeSchema: StaticString
+        static let traces = Shape(
+            request: "ExportTraceServiceRequest", items: "ExportTraceServiceRequest.resource_spans", resource: "ResourceSpans",
+            resourceField: "ResourceSpans.resource", scopes: "ResourceSpans.scope_spans", schema: "ResourceSpans.schema_url",
+            scopeMessage: "ScopeSpans", scopeField: "ScopeSpans.scope", entries: "ScopeSpans.spans", scopeSchema: "ScopeSpans.schema_url")
+        static let logs = Shape(
+            request: "ExportLogsServiceRequest", items: "ExportLogsServiceRequest.resource_logs", resource: "ResourceLogs",
+            resourceField: "ResourceLogs.resource", scopes: "ResourceLogs.scope_logs", schema: "ResourceLogs.schema_url",
+            scopeMessage: "ScopeLogs", scopeField: "ScopeLogs.scope", entries: "ScopeLogs.log_records", scopeSchema: "ScopeLogs.schema_url")
+    }
+
+    var shape: Shape { batch.signal == .logs ? .logs : .traces }
+
     mutating func request(_ r: Range<Int>) throws(OTLPDecodingError) {
+        let shape = shape
         var rd = reader(r)
         while !rd.atEnd {
-            let (f, w) = try rd.tag("ExportTraceServiceRequest")
+            let (f, w) = try rd.tag(shape.request)
             if f == 1 {
-                try rd.expect(w, 2, "ExportTraceServiceRequest.resource_spans")
-                try resourceSpans(try rd.lengthDelimited("ExportTraceServiceRequest.resource_spans"))
+                try rd.expect(w, 2, shape.items)
+                try resourceEntry(try rd.lengthDelimited(shape.items))
             } else {
-                try rd.skip(w, field: f, "ExportTraceServiceRequest")
+                try rd.skip(w, field: f, shape.request)
             }
         }
     }
 
     /// Two passes: the `resource` (all its occurrences, merged as protobuf merges a singular
     /// message sent twice: attributes appended, scalars last-wins) and the schema URL, then the
-    /// scope spans; so the resource's attributes stay one contiguous slice.
-    mutating func resourceSpans(_ r: Range<Int>) throws(OTLPDecodingError) {
+    /// scope spans (or logs); so the resource's attributes stay one contiguous slice.
+    mutating func resourceEntry(_ r: Range<Int>) throws(OTLPDecodingError) {
+        let shape = shape
         var entry = ResourceEntry()
         let index = batch.resources.count
         let firstScope = batch.scopes.count
         let firstAttribute = batch.attributes.count
         var rd = reader(r)
-        var hasScopeSpans = false
+        var hasScopes = false
         while !rd.atEnd {
-            let (f, w) = try rd.tag("ResourceSpans")
+            let (f, w) = try rd.tag(shape.resource)
             switch f {
             case 1:
-                try rd.expect(w, 2, "ResourceSpans.resource")
+                try rd.expect(w, 2, shape.resourceField)
                 entry.hasResource = true
-                try resource(try rd.lengthDelimited("ResourceSpans.resource"), into: &entry)
+                try resource(try rd.lengthDelimited(shape.resourceField), into: &entry)
             case 2:
-                try rd.expect(w, 2, "ResourceSpans.scope_spans")
-                _ = try rd.lengthDelimited("ResourceSpans.scope_spans")
-                hasScopeSpans = true
+                try rd.expect(w, 2, shape.scopes)
+                _ = try rd.lengthDelimited(shape.scopes)
+                hasScopes = true
             case 3:
-                try rd.expect(w, 2, "ResourceSpans.schema_url")
-                entry.schemaURL = try rd.string("ResourceSpans.schema_url")
+                try rd.expect(w, 2, shape.schema)
+                entry.schemaURL = try rd.string(shape.schema)
             default:
-                try rd.skip(w, field: f, "ResourceSpans")
+                try rd.skip(w, field: f, shape.resource)
             }
         }
         entry.attributes = TableSlice(start: firstAttribute, count: batch.attributes.count - firstAttribute)
-        if hasScopeSpans {
+        if hasScopes {
             var rd2 = reader(r)
             while !rd2.atEnd {
-                let (f, w) = try rd2.tag("ResourceSpans")
+                let (f, w) = try rd2.tag(shape.resource)
                 if f == 2 {
-                    try scopeSpans(try rd2.lengthDelimited("ResourceSpans.scope_spans"), resource: index)
+                    try scopeEntry(try rd2.lengthDelimited(shape.scopes), resource: index)
                 } else {
-                    try rd2.skip(w, field: f, "ResourceSpans")
+                    try rd2.skip(w, field: f, shape.resource)
                 }
             }
         }
@@ -151,41 +170,52 @@ struct Walker {
         }
     }
 
-    /// As `resourceSpans`: every `scope` occurrence merged first, then the spans.
-    mutating func scopeSpans(_ r: Range<Int>, resource: Int) throws(OTLPDecodingError) {
+    /// As `resourceEntry`: every `scope` occurrence merged first, then the spans (or log records).
+    mutating func scopeEntry(_ r: Range<Int>, resource: Int) throws(OTLPDecodingError) {
+        let shape = shape
+        let logs = batch.signal == .logs
         var entry = ScopeEntry()
         entry.resourceIndex = UInt32(resource)
-        let firstSpan = batch.spans.count
+        let firstEntry = logs ? batch.logRecords.count : batch.spans.count
         let firstAttribute = batch.attributes.count
         var rd = reader(r)
-        var hasSpans = false
+        var hasEntries = false
         while !rd.atEnd {
-            let (f, w) = try rd.tag("ScopeSpans")
+            let (f, w) = try rd.tag(shape.scopeMessage)
             switch f {
             case 1:
-                try rd.expect(w, 2, "ScopeSpans.scope")
+                try rd.expect(w, 2, shape.scopeField)
                 entry.hasScope = true
-                try scope(try rd.lengthDelimited("ScopeSpans.scope"), into: &entry)
+                try scope(try rd.lengthDelimited(shape.scopeField), into: &entry)
             case 2:
-                try rd.expect(w, 2, "ScopeSpans.spans")
-                _ = try rd.lengthDelimited("ScopeSpans.spans")
-                hasSpans = true
+                try rd.expect(w, 2, shape.entries)
+                _ = try rd.lengthDelimited(shape.entries)
+                hasEntries = true
             case 3:
-                try rd.expect(w, 2, "ScopeSpans.schema_url")
-                entry.schemaURL = try rd.string("ScopeSpans.schema_url")
+                try rd.expect(w, 2, shape.scopeSchema)
+                entry.schemaURL = try rd.string(shape.scopeSchema)
             default:
-                try rd.skip(w, field: f, "ScopeSpans")
+                try rd.skip(w, field: f, shape.scopeMessage)
             }
         }
         entry.attributes = TableSlice(start: firstAttribute, count: batch.attributes.count - firstAttribute)
-        if hasSpans {
+        if hasEntries {
             var rd2 = reader(r)
             while !rd2.atEnd {
-                let (f, w) = try rd2.tag("ScopeSpans")
-                if f == 2 { try span(try rd2.lengthDelimited("ScopeSpans.spans")) } else { try rd2.skip(w, field: f, "ScopeSpans") }
+                let (f, w) = try rd2.tag(shape.scopeMessage)
+                guard f == 2 else {
+                    try rd2.skip(w, field: f, shape.scopeMessage)
+                    continue
+                }
+                let item = try rd2.lengthDelimited(shape.entries)
+                if logs { try logRecord(item) } else { try span(item) }
             }
         }
-        entry.spans = TableSlice(start: firstSpan, count: batch.spans.count - firstSpan)
+        if logs {
+            entry.logRecords = TableSlice(start: firstEntry, count: batch.logRecords.count - firstEntry)
+        } else {
+            entry.spans = TableSlice(start: firstEntry, count: batch.spans.count - firstEntry)
+        }
         try charge(TraceBatch.EntrySize.scope)
         batch.scopes.append(entry)
     }

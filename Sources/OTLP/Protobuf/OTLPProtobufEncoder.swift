@@ -1,10 +1,12 @@
 import CollectorCore
 
-/// Encodes a `TraceBatch` as a binary `ExportTraceServiceRequest`, omitting proto3 defaults.
+/// Encodes a `TraceBatch` as a binary `ExportTraceServiceRequest` (or `ExportLogsServiceRequest`),
+/// omitting proto3 defaults. A metrics batch is its request's bytes already.
 public struct OTLPProtobufEncoder: Sendable {
     public init() {}
 
     public func encode(_ batch: TraceBatch) -> [UInt8] {
+        if batch.signal == .metrics { return batch.bytes }
         var w = WireWriter()
         w.out.reserveCapacity(batch.bytes.count + batch.spans.count * 64)
         batch.bytes.withUnsafeBufferPointer { store in
@@ -57,6 +59,7 @@ private struct Emitter {
             w.end(sm)
         }
         for spanIndex in s.spans.range { span(batch.spans[spanIndex]) }
+        for recordIndex in s.logRecords.range { logRecord(batch.logRecords[recordIndex]) }
         string(3, s.schemaURL)
         w.end(m)
     }
@@ -100,6 +103,26 @@ private struct Emitter {
             w.end(sm)
         }
         if s.flags != 0 { w.fixed32(16, s.flags) }
+        w.end(m)
+    }
+
+    mutating func logRecord(_ r: LogRecord) {
+        let m = w.begin(2)
+        if r.timeUnixNano != 0 { w.fixed64(1, r.timeUnixNano) }
+        uint(2, UInt64(bitPattern: Int64(r.severityNumber)))
+        string(3, r.severityText)
+        if let body = r.body {
+            let bm = w.begin(5)
+            anyValue(body)
+            w.end(bm)
+        }
+        attributes(6, r.attributes)
+        uint(7, UInt64(r.droppedAttributesCount))
+        if r.flags != 0 { w.fixed32(8, r.flags) }
+        if let t = r.traceID { w.bytes(9, t.bytes) }
+        if let s = r.spanID { w.bytes(10, s.bytes) }
+        if r.observedTimeUnixNano != 0 { w.fixed64(11, r.observedTimeUnixNano) }
+        string(12, r.eventName)
         w.end(m)
     }
 

@@ -18,6 +18,11 @@ struct WireWriter {
 
     mutating func fixed64(_ field: Int, _ v: UInt64) {
         tag(field, 1)
+        raw64(v)
+    }
+
+    /// Eight little-endian bytes, untagged (a packed element, or after a tag already written).
+    mutating func raw64(_ v: UInt64) {
         withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
     }
 
