@@ -5,6 +5,8 @@ classes, answers 200 with an ExportTraceServiceResponse whose partial_success na
 refused (every span whose name starts with `refuse`), and counts what it took and how the bodies
 were compressed (GET /received). It decodes gzip and zstd bodies. `batches` lists, per request,
 the spans it carried of each trace id (hex), so a test can see whether a trace came in one piece.
+Logs and metrics (`/v1/logs`, `/v1/metrics`) are parsed the same way and taken whole; `logs` and
+`metrics` list each request's body as received (hex, decompressed), for byte-for-byte checks.
 
 Prints `listening PORT`, then serves until killed.
 """
@@ -13,9 +15,13 @@ import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest, ExportLogsServiceResponse
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest, ExportMetricsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest, ExportTraceServiceResponse
 
-taken = {"requests": 0, "spans": 0, "refused": 0, "gzip": 0, "zstd": 0, "identity": 0, "batches": []}
+taken = {"requests": 0, "spans": 0, "refused": 0, "gzip": 0, "zstd": 0, "identity": 0, "batches": [], "logs": [], "metrics": []}
+OTHER_SIGNALS = {"/v1/logs": ("logs", ExportLogsServiceRequest, ExportLogsServiceResponse),
+                 "/v1/metrics": ("metrics", ExportMetricsServiceRequest, ExportMetricsServiceResponse)}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +51,14 @@ class Handler(BaseHTTPRequestHandler):
         elif coding != "identity":
             return self.reply(415, f"unsupported Content-Encoding {coding}".encode(), "text/plain")
         taken[coding] += 1
+        if self.path in OTHER_SIGNALS:
+            name, request_type, response_type = OTHER_SIGNALS[self.path]
+            try:
+                request_type().ParseFromString(body)
+            except Exception as e:
+                return self.reply(400, str(e).encode(), "text/plain")
+            taken[name].append(body.hex())
+            return self.reply(200, response_type().SerializeToString(), "application/x-protobuf")
         request = ExportTraceServiceRequest()
         try:
             request.ParseFromString(body)

@@ -70,13 +70,16 @@ public struct ExportItem: Sendable {
     public var records: [LangfuseRecords]?
     /// Completed once by the queue whatever happens to the item (sent, failed or dropped).
     public var lease: Lease?
+    /// Spans, log records or data points (every part is of one signal).
     public let spanCount: Int
+    public let signal: Signal
 
     public init(parts: [TraceBatch], records: [LangfuseRecords]?, lease: Lease? = nil) {
         self.parts = parts
         self.records = records
         self.lease = lease
-        spanCount = parts.reduce(0) { $0 + $1.spans.count }
+        signal = parts.first?.signal ?? .traces
+        spanCount = parts.reduce(0) { $0 + $1.itemCount }
     }
 
     public init(batch: TraceBatch, records: LangfuseRecords?, lease: Lease? = nil) {

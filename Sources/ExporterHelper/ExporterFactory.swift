@@ -40,11 +40,14 @@ public protocol ExporterFactory: ComponentFactory where Config: ExporterConfigur
     func make(_ config: Config, settings: ComponentSettings) throws(ExportFailure) -> any Exporter
     /// Logged at start for a pipeline that feeds it without a batching stage (nil: it does not mind).
     var unbatchedWarning: String? { get }
+    /// The signals it takes; listing it in a pipeline of another signal is a config error.
+    var signals: Set<Signal> { get }
 }
 
 extension ExporterFactory {
     public static var kind: ComponentKind { .exporter }
     public var unbatchedWarning: String? { nil }
+    public var signals: Set<Signal> { [.traces] }
 
     public func decodeExporter(_ map: inout ConfigMap) throws(ConfigError) -> any ExporterConfiguration { try Config(&map) }
 
@@ -63,10 +66,13 @@ public protocol ConfiguredExporter: Exporter {
     static var example: String { get }
     /// See `ExporterFactory.unbatchedWarning`.
     static var unbatchedWarning: String? { get }
+    /// See `ExporterFactory.signals`.
+    static var signals: Set<Signal> { get }
 }
 
 extension ConfiguredExporter {
     public static var unbatchedWarning: String? { nil }
+    public static var signals: Set<Signal> { [.traces] }
 }
 
 /// The factory of any `ConfiguredExporter`: the registry lists `ExporterType<ClickHouseExporter>()`.
@@ -76,6 +82,7 @@ public struct ExporterType<E: ConfiguredExporter>: ExporterFactory {
     public var type: String { Config.type }
     public var example: String { E.example }
     public var unbatchedWarning: String? { E.unbatchedWarning }
+    public var signals: Set<Signal> { E.signals }
     public func make(_ config: Config, settings: ComponentSettings) throws(ExportFailure) -> any Exporter {
         try E(config: config, settings: settings)
     }

@@ -23,9 +23,10 @@ extension ExporterQueue {
     public func persist(parts: [TraceBatch]) async throws(DiskQueueError) {
         guard let disk else { return }
         var payload: [UInt8] = []
+        if let signal = parts.first?.signal, signal != .traces { payload = Self.signalMark(signal) }
         for part in parts { payload += OTLPProtobufEncoder().encode(part) }
         do {
-            _ = try await disk.append(payload, spans: parts.reduce(0) { $0 + $1.spans.count })
+            _ = try await disk.append(payload, spans: parts.reduce(0) { $0 + $1.itemCount })
         } catch {
             let reason: String
             if case .full = error { reason = "full" } else { reason = "io" }
@@ -34,6 +35,15 @@ extension ExporterQueue {
         }
         wake.yield()
         publishStats(disk)
+    }
+
+    /// A record of logs or metrics starts with a zero byte (a tag no protobuf message can start
+    /// with: field number 0), then the signal; a trace record is the request alone, as before.
+    static func signalMark(_ signal: Signal) -> [UInt8] { [0, signal == .logs ? 1 : 2] }
+
+    static func decodeRecord(_ payload: [UInt8]) throws(OTLPDecodingError) -> TraceBatch {
+        guard payload.first == 0, payload.count >= 2 else { return try OTLPProtobufDecoder().decode(payload) }
+        return try OTLPProtobufDecoder().decode(Array(payload[2...]), signal: payload[1] == 1 ? .logs : .metrics)
     }
 
     func runPersistent(_ disk: DiskQueue) async {
@@ -139,13 +149,26 @@ extension ExporterQueue {
         var seqs: [UInt64] = []
         for r in records {
             do {
-                parts.append(try OTLPProtobufDecoder().decode(r.payload))
+                parts.append(try Self.decodeRecord(r.payload))
                 seqs.append(r.seq)
             } catch {
                 // Written by this queue and CRC-checked: only a bug gets here. Counted, never retried.
                 counters.add(.droppedSpans, r.spans, ["exporter": exporter.id, "reason": "undecodable_record"])
                 done.append(r.seq)
             }
+        }
+        // One item per signal (a queue shared by a traces and a logs pipeline holds both).
+        for signal in Signal.allCases where parts.contains(where: { $0.signal == signal }) && signal != .traces {
+            let mine = parts.indices.filter { parts[$0].signal == signal }
+            switch await send(ExportItem(parts: mine.map { parts[$0] }, records: nil), deadline: deadline, keep: true) {
+            case .sent, .dropped: done += mine.map { seqs[$0] }
+            case .kept: disk.release(mine.map { seqs[$0] })
+            }
+        }
+        let traces = parts.indices.filter { parts[$0].signal == .traces }
+        if traces.count != parts.count {
+            parts = traces.map { parts[$0] }
+            seqs = traces.map { seqs[$0] }
         }
         if !parts.isEmpty {
             // Translated once, here: for the exporter, and for the GenAI series if this queue feeds them.

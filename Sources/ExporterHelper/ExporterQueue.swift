@@ -85,13 +85,13 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
             return
         }
         item.lease?.done(dropped: true)
-        counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
+        counters.add(.exporterItems(item.signal, .dropped), item.spanCount, ["exporter": exporter.id, "reason": reason])
     }
 
     public init(
         exporter: any Exporter, settings: ExporterSettings, counters: Counters, logger: Logger,
         drainTimeout: Duration = .seconds(10), disk: DiskQueue? = nil, batching: Batching = Batching(spans: 8192, wait: .milliseconds(200)),
-        clock: any Clock<Duration> = ContinuousClock()
+        clock: any Clock<Duration> = ContinuousClock(), signals: Set<Signal> = [.traces]
     ) {
         self.time = Timeline(clock)
         self.exporter = exporter
@@ -104,10 +104,11 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         counters.set(.exporterQueueCapacity, disk?.config.maxBytes ?? settings.queueSize, ["exporter": exporter.id])
         let id = ["exporter": exporter.id]
-        for metric in [MetricName.exporterSentSpans, .exporterSendFailedSpans, .exporterEnqueueFailedSpans, .exporterRetries, .exporterQueueSize] {
-            counters.declare(metric, id)
+        for metric in [MetricName.exporterRetries, .exporterQueueSize] { counters.declare(metric, id) }
+        for signal in signals {
+            for outcome in [MetricName.ExporterOutcome.sent, .sendFailed, .enqueueFailed] { counters.declare(.exporterItems(signal, outcome), id) }
+            for reason in Self.dropReasons { counters.declare(.exporterItems(signal, .dropped), ["exporter": exporter.id, "reason": reason]) }
         }
-        for reason in Self.dropReasons { counters.declare(.droppedSpans, ["exporter": exporter.id, "reason": reason]) }
         if disk != nil {
             for metric in [MetricName.persistentQueueBytes, .persistentQueueOldestAgeSeconds, .persistentQueueReplayed, .persistentQueueCorrupt] {
                 counters.declare(metric, id)
@@ -134,9 +135,10 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
         }
         guard let size else {
             item.lease?.done(dropped: true)
-            counters.add(.exporterEnqueueFailedSpans, item.spanCount, labels)
-            counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": "queue_full"])
-            logger.warning("sending queue full; batch dropped", metadata: ["exporter": "\(exporter.id)", "spans": "\(item.spanCount)"])
+            counters.add(.exporterItems(item.signal, .enqueueFailed), item.spanCount, labels)
+            counters.add(.exporterItems(item.signal, .dropped), item.spanCount, ["exporter": exporter.id, "reason": "queue_full"])
+            logger.warning(
+                "sending queue full; batch dropped", metadata: ["exporter": "\(exporter.id)", "\(item.signal.items)": "\(item.spanCount)"])
             return false
         }
         counters.set(.exporterQueueSize, size, labels)
@@ -243,7 +245,7 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
             let failure: ExportFailure
             do {
                 try await withTimeout(settings.timeout + exporter.holdLimit, time) { () async throws(ExportFailure) in try await self.exporter.export(item) }
-                counters.add(.exporterSentSpans, item.spanCount, labels)
+                counters.add(.exporterItems(item.signal, .sent), item.spanCount, labels)
                 return .sent
             } catch {
                 failure = error
@@ -277,11 +279,11 @@ public final class ExporterQueue: Service, ExportItemSink, Sendable {
     }
 
     func drop(_ item: ExportItem, reason: String, _ failure: ExportFailure) {
-        counters.add(.exporterSendFailedSpans, item.spanCount, labels)
-        counters.add(.droppedSpans, item.spanCount, ["exporter": exporter.id, "reason": reason])
+        counters.add(.exporterItems(item.signal, .sendFailed), item.spanCount, labels)
+        counters.add(.exporterItems(item.signal, .dropped), item.spanCount, ["exporter": exporter.id, "reason": reason])
         logger.error(
             "export failed; batch dropped",
-            metadata: ["exporter": "\(exporter.id)", "reason": "\(reason)", "error": "\(failure)", "spans": "\(item.spanCount)"])
+            metadata: ["exporter": "\(exporter.id)", "reason": "\(reason)", "error": "\(failure)", "\(item.signal.items)": "\(item.spanCount)"])
     }
 
     /// ±20% jitter so many collectors do not retry in step.

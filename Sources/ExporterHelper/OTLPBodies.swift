@@ -9,7 +9,7 @@ public enum OTLPBodies {
     public static func protobuf(_ parts: [TraceBatch], limit: Int) -> [[UInt8]] {
         var bodies: [[UInt8]] = []
         var body: [UInt8] = []
-        for part in parts where !part.spans.isEmpty {
+        for part in parts where part.itemCount > 0 {
             let encoded = OTLPProtobufEncoder().encode(part)
             if !body.isEmpty && body.count + encoded.count > limit {
                 bodies.append(body)
@@ -23,7 +23,7 @@ public enum OTLPBodies {
 
     /// OTLP/JSON has no such join: one body per request.
     public static func json(_ parts: [TraceBatch]) -> [[UInt8]] {
-        parts.filter { !$0.spans.isEmpty }.map { OTLPJSONEncoder().encode($0) }
+        parts.filter { $0.itemCount > 0 }.map { OTLPJSONEncoder().encode($0) }
     }
 }
 

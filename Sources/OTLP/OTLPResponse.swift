@@ -10,7 +10,8 @@ public enum OTLPResponse {
         case invalidArgument = 3, unavailable = 14
     }
 
-    public static func success(_ encoding: Encoding, rejectedSpans: Int64 = 0, errorMessage: String = "") -> [UInt8] {
+    /// `rejected`: the spans, log records or data points refused (each signal names the field its own way in JSON).
+    public static func success(_ encoding: Encoding, signal: Signal = .traces, rejected rejectedSpans: Int64 = 0, errorMessage: String = "") -> [UInt8] {
         switch encoding {
         case .protobuf:
             guard rejectedSpans > 0 || !errorMessage.isEmpty else { return [] }
@@ -28,12 +29,14 @@ public enum OTLPResponse {
                         JSONMember(
                             "partialSuccess",
                             .object([
-                                JSONMember("rejectedSpans", .string(String(rejectedSpans))), JSONMember("errorMessage", .string(errorMessage)),
+                                JSONMember(Self.rejectedField[signal]!, .string(String(rejectedSpans))), JSONMember("errorMessage", .string(errorMessage)),
                             ]))
                     ])
                 ).utf8)
         }
     }
+
+    static let rejectedField: [Signal: String] = [.traces: "rejectedSpans", .logs: "rejectedLogRecords", .metrics: "rejectedDataPoints"]
 
     public static func status(_ encoding: Encoding, _ code: Code, _ message: String) -> [UInt8] {
         switch encoding {

@@ -6,6 +6,15 @@ public enum TraceService {
     public static let export = MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.trace.v1.TraceService", method: "Export")
 }
 
+/// `LogsService/Export` and `MetricsService/Export`, passed as raw bytes as traces are.
+public enum LogsService {
+    public static let export = MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.logs.v1.LogsService", method: "Export")
+}
+
+public enum MetricsService {
+    public static let export = MethodDescriptor(fullyQualifiedService: "opentelemetry.proto.collector.metrics.v1.MetricsService", method: "Export")
+}
+
 /// Message bytes passed through untouched, in both directions.
 public struct RawBytes: MessageSerializer, MessageDeserializer {
     public init() {}

@@ -12,6 +12,8 @@ public enum ProcessorStage: Sendable {
     case grouping
     /// Keeps or drops each whole trace (after a grouping stage).
     case sampling
+    /// Holds trace requests until their GenAI log records have come (`log_join`).
+    case joining
     /// Bounds the bytes the process holds: one budget shared by every pipeline, which receivers
     /// consult before they read a body.
     case admission
@@ -24,6 +26,7 @@ public enum ProcessorRole: Sendable {
     case admission(Admission)
     case grouping(GroupingStage)
     case sampling(TailSampler)
+    case joining(LogJoinService)
 }
 
 /// A per-trace stage as the runtime wires it: given the memory budget (bytes) and where released
@@ -72,12 +75,15 @@ extension BatchingService {
 
 public protocol ProcessorFactory: ComponentFactory {
     var stage: ProcessorStage { get }
+    /// The signals it handles; listing it in a pipeline of another signal is a config error.
+    var signals: Set<Signal> { get }
     func make(_ config: Config, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole
 }
 
 extension ProcessorFactory {
     public static var kind: ComponentKind { .processor }
     public var stage: ProcessorStage { .inPlace }
+    public var signals: Set<Signal> { [.traces] }
 
     /// Builds from a config this factory decoded.
     public func make(erased config: any ComponentConfig, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole {
@@ -93,6 +99,12 @@ public protocol ConfiguredProcessor: SpanProcessor {
     /// Its smallest config, as a YAML flow map.
     static var example: String { get }
     init(config: Config, settings: ComponentSettings) throws(ConfigError)
+    /// See `ProcessorFactory.signals`.
+    static var signals: Set<Signal> { get }
+}
+
+extension ConfiguredProcessor {
+    public static var signals: Set<Signal> { [.traces] }
 }
 
 /// The factory of any `ConfiguredProcessor`: the registry lists `InPlaceProcessorType<RedactionProcessor>()`.
@@ -101,6 +113,7 @@ public struct InPlaceProcessorType<P: ConfiguredProcessor>: ProcessorFactory {
     public init() {}
     public var type: String { P.type }
     public var example: String { P.example }
+    public var signals: Set<Signal> { P.signals }
     public func make(_ config: Config, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole {
         .inPlace(try P(config: config, settings: settings))
     }

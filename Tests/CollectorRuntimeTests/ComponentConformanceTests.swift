@@ -33,6 +33,7 @@ struct ComponentConformanceTests {
         var sections: [ComponentKind: String] = [.receiver: receiver, .exporter: "debug: {}"]
         var pipeline = (receivers: "otlp", processors: "", exporters: "debug")
         var extensions = ""
+        var feeder = ""
         switch c.kind {
         case .receiver:
             sections[.receiver] = "\(c.type): \(example)"
@@ -45,6 +46,10 @@ struct ComponentConformanceTests {
                 sections[.processor]! += "\n  groupbytrace: {}"
                 pipeline.processors = "groupbytrace, " + c.type
             }
+            // A log join joins two signals: a logs pipeline lists it too.
+            if ComponentRegistry.processors.first(where: { $0.type == c.type })?.stage == .joining {
+                feeder = "logs: {receivers: [otlp], processors: [\(c.type)], exporters: [debug]}, "
+            }
         case .exporter:
             sections[.exporter] = "\(c.type): \(example)"
             pipeline.exporters = c.type
@@ -56,7 +61,7 @@ struct ComponentConformanceTests {
             sections[.extension] = "\(c.type): \(example)"
             extensions = "extensions: [\(c.type)], "
         }
-        let feeder = c.kind == .connector ? "traces/in: {receivers: [otlp], exporters: [\(c.type)]}, " : ""
+        if c.kind == .connector { feeder = "traces/in: {receivers: [otlp], exporters: [\(c.type)]}, " }
         var text = ""
         for kind in ComponentKind.allCases {
             if let body = sections[kind] { text += "\(kind.section):\n  \(body)\n" }

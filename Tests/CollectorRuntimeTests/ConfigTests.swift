@@ -218,12 +218,34 @@ struct ConfigValidationTests {
               extensions: [health_check]
               pipelines:
                 traces: {receivers: [otlp, zipkin], processors: [batch], exporters: []}
-                metrics: {receivers: [otlp], exporters: [debug]}
+                profiles: {receivers: [otlp], exporters: [debug]}
             """)
         #expect(found.contains("service.extensions[0]: extension 'health_check' is not defined under extensions"))
         #expect(found.contains("service.pipelines.traces.exporters: needs at least one"))
-        #expect(found.contains("service.pipelines.metrics: only traces pipelines are supported"))
+        #expect(found.contains("service.pipelines.profiles: unknown signal 'profiles': pipelines are traces, logs or metrics (traces/NAME ...)"))
         #expect(errors("receivers: {otlp: {protocols: {http: {}}}}\nexporters: {debug: {}}\n").contains("service: is required (service.pipelines)"))
+    }
+
+    /// Each pipeline's processors and exporters must handle its signal, and connectors join traces only.
+    @Test func componentsMustHandleTheirPipelinesSignal() throws {
+        let base = """
+            receivers: {otlp: {protocols: {http: {}}}}
+            processors: {batch: {}, groupbytrace: {}}
+            exporters: {debug: {}, clickhouse: {endpoint: "http://localhost:8123", project_id: p}, file: {directory: /tmp/x}}
+            service:
+              pipelines:
+
+            """
+        #expect(
+            errors(base + "    logs: {receivers: [otlp], processors: [batch, groupbytrace], exporters: [debug]}")
+                == ["service.pipelines.logs.processors[1]: groupbytrace (groupbytrace) does not handle logs; it takes traces"])
+        #expect(
+            errors(base + "    metrics/app: {receivers: [otlp], exporters: [file, clickhouse]}")
+                == ["service.pipelines.metrics/app.exporters[1]: clickhouse (clickhouse) does not take metrics; it takes traces"])
+        let ok = try load(
+            base + "    logs: {receivers: [otlp], processors: [batch], exporters: [file, debug]}\n    metrics: {receivers: [otlp], exporters: [file]}\n"
+                + "    traces: {receivers: [otlp], exporters: [clickhouse]}")
+        #expect(ok.pipelines.map(\.signal).sorted() == [.traces, .logs, .metrics])
     }
 
     /// A request is acknowledged once durable in every exporter of its pipeline, or from memory for

@@ -319,7 +319,7 @@ struct PartialSuccessTests {
         #expect(body["partialSuccess"]?["errorMessage"]?.stringValue?.contains("all-zero trace id or span id") == true)
         #expect(consumer.spans.withLock { $0 } == 1)
         // Protobuf: ExportTraceServiceResponse{partial_success{rejected_spans: 2, ...}}.
-        let pb = OTLPResponse.success(.protobuf, rejectedSpans: 2, errorMessage: "x")
+        let pb = OTLPResponse.success(.protobuf, rejected: 2, errorMessage: "x")
         #expect(pb == [0x0A, 0x05, 0x08, 0x02, 0x12, 0x01, 0x78])
     }
 

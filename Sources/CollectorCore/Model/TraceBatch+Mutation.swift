@@ -33,6 +33,19 @@ extension TraceBatch {
         spans[span].attributes = setting(in: spans[span].attributes, key: key, value: value)
     }
 
+    /// Sets a log record's attribute, as `setSpanAttribute` does for a span.
+    public mutating func setLogRecordAttribute(_ record: Int, key: ByteRange, value: AttributeValue) {
+        logRecords[record].attributes = setting(in: logRecords[record].attributes, key: key, value: value)
+    }
+
+    /// Removes attributes of a log record, as `removeSpanAttributes` does for a span.
+    @discardableResult
+    public mutating func removeLogRecordAttributes(_ record: Int, whereKey shouldRemove: (String) -> Bool) -> Int {
+        let (slice, removed) = removing(in: logRecords[record].attributes, shouldRemove)
+        logRecords[record].attributes = slice
+        return removed
+    }
+
     /// Sets a resource attribute, as `setSpanAttribute` does for a span.
     public mutating func setResourceAttribute(_ resource: Int, key: ByteRange, value: AttributeValue) {
         resources[resource].attributes = setting(in: resources[resource].attributes, key: key, value: value)

@@ -10,11 +10,15 @@ public protocol TraceConsumer: Sendable {
     /// `reserved`: what the receiver holds reserved for this batch. On `.accepted` the consumer owns
     /// that reservation (and releases it when done with the batch); on `.refused` the caller does.
     func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome
+    /// Whether a pipeline takes this signal from the receiver (else the receiver answers 404 /
+    /// UNIMPLEMENTED before reading the body).
+    func accepts(_ signal: Signal) -> Bool
 }
 
 extension TraceConsumer {
     public func precheck(bodyBytes: Int) -> ConsumeOutcome? { nil }
     public var memory: any MemoryBudget { UnlimitedMemory() }
+    public func accepts(_ signal: Signal) -> Bool { signal == .traces }
 }
 
 public enum ConsumeOutcome: Sendable, Equatable {

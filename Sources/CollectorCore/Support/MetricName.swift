@@ -3,12 +3,25 @@
 public enum MetricName: String, Sendable, CaseIterable {
     case receiverAcceptedSpans = "otelcol_receiver_accepted_spans"
     case receiverRefusedSpans = "otelcol_receiver_refused_spans"
+    case receiverAcceptedLogRecords = "otelcol_receiver_accepted_log_records"
+    case receiverRefusedLogRecords = "otelcol_receiver_refused_log_records"
+    case receiverAcceptedMetricPoints = "otelcol_receiver_accepted_metric_points"
+    case receiverRefusedMetricPoints = "otelcol_receiver_refused_metric_points"
     /// Requests refused before decoding (the memory limit was already reached), by `receiver` and
     /// `transport`. Their spans were never decoded, so `otelcol_receiver_refused_spans` cannot count them.
     case receiverRefusedRequests = "genai_collector_receiver_refused_requests"
     case exporterSentSpans = "otelcol_exporter_sent_spans"
     case exporterSendFailedSpans = "otelcol_exporter_send_failed_spans"
     case exporterEnqueueFailedSpans = "otelcol_exporter_enqueue_failed_spans"
+    case exporterSentLogRecords = "otelcol_exporter_sent_log_records"
+    case exporterSendFailedLogRecords = "otelcol_exporter_send_failed_log_records"
+    case exporterEnqueueFailedLogRecords = "otelcol_exporter_enqueue_failed_log_records"
+    case exporterSentMetricPoints = "otelcol_exporter_sent_metric_points"
+    case exporterSendFailedMetricPoints = "otelcol_exporter_send_failed_metric_points"
+    case exporterEnqueueFailedMetricPoints = "otelcol_exporter_enqueue_failed_metric_points"
+    /// Log records and data points an exporter dropped, by `reason` (as `genai_collector_dropped_spans`).
+    case droppedLogRecords = "genai_collector_dropped_log_records"
+    case droppedMetricPoints = "genai_collector_dropped_metric_points"
     case exporterQueueSize = "otelcol_exporter_queue_size"
     case exporterQueueCapacity = "otelcol_exporter_queue_capacity"
     /// Attempts that failed with a retryable error and were tried again, by `exporter`.
@@ -96,12 +109,50 @@ public enum MetricName: String, Sendable, CaseIterable {
     case tenantClaims = "genai_collector_tenant_claims"
     case tenantTokens = "genai_collector_tenant_tokens"
     case tenantCostUSD = "genai_collector_tenant_cost_usd"
+    /// The log join (`log_join`), by `processor`: GenAI event records by `outcome` (joined,
+    /// unmatched, evicted, flushed); spans that waited for them by `outcome` (joined, no_records,
+    /// evicted, flushed); and what it holds now.
+    case logJoinRecords = "genai_collector_log_join"
+    case logJoinSpans = "genai_collector_log_join_spans"
+    case logJoinWaitingSpans = "genai_collector_log_join_waiting_spans"
+    case logJoinHeldRecords = "genai_collector_log_join_held_records"
+    case logJoinBytes = "genai_collector_log_join_bytes"
+
+    /// A receiver's accepted (or refused) items of a signal.
+    public static func receiverItems(_ signal: Signal, accepted: Bool) -> MetricName {
+        switch signal {
+        case .traces: return accepted ? .receiverAcceptedSpans : .receiverRefusedSpans
+        case .logs: return accepted ? .receiverAcceptedLogRecords : .receiverRefusedLogRecords
+        case .metrics: return accepted ? .receiverAcceptedMetricPoints : .receiverRefusedMetricPoints
+        }
+    }
+
+    public enum ExporterOutcome: Sendable { case sent, sendFailed, enqueueFailed, dropped }
+
+    /// An exporter's count of a signal's items by outcome, under the OpenTelemetry Collector's names.
+    public static func exporterItems(_ signal: Signal, _ outcome: ExporterOutcome) -> MetricName {
+        switch (signal, outcome) {
+        case (.traces, .sent): return .exporterSentSpans
+        case (.traces, .sendFailed): return .exporterSendFailedSpans
+        case (.traces, .enqueueFailed): return .exporterEnqueueFailedSpans
+        case (.traces, .dropped): return .droppedSpans
+        case (.logs, .sent): return .exporterSentLogRecords
+        case (.logs, .sendFailed): return .exporterSendFailedLogRecords
+        case (.logs, .enqueueFailed): return .exporterEnqueueFailedLogRecords
+        case (.logs, .dropped): return .droppedLogRecords
+        case (.metrics, .sent): return .exporterSentMetricPoints
+        case (.metrics, .sendFailed): return .exporterSendFailedMetricPoints
+        case (.metrics, .enqueueFailed): return .exporterEnqueueFailedMetricPoints
+        case (.metrics, .dropped): return .droppedMetricPoints
+        }
+    }
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {
         switch self {
         case .exporterQueueSize, .exporterQueueCapacity, .persistentQueueBytes, .persistentQueueOldestAgeSeconds, .configHash, .traceRowCacheBytes,
-            .loadBalancerBackends, .groupByTraceTraces, .groupByTraceSpans, .groupByTraceBytes:
+            .loadBalancerBackends, .groupByTraceTraces, .groupByTraceSpans, .groupByTraceBytes, .logJoinWaitingSpans, .logJoinHeldRecords,
+            .logJoinBytes:
             return true
         default: return false
         }

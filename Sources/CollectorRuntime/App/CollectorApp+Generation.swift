@@ -27,6 +27,12 @@ extension CollectorApp {
         var journals: [String: TraceJournal] = [:]
         var fanOuts: [FanOutService] = []
         var built: [ComponentID: Pipeline] = [:]
+        // One log join per id, shared by every pipeline that lists it.
+        var joins: [ComponentID: LogJoinService] = [:]
+        for id in Set(config.pipelines.flatMap(\.processors)).sorted(by: { $0.description < $1.description }) {
+            guard let c = config.processors[id], c.factory.stage == .joining else { continue }
+            if case .joining(let j) = try c.factory.make(erased: c.config, settings: app.settings(id, .processor)) { joins[id] = j }
+        }
         // Pipelines that end in a connector come last: the pipelines it hands to exist by then.
         let ordered =
             config.pipelines.filter { !$0.exporters.contains { config.connectors[$0] != nil } }
@@ -46,7 +52,7 @@ extension CollectorApp {
                 terminal = ConnectorTerminal(
                     connector: connector, id: id.description, targets: built.filter { c.factory.targets(c.config).contains($0.key) }, counters: counters)
             }
-            let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues, journal: journal, terminal: terminal)
+            let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues, journal: journal, terminal: terminal, joins: joins)
             built[p.id] = pipeline
             // Durable: the GenAI series come from the first exporter's queue, as it sends.
             if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
@@ -76,7 +82,8 @@ extension CollectorApp {
         }
         // Stopped in reverse: per-trace buffers release what they hold, batchers flush, then the
         // fan-outs finish, then the queues drain.
-        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + groupers
+        // The joins stop first: what they hold goes on to the buffers and batchers still running.
+        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + groupers + joins.sortedByID.map(\.value)
         return Generation(
             config: config, hash: hash, queues: exporterQueues, journals: journals, consumers: consumers, services: services, logger: logger)
     }
@@ -139,9 +146,11 @@ extension CollectorApp {
         } catch {
             throw ConfigError("exporters.\(id)", "cannot start: \(error)")
         }
+        let signals = Set(self.config.pipelines.filter { $0.exporters.contains(id) }.map(\.signal))
         guard let persistent = sending.persistent else {
             return ExporterQueue(
-                exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, clock: clock)
+                exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, clock: clock,
+                signals: signals)
         }
         var disk: DiskQueue
         if let previous {
@@ -166,7 +175,8 @@ extension CollectorApp {
         }
         return ExporterQueue(
             exporter: exporter, settings: sending, counters: counters, logger: logger, drainTimeout: self.config.shutdownTimeout, disk: disk,
-            batching: ExporterQueue.Batching(spans: batching?.spans ?? 8192, wait: batching?.wait ?? .milliseconds(200)), clock: clock)
+            batching: ExporterQueue.Batching(spans: batching?.spans ?? 8192, wait: batching?.wait ?? .milliseconds(200)), clock: clock,
+            signals: signals)
     }
 
     /// `clickhouse/main` → `clickhouse_main`: one directory per exporter.
@@ -199,9 +209,10 @@ extension CollectorApp {
 
     func makePipeline(
         _ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue], journal: TraceJournal? = nil,
-        terminal: ConnectorTerminal? = nil
+        terminal: ConnectorTerminal? = nil, joins: [ComponentID: LogJoinService] = [:]
     ) throws(ConfigError) -> Pipeline {
         var before: [(id: String, processor: any SpanProcessor)] = []
+        var join: (service: LogJoinService, after: [(id: String, processor: any SpanProcessor)])?
         var middle: [TraceStep] = []
         var after: [(id: String, processor: any SpanProcessor)] = []
         var grouping: GroupingStage?
@@ -209,6 +220,10 @@ extension CollectorApp {
         for id in p.processors {
             // The admission stage is the process's one budget, made once (`makeAdmission`).
             guard let c = config.processors[id], c.factory.stage != .admission else { continue }
+            if c.factory.stage == .joining {
+                if let shared = joins[id] { join = (shared, []) }
+                continue
+            }
             switch try c.factory.make(erased: c.config, settings: settings(id, .processor)) {
             // Config order: processors listed before the per-trace and batching stages run per
             // request, those between them per trace, the rest per batch.
@@ -217,18 +232,20 @@ extension CollectorApp {
                     after.append((id.description, processor))
                 } else if grouping != nil {
                     middle.append(.inPlace(id.description, processor))
+                } else if join != nil {
+                    join?.after.append((id.description, processor))
                 } else {
                     before.append((id.description, processor))
                 }
             case .grouping(let stage): grouping = stage
             case .sampling(let sampler): middle.append(.sample(sampler))
             case .batching(let stage): batching = stage
-            case .admission: break
+            case .admission, .joining: break
             }
         }
         let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
         return Pipeline(
             id: p.id.description, admission: admission, before: before, grouping: grouping, middle: middle, batching: batching, fanOut: fanOut,
-            journal: journal, terminal: terminal)
+            journal: journal, terminal: terminal, signal: p.signal, join: join)
     }
 }

@@ -154,6 +154,8 @@ extension Dictionary where Key == ComponentID {
 struct FanIn: TraceConsumer {
     let pipelines: [Pipeline]
 
+    func accepts(_ signal: Signal) -> Bool { pipelines.contains { $0.signal == signal } }
+
     func precheck(bodyBytes: Int) -> ConsumeOutcome? {
         pipelines.lazy.compactMap { $0.precheck(bodyBytes: bodyBytes) }.first
     }
@@ -163,7 +165,7 @@ struct FanIn: TraceConsumer {
 
     /// Each pipeline takes its own cost; the receiver's reservation is given back once all accepted.
     func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
-        for p in pipelines {
+        for p in pipelines where p.signal == batch.signal {
             if case .refused = await p.consume(batch, bodyBytes: bodyBytes, reserved: 0) {
                 return .refused(reason: "pipeline \(p.id) refused the data", retryAfter: .seconds(1))
             }

@@ -18,6 +18,7 @@ public enum ComponentRegistry {
         BatchProcessor.Factory(),
         GroupByTrace.Factory(),
         TailSampling.Factory(),
+        LogJoin.Factory(),
         InPlaceProcessorType<EnvironmentProcessor>(),
         AttributesProcessor.Factory(),
         AttributesProcessor.Factory(type: "resource", target: .resources),

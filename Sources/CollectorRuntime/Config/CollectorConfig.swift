@@ -11,6 +11,8 @@ import Receivers
 public struct CollectorConfig: Sendable {
     public struct Pipeline: Sendable, Equatable {
         public var id: ComponentID
+        /// From the id's type: `traces`, `logs` or `metrics`.
+        public var signal: Signal { Signal(rawValue: id.type) ?? .traces }
         public var receivers: [ComponentID]
         /// In execution order.
         public var processors: [ComponentID]
@@ -180,7 +182,9 @@ public struct CollectorConfig: Sendable {
             _ = pipelines.node(entry.key)  // every pipeline key is read here
             do throws(ConfigError) {
                 let id = try ComponentID(parsing: entry.key, path: path)
-                guard id.type == "traces" else { throw ConfigError(path, "only traces pipelines are supported") }
+                guard Signal(rawValue: id.type) != nil else {
+                    throw ConfigError(path, "unknown signal '\(id.type)': pipelines are traces, logs or metrics (traces/NAME ...)")
+                }
                 var m = try ConfigMap(entry.value, path: path)
                 let pipeline = Pipeline(
                     id: id,
@@ -191,6 +195,7 @@ public struct CollectorConfig: Sendable {
                 if Set(pipeline.processors).count != pipeline.processors.count {
                     throw ConfigError(m.childPath("processors"), "a processor is listed twice")
                 }
+                try checkSignals(pipeline, path: path)
                 try checkStages(pipeline, path: m.childPath("processors"))
                 self.pipelines.append(pipeline)
             } catch {
@@ -199,6 +204,7 @@ public struct CollectorConfig: Sendable {
         }
         try pipelines.finish()
         errors += checkConnectors()
+        errors += checkJoins()
     }
 
     /// Connectors join pipelines: one that ends in a connector has no other exporter and no stage
@@ -237,6 +243,45 @@ public struct CollectorConfig: Sendable {
         return errors
     }
 
+    /// Every processor and exporter of a pipeline handles its signal; connectors join traces pipelines.
+    private func checkSignals(_ p: Pipeline, path: String) throws(ConfigError) {
+        for (i, id) in p.processors.enumerated() {
+            guard let f = processors[id]?.factory, !f.signals.contains(p.signal) else { continue }
+            throw ConfigError(
+                "\(path).processors[\(i)]", "\(id) (\(f.type)) does not handle \(p.signal.rawValue); it takes \(Self.names(f.signals))")
+        }
+        for (i, id) in p.exporters.enumerated() {
+            if connectors[id] != nil, p.signal != .traces {
+                throw ConfigError("\(path).exporters[\(i)]", "connector \(id) joins traces pipelines only")
+            }
+            guard let f = exporters[id]?.factory, !f.signals.contains(p.signal) else { continue }
+            throw ConfigError(
+                "\(path).exporters[\(i)]", "\(id) (\(f.type)) does not take \(p.signal.rawValue); it takes \(Self.names(f.signals))")
+        }
+        if p.signal != .traces, let c = p.receivers.first(where: { connectors[$0] != nil }) {
+            throw ConfigError("\(path).receivers", "connector \(c) joins traces pipelines only")
+        }
+    }
+
+    static func names(_ signals: Set<Signal>) -> String { signals.sorted().map(\.rawValue).joined(separator: " and ") }
+
+    /// A log join joins two signals: each one used is listed in a traces pipeline (its spans wait)
+    /// and a logs pipeline (its records come), or one side would wait for nothing.
+    private func checkJoins() -> [ConfigError] {
+        var errors: [ConfigError] = []
+        for (id, c) in processors.sortedByID where c.factory.stage == .joining {
+            let signals = Set(pipelines.filter { $0.processors.contains(id) }.map(\.signal))
+            guard !signals.isEmpty else { continue }
+            for needed in [Signal.traces, .logs] where !signals.contains(needed) {
+                errors.append(
+                    ConfigError(
+                        "processors.\(id)",
+                        "is listed in no \(needed.rawValue) pipeline: list it in a traces pipeline and a logs pipeline, which then share it"))
+            }
+        }
+        return errors
+    }
+
     /// The stages a pipeline's processors form: at most one batching and one per-trace stage, the
     /// per-trace one first (a batch cannot be taken apart into traces again).
     private func checkStages(_ p: Pipeline, path: String) throws(ConfigError) {
@@ -246,7 +291,12 @@ public struct CollectorConfig: Sendable {
         if batching.count > 1 { throw ConfigError(path, "lists \(batching.map(\.description).joined(separator: " and ")): one batching stage per pipeline") }
         if grouping.count > 1 { throw ConfigError(path, "lists \(grouping.map(\.description).joined(separator: " and ")): one per-trace buffer per pipeline") }
         let sampling = stages.filter { $0.1 == .sampling }.map(\.0)
+        let joining = stages.filter { $0.1 == .joining }.map(\.0)
         func position(_ id: ComponentID) -> Int { p.processors.firstIndex(of: id)! }
+        if joining.count > 1 { throw ConfigError(path, "lists \(joining.map(\.description).joined(separator: " and ")): one log join per pipeline") }
+        if let j = joining.first, let later = (grouping + batching).first(where: { position($0) < position(j) }) {
+            throw ConfigError(path, "\(j) must come before \(later): it holds requests, not traces or batches")
+        }
         for s in sampling {
             guard let g = grouping.first, position(g) < position(s) else {
                 throw ConfigError(path, "\(s) decides on whole traces: put a groupbytrace processor before it")

@@ -8,10 +8,12 @@ import Exporters
 import GenAIMapping
 import Processors
 
-/// One `service.pipelines.traces*` entry at run time: admission, the processors before the per-trace
-/// and batch stages (run in the receiver's task), the per-trace buffer, then `Downstream`.
+/// One `service.pipelines.*` entry at run time: admission, the processors before the per-trace
+/// and batch stages (run in the receiver's task), the log join, the per-trace buffer, then
+/// `Downstream`. A logs or metrics pipeline has no per-trace stages.
 final class Pipeline: TraceConsumer, Sendable {
     let id: String
+    let signal: Signal
     let admission: Admission
     let before: [(id: String, processor: any SpanProcessor)]
     /// With `groupbytrace`: holds each trace until it is complete, then hands it downstream.
@@ -29,13 +31,19 @@ final class Pipeline: TraceConsumer, Sendable {
     let journal: TraceJournal?
     /// Ends in a connector: each request, after the processors, goes to the pipelines it names.
     let terminal: ConnectorTerminal?
+    /// `log_join`, shared with the other pipelines that list it, and the processors listed between
+    /// it and the per-trace or batch stage (run on each request it lets go).
+    let join: (service: LogJoinService, after: [(id: String, processor: any SpanProcessor)])?
 
     init(
         id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], grouping: GroupingStage? = nil,
         middle: [TraceStep] = [], batching: BatchingStage?, fanOut: FanOut, journal: TraceJournal? = nil, terminal: ConnectorTerminal? = nil,
-        fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), signal: Signal = .traces,
+        join: (service: LogJoinService, after: [(id: String, processor: any SpanProcessor)])? = nil
     ) {
         self.id = id
+        self.signal = signal
+        self.join = join
         self.terminal = terminal
         self.admission = admission
         self.before = before
@@ -60,6 +68,8 @@ final class Pipeline: TraceConsumer, Sendable {
 
     var memory: any MemoryBudget { admission }
 
+    func accepts(_ signal: Signal) -> Bool { signal == self.signal }
+
     func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
         if let terminal {
             var batch = batch
@@ -71,6 +81,19 @@ final class Pipeline: TraceConsumer, Sendable {
         guard admission.tryReserve(cost - reserved) else { return refusal }
         var batch = batch
         for p in before { fanOut.count(p.processor.process(&batch), p.id) }
+        if let join {
+            if signal == .logs {
+                await join.service.offer(batch)
+                for p in join.after { fanOut.count(p.processor.process(&batch), p.id) }
+            } else if durable {
+                // The client hears OK only once the request, records attached, is on disk.
+                batch = await join.service.hold(batch, cost: cost)
+                for p in join.after { fanOut.count(p.processor.process(&batch), p.id) }
+            } else {
+                await join.service.add(batch, cost: cost) { [self] released, cost in await self.afterJoin(released, cost: cost) }
+                return .accepted
+            }
+        }
         if durable, let grouper, let journal { return await journalAndHold(batch, cost: cost, grouper, journal) }
         if durable { return await persist(batch, cost: cost) }
         if let grouper {
@@ -79,6 +102,19 @@ final class Pipeline: TraceConsumer, Sendable {
             await downstream.take([batch], cost: cost)
         }
         return .accepted
+    }
+}
+
+extension Pipeline {
+    /// A request the join let go (not durable): the processors after it, then on.
+    func afterJoin(_ batch: TraceBatch, cost: Int) async {
+        var batch = batch
+        if let join { for p in join.after { fanOut.count(p.processor.process(&batch), p.id) } }
+        if let grouper {
+            await grouper.add(batch, cost: cost)
+        } else {
+            await downstream.take([batch], cost: cost)
+        }
     }
 }
 
@@ -219,6 +255,13 @@ final class FanOut: Sendable {
         var parts = parts
         for p in after {
             for i in parts.indices { count(p.processor.process(&parts[i]), p.id) }
+        }
+        guard parts.first?.signal ?? .traces == .traces else {
+            // Logs and metrics are not translated: they go out as they came.
+            let admission = self.admission
+            let lease = Lease(holders: exporters.count) { admission.release(cost) }
+            for queue in exporters { queue.offer(ExportItem(parts: parts, records: nil, lease: lease)) }
+            return
         }
         // Translated once: for the exporters that need Langfuse records and for the GenAI metrics.
         var stats = GenAITranslator.Stats()

@@ -2,9 +2,11 @@ import CollectorCore
 import ExporterHelper
 import ComponentModel
 import GenAIMapping
+import OTLP
 
 /// Prints on stdout, per batch: a summary line (spans, traces, observation types, tokens, models); with
 /// `verbosity: normal` also a line per observation; with `detailed`, every ingestion event as JSON.
+/// Logs and metrics: a count line; `normal` adds a line per log record; `detailed` the OTLP/JSON.
 public struct DebugExporter: Exporter {
     public let id: String
     public let needsRecords = true
@@ -22,6 +24,19 @@ public struct DebugExporter: Exporter {
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
+        guard item.signal == .traces else {
+            write("\(item.spanCount) \(item.signal.items)")
+            for part in item.parts {
+                switch config.verbosity {
+                case .basic: break
+                case .normal where part.signal == .logs:
+                    for r in part.logRecords { write(Self.line(r, in: part)) }
+                case .normal: break
+                case .detailed: write(String(decoding: OTLPJSONEncoder().encode(part), as: UTF8.self))
+                }
+            }
+            return
+        }
         write(Self.summary(item))
         guard config.verbosity != .basic, let records = item.records else { return }
         for part in records {
@@ -41,6 +56,17 @@ public struct DebugExporter: Exporter {
         if let u = o.usageDetails { text += " tokens in=\(u["input"] ?? 0) out=\(u["output"] ?? 0)" }
         if let c = o.costDetails?["total"] { text += " cost=\(c)" }
         return text + " level=\(o.level.rawValue)"
+    }
+
+    /// `normal`: a log record in one line (its body cut at 200 characters).
+    static func line(_ r: LogRecord, in batch: TraceBatch) -> String {
+        var text = "  log"
+        if !r.eventName.isEmpty { text += " \"\(batch.string(r.eventName))\"" }
+        if r.severityNumber != 0 { text += " severity=\(r.severityNumber)" }
+        if let t = r.traceID { text += " trace=\(t.hex)" }
+        if let s = r.spanID { text += " span=\(s.hex)" }
+        if let body = r.body { text += " body=" + String(JSONWriter.serialize(batch.jsonValue(body)).prefix(200)) }
+        return text
     }
 
     public func shutdown() async {}

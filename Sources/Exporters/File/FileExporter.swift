@@ -11,8 +11,9 @@ import Darwin
 #endif
 
 /// Writes batches as JSON Lines under a directory: one Langfuse ingestion event per line
-/// (`format: langfuse`) or one OTLP/JSON export request per line (`format: otlp_json`). Files rotate
-/// by size and age and are fsynced when closed.
+/// (`format: langfuse`) or one OTLP/JSON export request per line (`format: otlp_json`). Logs and
+/// metrics are written as OTLP/JSON always, each signal to files of its own (`logs-…`, `metrics-…`).
+/// Files rotate by size and age and are fsynced when closed.
 ///
 /// Swift's tasks run on the NIO event loops here (`CollectorApp.runTasksOnEventLoops`), so encoding
 /// and `write(2)` go to NIO's blocking thread pool: the loops keep receiving while a batch is
@@ -21,7 +22,7 @@ public final class FileExporter: Exporter {
     public let id: String
     public let needsRecords: Bool
     private let config: FileExporter.Config
-    private let file = Mutex(OpenFile())
+    private let files = Mutex([Signal: OpenFile]())
 
     struct OpenFile {
         var fd: Int32 = -1
@@ -54,38 +55,44 @@ public final class FileExporter: Exporter {
                 return line
             }
         }
-        try append(chunks)
+        try append(chunks, signal: item.signal)
     }
 
     /// The close fsyncs: off the loops too, or inline if the pool has already stopped.
     public func shutdown() async {
         do {
-            try await offLoop("the file close") { self.file.withLock { Self.close(&$0) } }
+            try await offLoop("the file close") { self.files.withLock { Self.closeAll(&$0) } }
         } catch {
-            file.withLock { Self.close(&$0) }
+            files.withLock { Self.closeAll(&$0) }
         }
     }
 
-    private func append(_ chunks: [[UInt8]]) throws(ExportFailure) {
+    private func append(_ chunks: [[UInt8]], signal: Signal) throws(ExportFailure) {
         let size = chunks.reduce(0) { $0 + $1.count }
-        try file.withLock { (f: inout OpenFile) throws(ExportFailure) in
+        try files.withLock { (all: inout [Signal: OpenFile]) throws(ExportFailure) in
+            var f = all[signal] ?? OpenFile()
+            defer { all[signal] = f }
             if f.fd >= 0, f.written > 0,
                 f.written + size > config.maxFileSizeBytes || ContinuousClock.now - f.openedAt >= config.rotateInterval
             {
                 Self.close(&f)
             }
-            if f.fd < 0 { try open(&f) }
+            if f.fd < 0 { try open(&f, signal) }
             for c in chunks { try Self.write(c, to: &f) }
         }
     }
 
+    private static func closeAll(_ all: inout [Signal: OpenFile]) {
+        for key in all.keys { Self.close(&all[key]!) }
+    }
+
     /// A new file, the process owner's only (`PrivateFiles`): created exclusively, so an existing
     /// file or a link planted at the name is never written through; the next name is tried instead.
-    private func open(_ f: inout OpenFile) throws(ExportFailure) {
+    private func open(_ f: inout OpenFile, _ signal: Signal) throws(ExportFailure) {
         if let failure = PrivateFiles.makeDirectory(config.directory) { throw Self.failure("cannot create \(failure.path)", failure.errno) }
         for _ in 0..<16 {
             f.sequence += 1
-            let name = "\(config.directory)/traces-\(Self.stamp())-\(f.sequence).jsonl"
+            let name = "\(config.directory)/\(signal.rawValue)-\(Self.stamp())-\(f.sequence).jsonl"
             let fd = PrivateFiles.open(name, O_WRONLY | O_APPEND | O_EXCL)
             if fd < 0 && (errno == EEXIST || errno == ELOOP) { continue }
             guard fd >= 0 else { throw Self.failure("cannot open \(name)", errno) }

@@ -8,8 +8,8 @@ extension OTLPHTTPExporter {
     ///
     /// ```yaml
     /// otlp_http:
-    ///   endpoint: ${env:OTLP_GATEWAY_ENDPOINT}   # base URL; /v1/traces is appended
-    ///   traces_endpoint: ""                      # the full URL instead
+    ///   endpoint: ${env:OTLP_GATEWAY_ENDPOINT}   # base URL; /v1/traces, /v1/logs, /v1/metrics are appended
+    ///   traces_endpoint: ""                      # the full URL instead (logs_endpoint, metrics_endpoint)
     ///   headers: {authorization: "Bearer ${env:GATEWAY_TOKEN}"}
     ///   compression: gzip                        # gzip, zstd or none
     ///   compression_params: {level: 1}           # gzip 1 (fastest, the default) … 9; zstd 1 … 19 (3)
@@ -20,7 +20,9 @@ extension OTLPHTTPExporter {
     public struct Config: ExporterConfiguration {
         public static let type = "otlp_http"
 
-        public var url: String
+        /// Where each signal goes; a signal without one (only `traces_endpoint` given) cannot be sent.
+        public var urls: [Signal: String] = [:]
+        public var url: String { urls[.traces] ?? "" }
         public var headers: [(String, String)]
         public var compression: BodyCompression
         public var json: Bool
@@ -29,21 +31,26 @@ extension OTLPHTTPExporter {
         public var sending: ExporterSettings
 
         public static func == (a: Self, b: Self) -> Bool {
-            a.url == b.url && a.headers.elementsEqual(b.headers) { $0 == $1 } && a.compression == b.compression && a.json == b.json
+            a.urls == b.urls && a.headers.elementsEqual(b.headers) { $0 == $1 } && a.compression == b.compression && a.json == b.json
                 && a.maxRequestBytes == b.maxRequestBytes && a.tls == b.tls && a.sending == b.sending
         }
 
         public init(_ map: inout ConfigMap) throws(ConfigError) {
             let endpoint = try map.string("endpoint", default: "")
-            let traces = try map.string("traces_endpoint", default: "")
-            guard !endpoint.isEmpty || !traces.isEmpty else { throw ConfigError(map.childPath("endpoint"), "give endpoint or traces_endpoint") }
             var base = endpoint
             while base.hasSuffix("/") { base.removeLast() }
-            url = traces.isEmpty ? base + "/v1/traces" : traces
-            let key = traces.isEmpty ? "endpoint" : "traces_endpoint"
-            guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
-                throw ConfigError(map.childPath(key), "expected an http:// or https:// URL, got '\(traces.isEmpty ? endpoint : traces)'")
+            for signal in Signal.allCases {
+                let key = "\(signal.rawValue)_endpoint"
+                let own = try map.string(key, default: "")
+                guard !own.isEmpty || !endpoint.isEmpty else { continue }
+                let url = own.isEmpty ? base + "/v1/\(signal.rawValue)" : own
+                guard url.hasPrefix("http://") || url.hasPrefix("https://"), URL(string: url)?.host != nil else {
+                    throw ConfigError(
+                        map.childPath(own.isEmpty ? "endpoint" : key), "expected an http:// or https:// URL, got '\(own.isEmpty ? endpoint : own)'")
+                }
+                urls[signal] = url
             }
+            guard !urls.isEmpty else { throw ConfigError(map.childPath("endpoint"), "give endpoint or traces_endpoint") }
             headers = try map.headers("headers")
             compression = try BodyCompression.decode(&map, offering: [.gzip, .zstd, .none], gzipLevel: 1)
             json = try map.choice("encoding", ["proto", "json"], default: "proto") == "json"

@@ -60,6 +60,8 @@ public final class OTLPGRPCExporter: Exporter {
         }
     }
 
+    static let methods: [Signal: MethodDescriptor] = [.traces: TraceService.export, .logs: LogsService.export, .metrics: MetricsService.export]
+
     public func export(_ item: ExportItem) async throws(ExportFailure) {
         var metadata = Metadata()
         for (name, value) in config.headers { metadata.addString(value, forKey: name.lowercased()) }
@@ -70,7 +72,7 @@ public final class OTLPGRPCExporter: Exporter {
             let response: [UInt8]
             do {
                 response = try await client.unary(
-                    request: ClientRequest(message: body, metadata: metadata), descriptor: TraceService.export,
+                    request: ClientRequest(message: body, metadata: metadata), descriptor: Self.methods[item.signal]!,
                     serializer: RawBytes(), deserializer: RawBytes(), options: options
                 ) { try $0.message }
             } catch let error as RPCError {
@@ -79,8 +81,10 @@ public final class OTLPGRPCExporter: Exporter {
                 throw .retryable("OTLP/gRPC to \(config.host):\(config.port) failed: \(error)", cause: error)
             }
             if let partial = OTLPResponse.partialSuccess(protobuf: response), partial.rejectedSpans > 0 {
-                counters?.add(.droppedSpans, Int(partial.rejectedSpans), ["exporter": id, "reason": "rejected_by_peer"])
-                logger.warning("the peer refused spans", metadata: ["exporter": "\(id)", "spans": "\(partial.rejectedSpans)", "message": "\(partial.message)"])
+                counters?.add(.exporterItems(item.signal, .dropped), Int(partial.rejectedSpans), ["exporter": id, "reason": "rejected_by_peer"])
+                logger.warning(
+                    "the peer refused \(item.signal.items)",
+                    metadata: ["exporter": "\(id)", "\(item.signal.items)": "\(partial.rejectedSpans)", "message": "\(partial.message)"])
             }
         }
     }

@@ -25,17 +25,22 @@ public final class OTLPHTTPExporter: Exporter {
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
+        guard let url = config.urls[item.signal] else {
+            throw .permanent("no \(item.signal.rawValue)_endpoint: give endpoint (a base URL) or \(item.signal.rawValue)_endpoint")
+        }
         let bodies = config.json ? OTLPBodies.json(item.parts) : OTLPBodies.protobuf(item.parts, limit: config.maxRequestBytes)
         for body in bodies {
             var headers = config.headers
             headers.append(("Content-Type", config.json ? "application/json" : "application/x-protobuf"))
-            let response = try await transport.post(config.url, headers: headers, body: body, compression: config.compression, timeout: config.sending.timeout)
+            let response = try await transport.post(url, headers: headers, body: body, compression: config.compression, timeout: config.sending.timeout)
             guard (200..<300).contains(response.status) else {
                 throw Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             }
             if !config.json, let partial = OTLPResponse.partialSuccess(protobuf: response.body), partial.rejectedSpans > 0 {
-                counters?.add(.droppedSpans, Int(partial.rejectedSpans), ["exporter": id, "reason": "rejected_by_peer"])
-                logger.warning("the peer refused spans", metadata: ["exporter": "\(id)", "spans": "\(partial.rejectedSpans)", "message": "\(partial.message)"])
+                counters?.add(.exporterItems(item.signal, .dropped), Int(partial.rejectedSpans), ["exporter": id, "reason": "rejected_by_peer"])
+                logger.warning(
+                    "the peer refused \(item.signal.items)",
+                    metadata: ["exporter": "\(id)", "\(item.signal.items)": "\(partial.rejectedSpans)", "message": "\(partial.message)"])
             }
         }
     }

@@ -16,6 +16,8 @@ extension AttributesProcessor {
         }
 
         public var example: String { "{actions: [{key: team, value: search, action: upsert}]}" }
+        /// On a logs pipeline, `attributes` acts on each log record's attributes.
+        public var signals: Set<Signal> { [.traces, .logs] }
         public func make(_ config: Config, settings: ComponentSettings) -> ProcessorRole {
             .inPlace(AttributesProcessor(config: config, target: target))
         }

@@ -1,7 +1,7 @@
 import CollectorCore
 import Crypto
 
-/// Inserts, updates, upserts, deletes and hashes span attributes (`attributes`) or resource
+/// Inserts, updates, upserts, deletes and hashes span (or log record) attributes (`attributes`) or resource
 /// attributes (`resource`, the same actions, as the OpenTelemetry Collector's processor of that
 /// name), in the configured order. `hash` replaces a value with the lower-case hex SHA-256 of its
 /// text (unsalted, as the OpenTelemetry Collector does; the `redaction` processor offers keyed
@@ -24,7 +24,7 @@ public struct AttributesProcessor: SpanProcessor {
         var outcome = ProcessorOutcome()
         var keys: [String: ByteRange] = [:]
         var values: [Int: AttributeValue] = [:]
-        let owners = target == .spans ? batch.spans.indices : batch.resources.indices
+        let owners = target == .resources ? batch.resources.indices : batch.signal == .logs ? batch.logRecords.indices : batch.spans.indices
         for owner in owners {
             for (n, step) in config.actions.enumerated() {
                 apply(step, n, owner, &batch, &keys, &values, &outcome)
@@ -34,7 +34,10 @@ public struct AttributesProcessor: SpanProcessor {
     }
 
     private func slice(_ owner: Int, _ batch: TraceBatch) -> TableSlice {
-        target == .spans ? batch.spans[owner].attributes : batch.resources[owner].attributes
+        switch target {
+        case .resources: return batch.resources[owner].attributes
+        case .spans: return batch.signal == .logs ? batch.logRecords[owner].attributes : batch.spans[owner].attributes
+        }
     }
 
     private func apply(
@@ -60,16 +63,19 @@ public struct AttributesProcessor: SpanProcessor {
             }
             let keyRange = keys[key] ?? batch.store(key)
             keys[key] = keyRange
-            if target == .spans {
-                batch.setSpanAttribute(owner, key: keyRange, value: value)
-            } else {
-                batch.setResourceAttribute(owner, key: keyRange, value: value)
+            switch target {
+            case .resources: batch.setResourceAttribute(owner, key: keyRange, value: value)
+            case .spans where batch.signal == .logs: batch.setLogRecordAttribute(owner, key: keyRange, value: value)
+            case .spans: batch.setSpanAttribute(owner, key: keyRange, value: value)
             }
             outcome.add(step.action.rawValue)
         case .delete:
-            let removed =
-                target == .spans
-                ? batch.removeSpanAttributes(owner) { matches(step, $0) } : batch.removeResourceAttributes(owner) { matches(step, $0) }
+            let removed: Int
+            switch target {
+            case .resources: removed = batch.removeResourceAttributes(owner) { matches(step, $0) }
+            case .spans where batch.signal == .logs: removed = batch.removeLogRecordAttributes(owner) { matches(step, $0) }
+            case .spans: removed = batch.removeSpanAttributes(owner) { matches(step, $0) }
+            }
             if removed > 0 { outcome.add("delete", removed) }
         case .hash:
             for i in slice(owner, batch).range where matches(step, batch.string(batch.attributes[i].key)) {

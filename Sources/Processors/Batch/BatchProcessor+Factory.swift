@@ -11,6 +11,7 @@ extension BatchProcessor {
         public var type: String { BatchProcessor.type }
         public var example: String { "{}" }
         public var stage: ProcessorStage { .batching }
+        public var signals: Set<Signal> { Set(Signal.allCases) }
         public func make(_ config: Config, settings: ComponentSettings) -> ProcessorRole {
             let clock = settings.clock
             return .batching(

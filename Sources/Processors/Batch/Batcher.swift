@@ -25,7 +25,7 @@ public actor Batcher: BatchingService {
     public func add(_ parts: [TraceBatch], cost: Int) async {
         // Keep batches within send_batch_max_size: flush first if these parts would pass it.
         // (A single request or trace larger than the maximum is sent as it came.)
-        let spans = parts.reduce(0) { $0 + $1.spans.count }
+        let spans = parts.reduce(0) { $0 + $1.itemCount }  // spans, log records or data points
         if config.sendBatchMaxSize > 0, pendingSpans > 0, pendingSpans + spans > config.sendBatchMaxSize { await flush() }
         if pendingTicks == nil { pendingTicks = 0 }
         pending += parts

@@ -13,6 +13,7 @@ extension MemoryLimiter {
         public var type: String { MemoryLimiter.type }
         public var example: String { "{limit_percentage: 80}" }
         public var stage: ProcessorStage { .admission }
+        public var signals: Set<Signal> { Set(Signal.allCases) }
         public var reloadable: Bool { false }
         public func make(_ config: Config, settings: ComponentSettings) -> ProcessorRole {
             let total = MemoryLimiter.availableMemoryBytes()

@@ -63,7 +63,24 @@ extension RedactionProcessor {
                         }
                         owner = nil
                     }
+                    for r in scope.logRecords.range { logRecord(r, &edits) }
                 }
+            }
+        }
+
+        /// A log record: its texts, its attributes, and its body (a map's members by their keys, as
+        /// attributes are; a string or bytes body as a value, JSON-aware).
+        mutating func logRecord(_ r: Int, _ edits: inout [Edit]) {
+            let record = batch.logRecords[r]
+            owner = nil
+            text(record.severityText, .logSeverityText(r), &edits)
+            text(record.eventName, .logEventName(r), &edits)
+            attributes(record.attributes, owner: nil, &edits)
+            guard let body = record.body else { return }
+            switch value(body, numeric: false, &edits) {
+            case .keep: break
+            case .drop: edits.append(.logBody(record: r, bytes: RedactionProcessor.redacted, asBytes: false))
+            case .replace(let bytes, let asBytes): edits.append(.logBody(record: r, bytes: bytes, asBytes: asBytes))
             }
         }
 

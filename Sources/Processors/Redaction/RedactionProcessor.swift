@@ -28,6 +28,7 @@ public struct RedactionProcessor: SpanProcessor {
     enum Field {
         case spanName(Int), statusMessage(Int), spanTraceState(Int), eventName(Int), linkTraceState(Int)
         case scopeName(Int), scopeVersion(Int), scopeSchema(Int), resourceSchema(Int)
+        case logSeverityText(Int), logEventName(Int)
     }
 
     enum Edit {
@@ -35,6 +36,8 @@ public struct RedactionProcessor: SpanProcessor {
         case key(table: Table, index: Int, bytes: [UInt8])
         case drop(index: Int)
         case field(Field, [UInt8])
+        /// A log record's body when it is a string or bytes (a map's members are `nested` values).
+        case logBody(record: Int, bytes: [UInt8], asBytes: Bool)
     }
 
     enum Table { case attributes, nested, arrays }
@@ -122,6 +125,9 @@ public struct RedactionProcessor: SpanProcessor {
                 }
             case .drop(let index):
                 dropped.insert(index)
+            case .logBody(let record, let bytes, let asBytes):
+                let r = batch.store(bytes: bytes)
+                batch.logRecords[record].body = asBytes ? .bytes(r) : .string(r)
             case .field(let field, let bytes):
                 let r = batch.store(bytes: bytes)
                 switch field {
@@ -134,6 +140,8 @@ public struct RedactionProcessor: SpanProcessor {
                 case .scopeVersion(let s): batch.scopes[s].version = r
                 case .scopeSchema(let s): batch.scopes[s].schemaURL = r
                 case .resourceSchema(let r0): batch.resources[r0].schemaURL = r
+                case .logSeverityText(let l): batch.logRecords[l].severityText = r
+                case .logEventName(let l): batch.logRecords[l].eventName = r
                 }
             }
         }
@@ -155,6 +163,7 @@ public struct RedactionProcessor: SpanProcessor {
         for i in batch.spans.indices { batch.spans[i].attributes = compact(batch.spans[i].attributes, &attributes) }
         for i in batch.events.indices { batch.events[i].attributes = compact(batch.events[i].attributes, &attributes) }
         for i in batch.links.indices { batch.links[i].attributes = compact(batch.links[i].attributes, &attributes) }
+        for i in batch.logRecords.indices { batch.logRecords[i].attributes = compact(batch.logRecords[i].attributes, &attributes) }
         batch.attributes = attributes
     }
 }

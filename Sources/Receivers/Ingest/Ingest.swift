@@ -46,7 +46,8 @@ struct Ingest: Sendable {
     }
 
     func receive(
-        _ received: [UInt8], coding: Coding, json: Bool, maxBodyBytes: Int, reservation: RequestReservation, tenant: String? = nil
+        _ received: [UInt8], coding: Coding, json: Bool, maxBodyBytes: Int, reservation: RequestReservation, tenant: String? = nil,
+        signal: Signal = .traces
     ) async -> Outcome {
         if case .refused(let reason, let retryAfter)? = precheck(bodyBytes: received.count) {
             return .refused(reason: reason, retryAfter: retryAfter)
@@ -69,8 +70,8 @@ struct Ingest: Sendable {
             let budget = maxBodyBytes * OTLPRequestDecoder.decodedBytesPerBodyByte
             batch =
                 json
-                ? try OTLPJSONDecoder(maxDecodedBytes: budget).decode(body) { reservation.cover(base + $0) }
-                : try OTLPProtobufDecoder(maxDecodedBytes: budget).decode(body) { reservation.cover(base + $0) }
+                ? try OTLPJSONDecoder(maxDecodedBytes: budget).decode(body, signal: signal) { reservation.cover(base + $0) }
+                : try OTLPProtobufDecoder(maxDecodedBytes: budget).decode(body, signal: signal) { reservation.cover(base + $0) }
         } catch {
             switch error.kind {
             case .overMemoryBudget:
@@ -86,7 +87,7 @@ struct Ingest: Sendable {
                 return .invalid("cannot decompress body: \(error)")
             default:
                 countRefused(WireStatus.invalid.reason)
-                return .invalid("invalid OTLP trace request: \(error)")
+                return .invalid("invalid OTLP \(signal == .traces ? "trace" : signal == .logs ? "logs" : "metrics") request: \(error)")
             }
         }
         // What the batch holds now: its byte store and tables (the received and decompressed
@@ -108,21 +109,21 @@ struct Ingest: Sendable {
         if droppedAttributes > 0 {
             counters.add(.droppedAttributes, droppedAttributes, ["receiver": receiver, "reason": "attribute_limit"])
         }
-        let rejected = batch.removeSpansWithoutIDs()
+        let rejected = batch.signal == .traces ? batch.removeSpansWithoutIDs() : 0
         if rejected > 0 { counters.add(.droppedSpans, rejected, ["receiver": receiver, "reason": "missing_id"]) }
         let outcome = await consumer.consume(batch, bodyBytes: bodyBytes, reserved: reservation.held)
         let labels = ["receiver": receiver, "transport": transport]
         switch outcome {
         case .accepted:
             _ = reservation.handOver()  // the consumer holds it until the batch is exported
-            counters.add(.receiverAcceptedSpans, batch.spans.count, labels)
+            counters.add(.receiverItems(batch.signal, accepted: true), batch.itemCount, labels)
             return .accepted(rejected: rejected)
         case .refused(let reason, let retryAfter):
-            counters.add(.receiverRefusedSpans, batch.spans.count, labels)
+            counters.add(.receiverItems(batch.signal, accepted: false), batch.itemCount, labels)
             return .refused(reason: reason, retryAfter: retryAfter)
         case .unknownTenant(let message):
             countRefused("unknown_tenant")
-            counters.add(.receiverRefusedSpans, batch.spans.count, labels)
+            counters.add(.receiverItems(batch.signal, accepted: false), batch.itemCount, labels)
             return .unauthorized(message)
         }
     }

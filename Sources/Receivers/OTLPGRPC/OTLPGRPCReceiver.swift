@@ -9,7 +9,8 @@ import OTLPGRPC
 import ServiceLifecycle
 import Synchronization
 
-/// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`. Each stream's framing
+/// OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export`, and the logs and metrics
+/// services' `Export` (UNIMPLEMENTED unless a pipeline of that signal lists the receiver). Each stream's framing
 /// is read by `GRPCRequestGuard`, which hands the handler one envelope: the message as sent, which
 /// the handler decompresses and decodes itself (decoded once, by the same code as HTTP), or the
 /// error to answer. UNAUTHENTICATED without valid credentials (checked before any message is read),
@@ -88,23 +89,8 @@ public final class OTLPGRPCReceiver: Service, Sendable {
                 }
             })
         var router = RPCRouter<HTTP2ServerTransport.Posix>()
-        router.registerHandler(forMethod: TraceService.export, deserializer: GRPCEnvelope.Deserializer(), serializer: RawBytes()) { request, _ in
-            // Exactly one authorization entry: a second one could hide the one a proxy checked.
-            var tenant: String?
-            if let auth = self.auth.current {
-                guard let identity = Credentials.identify(Credentials.single(Array(request.metadata[stringValues: "authorization"])), auth) else {
-                    ingest.countRefused("unauthenticated")
-                    return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
-                }
-                tenant = identity.tenant
-            }
-            var envelopes: [GRPCEnvelope.Content] = []
-            for try await message in request.messages { envelopes.append(message) }
-            guard envelopes.count == 1 else {
-                ingest.countRefused(WireStatus.invalid.reason)
-                return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "an Export call carries exactly one message"))
-            }
-            return await self.handle(envelopes[0], tenant: tenant)
+        for (signal, method) in [(Signal.traces, TraceService.export), (.logs, LogsService.export), (.metrics, MetricsService.export)] {
+            register(signal, method, &router, ingest)
         }
         let server = GRPCServer(transport: transport, router: router)
         try await withThrowingDiscardingTaskGroup { group in
@@ -123,7 +109,33 @@ public final class OTLPGRPCReceiver: Service, Sendable {
         logger.info("stopped", metadata: ["server": "\(id)/grpc"])
     }
 
-    func handle(_ envelope: GRPCEnvelope.Content, tenant: String? = nil) async -> StreamingServerResponse<[UInt8]> {
+    private func register(_ signal: Signal, _ method: MethodDescriptor, _ router: inout RPCRouter<HTTP2ServerTransport.Posix>, _ ingest: Ingest) {
+        router.registerHandler(forMethod: method, deserializer: GRPCEnvelope.Deserializer(), serializer: RawBytes()) { request, _ in
+            guard self.consumer.accepts(signal) else {
+                ingest.countRefused("not_found")
+                return StreamingServerResponse(
+                    error: RPCError(code: .unimplemented, message: "no \(signal.rawValue) pipeline takes data from receiver \(self.id)"))
+            }
+            // Exactly one authorization entry: a second one could hide the one a proxy checked.
+            var tenant: String?
+            if let auth = self.auth.current {
+                guard let identity = Credentials.identify(Credentials.single(Array(request.metadata[stringValues: "authorization"])), auth) else {
+                    ingest.countRefused("unauthenticated")
+                    return StreamingServerResponse(error: RPCError(code: .unauthenticated, message: "missing or invalid credentials"))
+                }
+                tenant = identity.tenant
+            }
+            var envelopes: [GRPCEnvelope.Content] = []
+            for try await message in request.messages { envelopes.append(message) }
+            guard envelopes.count == 1 else {
+                ingest.countRefused(WireStatus.invalid.reason)
+                return StreamingServerResponse(error: RPCError(code: .invalidArgument, message: "an Export call carries exactly one message"))
+            }
+            return await self.handle(envelopes[0], tenant: tenant, signal: signal)
+        }
+    }
+
+    func handle(_ envelope: GRPCEnvelope.Content, tenant: String? = nil, signal: Signal = .traces) async -> StreamingServerResponse<[UInt8]> {
         switch envelope {
         case .error(let code, let message):
             ingest.countRefused(WireStatus(grpc: UInt8(clamping: code)).reason)
@@ -139,13 +151,13 @@ public final class OTLPGRPCReceiver: Service, Sendable {
             }
             let outcome = await ingest.receive(
                 body, coding: coding == .gzip ? .gzip : coding == .deflate ? .deflate : .identity, json: false,
-                maxBodyBytes: config.maxReceiveMessageBytes, reservation: reservation, tenant: tenant)
+                maxBodyBytes: config.maxReceiveMessageBytes, reservation: reservation, tenant: tenant, signal: signal)
             switch outcome {
             case .accepted(let rejected):
                 return StreamingServerResponse(
                     single: ServerResponse(
                         message: OTLPResponse.success(
-                            .protobuf, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected))))
+                            .protobuf, signal: signal, rejected: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected))))
             case .refused(let reason, let retryAfter):
                 return Self.refused(reason, retryAfter)
             case .tooLarge(let message):

@@ -3,7 +3,8 @@ import Logging
 import NIOHTTP1
 import OTLP
 
-/// OTLP/HTTP: `POST /v1/traces` (and Langfuse's `/api/public/otel/v1/traces`) with protobuf or JSON,
+/// OTLP/HTTP: `POST /v1/traces` (and Langfuse's `/api/public/otel/v1/traces`), `/v1/logs` and
+/// `/v1/metrics` (each when a pipeline of that signal lists the receiver) with protobuf or JSON,
 /// gzip, deflate or zstd; answers in the request's encoding. Everything the head can tell is checked
 /// before the body is read (404, 405, 401 without valid credentials, 415 for another content type or
 /// encoding, 413 for a declared length over the cap, 503 when the pipeline is already full); then 413
@@ -38,15 +39,30 @@ public struct OTLPHTTPReceiver: Sendable {
 
     private var ingest: Ingest { Ingest(receiver: id, transport: "http", consumer: consumer, counters: counters, limits: config.limits) }
 
+    /// The signal a path is for, or nil.
+    func signal(path uri: String) -> Signal? {
+        let path = String(uri.split(separator: "?", maxSplits: 1).first ?? "")
+        if config.tracesPaths.contains(path) { return .traces }
+        if path == config.logsPath { return .logs }
+        if path == config.metricsPath { return .metrics }
+        return nil
+    }
+
     /// What the request's head decides, before any of the body is read: an answer, or nil to read on.
     public func check(_ head: HTTPRequestHead) -> HTTPResponse? {
-        let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
         func refuse(_ reason: String, _ response: HTTPResponse) -> HTTPResponse {
             ingest.countRefused(reason)
             return response
         }
-        guard config.tracesPaths.contains(path) else {
-            return refuse("not_found", .text(.notFound, "unknown path; OTLP traces go to \(config.tracesPaths[0])"))
+        guard let signal = signal(path: head.uri) else {
+            return refuse(
+                "not_found",
+                .text(
+                    .notFound,
+                    "unknown path; OTLP traces go to \(config.tracesPaths[0]), logs to \(config.logsPath), metrics to \(config.metricsPath)"))
+        }
+        guard consumer.accepts(signal) else {
+            return refuse("not_found", .text(.notFound, "no \(signal.rawValue) pipeline takes data from receiver \(id)"))
         }
         guard head.method == .POST else {
             return refuse("method_not_allowed", .text(.methodNotAllowed, "use POST", headers: [("Allow", "POST")]))
@@ -87,15 +103,16 @@ public struct OTLPHTTPReceiver: Sendable {
         let encoding = Self.encoding(request.headers) ?? .protobuf
         // `check` has accepted the credentials; the tenant they are bound to goes with the batch.
         let tenant = auth.current.flatMap { Credentials.identify(Credentials.single(request.headers["authorization"]), $0)?.tenant }
+        let signal = signal(path: request.path) ?? .traces
         let outcome = await ingest.receive(
             request.body, coding: Self.coding(request.headers) ?? .identity, json: encoding == .json,
-            maxBodyBytes: config.maxRequestBodyBytes, reservation: request.reservation, tenant: tenant)
+            maxBodyBytes: config.maxRequestBodyBytes, reservation: request.reservation, tenant: tenant, signal: signal)
         switch outcome {
         case .accepted(let rejected):
             return HTTPResponse(
                 .ok, contentType: encoding.mediaType,
                 body: OTLPResponse.success(
-                    encoding, rejectedSpans: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected)))
+                    encoding, signal: signal, rejected: Int64(rejected), errorMessage: Ingest.rejectedMessage(rejected)))
         case .refused(let reason, let retryAfter):
             return Self.reply(encoding, .overMemoryLimit, "data refused: \(reason)", [("Retry-After", String(max(1, Int(retryAfter.components.seconds))))])
         case .tooLarge(let message):

@@ -29,6 +29,8 @@ public enum OTLPReceiver {
             public var endpoint: Endpoint
             public var maxRequestBodyBytes: Int
             public var tracesPaths: [String]
+            public var logsPath = "/v1/logs"
+            public var metricsPath = "/v1/metrics"
             public var auth: AuthConfig?
             public var tls: TLSConfig?
             public var limits = Limits()
@@ -53,8 +55,14 @@ public enum OTLPReceiver {
                 try g.finish()
             }
             if var h = try protocols.map("http") {
-                let path = try h.string("traces_url_path", default: "/v1/traces")
-                guard path.hasPrefix("/") else { throw ConfigError(h.childPath("traces_url_path"), "must start with /") }
+                var paths: [String] = []
+                for (key, fallback) in [("traces_url_path", "/v1/traces"), ("logs_url_path", "/v1/logs"), ("metrics_url_path", "/v1/metrics")] {
+                    let path = try h.string(key, default: fallback)
+                    guard path.hasPrefix("/") else { throw ConfigError(h.childPath(key), "must start with /") }
+                    if paths.contains(path) { throw ConfigError(h.childPath(key), "\(path) is already another signal's path") }
+                    paths.append(path)
+                }
+                let path = paths[0]
                 http = HTTP(
                     endpoint: try h.endpoint("endpoint", default: "localhost:4318"),
                     maxRequestBodyBytes: try h.int("max_request_body_size", default: 20 << 20, range: 1024...(1 << 30)),
@@ -63,6 +71,8 @@ public enum OTLPReceiver {
                     auth: try h.auth(),
                     tls: try h.tlsServer(),
                     server: try HTTPServerLimits(&h))
+                http?.logsPath = paths[1]
+                http?.metricsPath = paths[2]
                 try h.finish()
             }
             try protocols.finish()

@@ -1,0 +1,222 @@
+import CollectorCore
+@testable import ExporterHelper
+import Foundation
+import NIOHTTP1
+import OTLP
+import TestSupport
+import Testing
+
+/// The real `opentelemetry-instrumentation-openai-v2` (content capture on) against the fake OpenAI
+/// server, exporting with the SDK's stock OTLP exporters: its prompts and completions come as GenAI
+/// event log records, and the collector joins them onto the model calls' spans.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct LogJoinPipelineTests {
+    static let python = Scripts.here.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(".build/frameworks/openai_v2/bin/python3").path
+    static let app = FrameworkEndToEndTests.apps.appendingPathComponent("openai_v2_app.py").path
+    static let answer = "It is sunny and 21 degrees in Paris."
+
+    static func yaml(traces: String, logs: String) -> String {
+        """
+        receivers:
+          otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}, grpc: {endpoint: "127.0.0.1:0"}}}
+        processors:
+          log_join: {}
+          redaction: {}
+          batch: {timeout: 100ms}
+        exporters:
+          file/traces: {directory: "\(traces)"}
+          file/logs: {directory: "\(logs)"}
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:0"}}
+          pipelines:
+            traces: {receivers: [otlp], processors: [log_join, batch], exporters: [file/traces]}
+            logs: {receivers: [otlp], processors: [redaction, log_join, batch], exporters: [file/logs]}
+            metrics: {receivers: [otlp], processors: [batch], exporters: [file/logs]}
+        """
+    }
+
+    /// The app's three interactions: trace ids by name (`plain`, `stream`, `tools`).
+    static func run(_ args: [String], environment: [String: String] = [:]) async throws -> [String: String] {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: python), "\(python) is missing: scripts/framework-env.sh (run by scripts/test.sh) installs it")
+        let (status, out) = try await Scripts.cmd([python, app] + args, environment: environment)
+        try #require(status == 0, "\(out)")
+        let last = try #require(out.split(separator: "\n").last.map(String.init))
+        let ids = try JSONParser().parse(last)
+        return Dictionary(uniqueKeysWithValues: (ids.objectValue ?? []).map { ($0.key, $0.value.stringValue ?? "") })
+    }
+
+    /// A message's role and text, whichever convention wrote it (`content`, or the text of `parts`).
+    static func text(_ m: JSONValue) -> (role: String, text: String) {
+        let role = m["role"]?.stringValue ?? "?"
+        if let c = m["content"]?.stringValue { return (role, c) }
+        let parts = m["parts"]?.arrayValue ?? []
+        return (role, parts.compactMap { $0["content"]?.stringValue ?? $0["response"]?.stringValue }.joined())
+    }
+
+    /// `role: text` for each input message.
+    static func messages(_ input: JSONValue?) -> [String] {
+        (input?.arrayValue ?? []).map { m in
+            let t = text(m)
+            return "\(t.role): \(t.text)"
+        }
+    }
+
+    static func output(_ o: JSONValue?) -> String {
+        guard let o else { return "" }
+        if let message = o["message"] { return text(message).text }
+        return (o.arrayValue ?? []).map { text($0).text }.joined()
+    }
+
+    /// legacy: one record per message and per choice; latest: one whole-exchange record per call.
+    @Test(arguments: ["http legacy", "grpc legacy", "http latest"])
+    func contentFromLogRecordsBecomesTheGenerationsInputAndOutput(_ mode: String) async throws {
+        let (transport, conventions) = (String(mode.split(separator: " ")[0]), String(mode.split(separator: " ")[1]))
+        let base = NSTemporaryDirectory() + "genai-join-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var traces: [String: String] = [:]
+        try await CollectorHarness.with([Self.yaml(traces: base + "/traces", logs: base + "/logs")]) { running in
+            let r = running[0]
+            let port = transport == "grpc" ? r.port("otlp/grpc") : r.port("otlp/http")
+            traces = try await Self.run(["http://127.0.0.1:\(port)", transport, conventions])
+            #expect(try await eventually { r.counters.value(.exporterSentSpans, ["exporter": "file/traces"]) == 7 })
+            let records = conventions == "legacy" ? 11 : 4
+            #expect(try await eventually { r.counters.value(.exporterSentLogRecords, ["exporter": "file/logs"]) == records })
+            let join = ["processor": "log_join"]
+            #expect(r.counters.value(.logJoinRecords, join.merging(["outcome": "joined"]) { $1 }) == records)
+            #expect(r.counters.value(.logJoinSpans, join.merging(["outcome": "joined"]) { $1 }) == 4)
+            for outcome in ["unmatched", "evicted"] { #expect(r.counters.value(.logJoinRecords, join.merging(["outcome": outcome]) { $1 }) == 0) }
+            #expect(r.counters.value(.logJoinSpans, join.merging(["outcome": "no_records"]) { $1 }) == 0)
+            // The instrumentation's gen_ai.client.* histograms came through the metrics pipeline.
+            #expect(r.counters.value(.exporterSentMetricPoints, ["exporter": "file/logs"]) > 0)
+        }
+        let events = try CollectorHarness.lines(base + "/traces")
+        let generations = events.filter { $0["type"]?.stringValue == "generation-create" }.compactMap { $0["body"] }
+        #expect(generations.count == 4)
+        func of(_ name: String) -> [JSONValue] {
+            generations.filter { $0["traceId"]?.stringValue == traces[name] }.sorted {
+                ($0["startTime"]?.stringValue ?? "") < ($1["startTime"]?.stringValue ?? "")
+            }
+        }
+        let plain = try #require(of("plain").first)
+        // The e-mail address was redacted in the log record, before the join.
+        #expect(Self.messages(plain["input"]) == ["system: Be brief.", "user: Weather in Paris? Mail me at <EMAIL>"])
+        #expect(Self.output(plain["output"]) == Self.answer)
+        let stream = try #require(of("stream").first)
+        #expect(Self.messages(stream["input"]) == ["user: Stream the weather."])
+        #expect(Self.output(stream["output"]) == Self.answer)
+        let tools = of("tools")
+        try #require(tools.count == 2)
+        #expect(Self.messages(tools[0]["input"]) == ["user: What is the weather in Paris?"])
+        #expect(JSONWriter.serialize(tools[0]["output"] ?? .null).contains("get_weather"))
+        #expect(Self.messages(tools[1]["input"]) == ["user: What is the weather in Paris?", "assistant: ", "tool: Sunny, 21 degrees in Paris."])
+        #expect(Self.output(tools[1]["output"]) == Self.answer)
+        // Nowhere in what was written, traces or logs.
+        for dir in ["/traces", "/logs"] {
+            for f in try FileManager.default.contentsOfDirectory(atPath: base + dir) {
+                #expect(!(try String(contentsOfFile: base + dir + "/" + f, encoding: .utf8)).contains("jane.doe@example.com"), "\(dir)/\(f)")
+            }
+        }
+    }
+
+    static func gateway(peer: String) -> String {
+        """
+        receivers:
+          otlp: {protocols: {grpc: {endpoint: "127.0.0.1:0"}}}
+        exporters:
+          otlp_http: {endpoint: "http://127.0.0.1:\(peer)", compression: none}
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:0"}}
+          pipelines:
+            logs: {receivers: [otlp], exporters: [otlp_http]}
+            metrics: {receivers: [otlp], exporters: [otlp_http]}
+        """
+    }
+
+    static func sidecar(gateway: Int) -> String {
+        """
+        receivers:
+          otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}
+        exporters:
+          otlp_grpc: {endpoint: "127.0.0.1:\(gateway)", tls: {insecure: true}, compression: gzip}
+          debug: {}
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:0"}}
+          pipelines:
+            traces: {receivers: [otlp], exporters: [debug]}
+            logs: {receivers: [otlp], exporters: [otlp_grpc]}
+            metrics: {receivers: [otlp], exporters: [otlp_grpc]}
+        """
+    }
+
+    /// The SDK's own metrics requests, as its encoder serialized them, reach the gateway's peer
+    /// unchanged; its log records arrive complete.
+    @Test func sdkMetricsPassThroughASidecarToAGatewayByteForByte() async throws {
+        let peer = try await ScriptServer(script: "otlp_partial_peer.py", what: "the recording OTLP peer")
+        defer { peer.stop() }
+        let gateway = try await CollectorProcess(yaml: Self.gateway(peer: peer.port), servers: ["otlp/grpc", "metrics"])
+        defer { gateway.stop() }
+        let dump = NSTemporaryDirectory() + "genai-metrics-\(UUID().uuidString).hex"
+        defer { try? FileManager.default.removeItem(atPath: dump) }
+        try await CollectorHarness.with([Self.sidecar(gateway: gateway.port("otlp/grpc"))]) { running in
+            let port = running[0].port("otlp/http")
+            _ = try await Self.run(["http://127.0.0.1:\(port)", "http", "legacy"], environment: ["METRICS_DUMP": dump])
+            let sent = try String(contentsOfFile: dump, encoding: .utf8).split(separator: "\n").map(String.init)
+            try #require(!sent.isEmpty)
+            var taken = JSONValue.null
+            let complete = try await eventually {
+                taken = await Self.received(peer.port)
+                return taken["metrics"]?.arrayValue?.count == sent.count && taken["logs"]?.arrayValue?.isEmpty == false
+            }
+            #expect(complete, "\(gateway.output)")
+            let received = (taken["metrics"]?.arrayValue ?? []).compactMap(\.stringValue)
+            #expect(received == sent)
+            let names = try sent.map { hex -> Int in
+                let batch = try OTLPProtobufDecoder().decode(Self.bytes(hex), signal: .metrics)
+                return batch.metricPoints
+            }
+            #expect(names.reduce(0, +) > 0)
+            let records = try (taken["logs"]?.arrayValue ?? []).compactMap(\.stringValue).reduce(0) {
+                $0 + (try OTLPProtobufDecoder().decode(Self.bytes($1), signal: .logs)).logRecords.count
+            }
+            #expect(records == 11)
+        }
+    }
+
+    /// What the peer has taken (null while it cannot be read).
+    static func received(_ port: String) async -> JSONValue {
+        do {
+            let r = try await HTTPTransport(tls: nil).send(.GET, "http://127.0.0.1:\(port)/received", headers: [], body: nil, timeout: .seconds(5))
+            return try JSONParser().parse(r.text)
+        } catch {
+            return .null
+        }
+    }
+
+    static func bytes(_ hex: String) -> [UInt8] {
+        let u = Array(hex.utf8)
+        return stride(from: 0, to: u.count - 1, by: 2).map { Hex.nibble(u[$0])! << 4 | Hex.nibble(u[$0 + 1])! }
+    }
+
+    /// A receiver no logs (or metrics) pipeline lists answers 404 on HTTP and UNIMPLEMENTED on gRPC.
+    @Test func aSignalWithoutAPipelineIsRefusedBeforeItsBodyIsRead() async throws {
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters: {debug: {}}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
+            """
+        try await CollectorHarness.with([yaml]) { running in
+            let base = "http://127.0.0.1:\(running[0].port("otlp/http"))"
+            for signal in ["logs", "metrics"] {
+                let r = try await HTTPTransport(tls: nil).send(
+                    .POST, base + "/v1/\(signal)", headers: [("Content-Type", "application/json")], body: Array("{}".utf8), timeout: .seconds(5))
+                #expect(r.status == 404 && r.text.contains("no \(signal) pipeline takes data from receiver otlp"), "\(r.status) \(r.text)")
+            }
+            let labels = ["receiver": "otlp", "transport": "http", "reason": "not_found"]
+            #expect(running[0].counters.value(.receiverRefusedRequests, labels) == 2)
+        }
+    }
+}
