@@ -105,6 +105,17 @@ struct LogJoinTests {
         #expect(join.waitingSpans == 0 && join.spanOutcomes.isEmpty)
     }
 
+    /// A span that carries its output event already (joined by a sidecar, or sent as span events) goes on at once.
+    @Test func aSpanJoinedBeforeDoesNotWaitAgain() throws {
+        var join = JoinBuffer(config: LogJoin.Config())
+        let logs = try Self.records(Self.trace, [("1111111111111111", "gen_ai.choice", "answer", 3)])
+        #expect(join.offer(logs, now: .zero).isEmpty)
+        let joined = try #require(join.add(try Self.spans(Self.trace, ["1111111111111111"]), cost: 1, token: 1, now: .zero).first?.batch)
+        var again = JoinBuffer(config: LogJoin.Config())
+        #expect(again.add(joined, cost: 1, token: 2, now: .zero).map(\.token) == [2])
+        #expect(again.waitingSpans == 0 && again.spanOutcomes.isEmpty)
+    }
+
     @Test func theBoundsReleaseTheOldestAndDropTheOldestRecords() throws {
         var join = JoinBuffer(config: LogJoin.Config(maxSpans: 2, maxRecords: 3))
         for (i, id) in ["1111111111111111", "2222222222222222"].enumerated() {

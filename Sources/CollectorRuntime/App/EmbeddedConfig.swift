@@ -4,6 +4,9 @@ public enum EmbeddedConfig {
     public static let local = """
         # The embedded default: OTLP in on localhost (gRPC :4317, HTTP :4318; loopback only), tagged with an
         # environment, batched, written as Langfuse ingestion events under ./data. No other service needed.
+        # Logs and metrics are taken too: GenAI event records (prompts and completions that instrumentations
+        # such as opentelemetry-instrumentation-openai-v2 log) are joined onto their model calls' spans, and
+        # both signals are written as OTLP/JSON beside the events (logs-*.jsonl, metrics-*.jsonl).
         # GENAI_COLLECTOR_HOST moves every listener (the container image sets 0.0.0.0).
         receivers:
           otlp:
@@ -16,6 +19,7 @@ public enum EmbeddedConfig {
         processors:
           memory_limiter:
             limit_mib: 512
+          log_join: {}
           environment:
             from_attribute: deployment.environment.name
             value: ${env:GENAI_ENVIRONMENT:-development}
@@ -39,7 +43,15 @@ public enum EmbeddedConfig {
           pipelines:
             traces:
               receivers: [otlp]
-              processors: [memory_limiter, environment, batch]
+              processors: [memory_limiter, log_join, environment, batch]
+              exporters: [file/local]
+            logs:
+              receivers: [otlp]
+              processors: [memory_limiter, log_join, batch]
+              exporters: [file/local]
+            metrics:
+              receivers: [otlp]
+              processors: [memory_limiter, batch]
               exporters: [file/local]
         """ + "\n"
 }

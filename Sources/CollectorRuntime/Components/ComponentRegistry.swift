@@ -29,6 +29,7 @@ public enum ComponentRegistry {
     public static let exporters: [any ExporterFactory] = [
         ExporterType<FileExporter>(),
         ExporterType<DebugExporter>(),
+        ExporterType<NopExporter>(),
         ExporterType<ClickHouseExporter>(),
         ExporterType<S3Exporter>(),
         ExporterType<LangfuseExporter>(),

@@ -173,10 +173,12 @@ public struct JoinBuffer: Sendable {
     }
 
     /// A model call whose content is not on the span already: GenAI operation or provider
-    /// attributes, and no `gen_ai.output.messages` (an instrumentation set to put content on spans).
+    /// attributes, no `gen_ai.output.messages` (an instrumentation set to put content on spans), and
+    /// no output event (joined already, by a collector before this one).
     static func isModelCall(_ batch: TraceBatch, _ i: Int) -> Bool {
         let attrs = batch.spans[i].attributes
         guard batch.attributeIndex(in: attrs, key: "gen_ai.output.messages") == nil else { return false }
+        if batch.events[batch.spans[i].events.range].contains(where: { JoinedRecord.outputs.contains(batch.string($0.name)) }) { return false }
         return batch.attributeIndex(in: attrs, key: "gen_ai.operation.name") != nil || batch.attributeIndex(in: attrs, key: "gen_ai.system") != nil
             || batch.attributeIndex(in: attrs, key: "gen_ai.provider.name") != nil
     }

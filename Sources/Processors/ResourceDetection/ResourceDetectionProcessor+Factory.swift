@@ -14,6 +14,8 @@ extension ResourceDetectionProcessor.Config: ComponentConfig {
 
 extension ResourceDetectionProcessor: ConfiguredProcessor {
     public static var example: String { "{detectors: [env]}" }
+    /// Resources are shared by spans and log records alike.
+    public static var signals: Set<Signal> { [.traces, .logs] }
 
     /// Reads the process's environment, once.
     public init(config: Config, settings: ComponentSettings) throws(ConfigError) {
