@@ -11,7 +11,10 @@ struct ValidateCommandTests {
     @Test func theShippedLocalPipelineIsValid() async throws {
         let r = try await cli.run(["validate", Self.pipelines.appendingPathComponent("local.yaml").path])
         #expect(r.status == 0)
-        #expect(String(decoding: r.stdout, as: UTF8.self).contains("traces: otlp → memory_limiter → environment → batch → file/local"))
+        let out = String(decoding: r.stdout, as: UTF8.self)
+        #expect(out.contains("traces: otlp → memory_limiter → log_join → environment → batch → file/local"), "\(out)")
+        #expect(out.contains("logs: otlp → memory_limiter → log_join → batch → file/local"), "\(out)")
+        #expect(out.contains("metrics: otlp → memory_limiter → batch → file/local"), "\(out)")
     }
 
     /// An OpenTelemetry Collector config's exporter names are accepted; validate says what they are.

@@ -3,6 +3,7 @@ import CollectorCore
 import Foundation
 import NIOHTTP1
 import OTLP
+import Synchronization
 import TestSupport
 import Testing
 
@@ -218,5 +219,113 @@ struct LogJoinPipelineTests {
             let labels = ["receiver": "otlp", "transport": "http", "reason": "not_found"]
             #expect(running[0].counters.value(.receiverRefusedRequests, labels) == 2)
         }
+    }
+}
+
+/// Durable mode: a request whose model span waits for its records is answered only once the
+/// records came (or the window ran out) and the request, records attached, is in the exporter's disk
+/// queue; so what the join holds is never only in memory when the client hears OK.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct DurableLogJoinTests {
+    static let trace = "0102030405060708090a0b0c0d0e0f10"
+
+    static func yaml(_ dir: String) -> String {
+        """
+        receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+        processors:
+          log_join: {join_window: 5s}
+        exporters:
+          file/out:
+            directory: "\(dir)/out"
+            sending_queue: {storage: disk, directory: "\(dir)/queue"}
+          nop: {}
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:0"}}
+          pipelines:
+            traces: {receivers: [otlp], processors: [log_join], exporters: [file/out]}
+            logs: {receivers: [otlp], processors: [log_join], exporters: [nop]}
+        """
+    }
+
+    static func span(_ id: String) -> String {
+        """
+        {"resourceSpans":[{"scopeSpans":[{"scope":{"name":"opentelemetry.instrumentation.openai_v2"},"spans":[
+         {"traceId":"\(trace)","spanId":"\(id)","name":"chat gpt-4o-mini","kind":3,"startTimeUnixNano":"1000","endTimeUnixNano":"2000",
+          "attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"gpt-4o-mini"}}]}]}]}]}
+        """
+    }
+
+    static func choice(_ id: String) -> String {
+        """
+        {"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":"1500","traceId":"\(trace)","spanId":"\(id)","eventName":"gen_ai.choice",
+         "body":{"kvlistValue":{"values":[{"key":"index","value":{"intValue":"0"}},{"key":"finish_reason","value":{"stringValue":"stop"}},
+          {"key":"message","value":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"the answer"}}]}}}]}}}]}]}]}
+        """
+    }
+
+    /// Set once a request has been answered.
+    final class Answered: Sendable {
+        let done = Mutex(false)
+    }
+
+    static func post(_ url: String, _ body: String, _ answered: Answered? = nil) async throws -> UInt {
+        let status = try await HTTPTransport(tls: nil).send(
+            .POST, url, headers: [("Content-Type", "application/json")], body: Array(body.utf8), timeout: .seconds(30)
+        ).status
+        answered?.done.withLock { $0 = true }
+        return status
+    }
+
+    static func check(_ r: CollectorHarness.Running, _ clock: ManualClock, _ dir: String) async throws {
+        let base = "http://127.0.0.1:\(r.port("otlp/http"))/v1/"
+        let waiting = ["processor": "log_join"]
+        // 1. The records come: the answer follows them, and the span is written with its output.
+        let answered = Answered()
+        async let first = post(base + "traces", span("1111111111111111"), answered)
+        #expect(try await eventually { r.counters.value(.logJoinWaitingSpans, waiting) == 1 })
+        #expect(r.counters.value(.exporterSentSpans, ["exporter": "file/out"]) == 0)
+        #expect(answered.done.withLock { !$0 }, "answered while the span still waits")
+        #expect(try await post(base + "logs", choice("1111111111111111")) == 200)
+        #expect(try await first == 200)
+        // The disk queue's sender gathers a partial batch for 200 ms on the same clock.
+        #expect(
+            try await eventually {
+                clock.advance(by: .milliseconds(300))
+                return r.counters.value(.exporterSentSpans, ["exporter": "file/out"]) == 1
+            })
+        // 2. No records: the answer comes when the window runs out, on the collector's clock.
+        async let second = post(base + "traces", span("2222222222222222"))
+        #expect(try await eventually { r.counters.value(.logJoinWaitingSpans, waiting) == 1 })
+        clock.advance(by: .seconds(6))
+        #expect(
+            try await eventually {
+                clock.advance(by: .seconds(2))
+                return r.counters.value(.logJoinWaitingSpans, waiting) == 0
+            })
+        #expect(try await second == 200)
+        #expect(
+            try await eventually {
+                clock.advance(by: .milliseconds(300))
+                return r.counters.value(.exporterSentSpans, ["exporter": "file/out"]) == 2
+            })
+        #expect(r.counters.value(.logJoinSpans, ["processor": "log_join", "outcome": "joined"]) == 1)
+        #expect(r.counters.value(.logJoinSpans, ["processor": "log_join", "outcome": "no_records"]) == 1)
+        #expect(r.counters.value(.logJoinRecords, ["processor": "log_join", "outcome": "joined"]) == 1)
+    }
+
+    @Test func theAnswerWaitsForTheRecordsAndTheDisk() async throws {
+        let dir = NSTemporaryDirectory() + "genai-durable-join-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let clock = ManualClock()
+        try await CollectorHarness.with([Self.yaml(dir)], clock: clock) { running in
+            try await Self.check(running[0], clock, dir)
+        }
+        let observations = try CollectorHarness.lines(dir + "/out").filter { $0["type"]?.stringValue == "generation-create" }.compactMap { $0["body"] }
+        #expect(observations.count == 2)
+        let joined = observations.first { $0["id"]?.stringValue == "1111111111111111" }
+        let output = JSONWriter.serialize(joined?["output"] ?? .null)
+        #expect(output.contains("the answer"))
+        let alone = observations.first { $0["id"]?.stringValue == "2222222222222222" }
+        #expect(alone != nil && alone?["output"] == nil)
     }
 }
