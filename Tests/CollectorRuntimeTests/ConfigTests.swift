@@ -398,13 +398,3 @@ struct PipelineFilesTests {
         }
     }
 }
-
-@Suite(.timeLimit(.minutes(5)))
-struct EmbeddedConfigTests {
-    @Test func theEmbeddedDefaultIsPipelinesLocalYAML() throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("pipelines/local.yaml")
-        #expect(try String(contentsOf: file, encoding: .utf8) == EmbeddedConfig.local)
-        _ = try CollectorConfig(try ConfigLoader().load(["yaml:" + EmbeddedConfig.local]))
-    }
-}

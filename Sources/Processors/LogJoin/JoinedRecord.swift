@@ -1,5 +1,4 @@
 import CollectorCore
-import GenAISemantics
 
 /// A GenAI event log record made ready to become a span event: its event name, time, and the
 /// attributes the event will carry (the body's members, then the record's own attributes less the
@@ -11,30 +10,38 @@ struct JoinedRecord: Sendable {
     var attributes: [Attribute] = []
     /// `gen_ai.choice` or the whole-exchange event: the span's output has come.
     var isOutput: Bool
-    var bytes: Int { store.bytes.capacity + store.tableBytes + attributes.capacity * TraceBatch.EntrySize.attribute + 96 }
+    /// What holding it takes: its tables and bytes, and a measured allowance for the allocations
+    /// and the buffer's own entries around them (`genai-collector-bench --log-join` compares).
+    var bytes: Int { store.bytes.capacity + store.tableBytes + attributes.capacity * TraceBatch.EntrySize.attribute + Self.overhead }
+    static let overhead = 464
 
     /// The event names the join takes; `gen_ai.evaluation.result` rides along as a span event.
-    static let joinable: Set<String> = [
-        GenAIEventName.systemMessage.rawValue, GenAIEventName.userMessage.rawValue, GenAIEventName.assistantMessage.rawValue,
-        GenAIEventName.toolMessage.rawValue, GenAIEventName.choice.rawValue, GenAIEventName.inferenceDetails.rawValue,
-        "gen_ai.evaluation.result",
+    /// Compared as bytes in the batch, so a record that is not one costs no string.
+    static let joinable: [StaticString] = [
+        "gen_ai.system.message", "gen_ai.user.message", "gen_ai.assistant.message", "gen_ai.tool.message", "gen_ai.choice",
+        "gen_ai.client.inference.operation.details", "gen_ai.evaluation.result",
     ]
-    static let outputs: Set<String> = [GenAIEventName.choice.rawValue, GenAIEventName.inferenceDetails.rawValue]
+    static let outputs: [StaticString] = ["gen_ai.choice", "gen_ai.client.inference.operation.details"]
     /// Record attributes that say what the record is rather than what the message holds.
-    static let envelope: Set<String> = ["event.name", "gen_ai.system", "gen_ai.provider.name"]
+    static let envelope: [StaticString] = ["event.name", "gen_ai.system", "gen_ai.provider.name"]
 
-    /// The record's event name: the `event_name` field, else the older `event.name` attribute.
-    static func eventName(_ r: LogRecord, in batch: TraceBatch) -> String? {
-        if r.eventName.count > 0 { return batch.string(r.eventName) }
-        guard let i = batch.attributeIndex(in: r.attributes, key: "event.name"), case .string(let s) = batch.attributes[i].value else { return nil }
-        return batch.string(s)
+    /// The record's event name when it is one the join takes: the `event_name` field, else the older
+    /// `event.name` attribute.
+    static func eventName(_ r: LogRecord, in batch: TraceBatch) -> StaticString? {
+        var name = r.eventName
+        if name.count == 0 {
+            guard let i = batch.attributeIndex(in: r.attributes, key: "event.name"), case .string(let s) = batch.attributes[i].value else { return nil }
+            name = s
+        }
+        return joinable.first { batch.equals(name, $0) }
     }
 
     init?(_ r: LogRecord, in batch: TraceBatch) {
-        guard let name = Self.eventName(r, in: batch), Self.joinable.contains(name) else { return nil }
+        guard let known = Self.eventName(r, in: batch) else { return nil }
+        let name = known.description
         self.name = name
         time = r.timeUnixNano != 0 ? r.timeUnixNano : r.observedTimeUnixNano
-        isOutput = Self.outputs.contains(name)
+        isOutput = Self.outputs.contains { $0.description == name }
         switch r.body {
         case .kvlist(let members)?:
             for m in batch.nestedAttributes[members.range] { attributes.append(store.importAttribute(m, from: batch)) }
@@ -43,7 +50,7 @@ struct JoinedRecord: Sendable {
         case let body?:
             attributes.append(Attribute(key: store.store("content"), value: store.importValue(body, from: batch)))
         }
-        for a in batch.attributes[r.attributes.range] where !Self.envelope.contains(batch.string(a.key)) {
+        for a in batch.attributes[r.attributes.range] where !Self.envelope.contains(where: { batch.equals(a.key, $0) }) {
             attributes.append(store.importAttribute(a, from: batch))
         }
     }
