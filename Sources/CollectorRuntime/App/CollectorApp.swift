@@ -156,8 +156,13 @@ struct FanIn: TraceConsumer {
 
     func accepts(_ signal: Signal) -> Bool { pipelines.contains { $0.signal == signal } }
 
+    /// Each pipeline asked once: a lazy `compactMap(...).first` asks the one it returns twice, and
+    /// the memory freed in between made the second answer nil (a crash under load).
     func precheck(bodyBytes: Int) -> ConsumeOutcome? {
-        pipelines.lazy.compactMap { $0.precheck(bodyBytes: bodyBytes) }.first
+        for p in pipelines {
+            if let refusal = p.precheck(bodyBytes: bodyBytes) { return refusal }
+        }
+        return nil
     }
 
     /// Every pipeline holds the memory limiter's shared budget.
