@@ -173,6 +173,9 @@ struct LogJoinPipelineTests {
             #expect(complete, "\(gateway.output)")
             let received = (taken["metrics"]?.arrayValue ?? []).compactMap(\.stringValue)
             #expect(received == sent)
+            // The instrumentation's own histograms, by name.
+            let text = sent.map { String(decoding: Self.bytes($0), as: UTF8.self) }.joined()
+            #expect(text.contains("gen_ai.client.token.usage") && text.contains("gen_ai.client.operation.duration"))
             let names = try sent.map { hex -> Int in
                 let batch = try OTLPProtobufDecoder().decode(Self.bytes(hex), signal: .metrics)
                 return batch.metricPoints
@@ -200,10 +203,45 @@ struct LogJoinPipelineTests {
         return stride(from: 0, to: u.count - 1, by: 2).map { Hex.nibble(u[$0])! << 4 | Hex.nibble(u[$0 + 1])! }
     }
 
+    /// OTLP/JSON logs and metrics over HTTP: answered `{}`, counted exactly, written per signal.
+    @Test func otlpJSONLogsAndMetricsAreTakenOverHTTP() async throws {
+        let dir = NSTemporaryDirectory() + "genai-json-signals-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            exporters: {file: {directory: "\(dir)"}}
+            service:
+              telemetry: {metrics: {address: "127.0.0.1:0"}}
+              pipelines:
+                logs: {receivers: [otlp], exporters: [file]}
+                metrics: {receivers: [otlp], exporters: [file]}
+            """
+        try await CollectorHarness.with([yaml]) { running in
+            let r = running[0]
+            let base = "http://127.0.0.1:\(r.port("otlp/http"))/v1/"
+            for (signal, body) in [("logs", SignalBodies.logs), ("metrics", SignalBodies.metrics)] {
+                let answer = try await HTTPTransport(tls: nil).send(
+                    .POST, base + signal, headers: [("Content-Type", "application/json")], body: Array(body.utf8), timeout: .seconds(5))
+                #expect(answer.status == 200 && answer.text == "{}", "\(signal): \(answer.status) \(answer.text)")
+            }
+            let labels = ["receiver": "otlp", "transport": "http"]
+            #expect(r.counters.value(.receiverAcceptedLogRecords, labels) == 2)
+            #expect(r.counters.value(.receiverAcceptedMetricPoints, labels) == 2)
+            // A traces request to this receiver finds no pipeline.
+            let traces = try await HTTPTransport(tls: nil).send(
+                .POST, base + "traces", headers: [("Content-Type", "application/json")], body: Array("{}".utf8), timeout: .seconds(5))
+            #expect(traces.status == 404)
+            #expect(try await eventually { r.counters.value(.exporterSentMetricPoints, ["exporter": "file"]) == 2 })
+            #expect(try await eventually { r.counters.value(.exporterSentLogRecords, ["exporter": "file"]) == 2 })
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+        #expect(files.count == 2 && files[0].hasPrefix("logs-") && files[1].hasPrefix("metrics-"), "\(files)")
+    }
+
     /// A receiver no logs (or metrics) pipeline lists answers 404 on HTTP and UNIMPLEMENTED on gRPC.
     @Test func aSignalWithoutAPipelineIsRefusedBeforeItsBodyIsRead() async throws {
         let yaml = """
-            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
+            receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}, grpc: {endpoint: "127.0.0.1:0"}}}}
             exporters: {debug: {}}
             service:
               telemetry: {metrics: {address: "127.0.0.1:0"}}
@@ -218,8 +256,25 @@ struct LogJoinPipelineTests {
             }
             let labels = ["receiver": "otlp", "transport": "http", "reason": "not_found"]
             #expect(running[0].counters.value(.receiverRefusedRequests, labels) == 2)
+            for signal in ["logs", "metrics"] {
+                let (status, out) = try await Scripts.py(
+                    "grpc_raw.py", ["--expect", "UNIMPLEMENTED", "--service", signal, "127.0.0.1:\(running[0].port("otlp/grpc"))", ""])
+                #expect(status == 0, "\(signal): \(out)")
+            }
+            #expect(running[0].counters.value(.receiverRefusedRequests, ["receiver": "otlp", "transport": "grpc", "reason": "not_found"]) == 2)
         }
     }
+}
+
+/// Small OTLP/JSON bodies of the other two signals: two log records, two histogram data points.
+enum SignalBodies {
+    static let logs = """
+        {"resourceLogs":[{"scopeLogs":[{"logRecords":[{"body":{"stringValue":"one"}},{"body":{"stringValue":"two"}}]}]}]}
+        """
+    static let metrics = """
+        {"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"gen_ai.client.token.usage","histogram":{"aggregationTemporality":2,
+         "dataPoints":[{"count":"2","sum":30,"bucketCounts":["1","1"],"explicitBounds":[16]},{"count":"1","sum":4}]}}]}]}]}
+        """
 }
 
 /// Durable mode: a request whose model span waits for its records is answered only once the

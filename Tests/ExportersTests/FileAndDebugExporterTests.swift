@@ -114,3 +114,56 @@ struct FileAndDebugExporterTests {
         for model in Set(observations.compactMap(\.model)) { #expect(line.contains(model), "\(model) in \(line)") }
     }
 }
+
+/// Logs and metrics through the file and debug exporters.
+@Suite(.timeLimit(.minutes(5)))
+struct SignalExporterTests {
+    static let logs = """
+        {"resourceLogs":[{"scopeLogs":[{"scope":{"name":"app"},"logRecords":[
+         {"timeUnixNano":"5","severityNumber":9,"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"1112131415161718","eventName":"gen_ai.user.message",
+          "body":{"kvlistValue":{"values":[{"key":"content","value":{"stringValue":"hi"}}]}}},
+         {"body":{"stringValue":"plain"}}]}]}]}
+        """
+    static let metrics = """
+        {"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"gen_ai.client.token.usage","histogram":{"aggregationTemporality":2,
+         "dataPoints":[{"count":"2","sum":30,"bucketCounts":["1","1"],"explicitBounds":[16]},{"count":"1","sum":4,"bucketCounts":["1","0"],"explicitBounds":[16]}]}}]}]}]}
+        """
+
+    @Test func debugCountsLogRecordsAndPrintsEachWithNormal() async throws {
+        let batch = try OTLPJSONDecoder().decode(Array(Self.logs.utf8), signal: .logs)
+        let lines = Mutex<[String]>([])
+        var map = try ConfigMap(.mapping([ConfigEntry("verbosity", .scalar("normal", quoted: false))]), path: "exporters.debug")
+        let e = DebugExporter(config: try DebugExporter.Config(&map), settings: .standalone("debug", .exporter)) { line in lines.withLock { $0.append(line) } }
+        try await e.export(ExportItem(batch: batch, records: nil))
+        let printed = lines.withLock { $0 }
+        #expect(printed.count == 3)
+        #expect(printed.first == "debug: 2 log records")
+        #expect(
+            printed[1].contains("\"gen_ai.user.message\"") && printed[1].contains("span=1112131415161718") && printed[1].contains(#"body={"content":"hi"}"#))
+        #expect(printed[2] == #"  log body="plain""#)
+    }
+
+    /// Each signal to files of its own, as OTLP/JSON whatever the format (only traces have Langfuse events).
+    @Test func fileWritesEachSignalToItsOwnFiles() async throws {
+        let dir = NSTemporaryDirectory() + "genai-signals-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let e = FileExporter(
+            config: try FileAndDebugExporterTests.fileConfig(dir, format: "langfuse", maxBytes: 1 << 20), settings: .standalone("file", .exporter))
+        let logs = try OTLPJSONDecoder().decode(Array(Self.logs.utf8), signal: .logs)
+        let metrics = try OTLPJSONDecoder().decode(Array(Self.metrics.utf8), signal: .metrics)
+        #expect(metrics.metricPoints == 2)
+        try await e.export(ExportItem(batch: logs, records: nil))
+        try await e.export(ExportItem(batch: metrics, records: nil))
+        await e.shutdown()
+        let names = try FileAndDebugExporterTests.files(dir).map { ($0 as NSString).lastPathComponent }
+        #expect(names.count == 2 && names[0].hasPrefix("logs-") && names[1].hasPrefix("metrics-"), "\(names)")
+        let paths = try FileAndDebugExporterTests.files(dir)
+        let logLine = try String(contentsOfFile: paths[0], encoding: .utf8).trimmingCharacters(in: .newlines)
+        #expect(try OTLPJSONDecoder().decode(Array(logLine.utf8), signal: .logs).logRecords.count == 2)
+        let metricLine = try String(contentsOfFile: paths[1], encoding: .utf8).trimmingCharacters(in: .newlines)
+        let back = try OTLPJSONDecoder().decode(Array(metricLine.utf8), signal: .metrics)
+        // The same message (fields may come in another order than the JSON client wrote them).
+        #expect(OTLPJSONEncoder().encode(back) == OTLPJSONEncoder().encode(metrics) && back.metricPoints == 2)
+        #expect(metricLine.contains(#""name":"gen_ai.client.token.usage""#) && metricLine.contains(#""bucketCounts":["1","1"]"#))
+    }
+}

@@ -25,7 +25,7 @@ public struct DebugExporter: Exporter {
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
         guard item.signal == .traces else {
-            write("\(item.spanCount) \(item.signal.items)")
+            write("debug: \(item.spanCount) \(item.signal.items)")
             for part in item.parts {
                 switch config.verbosity {
                 case .basic: break
