@@ -76,13 +76,7 @@ public final class GroupByTraceBuffer: GroupingService, Sendable {
     }
 
     public func run() async throws {
-        let (time, tick) = (time, tick)
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do { try await time.sleep(tick) } catch { break }
-                await self.releaseDue()
-            }
-        }
+        await time.tick(every: tick) { await self.releaseDue() }
         await hand(
             state.withLock { s in
                 s.closed = true
