@@ -9,6 +9,7 @@ struct EmbeddedConfigTests {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("pipelines/local.yaml")
         #expect(try String(contentsOf: file, encoding: .utf8) == EmbeddedConfig.local)
-        _ = try CollectorConfig(try ConfigLoader().load(["yaml:" + EmbeddedConfig.local]))
+        let config = try CollectorConfig(try ConfigLoader().load(["yaml:" + EmbeddedConfig.local]))
+        #expect(config.pipelines.map(\.signal).sorted() == [.traces, .logs, .metrics])
     }
 }

@@ -75,7 +75,7 @@ struct LogJoinPipelineTests {
     func contentFromLogRecordsBecomesTheGenerationsInputAndOutput(_ mode: String) async throws {
         let (transport, conventions) = (String(mode.split(separator: " ")[0]), String(mode.split(separator: " ")[1]))
         let base = NSTemporaryDirectory() + "genai-join-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: base) }
+        defer { removeTestFiles(base) }
         var traces: [String: String] = [:]
         try await CollectorHarness.with([Self.yaml(traces: base + "/traces", logs: base + "/logs")]) { running in
             let r = running[0]
@@ -159,10 +159,11 @@ struct LogJoinPipelineTests {
         let gateway = try await CollectorProcess(yaml: Self.gateway(peer: peer.port), servers: ["otlp/grpc", "metrics"])
         defer { gateway.stop() }
         let dump = NSTemporaryDirectory() + "genai-metrics-\(UUID().uuidString).hex"
-        defer { try? FileManager.default.removeItem(atPath: dump) }
+        defer { removeTestFiles(dump) }
         try await CollectorHarness.with([Self.sidecar(gateway: gateway.port("otlp/grpc"))]) { running in
             let port = running[0].port("otlp/http")
-            _ = try await Self.run(["http://127.0.0.1:\(port)", "http", "legacy"], environment: ["METRICS_DUMP": dump])
+            let traces = try await Self.run(["http://127.0.0.1:\(port)", "http", "legacy"], environment: ["METRICS_DUMP": dump])
+            #expect(traces.keys.sorted() == ["plain", "stream", "tools"])
             let sent = try String(contentsOfFile: dump, encoding: .utf8).split(separator: "\n").map(String.init)
             try #require(!sent.isEmpty)
             var taken = JSONValue.null
@@ -206,7 +207,7 @@ struct LogJoinPipelineTests {
     /// OTLP/JSON logs and metrics over HTTP: answered `{}`, counted exactly, written per signal.
     @Test func otlpJSONLogsAndMetricsAreTakenOverHTTP() async throws {
         let dir = NSTemporaryDirectory() + "genai-json-signals-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTestFiles(dir) }
         let yaml = """
             receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
             exporters: {file: {directory: "\(dir)"}}
@@ -370,7 +371,7 @@ struct DurableLogJoinTests {
 
     @Test func theAnswerWaitsForTheRecordsAndTheDisk() async throws {
         let dir = NSTemporaryDirectory() + "genai-durable-join-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTestFiles(dir) }
         let clock = ManualClock()
         try await CollectorHarness.with([Self.yaml(dir)], clock: clock) { running in
             try await Self.check(running[0], clock, dir)

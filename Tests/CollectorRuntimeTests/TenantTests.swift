@@ -57,7 +57,7 @@ struct TenantTests {
         let tenants = try SecretMount(["tenants.json": #"{"team-a": {"bearer_tokens": ["tok-a"]}, "team-b": {"bearer_tokens": ["tok-b"]}}"#])
         defer { tenants.remove() }
         let queue = NSTemporaryDirectory() + "genai-tenant-queue-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: queue) }
+        defer { removeTestFiles(queue) }
         let disk = durable ? ", sending_queue: {storage: disk, directory: \"\(queue)\"}" : ""
         func sinks(_ t: String, _ langfuse: LangfuseTestServer) -> String {
             """

@@ -6,6 +6,7 @@ import Foundation
 import GenAIMapping
 import OTLP
 import Synchronization
+import TestSupport
 import Testing
 
 /// The file exporter's formats and rotation, and the debug exporter's line, on translated captures.
@@ -146,7 +147,7 @@ struct SignalExporterTests {
     /// Each signal to files of its own, as OTLP/JSON whatever the format (only traces have Langfuse events).
     @Test func fileWritesEachSignalToItsOwnFiles() async throws {
         let dir = NSTemporaryDirectory() + "genai-signals-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { removeTestFiles(dir) }
         let e = FileExporter(
             config: try FileAndDebugExporterTests.fileConfig(dir, format: "langfuse", maxBytes: 1 << 20), settings: .standalone("file", .exporter))
         let logs = try OTLPJSONDecoder().decode(Array(Self.logs.utf8), signal: .logs)

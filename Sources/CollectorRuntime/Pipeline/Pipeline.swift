@@ -256,20 +256,18 @@ final class FanOut: Sendable {
         for p in after {
             for i in parts.indices { count(p.processor.process(&parts[i]), p.id) }
         }
-        guard parts.first?.signal ?? .traces == .traces else {
-            // Logs and metrics are not translated: they go out as they came.
-            let admission = self.admission
-            let lease = Lease(holders: exporters.count) { admission.release(cost) }
-            for queue in exporters { queue.offer(ExportItem(parts: parts, records: nil, lease: lease)) }
-            return
+        // Traces are translated once: for the exporters that need Langfuse records and for the GenAI
+        // metrics. Logs and metrics go out as they came.
+        var records: [LangfuseRecords]?
+        if parts.first?.signal ?? .traces == .traces {
+            var stats = GenAITranslator.Stats()
+            let translated = GenAITranslator().translate(parts: parts, stats: &stats)
+            counters.add(.translatedSpans, parts.reduce(0) { $0 + $1.spans.count })
+            GenAIMetrics.record(stats.notes, into: counters)
+            GenAIMetrics.record(translated, into: counters)
+            GenAIMetrics.recordTenants(parts, translated, into: counters)
+            records = translated
         }
-        // Translated once: for the exporters that need Langfuse records and for the GenAI metrics.
-        var stats = GenAITranslator.Stats()
-        let records = GenAITranslator().translate(parts: parts, stats: &stats)
-        counters.add(.translatedSpans, parts.reduce(0) { $0 + $1.spans.count })
-        GenAIMetrics.record(stats.notes, into: counters)
-        GenAIMetrics.record(records, into: counters)
-        GenAIMetrics.recordTenants(parts, records, into: counters)
         let admission = self.admission
         let lease = Lease(holders: exporters.count) { admission.release(cost) }
         for queue in exporters {

@@ -98,12 +98,13 @@ public struct JoinBuffer: Sendable {
     /// A logs request's GenAI event records: attached to waiting spans (a span that gets its output
     /// lets its request go once none of its spans waits), the rest held for their span.
     public mutating func offer(_ logs: TraceBatch, now: Duration) -> [Released] {
-        var attach: [(token: Int, key: SpanKey, record: JoinedRecord)] = []
+        // Records for waiting spans, by request and span (in the order they came).
+        var byRequest: [Int: [SpanKey: [JoinedRecord]]] = [:]
         for r in logs.logRecords {
             guard let trace = r.traceID, let span = r.spanID, let record = JoinedRecord(r, in: logs) else { continue }
             let key = SpanKey(trace: trace, span: span)
             if let token = waiting[key] {
-                attach.append((token, key, record))
+                byRequest[token, default: [:]][key, default: []].append(record)
                 continue
             }
             records[key, default: []].append((nextSeq, now, record))
@@ -113,9 +114,6 @@ public struct JoinBuffer: Sendable {
             bytes += record.bytes
         }
         var released: [Released] = []
-        // Each request once, its spans' records together (in the order they came).
-        var byRequest: [Int: [SpanKey: [JoinedRecord]]] = [:]
-        for a in attach { byRequest[a.token, default: [:]][a.key, default: []].append(a.record) }
         for (token, bySpan) in byRequest {
             // Taken out while it changes, so its tables are not copied.
             guard var request = requests.removeValue(forKey: token) else { continue }
