@@ -151,7 +151,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["genai-collector", "TestSupport", "CollectorCore"], swiftSettings: strict),
         .testTarget(
-            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "TestSupport"],
+            name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "GenAISemantics", "TestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "ExportersTests",

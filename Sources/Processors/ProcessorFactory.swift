@@ -12,6 +12,8 @@ public enum ProcessorStage: Sendable {
     case grouping
     /// Keeps or drops each whole trace (after a grouping stage).
     case sampling
+    /// Changes each whole trace in place (after a grouping stage, before batching).
+    case perTrace
     /// Holds trace requests until their GenAI log records have come (`log_join`).
     case joining
     /// Bounds the bytes the process holds: one budget shared by every pipeline, which receivers
@@ -26,6 +28,7 @@ public enum ProcessorRole: Sendable {
     case admission(Admission)
     case grouping(GroupingStage)
     case sampling(TailSampler)
+    case perTrace(any TraceProcessor)
     case joining(LogJoinService)
 }
 

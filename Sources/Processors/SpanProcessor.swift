@@ -7,6 +7,21 @@ public protocol SpanProcessor: Sendable {
     func process(_ batch: inout TraceBatch) -> ProcessorOutcome
 }
 
+/// A synchronous, in-place step over one whole trace: all its spans, in the shares of the requests
+/// they came in. Over a single batch (the offline `process` command) it takes the batch as whole.
+public protocol TraceProcessor: SpanProcessor {
+    func process(trace parts: inout [TraceBatch]) -> ProcessorOutcome
+}
+
+extension TraceProcessor {
+    public func process(_ batch: inout TraceBatch) -> ProcessorOutcome {
+        var parts = [batch]
+        batch = TraceBatch()
+        defer { batch = parts[0] }
+        return process(trace: &parts)
+    }
+}
+
 /// Counts of what a processor did to a batch, by reason (exported as metrics by the runtime), plus
 /// any series of the processor's own (e.g. unknown models by name).
 public struct ProcessorOutcome: Sendable, Equatable {

@@ -42,7 +42,8 @@ struct ComponentConformanceTests {
             sections[.processor] = "\(c.type): \(example)"
             pipeline.processors = c.type
             // A trace-level stage needs whole traces: the per-trace buffer goes before it.
-            if ComponentRegistry.processors.first(where: { $0.type == c.type })?.stage == .sampling {
+            let stage = ComponentRegistry.processors.first(where: { $0.type == c.type })?.stage
+            if stage == .sampling || stage == .perTrace {
                 sections[.processor]! += "\n  groupbytrace: {}"
                 pipeline.processors = "groupbytrace, " + c.type
             }

@@ -15,6 +15,9 @@ public final class Counters: Sendable {
     /// Doubles, so cost (fractional USD) is a counter like the rest; counts stay exact below 2^53.
     private let values = Mutex<[Key: Double]>([:])
 
+    /// Histograms by metric and labels (`observe`); their buckets are the metric's (`MetricName.buckets`).
+    private let histograms = Mutex<[Key: Histogram]>([:])
+
     /// The values seen so far of each client-derived label (`bounded`).
     private let seenLabels = Mutex<[String: Set<String>]>([:])
 
@@ -75,7 +78,78 @@ public final class Counters: Sendable {
         Int(values.withLock { $0.filter { $0.key.metric == metric }.values.reduce(0, +) })
     }
 
+    /// Adds one observation to a histogram series (cumulative buckets are built when rendered).
+    public func observe(_ metric: MetricName, _ x: Double, _ labels: [String: String] = [:]) {
+        observe([(Key(metric, labels), x)])
+    }
+
+    /// Many observations under one lock. A value that is not finite is ignored: a histogram's sum
+    /// would be poisoned for good by one NaN.
+    public func observe(_ batch: [(Key, Double)]) {
+        guard !batch.isEmpty else { return }
+        histograms.withLock { h in
+            for (k, x) in batch where x.isFinite {
+                let bounds = k.metric.buckets
+                h[k, default: Histogram(buckets: bounds.count)].add(x, bounds: bounds)
+            }
+        }
+    }
+
+    /// A histogram series as it stands, nil before its first observation.
+    public func histogram(_ metric: MetricName, _ labels: [String: String] = [:]) -> Histogram? {
+        histograms.withLock { $0[Key(metric, labels)] }
+    }
+
+    public func histogramSnapshot() -> [(Key, Histogram)] {
+        histograms.withLock { Array($0) }.sorted { ($0.0.metric.rawValue, $0.0.labels.description) < ($1.0.metric.rawValue, $1.0.labels.description) }
+    }
+
     public func snapshot() -> [(Key, Double)] {
         values.withLock { Array($0) }.sorted { ($0.0.metric.rawValue, $0.0.labels.description) < ($1.0.metric.rawValue, $1.0.labels.description) }
+    }
+}
+
+/// One histogram series: counts per bucket (not cumulative; the last counts values above every
+/// bound), their sum and count.
+public struct Histogram: Sendable, Equatable {
+    public private(set) var counts: [UInt64]
+    public private(set) var sum: Double = 0
+    public private(set) var count: UInt64 = 0
+
+    init(buckets: Int) { counts = [UInt64](repeating: 0, count: buckets + 1) }
+
+    mutating func add(_ x: Double, bounds: [Double]) {
+        // Bounds are few (≤ 20) and sorted: a linear scan beats a binary search at this size.
+        var i = 0
+        while i < bounds.count && x > bounds[i] { i += 1 }
+        counts[i] += 1
+        sum += x
+        count += 1
+    }
+
+    /// Counts at or below each bound, then the total (`le="+Inf"`), as Prometheus exposes them.
+    public var cumulative: [UInt64] {
+        var running: UInt64 = 0
+        return counts.map {
+            running += $0; return running
+        }
+    }
+
+    /// The value below which a share `q` of observations fell, interpolated linearly inside its
+    /// bucket (as Prometheus's `histogram_quantile`); nil when empty. Above the last bound it is
+    /// the last bound.
+    public func quantile(_ q: Double, bounds: [Double]) -> Double? {
+        guard count > 0 else { return nil }
+        let rank = q * Double(count)
+        var below: UInt64 = 0
+        for (i, n) in counts.enumerated() {
+            if Double(below + n) >= rank && n > 0 {
+                guard i < bounds.count else { return bounds.last }
+                let lower = i == 0 ? 0 : bounds[i - 1]
+                return lower + (bounds[i] - lower) * (rank - Double(below)) / Double(n)
+            }
+            below += n
+        }
+        return bounds.last
     }
 }

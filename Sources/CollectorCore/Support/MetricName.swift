@@ -118,6 +118,21 @@ public enum MetricName: String, Sendable, CaseIterable {
     case logJoinHeldRecords = "genai_collector_log_join_held_records"
     case logJoinBytes = "genai_collector_log_join_bytes"
 
+    /// Histograms (seconds, USD): each model call, tool call, agent step ... by `model`, `type`,
+    /// `environment`, `agent`; time to first token by `model`; each whole trace's duration (earliest
+    /// start to latest end, as Langfuse computes trace latency) by `name` and `environment`, and its
+    /// cost by `environment`.
+    case operationDuration = "genai_collector_operation_duration_seconds"
+    case timeToFirstToken = "genai_collector_time_to_first_token_seconds"
+    case traceDuration = "genai_collector_trace_duration_seconds"
+    case traceCost = "genai_collector_trace_cost_usd"
+    /// Observations at level ERROR, by `model`, `agent`, `type` and `environment`.
+    case observationErrors = "genai_collector_observation_errors"
+    /// Tokens and cost carried by aggregate spans (an agent or chain span repeating the sum of its
+    /// model calls, `agent_attribution`): counted here, apart, never in `genai_collector_tokens`.
+    case aggregatedTokens = "genai_collector_aggregated_tokens"
+    case aggregatedCostUSD = "genai_collector_aggregated_cost_usd"
+
     /// A receiver's accepted (or refused) items of a signal.
     public static func receiverItems(_ signal: Signal, accepted: Bool) -> MetricName {
         switch signal {
@@ -146,6 +161,23 @@ public enum MetricName: String, Sendable, CaseIterable {
         case (.metrics, .dropped): return .droppedMetricPoints
         }
     }
+
+    /// Bucket bounds of a histogram, empty for counters and gauges. Latency buckets span what model
+    /// calls and agent runs take (50 ms to 5 min); cost buckets a hundredth of a cent to $10.
+    public var buckets: [Double] {
+        switch self {
+        case .operationDuration, .traceDuration: return Self.latencyBuckets
+        case .timeToFirstToken: return Self.firstTokenBuckets
+        case .traceCost: return Self.costBuckets
+        default: return []
+        }
+    }
+
+    public static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300]
+    public static let firstTokenBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30]
+    public static let costBuckets: [Double] = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10]
+
+    public var isHistogram: Bool { !buckets.isEmpty }
 
     /// Gauges are exposed as they are; everything else is a counter (`_total`).
     public var isGauge: Bool {

@@ -60,6 +60,42 @@ public enum Timestamp {
         return era * 146_097 + doe - 719_468
     }
 
+    /// `2024-05-17T10:32:11.123Z` (or with an offset, or without fraction) as epoch milliseconds.
+    public static func millis(iso text: String) -> Int64? {
+        let b = Array(text.utf8)
+        func num(_ s: Int, _ n: Int) -> Int64? {
+            guard s + n <= b.count else { return nil }
+            var v: Int64 = 0
+            for k in s..<(s + n) {
+                guard b[k] >= 0x30 && b[k] <= 0x39 else { return nil }
+                v = v * 10 + Int64(b[k] - 0x30)
+            }
+            return v
+        }
+        guard b.count >= 19, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
+            let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d)
+        else { return nil }
+        var i = 19
+        var ms: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var digits = 0
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 {
+                if digits < 3 { ms = ms * 10 + Int64(b[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            for _ in digits..<3 where digits < 3 { ms *= 10 }
+        }
+        var offset: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
+            guard let oh = num(i + 1, 2), let om = num(i + 4, 2) else { return nil }
+            offset = (oh * 60 + om) * 60_000 * (b[i] == UInt8(ascii: "+") ? 1 : -1)
+        }
+        let days = Timestamp.days(fromCivil: (Int64(y), Int64(mo), Int64(d)))
+        return ((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000 + ms) - offset
+    }
+
     /// Parses the ISO-8601 forms Langfuse accepts for `completion_start_time`
     /// (`YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`); true when it is a date.
     public static func isISO8601Date(_ text: String) -> Bool {

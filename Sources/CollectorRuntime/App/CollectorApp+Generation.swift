@@ -239,6 +239,7 @@ extension CollectorApp {
                 }
             case .grouping(let stage): grouping = stage
             case .sampling(let sampler): middle.append(.sample(sampler))
+            case .perTrace(let processor): middle.append(.perTrace(id.description, processor))
             case .batching(let stage): batching = stage
             case .admission, .joining: break
             }

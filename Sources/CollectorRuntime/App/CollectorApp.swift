@@ -138,8 +138,13 @@ extension CollectorApp {
         let app = CollectorApp(config: config, logger: Logger(label: "genai-collector"))
         var out: [(id: String, processor: any SpanProcessor)] = []
         for id in pipeline.processors {
-            guard let c = config.processors[id], c.factory.stage == .inPlace else { continue }
-            if case .inPlace(let p) = try c.factory.make(erased: c.config, settings: app.settings(id, .processor)) { out.append((id.description, p)) }
+            guard let c = config.processors[id], c.factory.stage == .inPlace || c.factory.stage == .perTrace else { continue }
+            switch try c.factory.make(erased: c.config, settings: app.settings(id, .processor)) {
+            case .inPlace(let p): out.append((id.description, p))
+            // The request taken as whole traces (a capture of one interaction is).
+            case .perTrace(let p): out.append((id.description, p))
+            default: break
+            }
         }
         return out
     }

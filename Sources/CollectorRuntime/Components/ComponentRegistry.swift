@@ -18,6 +18,7 @@ public enum ComponentRegistry {
         BatchProcessor.Factory(),
         GroupByTrace.Factory(),
         TailSampling.Factory(),
+        AgentAttribution.Factory(),
         LogJoin.Factory(),
         InPlaceProcessorType<EnvironmentProcessor>(),
         AttributesProcessor.Factory(),

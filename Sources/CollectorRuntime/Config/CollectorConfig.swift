@@ -290,7 +290,7 @@ public struct CollectorConfig: Sendable {
         let grouping = stages.filter { $0.1 == .grouping }.map(\.0)
         if batching.count > 1 { throw ConfigError(path, "lists \(batching.map(\.description).joined(separator: " and ")): one batching stage per pipeline") }
         if grouping.count > 1 { throw ConfigError(path, "lists \(grouping.map(\.description).joined(separator: " and ")): one per-trace buffer per pipeline") }
-        let sampling = stages.filter { $0.1 == .sampling }.map(\.0)
+        let sampling = stages.filter { $0.1 == .sampling || $0.1 == .perTrace }.map(\.0)
         let joining = stages.filter { $0.1 == .joining }.map(\.0)
         func position(_ id: ComponentID) -> Int { p.processors.firstIndex(of: id)! }
         if joining.count > 1 { throw ConfigError(path, "lists \(joining.map(\.description).joined(separator: " and ")): one log join per pipeline") }
@@ -299,10 +299,10 @@ public struct CollectorConfig: Sendable {
         }
         for s in sampling {
             guard let g = grouping.first, position(g) < position(s) else {
-                throw ConfigError(path, "\(s) decides on whole traces: put a groupbytrace processor before it")
+                throw ConfigError(path, "\(s) works on whole traces: put a groupbytrace processor before it")
             }
             if let b = batching.first, position(b) < position(s) {
-                throw ConfigError(path, "\(s) must come before \(b): it decides on whole traces, not batches")
+                throw ConfigError(path, "\(s) must come before \(b): it works on whole traces, not batches")
             }
         }
         guard let g = grouping.first else { return }

@@ -6,23 +6,50 @@ import Processors
 import GenAIMapping
 
 /// The GenAI series of `/metrics`, from the translated records of each exported batch: observations
-/// by type and environment, tokens and cost by model, environment, observation type and bucket.
+/// by type and environment; tokens and cost by model, environment, observation type, agent and
+/// bucket; operation durations and time to first token (histograms); errors; aggregates' usage.
 /// Aggregated per distinct series within the batch (consecutive observations usually share one), so
 /// label sets are built and hashed once per series, not once per observation.
 enum GenAIMetrics {
     /// Distinct values kept per label, all from clients; the rest are `other` (counted).
-    static let limits = (model: 200, environment: 50, usageKey: 50, costKey: 50)
+    static let limits = (model: 200, environment: 50, usageKey: 50, costKey: 50, agent: 100)
 
     private struct Series: Equatable {
         var model: String?
         var environment: String
         var type: ObservationType
+        /// The owning agent (metadata `agent`, which `agent_attribution` writes).
+        var agent: String?
     }
 
     private struct Sums {
         var observations = 0
         var tokens: [(String, Double)] = []
         var cost: [(String, Double)] = []
+        var aggregatedTokens: [(String, Double)] = []
+        var aggregatedCost: [(String, Double)] = []
+        /// Seconds, for the histograms: each operation's duration, each streamed call's first token.
+        var durations: [Double] = []
+        var firstTokens: [Double] = []
+        var errors = 0
+
+        mutating func add(_ o: borrowing LangfuseObservation) {
+            observations += 1
+            if o.level == .error { errors += 1 }
+            // Plain spans and events are structure, not operations; everything else is timed.
+            if o.type != .span && o.type != .event, o.endTimeUnixNano >= o.startTimeUnixNano {
+                durations.append(Double(o.endTimeUnixNano - o.startTimeUnixNano) / 1e9)
+            }
+            if let text = o.completionStartTime, let ms = Timestamp.millis(iso: text) {
+                let ttft = (Double(ms) - Double(o.startTimeUnixNano / 1_000_000)) / 1000
+                if ttft >= 0 { firstTokens.append(ttft) }
+            }
+            for (key, n) in o.aggregatedUsage?.pairs ?? [] { Self.add(&aggregatedTokens, key, Double(n)) }
+            for (key, usd) in o.aggregatedCost?.pairs ?? [] { Self.add(&aggregatedCost, key, usd) }
+            guard o.model != nil else { return }
+            for (key, n) in o.usageDetails?.pairs ?? [] { Self.add(&tokens, key, Double(n)) }
+            for (key, usd) in o.costDetails?.pairs ?? [] { Self.add(&cost, key, usd) }
+        }
 
         static func add(_ list: inout [(String, Double)], _ key: String, _ x: Double) {
             if let i = list.firstIndex(where: { $0.0 == key }) { list[i].1 += x } else { list.append((key, x)) }
@@ -69,7 +96,9 @@ enum GenAIMetrics {
             // By index, so each observation is read in place, not copied.
             for i in records.observations.indices {
                 let model = records.observations[i].model
-                let s = Series(model: model, environment: records.observations[i].environment, type: records.observations[i].type)
+                let s = Series(
+                    model: model, environment: records.observations[i].environment, type: records.observations[i].type,
+                    agent: records.observations[i].metadataText(AgentAttribution.agentKey))
                 if last < 0 || series[last].0 != s {
                     last =
                         series.firstIndex { $0.0 == s }
@@ -77,20 +106,38 @@ enum GenAIMetrics {
                             series.append((s, Sums())); return series.count - 1
                         }()
                 }
-                series[last].1.observations += 1
-                guard model != nil else { continue }
-                for (key, n) in records.observations[i].usageDetails?.pairs ?? [] { Sums.add(&series[last].1.tokens, key, Double(n)) }
-                for (key, usd) in records.observations[i].costDetails?.pairs ?? [] { Sums.add(&series[last].1.cost, key, usd) }
+                series[last].1.add(records.observations[i])
             }
         }
         var out: [(Counters.Key, Double)] = []
+        var observed: [(Counters.Key, Double)] = []
         var observations: [Counters.Key: Double] = [:]
         for (s, sums) in series {
             let type = s.type.rawValue.lowercased()
             let environment = counters.bounded("environment", s.environment, limit: limits.environment)
+            let agent = s.agent.map { counters.bounded("agent", $0, limit: limits.agent) } ?? "none"
+            let modelLabel = s.model.map { counters.bounded("model", $0, limit: limits.model) } ?? "none"
             observations[Counters.Key(.observations, ["type": type, "environment": environment]), default: 0] += Double(sums.observations)
-            guard let model = s.model else { continue }
-            let base = ["model": counters.bounded("model", model, limit: limits.model), "environment": environment, "observation_type": type]
+            if !sums.durations.isEmpty {
+                let key = Counters.Key(.operationDuration, ["model": modelLabel, "type": type, "environment": environment, "agent": agent])
+                observed += sums.durations.map { (key, $0) }
+            }
+            if !sums.firstTokens.isEmpty {
+                let key = Counters.Key(.timeToFirstToken, ["model": modelLabel])
+                observed += sums.firstTokens.map { (key, $0) }
+            }
+            if sums.errors > 0 {
+                out.append(
+                    (Counters.Key(.observationErrors, ["model": modelLabel, "agent": agent, "type": type, "environment": environment]), Double(sums.errors)))
+            }
+            for (key, n) in sums.aggregatedTokens {
+                out.append((Counters.Key(.aggregatedTokens, ["agent": agent, "usage": counters.bounded("usage", key, limit: limits.usageKey)]), n))
+            }
+            for (key, usd) in sums.aggregatedCost {
+                out.append((Counters.Key(.aggregatedCostUSD, ["agent": agent, "cost": counters.bounded("cost", key, limit: limits.costKey)]), usd))
+            }
+            guard s.model != nil else { continue }
+            let base = ["model": modelLabel, "environment": environment, "observation_type": type, "agent": agent]
             for (key, n) in sums.tokens {
                 let usage = counters.bounded("usage", key, limit: limits.usageKey)
                 out.append((Counters.Key(.tokens, base.merging(["usage": usage]) { $1 }), n))
@@ -101,5 +148,6 @@ enum GenAIMetrics {
             }
         }
         counters.add(out + Array(observations))
+        counters.observe(observed)
     }
 }

@@ -122,6 +122,7 @@ extension Pipeline {
 enum TraceStep: Sendable {
     case inPlace(String, any SpanProcessor)
     case sample(TailSampler)
+    case perTrace(String, any TraceProcessor)
 }
 
 /// What follows the per-trace buffer: the processors between it and the batch stage (run on each
@@ -194,6 +195,8 @@ final class Downstream: Sendable {
             switch step {
             case .inPlace(let id, let processor):
                 for i in parts.indices { fanOut.count(processor.process(&parts[i]), id) }
+            case .perTrace(let id, let processor):
+                fanOut.count(processor.process(trace: &parts), id)
             case .sample(let sampler):
                 var stats = GenAITranslator.Stats()
                 let records = GenAITranslator().translate(parts: parts, stats: &stats)

@@ -37,7 +37,7 @@ extension ClickHouseRowEncoder {
         w.key("end_time")
         if o.type == .event { w.null() } else { micros(max(o.endTimeUnixNano, o.startTimeUnixNano), &w) }
         w.key("completion_start_time")
-        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)), ms >= 0 { micros(millis: ms, &w) } else { w.null() }
+        if let ms = o.completionStartTime.flatMap(Timestamp.millis(iso:)), ms >= 0 { micros(millis: ms, &w) } else { w.null() }
         w.field("name", o.name)
         w.field("type", o.type.rawValue)
         w.field("environment", o.environment)

@@ -63,7 +63,7 @@ public struct ClickHouseRowEncoder: Sendable {
         w.key("total_cost")
         if let total { w.double(total) } else { w.null() }
         w.key("completion_start_time")
-        if let ms = o.completionStartTime.flatMap(Self.millis(iso:)) { time(ms, &w) } else { w.null() }
+        if let ms = o.completionStartTime.flatMap(Timestamp.millis(iso:)) { time(ms, &w) } else { w.null() }
         w.key("prompt_id"); w.null()
         w.key("prompt_name"); nullable(o.promptName, &w)
         w.key("prompt_version")
@@ -294,40 +294,4 @@ public struct ClickHouseRowEncoder: Sendable {
     }
 
     static func millis(_ unixNanos: UInt64) -> Int64 { Int64(unixNanos / 1_000_000) }
-
-    /// `2024-05-17T10:32:11.123Z` (or with an offset, or without fraction) as epoch milliseconds.
-    static func millis(iso text: String) -> Int64? {
-        let b = Array(text.utf8)
-        func num(_ s: Int, _ n: Int) -> Int64? {
-            guard s + n <= b.count else { return nil }
-            var v: Int64 = 0
-            for k in s..<(s + n) {
-                guard b[k] >= 0x30 && b[k] <= 0x39 else { return nil }
-                v = v * 10 + Int64(b[k] - 0x30)
-            }
-            return v
-        }
-        guard b.count >= 19, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2),
-            let sec = num(17, 2), (1...12).contains(mo), (1...31).contains(d)
-        else { return nil }
-        var i = 19
-        var ms: Int64 = 0
-        if i < b.count, b[i] == UInt8(ascii: ".") {
-            i += 1
-            var digits = 0
-            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 {
-                if digits < 3 { ms = ms * 10 + Int64(b[i] - 0x30) }
-                digits += 1
-                i += 1
-            }
-            for _ in digits..<3 where digits < 3 { ms *= 10 }
-        }
-        var offset: Int64 = 0
-        if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
-            guard let oh = num(i + 1, 2), let om = num(i + 4, 2) else { return nil }
-            offset = (oh * 60 + om) * 60_000 * (b[i] == UInt8(ascii: "+") ? 1 : -1)
-        }
-        let days = Timestamp.days(fromCivil: (Int64(y), Int64(mo), Int64(d)))
-        return ((days * 86_400 + h * 3600 + mi * 60 + sec) * 1000 + ms) - offset
-    }
 }

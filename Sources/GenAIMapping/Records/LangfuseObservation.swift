@@ -16,6 +16,10 @@ public struct LangfuseObservation: Sendable, Equatable {
     public var modelParameters: [JSONMember]?
     public var usageDetails: UsageDetails?
     public var costDetails: CostDetails?
+    /// What an aggregate span (`agent_attribution`) carried instead of usage and cost: the sum of
+    /// its descendants', kept apart (and in metadata as `aggregated_usage`, `aggregated_cost`).
+    public var aggregatedUsage: UsageDetails?
+    public var aggregatedCost: CostDetails?
     public var input: RecordValue?
     public var output: RecordValue?
     public var metadata: [RecordMember]
@@ -31,6 +35,15 @@ public struct LangfuseObservation: Sendable, Equatable {
     public var pricedModelID: String?
     public var pricingTierID: String?
     public var pricingTierName: String?
+
+    /// A metadata key's value when it is text (`agent`, `stage`): nil when absent or not a string.
+    public func metadataText(_ key: String) -> String? {
+        for m in metadata where m.key == key {
+            if case .json(.string(let s)) = m.value { return s }
+            return nil
+        }
+        return nil
+    }
 
     public init(id: SpanID, traceID: TraceID, type: ObservationType, name: String, environment: String) {
         self.id = id

@@ -116,6 +116,12 @@ public struct GenAITranslator: Sendable {
         }
         let attributes = ctx.attributesMetadata(excluding: io.consumed, tools: tools)
         o.metadata = userMetadata.merging(ctx.structuralMetadata(attributes: attributes))
+        if ctx.isMarkedAggregate {
+            o.aggregatedUsage = ctx.spanUsage()
+            o.aggregatedCost = ctx.spanCost()
+            if let u = o.aggregatedUsage { o.metadata.append(RecordMember("aggregated_usage", .json(.object(u.pairs.map { JSONMember($0.0, .int($0.1)) })))) }
+            if let c = o.aggregatedCost { o.metadata.append(RecordMember("aggregated_cost", .json(.object(c.pairs.map { JSONMember($0.0, .double($0.1)) })))) }
+        }
         return (o, attributes, traceInput)
     }
 

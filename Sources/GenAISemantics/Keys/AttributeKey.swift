@@ -8,6 +8,8 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case collectorCostTier = "genai_collector.cost.tier"
     case collectorCostModelID = "genai_collector.cost.model_id"
     case collectorCostTierID = "genai_collector.cost.tier_id"
+    // agent_attribution: this span's usage and cost repeat its descendants' (an aggregate).
+    case collectorUsageAggregate = "genai_collector.usage.aggregate"
 
     // Langfuse's own keys (they win over every heuristic in Langfuse's mapping).
     case langfuseObservationType = "langfuse.observation.type"
@@ -52,6 +54,7 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case genAISystem = "gen_ai.system"
     case genAIProviderName = "gen_ai.provider.name"
     case genAIConversationID = "gen_ai.conversation.id"
+    case genAIAgentName = "gen_ai.agent.name"
     case genAIRequestModel = "gen_ai.request.model"
     case genAIResponseModel = "gen_ai.response.model"
     case genAIRequestMaxTokens = "gen_ai.request.max_tokens"
@@ -78,6 +81,7 @@ public enum AttributeKey: String, CaseIterable, Sendable {
 
     // OpenInference.
     case openInferenceSpanKind = "openinference.span.kind"
+    case openInferenceAgentName = "agent.name"
     case inputValue = "input.value"
     case outputValue = "output.value"
     case llmModelName = "llm.model_name"
@@ -251,4 +255,9 @@ public enum CollectorAttributeKey {
     public static func redactionCount(_ rule: String) -> String { "redaction.\(rule).count" }
     /// `true` on a span the redaction processor changed (when `mark_applied` is on).
     public static let redactionApplied = "redaction.applied"
+    /// `true` on an agent or chain span whose usage is the sum of its descendants' (`agent_attribution`):
+    /// the translator moves its usage and cost into metadata (`aggregated_usage`, `aggregated_cost`).
+    public static let usageAggregate = AttributeKey.collectorUsageAggregate.rawValue
+    /// A dotted observation metadata key, which the translator writes as metadata key `key`.
+    public static func observationMetadata(_ key: String) -> String { AttributeKey.langfuseObservationMetadata.rawValue + "." + key }
 }

@@ -4,7 +4,12 @@ import CollectorCore
 /// as `total`. Price-based inference is the cost_inference processor's job, not the translator's.
 extension SpanContext {
     public func costDetails() -> CostDetails? {
-        if isAggregateAgentSpan { return nil }
+        if isAggregateAgentSpan || isMarkedAggregate { return nil }
+        return spanCost()
+    }
+
+    /// The cost the span carries, whether or not it is an aggregate of its descendants'.
+    public func spanCost() -> CostDetails? {
         var cost = CostDetails()
         switch explicitDetails(.langfuseObservationCostDetails) {
         case .some(.some(let members)):

@@ -9,6 +9,10 @@ extension SpanContext {
         return MappingTables.agentAggregateOperations.contains(op)
     }
 
+    /// Marked by `agent_attribution` as repeating its descendants' usage: its usage and cost are
+    /// kept apart (metadata), so a sum over the trace counts each model call once.
+    public var isMarkedAggregate: Bool { truthy(.collectorUsageAggregate) != nil }
+
     public func modelName() -> String? {
         if isAggregateAgentSpan { return nil }
         for key in MappingTables.modelNameKeys {

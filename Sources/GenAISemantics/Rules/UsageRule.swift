@@ -4,7 +4,12 @@ import CollectorCore
 /// out of input and output, and `total` is always present when any count is.
 extension SpanContext {
     public func usageDetails() -> UsageDetails? {
-        if isAggregateAgentSpan { return nil }
+        if isAggregateAgentSpan || isMarkedAggregate { return nil }
+        return spanUsage()
+    }
+
+    /// The usage the span carries, whether or not it is an aggregate of its descendants'.
+    public func spanUsage() -> UsageDetails? {
         var raw: [(String, JSONValue)]?
         switch explicitDetails(.langfuseObservationUsageDetails) {
         case .some(.some(let members)): raw = members.map { ($0.key, $0.value) }

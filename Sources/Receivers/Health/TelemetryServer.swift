@@ -100,7 +100,8 @@ extension TelemetryEndpoints {
     }
 }
 
-/// Prometheus text exposition of the counters: counters get `_total`, queue gauges do not.
+/// Prometheus text exposition of the counters: counters get `_total`, queue gauges do not; histograms
+/// get `_bucket{le}` (cumulative), `_sum` and `_count`.
 enum PrometheusText {
 
     static func render(_ counters: Counters) -> String {
@@ -113,6 +114,17 @@ enum PrometheusText {
             let labels = key.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }.joined(separator: ",")
             let number = JSONWriter.javaScriptNumber(value)
             out += labels.isEmpty ? "\(name) \(number)\n" : "\(name){\(labels)} \(number)\n"
+        }
+        for (key, h) in counters.histogramSnapshot() {
+            let name = key.metric.rawValue
+            if typed.insert(name).inserted { out += "# TYPE \(name) histogram\n" }
+            let labels = key.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\"\(escape($0.value))\"" }
+            let bounds = key.metric.buckets.map { JSONWriter.javaScriptNumber($0) } + ["+Inf"]
+            for (le, n) in zip(bounds, h.cumulative) {
+                out += "\(name)_bucket{\((labels + ["le=\"\(le)\""]).joined(separator: ","))} \(n)\n"
+            }
+            let plain = labels.isEmpty ? "" : "{\(labels.joined(separator: ","))}"
+            out += "\(name)_sum\(plain) \(JSONWriter.javaScriptNumber(h.sum))\n\(name)_count\(plain) \(h.count)\n"
         }
         return out
     }
