@@ -96,4 +96,26 @@ struct AgentAttributionPipelineTests {
         #expect(tokenTotal == 4 * 29)
         if c.aggregates == 0 { #expect(!counters.snapshot().contains { $0.0.metric == .aggregatedTokens }) }
     }
+
+    /// It needs whole traces: after groupbytrace, before batch; its keys are checked.
+    @Test func itsPlaceAndKeysAreChecked() {
+        func errors(_ processors: String, _ options: String = "{}") -> String {
+            let yaml = """
+                receivers: {otlp: {protocols: {http: {}}}}
+                processors: {groupbytrace: {}, batch: {}, agent_attribution: \(options)}
+                exporters: {debug: {}}
+                service: {pipelines: {traces: {receivers: [otlp], processors: [\(processors)], exporters: [debug]}}}
+                """
+            do {
+                return try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])).pipelines.isEmpty ? "no pipeline" : ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(errors("groupbytrace, agent_attribution, batch") == "")
+        #expect(errors("groupbytrace, agent_attribution, batch", "{detect_aggregates: false}") == "")
+        #expect(errors("agent_attribution, batch").contains("agent_attribution works on whole traces: put a groupbytrace processor before it"))
+        #expect(errors("groupbytrace, batch, agent_attribution").contains("agent_attribution must come before batch"))
+        #expect(errors("groupbytrace, agent_attribution", "{agent_key: owner}").contains("agent_key"))
+    }
 }
