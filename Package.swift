@@ -107,6 +107,7 @@ let package = Package(
                 "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "CollectorQueue", "Exporters", "GenAIMapping", "Connectors",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

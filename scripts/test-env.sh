@@ -16,6 +16,8 @@ getent hosts probe.localhost >/dev/null || missing+=(libnss-myhostname)
 for tool in debootstrap buildah podman runc; do command -v "$tool" >/dev/null || missing+=("$tool"); done
 # deploy/kubernetes is rendered with `kubectl kustomize`.
 command -v kubectl >/dev/null || missing+=(kubectl)
+# The live view (/ui) is loaded in a real headless browser.
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${missing[@]}"

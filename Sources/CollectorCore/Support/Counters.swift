@@ -116,15 +116,23 @@ public struct Histogram: Sendable, Equatable {
     public private(set) var sum: Double = 0
     public private(set) var count: UInt64 = 0
 
-    init(buckets: Int) { counts = [UInt64](repeating: 0, count: buckets + 1) }
+    public init(buckets: Int) { counts = [UInt64](repeating: 0, count: buckets + 1) }
 
-    mutating func add(_ x: Double, bounds: [Double]) {
+    public mutating func add(_ x: Double, bounds: [Double]) {
         // Bounds are few (≤ 20) and sorted: a linear scan beats a binary search at this size.
         var i = 0
         while i < bounds.count && x > bounds[i] { i += 1 }
         counts[i] += 1
         sum += x
         count += 1
+    }
+
+    /// Another histogram of the same buckets added in.
+    public mutating func merge(_ o: Histogram) {
+        guard o.counts.count == counts.count else { return }
+        for i in counts.indices { counts[i] += o.counts[i] }
+        sum += o.sum
+        count += o.count
     }
 
     /// Counts at or below each bound, then the total (`le="+Inf"`), as Prometheus exposes them.

@@ -16,7 +16,7 @@ extension CollectorApp {
     /// Exporter queues, pipelines, batchers and fan-outs for `config`. A disk queue of `previous`
     /// whose settings are unchanged is carried over as it is (the same open `DiskQueue`).
     func makeGeneration(_ config: CollectorConfig, hash: UInt64, admission: Admission, previous: Generation?) throws(ConfigError) -> Generation {
-        let app = CollectorApp(config: config, logger: logger, counters: counters, readiness: readiness, clock: clock)
+        let app = CollectorApp(config: config, logger: logger, counters: counters, readiness: readiness, clock: clock, live: live)
         var exporterQueues: [ComponentID: ExporterQueue] = [:]
         for (id, exporter) in config.exporters.sortedByID {
             exporterQueues[id] = try app.makeQueue(id, exporter, reusing: previous?.queues[id]?.disk)
@@ -57,6 +57,8 @@ extension CollectorApp {
             // Durable: the GenAI series come from the first exporter's queue, as it sends.
             if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
                 let counters = counters
+                let live = app.live
+                let redacted = app.redacts(p)
                 // A request's tenant is not kept on disk; a pipeline fed one tenant reports under it.
                 let fedByConnectorsOnly = p.receivers.allSatisfy { config.connectors[$0] != nil }
                 let tenant =
@@ -65,6 +67,7 @@ extension CollectorApp {
                     GenAIMetrics.record(notes, into: counters)
                     GenAIMetrics.record(records, into: counters)
                     if let tenant { GenAIMetrics.recordTenant(tenant, records, into: counters) }
+                    live?.record(records, redacted: redacted)
                 }
             }
             if let g = pipeline.grouper {
@@ -207,6 +210,12 @@ extension CollectorApp {
         }
     }
 
+    /// Whether a redaction processor runs on the pipeline's spans before they are translated (every
+    /// processor does): only then does the live view show input and output.
+    func redacts(_ p: CollectorConfig.Pipeline) -> Bool {
+        p.processors.contains { config.processors[$0]?.factory.type == "redaction" }
+    }
+
     func makePipeline(
         _ p: CollectorConfig.Pipeline, admission: Admission, queues: [ComponentID: ExporterQueue], journal: TraceJournal? = nil,
         terminal: ConnectorTerminal? = nil, joins: [ComponentID: LogJoinService] = [:]
@@ -244,7 +253,8 @@ extension CollectorApp {
             case .admission, .joining: break
             }
         }
-        let fanOut = FanOut(after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters)
+        let fanOut = FanOut(
+            after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters, live: live, redacted: redacts(p))
         return Pipeline(
             id: p.id.description, admission: admission, before: before, grouping: grouping, middle: middle, batching: batching, fanOut: fanOut,
             journal: journal, terminal: terminal, signal: p.signal, join: join)

@@ -4,6 +4,7 @@ import ComponentModel
 import Exporters
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Processors
 import Receivers
@@ -25,17 +26,23 @@ public struct CollectorApp: Sendable {
     let logger: Logger
     /// Given to every component: timers and ages run on it.
     let clock: any Clock<Duration>
+    /// The live view (`/ui` on the metrics port), fed by every pipeline; nil when turned off.
+    public let live: LiveView?
 
     public init(config: CollectorConfig, logger: Logger, clock: any Clock<Duration> = ContinuousClock()) {
-        self.init(config: config, logger: logger, counters: Counters(), readiness: Readiness(), clock: clock)
+        self.init(
+            config: config, logger: logger, counters: Counters(), readiness: Readiness(), clock: clock,
+            live: config.telemetry.ui.enabled ? LiveView(window: config.telemetry.ui.window, clock: clock) : nil)
     }
 
-    init(config: CollectorConfig, logger: Logger, counters: Counters, readiness: Readiness, clock: any Clock<Duration>) {
+    /// `live`: the process's one live view, which every generation feeds (a reload keeps it).
+    init(config: CollectorConfig, logger: Logger, counters: Counters, readiness: Readiness, clock: any Clock<Duration>, live: LiveView?) {
         self.config = config
         self.logger = logger
         self.counters = counters
         self.readiness = readiness
         self.clock = clock
+        self.live = live
     }
 
     /// What component `id` of `kind` is built with.
@@ -101,9 +108,9 @@ public struct CollectorApp: Sendable {
         }
         let metricsAuth = AuthSource(config.telemetry.metricsAuth)
         var telemetry: [any Service] = [
-            TelemetryEndpoints.metrics(config.telemetry.metricsEndpoint, auth: metricsAuth, counters: counters, logger: logger) { port in
-                onListening("metrics", port)
-            }
+            TelemetryEndpoints.metrics(
+                config.telemetry.metricsEndpoint, auth: metricsAuth, counters: counters, logger: logger, pages: livePages,
+                onBound: { port in onListening("metrics", port) })
         ]
         for id in config.enabledExtensions {
             guard let e = config.extensions[id] else { continue }
@@ -131,6 +138,23 @@ public struct CollectorApp: Sendable {
 }
 
 extension CollectorApp {
+    /// `/ui` (the page) and `/ui/api/summary` (its numbers as JSON) on the metrics port.
+    var livePages: @Sendable (String) -> HTTPResponse? {
+        guard let live else { return { _ in nil } }
+        let counters = counters
+        return { path in
+            switch path {
+            case "/ui", "/ui/":
+                return HTTPResponse(.ok, contentType: "text/html; charset=utf-8", body: Array(LivePage.html.utf8), headers: [("Cache-Control", "no-store")])
+            case "/ui/api/summary":
+                return HTTPResponse(
+                    .ok, contentType: "application/json", body: Array(JSONWriter.serialize(live.summary(counters: counters)).utf8),
+                    headers: [("Cache-Control", "no-store")])
+            default: return nil
+            }
+        }
+    }
+
     /// A pipeline's in-place processors in config order, for a dry run (`genai-collector process`).
     public static func spanProcessors(
         of pipeline: CollectorConfig.Pipeline, in config: CollectorConfig

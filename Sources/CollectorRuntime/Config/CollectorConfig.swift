@@ -27,6 +27,15 @@ public struct CollectorConfig: Sendable {
         public var logLevel: String = "info"
         /// `text` (one line per event) or `json` (one JSON object per line, for log collectors).
         public var logEncoding: String = "text"
+        /// The live view at `/ui` on the metrics port (same credentials): on unless turned off.
+        public var ui = UI()
+    }
+
+    /// `service.telemetry.ui`: `{enabled: true, window: 5m}`.
+    public struct UI: Sendable, Equatable {
+        public var enabled = true
+        /// The recent window its rates, sums and percentiles cover.
+        public var window: Duration = .seconds(300)
     }
 
     public var receivers: [ComponentID: ReceiverComponent] = [:]
@@ -169,6 +178,14 @@ public struct CollectorConfig: Sendable {
                 self.telemetry.logLevel = try logs.choice("level", Self.logLevels, default: "info")
                 self.telemetry.logEncoding = try logs.choice("encoding", ["text", "json"], default: "text")
                 try logs.finish()
+            }
+            if var ui = try telemetry.map("ui") {
+                self.telemetry.ui.enabled = try ui.bool("enabled", default: true)
+                self.telemetry.ui.window = try ui.duration("window", default: .seconds(300))
+                if self.telemetry.ui.window < .seconds(30) || self.telemetry.ui.window > .seconds(3600) {
+                    throw ConfigError(ui.childPath("window"), "must be between 30s and 1h")
+                }
+                try ui.finish()
             }
             try telemetry.finish()
         }

@@ -207,6 +207,7 @@ final class Downstream: Sendable {
                     GenAIMetrics.record(stats.notes, into: fanOut.counters)
                     GenAIMetrics.record(records, into: fanOut.counters)
                     GenAIMetrics.recordTenants(parts, records, into: fanOut.counters)
+                    fanOut.live?.record(records, redacted: fanOut.redacted)
                     return nil
                 }
             }
@@ -245,12 +246,20 @@ final class FanOut: Sendable {
     let exporters: [ExporterQueue]
     let admission: Admission
     let counters: Counters
+    /// The live view (`/ui`) and whether these spans were redacted before it sees them.
+    let live: LiveView?
+    let redacted: Bool
 
-    init(after: [(id: String, processor: any SpanProcessor)], exporters: [ExporterQueue], admission: Admission, counters: Counters) {
+    init(
+        after: [(id: String, processor: any SpanProcessor)], exporters: [ExporterQueue], admission: Admission, counters: Counters,
+        live: LiveView? = nil, redacted: Bool = false
+    ) {
         self.after = after
         self.exporters = exporters
         self.admission = admission
         self.counters = counters
+        self.live = live
+        self.redacted = redacted
     }
 
     /// `parts`: the requests of one batch, in arrival order.
@@ -269,6 +278,7 @@ final class FanOut: Sendable {
             GenAIMetrics.record(stats.notes, into: counters)
             GenAIMetrics.record(translated, into: counters)
             GenAIMetrics.recordTenants(parts, translated, into: counters)
+            live?.record(translated, redacted: redacted)
             records = translated
         }
         let admission = self.admission

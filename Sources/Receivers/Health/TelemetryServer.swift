@@ -78,15 +78,16 @@ public enum TelemetryEndpoints {
         }
     }
 
+    /// `pages`: other paths served beside `/metrics` (the live view), behind the same credentials.
     public static func metrics(
         _ endpoint: Endpoint, auth: AuthSource = AuthSource(nil), counters: Counters, logger: Logger,
-        onBound: @escaping @Sendable (Int) -> Void = { _ in }
+        pages: @escaping @Sendable (String) -> HTTPResponse? = { _ in nil }, onBound: @escaping @Sendable (Int) -> Void = { _ in }
     ) -> HTTPServer {
         HTTPServer(
             name: "metrics", endpoint: endpoint, maxBodyBytes: 0, logger: logger, onBound: onBound,
             headCheck: { head in check(head, auth: auth.current) }
         ) { request in
-            guard request.path == "/metrics" else { return .text(.notFound, "metrics are at /metrics") }
+            guard request.path == "/metrics" else { return pages(request.path) ?? .text(.notFound, "metrics are at /metrics") }
             return HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: Array(PrometheusText.render(counters).utf8))
         }
     }
