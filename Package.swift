@@ -130,7 +130,7 @@ let package = Package(
         .executableTarget(
             name: "genai-collector-bench",
             dependencies: [
-                "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "OTLPProto", "TestSupport", "Processors", "ExporterHelper", "Exporters",
+                "CollectorCore", "CollectorRuntime", "ComponentModel", "OTLP", "GenAIMapping", "OTLPProto", "TestSupport", "Processors", "ExporterHelper", "Exporters",
                 "OTLPSamples", "CMallocStats",
             ],
             swiftSettings: strict),
@@ -150,7 +150,8 @@ let package = Package(
             name: "GenAIMappingTests", dependencies: ["GenAIMapping", "GenAISemantics", "OTLP", "TestSupport", "CollectorCore"],
             exclude: ["Golden"],
             swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["genai-collector", "TestSupport", "CollectorCore"], swiftSettings: strict),
+        .testTarget(
+            name: "CLITests", dependencies: ["genai-collector", "TestSupport", "CollectorCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(
             name: "ProcessorsTests", dependencies: ["Processors", "CollectorCore", "ComponentModel", "OTLP", "GenAIMapping", "GenAISemantics", "TestSupport"],
             swiftSettings: strict),

@@ -161,9 +161,12 @@ enum BenchMain {
             case "--log-join":
                 try LogJoinBench.run(spans: Int(args.next() ?? "") ?? 50_000)
                 return
+            case "--live-view":
+                try LiveViewBench.run(spans: Int(args.next() ?? "") ?? 100_000)
+                return
             default:
                 print(
-                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS] [--ring] [--groupbytrace SPANS] [--log-join SPANS]"
+                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS] [--ring] [--groupbytrace SPANS] [--log-join SPANS] [--live-view SPANS]"
                 )
                 return
             }

@@ -34,7 +34,7 @@ public final class LiveView: Sendable {
     func slotIndex(_ now: Duration) -> Int { Int(now / Self.slotLength) }
 
     /// One exported batch's records; `redacted`: a redaction processor ran on them before the view.
-    func record(_ parts: [LangfuseRecords], redacted: Bool) {
+    public func record(_ parts: [LangfuseRecords], redacted: Bool) {
         let index = slotIndex(timeline.now())
         var slot = LiveSlot(index: index)
         slot.add(parts)
@@ -52,7 +52,7 @@ public final class LiveView: Sendable {
     }
 
     /// What the view shows, as JSON (`/ui/api/summary`).
-    func summary(counters: Counters) -> JSONValue {
+    public func summary(counters: Counters) -> JSONValue {
         let now = timeline.now()
         let index = slotIndex(now)
         let keep = slotCount
