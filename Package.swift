@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
     ],
     targets: [
+        // The dashboards as SQL over Langfuse's ClickHouse tables (`genai-collector dashboards`).
+        .target(name: "Dashboards", swiftSettings: strict),
         .target(name: "CollectorCore", swiftSettings: strict),
         // The factory protocols every component implements, and what components are built with.
         .target(name: "ComponentModel", dependencies: ["CollectorCore", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
@@ -122,7 +124,8 @@ let package = Package(
         .executableTarget(
             name: "genai-collector",
             dependencies: [
-                "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime", "Processors", "Exporters",
+                "CollectorCore", "OTLP", "GenAIMapping", "CollectorRuntime", "Processors", "Exporters", "ExporterHelper", "Dashboards",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -173,6 +176,7 @@ let package = Package(
         .testTarget(
             name: "CollectorRuntimeTests",
             dependencies: [
+                "Dashboards",
                 "CollectorRuntime", "CollectorCore", "ComponentModel", "Processors", "Receivers", "ExporterHelper", "Exporters", "TestSupport", "OTLPSamples",
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
