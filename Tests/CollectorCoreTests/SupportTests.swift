@@ -38,6 +38,23 @@ struct TimestampTests {
         #expect(Timestamp.iso8601Millis(unixNanos: nanos) == text)
     }
 
+    /// Any number of fraction digits (more than three are cut, not rounded), offsets, and text that
+    /// is not a time: a value, or nil, never a trap.
+    @Test(arguments: [
+        ("2025-11-29T07:06:40Z", Int64(1_764_400_000_000)), ("2025-11-29T07:06:40.3Z", 1_764_400_000_300),
+        ("2025-11-29T07:06:40.123456789Z", 1_764_400_000_123), ("2025-11-29T09:06:40.5+02:00", 1_764_400_000_500),
+        ("2025-11-29T07:06:40.123456", 1_764_400_000_123),
+    ])
+    func parsesISOTimesToMilliseconds(_ text: String, _ millis: Int64) {
+        #expect(Timestamp.millis(iso: text) == millis)
+    }
+
+    @Test func textThatIsNotATimeIsNil() {
+        for text in ["", "2025-11-29", "2025-13-29T07:06:40Z", "2025-11-29T07:06:40+0", "yesterday, 10 o'clock"] {
+            #expect(Timestamp.millis(iso: text) == nil, "\(text)")
+        }
+    }
+
     @Test func outOfRangeMillisecondsAreClamped() {
         #expect(Timestamp.iso8601(millis: .min) == "0000-01-01T00:00:00.000Z")
         #expect(Timestamp.iso8601(millis: .max) == "9999-12-31T23:59:59.999Z")

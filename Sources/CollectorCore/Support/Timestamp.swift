@@ -85,7 +85,8 @@ public enum Timestamp {
                 digits += 1
                 i += 1
             }
-            for _ in digits..<3 where digits < 3 { ms *= 10 }
+            // Fewer than three digits are scaled up; more were cut (a range of digits..<3 would trap).
+            if digits < 3 { for _ in digits..<3 { ms *= 10 } }
         }
         var offset: Int64 = 0
         if i < b.count, b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
