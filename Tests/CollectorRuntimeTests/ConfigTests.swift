@@ -372,7 +372,7 @@ struct PipelineFilesTests {
                 ["gateway.yaml", "gateway-sampling.yaml"].map {
                     "yaml:" + (try! String(contentsOf: Self.directory.appendingPathComponent($0), encoding: .utf8))
                 }))
-        #expect(sampled.pipelines[0].processors.map(\.description).suffix(3) == ["groupbytrace", "tail_sampling", "batch"])
+        #expect(sampled.pipelines[0].processors.map(\.description).suffix(4) == ["groupbytrace", "agent_attribution", "tail_sampling", "batch"])
         // The shared gateway: each team's pipeline behind the routing connector, tenants from the file.
         let shared = try CollectorConfig(
             try ConfigLoader(environment: env).load([

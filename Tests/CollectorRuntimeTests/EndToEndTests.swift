@@ -107,14 +107,14 @@ struct EndToEndTests {
                 .tokens,
                 [
                     "model": "gpt-4o-2024-08-06", "environment": "staging",
-                    "observation_type": "generation", "usage": "input",
+                    "observation_type": "generation", "agent": "none", "usage": "input",
                 ]) == 400)
         #expect(
             r.app.counters.value(
                 .tokens,
                 [
                     "model": "gpt-4o-2024-08-06", "environment": "staging",
-                    "observation_type": "generation", "usage": "input_cached_tokens",
+                    "observation_type": "generation", "agent": "none", "usage": "input_cached_tokens",
                 ]) == 80)
     }
 
