@@ -99,18 +99,8 @@ struct AgentAttributionPipelineTests {
 
     /// It needs whole traces: after groupbytrace, before batch; its keys are checked.
     @Test func itsPlaceAndKeysAreChecked() {
-        func errors(_ processors: String, _ options: String = "{}") -> String {
-            let yaml = """
-                receivers: {otlp: {protocols: {http: {}}}}
-                processors: {groupbytrace: {}, batch: {}, agent_attribution: \(options)}
-                exporters: {debug: {}}
-                service: {pipelines: {traces: {receivers: [otlp], processors: [\(processors)], exporters: [debug]}}}
-                """
-            do {
-                return try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])).pipelines.isEmpty ? "no pipeline" : ""
-            } catch {
-                return "\(error)"
-            }
+        func errors(_ chain: String, _ options: String = "{}") -> String {
+            TailSamplingTests.chainErrors("groupbytrace: {}, batch: {}, agent_attribution: \(options)", chain)
         }
         #expect(errors("groupbytrace, agent_attribution, batch") == "")
         #expect(errors("groupbytrace, agent_attribution, batch", "{detect_aggregates: false}") == "")

@@ -214,19 +214,25 @@ struct TailSamplingTests {
         #expect(decode("{name: a, type: probabilistic, probabilistic: {sampling_percentage: 120}}").contains("0 to 100"))
     }
 
+    /// The config error of a traces pipeline whose processors are `chain`, from the definitions in
+    /// `processors` (a YAML flow map's body), or "" when it is valid.
+    static func chainErrors(_ processors: String, _ chain: String) -> String {
+        let yaml = """
+            receivers: {otlp: {protocols: {http: {}}}}
+            processors: {\(processors)}
+            exporters: {debug: {}}
+            service: {pipelines: {traces: {receivers: [otlp], processors: [\(chain)], exporters: [debug]}}}
+            """
+        do {
+            return try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])).pipelines.isEmpty ? "no pipeline" : ""
+        } catch {
+            return "\(error)"
+        }
+    }
+
     @Test func theSamplerNeedsWholeTracesBeforeIt() throws {
-        func errors(_ processors: String) -> String {
-            let yaml = """
-                receivers: {otlp: {protocols: {http: {}}}}
-                processors: {groupbytrace: {}, batch: {}, tail_sampling: {policies: [{name: a, type: always_sample}]}}
-                exporters: {debug: {}}
-                service: {pipelines: {traces: {receivers: [otlp], processors: [\(processors)], exporters: [debug]}}}
-                """
-            do {
-                return try CollectorConfig(try ConfigLoader().load(["yaml:" + yaml])).pipelines.isEmpty ? "no pipeline" : ""
-            } catch {
-                return "\(error)"
-            }
+        func errors(_ chain: String) -> String {
+            Self.chainErrors("groupbytrace: {}, batch: {}, tail_sampling: {policies: [{name: a, type: always_sample}]}", chain)
         }
         #expect(errors("groupbytrace, tail_sampling, batch") == "")
         #expect(errors("tail_sampling, batch").contains("put a groupbytrace processor before it"))
