@@ -72,6 +72,11 @@ struct ClickHouseExporterTests {
         #expect(try await count("SELECT count() FROM \(db).observations FINAL") == observations)
         #expect(try await count("SELECT count() FROM \(db).observations") == 2 * observations)
         #expect(try await count("SELECT count() FROM \(db).traces FINAL") == traces)
+        // Scores (the evaluation fixture's three): both writes landed, one row per id is read.
+        let scores = item.records!.flatMap(\.scores).count
+        #expect(scores == 3)
+        #expect(try await count("SELECT count() FROM \(db).scores") == 2 * scores)
+        #expect(try await count("SELECT count() FROM \(db).scores FINAL WHERE project_id = 'proj-1' AND trace_id IS NOT NULL") == scores)
         #expect(
             try await count(
                 "SELECT count() FROM \(db).observations FINAL WHERE project_id = 'proj-1' AND has(mapKeys(usage_details), 'total') AND type = 'GENERATION'") > 0

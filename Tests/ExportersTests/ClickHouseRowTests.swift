@@ -32,7 +32,7 @@ struct ClickHouseRowTests {
     static func records() throws -> [LangfuseRecords] {
         var batches: [TraceBatch] = []
         for name in FixtureFiles.captures { batches.append(try OTLPProtobufDecoder().decode(try FixtureFiles.bytes(name + ".otlp.pb"))) }
-        for name in ["agent_tree", "pii_chat", "genai_semconv_current"] {
+        for name in ["agent_tree", "pii_chat", "genai_semconv_current", "genai_evaluations"] {
             batches.append(try OTLPJSONDecoder().decode(try FixtureFiles.bytes("synthetic/\(name).otlp.json")))
         }
         let cost = CostInferenceProcessor(config: .init())
@@ -41,12 +41,13 @@ struct ClickHouseRowTests {
         return GenAITranslator().translate(parts: batches, stats: &stats)
     }
 
-    func rows(_ parts: [LangfuseRecords], eventTime: Int64) -> (observations: [UInt8], traces: [UInt8]) {
+    func rows(_ parts: [LangfuseRecords], eventTime: Int64) -> (observations: [UInt8], traces: [UInt8], scores: [UInt8]) {
         let encoder = ClickHouseRowEncoder(projectID: "proj-1", eventTimeMillis: eventTime)
-        var observations: [UInt8] = [], traces: [UInt8] = []
+        var observations: [UInt8] = [], traces: [UInt8] = [], scores: [UInt8] = []
         for p in parts { encoder.observations(p, into: &observations) }
         encoder.traces(parts, into: &traces)
-        return (observations, traces)
+        encoder.scores(parts, into: &scores)
+        return (observations, traces, scores)
     }
 
     /// Child spans that arrive in a later batch than their root must not blank the root's trace row.
@@ -63,8 +64,9 @@ struct ClickHouseRowTests {
     }
 
     @Test func rowsNameOnlyRealColumns() throws {
-        let (observations, traces) = rows(try Self.records(), eventTime: 1)
-        for (bytes, table) in [(observations, ClickHouseSchema.observations), (traces, ClickHouseSchema.traces)] {
+        let (observations, traces, scores) = rows(try Self.records(), eventTime: 1)
+        #expect(scores.split(separator: 0x0A).count == 3, "the evaluation fixture's three scores")
+        for (bytes, table) in [(observations, ClickHouseSchema.observations), (traces, ClickHouseSchema.traces), (scores, ClickHouseSchema.scores)] {
             let names = Set(table.columns.map(\.name))
             for line in bytes.split(separator: 0x0A) {
                 guard case .object(let members) = try JSONParser().parse(Array(line)) else { Issue.record("not an object"); continue }
@@ -88,11 +90,23 @@ struct ClickHouseRowTests {
                 insert("observations", first.observations), insert("traces", first.traces),
                 // The same spans again (a retry after a crash): FINAL must not count them twice.
                 insert("observations", again.observations), insert("traces", again.traces),
+                insert("scores", first.scores), insert("scores", again.scores),
+                "SELECT count() FROM scores",
+                "SELECT name, data_type, value, ifNull(string_value, ''), source, ifNull(comment, ''), observation_id, trace_id, environment, metadata['label'] FROM scores FINAL ORDER BY name",
                 "SELECT count() FROM observations",
                 "SELECT count() FROM observations FINAL",
                 "SELECT count() FROM traces FINAL",
                 "SELECT id, trace_id, type, ifNull(provided_model_name, ''), usage_details['total'], toString(cost_details['total']), environment, toUnixTimestamp64Milli(start_time), toUnixTimestamp64Milli(event_ts) FROM observations FINAL ORDER BY id",
                 "SELECT id, name, ifNull(user_id, ''), ifNull(session_id, ''), arrayStringConcat(tags, ','), length(ifNull(input, '')) > 0 FROM traces FINAL ORDER BY id",
+            ])
+        // Scores: written twice, read once per id; each as the event said.
+        let scoreRows = results.dropLast(5).suffix(2)
+        #expect(scoreRows[scoreRows.startIndex] == ["6"])
+        #expect(
+            scoreRows[scoreRows.startIndex + 1] == [
+                "grounded\tBOOLEAN\t1\tTrue\tAPI\t\t1a2b3c4d5e6f7a8b\t7c3b3c1c9a7f4e0d8a1b2c3d4e5f6a7b\tproduction\t",
+                "relevance\tNUMERIC\t0.92\t\tAPI\tThe answer addresses the shipping question.\t1a2b3c4d5e6f7a8b\t7c3b3c1c9a7f4e0d8a1b2c3d4e5f6a7b\tproduction\trelevant",
+                "tone\tCATEGORICAL\t0\tneutral\tAPI\t\t1a2b3c4d5e6f7a8b\t7c3b3c1c9a7f4e0d8a1b2c3d4e5f6a7b\tproduction\t",
             ])
         let counts = results.suffix(5)
         #expect(counts[counts.startIndex] == ["\(2 * observations.count)"])

@@ -65,8 +65,11 @@ struct FileAndDebugExporterTests {
         #expect(files.count == 1)
         let events = try String(contentsOfFile: files[0], encoding: .utf8).split(separator: "\n").map { try JSONParser().parse(String($0)) }
         let records = item.records!
-        #expect(events.count == records.reduce(0) { $0 + $1.traces.count + $1.observations.count })
-        #expect(events.filter { $0["type"]?.stringValue != "trace-create" }.count == records.reduce(0) { $0 + $1.observations.count })
+        #expect(events.count == records.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count })
+        #expect(
+            events.filter { $0["type"]?.stringValue != "trace-create" && $0["type"]?.stringValue != "score-create" }.count
+                == records.reduce(0) { $0 + $1.observations.count })
+        #expect(events.filter { $0["type"]?.stringValue == "score-create" }.count == 3, "the evaluation fixture's three scores")
         #expect(events.allSatisfy { $0["id"]?.stringValue != nil && $0["body"] != nil })
     }
 
@@ -88,7 +91,7 @@ struct FileAndDebugExporterTests {
                 #expect(line.contains("\"\(o.name)\"") && line.contains("span=\(o.id)"), "\(line)")
             }
         } else {
-            let events = records.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+            let events = records.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count }
             #expect(printed.count == 1 + events)
             #expect(try printed.dropFirst().allSatisfy { try JSONParser().parse($0)["type"]?.stringValue?.hasSuffix("-create") == true })
         }

@@ -114,14 +114,14 @@ struct LangfuseExporterTests {
         var records = try ClickHouseRowTests.records()
         records.append(GenAITranslator().translate(try OTLPProtobufDecoder().decode(try SampleRequests.llmShaped(spans: 200).serializedBytes())))
         let item = ExportItem(parts: records.map(\.batch), records: records)
-        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count }
         try await e.export(item)
         let got = try await Self.received(server)
         // Every event passed the schema check (a failing one would be counted as rejected, not stored).
         #expect(got.events.count == events)
         #expect(counters.total(.exporterRejectedEvents) == 0)
         #expect(got.requests.count > 1 && got.requests.allSatisfy { $0.path == "/api/public/ingestion" && $0.bytes <= 65536 })
-        #expect(Set(got.events.map(\.type)).isSuperset(of: ["trace-create", "generation-create", "span-create"]))
+        #expect(Set(got.events.map(\.type)).isSuperset(of: ["trace-create", "generation-create", "span-create", "score-create"]))
         await e.shutdown()
     }
 
@@ -131,7 +131,7 @@ struct LangfuseExporterTests {
         let counters = Counters()
         let e = try LangfuseExporter(config: try Self.config(server, ["mode": "ingestion"]), settings: .standalone("langfuse", .exporter, counters: counters))
         let item = try Self.item()
-        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count }
         // A 207 whose events all failed with 500: sent again within the attempt, then all accepted.
         try await Self.failNext(server, #"{"event_status": 500, "count": 1}"#)
         try await e.export(item)
@@ -159,7 +159,7 @@ struct LangfuseExporterTests {
         defer { server.stop() }
         let e = try LangfuseExporter(config: try Self.config(server, ["mode": "ingestion"]), settings: .standalone("langfuse", .exporter, counters: Counters()))
         let item = try Self.item()
-        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count }
         try await Self.failNext(server, #"{"garbled_207": true, "count": 1}"#)
         do throws(ExportFailure) {
             try await e.export(item)

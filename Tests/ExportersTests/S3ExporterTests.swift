@@ -144,7 +144,7 @@ struct S3ExporterTests {
             _ = try await (a, b)
             #expect(ContinuousClock.now - started < .seconds(10))
             let stored = try await Self.readBack(server)
-            let events = first.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count } * 2
+            let events = first.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count } * 2
             #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
             // One object per hour of the records' own time (the second batch is an hour later).
             let now = S3ObjectKey.hour(unixNanos: S3Exporter.nowNanos())
@@ -187,7 +187,7 @@ struct S3ExporterTests {
             records: Array(repeating: one.records!, count: copies).flatMap { $0 })
         try await Self.running(e) { try await e.export(big) }
         let stored = try await Self.readBack(server)
-        let events = one.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count } * copies
+        let events = one.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count } * copies
         #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
         #expect(stored.objects.reduce(0) { $0 + $1.size } < encoded * copies / 4, "not compressed")
         for o in stored.objects {
@@ -214,7 +214,7 @@ struct S3ExporterTests {
             #expect(ContinuousClock.now - started < .seconds(30), "closed by size, not by the 60 s age")
         }
         let stored = try await Self.readBack(server)
-        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count }
         let hours = Set(stored.objects.map { $0.key.split(separator: "/")[2...5].joined(separator: "/") })
         #expect(stored.objects.count == 3 * hours.count, "\(stored.objects.count) objects over \(hours.count) hours")
         #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == 3 * events)
@@ -327,7 +327,7 @@ struct S3ExporterTests {
         }
         let stored = try await Self.readBack(server)
         #expect(!stored.objects.isEmpty && stored.objects.allSatisfy { $0.key.hasPrefix("raw/proj-1/year=") }, "\(stored.objects.map(\.key))")
-        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count }
         #expect(stored.objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
         #expect(counters.value(.exporterObjects, ["exporter": "s3"]) == stored.objects.count)
     }
@@ -350,7 +350,7 @@ struct S3ExporterTests {
         try await Self.running(e) {
             try await e.export(item)
         }
-        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count }
+        let events = item.records!.reduce(0) { $0 + $1.traces.count + $1.observations.count + $1.scores.count }
         #expect(try await Self.readBack(server).objects.reduce(0) { $0 + ($1.lines?.count ?? 0) } == events)
         for (extra, expected) in [([:], "InvalidAccessKeyId"), (["session_token": "not-the-token"], "InvalidToken")] {
             let refused = try S3Exporter(config: try Self.config(server, temporary.merging(extra) { $1 }), settings: .standalone("s3", .exporter))

@@ -13,7 +13,7 @@ struct GoldenTests {
     static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let synthetic = [
         "genai_semconv_current", "genai_semconv_legacy", "openinference_kinds", "vercel_ai",
-        "pydantic_logfire", "agent_tree",
+        "pydantic_logfire", "agent_tree", "genai_evaluations",
     ]
 
     func check(_ name: String, _ batch: TraceBatch) throws {

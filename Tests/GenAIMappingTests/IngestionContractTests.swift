@@ -34,7 +34,7 @@ struct IngestionContractTests {
         #expect(schema.events["generation-create"]?.contains("usageDetails") == true)  // the extract is sane
         let records = GenAITranslator().translate(try OTLPJSONDecoder().decode(try FixtureFiles.bytes(input)))
         let events = IngestionBatchEncoder().events(records)
-        #expect(events.count == records.traces.count + records.observations.count)
+        #expect(events.count == records.traces.count + records.observations.count + records.scores.count)
         var ids = Set<String>()
         for event in events {
             let keys = Set(event.objectValue?.map(\.key) ?? [])

@@ -131,15 +131,17 @@ public final class ClickHouseExporter: Exporter {
         let stored = read
         let cache = traceRows
         // Rows are encoded off the event loops (see `offLoop`).
-        let (traces, observations, events, outcome) = try await offLoop("the row encoding") { () -> ([UInt8], [UInt8], [UInt8], TraceRowCache.Outcome) in
-            var traces: [UInt8] = [], observations: [UInt8] = [], events: [UInt8] = []
+        let (traces, observations, events, scores, outcome) = try await offLoop("the row encoding") {
+            () -> ([UInt8], [UInt8], [UInt8], [UInt8], TraceRowCache.Outcome) in
+            var traces: [UInt8] = [], observations: [UInt8] = [], events: [UInt8] = [], scores: [UInt8] = []
             let outcome = cache.apply(encoder.traceRows(records), stored: stored, nowMillis: now)
             if schema != .langfuseV4 {
                 encoder.traces(rows: outcome.write, into: &traces)
                 for r in records { encoder.observations(r, into: &observations) }
             }
             if schema != .langfuseV3 { encoder.events(records, traces: outcome.merged, into: &events) }
-            return (traces, observations, events, outcome)
+            encoder.scores(records, into: &scores)
+            return (traces, observations, events, scores, outcome)
         }
         count(outcome, found: stored.count)
         do {
@@ -147,6 +149,8 @@ public final class ClickHouseExporter: Exporter {
             if !traces.isEmpty { _ = try await send(insert("traces"), body: traces) }
             if !observations.isEmpty { _ = try await send(insert("observations"), body: observations) }
             if !events.isEmpty { _ = try await send(insert("events_full"), body: events) }
+            // Scores last: the observation they score is there first.
+            if !scores.isEmpty { _ = try await send(insert("scores"), body: scores) }
         } catch {
             // What the cache now holds may not have landed; the next update reads what did.
             traceRows.forget(Array(outcome.merged.keys))

@@ -195,7 +195,7 @@ public struct ClickHouseRowEncoder: Sendable {
     static func clampedMillis(_ ms: Int64) -> Int64 { min(max(0, ms), maxDateTime64Millis) }
 
     /// Epoch milliseconds as decimal seconds, `1716000000.123`.
-    private func time(_ ms: Int64, _ w: inout RecordJSONWriter) {
+    func time(_ ms: Int64, _ w: inout RecordJSONWriter) {
         w.decimal(UInt64(Self.clampedMillis(ms)), places: 3)
     }
 
@@ -231,7 +231,7 @@ public struct ClickHouseRowEncoder: Sendable {
         if bytes.first == UInt8(ascii: "\"") { w.rawJSON(bytes) } else { w.stringBytes(bytes) }
     }
 
-    private func metadata(_ members: [RecordMember], _ w: inout RecordJSONWriter) {
+    func metadata(_ members: [RecordMember], _ w: inout RecordJSONWriter) {
         w.beginObject()
         for m in members {
             w.key(dynamic: m.key)

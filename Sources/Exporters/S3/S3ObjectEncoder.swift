@@ -24,6 +24,7 @@ public struct S3ObjectEncoder: Sendable {
                 var byHour: [Int64: LangfuseRecords] = [:]
                 for t in records.traces { byHour[hour(t.timestampUnixNano), default: LangfuseRecords(batch: records.batch)].traces.append(t) }
                 for o in records.observations { byHour[hour(o.startTimeUnixNano), default: LangfuseRecords(batch: records.batch)].observations.append(o) }
+                for sc in records.scores { byHour[hour(sc.timestampUnixNano), default: LangfuseRecords(batch: records.batch)].scores.append(sc) }
                 for (h, r) in byHour { out[h, default: []] += IngestionBatchEncoder().encodeLines(r) }
             }
         } else {

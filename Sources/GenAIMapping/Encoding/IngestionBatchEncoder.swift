@@ -12,6 +12,7 @@ public struct IngestionBatchEncoder: Sendable {
         w.beginArray()
         for t in records.traces { trace(t, &w) }
         for o in records.observations { observation(o, &w) }
+        for sc in records.scores { score(sc, &w) }
         w.endArray()
         w.endObject()
         return w.bytes
@@ -30,6 +31,7 @@ public struct IngestionBatchEncoder: Sendable {
             var w = RecordJSONWriter(batch: records.batch, appendingTo: &out)
             for t in records.traces { trace(t, &w); w.newline() }
             for o in records.observations { observation(o, &w); w.newline() }
+            for sc in records.scores { score(sc, &w); w.newline() }
             w.finish(into: &out)
         }
         return out
@@ -104,6 +106,25 @@ public struct IngestionBatchEncoder: Sendable {
     }
 
     /// Opens `{"id":…,"timestamp":…,"type":…,"body":{`; the caller closes both objects.
+    /// `score-create`, with the fields of the OpenAPI `ScoreBody` (the score's source is not one:
+    /// what is sent this way is an API score).
+    func score(_ s: LangfuseScore, _ w: inout RecordJSONWriter) {
+        // The event's id differs from the score's (another kind), one per score name.
+        envelope(s.traceID, s.observationID ?? .zero, kind: LangfuseScore.nameHash(s.name) | 0x3C00_0000_0000_0000, s.timestampUnixNano, "score-create", &w)
+        w.field("id", s.id)
+        w.field("traceId", s.traceID)
+        w.field("observationId", s.observationID)
+        w.field("name", s.name)
+        w.key("value")
+        if s.dataType == .categorical { w.string(s.stringValue ?? "") } else { w.double(s.value) }
+        w.field("dataType", s.dataType.rawValue)
+        w.field("comment", s.comment)
+        w.field("environment", s.environment)
+        if !s.metadata.isEmpty { w.key("metadata"); w.json(.object(s.metadata)) }
+        w.endObject()
+        w.endObject()
+    }
+
     private func envelope(_ trace: TraceID, _ span: SpanID, kind: UInt64, _ timestamp: UInt64, _ type: String, _ w: inout RecordJSONWriter) {
         w.beginObject()
         w.key("id"); EventID.write(trace, span, kind: kind, &w)

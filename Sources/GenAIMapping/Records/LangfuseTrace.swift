@@ -43,6 +43,8 @@ public struct LangfuseRecords: Sendable, Equatable {
     public let batch: TraceBatch
     public var traces: [LangfuseTrace] = []
     public var observations: [LangfuseObservation] = []
+    /// Scores from `gen_ai.evaluation.result` events on the observations.
+    public var scores: [LangfuseScore] = []
 
     public init(batch: TraceBatch) {
         self.batch = batch

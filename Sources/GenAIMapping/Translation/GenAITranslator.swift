@@ -54,6 +54,9 @@ public struct GenAITranslator: Sendable {
                             records.traces.append(trace)
                         }
                     }
+                    for e in ctx.evaluations() {
+                        records.scores.append(LangfuseScore(e, trace: observation.traceID, observation: observation.id, environment: observation.environment))
+                    }
                     records.observations.append(consume observation)
                 })
             out.append(records)

@@ -15,6 +15,9 @@ public enum TranslationNote: String, CaseIterable, Sendable {
     /// A resource's or scope's attributes too large to repeat on every span under it: replaced in
     /// the records' metadata by a note of their size (see `SpanWalker.repeatBudget`).
     case repeatedAttributesOmitted = "repeated_attributes_omitted"
+    /// A `gen_ai.evaluation.result` event without `gen_ai.evaluation.name`, or without a score
+    /// value or label: no score can be made of it.
+    case evaluationUnusable = "evaluation_unusable"
 
     var ordinal: Int { Self.allCases.firstIndex(of: self)! }
 }

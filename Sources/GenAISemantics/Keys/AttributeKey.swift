@@ -55,6 +55,10 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case genAIProviderName = "gen_ai.provider.name"
     case genAIConversationID = "gen_ai.conversation.id"
     case genAIAgentName = "gen_ai.agent.name"
+    case genAIEvaluationName = "gen_ai.evaluation.name"
+    case genAIEvaluationScoreValue = "gen_ai.evaluation.score.value"
+    case genAIEvaluationScoreLabel = "gen_ai.evaluation.score.label"
+    case genAIEvaluationExplanation = "gen_ai.evaluation.explanation"
     case genAIRequestModel = "gen_ai.request.model"
     case genAIResponseModel = "gen_ai.response.model"
     case genAIRequestMaxTokens = "gen_ai.request.max_tokens"
@@ -227,6 +231,8 @@ public enum GenAIEventName: String, Sendable {
     case choice = "gen_ai.choice"
     case contentPrompt = "gen_ai.content.prompt"
     case contentCompletion = "gen_ai.content.completion"
+    /// An instrumentation's score of the span it is on (or of the response it names).
+    case evaluationResult = "gen_ai.evaluation.result"
 }
 
 /// Span event names and keys the mapping reads besides the GenAI message events.

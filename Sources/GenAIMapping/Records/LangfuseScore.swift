@@ -1,0 +1,76 @@
+import CollectorCore
+import GenAISemantics
+
+/// One Langfuse score, made from a `gen_ai.evaluation.result` event on the observation it scores.
+/// Its id is derived from trace, observation and name, so a re-sent span does not score twice.
+public struct LangfuseScore: Sendable, Equatable {
+    public enum DataType: String, Sendable {
+        case numeric = "NUMERIC", categorical = "CATEGORICAL", boolean = "BOOLEAN"
+    }
+
+    public var id: String
+    public var traceID: TraceID
+    public var observationID: SpanID?
+    public var name: String
+    /// The number for NUMERIC, 1 or 0 for BOOLEAN, 0 for CATEGORICAL (no score config to map it).
+    public var value: Double
+    /// The label, for CATEGORICAL; `True`/`False` for BOOLEAN.
+    public var stringValue: String?
+    public var dataType: DataType
+    public var comment: String?
+    /// Where it came from: `API` (an instrumentation's own) or `EVAL` (an evaluator's).
+    public var source: String
+    public var environment: String
+    public var timestampUnixNano: UInt64
+    /// A label that came beside a numeric value.
+    public var metadata: [JSONMember]
+
+    /// The mapping of an evaluation event: a value makes a NUMERIC score (its label, if any, kept
+    /// in metadata); a label alone makes a BOOLEAN score when it reads true or false, else a
+    /// CATEGORICAL one.
+    public init(_ e: EvaluationFacts, trace: TraceID, observation: SpanID?, environment: String, source: String = "API") {
+        id = Self.id(trace: trace, observation: observation, name: e.name)
+        traceID = trace
+        observationID = observation
+        name = e.name
+        comment = e.explanation
+        self.source = source
+        self.environment = environment
+        timestampUnixNano = e.timeUnixNano
+        metadata = []
+        if let v = e.value {
+            value = v
+            dataType = .numeric
+            if let label = e.label { metadata = [JSONMember("label", .string(label))] }
+        } else {
+            let label = e.label ?? ""
+            switch label.lowercased() {
+            case "true":
+                (value, stringValue, dataType) = (1, "True", .boolean)
+            case "false":
+                (value, stringValue, dataType) = (0, "False", .boolean)
+            default:
+                (value, stringValue, dataType) = (0, label, .categorical)
+            }
+        }
+    }
+
+    /// FNV-1a 64 of the name, with its top byte cleared for the kind marker.
+    static func nameHash(_ name: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 {
+            h ^= UInt64(b)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return h & 0x00FF_FFFF_FFFF_FFFF
+    }
+
+    /// UUID-shaped, from the trace, the observation and the name: the same score always gets the
+    /// same id, and Langfuse and ClickHouse keep one.
+    public static func id(trace: TraceID, observation: SpanID?, name: String) -> String {
+        let (hi, lo) = EventID.words(trace, observation ?? .zero, kind: nameHash(name) | 0x5C00_0000_0000_0000)
+        let hex = Hex.encode(hi) + Hex.encode(lo)
+        let c = Array(hex)
+        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+    }
+}
