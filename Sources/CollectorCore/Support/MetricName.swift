@@ -133,6 +133,9 @@ public enum MetricName: String, Sendable, CaseIterable {
     case aggregatedTokens = "genai_collector_aggregated_tokens"
     case aggregatedCostUSD = "genai_collector_aggregated_cost_usd"
 
+    /// Langfuse scores made (from `gen_ai.evaluation.result` events), by `name`, `data_type` and `source`.
+    case scores = "genai_collector_scores"
+
     /// A receiver's accepted (or refused) items of a signal.
     public static func receiverItems(_ signal: Signal, accepted: Bool) -> MetricName {
         switch signal {

@@ -12,7 +12,7 @@ import GenAIMapping
 /// label sets are built and hashed once per series, not once per observation.
 enum GenAIMetrics {
     /// Distinct values kept per label, all from clients; the rest are `other` (counted).
-    static let limits = (model: 200, environment: 50, usageKey: 50, costKey: 50, agent: 100)
+    static let limits = (model: 200, environment: 50, usageKey: 50, costKey: 50, agent: 100, scoreName: 100)
 
     private struct Series: Equatable {
         var model: String?
@@ -110,6 +110,14 @@ enum GenAIMetrics {
             }
         }
         var out: [(Counters.Key, Double)] = []
+        var scores: [Counters.Key: Double] = [:]
+        for records in parts {
+            for sc in records.scores {
+                let labels = ["name": counters.bounded("score_name", sc.name, limit: limits.scoreName), "data_type": sc.dataType.rawValue, "source": sc.source]
+                scores[Counters.Key(.scores, labels), default: 0] += 1
+            }
+        }
+        out += Array(scores)
         var observed: [(Counters.Key, Double)] = []
         var observations: [Counters.Key: Double] = [:]
         for (s, sums) in series {
