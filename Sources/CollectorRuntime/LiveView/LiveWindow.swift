@@ -143,14 +143,11 @@ extension LiveSlot {
                 }
             }
             series[last].1.cost += o.costDetails?.overall ?? 0
-            if o.type != .span && o.type != .event, o.endTimeUnixNano >= o.startTimeUnixNano {
+            if let d = o.operationSeconds {
                 operations += 1
-                series[last].2.append(Double(o.endTimeUnixNano - o.startTimeUnixNano) / 1e9)
+                series[last].2.append(d)
             }
-            if let text = o.completionStartTime, let ms = Timestamp.millis(iso: text) {
-                let t = (Double(ms) - Double(o.startTimeUnixNano / 1_000_000)) / 1000
-                if t >= 0 { series[last].3.append(t) }
-            }
+            if let t = o.firstTokenSeconds { series[last].3.append(t) }
         }
         for records in parts {
             for i in records.observations.indices { take(records.observations[i]) }

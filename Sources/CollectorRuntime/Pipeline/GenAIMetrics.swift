@@ -36,14 +36,8 @@ enum GenAIMetrics {
         mutating func add(_ o: borrowing LangfuseObservation) {
             observations += 1
             if o.level == .error { errors += 1 }
-            // Plain spans and events are structure, not operations; everything else is timed.
-            if o.type != .span && o.type != .event, o.endTimeUnixNano >= o.startTimeUnixNano {
-                durations.append(Double(o.endTimeUnixNano - o.startTimeUnixNano) / 1e9)
-            }
-            if let text = o.completionStartTime, let ms = Timestamp.millis(iso: text) {
-                let ttft = (Double(ms) - Double(o.startTimeUnixNano / 1_000_000)) / 1000
-                if ttft >= 0 { firstTokens.append(ttft) }
-            }
+            if let d = o.operationSeconds { durations.append(d) }
+            if let t = o.firstTokenSeconds { firstTokens.append(t) }
             for (key, n) in o.aggregatedUsage?.pairs ?? [] { Self.add(&aggregatedTokens, key, Double(n)) }
             for (key, usd) in o.aggregatedCost?.pairs ?? [] { Self.add(&aggregatedCost, key, usd) }
             guard o.model != nil else { return }

@@ -36,6 +36,20 @@ public struct LangfuseObservation: Sendable, Equatable {
     public var pricingTierID: String?
     public var pricingTierName: String?
 
+    /// Seconds from start to end for an operation (every type but plain spans and events, which
+    /// are structure); nil otherwise. What the duration histogram and the live view time.
+    public var operationSeconds: Double? {
+        guard type != .span && type != .event, endTimeUnixNano >= startTimeUnixNano else { return nil }
+        return Double(endTimeUnixNano - startTimeUnixNano) / 1e9
+    }
+
+    /// Seconds from start to the first token, where the completion's start is known and not before it.
+    public var firstTokenSeconds: Double? {
+        guard let text = completionStartTime, let ms = Timestamp.millis(iso: text) else { return nil }
+        let t = (Double(ms) - Double(startTimeUnixNano / 1_000_000)) / 1000
+        return t >= 0 ? t : nil
+    }
+
     /// A metadata key's value when it is text (`agent`, `stage`): nil when absent or not a string.
     public func metadataText(_ key: String) -> String? {
         for m in metadata where m.key == key {

@@ -16,12 +16,13 @@ public struct AgentAttributionProcessor: TraceProcessor {
         self.counters = counters
     }
 
-    /// Per trace: its span (table position) and what the trace-level series need.
+    /// Where an observation's span lies: which part, which row of its span table.
     private struct Place {
         var part: Int
         var span: Int
     }
 
+    /// What the trace-level series need of one trace.
     private struct TraceFacts {
         var start = UInt64.max
         var end: UInt64 = 0
