@@ -77,7 +77,11 @@ extension BatchingService {
 }
 
 public protocol ProcessorFactory: ComponentFactory {
+    /// Its stage whatever its config says.
     var stage: ProcessorStage { get }
+    /// Its stage with this config (`evaluation` works on whole traces only when it has trace-scope
+    /// evaluators); the pipeline checks use this one.
+    func stage(of config: Config) -> ProcessorStage
     /// The signals it handles; listing it in a pipeline of another signal is a config error.
     var signals: Set<Signal> { get }
     func make(_ config: Config, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole
@@ -87,6 +91,13 @@ extension ProcessorFactory {
     public static var kind: ComponentKind { .processor }
     public var stage: ProcessorStage { .inPlace }
     public var signals: Set<Signal> { [.traces] }
+    public func stage(of config: Config) -> ProcessorStage { stage }
+
+    /// The stage of a config this factory decoded (its fixed stage if the config is not its own).
+    public func stage(erased config: any ComponentConfig) -> ProcessorStage {
+        guard let c = config as? Config else { return stage }
+        return stage(of: c)
+    }
 
     /// Builds from a config this factory decoded.
     public func make(erased config: any ComponentConfig, settings: ComponentSettings) throws(ConfigError) -> ProcessorRole {

@@ -135,6 +135,9 @@ public enum MetricName: String, Sendable, CaseIterable {
 
     /// Langfuse scores made (from `gen_ai.evaluation.result` events), by `name`, `data_type` and `source`.
     case scores = "genai_collector_scores"
+    /// What each evaluator of an `evaluation` processor did, by `processor`, `evaluator` and `result`:
+    /// `pass`, `fail`, `measured`, or why it did not score (`filtered`, `unsampled`, `no_text`, ...).
+    case evaluations = "genai_collector_evaluations"
 
     /// A receiver's accepted (or refused) items of a signal.
     public static func receiverItems(_ signal: Signal, accepted: Bool) -> MetricName {

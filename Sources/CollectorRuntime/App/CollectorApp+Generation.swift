@@ -30,7 +30,7 @@ extension CollectorApp {
         // One log join per id, shared by every pipeline that lists it.
         var joins: [ComponentID: LogJoinService] = [:]
         for id in Set(config.pipelines.flatMap(\.processors)).sorted(by: { $0.description < $1.description }) {
-            guard let c = config.processors[id], c.factory.stage == .joining else { continue }
+            guard let c = config.processors[id], c.stage == .joining else { continue }
             if case .joining(let j) = try c.factory.make(erased: c.config, settings: app.settings(id, .processor)) { joins[id] = j }
         }
         // Pipelines that end in a connector come last: the pipelines it hands to exist by then.
@@ -38,7 +38,7 @@ extension CollectorApp {
             config.pipelines.filter { !$0.exporters.contains { config.connectors[$0] != nil } }
             + config.pipelines.filter { $0.exporters.contains { config.connectors[$0] != nil } }
         for p in ordered {
-            let batched = p.processors.contains { config.processors[$0]?.factory.stage == .batching }
+            let batched = p.processors.contains { config.processors[$0]?.stage == .batching }
             for id in p.exporters where !batched && previous == nil {
                 if let advice = config.exporters[id]?.factory.unbatchedWarning {
                     logger.warning("\(advice)", metadata: ["pipeline": "\(p.id)", "exporter": "\(id)"])
@@ -172,7 +172,7 @@ extension CollectorApp {
         var batching: BatchingStage?
         for p in self.config.pipelines where batching == nil && p.exporters.contains(id) {
             for processorID in p.processors {
-                guard let processor = self.config.processors[processorID], processor.factory.stage == .batching else { continue }
+                guard let processor = self.config.processors[processorID], processor.stage == .batching else { continue }
                 if case .batching(let b) = try processor.factory.make(erased: processor.config, settings: settings(processorID, .processor)) { batching = b }
             }
         }
@@ -192,7 +192,7 @@ extension CollectorApp {
     func makeJournal(
         _ p: CollectorConfig.Pipeline, queues: [ComponentID: ExporterQueue], reusing previous: [String: TraceJournal]?
     ) throws(ConfigError) -> TraceJournal? {
-        guard let grouping = p.processors.first(where: { config.processors[$0]?.factory.stage == .grouping }),
+        guard let grouping = p.processors.first(where: { config.processors[$0]?.stage == .grouping }),
             let first = p.exporters.first, let persistent = config.exporters[first]?.config.sending.persistent,
             p.exporters.allSatisfy({ queues[$0]?.disk != nil })
         else { return nil }
@@ -228,8 +228,8 @@ extension CollectorApp {
         var batching: BatchingStage?
         for id in p.processors {
             // The admission stage is the process's one budget, made once (`makeAdmission`).
-            guard let c = config.processors[id], c.factory.stage != .admission else { continue }
-            if c.factory.stage == .joining {
+            guard let c = config.processors[id], c.stage != .admission else { continue }
+            if c.stage == .joining {
                 if let shared = joins[id] { join = (shared, []) }
                 continue
             }

@@ -67,7 +67,7 @@ public struct CollectorApp: Sendable {
 
     /// The memory budget every pipeline shares: the first `memory_limiter` configured (by id), or none.
     func makeAdmission() throws(ConfigError) -> Admission {
-        for (id, p) in config.processors.sortedByID where p.factory.stage == .admission {
+        for (id, p) in config.processors.sortedByID where p.stage == .admission {
             if case .admission(let a) = try p.factory.make(erased: p.config, settings: settings(id, .processor)) { return a }
         }
         return Admission.unlimited
@@ -162,7 +162,7 @@ extension CollectorApp {
         let app = CollectorApp(config: config, logger: Logger(label: "genai-collector"))
         var out: [(id: String, processor: any SpanProcessor)] = []
         for id in pipeline.processors {
-            guard let c = config.processors[id], c.factory.stage == .inPlace || c.factory.stage == .perTrace else { continue }
+            guard let c = config.processors[id], c.stage == .inPlace || c.stage == .perTrace else { continue }
             switch try c.factory.make(erased: c.config, settings: app.settings(id, .processor)) {
             case .inPlace(let p): out.append((id.description, p))
             // The request taken as whole traces (a capture of one interaction is).

@@ -19,6 +19,7 @@ public enum ComponentRegistry {
         GroupByTrace.Factory(),
         TailSampling.Factory(),
         AgentAttribution.Factory(),
+        Evaluation.Factory(),
         LogJoin.Factory(),
         InPlaceProcessorType<EnvironmentProcessor>(),
         AttributesProcessor.Factory(),
@@ -66,6 +67,11 @@ public enum ComponentRegistry {
 
 public typealias ReceiverComponent = Component<any ReceiverFactory, any ReceiverConfiguration>
 public typealias ProcessorComponent = Component<any ProcessorFactory, any ComponentConfig>
+
+extension Component where Factory == any ProcessorFactory, Config == any ComponentConfig {
+    /// Where this configured processor sits in a pipeline.
+    public var stage: ProcessorStage { factory.stage(erased: config) }
+}
 public typealias ExporterComponent = Component<any ExporterFactory, any ExporterConfiguration>
 public typealias ExtensionComponent = Component<any ExtensionFactory, any ComponentConfig>
 public typealias ConnectorComponent = Component<any ConnectorFactory, any ComponentConfig>

@@ -237,7 +237,7 @@ public struct CollectorConfig: Sendable {
             if p.exporters.count > 1 {
                 errors.append(ConfigError(path + ".exporters", "a pipeline that ends in a connector (\(ends[0])) has no other exporter"))
             }
-            if let held = p.processors.first(where: { processors[$0].map { $0.factory.stage != .inPlace && $0.factory.stage != .admission } ?? false }) {
+            if let held = p.processors.first(where: { processors[$0].map { $0.stage != .inPlace && $0.stage != .admission } ?? false }) {
                 errors.append(ConfigError(path + ".processors", "\(held) holds data; a pipeline that ends in a connector passes each request on as it comes"))
             }
             if p.receivers.contains(where: { connectors[$0] != nil }) {
@@ -286,7 +286,7 @@ public struct CollectorConfig: Sendable {
     /// and a logs pipeline (its records come), or one side would wait for nothing.
     private func checkJoins() -> [ConfigError] {
         var errors: [ConfigError] = []
-        for (id, c) in processors.sortedByID where c.factory.stage == .joining {
+        for (id, c) in processors.sortedByID where c.stage == .joining {
             let signals = Set(pipelines.filter { $0.processors.contains(id) }.map(\.signal))
             guard !signals.isEmpty else { continue }
             for needed in [Signal.traces, .logs] where !signals.contains(needed) {
@@ -302,7 +302,7 @@ public struct CollectorConfig: Sendable {
     /// The stages a pipeline's processors form: at most one batching and one per-trace stage, the
     /// per-trace one first (a batch cannot be taken apart into traces again).
     private func checkStages(_ p: Pipeline, path: String) throws(ConfigError) {
-        let stages = p.processors.map { ($0, processors[$0]?.factory.stage) }
+        let stages = p.processors.map { ($0, processors[$0]?.stage) }
         let batching = stages.filter { $0.1 == .batching }.map(\.0)
         let grouping = stages.filter { $0.1 == .grouping }.map(\.0)
         if batching.count > 1 { throw ConfigError(path, "lists \(batching.map(\.description).joined(separator: " and ")): one batching stage per pipeline") }

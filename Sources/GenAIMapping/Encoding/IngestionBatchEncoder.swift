@@ -106,8 +106,9 @@ public struct IngestionBatchEncoder: Sendable {
     }
 
     /// Opens `{"id":…,"timestamp":…,"type":…,"body":{`; the caller closes both objects.
-    /// `score-create`, with the fields of the OpenAPI `ScoreBody` (the score's source is not one:
-    /// what is sent this way is an API score).
+    /// `score-create`, with the fields of the OpenAPI `ScoreBody`, and `source` for an evaluator's
+    /// score: the spec does not list it, but Langfuse's ingestion takes `EVAL` there (its own
+    /// evaluators write that way); without it a score is an API score.
     func score(_ s: LangfuseScore, _ w: inout RecordJSONWriter) {
         // The event's id differs from the score's (another kind), one per score name.
         envelope(s.traceID, s.observationID ?? .zero, kind: LangfuseScore.nameHash(s.name) | 0x3C00_0000_0000_0000, s.timestampUnixNano, "score-create", &w)
@@ -120,6 +121,7 @@ public struct IngestionBatchEncoder: Sendable {
         w.field("dataType", s.dataType.rawValue)
         w.field("comment", s.comment)
         w.field("environment", s.environment)
+        if s.source != "API" { w.field("source", s.source) }
         if !s.metadata.isEmpty { w.key("metadata"); w.json(.object(s.metadata)) }
         w.endObject()
         w.endObject()

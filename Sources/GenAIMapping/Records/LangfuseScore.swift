@@ -22,26 +22,29 @@ public struct LangfuseScore: Sendable, Equatable {
     public var source: String
     public var environment: String
     public var timestampUnixNano: UInt64
-    /// A label that came beside a numeric value.
+    /// A label that came beside a numeric value; the evaluator that wrote it (`evaluator_id`).
     public var metadata: [JSONMember]
 
     /// The mapping of an evaluation event: a value makes a NUMERIC score (its label, if any, kept
     /// in metadata); a label alone makes a BOOLEAN score when it reads true or false, else a
     /// CATEGORICAL one.
-    public init(_ e: EvaluationFacts, trace: TraceID, observation: SpanID?, environment: String, source: String = "API") {
+    /// An evaluator's score (`e.source`) keeps its source and names the evaluator in metadata
+    /// (`evaluator_id`, as Langfuse's own evaluators do); a trace-level one has no observation.
+    public init(_ e: EvaluationFacts, trace: TraceID, observation: SpanID?, environment: String) {
+        let observation = e.traceLevel ? nil : observation
         id = Self.id(trace: trace, observation: observation, name: e.name)
         traceID = trace
         observationID = observation
         name = e.name
         comment = e.explanation
-        self.source = source
+        source = e.source ?? "API"
         self.environment = environment
         timestampUnixNano = e.timeUnixNano
-        metadata = []
+        metadata = e.evaluator.map { [JSONMember("evaluator_id", .string($0))] } ?? []
         if let v = e.value {
             value = v
             dataType = .numeric
-            if let label = e.label { metadata = [JSONMember("label", .string(label))] }
+            if let label = e.label { metadata.append(JSONMember("label", .string(label))) }
         } else {
             let label = e.label ?? ""
             switch label.lowercased() {

@@ -10,6 +10,11 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case collectorCostTierID = "genai_collector.cost.tier_id"
     // agent_attribution: this span's usage and cost repeat its descendants' (an aggregate).
     case collectorUsageAggregate = "genai_collector.usage.aggregate"
+    // evaluation: on a `gen_ai.evaluation.result` event an evaluator added, its source (`EVAL`),
+    // scope (`trace` for a score of the whole trace) and which evaluator it was.
+    case collectorEvaluationSource = "genai_collector.evaluation.source"
+    case collectorEvaluationScope = "genai_collector.evaluation.scope"
+    case collectorEvaluationEvaluator = "genai_collector.evaluation.evaluator"
 
     // Langfuse's own keys (they win over every heuristic in Langfuse's mapping).
     case langfuseObservationType = "langfuse.observation.type"

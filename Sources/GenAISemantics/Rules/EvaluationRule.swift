@@ -7,6 +7,26 @@ public struct EvaluationFacts: Sendable, Equatable {
     public var label: String?
     public var explanation: String?
     public var timeUnixNano: UInt64
+    /// `EVAL` for an evaluator's score; nil for an instrumentation's own (`API`).
+    public var source: String?
+    /// A score of the whole trace, carried on its root span.
+    public var traceLevel = false
+    /// The evaluator that wrote it (`<processor>/<evaluator>`).
+    public var evaluator: String?
+
+    public init(
+        name: String, value: Double?, label: String?, explanation: String?, timeUnixNano: UInt64,
+        source: String? = nil, traceLevel: Bool = false, evaluator: String? = nil
+    ) {
+        self.name = name
+        self.value = value
+        self.label = label
+        self.explanation = explanation
+        self.timeUnixNano = timeUnixNano
+        self.source = source
+        self.traceLevel = traceLevel
+        self.evaluator = evaluator
+    }
 }
 
 extension SpanContext {
@@ -21,12 +41,20 @@ extension SpanContext {
             var value: Double?
             var label: String?
             var explanation: String?
+            var source: String?
+            var traceLevel = false
+            var evaluator: String?
             for a in batch.attributes[e.attributes.range] {
                 switch batch.string(a.key) {
                 case AttributeKey.genAIEvaluationName.rawValue: name = text(a.value)
                 case AttributeKey.genAIEvaluationScoreValue.rawValue: value = number(a.value, in: batch).flatMap { $0.isFinite ? $0 : nil }
                 case AttributeKey.genAIEvaluationScoreLabel.rawValue: label = text(a.value)
                 case AttributeKey.genAIEvaluationExplanation.rawValue: explanation = text(a.value)
+                case AttributeKey.collectorEvaluationSource.rawValue:
+                    let s = text(a.value)
+                    source = s == "EVAL" || s == "ANNOTATION" ? s : nil
+                case AttributeKey.collectorEvaluationScope.rawValue: traceLevel = text(a.value) == "trace"
+                case AttributeKey.collectorEvaluationEvaluator.rawValue: evaluator = text(a.value)
                 default: break
                 }
             }
@@ -34,7 +62,10 @@ extension SpanContext {
                 caches.notes[.evaluationUnusable] += 1
                 continue
             }
-            out.append(EvaluationFacts(name: name, value: value, label: label, explanation: explanation, timeUnixNano: e.timeUnixNano))
+            out.append(
+                EvaluationFacts(
+                    name: name, value: value, label: label, explanation: explanation, timeUnixNano: e.timeUnixNano,
+                    source: source, traceLevel: traceLevel, evaluator: evaluator))
         }
         return out
     }
