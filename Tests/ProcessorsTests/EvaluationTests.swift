@@ -16,6 +16,7 @@ import Testing
     ) -> String {
         func value(_ v: Any) -> String {
             switch v {
+            case let b as Bool: return #"{"boolValue":\#(b)}"#
             case let i as Int: return #"{"intValue":"\#(i)"}"#
             case let d as Double: return #"{"doubleValue":\#(d)}"#
             case let list as [String]: return #"{"arrayValue":{"values":[\#(list.map { value($0) }.joined(separator: ","))]}}"#
@@ -134,7 +135,8 @@ import Testing
         #expect(s["1/tools_ok"] == nil && Self.count(outcome, "tools_ok", "not_applicable") == 2)
     }
 
-    /// Trace scores sit on the root span, name no observation, and read the whole trace.
+    /// Trace scores sit on the root span, name no observation, and read the whole trace (its cost
+    /// without the aggregates agent_attribution marked).
     @Test func traceScopeReadsTheWholeTrace() throws {
         let evaluators: [Evaluation.Evaluator] = [
             .init(name: "trace_fast", rule: .latency(max: .seconds(5)), scope: .trace),
@@ -152,6 +154,8 @@ import Testing
                 Self.span("0000000000000003", "0000000000000001", "chat", Self.chat("y") + [cost(0.04)], start: 3, end: 4),
                 Self.span(
                     "0000000000000004", "0000000000000001", "search", [("gen_ai.operation.name", "execute_tool"), ("langfuse.observation.level", "ERROR")]),
+                // An agent span repeating its calls' cost (marked by agent_attribution): not counted again.
+                Self.span("0000000000000005", "0000000000000001", "agent", [cost(0.07), ("genai_collector.usage.aggregate", true)]),
             ])
         let s = Self.scores(b)
         #expect(s.count == 5 && s.keys.allSatisfy { $0.hasPrefix("-/") }, "\(s.keys.sorted())")

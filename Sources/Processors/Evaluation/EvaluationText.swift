@@ -3,7 +3,8 @@ import GenAISemantics
 
 /// The text a rule reads from an input or output as the translator exports it: a plain string as
 /// it is; chat messages (a list of them, one message, or `{"messages": [...]}`, as JSON or as a JSON
-/// string) as the text of their contents, one message per line; any other JSON as written.
+/// string) as the text of their contents, one part per line, or no text when they have none (a
+/// call that only asks for a tool); any other JSON as written.
 enum EvaluationText {
     static func text(_ v: RecordValue?, in batch: TraceBatch) -> String? {
         switch v {
@@ -14,9 +15,9 @@ enum EvaluationText {
             let s = batch.string(r)
             guard let first = s.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
                 first == UInt8(ascii: "[") || first == UInt8(ascii: "{"),
-                let parsed = JSONParser.parseIfJSON(s), let messages = messageText(parsed)
+                let parsed = JSONParser.parseIfJSON(s), let messages = messages(parsed)
             else { return s }
-            return messages
+            return joined(messages)
         }
     }
 
@@ -24,22 +25,28 @@ enum EvaluationText {
         switch j {
         case .null: return nil
         case .string(let s): return s
-        default: return messageText(j) ?? JSONWriter.serialize(j)
+        default:
+            if let m = messages(j) { return joined(m) }
+            return JSONWriter.serialize(j)
         }
     }
 
-    /// Nil when `j` is not message-shaped.
-    static func messageText(_ j: JSONValue) -> String? {
+    /// The messages, or nil when `j` is not message-shaped.
+    static func messages(_ j: JSONValue) -> [JSONValue]? {
         switch j {
         case .array(let items):
-            guard !items.isEmpty, items.allSatisfy(isMessage) else { return nil }
-            return items.compactMap(contentText).joined(separator: "\n")
+            return !items.isEmpty && items.allSatisfy(isMessage) ? items : nil
         case .object:
-            if isMessage(j) { return contentText(j) ?? "" }
-            if let inner = j["messages"], case .array = inner, let t = messageText(inner) { return t }
+            if isMessage(j) { return [j] }
+            if let inner = j["messages"] { return messages(inner) }
             return nil
         default: return nil
         }
+    }
+
+    static func joined(_ messages: [JSONValue]) -> String? {
+        let texts = messages.compactMap(contentText)
+        return texts.isEmpty ? nil : texts.joined(separator: "\n")
     }
 
     static func isMessage(_ j: JSONValue) -> Bool {
