@@ -33,27 +33,6 @@ extension TraceBatch {
         spans[span].attributes = setting(in: spans[span].attributes, key: key, value: value)
     }
 
-    /// Adds an event to a span, with its own new attribute slice. The span's events grow at the end
-    /// of the events table (moved there first unless they already are last), as attributes do.
-    /// Keys and string values must already be in the byte store.
-    public mutating func appendSpanEvent(_ span: Int, name: ByteRange, timeUnixNano: UInt64, attributes new: [Attribute]) {
-        var slice = spans[span].events
-        if slice.upperBoundIndex != events.count {
-            let start = events.count
-            let moved = Array(events[slice.range])
-            events.append(contentsOf: moved)
-            slice = TableSlice(start: start, count: Int(slice.count))
-        }
-        var event = SpanEvent()
-        event.name = name
-        event.timeUnixNano = timeUnixNano
-        event.attributes = TableSlice(start: attributes.count, count: new.count)
-        attributes.append(contentsOf: new)
-        events.append(event)
-        slice.count += 1
-        spans[span].events = slice
-    }
-
     /// Sets a log record's attribute, as `setSpanAttribute` does for a span.
     public mutating func setLogRecordAttribute(_ record: Int, key: ByteRange, value: AttributeValue) {
         logRecords[record].attributes = setting(in: logRecords[record].attributes, key: key, value: value)

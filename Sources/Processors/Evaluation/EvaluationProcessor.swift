@@ -23,6 +23,11 @@ public struct EvaluationProcessor: TraceProcessor {
         traceNeeds = Needs(traceEvaluators)
     }
 
+    struct SpanPlace: Hashable {
+        var part: Int
+        var span: Int
+    }
+
     /// One score to write: on which span, and what.
     struct Verdict {
         var part: Int
@@ -140,7 +145,8 @@ public struct EvaluationProcessor: TraceProcessor {
         outcome.add(.evaluations, ["processor": id, "evaluator": e.name, "result": result])
     }
 
-    /// Each verdict as a `gen_ai.evaluation.result` event; keys stored once per part.
+    /// Each verdict as a `gen_ai.evaluation.result` event, a span's added together; keys stored
+    /// once per part.
     private func write(_ verdicts: [Verdict], into parts: inout [TraceBatch]) {
         guard !verdicts.isEmpty else { return }
         struct Keys {
@@ -148,6 +154,8 @@ public struct EvaluationProcessor: TraceProcessor {
         }
         var keys: [Int: Keys] = [:]
         var evaluatorIDs: [Int: [String: ByteRange]] = [:]
+        var bySpan: [SpanPlace: [(event: SpanEvent, attributes: [Attribute])]] = [:]
+        var order: [SpanPlace] = []
         for v in verdicts {
             let p = v.part
             let k: Keys
@@ -178,8 +186,14 @@ public struct EvaluationProcessor: TraceProcessor {
             if let value = v.value { attributes.append(Attribute(key: k.value, value: .double(value))) }
             if let label = v.label { attributes.append(Attribute(key: k.label, value: .string(parts[p].store(label)))) }
             if v.traceLevel { attributes.append(Attribute(key: k.scope, value: .string(k.trace))) }
-            parts[p].appendSpanEvent(v.span, name: k.event, timeUnixNano: v.time, attributes: attributes)
+            var event = SpanEvent()
+            event.name = k.event
+            event.timeUnixNano = v.time
+            let place = SpanPlace(part: p, span: v.span)
+            if bySpan[place] == nil { order.append(place) }
+            bySpan[place, default: []].append((event, attributes))
         }
+        for place in order { parts[place.part].appendEvents(span: place.span, bySpan[place] ?? []) }
     }
 
     /// Deterministic by trace id: the same traces are chosen on every run, by every process.
