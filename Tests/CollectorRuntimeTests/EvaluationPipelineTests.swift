@@ -6,7 +6,8 @@ import Testing
 
 /// Scores live. From instrumentation: the real OpenTelemetry SDK sends a chat span with a
 /// `gen_ai.evaluation.result` span event, and an evaluator's verdict as an event log record that
-/// the log join attaches to the span (Tests/Frameworks/evaluation_app.py); both come out as
+/// the log join attaches to the span, and a later one logged outside any span that only its
+/// `gen_ai.response.id` ties to the span (Tests/Frameworks/evaluation_app.py); all come out as
 /// score-create events on that observation, and are counted. From the `evaluation` processor: real
 /// pydantic-ai agents, evaluated per generation and per trace, scored into the ingestion events and
 /// Langfuse's `scores` table in ClickHouse (chDB).
@@ -36,17 +37,19 @@ struct EvaluationPipelineTests {
             ])
             #expect(status == 0, "app: \(out)")
             ids = try JSONParser().parse(String(out.split(separator: "\n").last ?? ""))
-            #expect(try await eventually { c.counters.total(.exporterSentSpans) == 1 && c.counters.total(.exporterSentLogRecords) == 1 })
-            #expect(c.counters.value(.logJoinRecords, ["processor": "log_join", "outcome": "joined"]) == 1)
+            #expect(try await eventually { c.counters.total(.exporterSentSpans) == 1 && c.counters.total(.exporterSentLogRecords) == 2 })
+            #expect(c.counters.value(.logJoinRecords, ["processor": "log_join", "outcome": "joined"]) == 2)
             #expect(c.counters.value(.scores, ["name": "relevance", "data_type": "NUMERIC", "source": "API"]) == 1)
             #expect(c.counters.value(.scores, ["name": "grounded", "data_type": "BOOLEAN", "source": "API"]) == 1)
-            #expect(c.counters.total(.scores) == 2)
+            #expect(c.counters.value(.scores, ["name": "helpfulness", "data_type": "NUMERIC", "source": "API"]) == 1)
+            #expect(c.counters.total(.scores) == 3)
         }
         let scores = try CollectorHarness.lines(dir).filter { $0["type"]?.stringValue == "score-create" }.compactMap { $0["body"] }
-        #expect(scores.count == 2)
+        #expect(scores.count == 3)
         let byName = Dictionary(uniqueKeysWithValues: scores.compactMap { s in s["name"]?.stringValue.map { ($0, s) } })
         #expect(byName["relevance"]?["value"] == .double(0.9) && byName["relevance"]?["comment"] == .string("on topic"))
         #expect(byName["grounded"]?["value"] == .int(1) && byName["grounded"]?["dataType"] == .string("BOOLEAN"))
+        #expect(byName["helpfulness"]?["value"] == .double(0.7))
         #expect(scores.allSatisfy { $0["traceId"] == ids["trace"] && $0["observationId"] == ids["span"] }, "\(scores) on \(ids)")
     }
 

@@ -2,8 +2,9 @@
 attribute names (opentelemetry-semantic-conventions): one chat span carrying a
 `gen_ai.evaluation.result` span event (relevance 0.9, with an explanation), and an evaluator's verdict
 on the same span logged as a `gen_ai.evaluation.result` event record (grounded: true), which the
-collector's log join attaches to the span. Logs are flushed before the span is exported, so the
-record waits for its span.
+collector's log join attaches to the span; and a later verdict logged outside any span (helpfulness
+0.7), which only its `gen_ai.response.id` ties to the span. Logs are flushed before the span is
+exported, so the records wait for their span.
 
     evaluation_app.py BASE_URL     (the collector's OTLP/HTTP listener, http://127.0.0.1:PORT)
 Prints the trace and span ids as JSON."""
@@ -45,6 +46,11 @@ with tracer.start_as_current_span("chat gpt-4o-mini") as span:
                     GenAI.GEN_AI_RESPONSE_ID: "chatcmpl-eval-1"},
         context=set_span_in_context(span)))
     ids = {"trace": format(span.get_span_context().trace_id, "032x"), "span": format(span.get_span_context().span_id, "016x")}
+# Scored after the fact, outside any span: no span context, only the response id to find it by.
+logger.emit(LogRecord(
+    event_name="gen_ai.evaluation.result",
+    attributes={GenAI.GEN_AI_EVALUATION_NAME: "helpfulness", GenAI.GEN_AI_EVALUATION_SCORE_VALUE: 0.7,
+                GenAI.GEN_AI_RESPONSE_ID: "chatcmpl-eval-1"}))
 logger_provider.force_flush()
 tracer_provider.shutdown()
 logger_provider.shutdown()

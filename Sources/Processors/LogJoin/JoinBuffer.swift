@@ -9,6 +9,13 @@ public struct JoinBuffer: Sendable {
         public let span: SpanID
     }
 
+    /// What a held record waits for: its span, or, for a record without span context (an evaluator
+    /// that scores a response after the fact), the model span with its `gen_ai.response.id`.
+    enum RecordKey: Hashable, Sendable {
+        case span(SpanKey)
+        case response(String)
+    }
+
     /// What happened to records: `joined`, `unmatched` (the window ran out with no span), `evicted`
     /// (the bound was reached), `flushed` (the join stopped).
     public enum RecordOutcome: String, Sendable, CaseIterable { case joined, unmatched, evicted, flushed }
@@ -27,6 +34,8 @@ public struct JoinBuffer: Sendable {
         let bytes: Int
         var pending: Set<SpanKey>
         var index: [SpanKey: Int]
+        /// Response ids of its waiting spans.
+        var responses: [String]
     }
 
     /// A request ready to go on: the token the caller gave when it added it.
@@ -42,8 +51,12 @@ public struct JoinBuffer: Sendable {
     private var requestOrder: [Int] = []
     private var requestHead = 0
     private var waiting: [SpanKey: Int] = [:]
-    private var records: [SpanKey: [(seq: Int, at: Duration, record: JoinedRecord)]] = [:]
-    private var recordOrder: [(key: SpanKey, seq: Int)] = []
+    /// Waiting spans by their `gen_ai.response.id`.
+    private var waitingResponses: [String: SpanKey] = [:]
+    private var records: [RecordKey: [(seq: Int, at: Duration, record: JoinedRecord)]] = [:]
+    /// Held records that wait for a response id (so spans are only searched for one when some do).
+    private var heldByResponse = 0
+    private var recordOrder: [(key: RecordKey, seq: Int)] = []
     private var recordHead = 0
     private var nextSeq = 0
     public private(set) var heldRecords = 0
@@ -65,12 +78,19 @@ public struct JoinBuffer: Sendable {
         var batch = batch
         var pending: Set<SpanKey> = []
         var index: [SpanKey: Int] = [:]
+        var responses: [String] = []
         for scope in batch.scopes {
             let waits = scopes.contains(batch.string(scope.name))
             for i in scope.spans.range {
                 let key = SpanKey(trace: batch.spans[i].traceID, span: batch.spans[i].spanID)
+                var held = records.removeValue(forKey: .span(key)) ?? []
+                let response = heldByResponse > 0 || waits ? Self.responseID(batch, i) : nil
+                if heldByResponse > 0, let response, let more = records.removeValue(forKey: .response(response)) {
+                    heldByResponse -= more.count
+                    held += more
+                }
                 var gotOutput = false
-                if let held = records.removeValue(forKey: key) {
+                if !held.isEmpty {
                     for h in held { bytes -= h.record.bytes }
                     heldRecords -= held.count
                     recordOutcomes[.joined, default: 0] += held.count
@@ -81,6 +101,10 @@ public struct JoinBuffer: Sendable {
                 if waits && !gotOutput && Self.isModelCall(batch, i) {
                     pending.insert(key)
                     index[key] = i
+                    if let response, waitingResponses[response] == nil {
+                        waitingResponses[response] = key
+                        responses.append(response)
+                    }
                 }
             }
         }
@@ -88,7 +112,7 @@ public struct JoinBuffer: Sendable {
         // Its tables and bytes, and a measured allowance for the maps that find its spans
         // (`genai-collector-bench --log-join` compares what is counted with what is held).
         let size = batch.bytes.capacity + batch.tableBytes + 1024 + pending.count * 192
-        requests[token] = Request(batch: batch, cost: cost, at: now, bytes: size, pending: pending, index: index)
+        requests[token] = Request(batch: batch, cost: cost, at: now, bytes: size, pending: pending, index: index, responses: responses)
         requestOrder.append(token)
         for key in pending { waiting[key] = token }
         bytes += size
@@ -101,14 +125,27 @@ public struct JoinBuffer: Sendable {
         // Records for waiting spans, by request and span (in the order they came).
         var byRequest: [Int: [SpanKey: [JoinedRecord]]] = [:]
         for r in logs.logRecords {
-            guard let trace = r.traceID, let span = r.spanID, let record = JoinedRecord(r, in: logs) else { continue }
-            let key = SpanKey(trace: trace, span: span)
-            if let token = waiting[key] {
+            guard let record = JoinedRecord(r, in: logs) else { continue }
+            let held: RecordKey
+            if let trace = r.traceID, let span = r.spanID {
+                held = .span(SpanKey(trace: trace, span: span))
+            } else if let response = record.responseID {
+                held = .response(response)
+            } else {
+                continue
+            }
+            let target: SpanKey? =
+                switch held {
+                case .span(let key): key
+                case .response(let id): waitingResponses[id]
+                }
+            if let key = target, let token = waiting[key] {
                 byRequest[token, default: [:]][key, default: []].append(record)
                 continue
             }
-            records[key, default: []].append((nextSeq, now, record))
-            recordOrder.append((key, nextSeq))
+            if case .response = held { heldByResponse += 1 }
+            records[held, default: []].append((nextSeq, now, record))
+            recordOrder.append((held, nextSeq))
             nextSeq += 1
             heldRecords += 1
             bytes += record.bytes
@@ -187,15 +224,25 @@ public struct JoinBuffer: Sendable {
             || batch.attributeIndex(in: attrs, key: "gen_ai.provider.name") != nil
     }
 
+    /// The span's `gen_ai.response.id`, when it has one as text.
+    static func responseID(_ batch: TraceBatch, _ i: Int) -> String? {
+        guard let a = batch.attributeIndex(in: batch.spans[i].attributes, key: "gen_ai.response.id"), case .string(let r) = batch.attributes[a].value,
+            r.count > 0
+        else { return nil }
+        return batch.string(r)
+    }
+
     private mutating func remove(_ token: Int) -> Released {
         let r = requests.removeValue(forKey: token)!
         for key in r.pending { waiting[key] = nil }
+        for id in r.responses where waitingResponses[id].map({ r.index[$0] != nil }) ?? false { waitingResponses[id] = nil }
         bytes -= r.bytes
         return Released(batch: r.batch, cost: r.cost, token: token)
     }
 
-    private mutating func dropRecord(_ key: SpanKey, _ seq: Int, _ outcome: RecordOutcome) {
+    private mutating func dropRecord(_ key: RecordKey, _ seq: Int, _ outcome: RecordOutcome) {
         guard var list = records[key], let at = list.firstIndex(where: { $0.seq == seq }) else { return }
+        if case .response = key { heldByResponse -= 1 }
         bytes -= list[at].record.bytes
         list.remove(at: at)
         records[key] = list.isEmpty ? nil : list

@@ -10,6 +10,8 @@ struct JoinedRecord: Sendable {
     var attributes: [Attribute] = []
     /// `gen_ai.choice` or the whole-exchange event: the span's output has come.
     var isOutput: Bool
+    /// The record's `gen_ai.response.id`: how a record without span context finds its span.
+    var responseID: String?
     /// What holding it takes: its tables and bytes, and a measured allowance for the allocations
     /// and the buffer's own entries around them (`genai-collector-bench --log-join` compares).
     var bytes: Int { store.bytes.capacity + store.tableBytes + attributes.capacity * TraceBatch.EntrySize.attribute + Self.overhead }
@@ -51,6 +53,7 @@ struct JoinedRecord: Sendable {
             attributes.append(Attribute(key: store.store("content"), value: store.importValue(body, from: batch)))
         }
         for a in batch.attributes[r.attributes.range] where !Self.envelope.contains(where: { batch.equals(a.key, $0) }) {
+            if batch.equals(a.key, "gen_ai.response.id"), case .string(let v) = a.value, v.count > 0 { responseID = batch.string(v) }
             attributes.append(store.importAttribute(a, from: batch))
         }
     }
