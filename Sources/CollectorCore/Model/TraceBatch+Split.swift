@@ -85,3 +85,83 @@ extension TraceBatch {
             resources: resources.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) }, scopes: scopes.count)
     }
 }
+
+extension TraceBatch {
+    /// Whether this is a share of a larger request (`splitByTrace`): tables that hold far more
+    /// attributes than its own spans, scopes and resources use.
+    public var isShareOfLargerRequest: Bool {
+        var used = 0
+        for s in spans {
+            used += Int(s.attributes.count)
+            for e in events[s.events.range] { used += Int(e.attributes.count) }
+            for l in links[s.links.range] { used += Int(l.attributes.count) }
+        }
+        for s in scopes { used += Int(s.attributes.count) }
+        for r in resources { used += Int(r.attributes.count) }
+        return attributes.count > 2 * used + 256
+    }
+
+    /// A share copied out on its own: only its spans and their resources, scopes, attributes,
+    /// events, links and bytes. A per-trace step calls it before it writes to a share, so the write
+    /// copies one trace rather than the whole request the trace came in (copy-on-write would).
+    /// Spans keep their order (a share's spans are in scope order), so span indices stay valid.
+    public func compacted() -> TraceBatch {
+        var out = TraceBatch()
+        out.signal = signal
+        out.tenant = tenant
+        // Resources and scopes stay as they are, in place (other traces' scopes keep no spans), so
+        // their slices and indices hold; only what they own is copied.
+        out.resources = resources
+        for r in out.resources.indices {
+            out.resources[r].attributes = out.importAttributes(resources[r].attributes, from: self)
+            out.resources[r].schemaURL = out.copy(resources[r].schemaURL, from: self)
+        }
+        out.scopes = scopes
+        for (i, scope) in scopes.enumerated() {
+            out.scopes[i].name = out.copy(scope.name, from: self)
+            out.scopes[i].version = out.copy(scope.version, from: self)
+            out.scopes[i].schemaURL = out.copy(scope.schemaURL, from: self)
+            out.scopes[i].attributes = out.importAttributes(scope.attributes, from: self)
+            let start = out.spans.count
+            for s in scope.spans.range { out.spans.append(out.importSpan(spans[s], from: self)) }
+            out.scopes[i].spans = TableSlice(start: start, count: out.spans.count - start)
+        }
+        return out
+    }
+
+    private mutating func copy(_ r: ByteRange, from source: TraceBatch) -> ByteRange {
+        r.count == 0 ? .empty : store(bytes: source.byteArray(r))
+    }
+
+    private mutating func importAttributes(_ slice: TableSlice, from source: TraceBatch) -> TableSlice {
+        let items = source.attributes[slice.range].map { importAttribute($0, from: source) }
+        let start = attributes.count
+        attributes.append(contentsOf: items)
+        return TableSlice(start: start, count: items.count)
+    }
+
+    private mutating func importSpan(_ span: Span, from source: TraceBatch) -> Span {
+        var s = span
+        s.traceState = copy(span.traceState, from: source)
+        s.name = copy(span.name, from: source)
+        if let status = span.status { s.status = SpanStatus(code: status.code, message: copy(status.message, from: source)) }
+        s.attributes = importAttributes(span.attributes, from: source)
+        let newEvents = source.events[span.events.range].map { e -> SpanEvent in
+            var n = e
+            n.name = copy(e.name, from: source)
+            n.attributes = importAttributes(e.attributes, from: source)
+            return n
+        }
+        s.events = TableSlice(start: events.count, count: newEvents.count)
+        events.append(contentsOf: newEvents)
+        let newLinks = source.links[span.links.range].map { l -> SpanLink in
+            var n = l
+            n.traceState = copy(l.traceState, from: source)
+            n.attributes = importAttributes(l.attributes, from: source)
+            return n
+        }
+        s.links = TableSlice(start: links.count, count: newLinks.count)
+        links.append(contentsOf: newLinks)
+        return s
+    }
+}

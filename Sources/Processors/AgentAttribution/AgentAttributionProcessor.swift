@@ -83,6 +83,8 @@ public struct AgentAttributionProcessor: TraceProcessor {
             let st = stages[i]
             guard a >= 0 || st >= 0 || aggregate[i] else { outcome.add("no_agent"); continue }
             if keys[p] == nil {
+                // A share of a larger request is copied out before the first write (see compacted()).
+                if parts[p].isShareOfLargerRequest { parts[p] = parts[p].compacted() }
                 keys[p] = (
                     parts[p].store(CollectorAttributeKey.observationMetadata(AgentAttribution.agentKey)),
                     parts[p].store(CollectorAttributeKey.observationMetadata(AgentAttribution.stageKey)),
