@@ -164,9 +164,12 @@ enum BenchMain {
             case "--live-view":
                 try LiveViewBench.run(spans: Int(args.next() ?? "") ?? 100_000)
                 return
+            case "--evaluation":
+                try EvaluationBench.run(spans: Int(args.next() ?? "") ?? 100_000, config: args.next() ?? "pipelines/gateway-evaluation.yaml")
+                return
             default:
                 print(
-                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS] [--ring] [--groupbytrace SPANS] [--log-join SPANS] [--live-view SPANS]"
+                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS] [--ring] [--groupbytrace SPANS] [--log-join SPANS] [--live-view SPANS] [--evaluation SPANS [CONFIG]]"
                 )
                 return
             }

@@ -336,7 +336,10 @@ struct PipelineFilesTests {
 
     @Test func everyPipelineFileValidates() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        for name in ["clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway", "gateway-tier", "gateway-tenants", "gateway-sampling"] {
+        for name in [
+            "clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway", "gateway-tier", "gateway-tenants", "gateway-sampling",
+            "gateway-evaluation",
+        ] {
             #expect(files.contains(name + ".yaml"))
         }
         // The variables the files document, with the names users already know.
@@ -357,7 +360,7 @@ struct PipelineFilesTests {
             "TEAM_B_LANGFUSE_SECRET_KEY": "sk-b",
         ]
         // Overlays: a second config over the file they extend.
-        let overlays = ["gateway-sampling.yaml": "gateway.yaml"]
+        let overlays = ["gateway-sampling.yaml": "gateway.yaml", "gateway-evaluation.yaml": "gateway.yaml"]
         for f in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
             var sources = ["yaml:" + text]
@@ -373,6 +376,15 @@ struct PipelineFilesTests {
                     "yaml:" + (try! String(contentsOf: Self.directory.appendingPathComponent($0), encoding: .utf8))
                 }))
         #expect(sampled.pipelines[0].processors.map(\.description).suffix(4) == ["groupbytrace", "agent_attribution", "tail_sampling", "batch"])
+        // The evaluation overlay scores whole traces, after attribution, before the batch.
+        let evaluated = try CollectorConfig(
+            try ConfigLoader(environment: env).load(
+                ["gateway.yaml", "gateway-evaluation.yaml"].map {
+                    "yaml:" + (try! String(contentsOf: Self.directory.appendingPathComponent($0), encoding: .utf8))
+                }))
+        #expect(evaluated.pipelines[0].processors.map(\.description).suffix(3) == ["agent_attribution", "evaluation", "batch"])
+        let evaluators = evaluated.processors.values.compactMap { $0.config as? Evaluation.Config }.first?.evaluators
+        #expect(evaluators?.map(\.name) == ["no_refusal", "nothing_redacted", "tools_ok", "within_budget", "fast_enough"])
         // The shared gateway: each team's pipeline behind the routing connector, tenants from the file.
         let shared = try CollectorConfig(
             try ConfigLoader(environment: env).load([

@@ -27,6 +27,25 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Two words as a UUID-shaped string (`8-4-4-4-12` hex digits), without a String per part.
+    public static func uuid(_ high: UInt64, _ low: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 36) { buf in
+            var v = low
+            var i = 35
+            for d in stride(from: 31, through: 0, by: -1) {
+                if d == 15 { v = high }
+                buf[i] = digits[Int(v & 0xF)]
+                v >>= 4
+                i -= 1
+                if d == 8 || d == 12 || d == 16 || d == 20 {
+                    buf[i] = UInt8(ascii: "-")
+                    i -= 1
+                }
+            }
+            return 36
+        }
+    }
+
     public static func encode(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { buf in
             var v = value

@@ -72,8 +72,6 @@ public struct LangfuseScore: Sendable, Equatable {
     /// same id, and Langfuse and ClickHouse keep one.
     public static func id(trace: TraceID, observation: SpanID?, name: String) -> String {
         let (hi, lo) = EventID.words(trace, observation ?? .zero, kind: nameHash(name) | 0x5C00_0000_0000_0000)
-        let hex = Hex.encode(hi) + Hex.encode(lo)
-        let c = Array(hex)
-        return String(c[0..<8]) + "-" + String(c[8..<12]) + "-" + String(c[12..<16]) + "-" + String(c[16..<20]) + "-" + String(c[20..<32])
+        return Hex.uuid(hi, lo)
     }
 }

@@ -77,8 +77,7 @@ public enum Evaluation {
         case cost(maxUSD: Double)
         /// Passes when nothing on the observation (or trace) was redacted (`redaction.<rule>.count`).
         case redaction
-        /// Passes when the text has none of the phrases (given lowercased, with plain apostrophes;
-        /// the text is compared the same way).
+        /// Passes when the text has none of the phrases (compared as `TextFold` folds both).
         case refusal([String], field: Field)
         /// Passes when no tool call failed (a TOOL observation at level ERROR).
         case toolError
@@ -159,11 +158,14 @@ public enum Evaluation {
 
     public struct Evaluator: Sendable, Equatable {
         /// The phrases a `refusal` rule looks for when none are configured, as it compares them.
-        public static let defaultRefusalPhrases = RefusalPhrases.defaults.map(RefusalPhrases.normalized)
+        public static let defaultRefusalPhrases = RefusalPhrases.defaults.map(TextFold.normalized)
 
         /// The score's name.
         public var name: String
-        public var rule: Rule
+        public let rule: Rule
+        /// The terms or phrases of a contains or refusal rule as the text is searched: bytes, folded
+        /// unless the match is case-sensitive.
+        let needles: [[UInt8]]
         public var scope: Scope
         public var filter: Filter
         /// The share of traces evaluated, chosen by trace id.
@@ -174,6 +176,7 @@ public enum Evaluation {
         public init(name: String, rule: Rule, scope: Scope = .observation, filter: Filter = Filter(), sampling: Double = 1, measured: Bool = false) {
             self.name = name
             self.rule = rule
+            needles = Self.needles(rule)
             self.scope = scope
             self.filter = filter
             self.sampling = sampling
@@ -187,6 +190,7 @@ public enum Evaluation {
             let kinds = ["regex", "contains", "json", "length", "latency", "cost", "redaction", "refusal", "tool_error"]
             let kind = try m.choice("rule", kinds, default: "")
             rule = try Self.rule(kind, &m)
+            needles = Self.needles(rule)
             var f = try m.mapOrEmpty("filter")
             filter = try Filter(&f, scope: scope)
             try f.finish()
@@ -196,6 +200,14 @@ public enum Evaluation {
             measured = score == "measured"
             if measured, !rule.canMeasure {
                 throw ConfigError(m.childPath("score"), "a \(kind) rule scores pass/fail only (length, latency, cost and redaction can score their measure)")
+            }
+        }
+
+        static func needles(_ rule: Rule) -> [[UInt8]] {
+            switch rule {
+            case .contains(let terms, _, _, let caseSensitive): return terms.map { caseSensitive ? Array($0.utf8) : TextFold.folded($0) }
+            case .refusal(let phrases, _): return phrases.map(TextFold.folded)
+            default: return []
             }
         }
 
@@ -211,7 +223,7 @@ public enum Evaluation {
                 guard !terms.isEmpty, !terms.contains(where: \.isEmpty) else { throw ConfigError(m.childPath("terms"), "needs at least one non-empty term") }
                 let caseSensitive = try m.bool("case_sensitive", default: false)
                 return .contains(
-                    caseSensitive ? terms : terms.map { $0.lowercased() }, field: try field(), mode: try m.choice("mode", default: ContainsMode.any),
+                    caseSensitive ? terms : terms.map(TextFold.normalized), field: try field(), mode: try m.choice("mode", default: ContainsMode.any),
                     caseSensitive: caseSensitive)
             case "json":
                 return .json(try schema(&m), field: try field())
@@ -236,7 +248,7 @@ public enum Evaluation {
                 guard !phrases.isEmpty, !phrases.contains(where: \.isEmpty) else {
                     throw ConfigError(m.childPath("phrases"), "needs at least one non-empty phrase")
                 }
-                return .refusal(phrases.map(RefusalPhrases.normalized), field: try field())
+                return .refusal(phrases.map(TextFold.normalized), field: try field())
             case "tool_error":
                 return .toolError
             default:
@@ -271,9 +283,37 @@ enum RefusalPhrases {
         "I can't assist with", "I cannot assist with", "I'm unable to", "I am unable to", "I'm not able to", "I am not able to",
         "I can't provide", "I cannot provide", "I can't comply", "I cannot comply", "I won't be able to", "As an AI language model",
     ]
+}
 
-    /// Lowercased, with typographic apostrophes made plain, for comparison.
-    static func normalized(_ s: String) -> String { s.lowercased().replacing("\u{2019}", with: "'") }
+/// Text folded for matching without case: ASCII letters lowercased and typographic apostrophes
+/// (U+2018, U+2019) made plain, byte by byte (other letters compare as they are). Done on bytes
+/// because String's case and replace operations cost more than the rest of an evaluation.
+enum TextFold {
+    static func folded(_ s: String) -> [UInt8] {
+        var text = s
+        return text.withUTF8 { u in
+            var out = [UInt8](repeating: 0, count: u.count)
+            var n = 0
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                if b >= 0x41 && b <= 0x5A {
+                    out[n] = b | 0x20
+                } else if b == 0xE2, i + 2 < u.count, u[i + 1] == 0x80, u[i + 2] == 0x98 || u[i + 2] == 0x99 {
+                    out[n] = UInt8(ascii: "'")
+                    i += 2
+                } else {
+                    out[n] = b
+                }
+                n += 1
+                i += 1
+            }
+            out.removeLast(out.count - n)
+            return out
+        }
+    }
+
+    static func normalized(_ s: String) -> String { String(decoding: folded(s), as: UTF8.self) }
 }
 
 extension ConfigNode {

@@ -40,9 +40,10 @@ extension Evaluation.Evaluator {
             return .check(matched == mustMatch, comment)
         case .contains(let terms, let field, let mode, let caseSensitive):
             guard let raw = s.text(field) else { return .skipped("no_text") }
-            let text = caseSensitive ? raw : raw.lowercased()
-            let found = terms.filter { Self.contains(text, $0) }
-            let missing = terms.filter { !found.contains($0) }
+            let text = caseSensitive ? Array(raw.utf8) : TextFold.folded(raw)
+            let hits = needles.map { Self.contains(text, $0) }
+            let found = terms.indices.filter { hits[$0] }.map { terms[$0] }
+            let missing = terms.indices.filter { !hits[$0] }.map { terms[$0] }
             switch mode {
             case .any:
                 return .check(!found.isEmpty, found.isEmpty ? "\(field.rawValue) has none of \(Self.list(terms))" : "\(field.rawValue) has \(Self.list(found))")
@@ -91,9 +92,9 @@ extension Evaluation.Evaluator {
             return .check(total == 0, comment)
         case .refusal(let phrases, let field):
             guard let raw = s.text(field) else { return .skipped("no_text") }
-            let text = RefusalPhrases.normalized(raw)
-            guard let phrase = phrases.first(where: { Self.contains(text, $0) }) else { return .check(true, "no refusal phrase in \(field.rawValue)") }
-            return .check(false, "\(field.rawValue) has the refusal phrase \"\(phrase)\"")
+            let text = TextFold.folded(raw)
+            guard let at = needles.firstIndex(where: { Self.contains(text, $0) }) else { return .check(true, "no refusal phrase in \(field.rawValue)") }
+            return .check(false, "\(field.rawValue) has the refusal phrase \"\(phrases[at])\"")
         case .toolError:
             guard let failed = s.failedTools else { return .skipped("not_applicable") }
             if failed.isEmpty { return .check(true, "no tool call failed") }
@@ -102,26 +103,20 @@ extension Evaluation.Evaluator {
     }
 
     /// A byte search: `String.contains` is far slower on long texts.
-    static func contains(_ text: String, _ term: String) -> Bool {
-        var t = text
-        var n = term
-        return t.withUTF8 { hay in
-            n.withUTF8 { needle in
-                guard !needle.isEmpty, needle.count <= hay.count else { return needle.isEmpty }
-                let first = needle[0]
-                var i = 0
-                let last = hay.count - needle.count
-                while i <= last {
-                    if hay[i] == first {
-                        var j = 1
-                        while j < needle.count, hay[i + j] == needle[j] { j += 1 }
-                        if j == needle.count { return true }
-                    }
-                    i += 1
-                }
-                return false
+    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= hay.count else { return needle.isEmpty }
+        let first = needle[0]
+        let last = hay.count - needle.count
+        var i = 0
+        while i <= last {
+            if hay[i] == first {
+                var j = 1
+                while j < needle.count, hay[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
             }
+            i += 1
         }
+        return false
     }
 
     /// Models often wrap JSON in a Markdown code fence; the JSON inside is what is checked.

@@ -41,7 +41,7 @@ public struct EvaluationProcessor: TraceProcessor {
     }
 
     public func process(trace parts: inout [TraceBatch]) -> ProcessorOutcome {
-        var outcome = ProcessorOutcome()
+        var tally = Tally()
         var verdicts: [Verdict] = []
         var traces: [TraceID: TraceFacts] = [:]
         var traceTags: [TraceID: Set<String>] = [:]
@@ -57,36 +57,38 @@ public struct EvaluationProcessor: TraceProcessor {
             SpanWalker().forEachSpan(parts[p]) { ctx, s in
                 let type = ctx.observationType()
                 if !observationEvaluators.isEmpty {
-                    evaluateObservation(ctx, type: type, place: (p, s), tags: traceTags[ctx.span.traceID], &verdicts, &outcome)
+                    evaluateObservation(ctx, type: type, place: (p, s), tags: traceTags[ctx.span.traceID], &verdicts, &tally)
                 }
                 if gather { traces[ctx.span.traceID, default: TraceFacts()].add(ctx, type: type, place: (p, s), needs: traceNeeds) }
             }
         }
         for (trace, facts) in traces.sorted(by: { ($0.key.high, $0.key.low) < ($1.key.high, $1.key.low) }) {
-            evaluateTrace(trace, facts, &verdicts, &outcome)
+            evaluateTrace(trace, facts, &verdicts, &tally)
         }
         write(verdicts, into: &parts)
+        var outcome = ProcessorOutcome()
+        for (key, n) in tally.counts { outcome.add(.evaluations, ["processor": id, "evaluator": key.evaluator, "result": key.result], n) }
         outcome.add("scores", verdicts.count)
         return outcome
     }
 
     private func evaluateObservation(
         _ ctx: borrowing SpanContext, type: ObservationType, place: (Int, Int), tags: Set<String>?,
-        _ verdicts: inout [Verdict], _ outcome: inout ProcessorOutcome
+        _ verdicts: inout [Verdict], _ tally: inout Tally
     ) {
         let span = ctx.span
         var subject: EvaluationSubject?
         var io: SpanContext.IO?
         for e in observationEvaluators {
-            guard Self.sampled(span.traceID, e.sampling) else { count(e, "unsampled", &outcome); continue }
+            guard Self.sampled(span.traceID, e.sampling) else { count(e, "unsampled", &tally); continue }
             let f = e.filter
-            if !f.types.isEmpty, !f.types.contains(type) { count(e, "filtered", &outcome); continue }
-            if !f.models.isEmpty, !(ctx.modelName().map { m in f.models.contains { $0.matches(m) } } ?? false) { count(e, "filtered", &outcome); continue }
-            if !f.names.isEmpty, !f.names.contains(where: { $0.matches(ctx.observationName(type: type)) }) { count(e, "filtered", &outcome); continue }
-            if !f.environments.isEmpty, !f.environments.contains(ctx.environment()) { count(e, "filtered", &outcome); continue }
+            if !f.types.isEmpty, !f.types.contains(type) { count(e, "filtered", &tally); continue }
+            if !f.models.isEmpty, !(ctx.modelName().map { m in f.models.contains { $0.matches(m) } } ?? false) { count(e, "filtered", &tally); continue }
+            if !f.names.isEmpty, !f.names.contains(where: { $0.matches(ctx.observationName(type: type)) }) { count(e, "filtered", &tally); continue }
+            if !f.environments.isEmpty, !f.environments.contains(ctx.environment()) { count(e, "filtered", &tally); continue }
             if !f.tags.isEmpty {
                 let own = Set(ctx.tags() ?? []).union(tags ?? [])
-                if f.tags.isDisjoint(with: own) { count(e, "filtered", &outcome); continue }
+                if f.tags.isDisjoint(with: own) { count(e, "filtered", &tally); continue }
             }
             var sub = subject ?? EvaluationSubject()
             if let field = e.rule.field, (field == .input ? sub.input : sub.output) == nil {
@@ -103,11 +105,11 @@ public struct EvaluationProcessor: TraceProcessor {
             default: break
             }
             subject = sub
-            record(e, e.evaluate(sub), at: place, traceLevel: false, time: max(span.endTimeUnixNano, span.startTimeUnixNano), &verdicts, &outcome)
+            record(e, e.evaluate(sub), at: place, traceLevel: false, time: max(span.endTimeUnixNano, span.startTimeUnixNano), &verdicts, &tally)
         }
     }
 
-    private func evaluateTrace(_ trace: TraceID, _ t: TraceFacts, _ verdicts: inout [Verdict], _ outcome: inout ProcessorOutcome) {
+    private func evaluateTrace(_ trace: TraceID, _ t: TraceFacts, _ verdicts: inout [Verdict], _ tally: inout Tally) {
         guard let place = t.root ?? t.first else { return }
         var subject = EvaluationSubject()
         subject.input = t.input
@@ -117,38 +119,51 @@ public struct EvaluationProcessor: TraceProcessor {
         subject.redactions = t.redactions
         subject.failedTools = t.failedTools
         for e in traceEvaluators {
-            guard Self.sampled(trace, e.sampling) else { count(e, "unsampled", &outcome); continue }
+            guard Self.sampled(trace, e.sampling) else { count(e, "unsampled", &tally); continue }
             let f = e.filter
-            if !f.names.isEmpty, !f.names.contains(where: { $0.matches(t.name ?? "") }) { count(e, "filtered", &outcome); continue }
-            if !f.environments.isEmpty, !f.environments.contains(t.environment ?? "default") { count(e, "filtered", &outcome); continue }
-            if !f.tags.isEmpty, f.tags.isDisjoint(with: t.tags) { count(e, "filtered", &outcome); continue }
-            if e.rule.field != nil, t.root == nil { count(e, "no_root", &outcome); continue }
-            record(e, e.evaluate(subject), at: place, traceLevel: true, time: max(t.end, t.start == .max ? 0 : t.start), &verdicts, &outcome)
+            if !f.names.isEmpty, !f.names.contains(where: { $0.matches(t.name ?? "") }) { count(e, "filtered", &tally); continue }
+            if !f.environments.isEmpty, !f.environments.contains(t.environment ?? "default") { count(e, "filtered", &tally); continue }
+            if !f.tags.isEmpty, f.tags.isDisjoint(with: t.tags) { count(e, "filtered", &tally); continue }
+            if e.rule.field != nil, t.root == nil { count(e, "no_root", &tally); continue }
+            record(e, e.evaluate(subject), at: place, traceLevel: true, time: max(t.end, t.start == .max ? 0 : t.start), &verdicts, &tally)
         }
     }
 
     private func record(
         _ e: Evaluation.Evaluator, _ result: EvaluationResult, at place: (Int, Int), traceLevel: Bool, time: UInt64,
-        _ verdicts: inout [Verdict], _ outcome: inout ProcessorOutcome
+        _ verdicts: inout [Verdict], _ tally: inout Tally
     ) {
         switch result {
         case .skipped(let reason):
-            count(e, reason, &outcome)
+            count(e, reason, &tally)
         case .score(let value, let label, let comment, let passed):
-            count(e, passed.map { $0 ? "pass" : "fail" } ?? "measured", &outcome)
+            count(e, passed.map { $0 ? "pass" : "fail" } ?? "measured", &tally)
             verdicts.append(
                 Verdict(part: place.0, span: place.1, name: e.name, value: value, label: label, comment: comment, traceLevel: traceLevel, time: time))
         }
     }
 
-    private func count(_ e: Evaluation.Evaluator, _ result: String, _ outcome: inout ProcessorOutcome) {
-        outcome.add(.evaluations, ["processor": id, "evaluator": e.name, "result": result])
+    /// What each evaluator did in one call, by evaluator and result (short strings, kept inline);
+    /// made metrics once at the end: a label map per span and evaluator would cost more than the rules.
+    struct Tally {
+        struct Key: Hashable {
+            var evaluator: String
+            var result: String
+        }
+        var counts: [Key: Int] = [:]
+    }
+
+    private func count(_ e: Evaluation.Evaluator, _ result: String, _ tally: inout Tally) {
+        tally.counts[Tally.Key(evaluator: e.name, result: result), default: 0] += 1
     }
 
     /// Each verdict as a `gen_ai.evaluation.result` event, a span's added together; keys stored
     /// once per part.
     private func write(_ verdicts: [Verdict], into parts: inout [TraceBatch]) {
         guard !verdicts.isEmpty else { return }
+        // A share of a larger request is copied out first: else the first write would copy the
+        // whole request (spans keep their order, so the places stay right).
+        for p in Set(verdicts.map(\.part)) where parts[p].isShareOfLargerRequest { parts[p] = parts[p].compacted() }
         struct Keys {
             var event, name, value, label, explanation, source, eval, scope, trace, evaluator: ByteRange
         }

@@ -4,10 +4,11 @@ import GenAISemantics
 extension EvaluationProcessor {
     /// Which facts the trace evaluators read (each gathered once per span, however many read it).
     struct Needs {
-        var cost = false, redactions = false, tools = false, text = false
+        var cost = false, redactions = false, tools = false, text = false, tags = false
 
         init(_ evaluators: [Evaluation.Evaluator]) {
             for e in evaluators {
+                if !e.filter.tags.isEmpty { tags = true }
                 switch e.rule {
                 case .cost: cost = true
                 case .redaction: redactions = true
@@ -43,7 +44,7 @@ extension EvaluationProcessor {
             }
             if span.startTimeUnixNano != 0 { start = min(start, span.startTimeUnixNano) }
             end = max(end, span.endTimeUnixNano, span.startTimeUnixNano)
-            if let tags = ctx.tags() { self.tags.formUnion(tags) }
+            if needs.tags, let tags = ctx.tags() { self.tags.formUnion(tags) }
             if needs.cost, let c = ctx.costDetails()?.overall { cost = (cost ?? 0) + c }
             if needs.redactions { redactions.merge(EvaluationProcessor.redactions(span, in: ctx.batch), uniquingKeysWith: +) }
             if needs.tools, type == .tool, ctx.level() == .error { failedTools.append(EvaluationProcessor.failure(ctx, type: type)) }
