@@ -69,7 +69,7 @@ struct LangfuseExporterTests {
 
     static func item() throws -> ExportItem { try ClickHouseExporterTests.item() }
 
-    @Test func otlpModePostsEnrichedSpansAsLangfuseExpects() async throws {
+    @Test func otlpModePostsEnrichedSpansAndTheirScoresAsLangfuseExpects() async throws {
         let server = try await LangfuseTestServer()
         defer { server.stop() }
         let e = try LangfuseExporter(config: try Self.config(server), settings: .standalone("langfuse", .exporter))
@@ -77,7 +77,13 @@ struct LangfuseExporterTests {
         try await e.export(item)
         let got = try await Self.received(server)
         #expect(got.spans.count == item.spanCount)
-        #expect(got.requests.count == 1)
+        // The spans, then the evaluation fixture's three scores as score-create events (Langfuse's
+        // OTel endpoint makes no scores of evaluation events); validated against openapi.yml.
+        #expect(got.requests.map(\.path) == ["/api/public/otel/v1/traces", "/api/public/ingestion"])
+        #expect(got.events.map(\.type) == ["score-create", "score-create", "score-create"])
+        let scoreIDs = Set(try ClickHouseRowTests.records().flatMap(\.scores).map(\.id))
+        #expect(Set(got.events.compactMap(\.body.id)) == scoreIDs && scoreIDs.count == 3)
+        #expect(got.requests.last?.headers["x-langfuse-ingestion-version"] == nil)
         let h = try #require(got.requests.first?.headers)
         #expect(h["content-type"] == "application/x-protobuf" && h["content-encoding"] == "gzip" && h["x-langfuse-ingestion-version"] == "4")
         #expect(h["authorization"] == "Basic " + Data("pk-lf-test:sk-lf-test".utf8).base64EncodedString())

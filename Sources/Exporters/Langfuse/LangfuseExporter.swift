@@ -7,7 +7,9 @@ import Logging
 import OTLP
 
 /// Sends to Langfuse (`mode: otlp` or `ingestion`, see `LangfuseExporter.Config`). Requests are cut
-/// below `max_request_bytes` at span-request (otlp) or event (ingestion) boundaries.
+/// below `max_request_bytes` at span-request (otlp) or event (ingestion) boundaries. In otlp mode a
+/// batch with `gen_ai.evaluation.result` events also posts their scores as `score-create` events to
+/// `/api/public/ingestion`, after the spans: Langfuse's OTel endpoint makes no scores of them.
 ///
 /// Answers: 2xx delivered; 429 and 5xx retried (honouring `Retry-After`); 401 and 403 permanent and
 /// logged as errors (the keys or the project are wrong, and every batch will fail the same way);
@@ -44,6 +46,13 @@ public final class LangfuseExporter: Exporter {
             for body in OTLPBodies.protobuf(item.parts, limit: config.maxRequestBytes) {
                 try await post(body, contentType: "application/x-protobuf")
             }
+            guard Self.hasEvaluationEvents(item.parts) else { return }
+            var stats = GenAITranslator.Stats()
+            let lines = IngestionBatchEncoder().encodeScoreLines(GenAITranslator().translate(parts: item.parts, stats: &stats))
+            // Score ids are derived, so a retry of the whole item (spans again too) stores nothing twice.
+            for body in IngestionRequests.split(lines, limit: Config.ingestionBatchLimit) {
+                try await sendIngestion(body)
+            }
         }
     }
 
@@ -52,12 +61,14 @@ public final class LangfuseExporter: Exporter {
     /// One POST; non-2xx answers become failures.
     @discardableResult
     func post(_ body: [UInt8], contentType: String) async throws(ExportFailure) -> HTTPTransport.Response {
+        let otlp = contentType == "application/x-protobuf"
         var headers = [
             ("Authorization", authorization), ("Content-Type", contentType),
             ("x-langfuse-sdk-name", "genai-collector"), ("x-langfuse-sdk-version", CollectorVersion.current),
         ]
-        if !config.ingestionMode { headers.append(("x-langfuse-ingestion-version", "4")) }
-        let response = try await transport.post(config.url, headers: headers, body: body, compression: config.compression, timeout: config.sending.timeout)
+        if otlp { headers.append(("x-langfuse-ingestion-version", "4")) }
+        let url = otlp ? config.url : config.host + "/api/public/ingestion"
+        let response = try await transport.post(url, headers: headers, body: body, compression: config.compression, timeout: config.sending.timeout)
         guard (200..<300).contains(response.status) else {
             let failure = Self.classify(status: response.status, body: response.text, retryAfter: response.retryAfter)
             if response.status == 401 || response.status == 403 {
@@ -96,6 +107,11 @@ public final class LangfuseExporter: Exporter {
             try? await Task.sleep(for: delay)
             delay *= 2
         }
+    }
+
+    /// Any span event named `gen_ai.evaluation.result`, compared as bytes (no translation otherwise).
+    static func hasEvaluationEvents(_ parts: [TraceBatch]) -> Bool {
+        parts.contains { b in b.events.contains { b.equals($0.name, "gen_ai.evaluation.result") } }
     }
 
     static func classify(status: UInt, body: String, retryAfter: Duration?) -> ExportFailure {

@@ -37,6 +37,18 @@ public struct IngestionBatchEncoder: Sendable {
         return out
     }
 
+    /// Only the scores' `score-create` events, one per line (for a sink that gets the spans by OTLP,
+    /// which does not make scores of evaluation events).
+    public func encodeScoreLines(_ parts: [LangfuseRecords]) -> [UInt8] {
+        var out: [UInt8] = []
+        for records in parts where !records.scores.isEmpty {
+            var w = RecordJSONWriter(batch: records.batch, appendingTo: &out)
+            for sc in records.scores { score(sc, &w); w.newline() }
+            w.finish(into: &out)
+        }
+        return out
+    }
+
     /// The events as JSON documents (for tests and tools; `encode` is the fast path).
     public func events(_ records: LangfuseRecords) -> [JSONValue] {
         (try? JSONParser().parse(encode(records)))?["batch"]?.arrayValue ?? []
