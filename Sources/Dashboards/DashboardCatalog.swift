@@ -1,6 +1,6 @@
 /// Every query `genai-collector dashboards` ships, by name.
 public enum DashboardCatalog {
-    public static let all: [DashboardQuery] = presets + langfuse + agents
+    public static let all: [DashboardQuery] = presets + langfuse + agents + evaluations
 
     public static func named(_ name: String) -> DashboardQuery? { all.first { $0.name == name } }
 

@@ -12,6 +12,8 @@ public struct DashboardQuery: Sendable {
         /// By the agent and stage the collector stamps (metadata `agent`, `stage`): what Langfuse's
         /// widgets cannot break down by.
         case agents = "agents"
+        /// Scores: Langfuse's score widgets and the collector's evaluators.
+        case evaluations = "evaluations"
     }
 
     public enum Schema: String, Sendable, CaseIterable {
@@ -35,6 +37,11 @@ public struct DashboardQuery: Sendable {
         self.timeSeries = timeSeries
         self.v3 = v3
         self.v4 = v4
+    }
+
+    /// A query over a table both schemas share (`scores`).
+    init(_ name: String, _ group: Group, _ title: String, about: String, timeSeries: Bool = false, both: String) {
+        self.init(name, group, title, about: about, timeSeries: timeSeries, v3: both, v4: both)
     }
 
     /// The SQL for a schema, its time bucket filled in for the range.

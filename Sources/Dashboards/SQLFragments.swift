@@ -7,13 +7,14 @@ enum SQL {
     static let project = "project_id = {project:String}"
     static let from = "{from:DateTime64(3)}"
     static let to = "{to:DateTime64(3)}"
-    /// Observations (v3) and events (v4) by their start; traces (v3) by their timestamp.
+    /// Observations (v3) and events (v4) by their start; traces (v3) and scores by their timestamp.
     static let startWindow = "\(project) AND start_time >= \(from) AND start_time < \(to)"
     static let traceWindow = "\(project) AND timestamp >= \(from) AND timestamp < \(to)"
     /// ReplacingMergeTree tables read deduplicated (and without deleted rows), as Langfuse's dashboards do.
     static let observations = "observations FINAL"
     static let traces = "traces FINAL"
     static let events = "events_full FINAL"
+    static let scores = "scores FINAL"
     /// v4 rows of root spans: one per trace.
     static let root = "parent_span_id = ''"
 

@@ -17,12 +17,25 @@ struct DashboardQueriesTests {
     /// T2 11:00 prod r1 u2 "support": s5 SPAN 0–2000; s6 GENERATION gpt-4o 0–2000 (10/10/20, $0.0002), ERROR, no agent.
     /// T3 day 2 09:00 dev r2 u1 "research": s7 GENERATION gpt-4o-mini 0–500 (5/5/10, $0.00001; support, search).
     /// T4 2026-12-05 prod u3 "late": s8 GENERATION gpt-4o ($1, 1000 tokens): outside the window.
+    /// Scores (evaluation events, at their span's end): s2 relevance 0.8 (API) and no_refusal true
+    /// (EVAL, evaluator evaluation/no_refusal); s4 no_refusal false (EVAL) and tone "neutral" (API);
+    /// s6 relevance 0.4; s7 no_refusal true (EVAL); s8 relevance 1 (outside the window).
     static func workload() -> String {
         func t(_ iso: String, _ ms: Int) -> String { "\((Timestamp.millis(iso: iso) ?? 0) + Int64(ms))000000" }
         func a(_ k: String, _ v: String) -> String { #"{"key": "\#(k)", "value": {"stringValue": "\#(v.replacing("\"", with: "\\\""))"}}"# }
         struct S {
             var trace: Int; var id: Int; var parent: Int?; var name: String; var day: String; var start: Int; var end: Int; var attrs: [String];
             var error = false
+            var scores: [[String]] = []
+        }
+        func numeric(_ name: String, _ v: Double) -> [String] {
+            [a("gen_ai.evaluation.name", name), #"{"key": "gen_ai.evaluation.score.value", "value": {"doubleValue": \#(v)}}"#]
+        }
+        func label(_ name: String, _ v: String) -> [String] { [a("gen_ai.evaluation.name", name), a("gen_ai.evaluation.score.label", v)] }
+        func evaluator(_ name: String, _ passed: Bool) -> [String] {
+            label(name, passed ? "true" : "false") + [
+                a("genai_collector.evaluation.source", "EVAL"), a("genai_collector.evaluation.evaluator", "evaluation/\(name)"),
+            ]
         }
         func gen(_ model: String, _ i: Int, _ o: Int, _ ci: String, _ co: String, _ ct: String) -> [String] {
             [
@@ -45,30 +58,38 @@ struct DashboardQueriesTests {
             S(
                 trace: 1, id: 2, parent: 1, name: "chat", day: d1a, start: 100, end: 1100,
                 attrs: gen("gpt-4o", 100, 50, "0.001", "0.002", "0.003") + owner("support", "triage") + trace("prod", "r1", "u1")
-                    + [a("langfuse.observation.completion_start_time", "2026-11-30T10:00:00.400Z")]),
+                    + [a("langfuse.observation.completion_start_time", "2026-11-30T10:00:00.400Z")],
+                scores: [numeric("relevance", 0.8), evaluator("no_refusal", true)]),
             S(
                 trace: 1, id: 3, parent: 1, name: "lookup", day: d1a, start: 1200, end: 1500,
                 attrs: [a("langfuse.observation.type", "tool")] + owner("support", "triage") + trace("prod", "r1", "u1")),
             S(
                 trace: 1, id: 4, parent: 1, name: "chat", day: d1a, start: 1600, end: 3600,
-                attrs: gen("gpt-4o-mini", 200, 20, "0.0003", "0.0001", "0.0004") + owner("billing", "resolve") + trace("prod", "r1", "u1")),
+                attrs: gen("gpt-4o-mini", 200, 20, "0.0003", "0.0001", "0.0004") + owner("billing", "resolve") + trace("prod", "r1", "u1"),
+                scores: [evaluator("no_refusal", false), label("tone", "neutral")]),
             S(trace: 2, id: 5, parent: nil, name: "support", day: d1b, start: 0, end: 2000, attrs: trace("prod", "r1", "u2")),
             S(
                 trace: 2, id: 6, parent: 5, name: "chat", day: d1b, start: 0, end: 2000,
-                attrs: gen("gpt-4o", 10, 10, "0.0001", "0.0001", "0.0002") + trace("prod", "r1", "u2"), error: true),
+                attrs: gen("gpt-4o", 10, 10, "0.0001", "0.0001", "0.0002") + trace("prod", "r1", "u2"), error: true,
+                scores: [numeric("relevance", 0.4)]),
             S(
                 trace: 3, id: 7, parent: nil, name: "research", day: d2, start: 0, end: 500,
-                attrs: gen("gpt-4o-mini", 5, 5, "0.000005", "0.000005", "0.00001") + owner("support", "search") + trace("dev", "r2", "u1")),
+                attrs: gen("gpt-4o-mini", 5, 5, "0.000005", "0.000005", "0.00001") + owner("support", "search") + trace("dev", "r2", "u1"),
+                scores: [evaluator("no_refusal", true)]),
             S(
                 trace: 4, id: 8, parent: nil, name: "late", day: late, start: 0, end: 100,
-                attrs: gen("gpt-4o", 500, 500, "0.5", "0.5", "1") + trace("prod", "r3", "u3")),
+                attrs: gen("gpt-4o", 500, 500, "0.5", "0.5", "1") + trace("prod", "r3", "u3"), scores: [numeric("relevance", 1)]),
         ]
         let json = spans.map { s in
             let parent = s.parent.map { #""parentSpanId": "\#(String(format: "%016x", $0))","# } ?? ""
             let status = s.error ? #""status": {"code": 2},"# : ""
+            let events = s.scores.map {
+                #"{"timeUnixNano": "\#(t(s.day, s.end))", "name": "gen_ai.evaluation.result", "attributes": [\#($0.joined(separator: ","))]}"#
+            }
             return """
                 {"traceId": "\(String(format: "%032x", s.trace))", "spanId": "\(String(format: "%016x", s.id))", \(parent) \(status) "name": "\(s.name)",
-                 "startTimeUnixNano": "\(t(s.day, s.start))", "endTimeUnixNano": "\(t(s.day, s.end))", "attributes": [\(s.attrs.joined(separator: ","))]}
+                 "startTimeUnixNano": "\(t(s.day, s.start))", "endTimeUnixNano": "\(t(s.day, s.end))", "attributes": [\(s.attrs.joined(separator: ","))],
+                 "events": [\(events.joined(separator: ","))]}
                 """
         }
         return #"{"resourceSpans": [{"resource": {}, "scopeSpans": [{"spans": ["# + json.joined(separator: ",") + "]}]}]}"
@@ -118,6 +139,18 @@ struct DashboardQueriesTests {
             "2026-11-30\tsupport\t0.003\t0.003", "2026-12-01\tsupport\t0.00001\t0.00301",
         ],
         // T1 triage: s1–s3 from 0 to 4000; resolve: s4 2000; T3 search: 500.
+        // Scores: no_refusal ×3 (EVAL: true, false, true), relevance ×2 (0.8, 0.4), tone ×1 in the window.
+        "scores-table": [
+            "name\tsource\tdata_type\tscores\tavg_value", "no_refusal\tEVAL\tBOOLEAN\t3\t0.666667", "relevance\tAPI\tNUMERIC\t2\t0.6",
+            "tone\tAPI\tCATEGORICAL\t1\t",
+        ],
+        "score-count": ["numeric_scores\tcategorical_scores\tboolean_scores", "5\t1\t3"],
+        "scores-over-time": [
+            "bucket\tname\tdata_type\tsource\tscores\tavg_value", "2026-11-30 10:00:00\tno_refusal\tBOOLEAN\tEVAL\t2\t0.5",
+            "2026-11-30 10:00:00\trelevance\tNUMERIC\tAPI\t1\t0.8", "2026-11-30 11:00:00\trelevance\tNUMERIC\tAPI\t1\t0.4",
+            "2026-12-01 09:00:00\tno_refusal\tBOOLEAN\tEVAL\t1\t1",
+        ],
+        "evaluator-pass-rate": ["name\tevaluator\tscores\tpass_rate", "no_refusal\tevaluation/no_refusal\t3\t0.666667"],
         "latency-per-stage": [
             "stage\truns\tavg_ms\tp50_ms\tp95_ms", "resolve\t1\t2000\t2000\t2000", "search\t1\t500\t500\t500", "triage\t1\t4000\t4000\t4000",
         ],
