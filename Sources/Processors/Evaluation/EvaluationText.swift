@@ -12,12 +12,16 @@ enum EvaluationText {
         case .json(let j)?: return text(j)
         case .attribute(let a)?:
             guard case .string(let r) = a else { return text(batch.jsonValue(a)) }
-            let s = batch.string(r)
-            guard let first = s.utf8.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
-                first == UInt8(ascii: "[") || first == UInt8(ascii: "{"),
-                let parsed = JSONParser.parseIfJSON(s), let messages = messages(parsed)
-            else { return s }
-            return joined(messages)
+            // Messages are read straight from the bytes (`MessageScan`); anything else is the text.
+            let scanned: String?? = batch.bytes.withUnsafeBufferPointer { all in
+                let bytes = UnsafeBufferPointer(rebasing: all[r.lowerBound..<r.upperBound])
+                guard let first = bytes.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }),
+                    first == UInt8(ascii: "[") || first == UInt8(ascii: "{")
+                else { return nil }
+                return MessageScan.text(bytes)
+            }
+            if let scanned { return scanned }
+            return batch.string(r)
         }
     }
 
