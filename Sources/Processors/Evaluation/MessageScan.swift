@@ -1,3 +1,5 @@
+import CollectorCore
+
 /// Chat messages' text straight from JSON bytes, without building the document: only the members a
 /// message's text is made of (`role`, `content`, `parts`, `text`, `type`, `messages`, `tool_calls`)
 /// are kept; every other value is skipped unread. Same shapes and result as `EvaluationText` over a
@@ -150,61 +152,8 @@ enum MessageScan {
             i += 1
             guard decode else { return "" }
             guard escaped else { return String(decoding: raw, as: UTF8.self) }
-            return MessageScan.unescape(raw)
+            // Escapes are the parser's to decode (quotes included), as everywhere else.
+            return JSONParser.decodeString(UnsafeBufferPointer(rebasing: b[(start - 1)..<i]))
         }
-    }
-
-    /// JSON string escapes, surrogate pairs included; nil on a bad escape.
-    static func unescape(_ raw: UnsafeBufferPointer<UInt8>) -> String? {
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count)
-        var i = 0
-        func hex4(_ at: Int) -> UInt32? {
-            guard at + 4 <= raw.count else { return nil }
-            var v: UInt32 = 0
-            for k in at..<(at + 4) {
-                let c = raw[k]
-                let d: UInt8
-                switch c {
-                case 0x30...0x39: d = c - 0x30
-                case 0x41...0x46: d = c - 0x41 + 10
-                case 0x61...0x66: d = c - 0x61 + 10
-                default: return nil
-                }
-                v = v << 4 | UInt32(d)
-            }
-            return v
-        }
-        while i < raw.count {
-            let c = raw[i]
-            guard c == UInt8(ascii: "\\") else {
-                out.append(c)
-                i += 1
-                continue
-            }
-            guard i + 1 < raw.count else { return nil }
-            let e = raw[i + 1]
-            i += 2
-            switch e {
-            case UInt8(ascii: "n"): out.append(0x0A)
-            case UInt8(ascii: "t"): out.append(0x09)
-            case UInt8(ascii: "r"): out.append(0x0D)
-            case UInt8(ascii: "b"): out.append(0x08)
-            case UInt8(ascii: "f"): out.append(0x0C)
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "u"):
-                guard var scalar = hex4(i) else { return nil }
-                i += 4
-                if (0xD800...0xDBFF).contains(scalar), i + 6 <= raw.count, raw[i] == UInt8(ascii: "\\"), raw[i + 1] == UInt8(ascii: "u"),
-                    let low = hex4(i + 2), (0xDC00...0xDFFF).contains(low)
-                {
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    i += 6
-                }
-                out.append(contentsOf: Array(String(Unicode.Scalar(scalar).map(Character.init) ?? "\u{FFFD}").utf8))
-            default: return nil
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }
