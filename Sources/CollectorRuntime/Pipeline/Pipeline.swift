@@ -191,6 +191,12 @@ final class Downstream: Sendable {
     /// they stay exact while less is stored.
     func traceSteps(_ r: TraceBuffer.Released) -> [TraceBatch]? {
         var parts = r.parts
+        // An in-place step writes into every share it is given: a share of a larger request is copied
+        // out first, or each write would copy the whole request once per trace (per-trace steps copy
+        // out only the parts they write to).
+        if middle.contains(where: { if case .inPlace = $0 { true } else { false } }) {
+            for i in parts.indices where parts[i].isShareOfLargerRequest { parts[i] = parts[i].compacted() }
+        }
         for step in middle {
             switch step {
             case .inPlace(let id, let processor):
