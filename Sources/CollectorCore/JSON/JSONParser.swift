@@ -20,15 +20,18 @@ public struct JSONParser {
     /// `reserve`, when given, is told the tree's estimated bytes so far every 4096 values; when it
     /// answers false parsing stops with `tooManyValues`.
     public func parse(_ bytes: [UInt8], reserve: ((Int) -> Bool)? = nil) throws(JSONError) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { (buf) throws(JSONError) -> JSONValue in
-            var cursor = Cursor(buf: buf, maxDepth: maxDepth, valuesLeft: maxValues)
-            cursor.reserve = reserve
-            cursor.skipSpace()
-            let value = try cursor.value(depth: 0)
-            cursor.skipSpace()
-            guard cursor.i == buf.count else { throw JSONError(reason: .trailingData, offset: cursor.i) }
-            return value
-        }
+        try bytes.withUnsafeBufferPointer { (buf) throws(JSONError) -> JSONValue in try parse(buffer: buf, reserve: reserve) }
+    }
+
+    /// Bytes in place (a value inside a batch's byte store), without copying them out first.
+    public func parse(buffer buf: UnsafeBufferPointer<UInt8>, reserve: ((Int) -> Bool)? = nil) throws(JSONError) -> JSONValue {
+        var cursor = Cursor(buf: buf, maxDepth: maxDepth, valuesLeft: maxValues)
+        cursor.reserve = reserve
+        cursor.skipSpace()
+        let value = try cursor.value(depth: 0)
+        cursor.skipSpace()
+        guard cursor.i == buf.count else { throw JSONError(reason: .trailingData, offset: cursor.i) }
+        return value
     }
 
     public func parse(_ text: String) throws(JSONError) -> JSONValue {

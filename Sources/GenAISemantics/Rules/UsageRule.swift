@@ -41,7 +41,11 @@ extension SpanContext {
     func explicitDetails(_ key: AttributeKey) -> [JSONMember]?? {
         guard let v = value(key) else { return .none }
         guard case .string(let r) = v else { return .some(nil) }
-        guard let parsed = JSONParser.parseIfJSON(batch.string(r)) else { return .none }
+        // Parsed where it lies in the byte store: no String, no copy (every priced span has one).
+        let parsed: JSONValue? = batch.bytes.withUnsafeBufferPointer { all in
+            do { return try JSONParser().parse(buffer: UnsafeBufferPointer(rebasing: all[r.lowerBound..<r.upperBound])) } catch { return nil }
+        }
+        guard let parsed else { return .none }
         guard case .object(let members) = parsed else { return .some(nil) }
         return .some(members)
     }
