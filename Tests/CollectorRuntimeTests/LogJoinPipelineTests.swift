@@ -173,7 +173,9 @@ struct LogJoinPipelineTests {
             }
             #expect(complete, "\(gateway.output)")
             let received = (taken["metrics"]?.arrayValue ?? []).compactMap(\.stringValue)
-            #expect(received == sent)
+            // Each request arrives as sent; their order is not kept: the SDK's requests leave the
+            // sidecar's queue on several consumers, as in any collector.
+            #expect(received.sorted() == sent.sorted())
             // The instrumentation's own histograms, by name.
             let text = sent.map { String(decoding: Self.bytes($0), as: UTF8.self) }.joined()
             #expect(text.contains("gen_ai.client.token.usage") && text.contains("gen_ai.client.operation.duration"))
