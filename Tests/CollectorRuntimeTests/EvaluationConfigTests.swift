@@ -94,6 +94,51 @@ import Testing
                 "processors.evaluation.evaluators: needs at least one evaluator"))
     }
 
+    /// A judge's settings, its defaults, and its mistakes, each named by its key.
+    @Test func aJudgeDecodesAndItsMistakesNameTheirKey() throws {
+        let dir = NSTemporaryDirectory() + "genai-judge-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        defer { removeTestFiles(dir) }
+        try Data("sk-judge\n".utf8).write(to: URL(fileURLWithPath: dir + "/key"))
+        let c = try Self.config(
+            """
+            relevant: {rule: judge, judge: {endpoint: "http://127.0.0.1:9/v1/", model: gpt-4o-mini, api_key_file: "\(dir)/key",
+              prompt: "Q: {{input}} A: {{ output }} ({{metadata.lang}})", min: 0, max: 1, concurrency: 2, rate_per_second: 0.5,
+              daily_budget_usd: 3, timeout: 5s, attempts: 2, queue_size: 10, cache_size: 0, output: tool_call}},
+            tone: {rule: judge, scope: trace, judge: {endpoint: "https://judge.example/v1", model: m, prompt: "{{output}}",
+              data_type: categorical, categories: [calm, angry]}}
+            """)
+        guard case .judge(let j) = c.evaluators[0].rule, case .judge(let t) = c.evaluators[1].rule else {
+            Issue.record("not judges: \(c.evaluators)")
+            return
+        }
+        #expect(j.endpoint == "http://127.0.0.1:9/v1" && j.apiKey == "sk-judge" && j.output == .toolCall && j.min == 0 && j.max == 1)
+        #expect(j.concurrency == 2 && j.ratePerSecond == 0.5 && j.dailyBudgetUSD == 3 && j.timeout == .seconds(5) && j.attempts == 2)
+        #expect(j.queueSize == 10 && j.cacheSize == 0 && j.readsInput && j.readsOutput)
+        #expect(t.dataType == .categorical && t.categories == ["calm", "angry"] && t.apiKey == nil && t.output == .jsonSchema && t.concurrency == 4)
+        #expect(!t.readsInput && t.readsOutput && t.dailyBudgetUSD == nil && t.attempts == 3 && t.timeout == .seconds(30))
+        #expect(c.needsWholeTraces)
+        let ok = "endpoint: \"http://x/v1\", model: m"
+        let cases: [(String, String)] = [
+            ("a: {rule: judge}", "processors.evaluation.evaluators.a.judge: is required"),
+            ("a: {rule: judge, judge: {model: m, prompt: \"{{output}}\"}}", "processors.evaluation.evaluators.a.judge.endpoint: is required"),
+            ("a: {rule: judge, judge: {endpoint: \"x/v1\", model: m, prompt: \"{{output}}\"}}", "judge.endpoint: must be an http:// or https:// base URL"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"Is it good?\"}}", "judge.prompt: names no variable"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", data_type: categorical, categories: [a]}}", "judge.categories: needs at least two"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", data_type: boolean, max: 1}}", "a boolean judge takes no min, max or categories"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", min: 1, max: 1}}", "judge.min: 1.0 is not below max 1.0"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", api_key_file: /nonexistent/k}}", "judge.api_key_file: cannot read /nonexistent/k"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", concurency: 2}}", "processors.evaluation.evaluators.a.judge.concurency: unknown key"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", rate_per_second: 0}}", "judge.rate_per_second: must be above 0"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", output: text}}", "judge.output: 'text' is not one of json_schema, tool_call"),
+            ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\"}, score: measured}", "evaluators.a.score: does not apply to a judge"),
+        ]
+        for (yaml, expected) in cases {
+            let e = Self.errors(yaml, chain: "groupbytrace, evaluation, batch")
+            #expect(e.contains(expected), "\(yaml): \(e)")
+        }
+    }
+
     /// Observation evaluators run anywhere; a trace-scope one needs whole traces.
     @Test func aTraceScopeEvaluatorNeedsWholeTraces() {
         let observation = "a: {rule: latency, max: 1s}"

@@ -138,6 +138,12 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// What each evaluator of an `evaluation` processor did, by `processor`, `evaluator` and `result`:
     /// `pass`, `fail`, `measured`, or why it did not score (`filtered`, `unsampled`, `no_text`, ...).
     case evaluations = "genai_collector_evaluations"
+    /// An LLM judge's calls by `processor`, `evaluator` and `outcome` (`ok`, `rate_limited`,
+    /// `http_error`, `unreachable`, `malformed`: one per attempt), its tokens by `type` (input,
+    /// output) and its cost as the catalog prices it.
+    case judgeCalls = "genai_collector_judge_calls"
+    case judgeTokens = "genai_collector_judge_tokens"
+    case judgeCostUSD = "genai_collector_judge_cost_usd"
 
     /// A receiver's accepted (or refused) items of a signal.
     public static func receiverItems(_ signal: Signal, accepted: Bool) -> MetricName {

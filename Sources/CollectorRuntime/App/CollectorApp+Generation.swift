@@ -29,6 +29,8 @@ extension CollectorApp {
         var built: [ComponentID: Pipeline] = [:]
         // One log join per id, shared by every pipeline that lists it.
         var joins: [ComponentID: LogJoinService] = [:]
+        // Work beside the pipelines that feeds them (LLM judges), stopped first.
+        var feeders: [any Service] = []
         for id in Set(config.pipelines.flatMap(\.processors)).sorted(by: { $0.description < $1.description }) {
             guard let c = config.processors[id], c.stage == .joining else { continue }
             if case .joining(let j) = try c.factory.make(erased: c.config, settings: app.settings(id, .processor)) { joins[id] = j }
@@ -54,6 +56,7 @@ extension CollectorApp {
             }
             let pipeline = try app.makePipeline(p, admission: admission, queues: exporterQueues, journal: journal, terminal: terminal, joins: joins)
             built[p.id] = pipeline
+            for f in pipeline.feeders { feeders += f.attach(head: pipeline, http: JudgeHTTPClient()) }
             // Durable: the GenAI series come from the first exporter's queue, as it sends.
             if let first = p.exporters.first.flatMap({ exporterQueues[$0] }), first.disk != nil {
                 let counters = counters
@@ -86,7 +89,8 @@ extension CollectorApp {
         // Stopped in reverse: per-trace buffers release what they hold, batchers flush, then the
         // fan-outs finish, then the queues drain.
         // The joins stop first: what they hold goes on to the buffers and batchers still running.
-        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + groupers + joins.sortedByID.map(\.value)
+        // Before them the judges: a verdict still in flight enters a pipeline that still runs.
+        let services: [any Service] = Array(exporterQueues.values) + fanOuts + batchers + groupers + joins.sortedByID.map(\.value) + feeders
         return Generation(
             config: config, hash: hash, queues: exporterQueues, journals: journals, consumers: consumers, services: services, logger: logger)
     }
@@ -226,6 +230,7 @@ extension CollectorApp {
         var after: [(id: String, processor: any SpanProcessor)] = []
         var grouping: GroupingStage?
         var batching: BatchingStage?
+        var feeders: [any PipelineFeeder] = []
         for id in p.processors {
             // The admission stage is the process's one budget, made once (`makeAdmission`).
             guard let c = config.processors[id], c.stage != .admission else { continue }
@@ -233,7 +238,13 @@ extension CollectorApp {
                 if let shared = joins[id] { join = (shared, []) }
                 continue
             }
-            switch try c.factory.make(erased: c.config, settings: settings(id, .processor)) {
+            let role = try c.factory.make(erased: c.config, settings: settings(id, .processor))
+            switch role {
+            case .inPlace(let p as any PipelineFeeder): feeders.append(p)
+            case .perTrace(let p as any PipelineFeeder): feeders.append(p)
+            default: break
+            }
+            switch role {
             // Config order: processors listed before the per-trace and batching stages run per
             // request, those between them per trace, the rest per batch.
             case .inPlace(let processor):
@@ -257,6 +268,6 @@ extension CollectorApp {
             after: after, exporters: p.exporters.compactMap { queues[$0] }, admission: admission, counters: counters, live: live, redacted: redacts(p))
         return Pipeline(
             id: p.id.description, admission: admission, before: before, grouping: grouping, middle: middle, batching: batching, fanOut: fanOut,
-            journal: journal, terminal: terminal, signal: p.signal, join: join)
+            journal: journal, terminal: terminal, signal: p.signal, join: join, feeders: feeders)
     }
 }

@@ -34,14 +34,17 @@ final class Pipeline: TraceConsumer, Sendable {
     /// `log_join`, shared with the other pipelines that list it, and the processors listed between
     /// it and the per-trace or batch stage (run on each request it lets go).
     let join: (service: LogJoinService, after: [(id: String, processor: any SpanProcessor)])?
+    /// Processors with work beside the pipeline that feeds spans in at its head (LLM judges).
+    let feeders: [any PipelineFeeder]
 
     init(
         id: String, admission: Admission, before: [(id: String, processor: any SpanProcessor)], grouping: GroupingStage? = nil,
         middle: [TraceStep] = [], batching: BatchingStage?, fanOut: FanOut, journal: TraceJournal? = nil, terminal: ConnectorTerminal? = nil,
         fanOutWorkers: Int = max(1, ProcessInfo.processInfo.activeProcessorCount), signal: Signal = .traces,
-        join: (service: LogJoinService, after: [(id: String, processor: any SpanProcessor)])? = nil
+        join: (service: LogJoinService, after: [(id: String, processor: any SpanProcessor)])? = nil, feeders: [any PipelineFeeder] = []
     ) {
         self.id = id
+        self.feeders = feeders
         self.signal = signal
         self.join = join
         self.terminal = terminal

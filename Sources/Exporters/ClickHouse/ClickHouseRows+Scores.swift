@@ -33,6 +33,8 @@ extension ClickHouseRowEncoder {
         w.key("event_ts"); time(eventTimeMillis, &w)
         w.key("is_deleted"); w.int(0)
         w.field("long_string_value", "")
+        w.key("execution_trace_id")
+        if let t = s.executionTraceID { w.hex(t) } else { w.null() }
         w.endObject()
         w.newline()
     }

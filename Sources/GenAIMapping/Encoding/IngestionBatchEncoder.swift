@@ -135,6 +135,7 @@ public struct IngestionBatchEncoder: Sendable {
         w.field("environment", s.environment)
         if s.source != "API" { w.field("source", s.source) }
         if !s.metadata.isEmpty { w.key("metadata"); w.json(.object(s.metadata)) }
+        if let t = s.executionTraceID { w.field("executionTraceId", t) }
         w.endObject()
         w.endObject()
     }

@@ -24,6 +24,8 @@ public struct LangfuseScore: Sendable, Equatable {
     public var timestampUnixNano: UInt64
     /// A label that came beside a numeric value; the evaluator that wrote it (`evaluator_id`).
     public var metadata: [JSONMember]
+    /// The judge's own trace, for a judge's verdict.
+    public var executionTraceID: TraceID?
 
     /// The mapping of an evaluation event: a value makes a NUMERIC score (its label, if any, kept
     /// in metadata); a label alone makes a BOOLEAN score when it reads true or false, else a
@@ -41,6 +43,17 @@ public struct LangfuseScore: Sendable, Equatable {
         self.environment = environment
         timestampUnixNano = e.timeUnixNano
         metadata = e.evaluator.map { [JSONMember("evaluator_id", .string($0))] } ?? []
+        if let target = e.targetTrace {
+            // A judge's verdict: on its target, from the judge's trace (`execution_trace_id`).
+            let scored = e.traceLevel ? nil : e.targetObservation
+            id = Self.id(trace: target, observation: scored, name: e.name)
+            executionTraceID = trace
+            traceID = target
+            observationID = scored
+            self.environment = e.targetEnvironment ?? environment
+            metadata.append(JSONMember("target_trace_id", .string(target.hex)))
+            if let scored { metadata.append(JSONMember("target_observation_id", .string(scored.hex))) }
+        }
         if let v = e.value {
             value = v
             dataType = .numeric

@@ -15,6 +15,10 @@ public enum AttributeKey: String, CaseIterable, Sendable {
     case collectorEvaluationSource = "genai_collector.evaluation.source"
     case collectorEvaluationScope = "genai_collector.evaluation.scope"
     case collectorEvaluationEvaluator = "genai_collector.evaluation.evaluator"
+    // A judge's verdict rides on the judge's own span: the score belongs to this target.
+    case collectorEvaluationTargetTrace = "genai_collector.evaluation.target.trace_id"
+    case collectorEvaluationTargetObservation = "genai_collector.evaluation.target.observation_id"
+    case collectorEvaluationTargetEnvironment = "genai_collector.evaluation.target.environment"
 
     // Langfuse's own keys (they win over every heuristic in Langfuse's mapping).
     case langfuseObservationType = "langfuse.observation.type"

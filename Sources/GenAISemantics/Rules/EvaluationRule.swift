@@ -13,6 +13,11 @@ public struct EvaluationFacts: Sendable, Equatable {
     public var traceLevel = false
     /// The evaluator that wrote it (`<processor>/<evaluator>`).
     public var evaluator: String?
+    /// A judge's verdict, carried on the judge's own span: the trace, observation and environment
+    /// it scores (the span it is on is then the score's execution trace).
+    public var targetTrace: TraceID?
+    public var targetObservation: SpanID?
+    public var targetEnvironment: String?
 
     public init(
         name: String, value: Double?, label: String?, explanation: String?, timeUnixNano: UInt64,
@@ -44,6 +49,7 @@ extension SpanContext {
             var source: String?
             var traceLevel = false
             var evaluator: String?
+            var target: (trace: TraceID?, observation: SpanID?, environment: String?)
             for a in batch.attributes[e.attributes.range] {
                 switch batch.string(a.key) {
                 case AttributeKey.genAIEvaluationName.rawValue: name = text(a.value)
@@ -55,6 +61,11 @@ extension SpanContext {
                     source = s == "EVAL" || s == "ANNOTATION" ? s : nil
                 case AttributeKey.collectorEvaluationScope.rawValue: traceLevel = text(a.value) == "trace"
                 case AttributeKey.collectorEvaluationEvaluator.rawValue: evaluator = text(a.value)
+                case AttributeKey.collectorEvaluationTargetTrace.rawValue: target.trace = TraceID(hex: text(a.value))
+                case AttributeKey.collectorEvaluationTargetObservation.rawValue:
+                    let hex = Array(text(a.value).utf8)
+                    target.observation = hex.count == 16 ? Hex.decodeWord(hex).map(SpanID.init) : nil
+                case AttributeKey.collectorEvaluationTargetEnvironment.rawValue: target.environment = text(a.value)
                 default: break
                 }
             }
@@ -62,10 +73,15 @@ extension SpanContext {
                 caches.notes[.evaluationUnusable] += 1
                 continue
             }
-            out.append(
-                EvaluationFacts(
-                    name: name, value: value, label: label, explanation: explanation, timeUnixNano: e.timeUnixNano,
-                    source: source, traceLevel: traceLevel, evaluator: evaluator))
+            var facts = EvaluationFacts(
+                name: name, value: value, label: label, explanation: explanation, timeUnixNano: e.timeUnixNano,
+                source: source, traceLevel: traceLevel, evaluator: evaluator)
+            if let trace = target.trace, !trace.isZero {
+                facts.targetTrace = trace
+                facts.targetObservation = target.observation
+                facts.targetEnvironment = target.environment
+            }
+            out.append(facts)
         }
         return out
     }

@@ -11,7 +11,7 @@ import GenAISemantics
 /// evaluation:
 ///   evaluators:
 ///     answer_is_json:          # the score's name
-///       rule: json             # regex, contains, json, length, latency, cost, redaction, refusal, tool_error
+///       rule: json             # regex, contains, json, length, latency, cost, redaction, refusal, tool_error, judge
 ///       field: output          # input or output (text rules)
 ///       schema: {type: object, required: [answer]}
 ///       scope: observation     # or trace (needs groupbytrace before the processor)
@@ -81,6 +81,8 @@ public enum Evaluation {
         case refusal([String], field: Field)
         /// Passes when no tool call failed (a TOOL observation at level ERROR).
         case toolError
+        /// An LLM's verdict, asked for off the export path (`JudgeService`).
+        case judge(Judge)
 
         var kind: String {
             switch self {
@@ -93,13 +95,14 @@ public enum Evaluation {
             case .redaction: return "redaction"
             case .refusal: return "refusal"
             case .toolError: return "tool_error"
+            case .judge: return "judge"
             }
         }
 
         var field: Field? {
             switch self {
             case .regex(_, let f, _), .contains(_, let f, _, _), .json(_, let f), .length(_, _, _, let f), .refusal(_, let f): return f
-            case .latency, .cost, .redaction, .toolError: return nil
+            case .latency, .cost, .redaction, .toolError, .judge: return nil
             }
         }
 
@@ -187,7 +190,7 @@ public enum Evaluation {
             guard !name.isEmpty else { throw ConfigError(m.path, "an evaluator needs a name (its score's name)") }
             self.name = name
             scope = try m.choice("scope", default: Scope.observation)
-            let kinds = ["regex", "contains", "json", "length", "latency", "cost", "redaction", "refusal", "tool_error"]
+            let kinds = ["regex", "contains", "json", "length", "latency", "cost", "redaction", "refusal", "tool_error", "judge"]
             let kind = try m.choice("rule", kinds, default: "")
             rule = try Self.rule(kind, &m)
             needles = Self.needles(rule)
@@ -198,6 +201,9 @@ public enum Evaluation {
             guard (0...1).contains(sampling) else { throw ConfigError(m.childPath("sampling"), "must be between 0 and 1") }
             let score = try m.choice("score", ["pass_fail", "measured"], default: "pass_fail")
             measured = score == "measured"
+            if m.has("score"), case .judge = rule {
+                throw ConfigError(m.childPath("score"), "does not apply to a judge: it scores as its judge.data_type says")
+            }
             if measured, !rule.canMeasure {
                 throw ConfigError(m.childPath("score"), "a \(kind) rule scores pass/fail only (length, latency, cost and redaction can score their measure)")
             }
@@ -251,8 +257,14 @@ public enum Evaluation {
                 return .refusal(phrases.map(TextFold.normalized), field: try field())
             case "tool_error":
                 return .toolError
+            case "judge":
+                guard var j = try m.map("judge") else { throw ConfigError(m.childPath("judge"), "is required (endpoint, model, prompt, ...)") }
+                let judge = try Judge(&j)
+                try j.finish()
+                return .judge(judge)
             default:
-                throw ConfigError(m.childPath("rule"), "is required (one of regex, contains, json, length, latency, cost, redaction, refusal, tool_error)")
+                throw ConfigError(
+                    m.childPath("rule"), "is required (one of regex, contains, json, length, latency, cost, redaction, refusal, tool_error, judge)")
             }
         }
 

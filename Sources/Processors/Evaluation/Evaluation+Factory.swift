@@ -13,7 +13,7 @@ extension Evaluation {
         public var example: String { "{evaluators: {valid_json: {rule: json}}}" }
         public func stage(of config: Config) -> ProcessorStage { config.needsWholeTraces ? .perTrace : .inPlace }
         public func make(_ config: Config, settings: ComponentSettings) -> ProcessorRole {
-            let p = EvaluationProcessor(id: settings.id.description, config: config)
+            let p = EvaluationProcessor(id: settings.id.description, config: config, settings: settings)
             return config.needsWholeTraces ? .perTrace(p) : .inPlace(p)
         }
     }

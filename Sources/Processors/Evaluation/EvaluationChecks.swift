@@ -99,6 +99,8 @@ extension Evaluation.Evaluator {
             guard let failed = s.failedTools else { return .skipped("not_applicable") }
             if failed.isEmpty { return .check(true, "no tool call failed") }
             return .check(false, "\(failed.count) tool call\(failed.count == 1 ? "" : "s") failed: " + failed.prefix(5).joined(separator: "; "))
+        case .judge:
+            return .skipped("judge")  // asked off the export path (`JudgeService`)
         }
     }
 

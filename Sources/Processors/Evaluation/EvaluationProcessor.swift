@@ -1,11 +1,15 @@
 import CollectorCore
+import ComponentModel
 import GenAISemantics
+import ServiceLifecycle
 
 /// Runs the configured evaluators over observations (and, after `groupbytrace`, whole traces) and
 /// writes each verdict as a `gen_ai.evaluation.result` event with source `EVAL` on the span it scores.
 /// Facts are read through the translator's own rules, so a rule sees the input, output, type,
-/// model and cost that are exported (redacted, when redaction runs first).
-public struct EvaluationProcessor: TraceProcessor {
+/// model and cost that are exported (redacted, when redaction runs first). Judge evaluators hand
+/// their jobs to a `JudgeService` each and go on; spans of the judges' own environment are never
+/// evaluated.
+public struct EvaluationProcessor: TraceProcessor, PipelineFeeder {
     public let id: String
     public let config: Evaluation.Config
     private let observationEvaluators: [Evaluation.Evaluator]
@@ -13,10 +17,19 @@ public struct EvaluationProcessor: TraceProcessor {
     /// Observation evaluators filter by the trace's tags, gathered before they run.
     private let needsTraceTags: Bool
     private let traceNeeds: Needs
+    /// One per judge evaluator, by name.
+    let judges: [String: JudgeService]
 
-    public init(id: String = Evaluation.type, config: Evaluation.Config) {
+    public init(id: String = Evaluation.type, config: Evaluation.Config, settings: ComponentSettings? = nil) {
         self.id = id
         self.config = config
+        let s = settings ?? .standalone(Evaluation.type, .processor)
+        var judges: [String: JudgeService] = [:]
+        for e in config.evaluators {
+            guard case .judge(let j) = e.rule else { continue }
+            judges[e.name] = JudgeService(processor: id, name: e.name, judge: j, counters: s.counters, logger: s.logger, clock: s.clock)
+        }
+        self.judges = judges
         observationEvaluators = config.evaluators.filter { $0.scope == .observation }
         traceEvaluators = config.evaluators.filter { $0.scope == .trace }
         needsTraceTags = observationEvaluators.contains { !$0.filter.tags.isEmpty }
@@ -38,6 +51,13 @@ public struct EvaluationProcessor: TraceProcessor {
         var comment: String
         var traceLevel: Bool
         var time: UInt64
+    }
+
+    public func attach(head: any TraceConsumer, http: any JudgeHTTP) -> [any Service] {
+        judges.sorted { $0.key < $1.key }.map { _, judge in
+            judge.attach(head: head, http: http)
+            return judge
+        }
     }
 
     public func process(trace parts: inout [TraceBatch]) -> ProcessorOutcome {
@@ -79,6 +99,8 @@ public struct EvaluationProcessor: TraceProcessor {
         let span = ctx.span
         var subject: EvaluationSubject?
         var io: SpanContext.IO?
+        // A judge's own span is never evaluated (else judges would judge judges).
+        if ctx.environment() == JudgeSpan.environment { return }
         for e in observationEvaluators {
             guard Self.sampled(span.traceID, e.sampling) else { count(e, "unsampled", &tally); continue }
             let f = e.filter
@@ -91,8 +113,9 @@ public struct EvaluationProcessor: TraceProcessor {
                 if f.tags.isDisjoint(with: own) { count(e, "filtered", &tally); continue }
             }
             var sub = subject ?? EvaluationSubject()
-            if let field = e.rule.field, (field == .input ? sub.input : sub.output) == nil {
-                let pair = io ?? ctx.inputOutput()
+            let judge = judges[e.name]
+            if judge != nil || e.rule.field != nil, io == nil {
+                let pair = ctx.inputOutput()
                 io = pair
                 sub.input = EvaluationText.text(pair.input, in: ctx.batch)
                 sub.output = EvaluationText.text(pair.output, in: ctx.batch)
@@ -105,12 +128,17 @@ public struct EvaluationProcessor: TraceProcessor {
             default: break
             }
             subject = sub
+            if let judge {
+                let variables = JudgeVariables(input: sub.input, output: sub.output, metadata: ctx.userMetadata(.observation))
+                ask(judge, e, variables, target: span.traceID, observation: span.spanID, environment: ctx.environment(), &tally)
+                continue
+            }
             record(e, e.evaluate(sub), at: place, traceLevel: false, time: max(span.endTimeUnixNano, span.startTimeUnixNano), &verdicts, &tally)
         }
     }
 
     private func evaluateTrace(_ trace: TraceID, _ t: TraceFacts, _ verdicts: inout [Verdict], _ tally: inout Tally) {
-        guard let place = t.root ?? t.first else { return }
+        guard let place = t.root ?? t.first, t.environment != JudgeSpan.environment else { return }
         var subject = EvaluationSubject()
         subject.input = t.input
         subject.output = t.output
@@ -124,7 +152,12 @@ public struct EvaluationProcessor: TraceProcessor {
             if !f.names.isEmpty, !f.names.contains(where: { $0.matches(t.name ?? "") }) { count(e, "filtered", &tally); continue }
             if !f.environments.isEmpty, !f.environments.contains(t.environment ?? "default") { count(e, "filtered", &tally); continue }
             if !f.tags.isEmpty, f.tags.isDisjoint(with: t.tags) { count(e, "filtered", &tally); continue }
-            if e.rule.field != nil, t.root == nil { count(e, "no_root", &tally); continue }
+            if e.rule.field != nil || judges[e.name] != nil, t.root == nil { count(e, "no_root", &tally); continue }
+            if let judge = judges[e.name] {
+                let variables = JudgeVariables(input: t.input, output: t.output, metadata: t.metadata)
+                ask(judge, e, variables, target: trace, observation: nil, environment: t.environment ?? "default", &tally)
+                continue
+            }
             record(e, e.evaluate(subject), at: place, traceLevel: true, time: max(t.end, t.start == .max ? 0 : t.start), &verdicts, &tally)
         }
     }
@@ -141,6 +174,20 @@ public struct EvaluationProcessor: TraceProcessor {
             verdicts.append(
                 Verdict(part: place.0, span: place.1, name: e.name, value: value, label: label, comment: comment, traceLevel: traceLevel, time: time))
         }
+    }
+
+    /// A judge job, queued without waiting: `queued`, or counted by the service when it cannot be.
+    private func ask(
+        _ judge: JudgeService, _ e: Evaluation.Evaluator, _ v: JudgeVariables, target: TraceID, observation: SpanID?, environment: String,
+        _ tally: inout Tally
+    ) {
+        guard case .judge(let j) = e.rule else { return }
+        // A template that shows the input or the output needs it: a call that only asked for a tool
+        // has no output to judge.
+        if j.readsInput && v.input == nil || j.readsOutput && v.output == nil { return count(e, "no_text", &tally) }
+        let job = JudgeService.Job(
+            prompt: v.render(j.prompt), target: target, observation: observation, environment: environment, traceLevel: observation == nil)
+        if judge.submit(job) { count(e, "queued", &tally) }
     }
 
     /// What each evaluator did in one call, by evaluator and result (short strings, kept inline);

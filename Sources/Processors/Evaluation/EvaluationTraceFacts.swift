@@ -4,7 +4,7 @@ import GenAISemantics
 extension EvaluationProcessor {
     /// Which facts the trace evaluators read (each gathered once per span, however many read it).
     struct Needs {
-        var cost = false, redactions = false, tools = false, text = false, tags = false
+        var cost = false, redactions = false, tools = false, text = false, tags = false, metadata = false
 
         init(_ evaluators: [Evaluation.Evaluator]) {
             for e in evaluators {
@@ -13,6 +13,9 @@ extension EvaluationProcessor {
                 case .cost: cost = true
                 case .redaction: redactions = true
                 case .toolError: tools = true
+                case .judge:
+                    text = true
+                    metadata = true
                 default: if e.rule.field != nil { text = true }
                 }
             }
@@ -35,6 +38,8 @@ extension EvaluationProcessor {
         /// The root's input and output (`langfuse.trace.input`/`output` first, as the trace record's).
         var input: String?
         var output: String?
+        /// The root's trace metadata, for a judge's `{{metadata.KEY}}`.
+        var metadata: [JSONMember] = []
 
         mutating func add(_ ctx: borrowing SpanContext, type: ObservationType, place: (Int, Int), needs: Needs) {
             let span = ctx.span
@@ -52,6 +57,7 @@ extension EvaluationProcessor {
             root = place
             name = ctx.truthyText(.langfuseTraceName) ?? ctx.observationName(type: type)
             environment = ctx.environment()
+            if needs.metadata { metadata = ctx.userMetadata(.trace) }
             guard needs.text else { return }
             let io = ctx.inputOutput()
             input = ctx.value(.langfuseTraceInput).map { EvaluationText.text(.attribute($0), in: ctx.batch) } ?? EvaluationText.text(io.input, in: ctx.batch)
