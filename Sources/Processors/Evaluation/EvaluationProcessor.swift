@@ -27,7 +27,8 @@ public struct EvaluationProcessor: TraceProcessor, PipelineFeeder {
         var judges: [String: JudgeService] = [:]
         for e in config.evaluators {
             guard case .judge(let j) = e.rule else { continue }
-            judges[e.name] = JudgeService(processor: id, name: e.name, judge: j, counters: s.counters, logger: s.logger, clock: s.clock)
+            judges[e.name] = JudgeService(
+                processor: id, name: e.name, judge: j, counters: s.counters, logger: s.logger, clock: s.clock, grace: s.shutdownTimeout / 4)
         }
         self.judges = judges
         observationEvaluators = config.evaluators.filter { $0.scope == .observation }

@@ -44,6 +44,9 @@ public final class JudgeService: Service, Sendable {
     let counters: Counters
     let logger: Logger
     let clock: any Clock<Duration>
+    /// At shutdown: how long calls in flight may still take before they are cancelled (and
+    /// counted `shutdown`); the jobs still queued are counted at once.
+    let grace: Duration
     /// Wall time in Unix nanoseconds, for the judge's span; and the UTC day, for the budget.
     let now: @Sendable () -> UInt64
     private let jobs: AsyncStream<Job>
@@ -63,7 +66,7 @@ public final class JudgeService: Service, Sendable {
 
     public init(
         processor: String, name: String, judge: Evaluation.Judge, counters: Counters, logger: Logger, clock: any Clock<Duration>,
-        now: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1e9) }
+        grace: Duration = .seconds(2), now: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1e9) }
     ) {
         self.processor = processor
         self.name = name
@@ -71,6 +74,7 @@ public final class JudgeService: Service, Sendable {
         self.counters = counters
         self.logger = logger
         self.clock = clock
+        self.grace = grace
         self.now = now
         (jobs, input) = AsyncStream.makeStream(of: Job.self, bufferingPolicy: .bufferingOldest(judge.queueSize))
     }
@@ -94,12 +98,20 @@ public final class JudgeService: Service, Sendable {
     }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await dispatch()
-        } onGracefulShutdown: {
-            self.stopping.store(true, ordering: .relaxed)
-            self.input.finish()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.dispatch() }
+            group.addTask { await self.stopWhenAsked() }
+            // Whichever ends first (the calls drained, or the grace is over) ends the other.
+            await group.next()
+            group.cancelAll()
         }
+    }
+
+    private func stopWhenAsked() async {
+        do { try await gracefulShutdown() } catch { return }
+        stopping.store(true, ordering: .relaxed)
+        input.finish()
+        await pause(grace)
     }
 
     /// Starts each job in its turn: `concurrency` in flight at most, `1/rate_per_second` apart.
@@ -191,6 +203,10 @@ public final class JudgeService: Service, Sendable {
             }
             guard let wait, attempt < judge.attempts, !stopping.load(ordering: .relaxed) else { break }
             await pause(min(wait, .seconds(60)))
+        }
+        if Task.isCancelled {
+            count("shutdown")
+            return
         }
         count("judge_\(failure.reason)")
         logger.warning(
