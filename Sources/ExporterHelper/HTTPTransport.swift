@@ -34,6 +34,22 @@ public struct HTTPTransport: Sendable {
     /// Shared by every exporter without TLS settings of its own; lives as long as the process.
     static let shared = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration())
 
+    /// Process-wide as `shared`, but keeping up to 256 connections to a host (`shared` keeps 8): for
+    /// callers that bound their own concurrency above that, as an LLM judge does.
+    static let wide: HTTPClient = {
+        var c = configuration()
+        c.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: c)
+    }()
+
+    /// The process-wide client that keeps many connections to one host.
+    public static var wideShared: HTTPTransport { HTTPTransport(client: wide) }
+
+    private init(client: HTTPClient) {
+        self.client = client
+        ownsClient = false
+    }
+
     /// The process-wide client, or one of its own when `tls` names files or relaxes checks.
     public init(tls: TLSClientConfig?) throws(ExportFailure) {
         guard let tls, !tls.isDefault else {

@@ -167,9 +167,16 @@ enum BenchMain {
             case "--evaluation":
                 try EvaluationBench.run(spans: Int(args.next() ?? "") ?? 100_000, config: args.next() ?? "pipelines/gateway-evaluation.yaml")
                 return
+            case "--judge":
+                let url = args.next() ?? "http://127.0.0.1:8000/v1"
+                let jobs = Int(args.next() ?? "") ?? 400
+                let concurrency = Int(args.next() ?? "") ?? 4
+                let rate = Double(args.next() ?? "") ?? 1000
+                try await JudgeBench.run(url: url, jobs: jobs, concurrency: concurrency, rate: rate, delayMS: Double(args.next() ?? "") ?? 100)
+                return
             default:
                 print(
-                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS] [--ring] [--groupbytrace SPANS] [--log-join SPANS] [--live-view SPANS] [--evaluation SPANS [CONFIG]]"
+                    "usage: genai-collector-bench [--spans N] [--seconds S] [--python DIR] [--only-decode ROUNDS] [--only-translate ROUNDS [--encode]] [--redaction CORPUS.jsonl] [--processors] [--clickhouse ROUNDS] [--keys] [--disguised CORPUS.jsonl] [--encoders [--python ORJSON_SCRIPT]] [--only-encode NAME ROUNDS] [--ring] [--groupbytrace SPANS] [--log-join SPANS] [--live-view SPANS] [--evaluation SPANS [CONFIG]] [--judge URL JOBS CONCURRENCY RATE DELAY_MS]"
                 )
                 return
             }

@@ -338,7 +338,7 @@ struct PipelineFilesTests {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
         for name in [
             "clickhouse", "gateway-redact", "local", "s3", "langfuse", "sidecar", "gateway", "gateway-tier", "gateway-tenants", "gateway-sampling",
-            "gateway-evaluation",
+            "gateway-evaluation", "gateway-judge",
         ] {
             #expect(files.contains(name + ".yaml"))
         }
@@ -357,10 +357,10 @@ struct PipelineFilesTests {
             "GATEWAY_HEADLESS_SERVICE": "genai-gateway-headless.observability.svc.cluster.local",
             "GENAI_COLLECTOR_TENANTS_FILE": tenants, "TEAM_A_PROJECT_ID": "proj-a", "TEAM_B_PROJECT_ID": "proj-b",
             "TEAM_A_LANGFUSE_PUBLIC_KEY": "pk-a", "TEAM_A_LANGFUSE_SECRET_KEY": "sk-a", "TEAM_B_LANGFUSE_PUBLIC_KEY": "pk-b",
-            "TEAM_B_LANGFUSE_SECRET_KEY": "sk-b",
+            "TEAM_B_LANGFUSE_SECRET_KEY": "sk-b", "JUDGE_API_KEY_FILE": token,
         ]
         // Overlays: a second config over the file they extend.
-        let overlays = ["gateway-sampling.yaml": "gateway.yaml", "gateway-evaluation.yaml": "gateway.yaml"]
+        let overlays = ["gateway-sampling.yaml": "gateway.yaml", "gateway-evaluation.yaml": "gateway.yaml", "gateway-judge.yaml": "gateway.yaml"]
         for f in files {
             let text = try String(contentsOf: Self.directory.appendingPathComponent(f), encoding: .utf8)
             var sources = ["yaml:" + text]
@@ -385,6 +385,16 @@ struct PipelineFilesTests {
         #expect(evaluated.pipelines[0].processors.map(\.description).suffix(3) == ["agent_attribution", "evaluation", "batch"])
         let evaluators = evaluated.processors.values.compactMap { $0.config as? Evaluation.Config }.first?.evaluators
         #expect(evaluators?.map(\.name) == ["no_refusal", "nothing_redacted", "tools_ok", "within_budget", "fast_enough"])
+        // The judge overlay: two rules and a judge on a tenth of the traces, its key read from the file.
+        let judged = try CollectorConfig(
+            try ConfigLoader(environment: env).load(
+                ["gateway.yaml", "gateway-judge.yaml"].map {
+                    "yaml:" + (try! String(contentsOf: Self.directory.appendingPathComponent($0), encoding: .utf8))
+                }))
+        let judges = judged.processors.values.compactMap { $0.config as? Evaluation.Config }.first?.evaluators ?? []
+        #expect(judges.map(\.name) == ["no_refusal", "within_budget", "relevance"] && judges.last?.sampling == 0.1)
+        guard case .judge(let judge)? = judges.last?.rule else { Issue.record("no judge: \(judges)"); return }
+        #expect(judge.apiKey == "t0ken" && judge.endpoint == "https://api.openai.com/v1" && judge.model == "gpt-4o-mini" && judge.dailyBudgetUSD == 5)
         // The shared gateway: each team's pipeline behind the routing connector, tenants from the file.
         let shared = try CollectorConfig(
             try ConfigLoader(environment: env).load([

@@ -8,8 +8,8 @@ public struct JudgeHTTPClient: JudgeHTTP {
 
     public func post(_ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> JudgeHTTPReply {
         do throws(ExportFailure) {
-            let transport = try HTTPTransport(tls: nil)
-            let r = try await transport.send(.POST, url, headers: headers, body: body, timeout: timeout)
+            // Many connections to the judge's host: each judge bounds its own concurrency.
+            let r = try await HTTPTransport.wideShared.send(.POST, url, headers: headers, body: body, timeout: timeout)
             return .answered(status: Int(r.status), retryAfter: r.retryAfter, body: r.body)
         } catch {
             return .failed("\(error)")

@@ -29,13 +29,21 @@ public protocol PipelineFeeder: Sendable {
 /// carries the score of its target. A full queue, a spent budget, a failed or malformed answer are
 /// each counted in `genai_collector_evaluations_total` and never hold or lose the traces.
 public final class JudgeService: Service, Sendable {
-    struct Job: Sendable {
+    public struct Job: Sendable {
         var prompt: String
         var target: TraceID
         /// nil for a trace score.
         var observation: SpanID?
         var environment: String
         var traceLevel: Bool
+
+        public init(prompt: String, target: TraceID, observation: SpanID?, environment: String, traceLevel: Bool) {
+            self.prompt = prompt
+            self.target = target
+            self.observation = observation
+            self.environment = environment
+            self.traceLevel = traceLevel
+        }
     }
 
     let processor: String
@@ -87,7 +95,8 @@ public final class JudgeService: Service, Sendable {
     }
 
     /// Queues a job without waiting; false (and counted) when the queue is full or stopped.
-    func submit(_ job: Job) -> Bool {
+    @discardableResult
+    public func submit(_ job: Job) -> Bool {
         switch input.yield(job) {
         case .enqueued: return true
         case .dropped: count("queue_full")
