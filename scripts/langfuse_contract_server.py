@@ -19,6 +19,11 @@ The Langfuse server cannot run on these machines, so this checks what it would c
 - GET /__control/received: what was accepted (events, spans, request headers), how many commanded
   failures were served (`failures_served`), and authenticated requests per public key
   (`by_public_key`), as JSON.
+- GET /api/public/v2/prompts/NAME?version=N (NAME URL-encoded, folders included): the prompt of that
+  name and version as the `Prompt` schema has it, plus the `id` the server's answer carries beside it;
+  404 {"message": "Prompt not found"} for one it does not hold; Basic auth and commanded failures as
+  above. POST /__control/prompts [{"name", "version", "id", "prompt"}, ...] sets the prompts it holds;
+  GET /__control/received counts the lookups (`prompt_lookups`).
 - POST /__control/keys [["pk", "sk"], ...]: the key pairs accepted from now on (a key rotation);
   GET /__control/keys: authenticated requests per public key, and how many spans and events were
   accepted (small, unlike /__control/received).
@@ -32,6 +37,7 @@ import json
 import sys
 import threading
 import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -83,6 +89,8 @@ class State:
         self.requests = []
         self.fail = None  # {"status", "count", "retry_after", "delay_s", "event_status"}
         self.failures_served = 0  # so a test proves the failure it asked for happened
+        self.prompts = {}  # (name, version) -> the stored prompt
+        self.prompt_lookups = 0
 
     def take_failure(self):
         with self.lock:
@@ -130,16 +138,56 @@ def make_handler(state, validator, public_key, secret_key):
             if self.path == "/__control/received":
                 with state.lock:
                     return self.answer(200, {"events": state.events, "spans": state.spans, "requests": state.requests,
-                                             "failures_served": state.failures_served, "by_public_key": keys["requests"]})
+                                             "failures_served": state.failures_served, "by_public_key": keys["requests"],
+                                             "prompt_lookups": state.prompt_lookups})
             if self.path == "/__control/keys":
                 with state.lock:
                     return self.answer(200, {"by_public_key": keys["requests"], "spans": len(state.spans), "events": len(state.events)})
+            url = urllib.parse.urlsplit(self.path)
+            if url.path.startswith("/api/public/v2/prompts/"):
+                return self.prompt(urllib.parse.unquote(url.path[len("/api/public/v2/prompts/"):]), urllib.parse.parse_qs(url.query))
             return self.answer(404, {"message": "not found"})
+
+        def authenticated(self):
+            with state.lock:
+                key = keys["accepted"].get(self.headers.get("Authorization"))
+                if key is not None:
+                    keys["requests"][key] = keys["requests"].get(key, 0) + 1
+            if key is None:
+                self.answer(401, {"error": "Unauthorized", "message": "Invalid credentials"})
+            return key is not None
+
+        def prompt(self, name, query):
+            if not self.authenticated():
+                return
+            with state.lock:
+                state.prompt_lookups += 1
+            failure = state.take_failure()
+            if failure and failure.get("delay_s"):
+                time.sleep(failure["delay_s"])
+            if failure and failure.get("status"):
+                return self.answer(failure["status"], {"message": "failing on command"})
+            version = query.get("version", [None])[0]
+            if version is not None and not version.isdigit():
+                return self.answer(400, {"message": "Invalid request data", "error": "version must be an integer"})
+            with state.lock:
+                held = [p for (n, v), p in state.prompts.items() if n == name and (version is None or v == int(version))]
+            if not held:
+                return self.answer(404, {"error": "LangfuseNotFoundError", "message": "Prompt not found"})
+            p = max(held, key=lambda p: p["version"])
+            return self.answer(200, {"id": p["id"], "type": "text", "name": p["name"], "version": p["version"], "prompt": p["prompt"],
+                                     "config": {}, "labels": ["production"], "tags": [], "commitMessage": None,
+                                     "resolutionGraph": None})
 
         def do_POST(self):
             if self.path == "/__control/fail":
                 with state.lock:
                     state.fail = json.loads(self.read_body())
+                return self.answer(200, {})
+            if self.path == "/__control/prompts":
+                held = json.loads(self.read_body())
+                with state.lock:
+                    state.prompts = {(p["name"], p["version"]): p for p in held}
                 return self.answer(200, {})
             if self.path == "/__control/keys":
                 pairs = json.loads(self.read_body())

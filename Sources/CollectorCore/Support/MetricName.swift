@@ -144,6 +144,9 @@ public enum MetricName: String, Sendable, CaseIterable {
     case judgeCalls = "genai_collector_judge_calls"
     case judgeTokens = "genai_collector_judge_tokens"
     case judgeCostUSD = "genai_collector_judge_cost_usd"
+    /// Prompt ids a ClickHouse exporter asked Langfuse for, by `exporter` and `outcome`: `cached`,
+    /// `resolved`, `not_found`, `failed` (the id is then left empty).
+    case promptLookups = "genai_collector_prompt_lookups"
 
     /// A receiver's accepted (or refused) items of a signal.
     public static func receiverItems(_ signal: Signal, accepted: Bool) -> MetricName {

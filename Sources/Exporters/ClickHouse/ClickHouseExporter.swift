@@ -31,6 +31,14 @@ extension ClickHouseExporter {
     ///     max_size_mib: 64                     # memory bound, least recently written dropped first
     ///     read_stored: true                    # on a miss, read the stored row (SELECT … FINAL) first
     ///   tls: {ca_file: …, cert_file: …, key_file: …, insecure_skip_verify: false}   # for https://
+    ///   prompt_lookup:                         # prompt_id from Langfuse's API (see `PromptIDs`)
+    ///     endpoint: ${env:LANGFUSE_HOST}
+    ///     public_key: ${env:LANGFUSE_PUBLIC_KEY}
+    ///     secret_key: ${env:LANGFUSE_SECRET_KEY}
+    ///     timeout: 2s                          # per lookup; then the id is left empty
+    ///     ttl: 1h                              # a known id is kept this long
+    ///     negative_ttl: 5m                     # an unknown prompt or a failed lookup is not asked again sooner
+    ///     max_entries: 10000
     /// ```
     public struct Config: ExporterConfiguration {
         public static let type = "clickhouse"
@@ -55,6 +63,7 @@ extension ClickHouseExporter {
         public var readStoredTraces: Bool
         public var tls: TLSClientConfig?
         public var sending: ExporterSettings
+        var promptLookup: PromptIDs.Settings?
 
         public init(_ map: inout ConfigMap) throws(ConfigError) {
             endpoint = try map.requiredString("endpoint")
@@ -79,6 +88,19 @@ extension ClickHouseExporter {
             readStoredTraces = try cache.bool("read_stored", default: true)
             try cache.finish()
             tls = try map.tlsClient()
+            if var p = try map.map("prompt_lookup") {
+                var endpoint = try p.requiredString("endpoint")
+                guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), URL(string: endpoint)?.host != nil else {
+                    throw ConfigError(p.childPath("endpoint"), "expected Langfuse's http:// or https:// URL, got '\(endpoint)'")
+                }
+                while endpoint.hasSuffix("/") { endpoint.removeLast() }
+                promptLookup = PromptIDs.Settings(
+                    endpoint: endpoint, publicKey: try p.requiredString("public_key"), secretKey: try p.requiredString("secret_key"),
+                    timeout: try p.duration("timeout", default: .seconds(2)), ttl: try p.duration("ttl", default: .seconds(3600)),
+                    negativeTTL: try p.duration("negative_ttl", default: .seconds(300)),
+                    maxEntries: try p.int("max_entries", default: 10000, range: 1...10_000_000))
+                try p.finish()
+            }
             sending = try ExporterSettings(&map)
         }
     }
@@ -96,6 +118,7 @@ public final class ClickHouseExporter: Exporter {
     private let schemaCreated = Mutex(false)
     let traceRows: TraceRowCache
     let counters: Counters
+    let prompts: PromptIDs?
 
     public init(config: Config, settings: ComponentSettings) throws(ExportFailure) {
         self.id = settings.id.description
@@ -103,6 +126,11 @@ public final class ClickHouseExporter: Exporter {
         counters = settings.counters
         traceRows = TraceRowCache(limits: .init(ttl: config.traceCacheTTL, maxBytes: config.traceCacheMaxBytes), time: Timeline(settings.clock))
         transport = try HTTPTransport(tls: config.tls)
+        prompts = try config.promptLookup.map { s throws(ExportFailure) in
+            PromptIDs(
+                settings: s, exporter: settings.id.description, counters: settings.counters, time: Timeline(settings.clock),
+                transport: try HTTPTransport(tls: nil))
+        }
     }
 
     public func export(_ item: ExportItem) async throws(ExportFailure) {
@@ -114,7 +142,15 @@ public final class ClickHouseExporter: Exporter {
             schemaCreated.withLock { $0 = true }
         }
         let now = Self.nowMillis()
-        let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: now)
+        var promptIDs: [PromptIDs.Key: String] = [:]
+        if let prompts {
+            var keys = Set<PromptIDs.Key>()
+            for r in records {
+                for o in r.observations { if let name = o.promptName, let version = o.promptVersion { keys.insert(.init(name: name, version: version)) } }
+            }
+            promptIDs = await prompts.resolve(keys)
+        }
+        let encoder = ClickHouseRowEncoder(projectID: config.projectID, eventTimeMillis: now, promptIDs: promptIDs)
         let schema = config.schema
         // The traces whose stored rows matter: those this batch changes (v3), and for v4 every trace
         // with an observation here, whose rows repeat the trace's fields.

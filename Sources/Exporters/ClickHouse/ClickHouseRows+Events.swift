@@ -50,6 +50,7 @@ extension ClickHouseRowEncoder {
         w.field("level", o.level.rawValue)
         w.field("status_message", o.statusMessage ?? "")
         w.key("public"); w.bool(t?.isPublic ?? false)
+        w.field("prompt_id", promptID(o) ?? "")
         w.field("prompt_name", o.promptName ?? "")
         w.key("prompt_version")
         if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.int(Int64(v)) } else { w.null() }

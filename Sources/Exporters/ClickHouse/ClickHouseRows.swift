@@ -20,10 +20,17 @@ public struct ClickHouseRowEncoder: Sendable {
     public let projectID: String
     /// `event_ts` of every row: later writes of the same row replace earlier ones.
     public let eventTimeMillis: Int64
+    /// Prompt ids Langfuse gave for (name, version) (`PromptIDs`); a prompt not here has none.
+    let promptIDs: [PromptIDs.Key: String]
 
     public init(projectID: String, eventTimeMillis: Int64) {
+        self.init(projectID: projectID, eventTimeMillis: eventTimeMillis, promptIDs: [:])
+    }
+
+    init(projectID: String, eventTimeMillis: Int64, promptIDs: [PromptIDs.Key: String]) {
         self.projectID = projectID
         self.eventTimeMillis = eventTimeMillis
+        self.promptIDs = promptIDs
     }
 
     static let maxCost = 999_999.999_999
@@ -64,7 +71,7 @@ public struct ClickHouseRowEncoder: Sendable {
         if let total { w.double(total) } else { w.null() }
         w.key("completion_start_time")
         if let ms = o.completionStartTime.flatMap(Timestamp.millis(iso:)) { time(ms, &w) } else { w.null() }
-        w.key("prompt_id"); w.null()
+        w.key("prompt_id"); nullable(promptID(o), &w)
         w.key("prompt_name"); nullable(o.promptName, &w)
         w.key("prompt_version")
         if let v = o.promptVersion, (0...Int(UInt16.max)).contains(v) { w.int(Int64(v)) } else { w.null() }
@@ -74,6 +81,11 @@ public struct ClickHouseRowEncoder: Sendable {
         w.key("usage_pricing_tier_name"); nullable(o.pricingTierName, &w)
         w.endObject()
         w.newline()
+    }
+
+    func promptID(_ o: LangfuseObservation) -> String? {
+        guard !promptIDs.isEmpty, let name = o.promptName, let version = o.promptVersion else { return nil }
+        return promptIDs[PromptIDs.Key(name: name, version: version)]
     }
 
     // MARK: traces
