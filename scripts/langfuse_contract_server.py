@@ -24,6 +24,14 @@ The Langfuse server cannot run on these machines, so this checks what it would c
   404 {"message": "Prompt not found"} for one it does not hold; Basic auth and commanded failures as
   above. POST /__control/prompts [{"name", "version", "id", "prompt"}, ...] sets the prompts it holds;
   GET /__control/received counts the lookups (`prompt_lookups`).
+- POST /api/public/scores: a score as the API takes one (validated against `ScoreBody`; source EVAL
+  refused, as the endpoint refuses it), answered 200 {"id"}; or a list of them, the form the Langfuse
+  SDK 5 sends (the spec in shared/ predates it), answered 202 {"message": "Accepted"} when all pass,
+  else 207 {"accepted", "rejected", "errors": [{"message"}]} with the good ones kept; GET /api/public/projects: the key's
+  project. Both with Basic auth and commanded failures; GET /__control/received lists the scores.
+- GET /api/public/traces: the traces it has taken by OTLP, as a page (`data`, `meta`), sent chunked;
+  with `hold=1`, the first chunk goes at once and the rest only after POST /__control/release (or
+  10 s, counted as `hold_timeouts`), so a test can show that a proxy passes an answer on as it comes.
 - POST /__control/keys [["pk", "sk"], ...]: the key pairs accepted from now on (a key rotation);
   GET /__control/keys: authenticated requests per public key, and how many spans and events were
   accepted (small, unlike /__control/received).
@@ -70,6 +78,7 @@ class EventValidator:
         spec = as_zod_unions(yaml.safe_load(Path(spec_path).read_text()))
         registry = Registry().with_resource("urn:langfuse", Resource.opaque(spec))
         self.validator = OAS30Validator({"$ref": "urn:langfuse#/components/schemas/IngestionEvent"}, registry=registry)
+        self.scores = OAS30Validator({"$ref": "urn:langfuse#/components/schemas/ScoreBody"}, registry=registry)
 
     def iter_errors(self, event):
         if isinstance(event, dict) and event.get("type") in EXTRA_OBSERVATION_EVENTS:
@@ -91,6 +100,9 @@ class State:
         self.failures_served = 0  # so a test proves the failure it asked for happened
         self.prompts = {}  # (name, version) -> the stored prompt
         self.prompt_lookups = 0
+        self.scores = []
+        self.release = threading.Event()
+        self.hold_timeouts = 0
 
     def take_failure(self):
         with self.lock:
@@ -139,14 +151,49 @@ def make_handler(state, validator, public_key, secret_key):
                 with state.lock:
                     return self.answer(200, {"events": state.events, "spans": state.spans, "requests": state.requests,
                                              "failures_served": state.failures_served, "by_public_key": keys["requests"],
-                                             "prompt_lookups": state.prompt_lookups})
+                                             "prompt_lookups": state.prompt_lookups, "scores": state.scores,
+                                             "hold_timeouts": state.hold_timeouts})
             if self.path == "/__control/keys":
                 with state.lock:
                     return self.answer(200, {"by_public_key": keys["requests"], "spans": len(state.spans), "events": len(state.events)})
             url = urllib.parse.urlsplit(self.path)
+            if url.path == "/api/public/projects":
+                if not self.authenticated():
+                    return
+                return self.answer(200, {"data": [{"id": "proj-test", "name": "test", "metadata": {}}]})
+            if url.path == "/api/public/traces":
+                if not self.authenticated():
+                    return
+                return self.traces(urllib.parse.parse_qs(url.query).get("hold") == ["1"])
             if url.path.startswith("/api/public/v2/prompts/"):
                 return self.prompt(urllib.parse.unquote(url.path[len("/api/public/v2/prompts/"):]), urllib.parse.parse_qs(url.query))
             return self.answer(404, {"message": "not found"})
+
+        def traces(self, hold):
+            with state.lock:
+                ids = sorted({s["trace_id"] for s in state.spans})
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+
+            def chunk(text):
+                data = text.encode()
+                if not data:
+                    return  # an empty chunk would end the body
+                self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                self.wfile.flush()
+
+            chunk('{"data": [')
+            if hold:
+                if not state.release.wait(10):
+                    with state.lock:
+                        state.hold_timeouts += 1  # nobody released it: the client never saw the first part
+                state.release.clear()
+            chunk(", ".join(json.dumps({"id": i}) for i in ids))
+            chunk(f'], "meta": {{"page": 1, "totalItems": {len(ids)}}}}}')
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
 
         def authenticated(self):
             with state.lock:
@@ -184,6 +231,10 @@ def make_handler(state, validator, public_key, secret_key):
                 with state.lock:
                     state.fail = json.loads(self.read_body())
                 return self.answer(200, {})
+            if self.path == "/__control/release":
+                self.read_body()
+                state.release.set()
+                return self.answer(200, {})
             if self.path == "/__control/prompts":
                 held = json.loads(self.read_body())
                 with state.lock:
@@ -216,6 +267,8 @@ def make_handler(state, validator, public_key, secret_key):
                 return self.otel(body)
             if self.path == "/api/public/ingestion":
                 return self.ingestion(body, failure)
+            if self.path == "/api/public/scores":
+                return self.score(body)
             return self.answer(404, {"message": "not found"})
 
         def otel(self, body):
@@ -248,6 +301,41 @@ def make_handler(state, validator, public_key, secret_key):
             with state.lock:
                 state.spans.extend(spans)
             return self.answer(200, {})
+
+        def score_problem(self, doc):
+            if not isinstance(doc, dict):
+                return "a score must be an object"
+            problems = list(validator.scores.iter_errors(doc))
+            if problems:
+                return "; ".join(p.message for p in problems[:5])
+            if doc.get("source") == "EVAL":
+                return "source EVAL is not accepted on this endpoint"
+            return None
+
+        def keep_score(self, doc):
+            with state.lock:
+                doc.setdefault("id", f"score-{len(state.scores) + 1}")
+                state.scores.append({"body": doc, "authorization": self.headers.get("Authorization")})
+            return doc["id"]
+
+        def score(self, body):
+            try:
+                doc = json.loads(body)
+            except ValueError:
+                return self.answer(400, {"message": "Invalid JSON"})
+            if isinstance(doc, list):
+                errors = [e for e in (self.score_problem(d) for d in doc) if e]
+                for d in doc:
+                    if not self.score_problem(d):
+                        self.keep_score(d)
+                if errors:
+                    return self.answer(207, {"accepted": len(doc) - len(errors), "rejected": len(errors),
+                                             "errors": [{"message": e} for e in errors]})
+                return self.answer(202, {"message": "Accepted"})
+            problem = self.score_problem(doc)
+            if problem:
+                return self.answer(400, {"message": "Invalid request data", "error": problem})
+            return self.answer(200, {"id": self.keep_score(doc)})
 
         def ingestion(self, body, failure):
             if failure and failure.get("garbled_207"):

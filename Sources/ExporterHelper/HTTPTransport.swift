@@ -90,6 +90,35 @@ public struct HTTPTransport: Sendable {
         }
     }
 
+    /// Sends, and gives the answer's head at once and its body as it arrives (a proxy passing it
+    /// on). `timeout` bounds the whole exchange, the body's reading included.
+    public func stream(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration
+    ) async throws(ExportFailure) -> (status: Int, headers: [(String, String)], body: AsyncThrowingStream<[UInt8], any Error>) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            let reader = BodyReader(response.body.makeAsyncIterator())
+            let chunks = AsyncThrowingStream<[UInt8], any Error>(unfolding: { try await reader.next() })
+            return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, chunks)
+        } catch {
+            throw .retryable("\(method) \(Self.redacted(url)) failed: \(error)", cause: error)
+        }
+    }
+
+    /// A response body read part by part by its one consumer (the stream's `unfolding` runs in the
+    /// task that iterates it), hence unchecked.
+    final class BodyReader: @unchecked Sendable {
+        private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+        init(_ iterator: HTTPClientResponse.Body.AsyncIterator) { self.iterator = iterator }
+
+        func next() async throws -> [UInt8]? { try await iterator.next().map { Array($0.readableBytesView) } }
+    }
+
     /// POSTs `body`, compressed as `compression` says (with its `Content-Encoding`).
     public func post(
         _ url: String, headers: [(String, String)], body: [UInt8], compression: BodyCompression,

@@ -21,10 +21,16 @@ public struct ReceiverContext: Sendable {
     public let auth: [String: AuthSource]
     /// Called as each listener binds, with its name and port.
     public let onListening: @Sendable (String, Int) -> Void
+    /// The HTTP client for upstreams a receiver passes requests to (the Langfuse API).
+    public let upstream: (any UpstreamHTTP)?
 
-    public init(consumer: any TraceConsumer, auth: [String: AuthSource], onListening: @escaping @Sendable (String, Int) -> Void) {
+    public init(
+        consumer: any TraceConsumer, auth: [String: AuthSource], upstream: (any UpstreamHTTP)? = nil,
+        onListening: @escaping @Sendable (String, Int) -> Void
+    ) {
         self.consumer = consumer
         self.auth = auth
+        self.upstream = upstream
         self.onListening = onListening
     }
 }

@@ -13,12 +13,16 @@ public protocol TraceConsumer: Sendable {
     /// Whether a pipeline takes this signal from the receiver (else the receiver answers 404 /
     /// UNIMPLEMENTED before reading the body).
     func accepts(_ signal: Signal) -> Bool
+    /// A text as the pipelines' redaction would leave it (a score comment that arrives by another
+    /// route than spans): every redaction processor of every pipeline, in order; unchanged without one.
+    func redact(text: String) -> String
 }
 
 extension TraceConsumer {
     public func precheck(bodyBytes: Int) -> ConsumeOutcome? { nil }
     public var memory: any MemoryBudget { UnlimitedMemory() }
     public func accepts(_ signal: Signal) -> Bool { signal == .traces }
+    public func redact(text: String) -> String { text }
 }
 
 public enum ConsumeOutcome: Sendable, Equatable {

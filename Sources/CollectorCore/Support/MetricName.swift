@@ -147,6 +147,11 @@ public enum MetricName: String, Sendable, CaseIterable {
     /// Prompt ids a ClickHouse exporter asked Langfuse for, by `exporter` and `outcome`: `cached`,
     /// `resolved`, `not_found`, `failed` (the id is then left empty).
     case promptLookups = "genai_collector_prompt_lookups"
+    /// Langfuse API calls the OTLP/HTTP receiver passed on (`langfuse_api`), by `receiver`, `route`
+    /// (`scores`, `v2/prompts`, `ingestion`, …) and the `status` answered; score comments the
+    /// pipelines' redaction changed on the way.
+    case langfuseAPIRequests = "genai_collector_langfuse_api_requests"
+    case langfuseAPICommentsRedacted = "genai_collector_langfuse_api_comments_redacted"
 
     /// A receiver's accepted (or refused) items of a signal.
     public static func receiverItems(_ signal: Signal, accepted: Bool) -> MetricName {

@@ -100,7 +100,7 @@ public struct CollectorApp: Sendable {
                 auth[listener] = AuthSource(credentials)
                 receiverAuth["\(id)/\(listener)"] = auth[listener]
             }
-            let context = ReceiverContext(consumer: target, auth: auth) { listener, port in
+            let context = ReceiverContext(consumer: target, auth: auth, upstream: UpstreamHTTPClient()) { listener, port in
                 onListening("\(id)/\(listener)", port)
                 bound.one()
             }
@@ -196,6 +196,8 @@ struct FanIn: TraceConsumer {
 
     /// Every pipeline holds the memory limiter's shared budget.
     var memory: any MemoryBudget { pipelines[0].admission }
+
+    func redact(text: String) -> String { pipelines.reduce(text) { $1.redact(text: $0) } }
 
     /// Each pipeline takes its own cost; the receiver's reservation is given back once all accepted.
     func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {

@@ -142,6 +142,8 @@ final class ConsumerSwitch: TraceConsumer {
 
     func accepts(_ signal: Signal) -> Bool { target.withLock { $0.consumer }.accepts(signal) }
 
+    func redact(text: String) -> String { target.withLock { $0.consumer }.redact(text: text) }
+
     func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
         // Entered under the lock: a reload that has pointed elsewhere and then found the old
         // generation idle cannot be followed by a request entering it.

@@ -73,6 +73,22 @@ final class Pipeline: TraceConsumer, Sendable {
 
     func accepts(_ signal: Signal) -> Bool { signal == self.signal }
 
+    /// Through each redaction processor of the pipeline, wherever it sits.
+    func redact(text: String) -> String {
+        var processors = before.map(\.processor) + (join?.after.map(\.processor) ?? [])
+        for step in downstream.middle { if case .inPlace(_, let p) = step { processors.append(p) } }
+        processors += fanOut.after.map(\.processor)
+        var bytes = Array(text.utf8)
+        var changed = false
+        for case let r as RedactionProcessor in processors {
+            if let redacted = r.redact(text: bytes) {
+                bytes = redacted
+                changed = true
+            }
+        }
+        return changed ? String(decoding: bytes, as: UTF8.self) : text
+    }
+
     func consume(_ batch: TraceBatch, bodyBytes: Int, reserved: Int) async -> ConsumeOutcome {
         if let terminal {
             var batch = batch

@@ -12,16 +12,19 @@ import Synchronization
 public struct HTTPRequest: @unchecked Sendable {  // the reservation is used by the one task that handles the request
     public var method: HTTPMethod
     public var path: String
+    /// The path with its query, as the client sent it.
+    public var uri: String
     public var headers: HTTPHeaders
     public var body: [UInt8]
     public var reservation: RequestReservation
 
     public init(
         method: HTTPMethod, path: String, headers: HTTPHeaders, body: [UInt8],
-        reservation: RequestReservation = RequestReservation(budget: UnlimitedMemory())
+        reservation: RequestReservation = RequestReservation(budget: UnlimitedMemory()), uri: String? = nil
     ) {
         self.method = method
         self.path = path
+        self.uri = uri ?? path
         self.headers = headers
         self.body = body
         self.reservation = reservation
@@ -32,6 +35,9 @@ public struct HTTPResponse: Sendable {
     public var status: HTTPResponseStatus
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// A body passed on as it arrives (chunked), instead of `body`: an upstream's answer. A failure
+    /// part-way closes the connection, so the client sees a cut answer, not a complete wrong one.
+    public var streamed: AsyncThrowingStream<[UInt8], any Error>?
 
     public init(
         _ status: HTTPResponseStatus, contentType: String = "text/plain; charset=utf-8", body: [UInt8] = [],
@@ -228,7 +234,7 @@ public final class HTTPServer: Service, Sendable {
                         let response = await handler(
                             HTTPRequest(
                                 method: h.method, path: path, headers: h.headers, body: body,
-                                reservation: reservation))
+                                reservation: reservation, uri: h.uri))
                         let keepAlive = h.isKeepAlive && !connections.closing
                         try await write(response, for: h, keepAlive: keepAlive, to: outbound)
                         // Shutdown may have begun during the write; it skipped this busy connection.
@@ -257,8 +263,16 @@ public final class HTTPServer: Service, Sendable {
         to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>
     ) async throws {
         var headers = HTTPHeaders(response.headers)
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        if let streamed = response.streamed {
+            headers.remove(name: "Content-Length")
+            headers.replaceOrAdd(name: "Transfer-Encoding", value: "chunked")
+            try await outbound.write(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)))
+            for try await chunk in streamed where !chunk.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: chunk)))) }
+            try await outbound.write(.end(nil))
+            return
+        }
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         // One write of the three parts: one hand-over to the event loop, one flush.
         try await outbound.write(contentsOf: [
             .head(HTTPResponseHead(version: head.version, status: response.status, headers: headers)),

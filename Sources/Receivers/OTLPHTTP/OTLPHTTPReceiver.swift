@@ -17,10 +17,17 @@ public struct OTLPHTTPReceiver: Sendable {
     let auth: AuthSource
     let counters: Counters
     let logger: Logger
+    let proxy: LangfuseAPIProxy?
 
     /// `auth`: the credentials to check, if they may change while running (a reload); else the config's.
-    public init(id: String, config: OTLPReceiver.Config.HTTP, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger) {
+    public init(
+        id: String, config: OTLPReceiver.Config.HTTP, consumer: any TraceConsumer, auth: AuthSource? = nil, counters: Counters, logger: Logger,
+        upstream: (any UpstreamHTTP)? = nil
+    ) {
         self.id = id
+        proxy = config.langfuseAPI.map {
+            LangfuseAPIProxy(receiver: id, config: $0, upstream: upstream, consumer: consumer, counters: counters, logger: logger)
+        }
         self.config = config
         self.consumer = consumer
         self.auth = auth ?? AuthSource(config.auth)
@@ -53,6 +60,12 @@ public struct OTLPHTTPReceiver: Sendable {
         func refuse(_ reason: String, _ response: HTTPResponse) -> HTTPResponse {
             ingest.countRefused(reason)
             return response
+        }
+        if proxy != nil, signal(path: head.uri) == nil, LangfuseAPIProxy.isAPIPath(head.uri) {
+            if let auth = auth.current, !Credentials.accepts(Credentials.single(head.headers["authorization"]), auth) {
+                return refuse("unauthenticated", Self.unauthenticated)
+            }
+            return nil
         }
         guard let signal = signal(path: head.uri) else {
             return refuse(
@@ -100,6 +113,10 @@ public struct OTLPHTTPReceiver: Sendable {
         var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path)
         head.headers = request.headers
         if let early = check(head) { return early }
+        if let proxy, signal(path: request.path) == nil {
+            let tenant = auth.current.flatMap { Credentials.identify(Credentials.single(request.headers["authorization"]), $0)?.tenant }
+            return await proxy.forward(request, tenant: tenant)
+        }
         let encoding = Self.encoding(request.headers) ?? .protobuf
         // `check` has accepted the credentials; the tenant they are bound to goes with the batch.
         let tenant = auth.current.flatMap { Credentials.identify(Credentials.single(request.headers["authorization"]), $0)?.tenant }
@@ -125,6 +142,10 @@ public struct OTLPHTTPReceiver: Sendable {
                 .unauthorized, message, headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")])
         }
     }
+
+    static let unauthenticated = HTTPResponse.text(
+        .unauthorized, "missing or invalid credentials",
+        headers: [("WWW-Authenticate", "Bearer realm=\"genai-collector\", Basic realm=\"genai-collector\"")])
 
     static func reply(
         _ encoding: OTLPResponse.Encoding, _ status: WireStatus, _ message: String,

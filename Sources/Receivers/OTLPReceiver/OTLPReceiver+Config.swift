@@ -36,6 +36,8 @@ public enum OTLPReceiver {
             public var limits = Limits()
             /// Connections and slow-client timeouts.
             public var server = HTTPServerLimits.defaults
+            /// Every other `/api/public/*` path passed to this Langfuse (`LangfuseAPIProxy`).
+            public var langfuseAPI: LangfuseAPI?
         }
 
         public var grpc: GRPC?
@@ -73,6 +75,14 @@ public enum OTLPReceiver {
                     server: try HTTPServerLimits(&h))
                 http?.logsPath = paths[1]
                 http?.metricsPath = paths[2]
+                if var api = try h.map("langfuse_api") {
+                    http?.langfuseAPI = try LangfuseAPI(&api)
+                    try api.finish()
+                    let tenants = Set(http?.auth?.tenants.map(\.id) ?? [])
+                    if let stray = http?.langfuseAPI?.tenantKeys.keys.sorted().first(where: { !tenants.contains($0) }) {
+                        throw ConfigError(h.childPath("langfuse_api.tenant_keys.\(stray)"), "names no tenant of this receiver's auth")
+                    }
+                }
                 try h.finish()
             }
             try protocols.finish()

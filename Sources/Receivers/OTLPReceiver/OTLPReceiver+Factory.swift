@@ -46,7 +46,7 @@ extension OTLPReceiver {
             if let http = config.http {
                 let receiver = OTLPHTTPReceiver(
                     id: id, config: http, consumer: context.consumer, auth: context.auth["http"],
-                    counters: settings.counters, logger: settings.logger)
+                    counters: settings.counters, logger: settings.logger, upstream: context.upstream)
                 services.append(receiver.server { port in context.onListening("http", port) })
             }
             if let grpc = config.grpc {
