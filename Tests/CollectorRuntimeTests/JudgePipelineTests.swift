@@ -8,7 +8,8 @@ import Testing
 
 /// LLM judges live, against `scripts/fake_judge_server.py` (an OpenAI-compatible endpoint that
 /// checks the key and the structured-output request, and answers as scripted): real pydantic-ai
-/// agents judged into the file sink and Langfuse's `scores` table (chDB); then a judge that answers
+/// agents judged into the file sink, the Langfuse contract server and Langfuse's `scores` table
+/// (chDB); then a judge that answers
 /// 429, a malformed verdict and too slowly, one that is still thinking when the trace is exported
 /// and when the collector stops, and the cache and the daily budget.
 @Suite(.serialized, .timeLimit(.minutes(5)))
@@ -55,6 +56,8 @@ struct JudgePipelineTests {
         defer { judge.stop() }
         let clickhouse = try await ClickHouseTestServer()
         defer { clickhouse.stop() }
+        let langfuse = try await LangfuseTestServer()
+        defer { langfuse.stop() }
         let yaml = """
             receivers: {otlp: {protocols: {http: {endpoint: "127.0.0.1:0"}}}}
             processors:
@@ -88,13 +91,14 @@ struct JudgePipelineTests {
             exporters:
               file/out: {directory: "\(dir)/out"}
               clickhouse: {endpoint: "\(clickhouse.url)", username: "\(clickhouse.user)", password: "\(clickhouse.password)", project_id: p1, create_schema: true}
+              langfuse: {host: "\(langfuse.url)", public_key: pk-lf-test, secret_key: sk-lf-test, mode: ingestion}
             service:
               telemetry: {metrics: {address: "127.0.0.1:0"}}
               pipelines:
                 traces:
                   receivers: [otlp]
                   processors: [cost_inference, groupbytrace, evaluation, batch]
-                  exporters: [file/out, clickhouse]
+                  exporters: [file/out, clickhouse, langfuse]
             """
         try await CollectorHarness.with([yaml]) { running in
             let c = running[0]
@@ -109,6 +113,7 @@ struct JudgePipelineTests {
                     c.counters.value(.exporterSentSpans, ["exporter": "clickhouse"]) == 11
                         && c.counters.value(.exporterSentSpans, ["exporter": "file/out"]) == 11
                 })
+            #expect(try await eventually { c.counters.value(.exporterSentSpans, ["exporter": "langfuse"]) == 11 })
             #expect(Self.judgeCounter(c, "relevance", "queued") == 2 && Self.judgeCounter(c, "relevance", "no_text") == 2)
             #expect(Self.judgeCounter(c, "relevance", "scored") == 2 && Self.judgeCounter(c, "resolved", "queued") == 1)
             #expect(Self.judgeCounter(c, "resolved", "pass") == 1 && Self.calls(c, "relevance", "ok") == 2 && Self.calls(c, "resolved", "ok") == 1)
@@ -154,6 +159,11 @@ struct JudgePipelineTests {
         let resolved = try #require(byName["resolved"]?.first)
         #expect(resolved["observationId"] == nil && resolved["value"] == .int(1) && resolved["dataType"] == .string("BOOLEAN"))
         #expect(byName["no_refusal"]?.count == 2 && byName["within_budget"]?.count == 1 && scores.count == 6)
+        // Langfuse took the verdicts as score-create events (validated against its openapi.yml).
+        let taken = try await HTTPTransport(tls: nil).send(.GET, "\(langfuse.url)/__control/received", headers: [], body: nil, timeout: .seconds(10))
+        let events = try JSONParser().parse(taken.text)["events"]?.arrayValue ?? []
+        let judgedThere = events.filter { $0["type"] == .string("score-create") && $0["body"]?["executionTraceId"] != nil }.compactMap { $0["body"] }
+        #expect(judgedThere.count == 3 && judgedThere.allSatisfy { $0["source"] == .string("EVAL") }, "\(judgedThere)")
         // Langfuse's tables: the verdicts with their execution traces, and the judges' own calls.
         let rows = try DurabilityTests().sql(
             clickhouse,
