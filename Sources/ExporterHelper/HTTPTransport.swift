@@ -77,12 +77,8 @@ public struct HTTPTransport: Sendable {
         _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?,
         timeout: Duration, maxResponseBytes: Int = 1 << 20
     ) async throws(ExportFailure) -> Response {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            let response = try await client.execute(Self.request(method, url, headers, body), timeout: .nanoseconds(timeout.nanoseconds))
             let buffer = try await response.body.collect(upTo: maxResponseBytes)
             return Response(status: response.status.code, headers: response.headers, body: Array(buffer.readableBytesView))
         } catch {
@@ -95,18 +91,22 @@ public struct HTTPTransport: Sendable {
     public func stream(
         _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration
     ) async throws(ExportFailure) -> (status: Int, headers: [(String, String)], body: AsyncThrowingStream<[UInt8], any Error>) {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
+            let response = try await client.execute(Self.request(method, url, headers, body), timeout: .nanoseconds(timeout.nanoseconds))
             let reader = BodyReader(response.body.makeAsyncIterator())
             let chunks = AsyncThrowingStream<[UInt8], any Error>(unfolding: { try await reader.next() })
             return (Int(response.status.code), response.headers.map { ($0.name, $0.value) }, chunks)
         } catch {
             throw .retryable("\(method) \(Self.redacted(url)) failed: \(error)", cause: error)
         }
+    }
+
+    static func request(_ method: HTTPMethod, _ url: String, _ headers: [(String, String)], _ body: [UInt8]?) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        return request
     }
 
     /// A response body read part by part by its one consumer (the stream's `unfolding` runs in the

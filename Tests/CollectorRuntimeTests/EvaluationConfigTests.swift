@@ -122,7 +122,10 @@ import Testing
         let cases: [(String, String)] = [
             ("a: {rule: judge}", "processors.evaluation.evaluators.a.judge: is required"),
             ("a: {rule: judge, judge: {model: m, prompt: \"{{output}}\"}}", "processors.evaluation.evaluators.a.judge.endpoint: is required"),
-            ("a: {rule: judge, judge: {endpoint: \"x/v1\", model: m, prompt: \"{{output}}\"}}", "judge.endpoint: must be an http:// or https:// base URL"),
+            (
+                "a: {rule: judge, judge: {endpoint: \"x/v1\", model: m, prompt: \"{{output}}\"}}",
+                "judge.endpoint: must be the judge's base URL (e.g. https://api.openai.com/v1): an http:// or https:// URL"
+            ),
             ("a: {rule: judge, judge: {\(ok), prompt: \"Is it good?\"}}", "judge.prompt: names no variable"),
             ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", data_type: categorical, categories: [a]}}", "judge.categories: needs at least two"),
             ("a: {rule: judge, judge: {\(ok), prompt: \"{{output}}\", data_type: boolean, max: 1}}", "a boolean judge takes no min, max or categories"),

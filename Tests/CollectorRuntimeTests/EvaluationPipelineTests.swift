@@ -56,6 +56,15 @@ struct EvaluationPipelineTests {
     /// Two agents, four model calls (two only ask for a tool, so have no text to read), two tools;
     /// two generation rules and three trace rules, after cost_inference and agent_attribution as a
     /// gateway runs them.
+    /// The two pydantic-ai agents (Tests/Frameworks/pydantic_ai_agents_app.py) sending to `c`.
+    static func runAgents(_ python: String, _ c: CollectorHarness.Running) async throws {
+        let (status, out) = try await Scripts.cmd([
+            python, FrameworkEndToEndTests.apps.appendingPathComponent("pydantic_ai_agents_app.py").path,
+            "http://127.0.0.1:\(c.port("otlp/http"))/v1/traces",
+        ])
+        #expect(status == 0, "app: \(out)")
+    }
+
     @Test func rulesScoreRealAgentsIntoEverySink() async throws {
         let python = Scripts.here.deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent(".build/frameworks/pydantic_ai/bin/python3").path
@@ -91,11 +100,7 @@ struct EvaluationPipelineTests {
             """
         try await CollectorHarness.with([yaml]) { running in
             let c = running[0]
-            let (status, out) = try await Scripts.cmd([
-                python, FrameworkEndToEndTests.apps.appendingPathComponent("pydantic_ai_agents_app.py").path,
-                "http://127.0.0.1:\(c.port("otlp/http"))/v1/traces",
-            ])
-            #expect(status == 0, "app: \(out)")
+            try await Self.runAgents(python, c)
             #expect(
                 try await eventually {
                     c.counters.value(.exporterSentSpans, ["exporter": "clickhouse"]) == 8 && c.counters.value(.exporterSentSpans, ["exporter": "file/out"]) == 8

@@ -102,11 +102,7 @@ struct JudgePipelineTests {
             """
         try await CollectorHarness.with([yaml]) { running in
             let c = running[0]
-            let (status, out) = try await Scripts.cmd([
-                python, FrameworkEndToEndTests.apps.appendingPathComponent("pydantic_ai_agents_app.py").path,
-                "http://127.0.0.1:\(c.port("otlp/http"))/v1/traces",
-            ])
-            #expect(status == 0, "app: \(out)")
+            try await EvaluationPipelineTests.runAgents(python, c)
             // 8 spans of the agents, and 3 of the judges (their own traces), in each sink.
             #expect(
                 try await eventually {

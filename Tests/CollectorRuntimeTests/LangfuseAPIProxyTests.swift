@@ -73,21 +73,25 @@ struct LangfuseAPIProxyTests {
         }
     }
 
+    /// A receiver without auth whose Langfuse API goes to `langfuse`.
+    static func plain(_ langfuse: LangfuseTestServer, timeout: String) -> String {
+        """
+        receivers:
+          otlp:
+            protocols: {http: {endpoint: "127.0.0.1:0", langfuse_api: {upstream: "\(langfuse.url)", timeout: \(timeout)}}}
+        exporters: {debug: {}}
+        service:
+          telemetry: {metrics: {address: "127.0.0.1:0"}}
+          pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
+        """
+    }
+
     /// An answer passes on as it arrives: the first part of a held page reaches the client while
     /// Langfuse still holds the rest (a proxy that buffered would send nothing until the release).
     @Test func answersStreamThrough() async throws {
         let langfuse = try await LangfuseTestServer()
         defer { langfuse.stop() }
-        let yaml = """
-            receivers:
-              otlp:
-                protocols: {http: {endpoint: "127.0.0.1:0", langfuse_api: {upstream: "\(langfuse.url)", timeout: 20s}}}
-            exporters: {debug: {}}
-            service:
-              telemetry: {metrics: {address: "127.0.0.1:0"}}
-              pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
-            """
-        try await CollectorHarness.with([yaml]) { running in
+        try await CollectorHarness.with([Self.plain(langfuse, timeout: "20s")]) { running in
             let c = running[0]
             let auth = ("Authorization", "Basic " + Base64.encode(Array("pk-lf-test:sk-lf-test".utf8)))
             let r = try await HTTPTransport(tls: nil).stream(
@@ -110,7 +114,7 @@ struct LangfuseAPIProxyTests {
     @Test func langfuseAPIMistakesNameTheirKey() {
         let cases: [(String, String)] = [
             ("{timeout: 5s}", "receivers.otlp.protocols.http.langfuse_api.upstream: is required"),
-            ("{upstream: cloud.langfuse.com}", "langfuse_api.upstream: must be Langfuse's http:// or https:// base URL"),
+            ("{upstream: cloud.langfuse.com}", "langfuse_api.upstream: must be Langfuse's base URL: an http:// or https:// URL, got 'cloud.langfuse.com'"),
             ("{upstream: \"http://lf\", timout: 5s}", "langfuse_api.timout: unknown key"),
             ("{upstream: \"http://lf\", tenant_keys: {team-z: {public_key: p, secret_key: s}}}", "langfuse_api.tenant_keys.team-z: names no tenant"),
             ("{upstream: \"http://lf\", tenant_keys: {team-a: {public_key: p}}}", "langfuse_api.tenant_keys.team-a.secret_key: is required"),
@@ -173,16 +177,7 @@ struct LangfuseAPIProxyTests {
     @Test func statusesPassThroughAndAnAbsentLangfuseIsAGatewayError() async throws {
         let langfuse = try await LangfuseTestServer()
         defer { langfuse.stop() }
-        let yaml = """
-            receivers:
-              otlp:
-                protocols: {http: {endpoint: "127.0.0.1:0", langfuse_api: {upstream: "\(langfuse.url)", timeout: 1s}}}
-            exporters: {debug: {}}
-            service:
-              telemetry: {metrics: {address: "127.0.0.1:0"}}
-              pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
-            """
-        try await CollectorHarness.with([yaml]) { running in
+        try await CollectorHarness.with([Self.plain(langfuse, timeout: "1s")]) { running in
             let c = running[0]
             let url = "http://127.0.0.1:\(c.port("otlp/http"))/api/public/scores"
             let auth = ("Authorization", "Basic " + Base64.encode(Array("pk-lf-test:sk-lf-test".utf8)))

@@ -25,7 +25,10 @@ struct PromptLinkTests {
     @Test func promptLookupMistakesNameTheirKey() {
         let cases: [(String, String)] = [
             ("{endpoint: \"http://lf\", public_key: pk}", "exporters.clickhouse.prompt_lookup.secret_key: is required"),
-            ("{endpoint: lf, public_key: pk, secret_key: sk}", "exporters.clickhouse.prompt_lookup.endpoint: expected Langfuse's http:// or https:// URL"),
+            (
+                "{endpoint: lf, public_key: pk, secret_key: sk}",
+                "exporters.clickhouse.prompt_lookup.endpoint: must be Langfuse's base URL: an http:// or https:// URL"
+            ),
             ("{endpoint: \"http://lf\", public_key: pk, secret_key: sk, ttl: soon}", "exporters.clickhouse.prompt_lookup.ttl"),
             ("{endpoint: \"http://lf\", public_key: pk, secret_key: sk, negative_tll: 1m}", "exporters.clickhouse.prompt_lookup.negative_tll: unknown key"),
         ]

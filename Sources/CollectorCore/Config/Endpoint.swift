@@ -29,6 +29,18 @@ extension ConfigMap {
     public mutating func endpoint(_ key: String, default value: String) throws(ConfigError) -> Endpoint {
         try Endpoint(parsing: try string(key, default: value), path: childPath(key))
     }
+
+    /// A required http:// or https:// URL with a host (`what` names it in the error), without its
+    /// trailing slashes: paths are appended to it.
+    public mutating func baseURL(_ key: String, what: String) throws(ConfigError) -> String {
+        var url = try requiredString(key)
+        let rest = url.hasPrefix("https://") ? url.dropFirst(8) : url.hasPrefix("http://") ? url.dropFirst(7) : ""
+        guard let host = rest.split(separator: "/", maxSplits: 1).first, !host.isEmpty else {
+            throw ConfigError(childPath(key), "must be \(what): an http:// or https:// URL, got '\(url)'")
+        }
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
 }
 
 /// Accepted credentials for a receiver: bearer tokens and/or Basic user:password pairs, and

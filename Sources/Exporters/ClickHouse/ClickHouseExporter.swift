@@ -89,13 +89,9 @@ extension ClickHouseExporter {
             try cache.finish()
             tls = try map.tlsClient()
             if var p = try map.map("prompt_lookup") {
-                var endpoint = try p.requiredString("endpoint")
-                guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://"), URL(string: endpoint)?.host != nil else {
-                    throw ConfigError(p.childPath("endpoint"), "expected Langfuse's http:// or https:// URL, got '\(endpoint)'")
-                }
-                while endpoint.hasSuffix("/") { endpoint.removeLast() }
                 promptLookup = PromptIDs.Settings(
-                    endpoint: endpoint, publicKey: try p.requiredString("public_key"), secretKey: try p.requiredString("secret_key"),
+                    endpoint: try p.baseURL("endpoint", what: "Langfuse's base URL"), publicKey: try p.requiredString("public_key"),
+                    secretKey: try p.requiredString("secret_key"),
                     timeout: try p.duration("timeout", default: .seconds(2)), ttl: try p.duration("ttl", default: .seconds(3600)),
                     negativeTTL: try p.duration("negative_ttl", default: .seconds(300)),
                     maxEntries: try p.int("max_entries", default: 10000, range: 1...10_000_000))

@@ -29,12 +29,7 @@ extension OTLPReceiver.Config {
         }
 
         init(_ m: inout ConfigMap) throws(ConfigError) {
-            var upstream = try m.requiredString("upstream")
-            guard upstream.hasPrefix("http://") || upstream.hasPrefix("https://") else {
-                throw ConfigError(m.childPath("upstream"), "must be Langfuse's http:// or https:// base URL, got '\(upstream)'")
-            }
-            while upstream.hasSuffix("/") { upstream.removeLast() }
-            self.upstream = upstream
+            upstream = try m.baseURL("upstream", what: "Langfuse's base URL")
             timeout = try m.duration("timeout", default: .seconds(30))
             guard timeout > .zero else { throw ConfigError(m.childPath("timeout"), "must be above 0") }
             var keys = try m.mapOrEmpty("tenant_keys")

@@ -78,12 +78,7 @@ extension Evaluation {
         }
 
         init(_ m: inout ConfigMap) throws(ConfigError) {
-            var endpoint = try m.requiredString("endpoint")
-            guard endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") else {
-                throw ConfigError(m.childPath("endpoint"), "must be an http:// or https:// base URL (e.g. https://api.openai.com/v1)")
-            }
-            while endpoint.hasSuffix("/") { endpoint.removeLast() }
-            self.endpoint = endpoint
+            endpoint = try m.baseURL("endpoint", what: "the judge's base URL (e.g. https://api.openai.com/v1)")
             model = try m.requiredString("model")
             prompt = try m.requiredString("prompt")
             guard !JudgeVariables.names(in: prompt).isEmpty else {
