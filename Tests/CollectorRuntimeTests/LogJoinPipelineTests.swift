@@ -89,8 +89,9 @@ struct LogJoinPipelineTests {
             #expect(r.counters.value(.logJoinSpans, join.merging(["outcome": "joined"]) { $1 }) == 4)
             for outcome in ["unmatched", "evicted"] { #expect(r.counters.value(.logJoinRecords, join.merging(["outcome": outcome]) { $1 }) == 0) }
             #expect(r.counters.value(.logJoinSpans, join.merging(["outcome": "no_records"]) { $1 }) == 0)
-            // The instrumentation's gen_ai.client.* histograms came through the metrics pipeline.
-            #expect(r.counters.value(.exporterSentMetricPoints, ["exporter": "file/logs"]) > 0)
+            // The instrumentation's gen_ai.client.* histograms came through the metrics pipeline (the
+            // SDK sends them as it exits; the exporter writes them on its own time).
+            #expect(try await eventually { r.counters.value(.exporterSentMetricPoints, ["exporter": "file/logs"]) > 0 })
         }
         let events = try CollectorHarness.lines(base + "/traces")
         let generations = events.filter { $0["type"]?.stringValue == "generation-create" }.compactMap { $0["body"] }
