@@ -101,6 +101,10 @@ public struct HTTPTransport: Sendable {
         }
     }
 
+    /// Whether a failure of `send` or `stream` was the timeout running out (not a refused or reset
+    /// connection).
+    public static func timedOut(_ failure: ExportFailure) -> Bool { (failure.cause as? HTTPClientError) == .deadlineExceeded }
+
     static func request(_ method: HTTPMethod, _ url: String, _ headers: [(String, String)], _ body: [UInt8]?) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = method

@@ -34,7 +34,7 @@ enum JudgeBench {
             service.submit(
                 .init(
                     prompt: "Q: question \(i) A: answer \(i)", target: TraceID(high: 1, low: UInt64(i + 1)), observation: SpanID(UInt64(i + 1)),
-                    environment: "default", traceLevel: false))
+                    environment: "default"))
         }
         let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: logger))
         let cpu0 = cpuSeconds()

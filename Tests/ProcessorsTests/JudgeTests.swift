@@ -92,8 +92,10 @@ import Testing
     /// target, in the target's environment, with the judge's trace as its execution trace.
     @Test func aJudgeSpanScoresItsTarget() throws {
         let answer = try Self.judge().parse(Self.completion(content: #"{"reasoning": "On topic.", "score": 0.75}"#)).get()
-        let job = JudgeService.Job(prompt: "Q: a A: b", target: Self.target, observation: SpanID(0x1122), environment: "production", traceLevel: false)
-        let batch = JudgeSpan.batch(job: job, answer: answer, judge: Self.judge(), evaluator: "evaluation/relevant", start: 5, end: 9, cached: false)
+        let job = JudgeService.Job(prompt: "Q: a A: b", target: Self.target, observation: SpanID(0x1122), environment: "production")
+        let cost = JudgeSpan.cost(model: "gpt-4o-mini-2024-07-18", answer)
+        let batch = JudgeSpan.batch(
+            job: job, answer: answer, judge: Self.judge(), evaluator: "evaluation/relevant", start: 5, end: 9, cost: cost, cached: false)
         let records = GenAITranslator().translate(batch)
         let g = try #require(records.observations.first)
         #expect(records.observations.count == 1 && g.type == .generation && g.environment == "genai-collector-judge")
@@ -105,14 +107,13 @@ import Testing
         #expect(score.id == LangfuseScore.id(trace: Self.target, observation: SpanID(0x1122), name: "relevant"))
         #expect(score.metadata.first { $0.key == "evaluator_id" }?.value == .string("evaluation/relevant"))
         // Priced by the catalog: 120 input and 30 output tokens of gpt-4o-mini.
-        let cost = try #require(JudgeSpan.cost(model: "gpt-4o-mini-2024-07-18", answer))
-        #expect(abs(cost - (120 * 0.15e-6 + 30 * 0.6e-6)) < 1e-12)
+        #expect(abs(try #require(cost) - (120 * 0.15e-6 + 30 * 0.6e-6)) < 1e-12)
         // The same target gets the same judge trace; a trace verdict has no observation.
         var trace = job
         trace.observation = nil
-        trace.traceLevel = true
         #expect(JudgeSpan.ids(job, evaluator: "evaluation/relevant") == JudgeSpan.ids(job, evaluator: "evaluation/relevant"))
-        let t = GenAITranslator().translate(JudgeSpan.batch(job: trace, answer: answer, judge: Self.judge(), evaluator: "e/x", start: 5, end: 9, cached: true))
+        let t = GenAITranslator().translate(
+            JudgeSpan.batch(job: trace, answer: answer, judge: Self.judge(), evaluator: "e/x", start: 5, end: 9, cost: nil, cached: true))
         #expect(t.scores.first?.observationID == nil && t.scores.first?.traceID == Self.target)
     }
 

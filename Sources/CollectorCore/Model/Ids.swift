@@ -39,6 +39,13 @@ public struct SpanID: Hashable, Sendable, Comparable {
 
     public var isZero: Bool { value == 0 }
 
+    /// From exactly 16 hex characters; nil otherwise.
+    public init?(hex: String) {
+        let b = Array(hex.utf8)
+        guard b.count == 16, let value = Hex.decodeWord(b) else { return nil }
+        self.init(value)
+    }
+
     /// Lower-case hex, 16 characters.
     public var hex: String { Hex.encode(value) }
 

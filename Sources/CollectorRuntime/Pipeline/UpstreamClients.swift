@@ -29,7 +29,7 @@ public struct UpstreamHTTPClient: UpstreamHTTP {
             let r = try await HTTPTransport.wideShared.stream(method, url, headers: headers, body: body, timeout: timeout)
             return .answered(status: r.status, headers: r.headers, body: r.body)
         } catch {
-            return .failed("\(error)")
+            return .failed("\(error)", timedOut: HTTPTransport.timedOut(error))
         }
     }
 }

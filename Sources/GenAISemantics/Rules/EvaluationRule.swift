@@ -62,9 +62,7 @@ extension SpanContext {
                 case AttributeKey.collectorEvaluationScope.rawValue: traceLevel = text(a.value) == "trace"
                 case AttributeKey.collectorEvaluationEvaluator.rawValue: evaluator = text(a.value)
                 case AttributeKey.collectorEvaluationTargetTrace.rawValue: target.trace = TraceID(hex: text(a.value))
-                case AttributeKey.collectorEvaluationTargetObservation.rawValue:
-                    let hex = Array(text(a.value).utf8)
-                    target.observation = hex.count == 16 ? Hex.decodeWord(hex).map(SpanID.init) : nil
+                case AttributeKey.collectorEvaluationTargetObservation.rawValue: target.observation = SpanID(hex: text(a.value))
                 case AttributeKey.collectorEvaluationTargetEnvironment.rawValue: target.environment = text(a.value)
                 default: break
                 }

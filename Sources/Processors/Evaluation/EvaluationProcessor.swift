@@ -114,7 +114,7 @@ public struct EvaluationProcessor: TraceProcessor, PipelineFeeder {
                 if f.tags.isDisjoint(with: own) { count(e, "filtered", &tally); continue }
             }
             var sub = subject ?? EvaluationSubject()
-            let judge = judges[e.name]
+            let judge = judge(e)
             if judge != nil || e.rule.field != nil, io == nil {
                 let pair = ctx.inputOutput()
                 io = pair
@@ -153,8 +153,9 @@ public struct EvaluationProcessor: TraceProcessor, PipelineFeeder {
             if !f.names.isEmpty, !f.names.contains(where: { $0.matches(t.name ?? "") }) { count(e, "filtered", &tally); continue }
             if !f.environments.isEmpty, !f.environments.contains(t.environment ?? "default") { count(e, "filtered", &tally); continue }
             if !f.tags.isEmpty, f.tags.isDisjoint(with: t.tags) { count(e, "filtered", &tally); continue }
-            if e.rule.field != nil || judges[e.name] != nil, t.root == nil { count(e, "no_root", &tally); continue }
-            if let judge = judges[e.name] {
+            let judge = judge(e)
+            if e.rule.field != nil || judge != nil, t.root == nil { count(e, "no_root", &tally); continue }
+            if let judge {
                 let variables = JudgeVariables(input: t.input, output: t.output, metadata: t.metadata)
                 ask(judge, e, variables, target: trace, observation: nil, environment: t.environment ?? "default", &tally)
                 continue
@@ -177,6 +178,12 @@ public struct EvaluationProcessor: TraceProcessor, PipelineFeeder {
         }
     }
 
+    /// The evaluator's judge service; a rule evaluator has none (no name lookup per span for it).
+    private func judge(_ e: Evaluation.Evaluator) -> JudgeService? {
+        guard case .judge = e.rule else { return nil }
+        return judges[e.name]
+    }
+
     /// A judge job, queued without waiting: `queued`, or counted by the service when it cannot be.
     private func ask(
         _ judge: JudgeService, _ e: Evaluation.Evaluator, _ v: JudgeVariables, target: TraceID, observation: SpanID?, environment: String,
@@ -186,8 +193,7 @@ public struct EvaluationProcessor: TraceProcessor, PipelineFeeder {
         // A template that shows the input or the output needs it: a call that only asked for a tool
         // has no output to judge.
         if j.readsInput && v.input == nil || j.readsOutput && v.output == nil { return count(e, "no_text", &tally) }
-        let job = JudgeService.Job(
-            prompt: v.render(j.prompt), target: target, observation: observation, environment: environment, traceLevel: observation == nil)
+        let job = JudgeService.Job(prompt: v.render(j.prompt), target: target, observation: observation, environment: environment)
         if judge.submit(job) { count(e, "queued", &tally) }
     }
 

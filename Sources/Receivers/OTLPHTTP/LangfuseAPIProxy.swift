@@ -10,8 +10,8 @@ public protocol UpstreamHTTP: Sendable {
 
 public enum UpstreamReply: Sendable {
     case answered(status: Int, headers: [(String, String)], body: AsyncThrowingStream<[UInt8], any Error>)
-    /// No answer: refused, reset, timed out.
-    case failed(String)
+    /// No answer: refused, reset, or past the timeout (`timedOut`).
+    case failed(String, timedOut: Bool)
 }
 
 extension OTLPReceiver.Config {
@@ -106,9 +106,8 @@ struct LangfuseAPIProxy: Sendable {
             response.headers = replyHeaders.filter { !Self.hopByHop.contains($0.0.lowercased()) }
             response.streamed = replyBody
             return answer(route, response)
-        case .failed(let why):
+        case .failed(let why, let timedOut):
             logger.warning("Langfuse API unreachable", metadata: ["receiver": "\(receiver)", "route": "\(route)", "error": "\(why)"])
-            let timedOut = why.contains("deadline") || why.contains("timeout") || why.contains("timedOut")
             return answer(route, .text(timedOut ? .gatewayTimeout : .badGateway, "the Langfuse API at \(config.upstream) did not answer: \(why)"))
         }
     }

@@ -35,14 +35,12 @@ public final class JudgeService: Service, Sendable {
         /// nil for a trace score.
         var observation: SpanID?
         var environment: String
-        var traceLevel: Bool
 
-        public init(prompt: String, target: TraceID, observation: SpanID?, environment: String, traceLevel: Bool) {
+        public init(prompt: String, target: TraceID, observation: SpanID?, environment: String) {
             self.prompt = prompt
             self.target = target
             self.observation = observation
             self.environment = environment
-            self.traceLevel = traceLevel
         }
     }
 
@@ -163,7 +161,7 @@ public final class JudgeService: Service, Sendable {
         let start = now()
         if let cached = state.withLock({ $0.cache[digest] }) {
             count("cached")
-            await emit(job, cached, start: start, cached: true)
+            await emit(job, cached, cost: nil, start: start, cached: true)
             return
         }
         if let budget = judge.dailyBudgetUSD {
@@ -192,8 +190,8 @@ public final class JudgeService: Service, Sendable {
                 switch judge.parse(reply) {
                 case .success(let answer):
                     countCall("ok")
-                    record(answer, digest)
-                    await emit(job, answer, start: start, cached: false)
+                    let cost = record(answer, digest)
+                    await emit(job, answer, cost: cost, start: start, cached: false)
                     return
                 case .failure(let f):
                     countCall(f.reason)
@@ -223,8 +221,8 @@ public final class JudgeService: Service, Sendable {
             metadata: ["processor": "\(processor)", "evaluator": "\(name)", "reason": "\(failure.reason)", "detail": "\(failure.message)"])
     }
 
-    /// Tokens, cost (priced by the catalog) and the cache.
-    private func record(_ answer: JudgeAnswer, _ digest: SHA256Digest) {
+    /// Tokens, cost (priced by the catalog; returned for the judge's span) and the cache.
+    private func record(_ answer: JudgeAnswer, _ digest: SHA256Digest) -> Double? {
         let labels = ["processor": processor, "evaluator": name]
         counters.add(.judgeTokens, answer.inputTokens, labels.merging(["type": "input"]) { a, _ in a })
         counters.add(.judgeTokens, answer.outputTokens, labels.merging(["type": "output"]) { a, _ in a })
@@ -243,13 +241,15 @@ public final class JudgeService: Service, Sendable {
             }
             s.cache[digest] = answer
         }
+        return cost
     }
 
     /// The verdict into the pipeline, as the judge's span; a pipeline that pushes back is asked
-    /// again after its Retry-After, a few times, then the score is counted as refused.
-    private func emit(_ job: Job, _ answer: JudgeAnswer, start: UInt64, cached: Bool) async {
+    /// again after its Retry-After, a few times, then the score is counted as refused. `cost`: the
+    /// call's, as `record` priced it.
+    private func emit(_ job: Job, _ answer: JudgeAnswer, cost: Double?, start: UInt64, cached: Bool) async {
         let batch = JudgeSpan.batch(
-            job: job, answer: answer, judge: judge, evaluator: "\(processor)/\(name)", start: start, end: max(now(), start), cached: cached)
+            job: job, answer: answer, judge: judge, evaluator: "\(processor)/\(name)", start: start, end: max(now(), start), cost: cost, cached: cached)
         guard let head = state.withLock({ $0.head }) else {
             count("not_attached")
             return

@@ -29,7 +29,8 @@ enum JudgeSpan {
     }
 
     static func batch(
-        job: JudgeService.Job, answer: JudgeAnswer, judge: Evaluation.Judge, evaluator: String, start: UInt64, end: UInt64, cached: Bool
+        job: JudgeService.Job, answer: JudgeAnswer, judge: Evaluation.Judge, evaluator: String, start: UInt64, end: UInt64, cost: Double?,
+        cached: Bool
     ) -> TraceBatch {
         var b = TraceBatch()
         func text(_ s: String) -> AttributeValue { .string(b.store(s)) }
@@ -54,7 +55,7 @@ enum JudgeSpan {
             if let m = answer.model { spanAttributes.append(attribute(AttributeKey.genAIResponseModel.rawValue, text(m))) }
             spanAttributes.append(attribute(AttributeKey.genAIUsageInputTokens.rawValue, .int(Int64(answer.inputTokens))))
             spanAttributes.append(attribute(AttributeKey.genAIUsageOutputTokens.rawValue, .int(Int64(answer.outputTokens))))
-            if let c = cost(model: answer.model ?? judge.model, answer) { spanAttributes.append(attribute(AttributeKey.genAIUsageCost.rawValue, .double(c))) }
+            if let cost { spanAttributes.append(attribute(AttributeKey.genAIUsageCost.rawValue, .double(cost))) }
         }
         let v = answer.verdict
         var eventAttributes = [
@@ -68,7 +69,7 @@ enum JudgeSpan {
         if let o = job.observation { eventAttributes.append(attribute(AttributeKey.collectorEvaluationTargetObservation.rawValue, text(o.hex))) }
         if let value = v.value { eventAttributes.append(attribute(AttributeKey.genAIEvaluationScoreValue.rawValue, .double(value))) }
         if let label = v.label { eventAttributes.append(attribute(AttributeKey.genAIEvaluationScoreLabel.rawValue, text(label))) }
-        if job.traceLevel { eventAttributes.append(attribute(AttributeKey.collectorEvaluationScope.rawValue, text("trace"))) }
+        if job.observation == nil { eventAttributes.append(attribute(AttributeKey.collectorEvaluationScope.rawValue, text("trace"))) }
 
         b.attributes = resourceAttributes + spanAttributes + eventAttributes
         var resource = ResourceEntry()
